@@ -1,0 +1,30 @@
+package dev.aenstream.avro;
+
+import java.util.List;
+
+/** Names of the topic set, all sharing one prefix (default {@value #DEFAULT_PREFIX}). */
+public record Topics(String prefix) {
+    public static final String DEFAULT_PREFIX = "aen.";
+
+    public Topics {
+        if (prefix == null || !prefix.matches("[a-zA-Z0-9._-]*")) {
+            throw new IllegalArgumentException("topic prefix may hold only letters, digits, '.', '_' and '-': " + prefix);
+        }
+    }
+
+    public static Topics defaults() {
+        return new Topics(DEFAULT_PREFIX);
+    }
+
+    public String activations() { return prefix + "activations"; }
+    public String codes() { return prefix + "codes"; }
+    public String featureStats() { return prefix + "feature-stats"; }
+    public String models() { return prefix + "models"; }
+    public String trainerMetrics() { return prefix + "trainer-metrics"; }
+    public String alerts() { return prefix + "alerts"; }
+    public String dlq() { return prefix + "dlq"; }
+
+    public List<String> all() {
+        return List.of(activations(), codes(), featureStats(), models(), trainerMetrics(), alerts(), dlq());
+    }
+}

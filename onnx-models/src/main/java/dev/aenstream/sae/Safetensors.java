@@ -1,0 +1,153 @@
+package dev.aenstream.sae;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header of
+ * dtype, shape and byte offsets per tensor, then raw little-endian data), the format SAELens,
+ * sparsify and HuggingFace use, and the one our parameters are saved in.
+ */
+public final class Safetensors {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_HEADER = 100L << 20;
+
+    /** One tensor: dtype (F32, F16, BF16 ...), shape and its raw little-endian bytes. */
+    public record Tensor(String dtype, long[] shape, ByteBuffer data) {
+        public long elements() {
+            long count = 1;
+            for (long dim : shape) count *= dim;
+            return count;
+        }
+
+        /** The values as floats, converting F16 and BF16. */
+        public float[] toFloats() {
+            long count = elements();
+            if (count > Integer.MAX_VALUE) throw new IllegalStateException("tensor too large: " + count);
+            float[] out = new float[(int) count];
+            ByteBuffer in = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            switch (dtype) {
+                case "F32" -> in.asFloatBuffer().get(out);
+                case "F16" -> { for (int i = 0; i < out.length; i++) out[i] = dev.aenstream.avro.Matrices.halfToFloat(in.getShort(i * 2)); }
+                case "BF16" -> { for (int i = 0; i < out.length; i++) out[i] = dev.aenstream.avro.Matrices.bfloat16ToFloat(in.getShort(i * 2)); }
+                case "F64" -> { for (int i = 0; i < out.length; i++) out[i] = (float) in.getDouble(i * 8); }
+                default -> throw new IllegalArgumentException("unsupported safetensors dtype " + dtype);
+            }
+            return out;
+        }
+
+        public static Tensor ofFloats(float[] values, long... shape) {
+            ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            bytes.asFloatBuffer().put(values);
+            return new Tensor("F32", shape, bytes);
+        }
+    }
+
+    /** A file's tensors in header order and its {@code __metadata__} strings. */
+    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        public Tensor require(String name) {
+            Tensor t = tensors.get(name);
+            if (t == null) {
+                throw new IllegalArgumentException("safetensors file has no tensor '" + name + "' (has " + tensors.keySet() + ")");
+            }
+            return t;
+        }
+    }
+
+    private Safetensors() {}
+
+    public static Contents read(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(channel, lengthBytes, 0, file);
+            long headerLength = lengthBytes.flip().getLong();
+            if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > size) {
+                throw new IOException(file + " is not a safetensors file: header length " + headerLength + " in " + size + " bytes");
+            }
+            ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+            readFully(channel, header, 8, file);
+            JsonNode root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
+            long dataStart = 8 + headerLength;
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            Map<String, String> metadata = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                if (field.getKey().equals("__metadata__")) {
+                    field.getValue().fields().forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
+                    continue;
+                }
+                JsonNode info = field.getValue();
+                long begin = info.get("data_offsets").get(0).asLong();
+                long end = info.get("data_offsets").get(1).asLong();
+                if (begin < 0 || end < begin || dataStart + end > size) {
+                    throw new IOException(file + ": tensor " + field.getKey() + " lies outside the file");
+                }
+                long[] shape = new long[info.get("shape").size()];
+                for (int i = 0; i < shape.length; i++) shape[i] = info.get("shape").get(i).asLong();
+                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(channel, data, dataStart + begin, file);
+                tensors.put(field.getKey(), new Tensor(info.get("dtype").asText(), shape, data.flip()));
+            }
+            return new Contents(tensors, metadata);
+        }
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer dst, long position, Path file) throws IOException {
+        while (dst.hasRemaining()) {
+            int read = channel.read(dst, position);
+            if (read < 0) throw new IOException(file + " ends early");
+            position += read;
+        }
+    }
+
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        if (!metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            ObjectNode info = header.putObject(e.getKey());
+            info.put("dtype", e.getValue().dtype());
+            var shape = info.putArray("shape");
+            for (long dim : e.getValue().shape()) shape.add(dim);
+            long length = e.getValue().data().remaining();
+            info.putArray("data_offsets").add(offset).add(offset + length);
+            offset += length;
+        }
+        byte[] headerBytes = JSON.writeValueAsBytes(header);
+        // The format asks for the data to start 8-byte aligned; pad the header with spaces.
+        int padded = (headerBytes.length + 7) / 8 * 8;
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+            out.write(headerBytes);
+            for (int i = headerBytes.length; i < padded; i++) out.write(' ');
+            for (Tensor t : tensors.values()) {
+                ByteBuffer data = t.data().duplicate();
+                byte[] chunk = new byte[Math.min(data.remaining(), 1 << 20)];
+                while (data.hasRemaining()) {
+                    int len = Math.min(chunk.length, data.remaining());
+                    data.get(chunk, 0, len);
+                    out.write(chunk, 0, len);
+                }
+            }
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+}

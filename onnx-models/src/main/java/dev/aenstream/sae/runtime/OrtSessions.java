@@ -1,0 +1,68 @@
+package dev.aenstream.sae.runtime;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Opens ONNX Runtime sessions on the requested device, falling back from CUDA to CPU with a log line. */
+public final class OrtSessions {
+    private static final Logger LOG = LoggerFactory.getLogger(OrtSessions.class);
+
+    /** An open session and the device it actually runs on ({@link Device#CPU} or {@link Device#CUDA}). */
+    public record Opened(OrtSession session, Device device) implements AutoCloseable {
+        @Override
+        public void close() throws OrtException {
+            session.close();
+        }
+    }
+
+    private OrtSessions() {}
+
+    public static OrtEnvironment environment() {
+        return OrtEnvironment.getEnvironment();
+    }
+
+    /**
+     * Opens a session for the model bytes.
+     *
+     * @param intraOpThreads threads ONNX Runtime may use inside one call; 0 lets it choose
+     * @throws OrtException if the model does not load, or CUDA was demanded and is not there
+     */
+    public static Opened open(byte[] model, Device device, int intraOpThreads) throws OrtException {
+        OrtEnvironment env = environment();
+        if (device != Device.CPU) {
+            try (OrtSession.SessionOptions options = options(intraOpThreads)) {
+                options.addCUDA(0);
+                OrtSession session = env.createSession(model, options);
+                LOG.info("ONNX Runtime runs on CUDA (device 0)");
+                return new Opened(session, Device.CUDA);
+            } catch (OrtException | UnsatisfiedLinkError | RuntimeException e) {
+                if (device == Device.CUDA) {
+                    throw new OrtException("--device cuda was requested, but the CUDA execution provider is not available: "
+                            + e.getMessage() + " (build with -Pgpu on a machine with CUDA, or use --device auto|cpu)");
+                }
+                LOG.info("ONNX Runtime runs on CPU: CUDA execution provider not available ({})", firstLine(e.getMessage()));
+            }
+        } else {
+            LOG.info("ONNX Runtime runs on CPU (--device cpu)");
+        }
+        try (OrtSession.SessionOptions options = options(intraOpThreads)) {
+            return new Opened(env.createSession(model, options), Device.CPU);
+        }
+    }
+
+    private static OrtSession.SessionOptions options(int intraOpThreads) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        if (intraOpThreads > 0) options.setIntraOpNumThreads(intraOpThreads);
+        return options;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) return "no reason given";
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+}

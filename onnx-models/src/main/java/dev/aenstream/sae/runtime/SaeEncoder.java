@@ -1,0 +1,94 @@
+package dev.aenstream.sae.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.onnx.EncoderGraph;
+import dev.aenstream.sae.onnx.EncoderSpec;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.Map;
+
+/**
+ * One SAE encoder in ONNX Runtime: a batch of rows in, sparse codes out, in one call. The session is
+ * thread-safe; callers pass their own input buffers.
+ */
+public final class SaeEncoder implements AutoCloseable {
+    private final OrtSessions.Opened opened;
+    private final int n;
+    private final int d;
+    private final int kMax;
+
+    private SaeEncoder(OrtSessions.Opened opened, int n, int d, int kMax) {
+        this.opened = opened;
+        this.n = n;
+        this.d = d;
+        this.kMax = kMax;
+    }
+
+    /** Builds the encoder graph for the parameters and opens it on the device. */
+    public static SaeEncoder open(SaeParameters params, EncoderSpec spec, Device device, int threads) throws OrtException {
+        byte[] model = EncoderGraph.build(params, spec, "sae_encoder").toByteArray();
+        return open(model, params.n(), params.d(), Math.min(spec.kMax(), params.d()), device, threads);
+    }
+
+    /** Opens an encoder graph that follows {@link EncoderGraph}'s input and output names. */
+    public static SaeEncoder open(byte[] model, int n, int d, int kMax, Device device, int threads) throws OrtException {
+        return new SaeEncoder(OrtSessions.open(model, device, threads), n, d, kMax);
+    }
+
+    public int n() { return n; }
+    public int d() { return d; }
+    public int kMax() { return kMax; }
+    public Device device() { return opened.device(); }
+
+    /**
+     * Encodes {@code rows} rows of width n from {@code input} (positioned at the first value; a direct
+     * buffer avoids a copy).
+     */
+    public SparseCodes encode(FloatBuffer input, int rows) throws OrtException {
+        if (rows == 0) {
+            return new SparseCodes(0, d, new int[1], new int[0], new float[0], new int[0]);
+        }
+        OrtEnvironment env = OrtSessions.environment();
+        try (OnnxTensor x = OnnxTensor.createTensor(env, input, new long[] {rows, n});
+             OrtSession.Result result = opened.session().run(Map.of(EncoderGraph.INPUT, x))) {
+            FloatBuffer values = ((OnnxTensor) result.get(EncoderGraph.VALUES).orElseThrow()).getFloatBuffer();
+            LongBuffer indices = ((OnnxTensor) result.get(EncoderGraph.INDICES).orElseThrow()).getLongBuffer();
+            FloatBuffer active = ((OnnxTensor) result.get(EncoderGraph.ACTIVE_COUNTS).orElseThrow()).getFloatBuffer();
+            return compress(rows, values, indices, active);
+        }
+    }
+
+    /** Drops the zeros TopK pads short rows with; values are sorted, so a row's entries stop at its first zero. */
+    private SparseCodes compress(int rows, FloatBuffer values, LongBuffer indices, FloatBuffer active) {
+        int[] rowOffsets = new int[rows + 1];
+        int[] activeCounts = new int[rows];
+        int total = 0;
+        for (int r = 0; r < rows; r++) {
+            int base = r * kMax;
+            int len = 0;
+            while (len < kMax && values.get(base + len) > 0f) len++;
+            total += len;
+            rowOffsets[r + 1] = total;
+            activeCounts[r] = (int) active.get(r);
+        }
+        int[] idx = new int[total];
+        float[] val = new float[total];
+        for (int r = 0; r < rows; r++) {
+            int base = r * kMax;
+            for (int e = rowOffsets[r], i = 0; e < rowOffsets[r + 1]; e++, i++) {
+                idx[e] = (int) indices.get(base + i);
+                val[e] = values.get(base + i);
+            }
+        }
+        return new SparseCodes(rows, d, rowOffsets, idx, val, activeCounts);
+    }
+
+    @Override
+    public void close() throws OrtException {
+        opened.close();
+    }
+}
