@@ -1,0 +1,139 @@
+package dev.aenstream.produce;
+
+import dev.aenstream.avro.ActivationBatch;
+import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.Matrices;
+import dev.aenstream.avro.Normalisation;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Publishes activation rows as {@link ActivationBatch} records: idempotent, compressed, keyed by
+ * {@code producerId/sequence}, and blocking when too many records are in flight. A failed send is
+ * never dropped silently: the next call to {@code publish} or {@code flush} throws it.
+ */
+public final class ActivationPublisher implements AutoCloseable {
+    private final PublisherConfig config;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final AvroSerde<ActivationBatch> serde = new AvroSerde<>(ActivationBatch.class);
+    private final Semaphore inFlight;
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private long sequence;
+    private long rowsPublished;
+
+    public ActivationPublisher(String bootstrapServers, PublisherConfig config) {
+        this.config = config;
+        this.inFlight = new Semaphore(config.maxInFlightRecords());
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, config.compression());
+        props.put(ProducerConfig.LINGER_MS_CONFIG, config.lingerMs());
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1 << 20);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "aen-producer-" + config.producerId());
+        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    public PublisherConfig config() {
+        return config;
+    }
+
+    /** Rows handed to Kafka so far. */
+    public long rowsPublished() {
+        return rowsPublished;
+    }
+
+    /** Sequence number the next record gets. */
+    public long nextSequence() {
+        return sequence;
+    }
+
+    /**
+     * Publishes {@code rows} rows of width {@code n} from {@code x}, split into records of at most
+     * {@code rowsPerRecord} rows. Normalises the given array in place when configured to.
+     */
+    public void publish(float[] x, int rows, int n) throws InterruptedException {
+        for (int start = 0; start < rows; start += config.rowsPerRecord()) {
+            int count = Math.min(config.rowsPerRecord(), rows - start);
+            send(x, start * n, count, n);
+        }
+    }
+
+    private void send(float[] x, int offset, int rows, int n) throws InterruptedException {
+        throwIfFailed();
+        ByteBuffer scales = config.normalisation() == Normalisation.UNIT_SQRT_N ? normalise(x, offset, rows, n) : null;
+        ActivationBatch batch = ActivationBatch.newBuilder()
+                .setSourceModel(config.sourceModel())
+                .setHookPoint(config.hookPoint())
+                .setRows(rows)
+                .setN(n)
+                .setDtype(config.dtype())
+                .setNormalisation(config.normalisation())
+                .setScales(scales)
+                .setProducerId(config.producerId())
+                .setSequence(sequence)
+                .setPayload(Matrices.encode(x, offset, rows, n, config.dtype()))
+                .setTimestampMs(System.currentTimeMillis())
+                .build();
+        byte[] key = (config.producerId() + "/" + sequence).getBytes(StandardCharsets.UTF_8);
+        inFlight.acquire();
+        try {
+            producer.send(new ProducerRecord<>(config.topic(), key, serde.toBytes(batch)), (metadata, error) -> {
+                inFlight.release();
+                if (error != null) failure.compareAndSet(null, error);
+            });
+        } catch (KafkaException e) {
+            inFlight.release();
+            throw e;
+        }
+        sequence++;
+        rowsPublished += rows;
+    }
+
+    /** Rescales each row to L2 norm sqrt(n) in place; returns the factors as float32 LE. */
+    private static ByteBuffer normalise(float[] x, int offset, int rows, int n) {
+        ByteBuffer scales = ByteBuffer.allocate(rows * 4).order(ByteOrder.LITTLE_ENDIAN);
+        double target = Math.sqrt(n);
+        for (int r = 0; r < rows; r++) {
+            int base = offset + r * n;
+            double sq = 0;
+            for (int i = 0; i < n; i++) sq += (double) x[base + i] * x[base + i];
+            float scale = (float) (target / Math.max(Math.sqrt(sq), 1e-12));
+            for (int i = 0; i < n; i++) x[base + i] *= scale;
+            scales.putFloat(r * 4, scale);
+        }
+        return scales;
+    }
+
+    /** Waits until every record handed over so far is acknowledged; throws the first failure. */
+    public void flush() {
+        producer.flush();
+        throwIfFailed();
+    }
+
+    private void throwIfFailed() {
+        Exception e = failure.get();
+        if (e != null) throw new KafkaException("publishing activations failed: " + e.getMessage(), e);
+    }
+
+    @Override
+    public void close() {
+        try {
+            flush();
+        } finally {
+            producer.close(Duration.ofSeconds(30));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.aenstream.encode;
+
+import java.time.Duration;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The encode application: one Kafka Streams instance running {@link EncodeTopology}. */
+public final class EncodeApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EncodeApp.class);
+    private final KafkaStreams streams;
+
+    public EncodeApp(String bootstrapServers, EncodeConfig config, SaeRegistry registry) {
+        this.streams = new KafkaStreams(EncodeTopology.build(config.topics(), registry), config.streamsProperties(bootstrapServers));
+        streams.setUncaughtExceptionHandler(e -> {
+            // Bad records never get here (they go to the dead letters); this is a broker or client failure.
+            LOG.error("encode stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    }
+
+    public void start() {
+        streams.start();
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Waits until the application runs (partitions assigned), or the timeout passes. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (streams.state() == KafkaStreams.State.RUNNING) return true;
+            if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) return false;
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}

@@ -1,0 +1,65 @@
+package dev.aenstream.encode;
+
+import dev.aenstream.avro.Topics;
+import dev.aenstream.topics.TopicSettings;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Settings of the encode application: its Kafka Streams application id (every instance with the same
+ * id shares the partitions), stream threads, ONNX Runtime threads per call, processing guarantee and
+ * commit interval.
+ */
+public record EncodeConfig(String applicationId, Topics topics, int streamThreads, int ortThreads,
+                           String processingGuarantee, long commitIntervalMs, Path stateDir) {
+    public static final String DEFAULT_APPLICATION_ID = "aen-encode";
+    public static final int DEFAULT_STREAM_THREADS = 1;
+    public static final String DEFAULT_GUARANTEE = StreamsConfig.EXACTLY_ONCE_V2;
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = 200;
+    private static final Set<String> GUARANTEES = Set.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
+
+    public EncodeConfig {
+        if (applicationId == null || applicationId.isBlank()) throw new IllegalArgumentException("application id is required");
+        if (topics == null) throw new IllegalArgumentException("topics are required");
+        if (streamThreads <= 0) throw new IllegalArgumentException("stream threads must be positive, got " + streamThreads);
+        if (ortThreads < 0) throw new IllegalArgumentException("ORT threads must be >= 0 (0: ORT chooses), got " + ortThreads);
+        if (!GUARANTEES.contains(processingGuarantee)) {
+            throw new IllegalArgumentException("processing guarantee must be one of " + GUARANTEES + ", got " + processingGuarantee);
+        }
+        if (commitIntervalMs <= 0) throw new IllegalArgumentException("commit interval must be positive");
+    }
+
+    public static EncodeConfig defaults(Topics topics, Path stateDir) {
+        return new EncodeConfig(DEFAULT_APPLICATION_ID, topics, DEFAULT_STREAM_THREADS, 0, DEFAULT_GUARANTEE,
+                DEFAULT_COMMIT_INTERVAL_MS, stateDir);
+    }
+
+    public EncodeConfig withApplicationId(String id) {
+        return new EncodeConfig(id, topics, streamThreads, ortThreads, processingGuarantee, commitIntervalMs, stateDir);
+    }
+
+    public EncodeConfig withProcessingGuarantee(String guarantee) {
+        return new EncodeConfig(applicationId, topics, streamThreads, ortThreads, guarantee, commitIntervalMs, stateDir);
+    }
+
+    /** Kafka Streams properties for a cluster. */
+    public Properties streamsProperties(String bootstrapServers) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TopicSettings.MAX_MESSAGE_BYTES);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // A batch of wide rows is large: fetch fewer records per poll, so one poll's work fits a commit interval.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 50);
+        return p;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.aenstream.encode;
+
+import dev.aenstream.avro.ActivationBatch;
+import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.DeadLetter;
+import dev.aenstream.avro.DeadLetterReason;
+import dev.aenstream.avro.Matrices;
+import dev.aenstream.avro.PayloadException;
+import dev.aenstream.avro.RecordDecodingException;
+import dev.aenstream.sae.runtime.SparseCodes;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Encodes each activation record with every SAE the registry serves, in one ONNX Runtime call per SAE,
+ * and forwards a codes record per SAE; a record it cannot encode goes to the dead-letter sink with the
+ * reason and its original bytes.
+ */
+final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object> {
+    private static final Logger LOG = LoggerFactory.getLogger(EncodeProcessor.class);
+    static final String APPLICATION = "encode";
+
+    private final SaeRegistry registry;
+    private final AvroSerde<ActivationBatch> activations = new AvroSerde<>(ActivationBatch.class);
+    private ProcessorContext<byte[], Object> context;
+    /** Reused native-order input buffer, grown to the largest batch seen. */
+    private FloatBuffer rows = FloatBuffer.allocate(0);
+
+    EncodeProcessor(SaeRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Object> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        try {
+            ActivationBatch batch = decode(record.value());
+            List<ServingSae> saes = registry.serving();
+            if (saes.isEmpty()) {
+                throw new RejectedRecord(DeadLetterReason.PROCESSING_ERROR, "no SAE is being served");
+            }
+            FloatBuffer x = load(batch, saes);
+            for (ServingSae sae : saes) {
+                SparseCodes codes = sae.encoder().encode(x.duplicate().rewind(), batch.getRows());
+                context.forward(record.withValue(CodesRecords.toRecord(codes, sae.saeId(), sae.version(),
+                        batch.getProducerId(), batch.getSequence())), EncodeTopology.CODES_SINK);
+            }
+        } catch (RejectedRecord e) {
+            deadLetter(record, e.reason(), e.getMessage());
+        } catch (Exception e) {
+            LOG.warn("encoding failed for a record at {}: {}", where(), e.toString());
+            deadLetter(record, DeadLetterReason.PROCESSING_ERROR, e.toString());
+        }
+    }
+
+    private ActivationBatch decode(byte[] value) throws RejectedRecord {
+        if (value == null || value.length == 0) {
+            throw new RejectedRecord(DeadLetterReason.MALFORMED_BYTES, "empty record value");
+        }
+        try {
+            return activations.fromBytes(value);
+        } catch (RecordDecodingException e) {
+            DeadLetterReason reason = e.problem() == RecordDecodingException.Problem.UNKNOWN_SCHEMA
+                    ? DeadLetterReason.UNKNOWN_SCHEMA : DeadLetterReason.MALFORMED_BYTES;
+            throw new RejectedRecord(reason, e.getMessage());
+        }
+    }
+
+    /** Validates the batch against the served SAEs and decodes its rows into the reused buffer. */
+    private FloatBuffer load(ActivationBatch batch, List<ServingSae> saes) throws RejectedRecord {
+        int n = batch.getN();
+        int count = batch.getRows();
+        for (ServingSae sae : saes) {
+            if (sae.encoder().n() != n) {
+                throw new RejectedRecord(DeadLetterReason.WRONG_WIDTH, "rows have width n=" + n + " but SAE " + sae.saeId()
+                        + " v" + sae.version() + " expects n=" + sae.encoder().n() + " (source " + batch.getSourceModel()
+                        + " " + batch.getHookPoint() + ")");
+            }
+        }
+        if (count <= 0) {
+            throw new RejectedRecord(DeadLetterReason.MALFORMED_BYTES, "batch declares " + count + " rows");
+        }
+        long size = (long) count * n;
+        if (size > Integer.MAX_VALUE / 4) {
+            throw new RejectedRecord(DeadLetterReason.MALFORMED_BYTES, "batch of " + count + " x " + n + " is too large");
+        }
+        if (rows.capacity() < size) {
+            rows = ByteBuffer.allocateDirect((int) size * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        }
+        FloatBuffer x = rows.duplicate().clear().limit((int) size);
+        try {
+            Matrices.decode(batch.getPayload(), batch.getDtype(), count, n, x.duplicate());
+        } catch (PayloadException e) {
+            throw new RejectedRecord(DeadLetterReason.MALFORMED_BYTES, e.getMessage());
+        }
+        for (int i = 0; i < size; i++) {
+            float v = x.get(i);
+            if (!Float.isFinite(v)) {
+                throw new RejectedRecord(DeadLetterReason.NON_FINITE, v + " at row " + (i / n) + ", column " + (i % n));
+            }
+        }
+        return x;
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, DeadLetterReason reason, String detail) {
+        RecordMetadata meta = context.recordMetadata().orElse(null);
+        LOG.debug("dead letter {} at {}: {}", reason, where(), detail);
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setReason(reason)
+                .setDetail(detail)
+                .setApplication(APPLICATION)
+                .setSourceTopic(meta == null ? "" : meta.topic())
+                .setSourcePartition(meta == null ? -1 : meta.partition())
+                .setSourceOffset(meta == null ? -1 : meta.offset())
+                .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
+                .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
+                .setTimestampMs(record.timestamp())
+                .build();
+        context.forward(record.withValue(letter), EncodeTopology.DEAD_LETTER_SINK);
+    }
+
+    private String where() {
+        return context.recordMetadata().map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse("?");
+    }
+}

@@ -1,0 +1,70 @@
+package dev.aenstream.topics;
+
+import dev.aenstream.avro.Topics;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates the topic set with its partitions, replication and per-topic configuration; existing topics are kept. */
+public final class TopicProvisioner {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
+    private static final long TIMEOUT_S = 60;
+
+    private TopicProvisioner() {}
+
+    /** The topics to create, with their configuration. */
+    public static List<NewTopic> plan(Topics topics, TopicSettings settings) {
+        String maxBytes = Integer.toString(TopicSettings.MAX_MESSAGE_BYTES);
+        Map<String, String> bulk = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, maxBytes);
+        Map<String, String> compacted = Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, maxBytes);
+        List<NewTopic> plan = new ArrayList<>();
+        plan.add(topic(topics.activations(), settings.partitions(), settings, bulk));
+        plan.add(topic(topics.codes(), settings.partitions(), settings, bulk));
+        plan.add(topic(topics.featureStats(), settings.partitions(), settings, bulk));
+        // One partition keeps every version of every SAE in order for the registries that follow it.
+        plan.add(topic(topics.models(), 1, settings, compacted));
+        plan.add(topic(topics.trainerMetrics(), 1, settings, Map.of()));
+        plan.add(topic(topics.alerts(), 1, settings, Map.of()));
+        plan.add(topic(topics.dlq(), 1, settings, bulk));
+        return plan;
+    }
+
+    private static NewTopic topic(String name, int partitions, TopicSettings settings, Map<String, String> configs) {
+        return new NewTopic(name, partitions, settings.replicationFactor()).configs(configs);
+    }
+
+    /** Creates the missing topics of the set and returns the names it created. */
+    public static Set<String> ensure(Admin admin, Topics topics, TopicSettings settings)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Set<String> existing = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);
+        List<NewTopic> missing = plan(topics, settings).stream().filter(t -> !existing.contains(t.name())).toList();
+        if (missing.isEmpty()) return Set.of();
+        try {
+            admin.createTopics(missing).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) throw e;
+        }
+        missing.forEach(t -> LOG.info("created topic {} ({} partitions, replication {}, {})", t.name(), t.numPartitions(),
+                t.replicationFactor(), t.configs()));
+        return Set.copyOf(missing.stream().map(NewTopic::name).toList());
+    }
+
+    public static Map<String, TopicDescription> describe(Admin admin, Collection<String> names)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        return admin.describeTopics(names).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
+    }
+}
