@@ -10,14 +10,20 @@ import org.slf4j.LoggerFactory;
 public final class EncodeApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EncodeApp.class);
     private final KafkaStreams streams;
+    private final EncodeStats stats = new EncodeStats();
 
     public EncodeApp(String bootstrapServers, EncodeConfig config, SaeRegistry registry) {
-        this.streams = new KafkaStreams(EncodeTopology.build(config.topics(), registry), config.streamsProperties(bootstrapServers));
+        this.streams = new KafkaStreams(EncodeTopology.build(config.topics(), registry, stats),
+                config.streamsProperties(bootstrapServers));
         streams.setUncaughtExceptionHandler(e -> {
             // Bad records never get here (they go to the dead letters); this is a broker or client failure.
             LOG.error("encode stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+    }
+
+    public EncodeStats stats() {
+        return stats;
     }
 
     public void start() {

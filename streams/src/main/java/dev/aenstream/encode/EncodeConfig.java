@@ -11,10 +11,9 @@ import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Settings of the encode application: its Kafka Streams application id (every instance with the same
- * id shares the partitions), stream threads, ONNX Runtime threads per call, processing guarantee and
- * commit interval.
+ * id shares the partitions), stream threads, processing guarantee and commit interval.
  */
-public record EncodeConfig(String applicationId, Topics topics, int streamThreads, int ortThreads,
+public record EncodeConfig(String applicationId, Topics topics, int streamThreads,
                            String processingGuarantee, long commitIntervalMs, Path stateDir) {
     public static final String DEFAULT_APPLICATION_ID = "aen-encode";
     public static final int DEFAULT_STREAM_THREADS = 1;
@@ -26,7 +25,6 @@ public record EncodeConfig(String applicationId, Topics topics, int streamThread
         if (applicationId == null || applicationId.isBlank()) throw new IllegalArgumentException("application id is required");
         if (topics == null) throw new IllegalArgumentException("topics are required");
         if (streamThreads <= 0) throw new IllegalArgumentException("stream threads must be positive, got " + streamThreads);
-        if (ortThreads < 0) throw new IllegalArgumentException("ORT threads must be >= 0 (0: ORT chooses), got " + ortThreads);
         if (!GUARANTEES.contains(processingGuarantee)) {
             throw new IllegalArgumentException("processing guarantee must be one of " + GUARANTEES + ", got " + processingGuarantee);
         }
@@ -34,16 +32,16 @@ public record EncodeConfig(String applicationId, Topics topics, int streamThread
     }
 
     public static EncodeConfig defaults(Topics topics, Path stateDir) {
-        return new EncodeConfig(DEFAULT_APPLICATION_ID, topics, DEFAULT_STREAM_THREADS, 0, DEFAULT_GUARANTEE,
+        return new EncodeConfig(DEFAULT_APPLICATION_ID, topics, DEFAULT_STREAM_THREADS, DEFAULT_GUARANTEE,
                 DEFAULT_COMMIT_INTERVAL_MS, stateDir);
     }
 
     public EncodeConfig withApplicationId(String id) {
-        return new EncodeConfig(id, topics, streamThreads, ortThreads, processingGuarantee, commitIntervalMs, stateDir);
+        return new EncodeConfig(id, topics, streamThreads, processingGuarantee, commitIntervalMs, stateDir);
     }
 
     public EncodeConfig withProcessingGuarantee(String guarantee) {
-        return new EncodeConfig(applicationId, topics, streamThreads, ortThreads, guarantee, commitIntervalMs, stateDir);
+        return new EncodeConfig(applicationId, topics, streamThreads, guarantee, commitIntervalMs, stateDir);
     }
 
     /** Kafka Streams properties for a cluster. */
@@ -55,6 +53,8 @@ public record EncodeConfig(String applicationId, Topics topics, int streamThread
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        // Opt in now to the behaviour Kafka 5.0 makes the default.
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TopicSettings.MAX_MESSAGE_BYTES);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");

@@ -29,13 +29,15 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     static final String APPLICATION = "encode";
 
     private final SaeRegistry registry;
+    private final EncodeStats stats;
     private final AvroSerde<ActivationBatch> activations = new AvroSerde<>(ActivationBatch.class);
     private ProcessorContext<byte[], Object> context;
     /** Reused native-order input buffer, grown to the largest batch seen. */
     private FloatBuffer rows = FloatBuffer.allocate(0);
 
-    EncodeProcessor(SaeRegistry registry) {
+    EncodeProcessor(SaeRegistry registry, EncodeStats stats) {
         this.registry = registry;
+        this.stats = stats;
     }
 
     @Override
@@ -56,6 +58,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                 SparseCodes codes = sae.encoder().encode(x.duplicate().rewind(), batch.getRows());
                 context.forward(record.withValue(CodesRecords.toRecord(codes, sae.saeId(), sae.version(),
                         batch.getProducerId(), batch.getSequence())), EncodeTopology.CODES_SINK);
+                stats.encoded(codes.rows(), activeSum(codes));
             }
         } catch (RejectedRecord e) {
             deadLetter(record, e.reason(), e.getMessage());
@@ -63,6 +66,12 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             LOG.warn("encoding failed for a record at {}: {}", where(), e.toString());
             deadLetter(record, DeadLetterReason.PROCESSING_ERROR, e.toString());
         }
+    }
+
+    private static long activeSum(SparseCodes codes) {
+        long sum = 0;
+        for (int c : codes.activeCounts()) sum += c;
+        return sum;
     }
 
     private ActivationBatch decode(byte[] value) throws RejectedRecord {
@@ -129,6 +138,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                 .setTimestampMs(record.timestamp())
                 .build();
         context.forward(record.withValue(letter), EncodeTopology.DEAD_LETTER_SINK);
+        stats.deadLettered();
     }
 
     private String where() {

@@ -17,11 +17,11 @@ public final class EncodeTopology {
 
     private EncodeTopology() {}
 
-    public static Topology build(Topics topics, SaeRegistry registry) {
+    public static Topology build(Topics topics, SaeRegistry registry, EncodeStats stats) {
         // Values are read as raw bytes so that a record which does not decode still reaches the dead letters whole.
         return new Topology()
                 .addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.activations())
-                .addProcessor(ENCODE, () -> new EncodeProcessor(registry), SOURCE)
+                .addProcessor(ENCODE, () -> new EncodeProcessor(registry, stats), SOURCE)
                 .addSink(CODES_SINK, topics.codes(), new ByteArraySerializer(), new AvroSerde<>(FeatureCodes.class), ENCODE)
                 .addSink(DEAD_LETTER_SINK, topics.dlq(), new ByteArraySerializer(), new AvroSerde<>(DeadLetter.class), ENCODE);
     }

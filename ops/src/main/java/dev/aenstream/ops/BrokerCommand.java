@@ -1,0 +1,33 @@
+package dev.aenstream.ops;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Runs a real single-node KRaft broker in this process until interrupted. */
+@Command(name = "broker", mixinStandardHelpOptions = true,
+        description = {"Run a single-node Kafka broker (KRaft: broker and controller in one process) until Ctrl-C. Prints the bootstrap servers to pass to other commands with --bootstrap-servers."})
+final class BrokerCommand implements Callable<Integer> {
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "9092", description = "Client port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data/kafka",
+            description = "Where the broker keeps its logs; formatted on first use, reused afterwards (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in 0..65535, got " + port);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "aen-broker-shutdown"));
+            System.out.println("bootstrap.servers=" + broker.bootstrapServers());
+            System.out.println("data in " + broker.dataDir() + "; Ctrl-C stops the broker");
+            System.out.flush();
+            stopped.await();
+        }
+        return 0;
+    }
+}

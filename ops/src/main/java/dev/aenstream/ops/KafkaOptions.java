@@ -1,0 +1,34 @@
+package dev.aenstream.ops;
+
+import dev.aenstream.avro.Topics;
+import dev.aenstream.topics.TopicSettings;
+import picocli.CommandLine.Option;
+
+/** Where Kafka is and how the topic set is named and laid out. */
+public final class KafkaOptions {
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+            description = "Kafka cluster to use. When omitted, an embedded single-node broker is started for this command "
+                    + "and removed when it ends.")
+    String bootstrapServers;
+
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = Topics.DEFAULT_PREFIX,
+            description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
+    String topicPrefix;
+
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "" + TopicSettings.DEFAULT_PARTITIONS,
+            description = "Partitions of the activations, codes and feature-stats topics when they are created "
+                    + "(default: ${DEFAULT-VALUE}); the unit of parallelism of encoders.")
+    int partitions;
+
+    @Option(names = "--replication-factor", paramLabel = "RF", defaultValue = "1",
+            description = "Replication factor of created topics (default: ${DEFAULT-VALUE}; use 3 on a real cluster).")
+    short replicationFactor;
+
+    Topics topics() {
+        return new Topics(topicPrefix);
+    }
+
+    TopicSettings topicSettings() {
+        return new TopicSettings(partitions, replicationFactor);
+    }
+}

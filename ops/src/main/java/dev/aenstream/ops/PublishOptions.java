@@ -1,0 +1,33 @@
+package dev.aenstream.ops;
+
+import dev.aenstream.avro.Dtype;
+import dev.aenstream.avro.Normalisation;
+import dev.aenstream.produce.PublisherConfig;
+import picocli.CommandLine.Option;
+
+/** How activation rows are put on Kafka. */
+public final class PublishOptions {
+    @Option(names = "--rows-per-record", paramLabel = "ROWS", defaultValue = "" + PublisherConfig.DEFAULT_ROWS_PER_RECORD,
+            description = "Rows in one activation record; encoders run one ONNX Runtime call per record (default: ${DEFAULT-VALUE}).")
+    int rowsPerRecord;
+
+    @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "FLOAT32", description = "Payload element type: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Dtype dtype;
+
+    @Option(names = "--compression", paramLabel = "CODEC", defaultValue = PublisherConfig.DEFAULT_COMPRESSION,
+            description = "Kafka compression: none, lz4, zstd, snappy or gzip (default: ${DEFAULT-VALUE}).")
+    String compression;
+
+    @Option(names = "--producer-id", paramLabel = "ID", description = "Id written into every record with its sequence number (default: synthetic-<time>).")
+    String producerId;
+
+    @Option(names = "--rate", paramLabel = "ROWS_PER_S", defaultValue = "0", description = "Rows per second to aim for; 0 publishes as fast as Kafka takes them (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    PublisherConfig config(String topic, String sourceModel, String hookPoint) {
+        if (rate < 0) throw new IllegalArgumentException("--rate must be >= 0, got " + rate);
+        String id = producerId != null ? producerId : "synthetic-" + System.currentTimeMillis();
+        return PublisherConfig.of(topic, sourceModel, hookPoint, id)
+                .withRowsPerRecord(rowsPerRecord).withDtype(dtype).withNormalisation(Normalisation.NONE).withCompression(compression);
+    }
+}

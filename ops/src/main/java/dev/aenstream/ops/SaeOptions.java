@@ -1,0 +1,65 @@
+package dev.aenstream.ops;
+
+import dev.aenstream.encode.ServingSae;
+import dev.aenstream.sae.SaeFiles;
+import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.sae.runtime.SaeEncoder;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Which SAE the encoders serve and how ONNX Runtime runs it. */
+public final class SaeOptions {
+    static final int DEFAULT_D_SAE = 1024;
+    static final int DEFAULT_K_MAX = 128;
+
+    @Option(names = "--sae-id", paramLabel = "ID", defaultValue = "aen", description = "Id the codes name (default: ${DEFAULT-VALUE}).")
+    String saeId;
+
+    @Option(names = "--sae-file", paramLabel = "PATH",
+            description = "SAE parameters (safetensors with W_enc, b_enc, W_dec, b_dec). Without it a freshly initialised, "
+                    + "untrained SAE is served.")
+    Path saeFile;
+
+    @Option(names = "--d-sae", paramLabel = "D", defaultValue = "" + DEFAULT_D_SAE,
+            description = "Dictionary size D of a freshly initialised SAE (default: ${DEFAULT-VALUE}).")
+    int dSae;
+
+    @Option(names = "--sae-seed", paramLabel = "SEED", defaultValue = "0", description = "Seed of a freshly initialised SAE (default: ${DEFAULT-VALUE}).")
+    long saeSeed;
+
+    @Option(names = "--k-max", paramLabel = "K_MAX", defaultValue = "" + DEFAULT_K_MAX,
+            description = "At most this many active features per row leave the encoder, the largest first; the number that "
+                    + "fired is still counted (default: ${DEFAULT-VALUE}).")
+    int kMax;
+
+    @Option(names = "--normalise", description = "Rescale every row to L2 norm sqrt(n) inside the encoder (the spec's "
+            + "language-model setting; synthetic data needs none).")
+    boolean normalise;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto",
+            description = "ONNX Runtime device: auto (CUDA when available, else CPU), cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--ort-threads", paramLabel = "THREADS", defaultValue = "0", description = "ONNX Runtime threads per call; 0 lets it choose (default: ${DEFAULT-VALUE}).")
+    int ortThreads;
+
+    /** Loads or initialises the SAE for rows of width {@code n} and opens it in ONNX Runtime as version 1. */
+    ServingSae open(int n) throws Exception {
+        SaeParameters params;
+        String origin;
+        if (saeFile != null) {
+            params = SaeFiles.load(saeFile);
+            if (params.n() != n) {
+                throw new IllegalArgumentException("SAE in " + saeFile + " has n=" + params.n() + " but the rows have n=" + n);
+            }
+            origin = "loaded from " + saeFile;
+        } else {
+            params = SaeParameters.initialise(n, dSae, saeSeed);
+            origin = "freshly initialised (seed " + saeSeed + "), untrained";
+        }
+        SaeEncoder encoder = SaeEncoder.open(params, new EncoderSpec(kMax, normalise), Device.parse(device), ortThreads);
+        return new ServingSae(saeId, 1, encoder, origin);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.aenstream.ops;
+
+import dev.aenstream.produce.ActivationPublisher;
+import dev.aenstream.produce.SpikedGenerator;
+import java.util.function.BooleanSupplier;
+
+/** Generates spiked rows and publishes them, at a target rate, until told to stop or a row budget is spent. */
+final class SyntheticFeed {
+    private final SpikedGenerator generator;
+    private final ActivationPublisher publisher;
+    private final double rowsPerSecond;
+
+    SyntheticFeed(SpikedGenerator generator, ActivationPublisher publisher, double rowsPerSecond) {
+        this.generator = generator;
+        this.publisher = publisher;
+        this.rowsPerSecond = rowsPerSecond;
+    }
+
+    /** Publishes until {@code maxRows} (0: no limit) rows are out or {@code stop} says so; returns rows published. */
+    long run(long maxRows, BooleanSupplier stop) throws InterruptedException {
+        int n = generator.config().n();
+        int chunk = publisher.config().rowsPerRecord();
+        float[] x = new float[chunk * n];
+        long start = System.nanoTime();
+        long published = 0;
+        while (!stop.getAsBoolean() && (maxRows == 0 || published < maxRows)) {
+            int rows = (int) Math.min(chunk, maxRows == 0 ? chunk : maxRows - published);
+            generator.next(x, 0, rows);
+            publisher.publish(x, rows, n);
+            published += rows;
+            if (rowsPerSecond > 0) {
+                long dueNanos = (long) (published / rowsPerSecond * 1e9);
+                long ahead = dueNanos - (System.nanoTime() - start);
+                if (ahead > 0) Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
+            }
+        }
+        publisher.flush();
+        return published;
+    }
+}
