@@ -1,0 +1,197 @@
+package dev.aenstream.sae.onnx;
+
+import ai.onnx.proto.OnnxMl;
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Map;
+
+/**
+ * Builds an ONNX graph (opset {@value #OPSET}) one node at a time, in one element type for all its
+ * real-valued tensors, so the same builder code gives a float32 graph to run and a float64 graph to
+ * check against finite differences. Value names are generated; inputs and outputs keep theirs.
+ */
+public final class Graph {
+    public static final int OPSET = 13;
+    /** ONNX IR version written; ONNX Runtime 1.24 and onnx's checker accept it with opset 13. */
+    static final int IR_VERSION = 8;
+    /** Name of the symbolic leading dimension of batch inputs and outputs. */
+    public static final String BATCH = "batch";
+
+    private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
+    private final DataType real;
+    private int counter;
+
+    public Graph(String name, DataType real) {
+        if (real != DataType.FLOAT && real != DataType.DOUBLE) {
+            throw new IllegalArgumentException("graphs compute in FLOAT or DOUBLE, not " + real);
+        }
+        this.real = real;
+        graph.setName(name);
+    }
+
+    public DataType real() {
+        return real;
+    }
+
+    /** A real-valued input; a dimension of -1 is the symbolic batch size. */
+    public String input(String name, long... dims) {
+        return input(name, real, dims);
+    }
+
+    public String input(String name, DataType type, long... dims) {
+        graph.addInput(valueInfo(name, type, dims));
+        return name;
+    }
+
+    /** Declares {@code value} as a graph output called {@code name}. */
+    public void output(String value, String name, DataType type, long... dims) {
+        if (!value.equals(name)) {
+            graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Identity").addInput(value).addOutput(name).setName(name));
+        }
+        graph.addOutput(valueInfo(name, type, dims));
+    }
+
+    public void output(String value, String name, long... dims) {
+        output(value, name, real, dims);
+    }
+
+    /** A real-valued scalar constant. */
+    public String scalar(double value) {
+        return tensor(fresh("c"), new double[] {value});
+    }
+
+    /** A real-valued constant tensor of the given shape. */
+    public String tensor(String name, double[] values, long... dims) {
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(real.getNumber());
+        for (long d : dims) t.addDims(d);
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * (real == DataType.FLOAT ? 4 : 8)).order(ByteOrder.LITTLE_ENDIAN);
+        for (double v : values) {
+            if (real == DataType.FLOAT) bytes.putFloat((float) v); else bytes.putDouble(v);
+        }
+        graph.addInitializer(t.setRawData(ByteString.copyFrom(bytes.flip())));
+        return name;
+    }
+
+    /** A float32 constant tensor (weights baked into an encoder). */
+    public String floats(String name, float[] values, long... dims) {
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(DataType.FLOAT.getNumber());
+        for (long d : dims) t.addDims(d);
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(values);
+        graph.addInitializer(t.setRawData(ByteString.copyFrom(bytes)));
+        return name;
+    }
+
+    /** An int64 constant vector (axes, shapes, k). */
+    public String longs(long... values) {
+        String name = fresh("i");
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(DataType.INT64.getNumber())
+                .addDims(values.length);
+        for (long v : values) t.addInt64Data(v);
+        graph.addInitializer(t);
+        return name;
+    }
+
+    /** An int64 scalar constant (an index for Gather). */
+    public String longScalar(long value) {
+        String name = fresh("i");
+        graph.addInitializer(OnnxMl.TensorProto.newBuilder().setName(name).setDataType(DataType.INT64.getNumber()).addInt64Data(value));
+        return name;
+    }
+
+    /** A node with one output and no attributes. */
+    public String op(String type, String... inputs) {
+        return op(type, Map.of(), inputs);
+    }
+
+    /** A node with one output. Attribute values: Long, long[], Double, String. */
+    public String op(String type, Map<String, Object> attributes, String... inputs) {
+        return ops(1, type, attributes, inputs)[0];
+    }
+
+    /** A node with several outputs. */
+    public String[] ops(int outputs, String type, Map<String, Object> attributes, String... inputs) {
+        OnnxMl.NodeProto.Builder node = OnnxMl.NodeProto.newBuilder().setOpType(type).setName(fresh(type));
+        for (String in : inputs) node.addInput(in);
+        String[] names = new String[outputs];
+        for (int i = 0; i < outputs; i++) {
+            names[i] = fresh(type.toLowerCase());
+            node.addOutput(names[i]);
+        }
+        attributes.forEach((k, v) -> node.addAttribute(attribute(k, v)));
+        graph.addNode(node);
+        return names;
+    }
+
+    // Shorthands for the operators the SAE graphs use most.
+    public String add(String a, String b) { return op("Add", a, b); }
+    public String sub(String a, String b) { return op("Sub", a, b); }
+    public String mul(String a, String b) { return op("Mul", a, b); }
+    public String div(String a, String b) { return op("Div", a, b); }
+    public String sqrt(String a) { return op("Sqrt", a); }
+
+    /** Sum over {@code axes}; keepdims as given. */
+    public String sum(String x, boolean keepDims, long... axes) {
+        return op("ReduceSum", Map.of("keepdims", keepDims ? 1L : 0L), x, longs(axes));
+    }
+
+    /** Sum of squares over {@code axes} (all axes when none are given). */
+    public String sumSquares(String x, boolean keepDims, long... axes) {
+        return op("ReduceSumSquare", axes.length == 0 ? Map.of("keepdims", keepDims ? 1L : 0L)
+                : Map.of("keepdims", keepDims ? 1L : 0L, "axes", axes), x);
+    }
+
+    /** Casts a boolean or integer tensor to this graph's real type. */
+    public String toReal(String x) {
+        return op("Cast", Map.of("to", (long) real.getNumber()), x);
+    }
+
+    public OnnxMl.ModelProto model() {
+        return OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .setProducerName("aen-stream")
+                .setDomain("dev.aenstream")
+                .setModelVersion(1)
+                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(graph)
+                .build();
+    }
+
+    private String fresh(String prefix) {
+        return prefix + "_" + counter++;
+    }
+
+    private static AttributeProto attribute(String name, Object value) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name);
+        if (value instanceof Long l) {
+            a.setType(AttributeProto.AttributeType.INT).setI(l);
+        } else if (value instanceof Integer i) {
+            a.setType(AttributeProto.AttributeType.INT).setI(i);
+        } else if (value instanceof long[] ls) {
+            a.setType(AttributeProto.AttributeType.INTS);
+            for (long l : ls) a.addInts(l);
+        } else if (value instanceof Double d) {
+            a.setType(AttributeProto.AttributeType.FLOAT).setF(d.floatValue());
+        } else if (value instanceof String s) {
+            a.setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(s));
+        } else {
+            throw new IllegalArgumentException("unsupported attribute " + name + " of " + value.getClass());
+        }
+        return a.build();
+    }
+
+    private static OnnxMl.ValueInfoProto valueInfo(String name, DataType type, long... dims) {
+        OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
+        for (long d : dims) {
+            shape.addDim(d < 0 ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH)
+                    : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        return OnnxMl.ValueInfoProto.newBuilder().setName(name)
+                .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(type.getNumber()).setShape(shape)))
+                .build();
+    }
+}
