@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 TopicsCommand.class,
                 ProduceCommand.class,
                 EncodeCommand.class,
+                TrainCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Aen implements Runnable {

@@ -74,6 +74,20 @@ public final class SpikedGenerator {
      * magnitudes are written there too.
      */
     public void next(float[] x, int offset, int rows, int[] support, float[] magnitudes) {
+        fill(random, x, offset, rows, support, magnitudes);
+    }
+
+    /**
+     * Fills batch number {@code index} of a stream of {@code rows}-row batches, the same whatever was
+     * generated before: a resumed training run sees exactly the batches an uninterrupted one would.
+     */
+    public void batch(long index, float[] x, int rows, int[] support, float[] magnitudes) {
+        for (int j = 0; j < pool.length; j++) pool[j] = j;
+        // A distinct, well-mixed stream per index (golden-ratio increment, as SplittableRandom's own).
+        fill(new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + index + 1), x, 0, rows, support, magnitudes);
+    }
+
+    private void fill(SplittableRandom random, float[] x, int offset, int rows, int[] support, float[] magnitudes) {
         int n = config.n();
         int k = config.k();
         double span = SpikedConfig.MAX_MAGNITUDE - SpikedConfig.MIN_MAGNITUDE;

@@ -1,0 +1,193 @@
+package dev.aenstream.ops;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.aenstream.produce.SpikedConfig;
+import dev.aenstream.produce.SpikedGenerator;
+import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.sae.runtime.SaeEncoder;
+import dev.aenstream.train.Checkpoints;
+import dev.aenstream.train.DictionaryMatch;
+import dev.aenstream.train.StepResult;
+import dev.aenstream.train.TrainConfig;
+import dev.aenstream.train.Trainer;
+import dev.aenstream.train.TrainingMetrics;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Trains an SAE with the AEN-SAE step or one of its baselines. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train an SAE: AEN-SAE (aen) or a baseline (l1, elastic, alasso, topk) with the spec's training step in ONNX "
+                + "Runtime. --source synthetic trains on the spiked generator with no Kafka, prints progress, writes checkpoints "
+                + "(--checkpoint-dir, resumable with --resume) and ends with the synthetic evaluation: dictionary match (dict_cos) "
+                + "and support precision, recall and F1 of the codes."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--source", paramLabel = "SOURCE", defaultValue = "synthetic",
+            description = "Where training rows come from: synthetic (default: ${DEFAULT-VALUE}).")
+    String source;
+
+    @Mixin SyntheticOptions synthetic;
+    @Mixin HyperparameterOptions hyper;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "6000", description = "Training steps to reach (default: ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--sae-id", paramLabel = "ID", description = "Name of the SAE in logs, checkpoints and summaries (default: the architecture).")
+    String saeId;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Where checkpoints go; none are written without it.")
+    Path checkpointDir;
+
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS", defaultValue = "1000",
+            description = "Steps between checkpoints (default: ${DEFAULT-VALUE}); one is also written at the end.")
+    long checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue from the latest checkpoint in --checkpoint-dir (its configuration wins).")
+    boolean resume;
+
+    @Option(names = "--progress-every", paramLabel = "STEPS", defaultValue = "500", description = "Steps between progress lines (default: ${DEFAULT-VALUE}).")
+    long progressEvery;
+
+    @Option(names = "--eval-rows", paramLabel = "ROWS", defaultValue = "4096",
+            description = "Fresh synthetic rows for the final evaluation (default: ${DEFAULT-VALUE}).")
+    int evalRows;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "THREADS", defaultValue = "0", description = "ONNX Runtime threads; 0 lets it choose (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--summary-json", paramLabel = "PATH", description = "Write the final figures as JSON to this file.")
+    Path summaryJson;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!source.equals("synthetic")) {
+            throw new IllegalArgumentException("--source must be synthetic (training from Kafka is not in this build yet), got " + source);
+        }
+        if (steps <= 0 || progressEvery <= 0 || checkpointEvery <= 0) throw new IllegalArgumentException("step counts must be positive");
+        if (resume && checkpointDir == null) throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+        SpikedConfig data = synthetic.config();
+        TrainConfig config = hyper.synthetic(data.n());
+        String id = saeId != null ? saeId : config.arch().label();
+        Device dev = Device.parse(device);
+        Checkpoints.Checkpoint checkpoint = resume ? Checkpoints.latest(checkpointDir, id) : null;
+        if (resume && checkpoint == null) System.out.println("no checkpoint of " + id + " in " + checkpointDir + ": starting fresh");
+        SpikedGenerator generator = new SpikedGenerator(data);
+        try (Trainer trainer = checkpoint != null ? Trainer.resume(id, checkpoint, dev, threads) : Trainer.start(id, config, dev, threads)) {
+            TrainConfig run = trainer.config();
+            System.out.printf("training %s (%s) n=%d D=%d batch=%d lambda1=%g lambda2=%g warm-up %d+%d on %s%s%n", id, run.arch().label(),
+                    run.n(), run.d(), run.batch(), run.lambda1(), run.effectiveLambda2(), run.tWarm(), run.tRamp(),
+                    trainer.trainStep().device().label(), checkpoint != null ? ", resumed at step " + trainer.stepsDone() : "");
+            System.out.printf("%8s %10s %10s %10s %8s %7s %7s %6s %5s %10s%n", "step", "mse", "l1", "l2", "l0", "fve", "dead%",
+                    "sat%", "phi", "tokens/s");
+            float[] x = new float[run.batch() * run.n()];
+            long batchIndex = trainer.stepsDone();
+            while (trainer.stepsDone() < steps) {
+                // Batches are indexed by attempts so that a skipped step does not replay the same rows.
+                generator.batch(batchIndex++, x, run.batch(), null, null);
+                StepResult r = trainer.step(x, 0, run.batch());
+                long done = trainer.stepsDone();
+                if (!r.applied()) System.out.printf("step %d skipped: non-finite loss or gradient%n", r.step());
+                if (r.applied() && (done % progressEvery == 0 || done == steps)) print(trainer.metrics());
+                if (checkpointDir != null && r.applied() && (done % checkpointEvery == 0 || done == steps)) {
+                    trainer.checkpoint(checkpointDir, Map.of("batch_index", Long.toString(batchIndex)));
+                }
+            }
+            Map<String, Object> summary = evaluate(trainer, generator);
+            System.out.printf("dict_cos %.3f, support precision %.3f recall %.3f F1 %.3f; eval l0 %.1f, fve %.3f; dead %.2f%%%n",
+                    summary.get("dict_cos"), summary.get("support_precision"), summary.get("support_recall"), summary.get("support_f1"),
+                    summary.get("l0"), summary.get("fve"), summary.get("dead_pct"));
+            if (summaryJson != null) {
+                Path parent = summaryJson.toAbsolutePath().getParent();
+                if (parent != null) Files.createDirectories(parent);
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(summaryJson.toFile(), summary);
+                System.out.println("summary written to " + summaryJson);
+            }
+        }
+        return 0;
+    }
+
+    private static void print(TrainingMetrics m) {
+        System.out.printf("%8d %10.5f %10.5f %10.5f %8.1f %7.3f %7.2f %6.1f %5.2f %,10.0f%n", m.step(), m.mse(), m.l1(), m.l2(), m.l0(),
+                m.fve(), m.deadPct(), 100 * m.weightSaturation(), m.warmupFactor(), m.tokensPerS());
+    }
+
+    /** Codes of fresh rows with the trained SAE: l0, fve, dictionary match and support scores. */
+    private Map<String, Object> evaluate(Trainer trainer, SpikedGenerator generator) throws Exception {
+        TrainConfig run = trainer.config();
+        SaeParameters params = trainer.trainStep().parameters();
+        int n = run.n();
+        int d = run.d();
+        int k = generator.config().k();
+        float[] x = new float[evalRows * n];
+        int[] support = new int[evalRows * k];
+        float[] magnitudes = new float[evalRows * k];
+        // An index far past any training batch: evaluation rows are never trained on.
+        generator.batch(Long.MAX_VALUE / 2, x, evalRows, support, magnitudes);
+        int kMax = run.arch() == Arch.TOPK ? run.k() : d;
+        float[] codes = new float[evalRows * d];
+        try (SaeEncoder encoder = SaeEncoder.open(params, new EncoderSpec(kMax, false), Device.CPU, threads)) {
+            var sparse = encoder.encode(FloatBuffer.wrap(x), evalRows);
+            for (int r = 0; r < evalRows; r++) System.arraycopy(sparse.denseRow(r), 0, codes, r * d, d);
+        }
+        double l0 = 0;
+        double[] errSum = new double[n];
+        double[] errSq = new double[n];
+        double[] xSum = new double[n];
+        double[] xSq = new double[n];
+        for (int r = 0; r < evalRows; r++) {
+            for (int i = 0; i < n; i++) {
+                double xhat = params.bDec()[i];
+                int row = i * d;
+                for (int j = 0; j < d; j++) xhat += params.wDec()[row + j] * codes[r * d + j];
+                double e = x[r * n + i] - xhat;
+                errSum[i] += e;
+                errSq[i] += e * e;
+                xSum[i] += x[r * n + i];
+                xSq[i] += (double) x[r * n + i] * x[r * n + i];
+            }
+            for (int j = 0; j < d; j++) if (codes[r * d + j] > 1e-12) l0++;
+        }
+        double unexplained = 0;
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            unexplained += errSq[i] / evalRows - Math.pow(errSum[i] / evalRows, 2);
+            total += xSq[i] / evalRows - Math.pow(xSum[i] / evalRows, 2);
+        }
+        DictionaryMatch match = DictionaryMatch.of(params, generator.dictionary(), generator.config().atoms());
+        DictionaryMatch.Support s = match.support(codes, evalRows, d, support, k);
+        TrainingMetrics m = trainer.metrics();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("sae_id", trainer.saeId());
+        summary.put("arch", run.arch().label());
+        summary.put("steps", trainer.stepsDone());
+        summary.put("l0", l0 / evalRows);
+        summary.put("fve", 1 - unexplained / total);
+        summary.put("dead_pct", m.deadPct());
+        summary.put("dict_cos", match.dictCos());
+        summary.put("support_precision", s.precision());
+        summary.put("support_recall", s.recall());
+        summary.put("support_f1", s.f1());
+        summary.put("tokens_per_s", m.tokensPerS());
+        summary.put("weight_saturation", m.weightSaturation());
+        summary.put("train_l0", m.l0());
+        summary.put("train_fve", m.fve());
+        summary.put("tokens", m.tokens());
+        summary.put("dead_window_tokens", run.deadWindowTokens());
+        summary.put("eval_rows", evalRows);
+        summary.put("device", trainer.trainStep().device().label());
+        return summary;
+    }
+}
