@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 ProduceCommand.class,
                 EncodeCommand.class,
                 TrainCommand.class,
+                BenchCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Aen implements Runnable {

@@ -103,7 +103,7 @@ public final class TrainStepGraph {
                     g.ops(2, "TopK", Map.of("axis", -1L, "largest", 1L, "sorted", 1L), pre, k)[0]);
             active = g.op("And", active, g.op("GreaterOrEqual", pre, kth));
         }
-        String h = g.op("Where", active, pre, zero);
+        String h = spec.topK() ? g.op("Where", active, pre, zero) : g.op("Relu", pre);
         String xhat = g.op("Gemm", Map.of("transB", 1L), h, wDec, bDec);
         String e = g.sub(xhat, x);
 
@@ -139,10 +139,13 @@ public final class TrainStepGraph {
         // Backward.
         String dXhat = g.mul(e, g.div(g.scalar(2), batchN));
         String gWDec = g.op("Gemm", Map.of("transA", 1L), dXhat, h);
-        String dH = g.op("MatMul", dXhat, wDec);
-        if (!spec.topK()) {
-            dH = g.add(g.add(dH, g.mul(g.div(s.get("lambda1"), batch), wt)),
-                    g.mul(g.div(g.mul(g.scalar(2), s.get("lambda2")), batch), h));
+        String dH;
+        if (spec.topK()) {
+            dH = g.op("MatMul", dXhat, wDec);
+        } else {
+            // The L1 term's gradient is the same for every row: Gemm adds it as its C input, saving a pass over [B, D].
+            String l1Grad = g.mul(g.div(s.get("lambda1"), batch), wt);
+            dH = g.add(g.op("Gemm", dXhat, wDec, l1Grad), g.mul(g.div(g.mul(g.scalar(2), s.get("lambda2")), batch), h));
         }
         String dPre = g.op("Where", active, dH, zero);
         String gWEnc = g.op("Gemm", Map.of("transA", 1L), dPre, xc);
