@@ -6,8 +6,8 @@ import dev.aenstream.sae.SaeParameters;
  * Synthetic evaluation: matches learned atoms (decoder columns) one-to-one to the true atoms by |cos|
  * (Hungarian assignment), and scores the codes' supports against the true ones.
  *
- * @param trueToLearned for each true atom, the learned feature matched to it
- * @param dictCos mean matched |cos|
+ * @param trueToLearned for each true atom, the learned feature matched to it (-1 when D < atoms left it unmatched)
+ * @param dictCos mean |cos| over the min(atoms, D) matched pairs
  */
 public record DictionaryMatch(int[] trueToLearned, double dictCos) {
     /** Threshold above which a code counts as active for support metrics. */
@@ -15,12 +15,11 @@ public record DictionaryMatch(int[] trueToLearned, double dictCos) {
 
     /**
      * Matches the SAE's decoder columns to {@code atoms} true atoms of width n (atom a at [a n, (a+1) n)).
-     * Needs at least as many learned features as true atoms.
+     * With fewer learned features than true atoms, every learned feature gets a distinct true atom instead.
      */
     public static DictionaryMatch of(SaeParameters sae, float[] trueAtoms, int atoms) {
         int n = sae.n();
         int d = sae.d();
-        if (d < atoms) throw new IllegalArgumentException("matching needs D >= true atoms, got D=" + d + " < " + atoms);
         double[] norms = new double[d];
         for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) norms[j] += (double) sae.wDec()[i * d + j] * sae.wDec()[i * d + j];
         double[] cost = new double[atoms * d];
@@ -39,10 +38,25 @@ public record DictionaryMatch(int[] trueToLearned, double dictCos) {
                 cost[a * d + j] = -c;
             }
         }
-        int[] match = Hungarian.assign(cost, atoms, d);
+        int[] trueToLearned = new int[atoms];
+        java.util.Arrays.fill(trueToLearned, -1);
+        if (d >= atoms) {
+            int[] match = Hungarian.assign(cost, atoms, d);
+            System.arraycopy(match, 0, trueToLearned, 0, atoms);
+        } else {
+            double[] transposed = new double[d * atoms];
+            for (int a = 0; a < atoms; a++) for (int j = 0; j < d; j++) transposed[j * atoms + a] = cost[a * d + j];
+            int[] learnedToTrue = Hungarian.assign(transposed, d, atoms);
+            for (int j = 0; j < d; j++) trueToLearned[learnedToTrue[j]] = j;
+        }
         double sum = 0;
-        for (int a = 0; a < atoms; a++) sum += cos[a * d + match[a]];
-        return new DictionaryMatch(match, sum / atoms);
+        int pairs = 0;
+        for (int a = 0; a < atoms; a++) {
+            if (trueToLearned[a] < 0) continue;
+            sum += cos[a * d + trueToLearned[a]];
+            pairs++;
+        }
+        return new DictionaryMatch(trueToLearned, sum / pairs);
     }
 
     /** Support precision, recall and F1 of codes against the true supports. */
@@ -56,7 +70,7 @@ public record DictionaryMatch(int[] trueToLearned, double dictCos) {
     public Support support(float[] codes, int rows, int d, int[] trueSupport, int k) {
         int[] learnedToTrue = new int[d];
         java.util.Arrays.fill(learnedToTrue, -1);
-        for (int a = 0; a < trueToLearned.length; a++) learnedToTrue[trueToLearned[a]] = a;
+        for (int a = 0; a < trueToLearned.length; a++) if (trueToLearned[a] >= 0) learnedToTrue[trueToLearned[a]] = a;
         long predicted = 0;
         long truePositive = 0;
         for (int r = 0; r < rows; r++) {

@@ -71,4 +71,18 @@ class HungarianTest {
         assertThat(s.precision()).isCloseTo(3 / 4.0, org.assertj.core.data.Offset.offset(1e-12));
         assertThat(s.recall()).isCloseTo(3 / 4.0, org.assertj.core.data.Offset.offset(1e-12));
     }
+
+    @Test
+    void withFewerLearnedFeaturesEachIsMatchedToADistinctTrueAtom() {
+        int n = 4, atoms = 3, d = 2;
+        float[] truth = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0};
+        // Learned feature 0 is true atom 2, learned feature 1 is true atom 0.
+        float[] wDec = new float[n * d];
+        wDec[2 * d] = 1;
+        wDec[0 * d + 1] = -1;
+        var params = new dev.aenstream.sae.SaeParameters(n, d, new float[d * n], new float[d], wDec, new float[n]);
+        DictionaryMatch match = DictionaryMatch.of(params, truth, atoms);
+        assertThat(match.trueToLearned()).containsExactly(1, -1, 0);
+        assertThat(match.dictCos()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+    }
 }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 EncodeCommand.class,
                 TrainCommand.class,
                 BenchCommand.class,
+                ExportCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Aen implements Runnable {
@@ -38,6 +39,12 @@ public final class Aen implements Runnable {
     static CommandLine commandLine(String[] args) {
         CommandLine cli = new CommandLine(new Aen());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            // A failing command says why in one line; AEN_DEBUG=1 shows where.
+            command.getErr().println("aen " + command.getCommandName() + ": " + (e.getMessage() != null ? e.getMessage() : e));
+            if (System.getenv("AEN_DEBUG") != null) e.printStackTrace(command.getErr());
+            return 2;
+        });
         File config = configFile(args);
         if (config != null) {
             if (!config.isFile()) {

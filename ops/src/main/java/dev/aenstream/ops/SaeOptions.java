@@ -1,11 +1,11 @@
 package dev.aenstream.ops;
 
 import dev.aenstream.encode.ServingSae;
-import dev.aenstream.sae.SaeFiles;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
+import dev.aenstream.sae.importers.SaeSources;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -18,8 +18,8 @@ public final class SaeOptions {
     String saeId;
 
     @Option(names = "--sae-file", paramLabel = "PATH",
-            description = "SAE parameters (safetensors with W_enc, b_enc, W_dec, b_dec). Without it a freshly initialised, "
-                    + "untrained SAE is served.")
+            description = "The SAE to serve: our parameters or a training checkpoint (.safetensors), a SAELens or sparsify "
+                    + "directory, or an encoder exported to .onnx. Without it a freshly initialised, untrained SAE is served.")
     Path saeFile;
 
     @Option(names = "--d-sae", paramLabel = "D", defaultValue = "" + DEFAULT_D_SAE,
@@ -47,19 +47,14 @@ public final class SaeOptions {
 
     /** Loads or initialises the SAE for rows of width {@code n} and opens it in ONNX Runtime as version 1. */
     ServingSae open(int n) throws Exception {
-        SaeParameters params;
-        String origin;
-        if (saeFile != null) {
-            params = SaeFiles.load(saeFile);
-            if (params.n() != n) {
-                throw new IllegalArgumentException("SAE in " + saeFile + " has n=" + params.n() + " but the rows have n=" + n);
-            }
-            origin = "loaded from " + saeFile;
-        } else {
-            params = SaeParameters.initialise(n, dSae, saeSeed);
-            origin = "freshly initialised (seed " + saeSeed + "), untrained";
+        SaeSources.EncoderModel model = saeFile != null
+                ? SaeSources.load(saeFile, kMax, normalise)
+                : SaeSources.fromParameters(SaeParameters.initialise(n, dSae, saeSeed), new EncoderSpec(kMax, normalise),
+                        "freshly initialised (seed " + saeSeed + "), untrained");
+        if (model.n() != n) {
+            throw new IllegalArgumentException("SAE in " + saeFile + " has n=" + model.n() + " but the rows have n=" + n);
         }
-        SaeEncoder encoder = SaeEncoder.open(params, new EncoderSpec(kMax, normalise), Device.parse(device), ortThreads);
-        return new ServingSae(saeId, 1, encoder, origin);
+        SaeEncoder encoder = SaeEncoder.open(model.onnx(), model.n(), model.d(), model.kMax(), Device.parse(device), ortThreads);
+        return new ServingSae(saeId, 1, encoder, model.origin());
     }
 }

@@ -24,6 +24,29 @@ public final class EncoderGraph {
 
     private EncoderGraph() {}
 
+    /** A [rows, 1] tensor of ones: the scales of rows that were not normalised. */
+    static String unitScales(Graph g, String x) {
+        // 0 * sum(x) + 1 has the rows dimension without a shape computation; ReduceSum takes axes as an input in every opset >= 13.
+        return g.add(g.mul(g.sum(x, true, 1), g.scalar(0)), g.scalar(1));
+    }
+
+    /** Ends an encoder whose dense codes are {@code h}: the top-k values and indices, the active counts and the scales. */
+    static void sparseOutputs(Graph g, String h, String scales, int k) {
+        String[] top = g.ops(2, "TopK", Map.of("axis", -1L, "largest", 1L, "sorted", 1L), h, g.longs(k));
+        String active = g.sum(g.toReal(g.op("Greater", h, g.scalar(0))), false, 1);
+        g.output(top[0], VALUES, -1, k);
+        g.output(top[1], INDICES, DataType.INT64, -1, k);
+        g.output(active, ACTIVE_COUNTS, -1);
+        g.output(scales, SCALES, -1, 1);
+    }
+
+    /** Appends the sparse outputs to an encoder graph whose input is {@value #INPUT} and whose dense codes are {@code h}. */
+    public static OnnxMl.GraphProto appendSparseOutputs(OnnxMl.GraphProto encoder, String h, int k) {
+        Graph g = Graph.extend(encoder);
+        sparseOutputs(g, h, unitScales(g, INPUT), k);
+        return g.graph();
+    }
+
     public static OnnxMl.ModelProto build(SaeParameters p, EncoderSpec spec, String graphName) {
         int n = p.n();
         int d = p.d();
@@ -38,21 +61,13 @@ public final class EncoderGraph {
             scales = g.div(g.scalar(Math.sqrt(n)), norm);
             input = g.mul(x, scales);
         } else {
-            // 0 * max(x) + 1 has the rows dimension without a shape computation.
-            scales = g.add(g.mul(g.op("ReduceMax", Map.of("axes", new long[] {1}, "keepdims", 1L), x), g.scalar(0)), g.scalar(1));
+            scales = unitScales(g, x);
         }
         String wEnc = g.floats("W_enc", p.wEnc(), d, n);
         String bEnc = g.floats("b_enc", p.bEnc(), d);
         String bDec = g.floats("b_dec", p.bDec(), n);
         String pre = g.op("Gemm", Map.of("transB", 1L), g.sub(input, bDec), wEnc, bEnc);
-        String h = g.op("Relu", pre);
-        String[] top = g.ops(2, "TopK", Map.of("axis", -1L, "largest", 1L, "sorted", 1L), h, g.longs(k));
-        String active = g.sum(g.toReal(g.op("Greater", h, g.scalar(0))), false, 1);
-
-        g.output(top[0], VALUES, -1, k);
-        g.output(top[1], INDICES, DataType.INT64, -1, k);
-        g.output(active, ACTIVE_COUNTS, -1);
-        g.output(scales, SCALES, -1, 1);
+        sparseOutputs(g, g.op("Relu", pre), scales, k);
         return g.model();
     }
 }

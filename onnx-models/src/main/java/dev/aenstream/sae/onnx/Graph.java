@@ -23,6 +23,7 @@ public final class Graph {
     private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
     private final DataType real;
     private int counter;
+    private String prefix = "";
 
     public Graph(String name, DataType real) {
         if (real != DataType.FLOAT && real != DataType.DOUBLE) {
@@ -30,6 +31,19 @@ public final class Graph {
         }
         this.real = real;
         graph.setName(name);
+    }
+
+    /** Continues an existing float graph (an encoder exported elsewhere); new value names start with {@code aen_}. */
+    public static Graph extend(OnnxMl.GraphProto base) {
+        Graph g = new Graph(base.getName().isEmpty() ? "imported" : base.getName(), DataType.FLOAT);
+        g.graph.mergeFrom(base);
+        g.prefix = "aen_";
+        return g;
+    }
+
+    /** The graph as built so far. */
+    public OnnxMl.GraphProto graph() {
+        return graph.build();
     }
 
     public DataType real() {
@@ -160,8 +174,8 @@ public final class Graph {
                 .build();
     }
 
-    private String fresh(String prefix) {
-        return prefix + "_" + counter++;
+    private String fresh(String base) {
+        return prefix + base + "_" + counter++;
     }
 
     private static AttributeProto attribute(String name, Object value) {

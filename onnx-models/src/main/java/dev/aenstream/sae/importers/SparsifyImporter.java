@@ -1,0 +1,42 @@
+package dev.aenstream.sae.importers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.Safetensors;
+import dev.aenstream.sae.onnx.EncoderSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Reads an EleutherAI sparsify SAE ({@code cfg.json} and {@code sae.safetensors}: encoder.weight [D, n],
+ * encoder.bias, W_dec [D, n], b_dec). Its codes are the top k of ReLU(encoder(x - b_dec)), which is our
+ * encoder with k_max = k.
+ */
+public final class SparsifyImporter {
+    static final String WEIGHTS = "sae.safetensors";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SparsifyImporter() {}
+
+    public static boolean looksLike(Path dir) {
+        return Files.isRegularFile(dir.resolve("cfg.json")) && Files.isRegularFile(dir.resolve(WEIGHTS));
+    }
+
+    public static ImportedSae read(Path dir) throws IOException {
+        JsonNode cfg = JSON.readTree(dir.resolve("cfg.json").toFile());
+        if (!cfg.has("k")) throw new IOException(dir + ": sparsify cfg.json has no k");
+        Safetensors.Contents w = Safetensors.read(dir.resolve(WEIGHTS));
+        Safetensors.Tensor enc = w.require("encoder.weight");
+        int d = Math.toIntExact(enc.shape()[0]);
+        int n = Math.toIntExact(enc.shape()[1]);
+        if (cfg.has("d_in") && cfg.get("d_in").asInt() != n) {
+            throw new IOException(dir + ": cfg.json says d_in=" + cfg.get("d_in") + " but encoder.weight is " + d + " x " + n);
+        }
+        float[] wDec = Layouts.transpose(w.require("W_dec").toFloats(), d, n);
+        int k = cfg.get("k").asInt();
+        return new ImportedSae(new SaeParameters(n, d, enc.toFloats(), w.require("encoder.bias").toFloats(), wDec,
+                w.require("b_dec").toFloats()), new EncoderSpec(Math.min(k, d), false), "sparsify TopK(k=" + k + ") SAE from " + dir);
+    }
+}
