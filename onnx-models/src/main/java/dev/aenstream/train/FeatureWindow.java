@@ -67,6 +67,17 @@ public final class FeatureWindow {
         return 100.0 * dead / lastFired.length;
     }
 
+    /** Whether a whole window of tokens has been seen, so that "dead" means what it says. */
+    public boolean windowComplete() {
+        return tokens >= windowTokens;
+    }
+
+    /** Ids of the features that did not fire in the last window of tokens. */
+    public int[] deadFeatures() {
+        long since = Math.max(0, tokens - windowTokens);
+        return java.util.stream.IntStream.range(0, lastFired.length).filter(j -> lastFired[j] <= since).toArray();
+    }
+
     /** Feature counts per density bin of the last complete window (all zero before one completes). */
     public long[] densityHistogram() {
         return histogram.clone();

@@ -5,11 +5,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
-import dev.aenstream.encode.ServingSae;
+import dev.aenstream.models.ModelFollower;
+import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.SpikedConfig;
 import dev.aenstream.produce.SpikedGenerator;
+import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.train.OnlineTrainer;
+import dev.aenstream.train.OnlineTrainerConfig;
+import dev.aenstream.train.SaeDefinition;
+import dev.aenstream.train.TrainConfig;
+import dev.aenstream.train.TrainingMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,25 +34,54 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** A bounded end-to-end run: broker, synthetic producer, encoder, and a count of what came out. */
+/** A bounded end-to-end run: broker, synthetic producer, online trainers, encoders following their versions. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the whole flow for a while and show it: an embedded broker (unless --bootstrap-servers), the synthetic spiked producer, the Kafka Streams encoder with ONNX Runtime, and a reader of the codes topic that counts the tokens encoded and their mean l0. Prints progress, then a summary (and --summary-json)."})
+        description = {"Run the whole loop for a while and show it: an embedded broker (unless --bootstrap-servers), the "
+                + "synthetic spiked producer, AEN-SAE and a vanilla-L1 baseline trained side by side from the stream and "
+                + "publishing versions, and the Kafka Streams encoders serving those versions live. Prints progress, then a "
+                + "summary per SAE (and --summary-json)."})
 final class DemoCommand implements Callable<Integer> {
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration FIRST_MODELS_TIMEOUT = Duration.ofSeconds(60);
+    /** One ONNX Runtime thread per session: trainer, encoder and producer share two cores here. */
+    private static final int ORT_THREADS = 1;
 
     @Mixin KafkaOptions kafka;
     @Mixin SyntheticOptions synthetic;
-    @Mixin SaeOptions sae;
+
+    @Option(names = "--sae", paramLabel = "ID[:ARCH][,key=value...]",
+            description = "SAEs to train and serve (repeatable; default: aen:aen and l1:l1).")
+    List<String> saes = new ArrayList<>();
+
+    @Option(names = "--d-sae", paramLabel = "D", defaultValue = "1024", description = "Dictionary size D (default: ${DEFAULT-VALUE}).")
+    int dSae;
+
+    @Option(names = "--warmup", paramLabel = "STEPS", defaultValue = "500", description = "T_warm of the SAEs (default: ${DEFAULT-VALUE}).")
+    long warmup;
+
+    @Option(names = "--ramp", paramLabel = "STEPS", defaultValue = "500", description = "T_ramp of the SAEs (default: ${DEFAULT-VALUE}).")
+    long ramp;
+
+    @Option(names = "--publish-every", paramLabel = "STEPS", defaultValue = "200",
+            description = "Steps between published versions (default: ${DEFAULT-VALUE}).")
+    long publishEvery;
+
+    @Option(names = "--k-max", paramLabel = "K_MAX", defaultValue = "128", description = "Top-k cut of the encoders (default: ${DEFAULT-VALUE}).")
+    int kMax;
 
     @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "60", description = "Seconds to produce for (default: ${DEFAULT-VALUE}).")
     long durationSeconds;
 
-    @Option(names = "--rate", paramLabel = "ROWS_PER_S", defaultValue = "20000", description = "Synthetic rows per second; 0 for as fast as possible (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", paramLabel = "ROWS_PER_S", defaultValue = "10000",
+            description = "Synthetic rows per second; 0 for as fast as possible (default: ${DEFAULT-VALUE}).")
     double rate;
 
     @Option(names = "--rows-per-record", paramLabel = "ROWS", defaultValue = "" + PublisherConfig.DEFAULT_ROWS_PER_RECORD,
             description = "Rows per activation record (default: ${DEFAULT-VALUE}).")
     int rowsPerRecord;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device;
 
     @Option(names = "--summary-json", paramLabel = "PATH", description = "Also write the summary as JSON to this file.")
     Path summaryJson;
@@ -54,86 +90,111 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (durationSeconds <= 0) throw new IllegalArgumentException("--duration must be positive, got " + durationSeconds);
         SpikedConfig spiked = synthetic.config();
+        TrainConfig base = TrainConfig.synthetic(dev.aenstream.sae.Arch.AEN, spiked.n(), dSae).withWarmup(warmup, ramp);
+        List<SaeDefinition> definitions = (saes.isEmpty() ? List.of("aen:aen", "l1:l1") : saes).stream()
+                .map(s -> SaeSpec.parse(s, base)).toList();
+        Device dev = Device.parse(device);
         long started = System.nanoTime();
-        try (KafkaTarget target = KafkaTarget.open(kafka)) {
-            ServingSae serving = sae.open(spiked.n());
-            SaeRegistry registry = new SaeRegistry();
-            registry.put(serving);
-            String runId = Long.toString(System.currentTimeMillis());
+        String runId = Long.toString(System.currentTimeMillis());
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService threads = Executors.newFixedThreadPool(2, Daemon.threads("aen-demo"));
+        SaeRegistry registry = new SaeRegistry();
+        try (KafkaTarget target = KafkaTarget.open(kafka);
+             OnlineTrainer trainer = OnlineTrainer.open(target.bootstrapServers(), new OnlineTrainerConfig(target.topics(),
+                     "aen-demo-trainer-" + runId, null, 1, publishEvery, 50, 0, false, kMax, 20, 0.5, 0), definitions, false, dev,
+                     ORT_THREADS);
+             AlertPublisher alerts = new AlertPublisher(target.bootstrapServers(), target.topics().alerts());
+             ModelFollower follower = new ModelFollower(target.bootstrapServers(), target.topics(), registry, alerts, spiked.n(), dev,
+                     ORT_THREADS)) {
             System.out.printf("Kafka at %s%s; topics %s*%n", target.bootstrapServers(), target.embedded() ? " (embedded)" : "",
                     target.topics().prefix());
-            System.out.printf("SAE %s v%d: n=%d, D=%d, k_max=%d, ONNX Runtime on %s, %s%n", serving.saeId(), serving.version(),
-                    serving.encoder().n(), serving.encoder().d(), serving.encoder().kMax(), serving.encoder().device().label(), serving.origin());
-            System.out.println("  (the SAE is not trained yet: online training comes with `aen train`; codes show the flow, not features)");
+            Future<?> training = threads.submit(() -> {
+                trainer.run(stop::get);
+                return null;
+            });
+            if (!follower.awaitServing(definitions.size(), FIRST_MODELS_TIMEOUT)) {
+                throw new IllegalStateException("the encoders did not receive the first model versions within " + FIRST_MODELS_TIMEOUT);
+            }
+            registry.serving().forEach(s -> System.out.printf("encoders serve %s v%d: n=%d, D=%d, k_max=%d on %s%n", s.saeId(),
+                    s.version(), s.encoder().n(), s.encoder().d(), s.encoder().kMax(), s.encoder().device().label()));
 
             PublisherConfig publisherConfig = PublisherConfig.of(target.topics().activations(), "synthetic-spiked",
                     "rho=" + spiked.rho(), "demo-" + runId).withRowsPerRecord(rowsPerRecord);
-            ExecutorService producerThread = Executors.newSingleThreadExecutor(Daemon.threads("aen-demo-producer"));
-            AtomicBoolean stop = new AtomicBoolean();
             try (EncodeApp app = new EncodeApp(target.bootstrapServers(),
-                         EncodeConfig.defaults(target.topics(), Files.createTempDirectory("aen-streams-"))
-                                 .withApplicationId("aen-demo-" + runId), registry);
+                         EncodeConfig.defaults(target.topics(), Files.createTempDirectory("aen-streams-")).withApplicationId("aen-demo-" + runId),
+                         registry);
                  CodesTally tally = new CodesTally(target.bootstrapServers(), target.topics(), publisherConfig.producerId());
                  ActivationPublisher publisher = new ActivationPublisher(target.bootstrapServers(), publisherConfig)) {
                 app.start();
-                Future<Long> produced = producerThread.submit(
-                        () -> new SyntheticFeed(new SpikedGenerator(spiked), publisher, rate).run(0, stop::get));
+                Future<Long> produced = threads.submit(() -> new SyntheticFeed(new SpikedGenerator(spiked), publisher, rate).run(0, stop::get));
                 long begin = System.nanoTime();
                 long end = begin + TimeUnit.SECONDS.toNanos(durationSeconds);
-                System.out.printf("%8s %14s %14s %10s %12s%n", "seconds", "rows produced", "tokens encoded", "mean l0", "dead letters");
+                System.out.printf("%7s %13s %14s  %s%n", "seconds", "rows produced", "tokens encoded", "per SAE: step, version served, l0, dead%");
                 while (System.nanoTime() < end) {
                     Thread.sleep(Math.min(5_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-                    System.out.printf("%8.0f %,14d %,14d %10.1f %12d%n", (System.nanoTime() - begin) / 1e9, publisher.rowsPublished(),
-                            tally.tokens(), tally.meanL0(), tally.deadLetters());
+                    StringBuilder perSae = new StringBuilder();
+                    Map<String, CodesTally.SaeFigures> served = tally.saes();
+                    for (TrainingMetrics m : trainer.metrics()) {
+                        CodesTally.SaeFigures f = served.get(m.saeId());
+                        perSae.append(String.format("  %s: %d, v%d, %.1f, %.1f%%", m.saeId(), m.step(), f == null ? 0 : f.version(), m.l0(),
+                                m.deadPct()));
+                    }
+                    System.out.printf("%7.0f %,13d %,14d %s%n", (System.nanoTime() - begin) / 1e9, publisher.rowsPublished(), tally.tokens(),
+                            perSae);
                 }
+                long producing = System.nanoTime();
                 stop.set(true);
                 long rowsProduced = produced.get(60, TimeUnit.SECONDS);
+                training.get(120, TimeUnit.SECONDS);
                 long drainEnd = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
                 while (tally.tokens() < rowsProduced && System.nanoTime() < drainEnd) Thread.sleep(100);
-                writeSummary(target, serving, rowsProduced, tally, (System.nanoTime() - started) / 1e9);
-            } finally {
-                stop.set(true);
-                producerThread.shutdownNow();
-                serving.encoder().close();
+                writeSummary(target, trainer, rowsProduced, tally, registry, (System.nanoTime() - started) / 1e9, (producing - begin) / 1e9);
             }
+        } finally {
+            stop.set(true);
+            threads.shutdownNow();
         }
         return 0;
     }
 
-    private void writeSummary(KafkaTarget target, ServingSae serving, long rowsProduced, CodesTally tally, double seconds)
-            throws java.io.IOException {
+    private void writeSummary(KafkaTarget target, OnlineTrainer trainer, long rowsProduced, CodesTally tally, SaeRegistry registry,
+                              double seconds, double producingSeconds) throws java.io.IOException {
+        Map<String, CodesTally.SaeFigures> served = tally.saes();
+        String deviceLabel = registry.serving().get(0).encoder().device().label();
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("tokens_encoded", tally.tokens());
         summary.put("mean_l0", tally.meanL0());
-        summary.put("device", serving.encoder().device().label());
+        summary.put("device", deviceLabel);
         summary.put("dead_letters", tally.deadLetters());
         List<Map<String, Object>> saes = new ArrayList<>();
-        tally.saes().forEach((id, figures) -> {
+        System.out.println();
+        System.out.printf("%-8s %-8s %8s %8s %10s %7s %7s %8s%n", "sae_id", "arch", "version", "steps", "tokens", "l0", "fve", "dead%");
+        for (TrainingMetrics m : trainer.metrics()) {
+            CodesTally.SaeFigures f = served.get(m.saeId());
             Map<String, Object> s = new LinkedHashMap<>();
-            s.put("sae_id", id);
-            s.put("version", figures.version());
-            s.put("d_sae", figures.d());
-            s.put("tokens", figures.tokens());
-            s.put("l0", figures.meanL0());
-            s.put("trained", false);
-            s.put("origin", serving.origin());
+            s.put("sae_id", m.saeId());
+            s.put("arch", m.arch());
+            s.put("version", f == null ? 0 : f.version());
+            s.put("steps", m.step());
+            s.put("l0", m.l0());
+            s.put("fve", m.fve());
+            s.put("dead_pct", m.deadPct());
+            s.put("weight_saturation", m.weightSaturation());
+            s.put("tokens_trained", m.tokens());
+            s.put("tokens_encoded", f == null ? 0 : f.tokens());
+            s.put("encoded_l0", f == null ? 0 : f.meanL0());
+            s.put("versions_published", trainer.publishedVersions().getOrDefault(m.saeId(), 0L));
             saes.add(s);
-        });
-        if (saes.isEmpty()) {
-            saes.add(Map.of("sae_id", serving.saeId(), "version", serving.version(), "trained", false, "origin", serving.origin()));
+            System.out.printf("%-8s %-8s %8d %8d %,10d %7.1f %7.3f %8.2f%n", m.saeId(), m.arch(), f == null ? 0 : f.version(), m.step(),
+                    m.tokens(), m.l0(), m.fve(), m.deadPct());
         }
         summary.put("saes", saes);
         summary.put("rows_produced", rowsProduced);
         summary.put("seconds", Math.round(seconds * 10) / 10.0);
         summary.put("bootstrap_servers", target.bootstrapServers());
         summary.put("embedded_broker", target.embedded());
-        summary.put("note", "codes come from a freshly initialised, untrained SAE; online training is not part of this build yet");
-
-        System.out.println();
-        System.out.printf("%-10s %8s %12s %8s  %s%n", "sae_id", "version", "tokens", "l0", "origin");
-        tally.saes().forEach((id, f) -> System.out.printf("%-10s %8d %,12d %8.1f  %s%n", id, f.version(), f.tokens(), f.meanL0(), serving.origin()));
-        System.out.printf("rows produced %,d, tokens encoded %,d, dead letters %d, device %s, %.0f s%n", rowsProduced, tally.tokens(),
-                tally.deadLetters(), serving.encoder().device().label(), seconds);
+        System.out.printf("rows produced %,d in %.0f s, tokens encoded %,d, dead letters %d, device %s; the trainers read %,d rows%n",
+                rowsProduced, producingSeconds, tally.tokens(), tally.deadLetters(), deviceLabel, trainer.rowsRead());
         if (summaryJson != null) {
             Path parent = summaryJson.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
@@ -141,4 +202,5 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("summary written to " + summaryJson);
         }
     }
+
 }

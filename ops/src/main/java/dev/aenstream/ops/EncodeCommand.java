@@ -4,6 +4,8 @@ import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeStats;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
+import dev.aenstream.models.ModelFollower;
+import dev.aenstream.monitor.AlertPublisher;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +22,7 @@ final class EncodeCommand implements Callable<Integer> {
     @Mixin SaeOptions sae;
     @Mixin EncodeOptions encode;
 
-    @Option(names = "--n", paramLabel = "N", defaultValue = "256", description = "Row width the SAE expects when it is freshly initialised (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--n", paramLabel = "N", defaultValue = "256", description = "Width of the stream's rows; model versions of another width are refused (default: ${DEFAULT-VALUE}).")
     int n;
 
     @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0", description = "Seconds to run; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
@@ -31,11 +33,27 @@ final class EncodeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
         try (KafkaTarget target = KafkaTarget.open(kafka)) {
-            ServingSae serving = sae.open(n);
             SaeRegistry registry = new SaeRegistry();
-            registry.put(serving);
-            System.out.printf("serving SAE %s v%d (n=%d, D=%d, k_max=%d) on %s: %s%n", serving.saeId(), serving.version(),
-                    serving.encoder().n(), serving.encoder().d(), serving.encoder().kMax(), serving.encoder().device().label(), serving.origin());
+            ServingSae fixed = sae.fixed() ? sae.open(n) : null;
+            ModelFollower follower = null;
+            AlertPublisher alerts = null;
+            if (fixed != null) {
+                registry.put(fixed);
+                System.out.printf("serving SAE %s v%d (n=%d, D=%d, k_max=%d) on %s: %s%n", fixed.saeId(), fixed.version(),
+                        fixed.encoder().n(), fixed.encoder().d(), fixed.encoder().kMax(), fixed.encoder().device().label(), fixed.origin());
+            } else {
+                alerts = new AlertPublisher(target.bootstrapServers(), target.topics().alerts());
+                follower = new ModelFollower(target.bootstrapServers(), target.topics(), registry, alerts, n, sae.device(), sae.ortThreads);
+                System.out.printf("following %s for SAE versions of n=%d (start `aen train` to publish some)%n", target.topics().models(), n);
+                while (!follower.awaitServing(1, Duration.ofSeconds(10))) {
+                    if (stop.getCount() == 0) {
+                        follower.close();
+                        alerts.close();
+                        return 0;
+                    }
+                    System.out.println("still waiting for a model on " + target.topics().models());
+                }
+            }
             try (EncodeApp app = new EncodeApp(target.bootstrapServers(), encode.config(target.topics()), registry)) {
                 app.start();
                 long start = System.nanoTime();
@@ -43,13 +61,16 @@ final class EncodeCommand implements Callable<Integer> {
                 long deadline = durationSeconds > 0 ? start + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
                 while (!stop.await(5, TimeUnit.SECONDS) && System.nanoTime() < deadline) {
                     EncodeStats s = app.stats();
-                    System.out.printf("%s: %,d records, %,d rows (%,.0f rows/s), mean l0 %.1f, %d dead letters%n", app.state(), s.records(),
-                            s.rows(), (s.rows() - lastRows) / 5.0, s.meanL0(), s.deadLetters());
+                    System.out.printf("%s: %,d records, %,d rows (%,.0f rows/s), mean l0 %.1f, %d dead letters; serving %s%n", app.state(),
+                            s.records(), s.rows(), (s.rows() - lastRows) / 5.0, s.meanL0(), s.deadLetters(),
+                            registry.serving().stream().map(x -> x.saeId() + " v" + x.version()).toList());
                     lastRows = s.rows();
                 }
                 System.out.printf("stopping after %s%n", Duration.ofNanos(System.nanoTime() - start).withNanos(0));
             } finally {
-                serving.encoder().close();
+                if (fixed != null) fixed.encoder().close();
+                if (follower != null) follower.close();
+                if (alerts != null) alerts.close();
             }
         }
         return 0;

@@ -9,7 +9,7 @@ import dev.aenstream.sae.importers.SaeSources;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** Which SAE the encoders serve and how ONNX Runtime runs it. */
+/** Which SAE the encoders serve (a file, a fresh untrained one, or by default what the models topic publishes) and how ONNX Runtime runs it. */
 public final class SaeOptions {
     static final int DEFAULT_D_SAE = 1024;
     static final int DEFAULT_K_MAX = 128;
@@ -18,15 +18,19 @@ public final class SaeOptions {
     String saeId;
 
     @Option(names = "--sae-file", paramLabel = "PATH",
-            description = "The SAE to serve: our parameters or a training checkpoint (.safetensors), a SAELens or sparsify "
-                    + "directory, or an encoder exported to .onnx. Without it a freshly initialised, untrained SAE is served.")
+            description = "Serve this SAE: our parameters or a training checkpoint (.safetensors), a SAELens or sparsify "
+                    + "directory, or an encoder exported to .onnx. Without it the encoders serve the versions `aen train` publishes "
+                    + "to the models topic.")
     Path saeFile;
 
+    @Option(names = "--untrained", description = "Serve a freshly initialised, untrained SAE (to try the flow without a trainer).")
+    boolean untrained;
+
     @Option(names = "--d-sae", paramLabel = "D", defaultValue = "" + DEFAULT_D_SAE,
-            description = "Dictionary size D of a freshly initialised SAE (default: ${DEFAULT-VALUE}).")
+            description = "Dictionary size D of an --untrained SAE (default: ${DEFAULT-VALUE}).")
     int dSae;
 
-    @Option(names = "--sae-seed", paramLabel = "SEED", defaultValue = "0", description = "Seed of a freshly initialised SAE (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sae-seed", paramLabel = "SEED", defaultValue = "0", description = "Seed of an --untrained SAE (default: ${DEFAULT-VALUE}).")
     long saeSeed;
 
     @Option(names = "--k-max", paramLabel = "K_MAX", defaultValue = "" + DEFAULT_K_MAX,
@@ -44,6 +48,15 @@ public final class SaeOptions {
 
     @Option(names = "--ort-threads", paramLabel = "THREADS", defaultValue = "0", description = "ONNX Runtime threads per call; 0 lets it choose (default: ${DEFAULT-VALUE}).")
     int ortThreads;
+
+    /** Whether the SAE comes from the command line rather than the models topic. */
+    boolean fixed() {
+        return saeFile != null || untrained;
+    }
+
+    Device device() {
+        return Device.parse(device);
+    }
 
     /** Loads or initialises the SAE for rows of width {@code n} and opens it in ONNX Runtime as version 1. */
     ServingSae open(int n) throws Exception {

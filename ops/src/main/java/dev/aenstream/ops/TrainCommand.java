@@ -27,17 +27,30 @@ import picocli.CommandLine.Option;
 
 /** Trains an SAE with the AEN-SAE step or one of its baselines. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train an SAE: AEN-SAE (aen) or a baseline (l1, elastic, alasso, topk) with the spec's training step in ONNX "
-                + "Runtime. --source synthetic trains on the spiked generator with no Kafka, prints progress, writes checkpoints "
-                + "(--checkpoint-dir, resumable with --resume) and ends with the synthetic evaluation: dictionary match (dict_cos) "
-                + "and support precision, recall and F1 of the codes."})
+        description = {"Train SAEs: AEN-SAE (aen) or a baseline (l1, elastic, alasso, topk) with the spec's training step in ONNX "
+                + "Runtime.", "", "--source synthetic (the default without --bootstrap-servers or --sae) trains one SAE on the spiked "
+                + "generator with no Kafka, prints progress, writes checkpoints and ends with the synthetic evaluation: dictionary "
+                + "match (dict_cos) and support precision, recall and F1.", "", "--source kafka trains every --sae side by side from "
+                + "the activations topic, publishes versions to the models topic for the encoders, figures to trainer-metrics and "
+                + "starvation alerts to alerts; its checkpoints hold the consumer positions, so --resume neither loses nor repeats "
+                + "a row."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--source", paramLabel = "SOURCE", defaultValue = "synthetic",
-            description = "Where training rows come from: synthetic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--source", paramLabel = "SOURCE",
+            description = "Where training rows come from: synthetic or kafka (default: kafka when --bootstrap-servers or --sae is given).")
     String source;
 
     @Mixin SyntheticOptions synthetic;
     @Mixin HyperparameterOptions hyper;
+    @Mixin KafkaOptions kafka;
+    @Mixin OnlineOptions online;
+
+    @Option(names = "--sae", paramLabel = "ID[:ARCH][,key=value...]",
+            description = "An SAE to train from Kafka (repeatable), e.g. --sae aen:aen --sae l1:l1,lambda1=0.004 (default: aen).")
+    java.util.List<String> saes = new java.util.ArrayList<>();
+
+    @Option(names = "--setting", paramLabel = "SETTING", defaultValue = "language-model",
+            description = "Defaults for hyperparameters not given, from training from Kafka: language-model or synthetic (default: ${DEFAULT-VALUE}).")
+    String setting;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "6000", description = "Training steps to reach (default: ${DEFAULT-VALUE}).")
     long steps;
@@ -73,9 +86,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!source.equals("synthetic")) {
-            throw new IllegalArgumentException("--source must be synthetic (training from Kafka is not in this build yet), got " + source);
-        }
+        String from = source != null ? source : (kafka.bootstrapServers != null || !saes.isEmpty() ? "kafka" : "synthetic");
+        if (from.equals("kafka")) return trainFromKafka();
+        if (!from.equals("synthetic")) throw new IllegalArgumentException("--source must be synthetic or kafka, got " + from);
         if (steps <= 0 || progressEvery <= 0 || checkpointEvery <= 0) throw new IllegalArgumentException("step counts must be positive");
         if (resume && checkpointDir == null) throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         SpikedConfig data = synthetic.config();
@@ -115,6 +128,50 @@ final class TrainCommand implements Callable<Integer> {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(summaryJson.toFile(), summary);
                 System.out.println("summary written to " + summaryJson);
             }
+        }
+        return 0;
+    }
+
+    private int trainFromKafka() throws Exception {
+        if (resume && checkpointDir == null) throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+        TrainConfig base = switch (setting) {
+            case "language-model" -> hyper.languageModel(synthetic.n);
+            case "synthetic" -> hyper.synthetic(synthetic.n);
+            default -> throw new IllegalArgumentException("--setting must be language-model or synthetic, got " + setting);
+        };
+        java.util.List<dev.aenstream.train.SaeDefinition> definitions = (saes.isEmpty() ? java.util.List.of("aen:aen") : saes).stream()
+                .map(spec -> SaeSpec.parse(spec, base)).toList();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        // Ctrl-C lets the loop end with a checkpoint; an exit after the loop has ended waits for nothing.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.set(true);
+            try {
+                finished.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        try (KafkaTarget target = KafkaTarget.open(kafka);
+             dev.aenstream.train.OnlineTrainer trainer = dev.aenstream.train.OnlineTrainer.open(target.bootstrapServers(),
+                     online.config(target.topics(), checkpointDir, checkpointEvery), definitions, resume, Device.parse(device), threads)) {
+            for (var d : definitions) {
+                TrainConfig c = d.config();
+                System.out.printf("training %s (%s) n=%d D=%d batch=%d lambda1=%g lambda2=%g warm-up %d+%d from %s%n", d.saeId(),
+                        c.arch().label(), c.n(), c.d(), c.batch(), c.lambda1(), c.effectiveLambda2(), c.tWarm(), c.tRamp(),
+                        target.topics().activations());
+            }
+            var progress = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Daemon.threads("aen-train-progress"));
+            progress.scheduleAtFixedRate(() -> trainer.metrics().forEach(m -> System.out.printf(
+                    "%-8s step %7d  l0 %6.1f  fve %6.3f  dead %5.1f%%  sat %5.1f%%  phi %4.2f  %,8.0f tokens/s  v%d%n", m.saeId(), m.step(),
+                    m.l0(), m.fve(), m.deadPct(), 100 * m.weightSaturation(), m.warmupFactor(), m.tokensPerS(),
+                    trainer.publishedVersions().getOrDefault(m.saeId(), 0L))), 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+            trainer.run(stop::get);
+            progress.shutdownNow();
+            System.out.printf("read %,d rows in %,d batches; skipped %d unusable records%n", trainer.rowsRead(), trainer.batchesTaken(),
+                    trainer.skippedRecords());
+        } finally {
+            finished.countDown();
         }
         return 0;
     }

@@ -5,10 +5,10 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /** Real in-process KRaft brokers for tests. */
-final class KafkaTestCluster {
+public final class KafkaTestCluster {
     private KafkaTestCluster() {}
 
-    static KafkaClusterTestKit start(int brokers) throws Exception {
+    public static KafkaClusterTestKit start(int brokers) throws Exception {
         String rf = Integer.toString(Math.min(brokers, 3));
         String minIsr = Integer.toString(Math.max(1, Math.min(brokers, 3) - 1));
         KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
@@ -26,7 +26,7 @@ final class KafkaTestCluster {
         return cluster;
     }
 
-    static Map<String, Object> bootstrap(KafkaClusterTestKit cluster) {
+    public static Map<String, Object> bootstrap(KafkaClusterTestKit cluster) {
         return Map.of("bootstrap.servers", cluster.bootstrapServers());
     }
 }

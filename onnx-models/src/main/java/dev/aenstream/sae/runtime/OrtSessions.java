@@ -9,6 +9,8 @@ import org.slf4j.LoggerFactory;
 /** Opens ONNX Runtime sessions on the requested device, falling back from CUDA to CPU with a log line. */
 public final class OrtSessions {
     private static final Logger LOG = LoggerFactory.getLogger(OrtSessions.class);
+    /** The device line is news once; sessions opened later (model swaps) log it at debug level. */
+    private static final java.util.concurrent.atomic.AtomicBoolean ANNOUNCED = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** An open session and the device it actually runs on ({@link Device#CPU} or {@link Device#CUDA}). */
     public record Opened(OrtSession session, Device device) implements AutoCloseable {
@@ -36,21 +38,26 @@ public final class OrtSessions {
             try (OrtSession.SessionOptions options = options(intraOpThreads)) {
                 options.addCUDA(0);
                 OrtSession session = env.createSession(model, options);
-                LOG.info("ONNX Runtime runs on CUDA (device 0)");
+                announce("ONNX Runtime runs on CUDA (device 0)");
                 return new Opened(session, Device.CUDA);
             } catch (OrtException | UnsatisfiedLinkError | RuntimeException e) {
                 if (device == Device.CUDA) {
                     throw new OrtException("--device cuda was requested, but the CUDA execution provider is not available: "
                             + e.getMessage() + " (build with -Pgpu on a machine with CUDA, or use --device auto|cpu)");
                 }
-                LOG.info("ONNX Runtime runs on CPU: CUDA execution provider not available ({})", firstLine(e.getMessage()));
+                announce("ONNX Runtime runs on CPU: CUDA execution provider not available (" + firstLine(e.getMessage()) + ")");
             }
         } else {
-            LOG.info("ONNX Runtime runs on CPU (--device cpu)");
+            announce("ONNX Runtime runs on CPU (--device cpu)");
         }
         try (OrtSession.SessionOptions options = options(intraOpThreads)) {
             return new Opened(env.createSession(model, options), Device.CPU);
         }
+    }
+
+    private static void announce(String line) {
+        if (ANNOUNCED.compareAndSet(false, true)) LOG.info(line);
+        else LOG.debug(line);
     }
 
     private static OrtSession.SessionOptions options(int intraOpThreads) throws OrtException {

@@ -1,0 +1,118 @@
+package dev.aenstream.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aenstream.avro.Topics;
+import dev.aenstream.encode.KafkaTestCluster;
+import dev.aenstream.produce.ActivationPublisher;
+import dev.aenstream.produce.PublisherConfig;
+import dev.aenstream.produce.SpikedConfig;
+import dev.aenstream.produce.SpikedGenerator;
+import dev.aenstream.topics.TopicProvisioner;
+import dev.aenstream.topics.TopicSettings;
+import dev.aenstream.train.TrainerManifest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The online trainer killed without a clean shutdown (SIGKILL of its process) and started again with
+ * --resume: it continues from its last checkpoint and trains on exactly the rows after the checkpoint's
+ * offsets (plus the rows the checkpoint held back), none lost, none twice.
+ */
+class TrainerCrashResumeTest {
+    private static final int N = 32;
+    private static final int ROWS_PER_RECORD = 100;
+    private static final int RECORDS = 150;
+    private static final int BATCH = 48;
+
+    @TempDir Path dir;
+
+    @Test
+    void aKilledTrainerResumesExactlyWhereItsCheckpointLeftIt() throws Exception {
+        Topics topics = new Topics("crash.");
+        Path checkpoints = dir.resolve("checkpoints");
+        try (KafkaClusterTestKit cluster = KafkaTestCluster.start(1);
+             Admin admin = Admin.create(KafkaTestCluster.bootstrap(cluster))) {
+            TopicProvisioner.ensure(admin, topics, new TopicSettings(3, (short) 1));
+            String bootstrap = cluster.bootstrapServers();
+            List<String> train = List.of("train", "--bootstrap-servers", bootstrap, "--topic-prefix", topics.prefix(), "--sae", "aen:aen",
+                    "--setting", "synthetic", "--n", Integer.toString(N), "--d-sae", "256", "--batch", Integer.toString(BATCH),
+                    "--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "7", "--publish-every", "1000",
+                    "--device", "cpu", "--threads", "1");
+
+            Process first = start(train, dir.resolve("first.log"));
+            try (ActivationPublisher publisher = new ActivationPublisher(bootstrap,
+                    PublisherConfig.of(topics.activations(), "synthetic", "crash", "crash-producer").withRowsPerRecord(ROWS_PER_RECORD))) {
+                SpikedGenerator generator = new SpikedGenerator(new SpikedConfig(N, 64, 4, 0, 0, 9));
+                float[] x = new float[ROWS_PER_RECORD * N];
+                boolean killed = false;
+                for (int r = 0; r < RECORDS; r++) {
+                    generator.next(x, 0, ROWS_PER_RECORD);
+                    publisher.publish(x, ROWS_PER_RECORD, N);
+                    publisher.flush();
+                    Thread.sleep(40);
+                    TrainerManifest m = TrainerManifest.read(checkpoints);
+                    if (!killed && m != null && m.batchesTaken() >= 70) {
+                        first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                        killed = true;
+                    }
+                }
+                assertThat(killed).as("the trainer was killed mid-run; its log:%n%s", Files.readString(dir.resolve("first.log"))).isTrue();
+            }
+            TrainerManifest atCrash = TrainerManifest.read(checkpoints);
+            long rowsAfterOffsets = rowsAfter(bootstrap, topics.activations(), atCrash.positions());
+            assertThat(rowsAfterOffsets).isPositive();
+
+            List<String> resume = new ArrayList<>(train);
+            resume.addAll(List.of("--resume", "--idle-exit", "3"));
+            Process second = start(resume, dir.resolve("second.log"));
+            assertThat(second.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(second.exitValue()).as(Files.readString(dir.resolve("second.log"))).isZero();
+            TrainerManifest done = TrainerManifest.read(checkpoints);
+
+            long trainedAfterRestart = (done.batchesTaken() - atCrash.batchesTaken()) * BATCH;
+            assertThat(trainedAfterRestart).as("rows trained after the restart")
+                    .isEqualTo(rowsAfterOffsets + atCrash.pendingRows() - done.pendingRows());
+            assertThat(done.batchesTaken() * BATCH + done.pendingRows()).as("every row trained once, or waiting")
+                    .isEqualTo((long) RECORDS * ROWS_PER_RECORD);
+            assertThat(Files.readString(dir.resolve("second.log"))).contains("resumes at step " + atCrash.batchesTaken());
+        }
+    }
+
+    private Process start(List<String> args, Path log) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx1g",
+                "-cp", System.getProperty("java.class.path"), Aen.class.getName()));
+        command.addAll(args);
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** Rows in the topic from the given positions on. */
+    private static long rowsAfter(String bootstrap, String topic, Map<String, Long> positions) {
+        var serde = new dev.aenstream.avro.AvroSerde<>(dev.aenstream.avro.ActivationBatch.class);
+        long rows = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(parts);
+            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+            for (TopicPartition tp : parts) consumer.seek(tp, positions.getOrDefault(tp.toString(), 0L));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.currentTimeMillis() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(300))) rows += serde.fromBytes(r.value()).getRows();
+            }
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,189 @@
+package dev.aenstream.models;
+
+import dev.aenstream.avro.AlertType;
+import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.SaeModel;
+import dev.aenstream.avro.SaeModelChunk;
+import dev.aenstream.avro.Severity;
+import dev.aenstream.avro.Topics;
+import dev.aenstream.encode.SaeRegistry;
+import dev.aenstream.encode.ServingSae;
+import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.sae.runtime.SaeEncoder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The encoders' model registry follower: reads the models topic from its start, and serves every
+ * complete, verified version that fits the stream, replacing the previous version of the same SAE
+ * between batches. A version that does not fit (another width n, missing chunks, a bad checksum, a
+ * graph ONNX Runtime refuses) raises a {@code MODEL_REFUSED} alert and the current one keeps serving.
+ */
+public final class ModelFollower implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelFollower.class);
+    /** How long a replaced encoder stays open for batches that took it just before the swap. */
+    private static final long RETIRE_AFTER_S = 30;
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final SaeRegistry registry;
+    private final AlertPublisher alerts;
+    private final Device device;
+    private final int ortThreads;
+    private final int expectedN;
+    private final ModelAssembler assembler = new ModelAssembler();
+    private final AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
+    private final AvroSerde<SaeModelChunk> chunks = new AvroSerde<>(SaeModelChunk.class);
+    private final ScheduledExecutorService retirer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "aen-model-retirer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<SaeEncoder> opened = new ArrayList<>();
+    private final Map<String, Long> refused = new ConcurrentHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread thread;
+
+    /**
+     * @param expectedN width of the stream's rows; versions of another width are refused
+     */
+    public ModelFollower(String bootstrapServers, Topics topics, SaeRegistry registry, AlertPublisher alerts, int expectedN,
+                         Device device, int ortThreads) {
+        this.registry = registry;
+        this.alerts = alerts;
+        this.expectedN = expectedN;
+        this.device = device;
+        this.ortThreads = ortThreads;
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(topics.models()).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        this.thread = new Thread(this::loop, "aen-model-follower");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Versions refused so far, newest per SAE id. */
+    public Map<String, Long> refused() {
+        return Map.copyOf(refused);
+    }
+
+    /** Waits until at least {@code count} SAEs are served, or the timeout passes. */
+    public boolean awaitServing(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (registry.serving().size() < count) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    private void loop() {
+        try {
+            while (!closed.get()) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) handle(record);
+            }
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            if (!closed.get()) throw e;
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> record) {
+        String type = ModelRecords.type(record.headers());
+        try {
+            if (ModelRecords.CHUNK.equals(type)) {
+                assembler.add(chunks.fromBytes(record.value()));
+            } else if (ModelRecords.MODEL.equals(type)) {
+                serve(assembler.complete(models.fromBytes(record.value())));
+            } else {
+                LOG.warn("skipping a models-topic record at offset {} with no {} header", record.offset(), ModelRecords.TYPE_HEADER);
+            }
+        } catch (ModelAssembler.RefusedModel e) {
+            refuse(e.model(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("skipping an unreadable models-topic record at offset {}: {}", record.offset(), e.toString());
+        }
+    }
+
+    private void serve(ModelAssembler.Assembled a) {
+        SaeModel m = a.model();
+        ServingSae current = registry.serving().stream().filter(s -> s.saeId().equals(m.getSaeId())).findFirst().orElse(null);
+        if (current != null && current.version() >= m.getVersion()) return;
+        if (expectedN > 0 && m.getN() != expectedN) {
+            refuse(m, "SAE " + m.getSaeId() + " v" + m.getVersion() + " refused: it takes rows of n=" + m.getN()
+                    + " but the stream's rows have n=" + expectedN);
+            return;
+        }
+        SaeEncoder encoder;
+        try {
+            encoder = SaeEncoder.open(a.onnx(), m.getN(), m.getD(), m.getKMax(), device, ortThreads);
+        } catch (Exception e) {
+            refuse(m, "SAE " + m.getSaeId() + " v" + m.getVersion() + " refused: ONNX Runtime cannot load it: " + e.getMessage());
+            return;
+        }
+        synchronized (opened) {
+            opened.add(encoder);
+        }
+        ServingSae replaced = registry.put(new ServingSae(m.getSaeId(), m.getVersion(), encoder,
+                m.getArch() + " version " + m.getVersion() + " from the models topic"));
+        LOG.info("serving SAE {} v{} ({}, n={}, D={}, {} bytes){}", m.getSaeId(), m.getVersion(), m.getArch(), m.getN(), m.getD(),
+                m.getSizeBytes(), replaced == null ? "" : ", replacing v" + replaced.version());
+        if (replaced != null) retirer.schedule(() -> retire(replaced.encoder()), RETIRE_AFTER_S, TimeUnit.SECONDS);
+    }
+
+    private void retire(SaeEncoder encoder) {
+        synchronized (opened) {
+            if (opened.remove(encoder)) closeQuietly(encoder);
+        }
+    }
+
+    private void refuse(SaeModel model, String reason) {
+        refused.merge(model.getSaeId(), model.getVersion(), Math::max);
+        LOG.warn(reason);
+        if (alerts != null) {
+            alerts.send(AlertType.MODEL_REFUSED, Severity.WARNING, model.getSaeId(), model.getVersion(), List.of(), 0, 0, reason);
+        }
+    }
+
+    private static void closeQuietly(SaeEncoder encoder) {
+        try {
+            encoder.close();
+        } catch (Exception e) {
+            LOG.debug("closing a retired encoder: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        closed.set(true);
+        consumer.wakeup();
+        thread.join(10_000);
+        retirer.shutdownNow();
+        synchronized (opened) {
+            opened.forEach(ModelFollower::closeQuietly);
+            opened.clear();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.aenstream.monitor;
+
+import dev.aenstream.avro.Alert;
+import dev.aenstream.avro.AlertType;
+import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.Severity;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Sends alerts to the alerts topic, keyed by SAE id, and logs each one. */
+public final class AlertPublisher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AlertPublisher.class);
+    /** Feature ids per alert record: 100,000 features dying at once make a handful of records. */
+    public static final int MAX_IDS_PER_RECORD = 25_000;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String topic;
+    private final AvroSerde<Alert> serde = new AvroSerde<>(Alert.class);
+
+    public AlertPublisher(String bootstrapServers, String topic) {
+        this.topic = topic;
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "aen-alerts");
+        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Sends one alert per batch of at most {@link #MAX_IDS_PER_RECORD} feature ids (one when there are none). */
+    public void send(AlertType type, Severity severity, String saeId, long version, List<Integer> featureIds, double value,
+                     double threshold, String message) {
+        int from = 0;
+        do {
+            List<Integer> ids = featureIds.subList(from, Math.min(featureIds.size(), from + MAX_IDS_PER_RECORD));
+            Alert alert = Alert.newBuilder().setAlertType(type).setSeverity(severity).setSaeId(saeId).setVersion(version)
+                    .setFeatureIds(ids).setValue(value).setThreshold(threshold).setMessage(message)
+                    .setTimestampMs(System.currentTimeMillis()).build();
+            producer.send(new ProducerRecord<>(topic, saeId.getBytes(StandardCharsets.UTF_8), serde.toBytes(alert)), (m, e) -> {
+                if (e != null) LOG.error("could not send a {} alert for {}: {}", type, saeId, e.toString());
+            });
+            from += MAX_IDS_PER_RECORD;
+        } while (from < featureIds.size());
+        LOG.info("alert {} {} {} v{}: {}", severity, type, saeId, version, message);
+    }
+
+    public void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
