@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Sends alerts to the alerts topic, keyed by SAE id, and logs each one. */
-public final class AlertPublisher implements AutoCloseable {
+public final class AlertPublisher implements AlertSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertPublisher.class);
     /** Feature ids per alert record: 100,000 features dying at once make a handful of records. */
     public static final int MAX_IDS_PER_RECORD = 25_000;
@@ -33,6 +33,7 @@ public final class AlertPublisher implements AutoCloseable {
     }
 
     /** Sends one alert per batch of at most {@link #MAX_IDS_PER_RECORD} feature ids (one when there are none). */
+    @Override
     public void send(AlertType type, Severity severity, String saeId, long version, List<Integer> featureIds, double value,
                      double threshold, String message) {
         int from = 0;

@@ -2,7 +2,7 @@ package dev.aenstream.train;
 
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.Severity;
-import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.monitor.AlertSink;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -28,7 +28,7 @@ final class StarvationWatch {
         this.saturationThreshold = saturationThreshold;
     }
 
-    void check(FeatureWindow window, double saturation, long version, AlertPublisher alerts) {
+    void check(FeatureWindow window, double saturation, long version, AlertSink alerts) {
         if (!window.windowComplete()) return;
         int[] dead = window.deadFeatures();
         BitSet nowDead = new BitSet();

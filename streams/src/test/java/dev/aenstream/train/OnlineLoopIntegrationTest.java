@@ -96,6 +96,12 @@ class OnlineLoopIntegrationTest {
                     training.get(60, TimeUnit.SECONDS);
 
                     Set<String> published = publishedVersions(bootstrap, topics.models());
+                    Map<String, dev.aenstream.avro.TrainerMetrics> metrics = latestMetrics(bootstrap, topics.trainerMetrics());
+                    assertThat(metrics.keySet()).containsExactlyInAnyOrder("aen", "l1");
+                    assertThat(metrics.get("aen").getStep()).isPositive();
+                    assertThat(metrics.get("aen").getTokens()).isEqualTo(metrics.get("aen").getStep() * 64);
+                    assertThat(metrics.get("aen").getArch()).isEqualTo("aen");
+                    assertThat(metrics.get("l1").getWeightSaturation()).isZero();
                     for (String saeId : List.of("aen", "l1")) {
                         Map<Long, Long> bySequence = versionsBySequence.get(saeId);
                         assertThat(bySequence).as("codes of %s, one per batch", saeId).hasSize(RECORDS);
@@ -131,6 +137,23 @@ class OnlineLoopIntegrationTest {
                     seen++;
                 }
                 if (seen >= expected && quietUntil == Long.MAX_VALUE) quietUntil = System.currentTimeMillis() + 2_000;
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, dev.aenstream.avro.TrainerMetrics> latestMetrics(String bootstrap, String topic) {
+        AvroSerde<dev.aenstream.avro.TrainerMetrics> serde = new AvroSerde<>(dev.aenstream.avro.TrainerMetrics.class);
+        Map<String, dev.aenstream.avro.TrainerMetrics> out = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "loop-metrics",
+                "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.currentTimeMillis() + 5_000;
+            while (System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
+                    var m = serde.fromBytes(r.value());
+                    out.put(m.getSaeId(), m);
+                }
             }
         }
         return out;
