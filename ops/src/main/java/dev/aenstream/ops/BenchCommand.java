@@ -3,8 +3,6 @@ package dev.aenstream.ops;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.aenstream.produce.SpikedConfig;
 import dev.aenstream.produce.SpikedGenerator;
 import dev.aenstream.sae.runtime.Device;
@@ -14,7 +12,6 @@ import dev.aenstream.train.Trainer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -106,11 +103,7 @@ final class BenchCommand implements Runnable {
             summary.put("matmul_gflops", 5.0 * 2 * batch * (double) n * d * steps / matmulSeconds / 1e9);
             System.out.printf("train %,.0f tokens/s, matmul-only %,.0f tokens/s (%.1f GFLOP/s), ratio %.3f%n", train, matmul,
                     summary.get("matmul_gflops"), train / matmul);
-            if (summaryJson != null) {
-                Path parent = summaryJson.toAbsolutePath().getParent();
-                if (parent != null) Files.createDirectories(parent);
-                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(summaryJson.toFile(), summary);
-            }
+            SummaryJson.write(summaryJson, summary);
             return 0;
         }
 

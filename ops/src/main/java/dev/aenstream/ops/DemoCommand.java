@@ -1,7 +1,5 @@
 package dev.aenstream.ops;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
@@ -195,12 +193,7 @@ final class DemoCommand implements Callable<Integer> {
         summary.put("embedded_broker", target.embedded());
         System.out.printf("rows produced %,d in %.0f s, tokens encoded %,d, dead letters %d, device %s; the trainers read %,d rows%n",
                 rowsProduced, producingSeconds, tally.tokens(), tally.deadLetters(), deviceLabel, trainer.rowsRead());
-        if (summaryJson != null) {
-            Path parent = summaryJson.toAbsolutePath().getParent();
-            if (parent != null) Files.createDirectories(parent);
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(summaryJson.toFile(), summary);
-            System.out.println("summary written to " + summaryJson);
-        }
+        SummaryJson.write(summaryJson, summary);
     }
 
 }

@@ -1,7 +1,5 @@
 package dev.aenstream.ops;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.aenstream.produce.SpikedConfig;
 import dev.aenstream.produce.SpikedGenerator;
 import dev.aenstream.sae.Arch;
@@ -16,7 +14,6 @@ import dev.aenstream.train.TrainConfig;
 import dev.aenstream.train.Trainer;
 import dev.aenstream.train.TrainingMetrics;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -122,12 +119,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("dict_cos %.3f, support precision %.3f recall %.3f F1 %.3f; eval l0 %.1f, fve %.3f; dead %.2f%%%n",
                     summary.get("dict_cos"), summary.get("support_precision"), summary.get("support_recall"), summary.get("support_f1"),
                     summary.get("l0"), summary.get("fve"), summary.get("dead_pct"));
-            if (summaryJson != null) {
-                Path parent = summaryJson.toAbsolutePath().getParent();
-                if (parent != null) Files.createDirectories(parent);
-                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(summaryJson.toFile(), summary);
-                System.out.println("summary written to " + summaryJson);
-            }
+            SummaryJson.write(summaryJson, summary);
         }
         return 0;
     }
