@@ -23,8 +23,10 @@ public record Topics(String prefix) {
     public String trainerMetrics() { return prefix + "trainer-metrics"; }
     public String alerts() { return prefix + "alerts"; }
     public String dlq() { return prefix + "dlq"; }
+    /** Compacted: the monitor's current state per SAE. */
+    public String saeState() { return prefix + "sae-state"; }
 
     public List<String> all() {
-        return List.of(activations(), codes(), featureStats(), models(), trainerMetrics(), alerts(), dlq());
+        return List.of(activations(), codes(), featureStats(), models(), trainerMetrics(), alerts(), dlq(), saeState());
     }
 }

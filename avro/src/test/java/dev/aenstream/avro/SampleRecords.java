@@ -35,6 +35,8 @@ final class SampleRecords {
                 TrainerMetrics.newBuilder().setSaeId("aen").setArch("aen").setVersion(1).setStep(10).setTokens(2560).setMse(0.1)
                         .setL1(0.2).setL2(0.3).setLoss(0.6).setL0(16).setFve(0.5).setDeadPct(1.5).setWeightSaturation(0.01)
                         .setWarmupFactor(0.5).setTokensPerS(1e5).setConsumerLag(3).setTimestampMs(4).build(),
+                SaeState.newBuilder().setSaeId("aen").setVersion(3).setD(4).setTokens(100).setDeadPct(25).setRarePct(0).setL0(3.5)
+                        .setDensityHistogram(List.of(1L, 0L, 3L)).setUpdatedAtMs(7).build(),
                 DeadLetter.newBuilder().setReason(DeadLetterReason.NON_FINITE).setDetail("NaN at row 0").setApplication("encode")
                         .setSourceTopic("aen.activations").setSourcePartition(1).setSourceOffset(99).setKey(null)
                         .setValue(bytes(1)).setTimestampMs(6).build());

@@ -29,6 +29,6 @@ public final class EncodeOptions {
 
     EncodeConfig config(Topics topics) throws java.io.IOException {
         Path dir = stateDir != null ? stateDir : Files.createTempDirectory("aen-streams-");
-        return new EncodeConfig(applicationId, topics, streamThreads, processingGuarantee, commitIntervalMs, dir);
+        return new EncodeConfig(applicationId, topics, streamThreads, processingGuarantee, commitIntervalMs, dir, dev.aenstream.monitor.MonitorConfig.defaults());
     }
 }

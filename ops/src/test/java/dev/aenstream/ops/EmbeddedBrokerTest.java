@@ -25,7 +25,7 @@ class EmbeddedBrokerTest {
         try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir)) {
             assertThat(broker.bootstrapServers()).isEqualTo("localhost:" + port);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-                assertThat(TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker())).hasSize(7);
+                assertThat(TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker())).hasSize(8);
             }
         }
         try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir);

@@ -13,7 +13,7 @@ public final class EncodeApp implements AutoCloseable {
     private final EncodeStats stats = new EncodeStats();
 
     public EncodeApp(String bootstrapServers, EncodeConfig config, SaeRegistry registry) {
-        this.streams = new KafkaStreams(EncodeTopology.build(config.topics(), registry, stats),
+        this.streams = new KafkaStreams(EncodeTopology.build(config.topics(), registry, stats, config.monitor()),
                 config.streamsProperties(bootstrapServers));
         streams.setUncaughtExceptionHandler(e -> {
             // Bad records never get here (they go to the dead letters); this is a broker or client failure.

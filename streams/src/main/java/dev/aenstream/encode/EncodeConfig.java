@@ -1,6 +1,7 @@
 package dev.aenstream.encode;
 
 import dev.aenstream.avro.Topics;
+import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.topics.TopicSettings;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -11,10 +12,11 @@ import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Settings of the encode application: its Kafka Streams application id (every instance with the same
- * id shares the partitions), stream threads, processing guarantee and commit interval.
+ * id shares the partitions), stream threads, processing guarantee, commit interval, and the monitor's
+ * settings (null: no statistics).
  */
 public record EncodeConfig(String applicationId, Topics topics, int streamThreads,
-                           String processingGuarantee, long commitIntervalMs, Path stateDir) {
+                           String processingGuarantee, long commitIntervalMs, Path stateDir, MonitorConfig monitor) {
     public static final String DEFAULT_APPLICATION_ID = "aen-encode";
     public static final int DEFAULT_STREAM_THREADS = 1;
     public static final String DEFAULT_GUARANTEE = StreamsConfig.EXACTLY_ONCE_V2;
@@ -33,15 +35,20 @@ public record EncodeConfig(String applicationId, Topics topics, int streamThread
 
     public static EncodeConfig defaults(Topics topics, Path stateDir) {
         return new EncodeConfig(DEFAULT_APPLICATION_ID, topics, DEFAULT_STREAM_THREADS, DEFAULT_GUARANTEE,
-                DEFAULT_COMMIT_INTERVAL_MS, stateDir);
+                DEFAULT_COMMIT_INTERVAL_MS, stateDir, MonitorConfig.defaults());
     }
 
     public EncodeConfig withApplicationId(String id) {
-        return new EncodeConfig(id, topics, streamThreads, processingGuarantee, commitIntervalMs, stateDir);
+        return new EncodeConfig(id, topics, streamThreads, processingGuarantee, commitIntervalMs, stateDir, monitor);
     }
 
     public EncodeConfig withProcessingGuarantee(String guarantee) {
-        return new EncodeConfig(applicationId, topics, streamThreads, guarantee, commitIntervalMs, stateDir);
+        return new EncodeConfig(applicationId, topics, streamThreads, guarantee, commitIntervalMs, stateDir, monitor);
+    }
+
+    /** With other monitor settings; null turns statistics and monitoring off. */
+    public EncodeConfig withMonitor(MonitorConfig m) {
+        return new EncodeConfig(applicationId, topics, streamThreads, processingGuarantee, commitIntervalMs, stateDir, m);
     }
 
     /** Kafka Streams properties for a cluster. */

@@ -11,6 +11,15 @@ import dev.aenstream.sae.runtime.SparseCodes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import dev.aenstream.avro.FeatureStats;
+import dev.aenstream.monitor.FeatureAccumulator;
+import dev.aenstream.monitor.MonitorConfig;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.state.KeyValueStore;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -21,8 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Encodes each activation record with every SAE the registry serves, in one ONNX Runtime call per SAE,
- * and forwards a codes record per SAE; a record it cannot encode goes to the dead-letter sink with the
- * reason and its original bytes.
+ * and forwards a codes record per SAE; a record it cannot encode becomes a dead letter with the reason
+ * and its original bytes. With statistics on, it accumulates per-feature statistics per SAE and
+ * forwards one partial record per SAE and window.
  */
 final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object> {
     private static final Logger LOG = LoggerFactory.getLogger(EncodeProcessor.class);
@@ -30,19 +40,33 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
 
     private final SaeRegistry registry;
     private final EncodeStats stats;
+    /** Null when statistics are off. */
+    private final MonitorConfig monitor;
+    private final Map<String, FeatureAccumulator> accumulators = new HashMap<>();
+    private final AvroSerde<FeatureStats> statsSerde = new AvroSerde<>(FeatureStats.class);
+    private KeyValueStore<String, byte[]> accumulatorStore;
     private final AvroSerde<ActivationBatch> activations = new AvroSerde<>(ActivationBatch.class);
     private ProcessorContext<byte[], Object> context;
     /** Reused native-order input buffer, grown to the largest batch seen. */
     private FloatBuffer rows = FloatBuffer.allocate(0);
 
-    EncodeProcessor(SaeRegistry registry, EncodeStats stats) {
+    EncodeProcessor(SaeRegistry registry, EncodeStats stats, MonitorConfig monitor) {
         this.registry = registry;
         this.stats = stats;
+        this.monitor = monitor;
     }
 
     @Override
     public void init(ProcessorContext<byte[], Object> context) {
         this.context = context;
+        if (monitor == null) return;
+        // The accumulators survive a crash in a changelogged store, written once per batch and SAE, so that the
+        // tokens of batches whose offsets were committed are never lost from the statistics.
+        accumulatorStore = context.getStateStore(EncodeTopology.ACCUMULATORS);
+        try (var all = accumulatorStore.all()) {
+            all.forEachRemaining(kv -> accumulators.put(kv.key, FeatureAccumulator.fromRecord(statsSerde.fromBytes(kv.value))));
+        }
+        context.schedule(Duration.ofMillis(monitor.windowMs()), PunctuationType.WALL_CLOCK_TIME, this::flushDue);
     }
 
     @Override
@@ -57,8 +81,9 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             for (ServingSae sae : saes) {
                 SparseCodes codes = sae.encoder().encode(x.duplicate().rewind(), batch.getRows());
                 context.forward(record.withValue(CodesRecords.toRecord(codes, sae.saeId(), sae.version(),
-                        batch.getProducerId(), batch.getSequence())), EncodeTopology.CODES_SINK);
+                        batch.getProducerId(), batch.getSequence())));
                 stats.encoded(codes.rows(), activeSum(codes));
+                if (monitor != null) accumulate(sae, codes, record.timestamp());
             }
         } catch (RejectedRecord e) {
             deadLetter(record, e.reason(), e.getMessage());
@@ -66,6 +91,36 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             LOG.warn("encoding failed for a record at {}: {}", where(), e.toString());
             deadLetter(record, DeadLetterReason.PROCESSING_ERROR, e.toString());
         }
+    }
+
+    private void accumulate(ServingSae sae, SparseCodes codes, long timestamp) {
+        long window = monitor.windowMs();
+        long start = Math.floorDiv(timestamp, window) * window;
+        FeatureAccumulator acc = accumulators.get(sae.saeId());
+        if (acc != null && (acc.version() != sae.version() || start >= acc.windowStartMs() + window)) {
+            flush(acc);
+            acc = null;
+        }
+        if (acc == null) {
+            acc = new FeatureAccumulator(sae.saeId(), sae.version(), codes.d(), start);
+            accumulators.put(sae.saeId(), acc);
+        }
+        acc.add(codes);
+        accumulatorStore.put(sae.saeId(), statsSerde.toBytes(acc.toRecord(acc.windowStartMs() + window)));
+    }
+
+    /** Flushes the windows that ended by wall-clock time, so statistics flow while the stream is quiet. */
+    private void flushDue(long now) {
+        for (FeatureAccumulator acc : List.copyOf(accumulators.values())) {
+            if (now >= acc.windowStartMs() + monitor.windowMs()) flush(acc);
+        }
+    }
+
+    private void flush(FeatureAccumulator acc) {
+        FeatureStats partial = acc.toRecord(acc.windowStartMs() + monitor.windowMs());
+        context.forward(new Record<byte[], Object>(acc.saeId().getBytes(StandardCharsets.UTF_8), partial, acc.windowStartMs()));
+        accumulators.remove(acc.saeId());
+        accumulatorStore.delete(acc.saeId());
     }
 
     private static long activeSum(SparseCodes codes) {
@@ -137,7 +192,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                 .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
                 .setTimestampMs(record.timestamp())
                 .build();
-        context.forward(record.withValue(letter), EncodeTopology.DEAD_LETTER_SINK);
+        context.forward(record.withValue(letter));
         stats.deadLettered();
     }
 

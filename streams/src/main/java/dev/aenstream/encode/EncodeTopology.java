@@ -3,26 +3,47 @@ package dev.aenstream.encode;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Topics;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
+import dev.aenstream.monitor.MonitorConfig;
+import dev.aenstream.monitor.StatisticsTopology;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
 
-/** activations → encode → codes, with unprocessable records → dead letters. */
+/** activations → encode → codes; unprocessable records → dead letters; with statistics, → feature-stats, monitor, alerts. */
 public final class EncodeTopology {
-    static final String SOURCE = "activations";
-    static final String ENCODE = "encode";
-    static final String CODES_SINK = "codes";
-    static final String DEAD_LETTER_SINK = "dead-letters";
+    static final String ACCUMULATORS = "feature-accumulators";
 
     private EncodeTopology() {}
 
-    public static Topology build(Topics topics, SaeRegistry registry, EncodeStats stats) {
+    /** The topology; {@code monitor} null turns statistics and monitoring off. */
+    public static Topology build(Topics topics, SaeRegistry registry, EncodeStats stats, MonitorConfig monitor) {
+        StreamsBuilder builder = new StreamsBuilder();
+        String[] stores = {};
+        if (monitor != null) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCUMULATORS), Serdes.String(), Serdes.ByteArray()));
+            stores = new String[] {ACCUMULATORS};
+        }
         // Values are read as raw bytes so that a record which does not decode still reaches the dead letters whole.
-        return new Topology()
-                .addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.activations())
-                .addProcessor(ENCODE, () -> new EncodeProcessor(registry, stats), SOURCE)
-                .addSink(CODES_SINK, topics.codes(), new ByteArraySerializer(), new AvroSerde<>(FeatureCodes.class), ENCODE)
-                .addSink(DEAD_LETTER_SINK, topics.dlq(), new ByteArraySerializer(), new AvroSerde<>(DeadLetter.class), ENCODE);
+        KStream<byte[], Object> out = builder.stream(topics.activations(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName("activations"))
+                .process(() -> new EncodeProcessor(registry, stats, monitor), Named.as("encode"), stores);
+        out.filter((k, v) -> v instanceof FeatureCodes, Named.as("codes-only")).mapValues(v -> (FeatureCodes) v, Named.as("as-codes"))
+                .to(topics.codes(), Produced.with(Serdes.ByteArray(), new AvroSerde<>(FeatureCodes.class)).withName("codes"));
+        out.filter((k, v) -> v instanceof DeadLetter, Named.as("dead-letters-only")).mapValues(v -> (DeadLetter) v, Named.as("as-dead-letter"))
+                .to(topics.dlq(), Produced.with(Serdes.ByteArray(), new AvroSerde<>(DeadLetter.class)).withName("dead-letters"));
+        if (monitor != null) {
+            KStream<String, FeatureStats> partials = out.filter((k, v) -> v instanceof FeatureStats, Named.as("stats-only"))
+                    .map((k, v) -> KeyValue.pair(((FeatureStats) v).getSaeId(), (FeatureStats) v), Named.as("stats-by-sae"));
+            StatisticsTopology.add(builder, topics, partials, monitor);
+        }
+        return builder.build();
     }
 }

@@ -40,6 +40,7 @@ public final class TopicProvisioner {
         plan.add(topic(topics.trainerMetrics(), 1, settings, Map.of()));
         plan.add(topic(topics.alerts(), 1, settings, Map.of()));
         plan.add(topic(topics.dlq(), 1, settings, bulk));
+        plan.add(topic(topics.saeState(), 1, settings, compacted));
         return plan;
     }
 

@@ -41,7 +41,7 @@ class EncodeTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "encode-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try (SaeEncoder encoder = SaeEncoder.open(params, new EncoderSpec(D, false), Device.CPU, 1);
-             TopologyTestDriver driver = new TopologyTestDriver(EncodeTopology.build(topics, registry, new EncodeStats()), props)) {
+             TopologyTestDriver driver = new TopologyTestDriver(EncodeTopology.build(topics, registry, new EncodeStats(), null), props)) {
             registry.put(new ServingSae("sae-a", 1, encoder, "test"));
             TestInputTopic<byte[], byte[]> in = driver.createInputTopic(topics.activations(), new ByteArraySerializer(), new ByteArraySerializer());
             TestOutputTopic<byte[], FeatureCodes> codes = driver.createOutputTopic(topics.codes(), new ByteArrayDeserializer(),

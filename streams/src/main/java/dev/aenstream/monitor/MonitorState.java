@@ -1,0 +1,184 @@
+package dev.aenstream.monitor;
+
+import dev.aenstream.avro.Alert;
+import dev.aenstream.avro.AlertType;
+import dev.aenstream.avro.FeatureStats;
+import dev.aenstream.avro.SaeState;
+import dev.aenstream.avro.Severity;
+import dev.aenstream.train.FeatureWindow;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the starvation monitor knows of one SAE: per feature the tokens since it last fired, a decayed
+ * density, its state (healthy, rare, dead) and the state last alerted. Each statistics record moves it
+ * forward and yields the alerts due: a feature's alert goes out when its state differs from the
+ * alerted one and its hysteresis period has passed, so an edge case raises at most one alert a period.
+ */
+final class MonitorState {
+    static final byte HEALTHY = 0;
+    static final byte RARE = 1;
+    static final byte DEAD = 2;
+    private static final double REARM = 0.8;
+
+    private long version;
+    private final int d;
+    private long tokens;
+    private final long[] sinceFire;
+    private final double[] recentFires;
+    private double recentTokens;
+    private final byte[] status;
+    private final byte[] alerted;
+    private final long[] lastAlertAt;
+    private boolean deadFractionHigh;
+    private double l0;
+
+    MonitorState(int d) {
+        this.d = d;
+        this.sinceFire = new long[d];
+        this.recentFires = new double[d];
+        this.status = new byte[d];
+        this.alerted = new byte[d];
+        this.lastAlertAt = new long[d];
+        java.util.Arrays.fill(lastAlertAt, Long.MIN_VALUE / 2);
+    }
+
+    int d() { return d; }
+    byte status(int j) { return status[j]; }
+
+    /** Moves the state forward by one statistics record; returns the alerts it makes due. */
+    List<Alert> update(String saeId, FeatureStats stats, MonitorConfig config, long nowMs) {
+        long t = stats.getTokens();
+        long[] fires = FeatureAccumulator.fireCounts(stats);
+        version = Math.max(version, stats.getVersion());
+        tokens += t;
+        l0 = t == 0 ? l0 : stats.getL0Sum() / t;
+        double decay = Math.exp(-(double) t / config.densityHorizonTokens());
+        recentTokens = recentTokens * decay + t;
+        for (int j = 0; j < d; j++) {
+            recentFires[j] = recentFires[j] * decay + fires[j];
+            sinceFire[j] = fires[j] > 0 ? 0 : sinceFire[j] + t;
+        }
+        List<Alert> alerts = new ArrayList<>();
+        if (tokens < config.minTokens()) return alerts;
+        List<Integer> dead = new ArrayList<>();
+        List<Integer> rare = new ArrayList<>();
+        List<Integer> revived = new ArrayList<>();
+        for (int j = 0; j < d; j++) {
+            double density = recentFires[j] / recentTokens;
+            byte next;
+            if (sinceFire[j] >= config.deadTokens()) next = DEAD;
+            // Rare means firing, but rarely: a feature with no fire on record is judged by the dead window alone.
+            else if (recentFires[j] <= 0) next = HEALTHY;
+            else if (status[j] == RARE) next = density > config.rareDensity() * config.rearmFactor() ? HEALTHY : RARE;
+            else next = density < config.rareDensity() ? RARE : HEALTHY;
+            status[j] = next;
+            if (next == alerted[j] || tokens - lastAlertAt[j] < config.hysteresisTokens()) continue;
+            if (next == DEAD) dead.add(j);
+            else if (next == RARE) rare.add(j);
+            else revived.add(j);
+            alerted[j] = next;
+            lastAlertAt[j] = tokens;
+        }
+        String window = " (" + tokens + " tokens seen, version " + version + ")";
+        if (!dead.isEmpty()) {
+            alerts.add(alert(saeId, AlertType.FEATURE_DEAD, Severity.WARNING, dead, config.deadTokens(),
+                    dead.size() + " features have not fired in " + config.deadTokens() + " tokens" + window, nowMs));
+        }
+        if (!rare.isEmpty()) {
+            alerts.add(alert(saeId, AlertType.FEATURE_RARE, Severity.INFO, rare, config.rareDensity(),
+                    rare.size() + " features fire on fewer than " + config.rareDensity() + " of tokens" + window, nowMs));
+        }
+        if (!revived.isEmpty()) {
+            alerts.add(alert(saeId, AlertType.FEATURE_REVIVED, Severity.INFO, revived, 0, revived.size() + " features fire again" + window, nowMs));
+        }
+        double deadPct = deadPct();
+        if (!deadFractionHigh && deadPct > config.deadFractionPct()) {
+            deadFractionHigh = true;
+            Alert a = alert(saeId, AlertType.DEAD_FRACTION_HIGH, Severity.CRITICAL, List.of(), config.deadFractionPct(),
+                    String.format("%.1f%% of features are dead (threshold %.1f%%)", deadPct, config.deadFractionPct()) + window, nowMs);
+            a.setValue(deadPct);
+            alerts.add(a);
+        } else if (deadFractionHigh && deadPct < REARM * config.deadFractionPct()) {
+            deadFractionHigh = false;
+        }
+        return alerts;
+    }
+
+    private Alert alert(String saeId, AlertType type, Severity severity, List<Integer> ids, double threshold, String message, long nowMs) {
+        return Alert.newBuilder().setAlertType(type).setSeverity(severity).setSaeId(saeId).setVersion(version).setFeatureIds(ids)
+                .setValue(ids.size()).setThreshold(threshold).setMessage(message).setTimestampMs(nowMs).build();
+    }
+
+    double deadPct() {
+        return 100.0 * count(DEAD) / d;
+    }
+
+    double rarePct() {
+        return 100.0 * count(RARE) / d;
+    }
+
+    private int count(byte state) {
+        int c = 0;
+        for (byte s : status) if (s == state) c++;
+        return c;
+    }
+
+    SaeState toRecord(String saeId, long nowMs) {
+        long[] histogram = new long[FeatureWindow.DECADES + 1];
+        for (int j = 0; j < d; j++) histogram[FeatureWindow.bin(recentTokens == 0 ? 0 : recentFires[j] / recentTokens)]++;
+        List<Long> bins = new ArrayList<>();
+        for (long h : histogram) bins.add(h);
+        return SaeState.newBuilder().setSaeId(saeId).setVersion(version).setD(d).setTokens(tokens).setDeadPct(deadPct())
+                .setRarePct(rarePct()).setL0(l0).setDensityHistogram(bins).setUpdatedAtMs(nowMs).build();
+    }
+
+    byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(d * 30 + 64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(d);
+            out.writeLong(version);
+            out.writeLong(tokens);
+            out.writeDouble(recentTokens);
+            out.writeBoolean(deadFractionHigh);
+            out.writeDouble(l0);
+            for (int j = 0; j < d; j++) {
+                out.writeLong(sinceFire[j]);
+                out.writeDouble(recentFires[j]);
+                out.writeByte(status[j]);
+                out.writeByte(alerted[j]);
+                out.writeLong(lastAlertAt[j]);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static MonitorState fromBytes(byte[] bytes) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            MonitorState s = new MonitorState(in.readInt());
+            s.version = in.readLong();
+            s.tokens = in.readLong();
+            s.recentTokens = in.readDouble();
+            s.deadFractionHigh = in.readBoolean();
+            s.l0 = in.readDouble();
+            for (int j = 0; j < s.d; j++) {
+                s.sinceFire[j] = in.readLong();
+                s.recentFires[j] = in.readDouble();
+                s.status[j] = in.readByte();
+                s.alerted[j] = in.readByte();
+                s.lastAlertAt[j] = in.readLong();
+            }
+            return s;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

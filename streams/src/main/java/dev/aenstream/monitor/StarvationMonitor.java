@@ -1,0 +1,47 @@
+package dev.aenstream.monitor;
+
+import dev.aenstream.avro.Alert;
+import dev.aenstream.avro.FeatureStats;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Turns statistics (keyed by SAE id) into alerts and the current state per SAE. Its state lives in a
+ * changelogged store, written once per statistics record.
+ */
+final class StarvationMonitor implements Processor<String, FeatureStats, String, SpecificRecord> {
+    static final String STORE = "starvation-state";
+    private final MonitorConfig config;
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, byte[]> store;
+
+    StarvationMonitor(MonitorConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.store = context.getStateStore(STORE);
+    }
+
+    @Override
+    public void process(Record<String, FeatureStats> record) {
+        String saeId = record.key();
+        FeatureStats stats = record.value();
+        byte[] saved = store.get(saeId);
+        MonitorState state = saved == null ? new MonitorState(stats.getD()) : MonitorState.fromBytes(saved);
+        if (state.d() != stats.getD()) state = new MonitorState(stats.getD());
+        long now = System.currentTimeMillis();
+        for (Alert alert : state.update(saeId, stats, config, now)) {
+            context.forward(record.withValue((SpecificRecord) alert));
+            MonitorMetrics.alert(alert.getAlertType());
+        }
+        store.put(saeId, state.toBytes());
+        MonitorMetrics.deadPct(saeId, state.deadPct());
+        context.forward(record.withValue((SpecificRecord) state.toRecord(saeId, now)));
+    }
+}

@@ -1,0 +1,68 @@
+package dev.aenstream.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aenstream.avro.Alert;
+import dev.aenstream.avro.AlertType;
+import dev.aenstream.avro.FeatureStats;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MonitorStateTest {
+    static FeatureStats stats(long tokens, long... fires) {
+        int d = fires.length;
+        ByteBuffer f = ByteBuffer.allocate(d * 8).order(ByteOrder.LITTLE_ENDIAN);
+        f.asLongBuffer().put(fires);
+        return FeatureStats.newBuilder().setSaeId("aen").setVersion(1).setWindowStartMs(0).setWindowEndMs(1).setTokens(tokens).setD(d)
+                .setFireCounts(f).setActivationSums(ByteBuffer.allocate(d * 8)).setActivationMax(ByteBuffer.allocate(d * 4))
+                .setL0Sum(0).setFve(null).build();
+    }
+
+    @Test
+    void aFeatureAlternatingAroundTheRareThresholdRaisesAtMostOneAlertPerHysteresisPeriod() {
+        long hysteresis = 5_000;
+        MonitorConfig config = new MonitorConfig(1_000_000_000, 0.01, 1.0, 300, 0, hysteresis, 50, 0.5, 1000, 0);
+        MonitorState state = new MonitorState(2);
+        List<Long> alertedAt = new ArrayList<>();
+        long tokens = 0;
+        for (int w = 0; w < 500; w++) {
+            // Feature 0 fires 0 or 2 times in 100 tokens: its density swings around 0.01. Feature 1 is healthy.
+            tokens += 100;
+            for (Alert a : state.update("aen", stats(100, w % 2 == 0 ? 0 : 2, 50), config, 0)) {
+                assertThat(a.getFeatureIds()).doesNotContain(1);
+                if (a.getFeatureIds().contains(0)) alertedAt.add(tokens);
+            }
+        }
+        assertThat(alertedAt).isNotEmpty();
+        for (int i = 1; i < alertedAt.size(); i++) {
+            assertThat(alertedAt.get(i) - alertedAt.get(i - 1)).as("alerts at %s", alertedAt).isGreaterThanOrEqualTo(hysteresis);
+        }
+        assertThat(alertedAt.size()).isLessThanOrEqualTo(1 + (int) (50_000 / hysteresis));
+    }
+
+    @Test
+    void theBandKeepsAFeatureOnTheEdgeFromFlapping() {
+        MonitorConfig config = new MonitorConfig(1_000_000_000, 0.01, 2.0, 300, 0, 0, 50, 0.5, 1000, 0);
+        MonitorState state = new MonitorState(1);
+        int alerts = 0;
+        for (int w = 0; w < 500; w++) alerts += state.update("aen", stats(100, w % 2 == 0 ? 0 : 2), config, 0).size();
+        assertThat(alerts).as("once rare, a density that never reaches twice the threshold stays rare").isEqualTo(1);
+    }
+
+    @Test
+    void deadFeaturesReviveAndTheModelLevelAlertFollowsTheDeadShare() {
+        MonitorConfig config = new MonitorConfig(1_000, 1e-6, 2, 10_000, 0, 0, 40, 0.5, 1000, 0);
+        MonitorState state = new MonitorState(4);
+        List<AlertType> types = new ArrayList<>();
+        for (int w = 0; w < 12; w++) state.update("aen", stats(100, 5, 5, 0, 0), config, 0).forEach(a -> types.add(a.getAlertType()));
+        assertThat(types).containsExactlyInAnyOrder(AlertType.FEATURE_DEAD, AlertType.DEAD_FRACTION_HIGH);
+        assertThat(state.deadPct()).isEqualTo(50.0);
+        types.clear();
+        state.update("aen", stats(100, 5, 5, 1, 1), config, 0).forEach(a -> types.add(a.getAlertType()));
+        assertThat(types).containsExactly(AlertType.FEATURE_REVIVED);
+        assertThat(MonitorState.fromBytes(state.toBytes()).deadPct()).isZero();
+    }
+}

@@ -1,0 +1,147 @@
+package dev.aenstream.monitor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aenstream.avro.ActivationBatch;
+import dev.aenstream.avro.Alert;
+import dev.aenstream.avro.AlertType;
+import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.Dtype;
+import dev.aenstream.avro.FeatureStats;
+import dev.aenstream.avro.Matrices;
+import dev.aenstream.avro.Normalisation;
+import dev.aenstream.avro.SaeState;
+import dev.aenstream.avro.Topics;
+import dev.aenstream.encode.EncodeStats;
+import dev.aenstream.encode.EncodeTopology;
+import dev.aenstream.encode.SaeRegistry;
+import dev.aenstream.encode.ServingSae;
+import dev.aenstream.produce.SpikedConfig;
+import dev.aenstream.produce.SpikedGenerator;
+import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.sae.runtime.SaeEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole encode-and-monitor topology on the synthetic stream, with an SAE built so that chosen
+ * features never fire or fire rarely: exactly those are reported, and after a swap to a version in which
+ * they fire they are reported revived.
+ */
+class StarvationTopologyTest {
+    private static final int N = 32;
+    private static final int D = 24;
+    private static final Set<Integer> DEAD = Set.of(0, 1, 2);
+    private static final Set<Integer> RARE = Set.of(3, 4);
+    private static final int ROWS = 256;
+
+    /** Healthy features fire on every row; dead ones never; rare ones on about 0.2% of rows. */
+    private static SaeParameters sae(double rareBias, boolean starving) {
+        SaeParameters p = SaeParameters.initialise(N, D, 1);
+        Arrays.fill(p.bDec(), 0f);
+        for (int j = 0; j < D; j++) {
+            for (int i = 0; i < N; i++) p.wEnc()[j * N + i] *= 0.01f;
+            p.bEnc()[j] = 1f;
+        }
+        if (starving) {
+            for (int j : DEAD) p.bEnc()[j] = -1e4f;
+            for (int j : RARE) {
+                Arrays.fill(p.wEnc(), j * N, (j + 1) * N, 0f);
+                p.wEnc()[j * N] = 1f;
+                p.bEnc()[j] = (float) -rareBias;
+            }
+        }
+        return p;
+    }
+
+    /** The 99.8% quantile of the first coordinate of the stream: a bias that makes a feature fire on 0.2% of rows. */
+    private static double rareBias(SpikedConfig config) {
+        SpikedGenerator g = new SpikedGenerator(config);
+        int rows = 100_000;
+        float[] x = new float[rows * N];
+        g.batch(-1, x, rows, null, null);
+        double[] first = new double[rows];
+        for (int r = 0; r < rows; r++) first[r] = x[r * N];
+        Arrays.sort(first);
+        return first[(int) (rows * 0.998)];
+    }
+
+    @Test
+    void exactlyTheStarvingFeaturesAreReportedAndTheyReviveAfterASwap() throws Exception {
+        Topics topics = Topics.defaults();
+        SpikedConfig spiked = new SpikedConfig(N, 64, 4, 0.3, 0, 21);
+        MonitorConfig config = new MonitorConfig(20_000, 0.01, 2, 20_000, 5_000, 0, 50, 0.5, 1_000, 60_000);
+        SaeRegistry registry = new SaeRegistry();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "monitor-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        AvroSerde<ActivationBatch> serde = new AvroSerde<>(ActivationBatch.class);
+        try (SaeEncoder v1 = SaeEncoder.open(sae(rareBias(spiked), true), new EncoderSpec(D, false), Device.CPU, 1);
+             SaeEncoder v2 = SaeEncoder.open(sae(0, false), new EncoderSpec(D, false), Device.CPU, 1);
+             TopologyTestDriver driver = new TopologyTestDriver(EncodeTopology.build(topics, registry, new EncodeStats(), config), props)) {
+            registry.put(new ServingSae("aen", 1, v1, "starving"));
+            TestInputTopic<byte[], byte[]> in = driver.createInputTopic(topics.activations(), new ByteArraySerializer(), new ByteArraySerializer());
+            var alerts = driver.createOutputTopic(topics.alerts(), new StringDeserializer(), new AvroSerde<>(Alert.class));
+            var states = driver.createOutputTopic(topics.saeState(), new StringDeserializer(), new AvroSerde<>(SaeState.class));
+            var stats = driver.createOutputTopic(topics.featureStats(), new StringDeserializer(), new AvroSerde<>(FeatureStats.class));
+            SpikedGenerator generator = new SpikedGenerator(spiked);
+            float[] x = new float[ROWS * N];
+            long ts = 0;
+            long sequence = 0;
+            for (int r = 0; r < 400; r++) {           // 102,400 tokens with version 1
+                generator.next(x, 0, ROWS);
+                in.pipeInput(("p/" + sequence).getBytes(StandardCharsets.UTF_8), serde.toBytes(batch(x, sequence++)), ts += 250);
+            }
+            Map<AlertType, Set<Integer>> before = featuresByType(alerts.readValuesToList());
+            assertThat(before.get(AlertType.FEATURE_DEAD)).isEqualTo(DEAD);
+            assertThat(before.get(AlertType.FEATURE_RARE)).isEqualTo(RARE);
+            assertThat(before.keySet()).containsOnly(AlertType.FEATURE_DEAD, AlertType.FEATURE_RARE);
+
+            registry.put(new ServingSae("aen", 2, v2, "every feature fires"));
+            for (int r = 0; r < 200; r++) {
+                generator.next(x, 0, ROWS);
+                in.pipeInput(("p/" + sequence).getBytes(StandardCharsets.UTF_8), serde.toBytes(batch(x, sequence++)), ts += 250);
+            }
+            Map<AlertType, Set<Integer>> after = featuresByType(alerts.readValuesToList());
+            Set<Integer> starving = new TreeSet<>(DEAD);
+            starving.addAll(RARE);
+            assertThat(after).containsOnlyKeys(AlertType.FEATURE_REVIVED);
+            assertThat(after.get(AlertType.FEATURE_REVIVED)).isEqualTo(starving);
+
+            SaeState last = states.readValuesToList().stream().reduce((a, b) -> b).orElseThrow();
+            assertThat(last.getVersion()).isEqualTo(2);
+            assertThat(last.getDeadPct()).isZero();
+            // Merged windows count every token: windows are flushed as event time passes them.
+            Map<String, FeatureStats> windows = new HashMap<>();
+            stats.readKeyValuesToList().forEach(kv -> windows.put(kv.key, kv.value));
+            long counted = windows.values().stream().mapToLong(FeatureStats::getTokens).sum();
+            assertThat(counted).isLessThanOrEqualTo(sequence * ROWS).isGreaterThan((sequence - 8) * ROWS);
+        }
+    }
+
+    private static ActivationBatch batch(float[] x, long sequence) {
+        return ActivationBatch.newBuilder().setSourceModel("synthetic").setHookPoint("spiked").setRows(ROWS).setN(N).setDtype(Dtype.FLOAT32)
+                .setNormalisation(Normalisation.NONE).setProducerId("p").setSequence(sequence)
+                .setPayload(Matrices.encode(x, 0, ROWS, N, Dtype.FLOAT32)).setTimestampMs(0).build();
+    }
+
+    private static Map<AlertType, Set<Integer>> featuresByType(List<Alert> alerts) {
+        Map<AlertType, Set<Integer>> out = new HashMap<>();
+        for (Alert a : alerts) out.computeIfAbsent(a.getAlertType(), t -> new TreeSet<>()).addAll(a.getFeatureIds());
+        return out;
+    }
+}
