@@ -46,6 +46,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Mixin KafkaOptions kafka;
     @Mixin SyntheticOptions synthetic;
+    @Mixin MetricsOptions metrics;
 
     @Option(names = "--sae", paramLabel = "ID[:ARCH][,key=value...]",
             description = "SAEs to train and serve (repeatable; default: aen:aen and l1:l1).")
@@ -97,7 +98,8 @@ final class DemoCommand implements Callable<Integer> {
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService threads = Executors.newFixedThreadPool(2, Daemon.threads("aen-demo"));
         SaeRegistry registry = new SaeRegistry();
-        try (KafkaTarget target = KafkaTarget.open(kafka);
+        try (AutoCloseable endpoint = metrics.start();
+             KafkaTarget target = KafkaTarget.open(kafka);
              OnlineTrainer trainer = OnlineTrainer.open(target.bootstrapServers(), new OnlineTrainerConfig(target.topics(),
                      "aen-demo-trainer-" + runId, null, 1, publishEvery, 50, 0, false, kMax, 20, 0.5, 0), definitions, false, dev,
                      ORT_THREADS);
@@ -123,6 +125,7 @@ final class DemoCommand implements Callable<Integer> {
                          registry);
                  CodesTally tally = new CodesTally(target.bootstrapServers(), target.topics(), publisherConfig.producerId());
                  ActivationPublisher publisher = new ActivationPublisher(target.bootstrapServers(), publisherConfig)) {
+                app.bindMetrics();
                 app.start();
                 Future<Long> produced = threads.submit(() -> new SyntheticFeed(new SpikedGenerator(spiked), publisher, rate).run(0, stop::get));
                 long begin = System.nanoTime();

@@ -21,6 +21,7 @@ final class EncodeCommand implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
     @Mixin SaeOptions sae;
     @Mixin EncodeOptions encode;
+    @Mixin MetricsOptions metrics;
 
     @Option(names = "--n", paramLabel = "N", defaultValue = "256", description = "Width of the stream's rows; model versions of another width are refused (default: ${DEFAULT-VALUE}).")
     int n;
@@ -32,7 +33,7 @@ final class EncodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-        try (KafkaTarget target = KafkaTarget.open(kafka)) {
+        try (AutoCloseable endpoint = metrics.start(); KafkaTarget target = KafkaTarget.open(kafka)) {
             SaeRegistry registry = new SaeRegistry();
             ServingSae fixed = sae.fixed() ? sae.open(n) : null;
             ModelFollower follower = null;
@@ -55,6 +56,7 @@ final class EncodeCommand implements Callable<Integer> {
                 }
             }
             try (EncodeApp app = new EncodeApp(target.bootstrapServers(), encode.config(target.topics()), registry)) {
+                app.bindMetrics();
                 app.start();
                 long start = System.nanoTime();
                 long lastRows = 0;

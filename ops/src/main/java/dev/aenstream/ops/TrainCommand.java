@@ -40,6 +40,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin HyperparameterOptions hyper;
     @Mixin KafkaOptions kafka;
     @Mixin OnlineOptions online;
+    @Mixin MetricsOptions metrics;
 
     @Option(names = "--sae", paramLabel = "ID[:ARCH][,key=value...]",
             description = "An SAE to train from Kafka (repeatable), e.g. --sae aen:aen --sae l1:l1,lambda1=0.004 (default: aen).")
@@ -144,7 +145,8 @@ final class TrainCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }));
-        try (KafkaTarget target = KafkaTarget.open(kafka);
+        try (AutoCloseable endpoint = metrics.start();
+             KafkaTarget target = KafkaTarget.open(kafka);
              dev.aenstream.train.OnlineTrainer trainer = dev.aenstream.train.OnlineTrainer.open(target.bootstrapServers(),
                      online.config(target.topics(), checkpointDir, checkpointEvery), definitions, resume, Device.parse(device), threads)) {
             for (var d : definitions) {

@@ -1,5 +1,7 @@
 package dev.aenstream.encode;
 
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -24,6 +26,11 @@ public final class EncodeApp implements AutoCloseable {
 
     public EncodeStats stats() {
         return stats;
+    }
+
+    /** Binds the Kafka Streams client metrics (consumer lag among them) to Micrometer's global registry. */
+    public void bindMetrics() {
+        new KafkaStreamsMetrics(streams).bindTo(Metrics.globalRegistry);
     }
 
     public void start() {

@@ -14,6 +14,10 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import java.util.Map;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.monitor.FeatureAccumulator;
@@ -46,6 +50,10 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     private final AvroSerde<FeatureStats> statsSerde = new AvroSerde<>(FeatureStats.class);
     private KeyValueStore<String, byte[]> accumulatorStore;
     private final AvroSerde<ActivationBatch> activations = new AvroSerde<>(ActivationBatch.class);
+    private final Counter rowsMeter = Metrics.counter("aen.encode.rows");
+    private final Timer batchMeter = Timer.builder("aen.encode.batch").description("Time to encode one activation record with every SAE")
+            .publishPercentileHistogram().register(Metrics.globalRegistry);
+    private final Timer ortMeter = Timer.builder("aen.ort").description("Time inside ONNX Runtime per call").register(Metrics.globalRegistry);
     private ProcessorContext<byte[], Object> context;
     /** Reused native-order input buffer, grown to the largest batch seen. */
     private FloatBuffer rows = FloatBuffer.allocate(0);
@@ -71,6 +79,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        long start = System.nanoTime();
         try {
             ActivationBatch batch = decode(record.value());
             List<ServingSae> saes = registry.serving();
@@ -79,12 +88,16 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             }
             FloatBuffer x = load(batch, saes);
             for (ServingSae sae : saes) {
+                long ortStart = System.nanoTime();
                 SparseCodes codes = sae.encoder().encode(x.duplicate().rewind(), batch.getRows());
+                ortMeter.record(System.nanoTime() - ortStart, TimeUnit.NANOSECONDS);
                 context.forward(record.withValue(CodesRecords.toRecord(codes, sae.saeId(), sae.version(),
                         batch.getProducerId(), batch.getSequence())));
                 stats.encoded(codes.rows(), activeSum(codes));
                 if (monitor != null) accumulate(sae, codes, record.timestamp());
             }
+            rowsMeter.increment(batch.getRows());
+            batchMeter.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         } catch (RejectedRecord e) {
             deadLetter(record, e.reason(), e.getMessage());
         } catch (Exception e) {

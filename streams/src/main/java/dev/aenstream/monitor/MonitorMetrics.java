@@ -13,6 +13,11 @@ final class MonitorMetrics {
 
     private MonitorMetrics() {}
 
+    /** Registers the alert counters at zero, so a scrape shows them before the first alert. */
+    static void register() {
+        for (AlertType type : AlertType.values()) Metrics.counter("aen.alerts.emitted", Tags.of("type", type.name()));
+    }
+
     static void alert(AlertType type) {
         Metrics.counter("aen.alerts.emitted", Tags.of("type", type.name())).increment();
     }

@@ -30,6 +30,7 @@ public final class StatisticsTopology {
     private StatisticsTopology() {}
 
     public static void add(StreamsBuilder builder, Topics topics, KStream<String, FeatureStats> partialsByTask, MonitorConfig config) {
+        MonitorMetrics.register();
         AvroSerde<FeatureStats> stats = new AvroSerde<>(FeatureStats.class);
         AvroSerde<Alert> alerts = new AvroSerde<>(Alert.class);
         AvroSerde<SaeState> states = new AvroSerde<>(SaeState.class);

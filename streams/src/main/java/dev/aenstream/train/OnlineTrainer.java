@@ -66,6 +66,8 @@ public final class OnlineTrainer implements AutoCloseable {
     private long skippedRecords;
     private volatile List<TrainingMetrics> latest = List.of();
     private final Map<String, Long> published = new HashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong consumerLag =
+            io.micrometer.core.instrument.Metrics.gauge("aen.trainer.consumer.lag", new java.util.concurrent.atomic.AtomicLong());
 
     private OnlineTrainer(String bootstrap, OnlineTrainerConfig config, List<Trainer> trainers, TrainerManifest manifest)
             throws IOException {
@@ -274,6 +276,7 @@ public final class OnlineTrainer implements AutoCloseable {
         for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(partitions).entrySet()) {
             lag += Math.max(0, e.getValue() - positions.getOrDefault(e.getKey(), 0L));
         }
+        consumerLag.set(lag);
         TrainerMetrics record = TrainerMetrics.newBuilder().setSaeId(t.saeId()).setArch(m.arch()).setVersion(version(t))
                 .setStep(m.step()).setTokens(m.tokens()).setMse(m.mse()).setL1(m.l1()).setL2(m.l2()).setLoss(m.loss()).setL0(m.l0())
                 .setFve(m.fve()).setDeadPct(m.deadPct()).setWeightSaturation(m.weightSaturation()).setWarmupFactor(m.warmupFactor())
