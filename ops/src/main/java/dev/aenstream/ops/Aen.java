@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 BenchCommand.class,
                 ExportCommand.class,
+                StatusCommand.class,
+                AlertsCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Aen implements Runnable {

@@ -47,6 +47,7 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
     @Mixin SyntheticOptions synthetic;
     @Mixin MetricsOptions metrics;
+    @Mixin MonitorOptions monitor;
 
     @Option(names = "--sae", paramLabel = "ID[:ARCH][,key=value...]",
             description = "SAEs to train and serve (repeatable; default: aen:aen and l1:l1).")
@@ -121,7 +122,7 @@ final class DemoCommand implements Callable<Integer> {
             PublisherConfig publisherConfig = PublisherConfig.of(target.topics().activations(), "synthetic-spiked",
                     "rho=" + spiked.rho(), "demo-" + runId).withRowsPerRecord(rowsPerRecord);
             try (EncodeApp app = new EncodeApp(target.bootstrapServers(),
-                         EncodeConfig.defaults(target.topics(), Files.createTempDirectory("aen-streams-")).withApplicationId("aen-demo-" + runId),
+                         EncodeConfig.defaults(target.topics(), Files.createTempDirectory("aen-streams-")).withApplicationId("aen-demo-" + runId).withMonitor(monitor.config()),
                          registry);
                  CodesTally tally = new CodesTally(target.bootstrapServers(), target.topics(), publisherConfig.producerId());
                  ActivationPublisher publisher = new ActivationPublisher(target.bootstrapServers(), publisherConfig)) {

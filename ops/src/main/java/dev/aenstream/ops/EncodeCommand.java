@@ -22,6 +22,7 @@ final class EncodeCommand implements Callable<Integer> {
     @Mixin SaeOptions sae;
     @Mixin EncodeOptions encode;
     @Mixin MetricsOptions metrics;
+    @Mixin MonitorOptions monitor;
 
     @Option(names = "--n", paramLabel = "N", defaultValue = "256", description = "Width of the stream's rows; model versions of another width are refused (default: ${DEFAULT-VALUE}).")
     int n;
@@ -55,7 +56,7 @@ final class EncodeCommand implements Callable<Integer> {
                     System.out.println("still waiting for a model on " + target.topics().models());
                 }
             }
-            try (EncodeApp app = new EncodeApp(target.bootstrapServers(), encode.config(target.topics()), registry)) {
+            try (EncodeApp app = new EncodeApp(target.bootstrapServers(), encode.config(target.topics()).withMonitor(monitor.config()), registry)) {
                 app.bindMetrics();
                 app.start();
                 long start = System.nanoTime();

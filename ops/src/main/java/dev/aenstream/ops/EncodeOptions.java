@@ -27,8 +27,9 @@ public final class EncodeOptions {
     @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state directory (default: a new temporary directory).")
     Path stateDir;
 
+    /** The settings without statistics; add them with {@link EncodeConfig#withMonitor}. */
     EncodeConfig config(Topics topics) throws java.io.IOException {
         Path dir = stateDir != null ? stateDir : Files.createTempDirectory("aen-streams-");
-        return new EncodeConfig(applicationId, topics, streamThreads, processingGuarantee, commitIntervalMs, dir, dev.aenstream.monitor.MonitorConfig.defaults());
+        return new EncodeConfig(applicationId, topics, streamThreads, processingGuarantee, commitIntervalMs, dir, null);
     }
 }

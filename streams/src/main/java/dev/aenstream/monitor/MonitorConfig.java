@@ -16,6 +16,17 @@ package dev.aenstream.monitor;
  */
 public record MonitorConfig(long deadTokens, double rareDensity, double rearmFactor, long densityHorizonTokens, long minTokens,
                             long hysteresisTokens, double deadFractionPct, double saturation, long windowMs, long graceMs) {
+    public static final long DEFAULT_DEAD_TOKENS = 100_000;
+    public static final String DEFAULT_RARE_DENSITY = "1e-4";
+    public static final String DEFAULT_REARM = "2";
+    public static final long DEFAULT_HORIZON_TOKENS = 1_000_000;
+    public static final long DEFAULT_MIN_TOKENS = 20_000;
+    public static final long DEFAULT_HYSTERESIS_TOKENS = 100_000;
+    public static final String DEFAULT_DEAD_FRACTION_PCT = "20";
+    public static final String DEFAULT_SATURATION = "0.5";
+    public static final long DEFAULT_WINDOW_MS = 10_000;
+    public static final long DEFAULT_GRACE_MS = 60_000;
+
     public MonitorConfig {
         if (deadTokens <= 0 || densityHorizonTokens <= 0 || minTokens < 0 || hysteresisTokens < 0 || windowMs <= 0 || graceMs < 0) {
             throw new IllegalArgumentException("monitor token counts and window must be positive");
@@ -28,6 +39,8 @@ public record MonitorConfig(long deadTokens, double rareDensity, double rearmFac
 
     /** Defaults: dead after 100k tokens without a fire, rare below 1e-4, windows of 10 s. */
     public static MonitorConfig defaults() {
-        return new MonitorConfig(100_000, 1e-4, 2, 1_000_000, 20_000, 100_000, 20, 0.5, 10_000, 60_000);
+        return new MonitorConfig(DEFAULT_DEAD_TOKENS, Double.parseDouble(DEFAULT_RARE_DENSITY), Double.parseDouble(DEFAULT_REARM),
+                DEFAULT_HORIZON_TOKENS, DEFAULT_MIN_TOKENS, DEFAULT_HYSTERESIS_TOKENS, Double.parseDouble(DEFAULT_DEAD_FRACTION_PCT),
+                Double.parseDouble(DEFAULT_SATURATION), DEFAULT_WINDOW_MS, DEFAULT_GRACE_MS);
     }
 }
