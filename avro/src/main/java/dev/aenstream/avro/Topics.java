@@ -5,6 +5,8 @@ import java.util.List;
 /** Names of the topic set, all sharing one prefix (default {@value #DEFAULT_PREFIX}). */
 public record Topics(String prefix) {
     public static final String DEFAULT_PREFIX = "aen.";
+    /** Largest record on the topics that carry matrices: a batch of a few thousand wide rows; Kafka's default 1 MB is not enough. */
+    public static final int MAX_MESSAGE_BYTES = 16 << 20;
 
     public Topics {
         if (prefix == null || !prefix.matches("[a-zA-Z0-9._-]*")) {

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 /** Benchmarks that report throughput as a ratio to a limit measured in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure throughput against the limits of the same run."},
-        subcommands = {BenchCommand.Train.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.Stats.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -126,6 +126,94 @@ final class BenchCommand implements Runnable {
                 return (System.nanoTime() - start) / 1e9;
             } finally {
                 for (OnnxTensor t : inputs.values()) t.close();
+            }
+        }
+    }
+
+    @Command(name = "stats", mixinStandardHelpOptions = true,
+            description = {"Encode the same pre-produced synthetic stream through Kafka twice, with per-feature statistics and the "
+                    + "starvation monitor off and on, and report rows/s of each and their ratio."})
+    static final class Stats implements Callable<Integer> {
+        @Mixin KafkaOptions kafka;
+
+        @Option(names = "--n", paramLabel = "N", defaultValue = "512", description = "Row width (default: ${DEFAULT-VALUE}).")
+        int n;
+
+        @Option(names = "--d-sae", paramLabel = "D", defaultValue = "4096", description = "Dictionary size (default: ${DEFAULT-VALUE}).")
+        int dSae;
+
+        @Option(names = "--k-max", paramLabel = "K_MAX", defaultValue = "128", description = "Top-k cut (default: ${DEFAULT-VALUE}).")
+        int kMax;
+
+        @Option(names = "--rows", paramLabel = "ROWS", defaultValue = "100000", description = "Rows to encode per run (default: ${DEFAULT-VALUE}).")
+        int rows;
+
+        @Option(names = "--rows-per-record", paramLabel = "ROWS", defaultValue = "512", description = "Rows per record (default: ${DEFAULT-VALUE}).")
+        int rowsPerRecord;
+
+        @Option(names = "--repeats", paramLabel = "N", defaultValue = "2", description = "Runs of each kind, alternating; the best counts (default: ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @Option(names = "--summary-json", paramLabel = "PATH", description = "Write the figures as JSON to this file.")
+        Path summaryJson;
+
+        @Override
+        public Integer call() throws Exception {
+            String run = Long.toString(System.currentTimeMillis());
+            kafka.topicPrefix = "bench-" + run + ".";
+            try (KafkaTarget target = KafkaTarget.open(kafka);
+                 dev.aenstream.sae.runtime.SaeEncoder encoder = dev.aenstream.sae.runtime.SaeEncoder.open(
+                         dev.aenstream.sae.SaeParameters.initialise(n, dSae, 1), new dev.aenstream.sae.onnx.EncoderSpec(kMax, false),
+                         Device.CPU, 0)) {
+                try (dev.aenstream.produce.ActivationPublisher publisher = new dev.aenstream.produce.ActivationPublisher(target.bootstrapServers(),
+                        dev.aenstream.produce.PublisherConfig.of(target.topics().activations(), "synthetic", "bench", "bench-" + run)
+                                .withRowsPerRecord(rowsPerRecord))) {
+                    new SyntheticFeed(new SpikedGenerator(new SpikedConfig(n, Math.max(64, dSae / 4), 16, 0, 0, 1)), publisher, 0)
+                            .run(rows, () -> false);
+                }
+                dev.aenstream.encode.SaeRegistry registry = new dev.aenstream.encode.SaeRegistry();
+                registry.put(new dev.aenstream.encode.ServingSae("bench", 1, encoder, "initialised for the benchmark"));
+                double off = 0;
+                double on = 0;
+                for (int i = 0; i < repeats; i++) {
+                    off = Math.max(off, encodeAll(target, registry, null, "off-" + run + "-" + i));
+                    on = Math.max(on, encodeAll(target, registry, dev.aenstream.monitor.MonitorConfig.defaults(), "on-" + run + "-" + i));
+                    System.out.printf("run %d: statistics off %,.0f rows/s, on %,.0f rows/s%n", i + 1, off, on);
+                }
+                Map<String, Object> summary = new LinkedHashMap<>();
+                summary.put("rows_per_s_stats_off", off);
+                summary.put("rows_per_s_stats_on", on);
+                summary.put("ratio", on / off);
+                summary.put("n", n);
+                summary.put("d_sae", dSae);
+                summary.put("k_max", kMax);
+                summary.put("rows", rows);
+                summary.put("cores", Runtime.getRuntime().availableProcessors());
+                System.out.printf("encode with statistics at %.3f of the throughput without them (%,.0f vs %,.0f rows/s)%n", on / off, on, off);
+                SummaryJson.write(summaryJson, summary);
+            }
+            return 0;
+        }
+
+        /** Encodes the whole topic with a fresh application id; rows/s from the first row encoded to the last. */
+        private double encodeAll(KafkaTarget target, dev.aenstream.encode.SaeRegistry registry, dev.aenstream.monitor.MonitorConfig monitor,
+                                 String id) throws Exception {
+            dev.aenstream.encode.EncodeConfig config = dev.aenstream.encode.EncodeConfig.defaults(target.topics(),
+                    java.nio.file.Files.createTempDirectory("aen-bench-")).withApplicationId("aen-bench-" + id).withMonitor(monitor);
+            try (dev.aenstream.encode.EncodeApp app = new dev.aenstream.encode.EncodeApp(target.bootstrapServers(), config, registry)) {
+                app.start();
+                long first = 0;
+                long firstRows = 0;
+                long deadline = System.currentTimeMillis() + 600_000;
+                while (app.stats().rows() < rows && System.currentTimeMillis() < deadline) {
+                    long seen = app.stats().rows();
+                    if (first == 0 && seen > 0) {
+                        first = System.nanoTime();
+                        firstRows = seen;
+                    }
+                    Thread.sleep(5);
+                }
+                return (app.stats().rows() - firstRows) / ((System.nanoTime() - first) / 1e9);
             }
         }
     }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import dev.aenstream.avro.Topics;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -31,7 +32,6 @@ public final class EmbeddedBroker implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String CONTROLLER = "CONTROLLER";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
-    private static final int MAX_MESSAGE_BYTES = 16 << 20;
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
@@ -68,7 +68,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         props.put("log.dirs", logs.toString());
         props.put("num.partitions", "4");
         props.put("auto.create.topics.enable", "false");
-        props.put("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+        props.put("message.max.bytes", Integer.toString(Topics.MAX_MESSAGE_BYTES));
         // One node: every internal topic has one replica.
         props.put("offsets.topic.replication.factor", "1");
         props.put("offsets.topic.num.partitions", "4");

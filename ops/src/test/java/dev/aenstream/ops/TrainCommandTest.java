@@ -48,6 +48,18 @@ class TrainCommandTest {
                 / json.get("matmul_only_tokens_per_s").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
     }
 
+    @Test
+    void theStatisticsBenchmarkReportsBothRatesAndTheirRatio() throws Exception {
+        Path summary = dir.resolve("stats.json");
+        run("bench", "stats", "--n", "32", "--d-sae", "64", "--k-max", "16", "--rows", "4096", "--rows-per-record", "256", "--repeats", "1",
+                "--summary-json", summary.toString());
+        JsonNode json = new ObjectMapper().readTree(summary.toFile());
+        assertThat(json.get("rows_per_s_stats_off").asDouble()).isPositive();
+        assertThat(json.get("rows_per_s_stats_on").asDouble()).isPositive();
+        assertThat(json.get("ratio").asDouble()).isCloseTo(json.get("rows_per_s_stats_on").asDouble()
+                / json.get("rows_per_s_stats_off").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

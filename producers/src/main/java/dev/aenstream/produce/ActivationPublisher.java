@@ -4,6 +4,7 @@ import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
+import dev.aenstream.avro.Topics;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,7 @@ public final class ActivationPublisher implements AutoCloseable {
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, config.compression());
         props.put(ProducerConfig.LINGER_MS_CONFIG, config.lingerMs());
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1 << 20);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "aen-producer-" + config.producerId());
         this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }

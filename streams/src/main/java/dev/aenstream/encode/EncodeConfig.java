@@ -2,7 +2,6 @@ package dev.aenstream.encode;
 
 import dev.aenstream.avro.Topics;
 import dev.aenstream.monitor.MonitorConfig;
-import dev.aenstream.topics.TopicSettings;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.Set;
@@ -62,7 +61,7 @@ public record EncodeConfig(String applicationId, Topics topics, int streamThread
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         // Opt in now to the behaviour Kafka 5.0 makes the default.
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), TopicSettings.MAX_MESSAGE_BYTES);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         // A batch of wide rows is large: fetch fewer records per poll, so one poll's work fits a commit interval.

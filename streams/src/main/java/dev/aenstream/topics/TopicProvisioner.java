@@ -26,7 +26,7 @@ public final class TopicProvisioner {
 
     /** The topics to create, with their configuration. */
     public static List<NewTopic> plan(Topics topics, TopicSettings settings) {
-        String maxBytes = Integer.toString(TopicSettings.MAX_MESSAGE_BYTES);
+        String maxBytes = Integer.toString(Topics.MAX_MESSAGE_BYTES);
         Map<String, String> bulk = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, maxBytes);
         Map<String, String> compacted = Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,

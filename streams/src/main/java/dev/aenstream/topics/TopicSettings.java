@@ -6,8 +6,6 @@ package dev.aenstream.topics;
  */
 public record TopicSettings(int partitions, short replicationFactor) {
     public static final int DEFAULT_PARTITIONS = 4;
-    /** Large enough for a batch of a few thousand wide rows; the broker default (1 MB) is not. */
-    public static final int MAX_MESSAGE_BYTES = 16 << 20;
 
     public TopicSettings {
         if (partitions <= 0) throw new IllegalArgumentException("partitions must be positive, got " + partitions);
