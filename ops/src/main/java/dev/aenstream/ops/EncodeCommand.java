@@ -56,7 +56,7 @@ final class EncodeCommand implements Callable<Integer> {
                     System.out.println("still waiting for a model on " + target.topics().models());
                 }
             }
-            try (EncodeApp app = new EncodeApp(target.bootstrapServers(), encode.config(target.topics()).withMonitor(monitor.config()), registry)) {
+            try (EncodeApp app = new EncodeApp(target.bootstrapServers(), encode.config(target.topics(), kafka.replicationFactor).withMonitor(monitor.config()), registry)) {
                 app.bindMetrics();
                 app.start();
                 long start = System.nanoTime();

@@ -24,12 +24,14 @@ public final class EncodeOptions {
             description = "How often progress is committed; under exactly-once also how late codes become visible (default: ${DEFAULT-VALUE}).")
     long commitIntervalMs;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state directory (default: a new temporary directory).")
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "data/streams",
+            description = "Kafka Streams state directory; kept across restarts so stores need not be rebuilt (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 
     /** The settings without statistics; add them with {@link EncodeConfig#withMonitor}. */
-    EncodeConfig config(Topics topics) throws java.io.IOException {
-        Path dir = stateDir != null ? stateDir : Files.createTempDirectory("aen-streams-");
-        return new EncodeConfig(applicationId, topics, streamThreads, processingGuarantee, commitIntervalMs, dir, null);
+    EncodeConfig config(Topics topics, short replicationFactor) throws java.io.IOException {
+        Path dir = stateDir;
+        Files.createDirectories(dir);
+        return new EncodeConfig(applicationId, topics, streamThreads, processingGuarantee, commitIntervalMs, dir, null, replicationFactor);
     }
 }

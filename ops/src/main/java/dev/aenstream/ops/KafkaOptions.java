@@ -21,7 +21,8 @@ public final class KafkaOptions {
     int partitions;
 
     @Option(names = "--replication-factor", paramLabel = "RF", defaultValue = "1",
-            description = "Replication factor of created topics (default: ${DEFAULT-VALUE}; use 3 on a real cluster).")
+            description = "Replication factor of created topics and of the encoders' internal topics (default: ${DEFAULT-VALUE}; "
+                    + "use 3 on a real cluster).")
     short replicationFactor;
 
     Topics topics() {

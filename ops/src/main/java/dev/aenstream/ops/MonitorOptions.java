@@ -12,6 +12,10 @@ public final class MonitorOptions {
             description = "Length of a statistics window (default: ${DEFAULT-VALUE}).")
     long windowMs;
 
+    @Option(names = "--stats-grace-ms", paramLabel = "MS", defaultValue = "" + MonitorConfig.DEFAULT_GRACE_MS,
+            description = "How late a part of a statistics window may arrive (after a failover, say) and still be merged (default: ${DEFAULT-VALUE}).")
+    long graceMs;
+
     @Option(names = "--dead-tokens", paramLabel = "TOKENS", defaultValue = "" + MonitorConfig.DEFAULT_DEAD_TOKENS,
             description = "FEATURE_DEAD after this many tokens without a fire (default: ${DEFAULT-VALUE}).")
     long deadTokens;
@@ -40,6 +44,6 @@ public final class MonitorOptions {
     MonitorConfig config() {
         if (noStats) return null;
         return new MonitorConfig(deadTokens, rareDensity, rearm, MonitorConfig.DEFAULT_HORIZON_TOKENS, MonitorConfig.DEFAULT_MIN_TOKENS, hysteresisTokens,
-                deadFractionPct, saturation, windowMs, MonitorConfig.DEFAULT_GRACE_MS);
+                deadFractionPct, saturation, windowMs, graceMs);
     }
 }

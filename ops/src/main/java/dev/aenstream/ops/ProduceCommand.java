@@ -31,6 +31,7 @@ final class ProduceCommand implements Runnable {
         @Mixin KafkaOptions kafka;
         @Mixin SyntheticOptions synthetic;
         @Mixin PublishOptions publish;
+        @Mixin MetricsOptions metrics;
 
         @Option(names = "--rows", paramLabel = "ROWS", defaultValue = "100000", description = "Rows to publish; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
         long rows;
@@ -41,13 +42,15 @@ final class ProduceCommand implements Runnable {
             SpikedConfig config = synthetic.config();
             AtomicBoolean stop = new AtomicBoolean();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
-            try (KafkaTarget target = KafkaTarget.open(kafka);
+            try (AutoCloseable endpoint = metrics.start();
+                 KafkaTarget target = KafkaTarget.open(kafka);
                  ActivationPublisher publisher = new ActivationPublisher(target.bootstrapServers(),
                          publish.config(target.topics().activations(), "synthetic-spiked", "rho=" + config.rho()))) {
                 ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(Daemon.threads("aen-progress"));
                 long start = System.nanoTime();
                 progress.scheduleAtFixedRate(() -> System.out.printf("produced %,d rows (%,.0f rows/s)%n", publisher.rowsPublished(),
                         publisher.rowsPublished() / ((System.nanoTime() - start) / 1e9)), 2, 2, TimeUnit.SECONDS);
+                io.micrometer.core.instrument.Metrics.gauge("aen.produce.rows", publisher, p -> p.rowsPublished());
                 long published = new SyntheticFeed(new SpikedGenerator(config), publisher, publish.rate).run(rows, stop::get);
                 progress.shutdownNow();
                 double seconds = (System.nanoTime() - start) / 1e9;

@@ -19,6 +19,8 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.common.utils.Bytes;
 
 /**
  * The statistics half of the encode application. Each encode task flushes one partial statistics record
@@ -39,7 +41,9 @@ public final class StatisticsTopology {
 
         partials.groupBy((saeId, s) -> saeId + "/v" + s.getVersion(), Grouped.with("stats-by-version", Serdes.String(), stats))
                 .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(config.windowMs()), Duration.ofMillis(config.graceMs())))
-                .reduce(FeatureAccumulator::merge, Named.as("merge-windows"), Materialized.with(Serdes.String(), stats))
+                .reduce(FeatureAccumulator::merge, Named.as("merge-windows"),
+                        Materialized.<String, FeatureStats, WindowStore<Bytes, byte[]>>as("feature-stats-windows")
+                                .withKeySerde(Serdes.String()).withValueSerde(stats))
                 .toStream(Named.as("merged-windows"))
                 .map((window, s) -> KeyValue.pair(window.key() + "@" + window.window().start(), s), Named.as("key-by-window"))
                 .to(topics.featureStats(), Produced.with(Serdes.String(), stats).withName("feature-stats-sink"));
