@@ -87,17 +87,11 @@ final class MonitorState {
             lastAlertAt[j] = tokens;
         }
         String window = " (" + tokens + " tokens seen, version " + version + ")";
-        if (!dead.isEmpty()) {
-            alerts.add(alert(saeId, AlertType.FEATURE_DEAD, Severity.WARNING, dead, config.deadTokens(),
-                    dead.size() + " features have not fired in " + config.deadTokens() + " tokens" + window, nowMs));
-        }
-        if (!rare.isEmpty()) {
-            alerts.add(alert(saeId, AlertType.FEATURE_RARE, Severity.INFO, rare, config.rareDensity(),
-                    rare.size() + " features fire on fewer than " + config.rareDensity() + " of tokens" + window, nowMs));
-        }
-        if (!revived.isEmpty()) {
-            alerts.add(alert(saeId, AlertType.FEATURE_REVIVED, Severity.INFO, revived, 0, revived.size() + " features fire again" + window, nowMs));
-        }
+        batched(alerts, saeId, AlertType.FEATURE_DEAD, Severity.WARNING, dead, config.deadTokens(),
+                " features have not fired in " + config.deadTokens() + " tokens" + window, nowMs);
+        batched(alerts, saeId, AlertType.FEATURE_RARE, Severity.INFO, rare, config.rareDensity(),
+                " features fire on fewer than " + config.rareDensity() + " of tokens" + window, nowMs);
+        batched(alerts, saeId, AlertType.FEATURE_REVIVED, Severity.INFO, revived, 0, " features fire again" + window, nowMs);
         double deadPct = deadPct();
         if (!deadFractionHigh && deadPct > config.deadFractionPct()) {
             deadFractionHigh = true;
@@ -109,6 +103,15 @@ final class MonitorState {
             deadFractionHigh = false;
         }
         return alerts;
+    }
+
+    /** One alert per {@link AlertPublisher#MAX_IDS_PER_RECORD} ids: 100,000 features dying at once make a handful of records. */
+    private void batched(List<Alert> out, String saeId, AlertType type, Severity severity, List<Integer> ids, double threshold,
+                         String what, long nowMs) {
+        for (int from = 0; from < ids.size(); from += AlertPublisher.MAX_IDS_PER_RECORD) {
+            List<Integer> part = ids.subList(from, Math.min(ids.size(), from + AlertPublisher.MAX_IDS_PER_RECORD));
+            out.add(alert(saeId, type, severity, part, threshold, ids.size() + what, nowMs));
+        }
     }
 
     private Alert alert(String saeId, AlertType type, Severity severity, List<Integer> ids, double threshold, String message, long nowMs) {

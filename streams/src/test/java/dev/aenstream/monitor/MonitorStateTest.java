@@ -65,4 +65,43 @@ class MonitorStateTest {
         assertThat(types).containsExactly(AlertType.FEATURE_REVIVED);
         assertThat(MonitorState.fromBytes(state.toBytes()).deadPct()).isZero();
     }
+
+    @Test
+    void ahundredThousandFeaturesDyingAtOnceMakeAHandfulOfRecords() {
+        int d = 100_000;
+        MonitorConfig config = new MonitorConfig(1_000, 1e-6, 2, 10_000, 0, 0, 99, 0.5, 1000, 0);
+        MonitorState state = new MonitorState(d);
+        List<Alert> alerts = state.update("big", stats(2_000, new long[d]), config, 0);
+        assertThat(alerts).hasSizeBetween(2, 5).allSatisfy(a -> assertThat(a.getAlertType()).isIn(AlertType.FEATURE_DEAD,
+                AlertType.DEAD_FRACTION_HIGH));
+        assertThat(alerts.stream().mapToInt(a -> a.getFeatureIds().size()).sum()).isEqualTo(d);
+    }
+
+    @Test
+    void weightSaturationFromTrainerMetricsAlertsOnceAndReArmsBelowEightyPercent() throws Exception {
+        dev.aenstream.avro.Topics topics = dev.aenstream.avro.Topics.defaults();
+        java.util.Properties props = new java.util.Properties();
+        props.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG, "saturation-test");
+        props.put(org.apache.kafka.streams.StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        var topology = dev.aenstream.encode.EncodeTopology.build(topics, new dev.aenstream.encode.SaeRegistry(),
+                new dev.aenstream.encode.EncodeStats(), MonitorConfig.defaults());
+        try (var driver = new org.apache.kafka.streams.TopologyTestDriver(topology, props)) {
+            var in = driver.createInputTopic(topics.trainerMetrics(), new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+            var out = driver.createOutputTopic(topics.alerts(), new org.apache.kafka.common.serialization.StringDeserializer(),
+                    new dev.aenstream.avro.AvroSerde<>(Alert.class));
+            var serde = new dev.aenstream.avro.AvroSerde<>(dev.aenstream.avro.TrainerMetrics.class);
+            in.pipeInput(new byte[0], new byte[] {1, 2, 3});            // unreadable: skipped, the stream goes on
+            for (double s : new double[] {0.2, 0.6, 0.7, 0.45, 0.6, 0.3, 0.9}) {
+                var m = dev.aenstream.avro.TrainerMetrics.newBuilder().setSaeId("aen").setArch("aen").setVersion(1).setStep(1).setTokens(1)
+                        .setMse(0).setL1(0).setL2(0).setLoss(0).setL0(0).setFve(0).setDeadPct(0).setWeightSaturation(s).setWarmupFactor(1)
+                        .setTokensPerS(0).setConsumerLag(0).setTimestampMs(0).build();
+                in.pipeInput("aen".getBytes(java.nio.charset.StandardCharsets.UTF_8), serde.toBytes(m));
+            }
+            // Raised at 0.6; 0.45 is above 80% of 0.5, so 0.6 again is no news; 0.3 re-arms; 0.9 raises again.
+            assertThat(out.readValuesToList()).extracting(Alert::getAlertType, Alert::getValue)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(AlertType.WEIGHT_SATURATED, 0.6),
+                            org.assertj.core.groups.Tuple.tuple(AlertType.WEIGHT_SATURATED, 0.9));
+        }
+    }
 }
