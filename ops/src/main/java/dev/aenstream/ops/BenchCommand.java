@@ -151,6 +151,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--rows-per-record", paramLabel = "ROWS", defaultValue = "512", description = "Rows per record (default: ${DEFAULT-VALUE}).")
         int rowsPerRecord;
 
+        @Option(names = "--fve-row-stride", paramLabel = "K", defaultValue = "" + dev.aenstream.monitor.MonitorConfig.DEFAULT_FVE_ROW_STRIDE,
+                description = "The statistics estimate the fve on every K-th row (default: ${DEFAULT-VALUE}).")
+        int fveRowStride;
+
         @Option(names = "--repeats", paramLabel = "N", defaultValue = "2", description = "Runs of each kind, alternating; the best counts (default: ${DEFAULT-VALUE}).")
         int repeats;
 
@@ -161,10 +165,10 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             String run = Long.toString(System.currentTimeMillis());
             kafka.topicPrefix = "bench-" + run + ".";
+            dev.aenstream.sae.SaeParameters params = dev.aenstream.sae.SaeParameters.initialise(n, dSae, 1);
             try (KafkaTarget target = KafkaTarget.open(kafka);
-                 dev.aenstream.sae.runtime.SaeEncoder encoder = dev.aenstream.sae.runtime.SaeEncoder.open(
-                         dev.aenstream.sae.SaeParameters.initialise(n, dSae, 1), new dev.aenstream.sae.onnx.EncoderSpec(kMax, false),
-                         Device.CPU, 0)) {
+                 dev.aenstream.sae.runtime.SaeEncoder encoder = dev.aenstream.sae.runtime.SaeEncoder.open(params,
+                         new dev.aenstream.sae.onnx.EncoderSpec(kMax, false), Device.CPU, 0)) {
                 try (dev.aenstream.produce.ActivationPublisher publisher = new dev.aenstream.produce.ActivationPublisher(target.bootstrapServers(),
                         dev.aenstream.produce.PublisherConfig.of(target.topics().activations(), "synthetic", "bench", "bench-" + run)
                                 .withRowsPerRecord(rowsPerRecord))) {
@@ -172,12 +176,14 @@ final class BenchCommand implements Runnable {
                             .run(rows, () -> false);
                 }
                 dev.aenstream.encode.SaeRegistry registry = new dev.aenstream.encode.SaeRegistry();
-                registry.put(new dev.aenstream.encode.ServingSae("bench", 1, encoder, "initialised for the benchmark"));
+                // With its decoder, as models from the trainer come: the statistics then include the fve.
+                registry.put(new dev.aenstream.encode.ServingSae("bench", 1, encoder, "initialised for the benchmark",
+                        dev.aenstream.sae.SaeDecoder.of(params), false));
                 double off = 0;
                 double on = 0;
                 for (int i = 0; i < repeats; i++) {
                     off = Math.max(off, encodeAll(target, registry, null, "off-" + run + "-" + i));
-                    on = Math.max(on, encodeAll(target, registry, dev.aenstream.monitor.MonitorConfig.defaults(), "on-" + run + "-" + i));
+                    on = Math.max(on, encodeAll(target, registry, monitor(), "on-" + run + "-" + i));
                     System.out.printf("run %d: statistics off %,.0f rows/s, on %,.0f rows/s%n", i + 1, off, on);
                 }
                 Map<String, Object> summary = new LinkedHashMap<>();
@@ -188,11 +194,18 @@ final class BenchCommand implements Runnable {
                 summary.put("d_sae", dSae);
                 summary.put("k_max", kMax);
                 summary.put("rows", rows);
+                summary.put("fve_row_stride", fveRowStride);
                 summary.put("cores", Runtime.getRuntime().availableProcessors());
                 System.out.printf("encode with statistics at %.3f of the throughput without them (%,.0f vs %,.0f rows/s)%n", on / off, on, off);
                 SummaryJson.write(summaryJson, summary);
             }
             return 0;
+        }
+
+        private dev.aenstream.monitor.MonitorConfig monitor() {
+            var d = dev.aenstream.monitor.MonitorConfig.defaults();
+            return new dev.aenstream.monitor.MonitorConfig(d.deadTokens(), d.rareDensity(), d.rearmFactor(), d.densityHorizonTokens(),
+                    d.minTokens(), d.hysteresisTokens(), d.deadFractionPct(), d.saturation(), d.windowMs(), d.graceMs(), fveRowStride);
         }
 
         /** Encodes the whole topic with a fresh application id; rows/s from the first row encoded to the last. */

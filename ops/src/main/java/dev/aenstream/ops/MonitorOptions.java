@@ -16,6 +16,10 @@ public final class MonitorOptions {
             description = "How late a part of a statistics window may arrive (after a failover, say) and still be merged (default: ${DEFAULT-VALUE}).")
     long graceMs;
 
+    @Option(names = "--fve-row-stride", paramLabel = "K", defaultValue = "" + MonitorConfig.DEFAULT_FVE_ROW_STRIDE,
+            description = "Estimate the fve on every K-th row; 1 uses every row at a higher cost (default: ${DEFAULT-VALUE}).")
+    int fveRowStride;
+
     @Option(names = "--dead-tokens", paramLabel = "TOKENS", defaultValue = "" + MonitorConfig.DEFAULT_DEAD_TOKENS,
             description = "FEATURE_DEAD after this many tokens without a fire (default: ${DEFAULT-VALUE}).")
     long deadTokens;
@@ -44,6 +48,6 @@ public final class MonitorOptions {
     MonitorConfig config() {
         if (noStats) return null;
         return new MonitorConfig(deadTokens, rareDensity, rearm, MonitorConfig.DEFAULT_HORIZON_TOKENS, MonitorConfig.DEFAULT_MIN_TOKENS, hysteresisTokens,
-                deadFractionPct, saturation, windowMs, graceMs);
+                deadFractionPct, saturation, windowMs, graceMs, fveRowStride);
     }
 }

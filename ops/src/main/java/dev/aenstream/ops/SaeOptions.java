@@ -68,6 +68,6 @@ public final class SaeOptions {
             throw new IllegalArgumentException("SAE in " + saeFile + " has n=" + model.n() + " but the rows have n=" + n);
         }
         SaeEncoder encoder = SaeEncoder.open(model.onnx(), model.n(), model.d(), model.kMax(), Device.parse(device), ortThreads);
-        return new ServingSae(saeId, 1, encoder, model.origin());
+        return new ServingSae(saeId, 1, encoder, model.origin(), model.decoder(), normalise);
     }
 }

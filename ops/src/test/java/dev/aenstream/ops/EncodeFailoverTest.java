@@ -69,7 +69,7 @@ class EncodeFailoverTest {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("a.log").toFile()).start();
 
             MonitorConfig monitor = new MonitorConfig(MonitorConfig.DEFAULT_DEAD_TOKENS, 1e-4, 2, MonitorConfig.DEFAULT_HORIZON_TOKENS,
-                    MonitorConfig.DEFAULT_MIN_TOKENS, MonitorConfig.DEFAULT_HYSTERESIS_TOKENS, 20, 0.5, 1000, GRACE_MS);
+                    MonitorConfig.DEFAULT_MIN_TOKENS, MonitorConfig.DEFAULT_HYSTERESIS_TOKENS, 20, 0.5, 1000, GRACE_MS, 1);
             EncodeConfig config = new EncodeConfig("failover-encode", topics, 1, EncodeConfig.DEFAULT_GUARANTEE,
                     EncodeConfig.DEFAULT_COMMIT_INTERVAL_MS, dir.resolve("state-b"), monitor, (short) 3);
             SaeRegistry registry = new SaeRegistry();

@@ -44,7 +44,7 @@ class MetricsEndpointTest {
             TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
             SaeRegistry registry = new SaeRegistry();
             registry.put(new ServingSae("metrics-sae", 1, encoder, "test"));
-            MonitorConfig monitor = new MonitorConfig(10_000, 1e-3, 2, 10_000, 0, 0, 50, 0.5, 300, 60_000);
+            MonitorConfig monitor = new MonitorConfig(10_000, 1e-3, 2, 10_000, 0, 0, 50, 0.5, 300, 60_000, 1);
             EncodeConfig config = EncodeConfig.defaults(topics, dir.resolve("state")).withApplicationId("metrics-encode").withMonitor(monitor);
             try (EncodeApp app = new EncodeApp(broker.bootstrapServers(), config, registry);
                  ActivationPublisher publisher = new ActivationPublisher(broker.bootstrapServers(),

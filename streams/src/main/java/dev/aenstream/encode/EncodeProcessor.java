@@ -94,7 +94,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                 context.forward(record.withValue(CodesRecords.toRecord(codes, sae.saeId(), sae.version(),
                         batch.getProducerId(), batch.getSequence())));
                 stats.encoded(codes.rows(), activeSum(codes));
-                if (monitor != null) accumulate(sae, codes, record.timestamp());
+                if (monitor != null) accumulate(sae, x, codes, record.timestamp());
             }
             rowsMeter.increment(batch.getRows());
             batchMeter.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -106,7 +106,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         }
     }
 
-    private void accumulate(ServingSae sae, SparseCodes codes, long timestamp) {
+    private void accumulate(ServingSae sae, FloatBuffer x, SparseCodes codes, long timestamp) {
         long window = monitor.windowMs();
         long start = Math.floorDiv(timestamp, window) * window;
         FeatureAccumulator acc = accumulators.get(sae.saeId());
@@ -119,6 +119,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             accumulators.put(sae.saeId(), acc);
         }
         acc.add(codes);
+        if (sae.decoder() != null) acc.addReconstruction(x, codes, sae.decoder(), sae.normalised(), monitor.fveRowStride());
         accumulatorStore.put(sae.saeId(), statsSerde.toBytes(acc.toRecord(acc.windowStartMs() + window)));
     }
 

@@ -28,7 +28,9 @@ public final class EncodeTopology {
         StreamsBuilder builder = new StreamsBuilder();
         String[] stores = {};
         if (monitor != null) {
-            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCUMULATORS), Serdes.String(), Serdes.ByteArray()));
+            // With caching, the per-batch puts of an accumulator coalesce and reach RocksDB and the changelog once per commit.
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCUMULATORS), Serdes.String(), Serdes.ByteArray())
+                    .withCachingEnabled());
             stores = new String[] {ACCUMULATORS};
         }
         // Values are read as raw bytes so that a record which does not decode still reaches the dead letters whole.

@@ -147,10 +147,20 @@ public final class ModelFollower implements AutoCloseable {
             opened.add(encoder);
         }
         ServingSae replaced = registry.put(new ServingSae(m.getSaeId(), m.getVersion(), encoder,
-                m.getArch() + " version " + m.getVersion() + " from the models topic"));
+                m.getArch() + " version " + m.getVersion() + " from the models topic", decoder(a.onnx()),
+                m.getNormalisation() == dev.aenstream.avro.Normalisation.UNIT_SQRT_N));
         LOG.info("serving SAE {} v{} ({}, n={}, D={}, {} bytes){}", m.getSaeId(), m.getVersion(), m.getArch(), m.getN(), m.getD(),
                 m.getSizeBytes(), replaced == null ? "" : ", replacing v" + replaced.version());
         if (replaced != null) retirer.schedule(() -> retire(replaced.encoder()), RETIRE_AFTER_S, TimeUnit.SECONDS);
+    }
+
+    /** The decoder a published graph carries, or null (then the statistics go without fve). */
+    private static dev.aenstream.sae.SaeDecoder decoder(byte[] onnx) {
+        try {
+            return dev.aenstream.sae.SaeDecoder.from(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(onnx).getGraph());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return null;
+        }
     }
 
     private void retire(SaeEncoder encoder) {

@@ -1,14 +1,16 @@
 package dev.aenstream.monitor;
 
 import dev.aenstream.avro.FeatureStats;
+import dev.aenstream.sae.SaeDecoder;
+import java.nio.FloatBuffer;
 import dev.aenstream.sae.runtime.SparseCodes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
  * Per-feature statistics of one SAE version over one window, in primitive arrays: fire counts, sums
- * and maxima of activations, tokens and the l0 sum. Updated from sparse codes in time proportional to
- * their entries.
+ * and maxima of activations, tokens and the l0 sum, and with a decoder the sums behind the fve.
+ * Updated from sparse codes in time proportional to their entries.
  */
 public final class FeatureAccumulator {
     private final String saeId;
@@ -20,13 +22,18 @@ public final class FeatureAccumulator {
     private final float[] max;
     private long tokens;
     private double l0Sum;
+    /**
+     * Per coordinate the sums of e, e^2, x, x^2 (e = x - xhat) over the sampled rows, 4 x n, then the
+     * number of rows sampled; null while no decoder is known.
+     */
+    private double[] reconstruction;
 
     public FeatureAccumulator(String saeId, long version, int d, long windowStartMs) {
-        this(saeId, version, d, windowStartMs, new long[d], new double[d], new float[d], 0, 0);
+        this(saeId, version, d, windowStartMs, new long[d], new double[d], new float[d], 0, 0, null);
     }
 
     private FeatureAccumulator(String saeId, long version, int d, long windowStartMs, long[] fires, double[] sums, float[] max,
-                               long tokens, double l0Sum) {
+                               long tokens, double l0Sum, double[] reconstruction) {
         this.saeId = saeId;
         this.version = version;
         this.d = d;
@@ -36,6 +43,7 @@ public final class FeatureAccumulator {
         this.max = max;
         this.tokens = tokens;
         this.l0Sum = l0Sum;
+        this.reconstruction = reconstruction;
     }
 
     public void add(SparseCodes codes) {
@@ -49,6 +57,51 @@ public final class FeatureAccumulator {
         }
         for (int c : codes.activeCounts()) l0Sum += c;
         tokens += codes.rows();
+    }
+
+    /**
+     * Adds the reconstruction error of every {@code stride}-th row, decoded from the sparse codes: x is
+     * what the encoder saw (rescaled to norm sqrt(n) when the graph normalises).
+     */
+    public void addReconstruction(FloatBuffer x, SparseCodes codes, SaeDecoder decoder, boolean normalised, int stride) {
+        int n = decoder.n();
+        if (reconstruction == null) reconstruction = new double[4 * n + 1];
+        float[] row = new float[n];
+        float[] xhat = new float[n];
+        for (int r = 0; r < codes.rows(); r += stride) {
+            x.get(r * n, row);
+            double scale = 1;
+            if (normalised) {
+                double sq = 0;
+                for (int i = 0; i < n; i++) sq += (double) row[i] * row[i];
+                scale = Math.sqrt(n) / Math.max(Math.sqrt(sq), 1e-12);
+            }
+            decoder.decode(codes, r, xhat);
+            for (int i = 0; i < n; i++) {
+                double xi = row[i] * scale;
+                double e = xi - xhat[i];
+                reconstruction[i] += e;
+                reconstruction[n + i] += e * e;
+                reconstruction[2 * n + i] += xi;
+                reconstruction[3 * n + i] += xi * xi;
+            }
+            reconstruction[4 * n]++;
+        }
+    }
+
+    /** fve = 1 - sum_i Var(e_i) / sum_i Var(x_i) over the sampled rows, or null without a decoder. */
+    public Double fve() {
+        if (reconstruction == null) return null;
+        int n = (reconstruction.length - 1) / 4;
+        double tokens = reconstruction[4 * n];
+        if (tokens == 0) return null;
+        double unexplained = 0;
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            unexplained += reconstruction[n + i] / tokens - Math.pow(reconstruction[i] / tokens, 2);
+            total += reconstruction[3 * n + i] / tokens - Math.pow(reconstruction[2 * n + i] / tokens, 2);
+        }
+        return total > 0 ? 1 - unexplained / total : null;
     }
 
     public String saeId() { return saeId; }
@@ -65,7 +118,13 @@ public final class FeatureAccumulator {
         m.asFloatBuffer().put(max);
         return FeatureStats.newBuilder().setSaeId(saeId).setVersion(version).setWindowStartMs(windowStartMs)
                 .setWindowEndMs(windowEndMs).setTokens(tokens).setD(d).setFireCounts(f).setActivationSums(s).setActivationMax(m)
-                .setL0Sum(l0Sum).setFve(null).build();
+                .setL0Sum(l0Sum).setFve(fve()).setReconstruction(reconstruction == null ? null : doubles(reconstruction)).build();
+    }
+
+    private static ByteBuffer doubles(double[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.asDoubleBuffer().put(values);
+        return b;
     }
 
     public static FeatureAccumulator fromRecord(FeatureStats r) {
@@ -76,7 +135,13 @@ public final class FeatureAccumulator {
         r.getFireCounts().duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(fires);
         r.getActivationSums().duplicate().order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(sums);
         r.getActivationMax().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(max);
-        return new FeatureAccumulator(r.getSaeId(), r.getVersion(), d, r.getWindowStartMs(), fires, sums, max, r.getTokens(), r.getL0Sum());
+        double[] reconstruction = null;
+        if (r.getReconstruction() != null) {
+            reconstruction = new double[r.getReconstruction().remaining() / 8];
+            r.getReconstruction().duplicate().order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(reconstruction);
+        }
+        return new FeatureAccumulator(r.getSaeId(), r.getVersion(), d, r.getWindowStartMs(), fires, sums, max, r.getTokens(), r.getL0Sum(),
+                reconstruction);
     }
 
     /** Statistics of two parts of one window (from different tasks) as one. */
@@ -90,6 +155,12 @@ public final class FeatureAccumulator {
         }
         x.tokens += y.tokens;
         x.l0Sum += y.l0Sum;
+        if (x.reconstruction != null && y.reconstruction != null) {
+            for (int i = 0; i < x.reconstruction.length; i++) x.reconstruction[i] += y.reconstruction[i];
+        } else {
+            // A part without a decoder makes the window's fve unknown rather than wrong.
+            x.reconstruction = null;
+        }
         return x.toRecord(Math.max(a.getWindowEndMs(), b.getWindowEndMs()));
     }
 

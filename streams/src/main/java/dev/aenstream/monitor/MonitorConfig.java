@@ -13,9 +13,11 @@ package dev.aenstream.monitor;
  * @param saturation WEIGHT_SATURATED above this share of adaptive weights at w_max (re-armed below 80% of it)
  * @param windowMs length of the statistics windows the encoders flush
  * @param graceMs how late a part of a window may arrive and still be merged into it
+ * @param fveRowStride the fve is estimated on every stride-th row (1: every row), which keeps decoding cheap
  */
 public record MonitorConfig(long deadTokens, double rareDensity, double rearmFactor, long densityHorizonTokens, long minTokens,
-                            long hysteresisTokens, double deadFractionPct, double saturation, long windowMs, long graceMs) {
+                            long hysteresisTokens, double deadFractionPct, double saturation, long windowMs, long graceMs,
+                            int fveRowStride) {
     public static final long DEFAULT_DEAD_TOKENS = 100_000;
     public static final String DEFAULT_RARE_DENSITY = "1e-4";
     public static final String DEFAULT_REARM = "2";
@@ -26,11 +28,13 @@ public record MonitorConfig(long deadTokens, double rareDensity, double rearmFac
     public static final String DEFAULT_SATURATION = "0.5";
     public static final long DEFAULT_WINDOW_MS = 10_000;
     public static final long DEFAULT_GRACE_MS = 60_000;
+    public static final int DEFAULT_FVE_ROW_STRIDE = 16;
 
     public MonitorConfig {
         if (deadTokens <= 0 || densityHorizonTokens <= 0 || minTokens < 0 || hysteresisTokens < 0 || windowMs <= 0 || graceMs < 0) {
             throw new IllegalArgumentException("monitor token counts and window must be positive");
         }
+        if (fveRowStride <= 0) throw new IllegalArgumentException("fve row stride must be positive, got " + fveRowStride);
         if (!(rareDensity > 0 && rareDensity < 1)) throw new IllegalArgumentException("rare density must be in (0, 1), got " + rareDensity);
         if (!(rearmFactor >= 1)) throw new IllegalArgumentException("re-arm factor must be >= 1, got " + rearmFactor);
         if (!(deadFractionPct > 0 && deadFractionPct <= 100)) throw new IllegalArgumentException("dead fraction must be in (0, 100]");
@@ -41,6 +45,6 @@ public record MonitorConfig(long deadTokens, double rareDensity, double rearmFac
     public static MonitorConfig defaults() {
         return new MonitorConfig(DEFAULT_DEAD_TOKENS, Double.parseDouble(DEFAULT_RARE_DENSITY), Double.parseDouble(DEFAULT_REARM),
                 DEFAULT_HORIZON_TOKENS, DEFAULT_MIN_TOKENS, DEFAULT_HYSTERESIS_TOKENS, Double.parseDouble(DEFAULT_DEAD_FRACTION_PCT),
-                Double.parseDouble(DEFAULT_SATURATION), DEFAULT_WINDOW_MS, DEFAULT_GRACE_MS);
+                Double.parseDouble(DEFAULT_SATURATION), DEFAULT_WINDOW_MS, DEFAULT_GRACE_MS, DEFAULT_FVE_ROW_STRIDE);
     }
 }

@@ -49,7 +49,7 @@ public final class StatisticsTopology {
                 .to(topics.featureStats(), Produced.with(Serdes.String(), stats).withName("feature-stats-sink"));
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StarvationMonitor.STORE), Serdes.String(),
-                Serdes.ByteArray()));
+                Serdes.ByteArray()).withCachingEnabled());
         KStream<String, SpecificRecord> monitored = partials.process(() -> new StarvationMonitor(config), Named.as("starvation-monitor"),
                 StarvationMonitor.STORE);
         monitored.filter((k, v) -> v instanceof Alert, Named.as("alerts-only")).mapValues(v -> (Alert) v, Named.as("as-alert"))

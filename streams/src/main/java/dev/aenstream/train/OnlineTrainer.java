@@ -8,7 +8,7 @@ import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.sae.Arch;
-import dev.aenstream.sae.onnx.EncoderGraph;
+import dev.aenstream.sae.importers.SaeSources;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import java.io.IOException;
@@ -257,7 +257,8 @@ public final class OnlineTrainer implements AutoCloseable {
         long v = version(t);
         TrainConfig c = t.config();
         int kMax = c.arch() == Arch.TOPK ? c.k() : Math.min(config.kMax(), c.d());
-        byte[] onnx = EncoderGraph.build(t.trainStep().parameters(), new EncoderSpec(kMax, config.normalise()), "sae_encoder").toByteArray();
+        byte[] onnx = SaeSources.fromParameters(t.trainStep().parameters(), new EncoderSpec(kMax, config.normalise()),
+                t.saeId() + " step " + t.stepsDone()).onnx();
         Map<String, String> hyper = new LinkedHashMap<>();
         hyper.put("lambda1", Double.toString(c.lambda1()));
         hyper.put("lambda2", Double.toString(c.effectiveLambda2()));

@@ -84,14 +84,15 @@ class StarvationTopologyTest {
     void exactlyTheStarvingFeaturesAreReportedAndTheyReviveAfterASwap() throws Exception {
         Topics topics = Topics.defaults();
         SpikedConfig spiked = new SpikedConfig(N, 64, 4, 0.3, 0, 21);
-        MonitorConfig config = new MonitorConfig(20_000, 0.01, 2, 20_000, 5_000, 0, 50, 0.5, 1_000, 60_000);
+        MonitorConfig config = new MonitorConfig(20_000, 0.01, 2, 20_000, 5_000, 0, 50, 0.5, 1_000, 60_000, 1);
         SaeRegistry registry = new SaeRegistry();
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "monitor-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         AvroSerde<ActivationBatch> serde = new AvroSerde<>(ActivationBatch.class);
+        SaeParameters healthy = sae(0, false);
         try (SaeEncoder v1 = SaeEncoder.open(sae(rareBias(spiked), true), new EncoderSpec(D, false), Device.CPU, 1);
-             SaeEncoder v2 = SaeEncoder.open(sae(0, false), new EncoderSpec(D, false), Device.CPU, 1);
+             SaeEncoder v2 = SaeEncoder.open(healthy, new EncoderSpec(D, false), Device.CPU, 1);
              TopologyTestDriver driver = new TopologyTestDriver(EncodeTopology.build(topics, registry, new EncodeStats(), config), props)) {
             registry.put(new ServingSae("aen", 1, v1, "starving"));
             TestInputTopic<byte[], byte[]> in = driver.createInputTopic(topics.activations(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -111,7 +112,7 @@ class StarvationTopologyTest {
             assertThat(before.get(AlertType.FEATURE_RARE)).isEqualTo(RARE);
             assertThat(before.keySet()).containsOnly(AlertType.FEATURE_DEAD, AlertType.FEATURE_RARE);
 
-            registry.put(new ServingSae("aen", 2, v2, "every feature fires"));
+            registry.put(new ServingSae("aen", 2, v2, "every feature fires", dev.aenstream.sae.SaeDecoder.of(healthy), false));
             for (int r = 0; r < 200; r++) {
                 generator.next(x, 0, ROWS);
                 in.pipeInput(("p/" + sequence).getBytes(StandardCharsets.UTF_8), serde.toBytes(batch(x, sequence++)), ts += 250);
@@ -129,6 +130,10 @@ class StarvationTopologyTest {
             Map<String, FeatureStats> windows = new HashMap<>();
             stats.readKeyValuesToList().forEach(kv -> windows.put(kv.key, kv.value));
             long counted = windows.values().stream().mapToLong(FeatureStats::getTokens).sum();
+            // Version 1 was served without its decoder, version 2 with it: only its windows know their fve.
+            assertThat(windows.values()).filteredOn(w -> w.getVersion() == 1).allSatisfy(w -> assertThat(w.getFve()).isNull());
+            assertThat(windows.values()).filteredOn(w -> w.getVersion() == 2).isNotEmpty()
+                    .allSatisfy(w -> assertThat(w.getFve()).isNotNull().isLessThanOrEqualTo(1.0));
             assertThat(counted).isLessThanOrEqualTo(sequence * ROWS).isGreaterThan((sequence - 8) * ROWS);
         }
     }

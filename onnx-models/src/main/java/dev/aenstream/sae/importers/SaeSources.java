@@ -1,5 +1,6 @@
 package dev.aenstream.sae.importers;
 
+import dev.aenstream.sae.SaeDecoder;
 import dev.aenstream.sae.SaeFiles;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderGraph;
@@ -15,8 +16,8 @@ import java.nio.file.Path;
 public final class SaeSources {
     private SaeSources() {}
 
-    /** An encoder ready for ONNX Runtime, with its widths, top-k cut and a description of its origin. */
-    public record EncoderModel(byte[] onnx, int n, int d, int kMax, String origin) {}
+    /** An encoder ready for ONNX Runtime, with its widths, top-k cut, its decoder when known (else null) and its origin. */
+    public record EncoderModel(byte[] onnx, int n, int d, int kMax, SaeDecoder decoder, String origin) {}
 
     /**
      * @param kMax top-k cut for sources that do not fix one (a TopK SAE's own k wins)
@@ -37,7 +38,7 @@ public final class SaeSources {
         if (name.endsWith(".onnx")) {
             if (normalise) throw new IOException(path + ": normalisation cannot be added to an exported encoder; normalise upstream");
             OnnxEncoderImporter.Wrapped w = OnnxEncoderImporter.wrap(Files.readAllBytes(path), kMax);
-            return new EncoderModel(w.model(), w.n(), w.d(), w.kMax(), "ONNX encoder " + path);
+            return new EncoderModel(w.model(), w.n(), w.d(), w.kMax(), null, "ONNX encoder " + path);
         }
         if (name.endsWith(".safetensors")) {
             SaeParameters params = SaeFiles.load(path);
@@ -46,8 +47,12 @@ public final class SaeSources {
         throw new IOException(path + ": expected a directory, a .safetensors file or a .onnx file");
     }
 
+    /** The encoder graph of the parameters, carrying the decoder too (as tensors its nodes do not use). */
     public static EncoderModel fromParameters(SaeParameters params, EncoderSpec spec, String origin) {
         int k = Math.min(spec.kMax(), params.d());
-        return new EncoderModel(EncoderGraph.build(params, spec, "sae_encoder").toByteArray(), params.n(), params.d(), k, origin);
+        SaeDecoder decoder = SaeDecoder.of(params);
+        var model = EncoderGraph.build(params, spec, "sae_encoder");
+        byte[] bytes = model.toBuilder().setGraph(decoder.addTo(model.getGraph())).build().toByteArray();
+        return new EncoderModel(bytes, params.n(), params.d(), k, decoder, origin);
     }
 }
