@@ -1,5 +1,6 @@
 package dev.aenstream.ops;
 
+import dev.aenstream.topics.Partitions;
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AvroSerde;
 import java.time.Duration;
@@ -45,8 +46,7 @@ final class AlertsCommand implements Callable<Integer> {
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", target.bootstrapServers()),
                      new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             String topic = target.topics().alerts();
-            List<TopicPartition> parts = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(parts);
+            List<TopicPartition> parts = Partitions.assignAll(consumer, topic);
             if (fromBeginning) consumer.seekToBeginning(parts); else consumer.seekToEnd(parts);
             AvroSerde<Alert> serde = new AvroSerde<>(Alert.class);
             long deadline = durationSeconds > 0 ? System.currentTimeMillis() + durationSeconds * 1000 : Long.MAX_VALUE;

@@ -1,10 +1,10 @@
 package dev.aenstream.ops;
 
+import dev.aenstream.topics.Partitions;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureCodes;
 import dev.aenstream.avro.Topics;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -52,11 +52,7 @@ final class CodesTally implements AutoCloseable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(topics.codes(), topics.dlq())) {
-            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-        }
-        consumer.assign(partitions);
+        List<TopicPartition> partitions = Partitions.assignAll(consumer, topics.codes(), topics.dlq());
         consumer.seekToEnd(partitions);
         partitions.forEach(consumer::position);
         this.thread = new Thread(this::loop, "aen-codes-tally");

@@ -1,5 +1,6 @@
 package dev.aenstream.ops;
 
+import dev.aenstream.topics.Partitions;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.SaeState;
 import dev.aenstream.train.FeatureWindow;
@@ -37,8 +38,7 @@ final class StatusCommand implements Callable<Integer> {
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", target.bootstrapServers()),
                      new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             String topic = target.topics().saeState();
-            List<TopicPartition> parts = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(parts);
+            List<TopicPartition> parts = Partitions.assignAll(consumer, topic);
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);
             AvroSerde<SaeState> serde = new AvroSerde<>(SaeState.class);

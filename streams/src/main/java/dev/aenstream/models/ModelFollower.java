@@ -1,5 +1,6 @@
 package dev.aenstream.models;
 
+import dev.aenstream.topics.Partitions;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.SaeModel;
@@ -74,9 +75,7 @@ public final class ModelFollower implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(topics.models()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        consumer.assign(partitions);
+        List<TopicPartition> partitions = Partitions.assignAll(consumer, topics.models());
         consumer.seekToBeginning(partitions);
         this.thread = new Thread(this::loop, "aen-model-follower");
         thread.setDaemon(true);

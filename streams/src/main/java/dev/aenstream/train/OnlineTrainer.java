@@ -1,5 +1,6 @@
 package dev.aenstream.train;
 
+import dev.aenstream.topics.Partitions;
 import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Matrices;
@@ -91,10 +92,8 @@ public final class OnlineTrainer implements AutoCloseable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 16);
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.partitions = consumer.partitionsFor(config.topics().activations()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         // One trainer owns every partition: checkpointed positions, not group rebalancing, decide where it reads.
-        consumer.assign(partitions);
+        this.partitions = Partitions.assignAll(consumer, config.topics().activations());
         if (manifest != null) {
             for (TopicPartition tp : partitions) {
                 Long at = manifest.positions().get(tp.toString());
