@@ -21,18 +21,14 @@ final class SyntheticFeed {
         int n = generator.config().n();
         int chunk = publisher.config().rowsPerRecord();
         float[] x = new float[chunk * n];
-        long start = System.nanoTime();
+        Pace pace = new Pace(rowsPerSecond);
         long published = 0;
         while (!stop.getAsBoolean() && (maxRows == 0 || published < maxRows)) {
             int rows = (int) Math.min(chunk, maxRows == 0 ? chunk : maxRows - published);
             generator.next(x, 0, rows);
             publisher.publish(x, rows, n);
             published += rows;
-            if (rowsPerSecond > 0) {
-                long dueNanos = (long) (published / rowsPerSecond * 1e9);
-                long ahead = dueNanos - (System.nanoTime() - start);
-                if (ahead > 0) Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
-            }
+            pace.await(published);
         }
         publisher.flush();
         return published;

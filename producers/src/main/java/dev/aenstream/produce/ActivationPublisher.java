@@ -2,6 +2,7 @@ package dev.aenstream.produce;
 
 import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.Dtype;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.Topics;
@@ -73,19 +74,37 @@ public final class ActivationPublisher implements AutoCloseable {
     }
 
     private void send(float[] x, int offset, int rows, int n) throws InterruptedException {
-        throwIfFailed();
         ByteBuffer scales = config.normalisation() == Normalisation.UNIT_SQRT_N ? normalise(x, offset, rows, n) : null;
+        send(Matrices.encode(x, offset, rows, n, config.dtype()), rows, n, config.dtype(), config.normalisation(), scales);
+    }
+
+    /**
+     * Publishes one record whose payload is already {@code rows x n} little-endian values of {@code dtype},
+     * as they are: replayed files reach the topic bit for bit.
+     */
+    public void publishRaw(ByteBuffer payload, int rows, int n, Dtype dtype) throws InterruptedException {
+        long expected = (long) rows * n * Matrices.bytesPerElement(dtype);
+        if (payload.remaining() != expected) {
+            throw new IllegalArgumentException("payload has " + payload.remaining() + " bytes, " + rows + " x " + n + " " + dtype
+                    + " need " + expected);
+        }
+        send(payload, rows, n, dtype, Normalisation.NONE, null);
+    }
+
+    private void send(ByteBuffer payload, int rows, int n, Dtype dtype, Normalisation normalisation, ByteBuffer scales)
+            throws InterruptedException {
+        throwIfFailed();
         ActivationBatch batch = ActivationBatch.newBuilder()
                 .setSourceModel(config.sourceModel())
                 .setHookPoint(config.hookPoint())
                 .setRows(rows)
                 .setN(n)
-                .setDtype(config.dtype())
-                .setNormalisation(config.normalisation())
+                .setDtype(dtype)
+                .setNormalisation(normalisation)
                 .setScales(scales)
                 .setProducerId(config.producerId())
                 .setSequence(sequence)
-                .setPayload(Matrices.encode(x, offset, rows, n, config.dtype()))
+                .setPayload(payload)
                 .setTimestampMs(System.currentTimeMillis())
                 .build();
         byte[] key = (config.producerId() + "/" + sequence).getBytes(StandardCharsets.UTF_8);
