@@ -56,7 +56,7 @@ class StatusAndAlertsTest {
             assertThat(sae.get("rare_pct").asDouble()).isEqualTo(50.0);
             assertThat(sae.get("tokens").asLong()).isEqualTo(2000);
 
-            String alerts = run("alerts", "--bootstrap-servers", broker.bootstrapServers(), "--from-beginning", "--duration", "2");
+            String alerts = run("alerts", "--bootstrap-servers", broker.bootstrapServers(), "--from-beginning", "--duration", "8");
             assertThat(alerts).contains("WARNING").contains("FEATURE_DEAD").contains("aen v2").contains("features 3");
         }
     }

@@ -47,6 +47,7 @@ class OnlineLoopIntegrationTest {
     private static final int N = 32;
     private static final int ROWS_PER_RECORD = 64;
     private static final int RECORDS = 240;
+    private static final int FIRST_RECORDS = 10;
 
     @TempDir Path stateDir;
 
@@ -84,6 +85,12 @@ class OnlineLoopIntegrationTest {
                     for (int r = 0; r < RECORDS; r++) {
                         generator.next(x, 0, ROWS_PER_RECORD);
                         publisher.publish(x, ROWS_PER_RECORD, N);
+                        if (r == FIRST_RECORDS - 1) {
+                            // Version 2 needs 25 steps of 64 rows: these first batches are encoded with version 1 whatever the timing.
+                            publisher.flush();
+                            long until = System.currentTimeMillis() + 60_000;
+                            while (app.stats().records() < 2L * FIRST_RECORDS && System.currentTimeMillis() < until) Thread.sleep(50);
+                        }
                         // Paced, so that versions change while batches are being encoded.
                         if (r % 10 == 9) {
                             publisher.flush();
