@@ -18,6 +18,8 @@ package dev.aenstream.monitor;
 public record MonitorConfig(long deadTokens, double rareDensity, double rearmFactor, long densityHorizonTokens, long minTokens,
                             long hysteresisTokens, double deadFractionPct, double saturation, long windowMs, long graceMs,
                             int fveRowStride) {
+    /** A model-level alert re-arms once its figure falls below this share of its threshold. */
+    public static final double REARM = 0.8;
     public static final long DEFAULT_DEAD_TOKENS = 100_000;
     public static final String DEFAULT_RARE_DENSITY = "1e-4";
     public static final String DEFAULT_REARM = "2";

@@ -25,7 +25,6 @@ final class MonitorState {
     static final byte HEALTHY = 0;
     static final byte RARE = 1;
     static final byte DEAD = 2;
-    private static final double REARM = 0.8;
 
     private long version;
     private final int d;
@@ -99,7 +98,7 @@ final class MonitorState {
                     String.format("%.1f%% of features are dead (threshold %.1f%%)", deadPct, config.deadFractionPct()) + window, nowMs);
             a.setValue(deadPct);
             alerts.add(a);
-        } else if (deadFractionHigh && deadPct < REARM * config.deadFractionPct()) {
+        } else if (deadFractionHigh && deadPct < MonitorConfig.REARM * config.deadFractionPct()) {
             deadFractionHigh = false;
         }
         return alerts;

@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
 final class SaturationWatch implements Processor<byte[], byte[], String, Alert> {
     private static final Logger LOG = LoggerFactory.getLogger(SaturationWatch.class);
     static final String STORE = "saturation-state";
-    private static final double REARM = 0.8;
     private final MonitorConfig config;
     private final AvroSerde<TrainerMetrics> serde = new AvroSerde<>(TrainerMetrics.class);
     private ProcessorContext<String, Alert> context;
@@ -53,7 +52,7 @@ final class SaturationWatch implements Processor<byte[], byte[], String, Alert> 
                     .setTimestampMs(System.currentTimeMillis()).build();
             context.forward(new Record<>(m.getSaeId(), alert, record.timestamp()));
             MonitorMetrics.alert(AlertType.WEIGHT_SATURATED);
-        } else if (raised && s < REARM * config.saturation()) {
+        } else if (raised && s < MonitorConfig.REARM * config.saturation()) {
             store.delete(m.getSaeId());
         }
     }

@@ -3,6 +3,7 @@ package dev.aenstream.train;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.Severity;
 import dev.aenstream.monitor.AlertSink;
+import dev.aenstream.monitor.MonitorConfig;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -14,7 +15,6 @@ import java.util.List;
  * value on the edge does not flap).
  */
 final class StarvationWatch {
-    private static final double REARM = 0.8;
     private final String saeId;
     private final double deadPctThreshold;
     private final double saturationThreshold;
@@ -54,14 +54,14 @@ final class StarvationWatch {
             deadFractionHigh = true;
             alerts.send(AlertType.DEAD_FRACTION_HIGH, Severity.CRITICAL, saeId, version, List.of(), deadPct, deadPctThreshold,
                     String.format("%.1f%% of features are dead (threshold %.1f%%)", deadPct, deadPctThreshold));
-        } else if (deadFractionHigh && deadPct < REARM * deadPctThreshold) {
+        } else if (deadFractionHigh && deadPct < MonitorConfig.REARM * deadPctThreshold) {
             deadFractionHigh = false;
         }
         if (!saturated && saturation > saturationThreshold) {
             saturated = true;
             alerts.send(AlertType.WEIGHT_SATURATED, Severity.WARNING, saeId, version, List.of(), saturation, saturationThreshold,
                     String.format("%.1f%% of adaptive weights are pinned at w_max", 100 * saturation));
-        } else if (saturated && saturation < REARM * saturationThreshold) {
+        } else if (saturated && saturation < MonitorConfig.REARM * saturationThreshold) {
             saturated = false;
         }
     }
