@@ -28,7 +28,7 @@ public final class MonitorOptions {
             description = "FEATURE_RARE below this share of tokens, until the density exceeds --rare-rearm times it (default: ${DEFAULT-VALUE}).")
     double rareDensity;
 
-    @Option(names = "--rare-rearm", paramLabel = "FACTOR", defaultValue = MonitorConfig.DEFAULT_REARM,
+    @Option(names = "--rare-rearm", paramLabel = "FACTOR", defaultValue = MonitorConfig.DEFAULT_RARE_REARM_FACTOR,
             description = "Upper edge of the rare band, as a multiple of --rare-density (default: ${DEFAULT-VALUE}).")
     double rearm;
 

@@ -19,10 +19,10 @@ public record MonitorConfig(long deadTokens, double rareDensity, double rearmFac
                             long hysteresisTokens, double deadFractionPct, double saturation, long windowMs, long graceMs,
                             int fveRowStride) {
     /** A model-level alert re-arms once its figure falls below this share of its threshold. */
-    public static final double REARM = 0.8;
+    public static final double MODEL_ALERT_REARM_SHARE = 0.8;
     public static final long DEFAULT_DEAD_TOKENS = 100_000;
     public static final String DEFAULT_RARE_DENSITY = "1e-4";
-    public static final String DEFAULT_REARM = "2";
+    public static final String DEFAULT_RARE_REARM_FACTOR = "2";
     public static final long DEFAULT_HORIZON_TOKENS = 1_000_000;
     public static final long DEFAULT_MIN_TOKENS = 20_000;
     public static final long DEFAULT_HYSTERESIS_TOKENS = 100_000;
@@ -45,7 +45,7 @@ public record MonitorConfig(long deadTokens, double rareDensity, double rearmFac
 
     /** Defaults: dead after 100k tokens without a fire, rare below 1e-4, windows of 10 s. */
     public static MonitorConfig defaults() {
-        return new MonitorConfig(DEFAULT_DEAD_TOKENS, Double.parseDouble(DEFAULT_RARE_DENSITY), Double.parseDouble(DEFAULT_REARM),
+        return new MonitorConfig(DEFAULT_DEAD_TOKENS, Double.parseDouble(DEFAULT_RARE_DENSITY), Double.parseDouble(DEFAULT_RARE_REARM_FACTOR),
                 DEFAULT_HORIZON_TOKENS, DEFAULT_MIN_TOKENS, DEFAULT_HYSTERESIS_TOKENS, Double.parseDouble(DEFAULT_DEAD_FRACTION_PCT),
                 Double.parseDouble(DEFAULT_SATURATION), DEFAULT_WINDOW_MS, DEFAULT_GRACE_MS, DEFAULT_FVE_ROW_STRIDE);
     }

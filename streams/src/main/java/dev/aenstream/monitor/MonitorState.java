@@ -98,7 +98,7 @@ final class MonitorState {
                     String.format("%.1f%% of features are dead (threshold %.1f%%)", deadPct, config.deadFractionPct()) + window, nowMs);
             a.setValue(deadPct);
             alerts.add(a);
-        } else if (deadFractionHigh && deadPct < MonitorConfig.REARM * config.deadFractionPct()) {
+        } else if (deadFractionHigh && deadPct < MonitorConfig.MODEL_ALERT_REARM_SHARE * config.deadFractionPct()) {
             deadFractionHigh = false;
         }
         return alerts;

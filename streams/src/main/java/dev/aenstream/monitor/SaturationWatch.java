@@ -52,7 +52,7 @@ final class SaturationWatch implements Processor<byte[], byte[], String, Alert> 
                     .setTimestampMs(System.currentTimeMillis()).build();
             context.forward(new Record<>(m.getSaeId(), alert, record.timestamp()));
             MonitorMetrics.alert(AlertType.WEIGHT_SATURATED);
-        } else if (raised && s < MonitorConfig.REARM * config.saturation()) {
+        } else if (raised && s < MonitorConfig.MODEL_ALERT_REARM_SHARE * config.saturation()) {
             store.delete(m.getSaeId());
         }
     }

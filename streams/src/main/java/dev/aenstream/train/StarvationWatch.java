@@ -54,14 +54,14 @@ final class StarvationWatch {
             deadFractionHigh = true;
             alerts.send(AlertType.DEAD_FRACTION_HIGH, Severity.CRITICAL, saeId, version, List.of(), deadPct, deadPctThreshold,
                     String.format("%.1f%% of features are dead (threshold %.1f%%)", deadPct, deadPctThreshold));
-        } else if (deadFractionHigh && deadPct < MonitorConfig.REARM * deadPctThreshold) {
+        } else if (deadFractionHigh && deadPct < MonitorConfig.MODEL_ALERT_REARM_SHARE * deadPctThreshold) {
             deadFractionHigh = false;
         }
         if (!saturated && saturation > saturationThreshold) {
             saturated = true;
             alerts.send(AlertType.WEIGHT_SATURATED, Severity.WARNING, saeId, version, List.of(), saturation, saturationThreshold,
                     String.format("%.1f%% of adaptive weights are pinned at w_max", 100 * saturation));
-        } else if (saturated && saturation < MonitorConfig.REARM * saturationThreshold) {
+        } else if (saturated && saturation < MonitorConfig.MODEL_ALERT_REARM_SHARE * saturationThreshold) {
             saturated = false;
         }
     }
