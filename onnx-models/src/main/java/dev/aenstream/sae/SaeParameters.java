@@ -60,11 +60,6 @@ public record SaeParameters(int n, int d, float[] wEnc, float[] bEnc, float[] wD
         }
     }
 
-    /** A deep copy, so callers may change one without touching the other. */
-    public SaeParameters copy() {
-        return new SaeParameters(n, d, wEnc.clone(), bEnc.clone(), wDec.clone(), bDec.clone());
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof SaeParameters p && n == p.n && d == p.d && Arrays.equals(wEnc, p.wEnc)

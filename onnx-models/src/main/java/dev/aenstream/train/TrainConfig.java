@@ -76,8 +76,6 @@ public record TrainConfig(Arch arch, int n, int d, int batch, double lr, double 
     public TrainConfig with(Arch a) { return new TrainConfig(a, n, d, batch, lr, lambda1, lambda2, gamma, beta, p, wMin, wMax, tWarm, tRamp, k, maxGradNorm, adamBeta1, adamBeta2, adamEps, seed, deadWindowTokens); }
     public TrainConfig withBatch(int b) { return new TrainConfig(arch, n, d, b, lr, lambda1, lambda2, gamma, beta, p, wMin, wMax, tWarm, tRamp, k, maxGradNorm, adamBeta1, adamBeta2, adamEps, seed, deadWindowTokens); }
     public TrainConfig withWarmup(long warm, long ramp) { return new TrainConfig(arch, n, d, batch, lr, lambda1, lambda2, gamma, beta, p, wMin, wMax, warm, ramp, k, maxGradNorm, adamBeta1, adamBeta2, adamEps, seed, deadWindowTokens); }
-    public TrainConfig withSeed(long s) { return new TrainConfig(arch, n, d, batch, lr, lambda1, lambda2, gamma, beta, p, wMin, wMax, tWarm, tRamp, k, maxGradNorm, adamBeta1, adamBeta2, adamEps, s, deadWindowTokens); }
     public TrainConfig withLambdas(double l1, double l2) { return new TrainConfig(arch, n, d, batch, lr, l1, l2, gamma, beta, p, wMin, wMax, tWarm, tRamp, k, maxGradNorm, adamBeta1, adamBeta2, adamEps, seed, deadWindowTokens); }
     public TrainConfig withK(int topK) { return new TrainConfig(arch, n, d, batch, lr, lambda1, lambda2, gamma, beta, p, wMin, wMax, tWarm, tRamp, topK, maxGradNorm, adamBeta1, adamBeta2, adamEps, seed, deadWindowTokens); }
-    public TrainConfig withDeadWindowTokens(long t) { return new TrainConfig(arch, n, d, batch, lr, lambda1, lambda2, gamma, beta, p, wMin, wMax, tWarm, tRamp, k, maxGradNorm, adamBeta1, adamBeta2, adamEps, seed, t); }
 }

@@ -67,7 +67,6 @@ final class ReferenceAdaptiveWeights {
     /** w_j after the last update. */
     public double saturationIndicator(int j) { return w[j]; }
 
-    public double reference() { return reference; }
     public double phi() { return phi; }
     /** Current effective weights; do not modify. */
     public float[] wt() { return wt; }

@@ -57,11 +57,6 @@ public final class ActivationPublisher implements AutoCloseable {
         return rowsPublished;
     }
 
-    /** Sequence number the next record gets. */
-    public long nextSequence() {
-        return sequence;
-    }
-
     /**
      * Publishes {@code rows} rows of width {@code n} from {@code x}, split into records of at most
      * {@code rowsPerRecord} rows. Normalises the given array in place when configured to.
