@@ -6,6 +6,9 @@ import java.nio.FloatBuffer;
 
 /** Converts row-major float matrices to and from the little-endian payload bytes of activation records. */
 public final class Matrices {
+    /** Rows of smaller norm are treated as having this norm, so a zero row stays zero. */
+    private static final double NORM_FLOOR = 1e-12;
+
     private Matrices() {}
 
     /** Bytes one element takes in the given dtype. */
@@ -50,6 +53,25 @@ public final class Matrices {
             case FLOAT16 -> { for (int i = 0; i < count; i++) dst.put(halfToFloat(in.getShort(base + i * 2))); }
             case BFLOAT16 -> { for (int i = 0; i < count; i++) dst.put(bfloat16ToFloat(in.getShort(base + i * 2))); }
         }
+    }
+
+    /** The factor that rescales the row at {@code offset} to L2 norm sqrt(n): the {@code UNIT_SQRT_N} normalisation. */
+    public static double unitScale(float[] x, int offset, int n) {
+        double sq = 0;
+        for (int i = 0; i < n; i++) sq += (double) x[offset + i] * x[offset + i];
+        return Math.sqrt(n) / Math.max(Math.sqrt(sq), NORM_FLOOR);
+    }
+
+    /** Rescales {@code rows} rows from {@code offset} to L2 norm sqrt(n) in place; returns the factors. */
+    public static float[] normaliseRows(float[] x, int offset, int rows, int n) {
+        float[] scales = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            int base = offset + r * n;
+            float scale = (float) unitScale(x, base, n);
+            for (int i = 0; i < n; i++) x[base + i] *= scale;
+            scales[r] = scale;
+        }
+        return scales;
     }
 
     /** IEEE 754 binary16 to float, exact. */

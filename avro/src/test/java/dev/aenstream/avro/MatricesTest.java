@@ -92,4 +92,18 @@ class MatricesTest {
                 .isInstanceOf(PayloadException.class)
                 .hasMessageContaining("24 bytes").hasMessageContaining("2 rows x 4");
     }
+
+    @Test
+    void normalisedRowsHaveNormSqrtNAndTheFactorsUndoIt() {
+        float[] x = {3, 4, 0, 0, 0, 0, 1, -1, 2, 2};
+        float[] original = x.clone();
+        float[] scales = Matrices.normaliseRows(x, 2, 2, 4);
+        assertThat(x[0]).isEqualTo(3f);
+        assertThat(scales[0]).as("a zero row stays zero").isEqualTo((float) (2 / 1e-12));
+        for (int i = 2; i < 6; i++) assertThat(x[i]).isZero();
+        double sq = 0;
+        for (int i = 6; i < 10; i++) sq += x[i] * x[i];
+        assertThat(Math.sqrt(sq)).isCloseTo(2.0, org.assertj.core.data.Offset.offset(1e-6));
+        for (int i = 6; i < 10; i++) assertThat((double) x[i] / scales[1]).isCloseTo(original[i], org.assertj.core.data.Offset.offset(1e-6));
+    }
 }

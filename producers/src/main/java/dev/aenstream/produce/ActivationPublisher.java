@@ -120,15 +120,7 @@ public final class ActivationPublisher implements AutoCloseable {
     /** Rescales each row to L2 norm sqrt(n) in place; returns the factors as float32 LE. */
     private static ByteBuffer normalise(float[] x, int offset, int rows, int n) {
         ByteBuffer scales = ByteBuffer.allocate(rows * 4).order(ByteOrder.LITTLE_ENDIAN);
-        double target = Math.sqrt(n);
-        for (int r = 0; r < rows; r++) {
-            int base = offset + r * n;
-            double sq = 0;
-            for (int i = 0; i < n; i++) sq += (double) x[base + i] * x[base + i];
-            float scale = (float) (target / Math.max(Math.sqrt(sq), 1e-12));
-            for (int i = 0; i < n; i++) x[base + i] *= scale;
-            scales.putFloat(r * 4, scale);
-        }
+        scales.asFloatBuffer().put(Matrices.normaliseRows(x, offset, rows, n));
         return scales;
     }
 

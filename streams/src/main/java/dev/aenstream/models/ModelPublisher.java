@@ -1,5 +1,6 @@
 package dev.aenstream.models;
 
+import dev.aenstream.topics.Producers;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SaeModel;
@@ -9,14 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Publishes SAE versions to the models topic: chunks, then the metadata that commits them. */
 public final class ModelPublisher implements AutoCloseable {
@@ -27,12 +25,7 @@ public final class ModelPublisher implements AutoCloseable {
 
     public ModelPublisher(String bootstrapServers, String topic) {
         this.topic = topic;
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "aen-model-publisher");
-        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = Producers.idempotent(bootstrapServers, "aen-model-publisher");
     }
 
     /** What describes a version besides its bytes. */

@@ -1,16 +1,14 @@
 package dev.aenstream.monitor;
 
+import dev.aenstream.topics.Producers;
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Severity;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,11 +23,7 @@ public final class AlertPublisher implements AlertSink, AutoCloseable {
 
     public AlertPublisher(String bootstrapServers, String topic) {
         this.topic = topic;
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "aen-alerts");
-        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = Producers.idempotent(bootstrapServers, "aen-alerts");
     }
 
     /** Sends one alert per batch of at most {@link #MAX_IDS_PER_RECORD} feature ids (one when there are none). */

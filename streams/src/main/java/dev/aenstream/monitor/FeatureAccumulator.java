@@ -1,6 +1,7 @@
 package dev.aenstream.monitor;
 
 import dev.aenstream.avro.FeatureStats;
+import dev.aenstream.avro.Matrices;
 import dev.aenstream.sae.SaeDecoder;
 import java.nio.FloatBuffer;
 import dev.aenstream.sae.runtime.SparseCodes;
@@ -70,12 +71,7 @@ public final class FeatureAccumulator {
         float[] xhat = new float[n];
         for (int r = 0; r < codes.rows(); r += stride) {
             x.get(r * n, row);
-            double scale = 1;
-            if (normalised) {
-                double sq = 0;
-                for (int i = 0; i < n; i++) sq += (double) row[i] * row[i];
-                scale = Math.sqrt(n) / Math.max(Math.sqrt(sq), 1e-12);
-            }
+            double scale = normalised ? Matrices.unitScale(row, 0, n) : 1;
             decoder.decode(codes, r, xhat);
             for (int i = 0; i < n; i++) {
                 double xi = row[i] * scale;

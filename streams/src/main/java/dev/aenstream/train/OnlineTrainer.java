@@ -1,6 +1,7 @@
 package dev.aenstream.train;
 
 import dev.aenstream.topics.Partitions;
+import dev.aenstream.topics.Producers;
 import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Matrices;
@@ -30,11 +31,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,10 +110,7 @@ public final class OnlineTrainer implements AutoCloseable {
         }
         this.models = new ModelPublisher(bootstrap, config.topics().models());
         this.alerts = new AlertPublisher(bootstrap, config.topics().alerts());
-        Properties producerProps = new Properties();
-        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        producerProps.put(ProducerConfig.CLIENT_ID_CONFIG, "aen-trainer-metrics");
-        this.metricsProducer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+        this.metricsProducer = Producers.idempotent(bootstrap, "aen-trainer-metrics");
     }
 
     /**
@@ -186,7 +182,7 @@ public final class OnlineTrainer implements AutoCloseable {
                     int count = a.getRows();
                     if (rows.length < count * n) rows = new float[count * n];
                     Matrices.decode(a.getPayload(), a.getDtype(), count, n, FloatBuffer.wrap(rows));
-                    if (config.normalise() && a.getNormalisation() == Normalisation.NONE) normalise(rows, count);
+                    if (config.normalise() && a.getNormalisation() == Normalisation.NONE) Matrices.normaliseRows(rows, 0, count, n);
                     assembler.add(rows, 0, count);
                     rowsRead += count;
                 }
@@ -218,16 +214,6 @@ public final class OnlineTrainer implements AutoCloseable {
                         record.partition(), record.offset(), e.getMessage());
             }
             return null;
-        }
-    }
-
-    private void normalise(float[] x, int count) {
-        double target = Math.sqrt(n);
-        for (int r = 0; r < count; r++) {
-            double sq = 0;
-            for (int i = 0; i < n; i++) sq += (double) x[r * n + i] * x[r * n + i];
-            float scale = (float) (target / Math.max(Math.sqrt(sq), 1e-12));
-            for (int i = 0; i < n; i++) x[r * n + i] *= scale;
         }
     }
 
