@@ -3,6 +3,8 @@ package dev.aenstream.ops;
 import dev.aenstream.produce.SpikedConfig;
 import dev.aenstream.produce.SpikedGenerator;
 import dev.aenstream.sae.Arch;
+import dev.aenstream.monitor.FeatureAccumulator;
+import dev.aenstream.sae.SaeDecoder;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
@@ -189,34 +191,15 @@ final class TrainCommand implements Callable<Integer> {
         generator.batch(Long.MAX_VALUE / 2, x, evalRows, support, magnitudes);
         int kMax = run.arch() == Arch.TOPK ? run.k() : d;
         float[] codes = new float[evalRows * d];
+        // The fve from the same sums the stream statistics keep, over every evaluation row.
+        FeatureAccumulator reconstruction = new FeatureAccumulator(trainer.saeId(), trainer.stepsDone(), d, 0);
         try (SaeEncoder encoder = SaeEncoder.open(params, new EncoderSpec(kMax, false), Device.CPU, threads)) {
             var sparse = encoder.encode(FloatBuffer.wrap(x), evalRows);
             for (int r = 0; r < evalRows; r++) System.arraycopy(sparse.denseRow(r), 0, codes, r * d, d);
+            reconstruction.addReconstruction(FloatBuffer.wrap(x), sparse, SaeDecoder.of(params), false, 1);
         }
         double l0 = 0;
-        double[] errSum = new double[n];
-        double[] errSq = new double[n];
-        double[] xSum = new double[n];
-        double[] xSq = new double[n];
-        for (int r = 0; r < evalRows; r++) {
-            for (int i = 0; i < n; i++) {
-                double xhat = params.bDec()[i];
-                int row = i * d;
-                for (int j = 0; j < d; j++) xhat += params.wDec()[row + j] * codes[r * d + j];
-                double e = x[r * n + i] - xhat;
-                errSum[i] += e;
-                errSq[i] += e * e;
-                xSum[i] += x[r * n + i];
-                xSq[i] += (double) x[r * n + i] * x[r * n + i];
-            }
-            for (int j = 0; j < d; j++) if (codes[r * d + j] > 1e-12) l0++;
-        }
-        double unexplained = 0;
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            unexplained += errSq[i] / evalRows - Math.pow(errSum[i] / evalRows, 2);
-            total += xSq[i] / evalRows - Math.pow(xSum[i] / evalRows, 2);
-        }
+        for (float c : codes) if (c > 1e-12) l0++;
         DictionaryMatch match = DictionaryMatch.of(params, generator.dictionary(), generator.config().atoms());
         DictionaryMatch.Support s = match.support(codes, evalRows, d, support, k);
         TrainingMetrics m = trainer.metrics();
@@ -225,7 +208,7 @@ final class TrainCommand implements Callable<Integer> {
         summary.put("arch", run.arch().label());
         summary.put("steps", trainer.stepsDone());
         summary.put("l0", l0 / evalRows);
-        summary.put("fve", 1 - unexplained / total);
+        summary.put("fve", reconstruction.fve());
         summary.put("dead_pct", m.deadPct());
         summary.put("dict_cos", match.dictCos());
         summary.put("support_precision", s.precision());
