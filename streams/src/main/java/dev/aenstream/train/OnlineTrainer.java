@@ -66,6 +66,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private long skippedRecords;
     private volatile List<TrainingMetrics> latest = List.of();
     private final Map<String, Long> published = new HashMap<>();
+    private long lagAtBatch = -1;
     private final java.util.concurrent.atomic.AtomicLong consumerLag =
             io.micrometer.core.instrument.Metrics.gauge("aen.trainer.consumer.lag", new java.util.concurrent.atomic.AtomicLong());
 
@@ -257,12 +258,21 @@ public final class OnlineTrainer implements AutoCloseable {
         LOG.info("published SAE {} v{} at step {}", t.saeId(), v, t.stepsDone());
     }
 
-    private void sendMetrics(Trainer t, TrainingMetrics m) {
-        long lag = 0;
-        for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(partitions).entrySet()) {
-            lag += Math.max(0, e.getValue() - positions.getOrDefault(e.getKey(), 0L));
+    /** Records the consumer is behind the topic's end; asked of the broker once per batch, however many SAEs report. */
+    private long consumerLag() {
+        if (lagAtBatch != batchesTaken) {
+            long lag = 0;
+            for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(partitions).entrySet()) {
+                lag += Math.max(0, e.getValue() - positions.getOrDefault(e.getKey(), 0L));
+            }
+            consumerLag.set(lag);
+            lagAtBatch = batchesTaken;
         }
-        consumerLag.set(lag);
+        return consumerLag.get();
+    }
+
+    private void sendMetrics(Trainer t, TrainingMetrics m) {
+        long lag = consumerLag();
         TrainerMetrics record = TrainerMetrics.newBuilder().setSaeId(t.saeId()).setArch(m.arch()).setVersion(version(t))
                 .setStep(m.step()).setTokens(m.tokens()).setMse(m.mse()).setL1(m.l1()).setL2(m.l2()).setLoss(m.loss()).setL0(m.l0())
                 .setFve(m.fve()).setDeadPct(m.deadPct()).setWeightSaturation(m.weightSaturation()).setWarmupFactor(m.warmupFactor())
