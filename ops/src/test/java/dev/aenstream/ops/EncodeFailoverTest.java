@@ -9,6 +9,7 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.KafkaTestCluster;
+import dev.aenstream.encode.TopicReader;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
 import dev.aenstream.monitor.MonitorConfig;
@@ -25,15 +26,12 @@ import dev.aenstream.topics.TopicSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,34 +125,16 @@ class EncodeFailoverTest {
     private static Map<Long, Integer> drainCodes(String bootstrap, String topic) {
         AvroSerde<FeatureCodes> serde = new AvroSerde<>(FeatureCodes.class);
         Map<Long, Integer> counts = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "failover-check",
-                "auto.offset.reset", "earliest", "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 180_000;
-            long quietUntil = Long.MAX_VALUE;
-            while (System.currentTimeMillis() < Math.min(deadline, quietUntil)) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    counts.merge(serde.fromBytes(r.value()).getSequence(), 1, Integer::sum);
-                }
-                if (counts.size() >= RECORDS && quietUntil == Long.MAX_VALUE) quietUntil = System.currentTimeMillis() + 5_000;
-            }
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.read(bootstrap, topic, true, RECORDS, Duration.ofSeconds(180), Duration.ofSeconds(5))) {
+            counts.merge(serde.fromBytes(r.value()).getSequence(), 1, Integer::sum);
         }
         return counts;
     }
 
     private static SaeState latestState(String bootstrap, String topic) {
         AvroSerde<SaeState> serde = new AvroSerde<>(SaeState.class);
-        List<SaeState> states = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id",
-                "failover-state-" + System.nanoTime(), "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long until = System.currentTimeMillis() + 3_000;
-            while (System.currentTimeMillis() < until) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) states.add(serde.fromBytes(r.value()));
-            }
-        }
-        return states.isEmpty() ? SaeState.newBuilder().setSaeId("").setVersion(0).setD(0).setTokens(0).setDeadPct(0).setRarePct(0)
-                .setL0(0).setDensityHistogram(List.of()).setUpdatedAtMs(0).build() : states.get(states.size() - 1);
+        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.readFor(bootstrap, topic, true, Duration.ofSeconds(3));
+        return records.isEmpty() ? SaeState.newBuilder().setSaeId("").setVersion(0).setD(0).setTokens(0).setDeadPct(0).setRarePct(0)
+                .setL0(0).setDensityHistogram(List.of()).setUpdatedAtMs(0).build() : serde.fromBytes(records.get(records.size() - 1).value());
     }
 }

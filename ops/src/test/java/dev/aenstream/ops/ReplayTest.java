@@ -7,6 +7,7 @@ import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Dtype;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.encode.TopicReader;
 import dev.aenstream.produce.replay.ActivationFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,11 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -59,17 +57,10 @@ class ReplayTest {
         byte[] expected = Files.readAllBytes(fixture(file.substring(0, file.lastIndexOf('.')) + ".bin"));
         Map<Long, ActivationBatch> bySequence = new TreeMap<>();
         AvroSerde<ActivationBatch> serde = new AvroSerde<>(ActivationBatch.class);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
-                "group.id", "replay-check-" + run, "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topics.activations()));
-            long deadline = System.currentTimeMillis() + 30_000;
-            int records = 2 * ((rows + 3) / 4);
-            while (bySequence.size() < records && System.currentTimeMillis() < deadline) {
-                consumer.poll(Duration.ofMillis(300)).forEach(r -> {
-                    ActivationBatch b = serde.fromBytes(r.value());
-                    bySequence.put(b.getSequence(), b);
-                });
-            }
+        int records = 2 * ((rows + 3) / 4);
+        for (var r : TopicReader.read(broker.bootstrapServers(), topics.activations(), false, records, Duration.ofSeconds(30), Duration.ZERO)) {
+            ActivationBatch b = serde.fromBytes(r.value());
+            bySequence.put(b.getSequence(), b);
         }
         ByteArrayOutputStream replayed = new ByteArrayOutputStream();
         long rowCount = 0;

@@ -26,14 +26,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -150,25 +145,9 @@ class EncodeIntegrationTest {
         }
     }
 
-    /** Reads a topic from the start with read_committed until {@code expected} records arrived. */
+    /** Reads a topic from the start with read_committed; past the expected count, a short wait would show a duplicate. */
     private static void drain(String topic, int expected, java.util.function.Consumer<byte[]> sink) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "drain-" + topic + "-" + System.nanoTime());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            int seen = 0;
-            long deadline = System.currentTimeMillis() + 120_000;
-            while (seen < expected && System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    sink.accept(record.value());
-                    seen++;
-                }
-            }
-            // A short extra poll: anything beyond the expected count would be a duplicate.
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(2))) sink.accept(record.value());
-        }
+        TopicReader.read(cluster.bootstrapServers(), topic, true, expected, Duration.ofSeconds(120), Duration.ofSeconds(2))
+                .forEach(record -> sink.accept(record.value()));
     }
 }

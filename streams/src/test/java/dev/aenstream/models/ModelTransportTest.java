@@ -10,6 +10,7 @@ import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SaeModelChunk;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.KafkaTestCluster;
+import dev.aenstream.encode.TopicReader;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
 import dev.aenstream.monitor.AlertPublisher;
@@ -20,16 +21,12 @@ import dev.aenstream.sae.runtime.Device;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.Test;
@@ -113,15 +110,7 @@ class ModelTransportTest {
 
     private static List<Alert> readAlerts(String bootstrap, String topic, int expected) {
         AvroSerde<Alert> serde = new AvroSerde<>(Alert.class);
-        List<Alert> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "alerts-test",
-                "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (out.size() < expected && System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) out.add(serde.fromBytes(r.value()));
-            }
-        }
-        return out;
+        return TopicReader.read(bootstrap, topic, false, expected, Duration.ofSeconds(30), Duration.ZERO).stream()
+                .map(r -> serde.fromBytes(r.value())).toList();
     }
 }

@@ -9,6 +9,7 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.KafkaTestCluster;
+import dev.aenstream.encode.TopicReader;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.models.ModelFollower;
 import dev.aenstream.models.ModelRecords;
@@ -36,8 +37,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,21 +129,10 @@ class OnlineLoopIntegrationTest {
     private static Map<String, Map<Long, Long>> drainCodes(String bootstrap, String topic, int expected) {
         AvroSerde<FeatureCodes> serde = new AvroSerde<>(FeatureCodes.class);
         Map<String, Map<Long, Long>> out = new HashMap<>();
-        int seen = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "loop-codes",
-                "auto.offset.reset", "earliest", "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 120_000;
-            long quietUntil = Long.MAX_VALUE;
-            while (System.currentTimeMillis() < Math.min(deadline, quietUntil)) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
-                    FeatureCodes c = serde.fromBytes(r.value());
-                    Long previous = out.computeIfAbsent(c.getSaeId(), k -> new HashMap<>()).put(c.getSequence(), c.getVersion());
-                    assertThat(previous).as("duplicate codes for %s batch %d", c.getSaeId(), c.getSequence()).isNull();
-                    seen++;
-                }
-                if (seen >= expected && quietUntil == Long.MAX_VALUE) quietUntil = System.currentTimeMillis() + 2_000;
-            }
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.read(bootstrap, topic, true, expected, Duration.ofSeconds(120), Duration.ofSeconds(2))) {
+            FeatureCodes c = serde.fromBytes(r.value());
+            Long previous = out.computeIfAbsent(c.getSaeId(), k -> new HashMap<>()).put(c.getSequence(), c.getVersion());
+            assertThat(previous).as("duplicate codes for %s batch %d", c.getSaeId(), c.getSequence()).isNull();
         }
         return out;
     }
@@ -152,16 +140,9 @@ class OnlineLoopIntegrationTest {
     private static Map<String, dev.aenstream.avro.TrainerMetrics> latestMetrics(String bootstrap, String topic) {
         AvroSerde<dev.aenstream.avro.TrainerMetrics> serde = new AvroSerde<>(dev.aenstream.avro.TrainerMetrics.class);
         Map<String, dev.aenstream.avro.TrainerMetrics> out = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "loop-metrics",
-                "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 5_000;
-            while (System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
-                    var m = serde.fromBytes(r.value());
-                    out.put(m.getSaeId(), m);
-                }
-            }
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readFor(bootstrap, topic, false, Duration.ofSeconds(5))) {
+            var m = serde.fromBytes(r.value());
+            out.put(m.getSaeId(), m);
         }
         return out;
     }
@@ -169,17 +150,10 @@ class OnlineLoopIntegrationTest {
     private static Set<String> publishedVersions(String bootstrap, String topic) {
         AvroSerde<SaeModel> serde = new AvroSerde<>(SaeModel.class);
         Set<String> out = new HashSet<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "loop-models",
-                "auto.offset.reset", "earliest"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
-                    if (ModelRecords.MODEL.equals(ModelRecords.type(r.headers()))) {
-                        SaeModel m = serde.fromBytes(r.value());
-                        out.add(m.getSaeId() + "/" + m.getVersion());
-                    }
-                }
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readFor(bootstrap, topic, false, Duration.ofSeconds(10))) {
+            if (ModelRecords.MODEL.equals(ModelRecords.type(r.headers()))) {
+                SaeModel m = serde.fromBytes(r.value());
+                out.add(m.getSaeId() + "/" + m.getVersion());
             }
         }
         return out;
