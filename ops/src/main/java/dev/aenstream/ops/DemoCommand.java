@@ -7,8 +7,8 @@ import dev.aenstream.models.ModelFollower;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
-import dev.aenstream.produce.SpikedConfig;
-import dev.aenstream.produce.SpikedGenerator;
+import dev.aenstream.avro.Normalisation;
+import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.train.OnlineTrainer;
 import dev.aenstream.train.OnlineTrainerConfig;
@@ -43,11 +43,20 @@ final class DemoCommand implements Callable<Integer> {
     private static final Duration FIRST_MODELS_TIMEOUT = Duration.ofSeconds(60);
     /** One ONNX Runtime thread per session: trainer, encoder and producer share two cores here. */
     private static final int ORT_THREADS = 1;
+    /** Rows per training step on language-model rows: small, so a short demo still makes hundreds of steps. */
+    private static final int DEMO_BATCH = 256;
 
     @Mixin KafkaOptions kafka;
     @Mixin SyntheticOptions synthetic;
     @Mixin MetricsOptions metrics;
     @Mixin MonitorOptions monitor;
+    @Mixin TextOptions text;
+
+    @Option(names = "--source", paramLabel = "synthetic|minilm|MODEL", defaultValue = "synthetic",
+            description = "What produces activations: the spec's synthetic spiked data, 'minilm' (all-MiniLM-L6-v2 from the "
+                    + "langchain4j Maven artifact reading --text, by default English Europarl speeches), or the path of an "
+                    + "ONNX language model with its tokenizer.json (then --hook is required) (default: ${DEFAULT-VALUE}).")
+    String source;
 
     @Option(names = "--sae", paramLabel = "ID[:ARCH][,key=value...]",
             description = "SAEs to train and serve (repeatable; default: aen:aen and l1:l1).")
@@ -73,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
     long durationSeconds;
 
     @Option(names = "--rate", paramLabel = "ROWS_PER_S", defaultValue = "10000",
-            description = "Synthetic rows per second; 0 for as fast as possible (default: ${DEFAULT-VALUE}).")
+            description = "Rows (tokens) per second to produce at most; 0 for as fast as possible (default: ${DEFAULT-VALUE}).")
     double rate;
 
     @Option(names = "--rows-per-record", paramLabel = "ROWS", defaultValue = "" + PublisherConfig.DEFAULT_ROWS_PER_RECORD,
@@ -89,11 +98,21 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (durationSeconds <= 0) throw new IllegalArgumentException("--duration must be positive, got " + durationSeconds);
-        SpikedConfig spiked = synthetic.config();
-        TrainConfig base = TrainConfig.synthetic(dev.aenstream.sae.Arch.AEN, spiked.n(), dSae).withWarmup(warmup, ramp);
+        Device dev = Device.parse(device);
+        try (DemoSource feed = source.equals("synthetic") ? DemoSource.synthetic(synthetic.config())
+                : DemoSource.transformer(source, text, dev, ORT_THREADS)) {
+            return run(feed, dev);
+        }
+    }
+
+    private int run(DemoSource feed, Device dev) throws Exception {
+        boolean languageModel = !source.equals("synthetic");
+        boolean normalised = feed.normalisation() == Normalisation.UNIT_SQRT_N;
+        // Language-model rows follow the spec's language-model defaults, with the demo's batch so steps come often.
+        TrainConfig base = (languageModel ? TrainConfig.languageModel(Arch.AEN, feed.n(), dSae).withBatch(DEMO_BATCH)
+                : TrainConfig.synthetic(Arch.AEN, feed.n(), dSae)).withWarmup(warmup, ramp);
         List<SaeDefinition> definitions = (saes.isEmpty() ? List.of("aen:aen", "l1:l1") : saes).stream()
                 .map(s -> SaeSpec.parse(s, base)).toList();
-        Device dev = Device.parse(device);
         long started = System.nanoTime();
         String runId = Long.toString(System.currentTimeMillis());
         AtomicBoolean stop = new AtomicBoolean();
@@ -102,10 +121,10 @@ final class DemoCommand implements Callable<Integer> {
         try (AutoCloseable endpoint = metrics.start();
              KafkaTarget target = KafkaTarget.open(kafka);
              OnlineTrainer trainer = OnlineTrainer.open(target.bootstrapServers(), new OnlineTrainerConfig(target.topics(),
-                     "aen-demo-trainer-" + runId, null, 1, publishEvery, 50, 0, false, kMax, 20, 0.5, 0), definitions, false, dev,
+                     "aen-demo-trainer-" + runId, null, 1, publishEvery, 50, 0, normalised, kMax, 20, 0.5, 0), definitions, false, dev,
                      ORT_THREADS);
              AlertPublisher alerts = new AlertPublisher(target.bootstrapServers(), target.topics().alerts());
-             ModelFollower follower = new ModelFollower(target.bootstrapServers(), target.topics(), registry, alerts, spiked.n(), dev,
+             ModelFollower follower = new ModelFollower(target.bootstrapServers(), target.topics(), registry, alerts, feed.n(), dev,
                      ORT_THREADS)) {
             System.out.printf("Kafka at %s%s; topics %s*%n", target.bootstrapServers(), target.embedded() ? " (embedded)" : "",
                     target.topics().prefix());
@@ -119,8 +138,9 @@ final class DemoCommand implements Callable<Integer> {
             registry.serving().forEach(s -> System.out.printf("encoders serve %s v%d: n=%d, D=%d, k_max=%d on %s%n", s.saeId(),
                     s.version(), s.encoder().n(), s.encoder().d(), s.encoder().kMax(), s.encoder().device().label()));
 
-            PublisherConfig publisherConfig = PublisherConfig.of(target.topics().activations(), "synthetic-spiked",
-                    "rho=" + spiked.rho(), "demo-" + runId).withRowsPerRecord(rowsPerRecord);
+            PublisherConfig publisherConfig = PublisherConfig.of(target.topics().activations(), feed.sourceModel(), feed.hookPoint(),
+                    "demo-" + runId).withRowsPerRecord(rowsPerRecord).withNormalisation(feed.normalisation());
+            System.out.printf("source %s, hook %s, n=%d%n", feed.sourceModel(), feed.hookPoint(), feed.n());
             try (EncodeApp app = new EncodeApp(target.bootstrapServers(),
                          EncodeConfig.defaults(target.topics(), Files.createTempDirectory("aen-streams-")).withApplicationId("aen-demo-" + runId).withMonitor(monitor.config()),
                          registry);
@@ -128,7 +148,7 @@ final class DemoCommand implements Callable<Integer> {
                  ActivationPublisher publisher = new ActivationPublisher(target.bootstrapServers(), publisherConfig)) {
                 app.bindMetrics();
                 app.start();
-                Future<Long> produced = threads.submit(() -> new SyntheticFeed(new SpikedGenerator(spiked), publisher, rate).run(0, stop::get));
+                Future<Long> produced = threads.submit(() -> feed.run(publisher, rate, stop::get));
                 long begin = System.nanoTime();
                 long end = begin + TimeUnit.SECONDS.toNanos(durationSeconds);
                 System.out.printf("%7s %13s %14s  %s%n", "seconds", "rows produced", "tokens encoded", "per SAE: step, version served, l0, dead%");
@@ -143,6 +163,8 @@ final class DemoCommand implements Callable<Integer> {
                     }
                     System.out.printf("%7.0f %,13d %,14d %s%n", (System.nanoTime() - begin) / 1e9, publisher.rowsPublished(), tally.tokens(),
                             perSae);
+                    String now = feed.now();
+                    if (!now.isEmpty()) System.out.println("        " + now);
                 }
                 long producing = System.nanoTime();
                 stop.set(true);
@@ -150,7 +172,7 @@ final class DemoCommand implements Callable<Integer> {
                 training.get(120, TimeUnit.SECONDS);
                 long drainEnd = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
                 while (tally.tokens() < rowsProduced && System.nanoTime() < drainEnd) Thread.sleep(100);
-                writeSummary(target, trainer, rowsProduced, tally, registry, (System.nanoTime() - started) / 1e9, (producing - begin) / 1e9);
+                writeSummary(target, feed, trainer, rowsProduced, tally, registry, (System.nanoTime() - started) / 1e9, (producing - begin) / 1e9);
             }
         } finally {
             stop.set(true);
@@ -159,11 +181,14 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void writeSummary(KafkaTarget target, OnlineTrainer trainer, long rowsProduced, CodesTally tally, SaeRegistry registry,
+    private void writeSummary(KafkaTarget target, DemoSource feed, OnlineTrainer trainer, long rowsProduced, CodesTally tally, SaeRegistry registry,
                               double seconds, double producingSeconds) throws java.io.IOException {
         Map<String, CodesTally.SaeFigures> served = tally.saes();
         String deviceLabel = registry.serving().get(0).encoder().device().label();
         Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("source_model", feed.sourceModel());
+        summary.put("hook_point", feed.hookPoint());
+        summary.put("n", feed.n());
         summary.put("tokens_encoded", tally.tokens());
         summary.put("mean_l0", tally.meanL0());
         summary.put("device", deviceLabel);

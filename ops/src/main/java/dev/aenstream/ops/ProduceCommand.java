@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** Puts activations on the activations topic. */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = "Publish activations to the activations topic.",
-        subcommands = {ProduceCommand.Synthetic.class, ProduceCommand.Replay.class})
+        subcommands = {ProduceCommand.Synthetic.class, ProduceCommand.Replay.class, TransformerCommand.class})
 final class ProduceCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

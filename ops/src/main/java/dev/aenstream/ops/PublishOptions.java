@@ -18,15 +18,20 @@ public final class PublishOptions {
             description = "Kafka compression: none, lz4, zstd, snappy or gzip (default: ${DEFAULT-VALUE}).")
     String compression;
 
-    @Option(names = "--producer-id", paramLabel = "ID", description = "Id written into every record with its sequence number (default: synthetic-<time>).")
+    @Option(names = "--producer-id", paramLabel = "ID", description = "Id written into every record with its sequence number (default: <source>-<time>).")
     String producerId;
 
     @Option(names = "--rate", paramLabel = "ROWS_PER_S", defaultValue = "0", description = "Rows per second to aim for; 0 publishes as fast as Kafka takes them (default: ${DEFAULT-VALUE}).")
     double rate;
 
     PublisherConfig config(String topic, String sourceModel, String hookPoint) {
+        return config(topic, sourceModel, hookPoint, "synthetic");
+    }
+
+    /** The publisher's settings; without --producer-id the id is {@code idPrefix-<time>}. */
+    PublisherConfig config(String topic, String sourceModel, String hookPoint, String idPrefix) {
         if (rate < 0) throw new IllegalArgumentException("--rate must be >= 0, got " + rate);
-        String id = producerId != null ? producerId : "synthetic-" + System.currentTimeMillis();
+        String id = producerId != null ? producerId : idPrefix + "-" + System.currentTimeMillis();
         return PublisherConfig.of(topic, sourceModel, hookPoint, id)
                 .withRowsPerRecord(rowsPerRecord).withDtype(dtype).withNormalisation(Normalisation.NONE).withCompression(compression);
     }

@@ -62,15 +62,28 @@ public final class ActivationPublisher implements AutoCloseable {
      * {@code rowsPerRecord} rows. Normalises the given array in place when configured to.
      */
     public void publish(float[] x, int rows, int n) throws InterruptedException {
+        publish(x, rows, n, null, null);
+    }
+
+    /**
+     * As {@link #publish(float[], int, int)}, with each row's token id and its (start, end) character
+     * offsets in the source text; either may be null.
+     */
+    public void publish(float[] x, int rows, int n, int[] tokenIds, int[] textOffsets) throws InterruptedException {
+        if (tokenIds != null && tokenIds.length < rows) throw new IllegalArgumentException("fewer token ids than rows");
+        if (textOffsets != null && textOffsets.length < 2 * rows) throw new IllegalArgumentException("fewer text offsets than rows");
         for (int start = 0; start < rows; start += config.rowsPerRecord()) {
             int count = Math.min(config.rowsPerRecord(), rows - start);
-            send(x, start * n, count, n);
+            ByteBuffer scales = config.normalisation() == Normalisation.UNIT_SQRT_N ? normalise(x, start * n, count, n) : null;
+            send(Matrices.encode(x, start * n, count, n, config.dtype()), count, n, config.dtype(), config.normalisation(), scales,
+                    tokenIds == null ? null : ints(tokenIds, start, count), textOffsets == null ? null : ints(textOffsets, 2 * start, 2 * count));
         }
     }
 
-    private void send(float[] x, int offset, int rows, int n) throws InterruptedException {
-        ByteBuffer scales = config.normalisation() == Normalisation.UNIT_SQRT_N ? normalise(x, offset, rows, n) : null;
-        send(Matrices.encode(x, offset, rows, n, config.dtype()), rows, n, config.dtype(), config.normalisation(), scales);
+    private static ByteBuffer ints(int[] values, int from, int count) {
+        ByteBuffer bytes = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asIntBuffer().put(values, from, count);
+        return bytes;
     }
 
     /**
@@ -83,11 +96,11 @@ public final class ActivationPublisher implements AutoCloseable {
             throw new IllegalArgumentException("payload has " + payload.remaining() + " bytes, " + rows + " x " + n + " " + dtype
                     + " need " + expected);
         }
-        send(payload, rows, n, dtype, Normalisation.NONE, null);
+        send(payload, rows, n, dtype, Normalisation.NONE, null, null, null);
     }
 
-    private void send(ByteBuffer payload, int rows, int n, Dtype dtype, Normalisation normalisation, ByteBuffer scales)
-            throws InterruptedException {
+    private void send(ByteBuffer payload, int rows, int n, Dtype dtype, Normalisation normalisation, ByteBuffer scales,
+                      ByteBuffer tokenIds, ByteBuffer textOffsets) throws InterruptedException {
         throwIfFailed();
         ActivationBatch batch = ActivationBatch.newBuilder()
                 .setSourceModel(config.sourceModel())
@@ -100,6 +113,8 @@ public final class ActivationPublisher implements AutoCloseable {
                 .setProducerId(config.producerId())
                 .setSequence(sequence)
                 .setPayload(payload)
+                .setTokenIds(tokenIds)
+                .setTextOffsets(textOffsets)
                 .setTimestampMs(System.currentTimeMillis())
                 .build();
         byte[] key = (config.producerId() + "/" + sequence).getBytes(StandardCharsets.UTF_8);

@@ -63,6 +63,8 @@ public final class OrtSessions {
     private static OrtSession.SessionOptions options(int intraOpThreads) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        // ORT warns about every initializer it prunes (the decoder half of an encoder graph, a model cut at its hook).
+        options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
         if (intraOpThreads > 0) options.setIntraOpNumThreads(intraOpThreads);
         return options;
     }
