@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
         description = {"Run a single-node Kafka broker (KRaft: broker and controller in one process) until Ctrl-C. Prints the bootstrap servers to pass to other commands with --bootstrap-servers."})
 final class BrokerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin MetricsOptions metrics;
+    @picocli.CommandLine.Mixin DashboardOptions dashboard;
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "9092", description = "Client port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
@@ -23,7 +24,8 @@ final class BrokerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be in 0..65535, got " + port);
         CountDownLatch stopped = new CountDownLatch(1);
-        try (AutoCloseable endpoint = metrics.start(); EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir)) {
+        try (AutoCloseable endpoint = metrics.start(); EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir);
+             AutoCloseable web = dashboard.start(broker.bootstrapServers(), new dev.aenstream.avro.Topics(dev.aenstream.avro.Topics.DEFAULT_PREFIX))) {
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "aen-broker-shutdown"));
             System.out.println("bootstrap.servers=" + broker.bootstrapServers());
             System.out.println("data in " + broker.dataDir() + "; Ctrl-C stops the broker");

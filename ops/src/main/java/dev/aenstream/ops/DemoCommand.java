@@ -1,5 +1,6 @@
 package dev.aenstream.ops;
 
+import dev.aenstream.dashboard.DashboardFeed;
 import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
@@ -45,12 +46,14 @@ final class DemoCommand implements Callable<Integer> {
     private static final int ORT_THREADS = 1;
     /** Rows per training step on language-model rows: small, so a short demo still makes hundreds of steps. */
     private static final int DEMO_BATCH = 256;
+    private static final long TICK_MS = 5_000;
 
     @Mixin KafkaOptions kafka;
     @Mixin SyntheticOptions synthetic;
     @Mixin MetricsOptions metrics;
     @Mixin MonitorOptions monitor;
     @Mixin TextOptions text;
+    @Mixin DashboardOptions dashboard;
 
     @Option(names = "--source", paramLabel = "synthetic|minilm|MODEL", defaultValue = "synthetic",
             description = "What produces activations: the spec's synthetic spiked data, 'minilm' (all-MiniLM-L6-v2 from the "
@@ -114,6 +117,7 @@ final class DemoCommand implements Callable<Integer> {
         List<SaeDefinition> definitions = (saes.isEmpty() ? List.of("aen:aen", "l1:l1") : saes).stream()
                 .map(s -> SaeSpec.parse(s, base)).toList();
         long started = System.nanoTime();
+        java.util.concurrent.atomic.AtomicReference<String> progress = new java.util.concurrent.atomic.AtomicReference<>("starting");
         String runId = Long.toString(System.currentTimeMillis());
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService threads = Executors.newFixedThreadPool(2, Daemon.threads("aen-demo"));
@@ -125,7 +129,9 @@ final class DemoCommand implements Callable<Integer> {
                      ORT_THREADS);
              AlertPublisher alerts = new AlertPublisher(target.bootstrapServers(), target.topics().alerts());
              ModelFollower follower = new ModelFollower(target.bootstrapServers(), target.topics(), registry, alerts, feed.n(), dev,
-                     ORT_THREADS)) {
+                     ORT_THREADS);
+             DashboardFeed observed = new DashboardFeed(target.bootstrapServers(), target.topics()).start();
+             AutoCloseable web = dashboard.startForDemo(observed, () -> Map.of("progress", progress.get()))) {
             System.out.printf("Kafka at %s%s; topics %s*%n", target.bootstrapServers(), target.embedded() ? " (embedded)" : "",
                     target.topics().prefix());
             Future<?> training = threads.submit(() -> {
@@ -151,20 +157,16 @@ final class DemoCommand implements Callable<Integer> {
                 Future<Long> produced = threads.submit(() -> feed.run(publisher, rate, stop::get));
                 long begin = System.nanoTime();
                 long end = begin + TimeUnit.SECONDS.toNanos(durationSeconds);
-                System.out.printf("%7s %13s %14s  %s%n", "seconds", "rows produced", "tokens encoded", "per SAE: step, version served, l0, dead%");
                 while (System.nanoTime() < end) {
-                    Thread.sleep(Math.min(5_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-                    StringBuilder perSae = new StringBuilder();
-                    Map<String, CodesTally.SaeFigures> served = tally.saes();
-                    for (TrainingMetrics m : trainer.metrics()) {
-                        CodesTally.SaeFigures f = served.get(m.saeId());
-                        perSae.append(String.format("  %s: %d, v%d, %.1f, %.1f%%", m.saeId(), m.step(), f == null ? 0 : f.version(), m.l0(),
-                                m.deadPct()));
-                    }
-                    System.out.printf("%7.0f %,13d %,14d %s%n", (System.nanoTime() - begin) / 1e9, publisher.rowsPublished(), tally.tokens(),
-                            perSae);
+                    Thread.sleep(Math.min(TICK_MS, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+                    String line = String.format("%.0f s of %d: %,d rows produced, %,d tokens encoded", (System.nanoTime() - begin) / 1e9,
+                            durationSeconds, publisher.rowsPublished(), tally.tokens());
+                    progress.set(line);
+                    System.out.println();
+                    System.out.println(line);
                     String now = feed.now();
-                    if (!now.isEmpty()) System.out.println("        " + now);
+                    if (!now.isEmpty()) System.out.println(now);
+                    printTable(trainer.metrics(), tally.saes(), observed.alertsBySae());
                 }
                 long producing = System.nanoTime();
                 stop.set(true);
@@ -172,7 +174,8 @@ final class DemoCommand implements Callable<Integer> {
                 training.get(120, TimeUnit.SECONDS);
                 long drainEnd = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
                 while (tally.tokens() < rowsProduced && System.nanoTime() < drainEnd) Thread.sleep(100);
-                writeSummary(target, feed, trainer, rowsProduced, tally, registry, (System.nanoTime() - started) / 1e9, (producing - begin) / 1e9);
+                writeSummary(target, feed, trainer, rowsProduced, tally, registry, observed.alertsBySae(), (System.nanoTime() - started) / 1e9,
+                        (producing - begin) / 1e9);
             }
         } finally {
             stop.set(true);
@@ -181,8 +184,19 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** One row per SAE: what the trainer reached, the version the encoders serve and the alerts raised. */
+    private static void printTable(List<TrainingMetrics> metrics, Map<String, CodesTally.SaeFigures> served, Map<String, Long> alerts) {
+        System.out.printf("  %-8s %-8s %8s %8s %10s %7s %7s %7s %7s%n", "sae_id", "arch", "version", "steps", "tokens", "l0", "fve", "dead%",
+                "alerts");
+        for (TrainingMetrics m : metrics) {
+            CodesTally.SaeFigures f = served.get(m.saeId());
+            System.out.printf("  %-8s %-8s %8d %8d %,10d %7.1f %7.3f %7.2f %7d%n", m.saeId(), m.arch(), f == null ? 0 : f.version(), m.step(),
+                    m.tokens(), m.l0(), m.fve(), m.deadPct(), alerts.getOrDefault(m.saeId(), 0L));
+        }
+    }
+
     private void writeSummary(KafkaTarget target, DemoSource feed, OnlineTrainer trainer, long rowsProduced, CodesTally tally, SaeRegistry registry,
-                              double seconds, double producingSeconds) throws java.io.IOException {
+                              Map<String, Long> alerts, double seconds, double producingSeconds) throws java.io.IOException {
         Map<String, CodesTally.SaeFigures> served = tally.saes();
         String deviceLabel = registry.serving().get(0).encoder().device().label();
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -195,7 +209,8 @@ final class DemoCommand implements Callable<Integer> {
         summary.put("dead_letters", tally.deadLetters());
         List<Map<String, Object>> saes = new ArrayList<>();
         System.out.println();
-        System.out.printf("%-8s %-8s %8s %8s %10s %7s %7s %8s%n", "sae_id", "arch", "version", "steps", "tokens", "l0", "fve", "dead%");
+        System.out.println("summary");
+        printTable(trainer.metrics(), served, alerts);
         for (TrainingMetrics m : trainer.metrics()) {
             CodesTally.SaeFigures f = served.get(m.saeId());
             Map<String, Object> s = new LinkedHashMap<>();
@@ -211,9 +226,8 @@ final class DemoCommand implements Callable<Integer> {
             s.put("tokens_encoded", f == null ? 0 : f.tokens());
             s.put("encoded_l0", f == null ? 0 : f.meanL0());
             s.put("versions_published", trainer.publishedVersions().getOrDefault(m.saeId(), 0L));
+            s.put("alerts", alerts.getOrDefault(m.saeId(), 0L));
             saes.add(s);
-            System.out.printf("%-8s %-8s %8d %8d %,10d %7.1f %7.3f %8.2f%n", m.saeId(), m.arch(), f == null ? 0 : f.version(), m.step(),
-                    m.tokens(), m.l0(), m.fve(), m.deadPct());
         }
         summary.put("saes", saes);
         summary.put("rows_produced", rowsProduced);

@@ -22,6 +22,7 @@ final class EncodeCommand implements Callable<Integer> {
     @Mixin SaeOptions sae;
     @Mixin EncodeOptions encode;
     @Mixin MetricsOptions metrics;
+    @Mixin DashboardOptions dashboard;
     @Mixin MonitorOptions monitor;
 
     @Option(names = "--n", paramLabel = "N", defaultValue = "256", description = "Width of the stream's rows; model versions of another width are refused (default: ${DEFAULT-VALUE}).")
@@ -34,7 +35,8 @@ final class EncodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-        try (AutoCloseable endpoint = metrics.start(); KafkaTarget target = KafkaTarget.open(kafka)) {
+        try (AutoCloseable endpoint = metrics.start(); KafkaTarget target = KafkaTarget.open(kafka);
+             AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics())) {
             SaeRegistry registry = new SaeRegistry();
             ServingSae fixed = sae.fixed() ? sae.open(n) : null;
             ModelFollower follower = null;

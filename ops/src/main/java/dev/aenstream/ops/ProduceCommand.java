@@ -32,6 +32,7 @@ final class ProduceCommand implements Runnable {
         @Mixin SyntheticOptions synthetic;
         @Mixin PublishOptions publish;
         @Mixin MetricsOptions metrics;
+        @Mixin DashboardOptions dashboard;
 
         @Option(names = "--rows", paramLabel = "ROWS", defaultValue = "100000", description = "Rows to publish; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
         long rows;
@@ -44,6 +45,7 @@ final class ProduceCommand implements Runnable {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
             try (AutoCloseable endpoint = metrics.start();
                  KafkaTarget target = KafkaTarget.open(kafka);
+                 AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics());
                  ActivationPublisher publisher = new ActivationPublisher(target.bootstrapServers(),
                          publish.config(target.topics().activations(), "synthetic-spiked", "rho=" + config.rho()))) {
                 ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(Daemon.threads("aen-progress"));
@@ -67,6 +69,7 @@ final class ProduceCommand implements Runnable {
     static final class Replay implements Callable<Integer> {
         @Mixin KafkaOptions kafka;
         @Mixin MetricsOptions metrics;
+        @Mixin DashboardOptions dashboard;
 
         @Option(names = "--file", paramLabel = "PATH", required = true, description = "The .npy or .safetensors file.")
         java.nio.file.Path file;
@@ -107,6 +110,7 @@ final class ProduceCommand implements Runnable {
             String id = producerId != null ? producerId : "replay-" + System.currentTimeMillis();
             try (AutoCloseable endpoint = metrics.start();
                  KafkaTarget target = KafkaTarget.open(kafka);
+                 AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics());
                  ActivationPublisher publisher = new ActivationPublisher(target.bootstrapServers(), new dev.aenstream.produce.PublisherConfig(
                          target.topics().activations(), sourceModel != null ? sourceModel : file.getFileName().toString(),
                          hookPoint != null ? hookPoint : tensor != null ? tensor : "replay", id, rowsPerRecord, acts.dtype(),

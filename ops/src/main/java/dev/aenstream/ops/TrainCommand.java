@@ -43,6 +43,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
     @Mixin OnlineOptions online;
     @Mixin MetricsOptions metrics;
+    @Mixin DashboardOptions dashboard;
 
     @Option(names = "--sae", paramLabel = "ID[:ARCH][,key=value...]",
             description = "An SAE to train from Kafka (repeatable), e.g. --sae aen:aen --sae l1:l1,lambda1=0.004 (default: aen).")
@@ -149,6 +150,7 @@ final class TrainCommand implements Callable<Integer> {
         }));
         try (AutoCloseable endpoint = metrics.start();
              KafkaTarget target = KafkaTarget.open(kafka);
+             AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics());
              dev.aenstream.train.OnlineTrainer trainer = dev.aenstream.train.OnlineTrainer.open(target.bootstrapServers(),
                      online.config(target.topics(), checkpointDir, checkpointEvery), definitions, resume, Device.parse(device), threads)) {
             for (var d : definitions) {

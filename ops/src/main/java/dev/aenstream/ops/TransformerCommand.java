@@ -35,6 +35,7 @@ final class TransformerCommand implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
     @Mixin TextOptions text;
     @Mixin MetricsOptions metrics;
+    @Mixin DashboardOptions dashboard;
 
     @Option(names = "--model", paramLabel = "PATH|minilm", required = true,
             description = "The .onnx file, an export directory holding model.onnx and tokenizer.json, or 'minilm' for "
@@ -72,6 +73,7 @@ final class TransformerCommand implements Callable<Integer> {
              TransformerModel hooked = TransformerModel.open(proto, List.of(hook), Device.parse(device), threads);
              Tokeniser tokeniser = text.tokeniser(source);
              KafkaTarget target = KafkaTarget.open(kafka);
+             AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics());
              ActivationPublisher publisher = new ActivationPublisher(target.bootstrapServers(),
                      publish.config(target.topics().activations(), source.name(), hook, source.name())
                              .withNormalisation(text.normalise ? Normalisation.UNIT_SQRT_N : Normalisation.NONE))) {

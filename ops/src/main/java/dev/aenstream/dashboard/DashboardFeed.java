@@ -1,0 +1,247 @@
+package dev.aenstream.dashboard;
+
+import dev.aenstream.avro.Alert;
+import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.FeatureStats;
+import dev.aenstream.avro.SaeModel;
+import dev.aenstream.avro.SaeState;
+import dev.aenstream.avro.Topics;
+import dev.aenstream.avro.TrainerMetrics;
+import dev.aenstream.models.ModelRecords;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the trainer-metrics, feature-stats, sae-state, alerts and models topics from their start
+ * and keeps, bounded, what the dashboard draws. It reads without a consumer group, so any number of
+ * dashboards can watch one cluster without disturbing each other or the encoders.
+ */
+public final class DashboardFeed implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DashboardFeed.class);
+    /** Points per plotted series; older halves are thinned, never dropped. */
+    static final int SERIES_CAPACITY = 2_000;
+    static final int ALERTS_KEPT = 200;
+    private static final Duration POLL = Duration.ofMillis(250);
+
+    private final Topics topics;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AvroSerde<TrainerMetrics> metricsSerde = new AvroSerde<>(TrainerMetrics.class);
+    private final AvroSerde<FeatureStats> statsSerde = new AvroSerde<>(FeatureStats.class);
+    private final AvroSerde<SaeState> stateSerde = new AvroSerde<>(SaeState.class);
+    private final AvroSerde<Alert> alertSerde = new AvroSerde<>(Alert.class);
+    private final AvroSerde<SaeModel> modelSerde = new AvroSerde<>(SaeModel.class);
+
+    private final Map<String, Sae> saes = new ConcurrentHashMap<>();
+    private final Deque<Map<String, Object>> alerts = new ArrayDeque<>();
+    private final Map<String, Long> alertsBySae = new ConcurrentHashMap<>();
+    private volatile long recordsRead;
+
+    /** What the dashboard knows about one SAE. */
+    private static final class Sae {
+        volatile String arch = "";
+        /** Over training tokens. */
+        final Series training = new Series(SERIES_CAPACITY, "dead_pct", "l0", "fve", "consumer_lag");
+        /** Over wall-clock seconds: the trainer's tokens/s. */
+        final Series trainingRate = new Series(SERIES_CAPACITY, "tokens_per_s");
+        /** Over wall-clock seconds (statistics window ends): what the encoders did. */
+        final Series encoding = new Series(SERIES_CAPACITY, "tokens", "l0", "fve", "rows_per_s");
+        volatile long encodedTokens;
+        volatile long trainedTokens;
+        volatile long step;
+        volatile Map<String, Object> state = Map.of();
+        final Map<Long, Map<String, Object>> versions = new TreeMap<>();
+    }
+
+    public DashboardFeed(String bootstrapServers, Topics topics) {
+        this.topics = topics;
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "aen-dashboard");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.thread = new Thread(this::run, "aen-dashboard-feed");
+        this.thread.setDaemon(true);
+    }
+
+    public DashboardFeed start() {
+        thread.start();
+        return this;
+    }
+
+    private void run() {
+        List<String> names = List.of(topics.trainerMetrics(), topics.featureStats(), topics.saeState(), topics.alerts(), topics.models());
+        try {
+            List<TopicPartition> assigned = new ArrayList<>();
+            while (!closed.get()) {
+                // Topics may appear after the dashboard starts (a fresh cluster); pick up new partitions as they come.
+                List<TopicPartition> now = new ArrayList<>();
+                for (String topic : names) {
+                    consumer.partitionsFor(topic, Duration.ofSeconds(5)).forEach(p -> now.add(new TopicPartition(topic, p.partition())));
+                }
+                if (!now.equals(assigned)) {
+                    List<TopicPartition> added = new ArrayList<>(now);
+                    added.removeAll(assigned);
+                    consumer.assign(now);
+                    consumer.seekToBeginning(added);
+                    assigned = now;
+                }
+                long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (!closed.get() && System.nanoTime() < until) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) accept(r);
+                }
+            }
+        } catch (WakeupException e) {
+            if (!closed.get()) throw e;
+        } catch (RuntimeException e) {
+            LOG.error("dashboard feed stopped: {}", e.toString(), e);
+        }
+    }
+
+    private void accept(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) return;
+        recordsRead++;
+        try {
+            String topic = r.topic();
+            if (topic.equals(topics.trainerMetrics())) training(metricsSerde.fromBytes(r.value()));
+            else if (topic.equals(topics.featureStats())) encoding(statsSerde.fromBytes(r.value()));
+            else if (topic.equals(topics.saeState())) state(stateSerde.fromBytes(r.value()));
+            else if (topic.equals(topics.alerts())) alert(alertSerde.fromBytes(r.value()));
+            else if (topic.equals(topics.models()) && ModelRecords.MODEL.equals(ModelRecords.type(r.headers()))) model(modelSerde.fromBytes(r.value()));
+        } catch (RuntimeException e) {
+            LOG.debug("dashboard skips a record of {} it cannot read: {}", r.topic(), e.toString());
+        }
+    }
+
+    private Sae sae(String id) {
+        return saes.computeIfAbsent(id, k -> new Sae());
+    }
+
+    private void training(TrainerMetrics m) {
+        Sae s = sae(m.getSaeId());
+        s.arch = m.getArch();
+        s.step = m.getStep();
+        s.trainedTokens = m.getTokens();
+        s.training.add(m.getTokens(), m.getDeadPct(), m.getL0(), m.getFve(), m.getConsumerLag());
+        s.trainingRate.add(m.getTimestampMs() / 1000.0, m.getTokensPerS());
+    }
+
+    private void encoding(FeatureStats f) {
+        if (f.getTokens() == 0) return;
+        Sae s = sae(f.getSaeId());
+        s.encodedTokens += f.getTokens();
+        double seconds = Math.max(1, f.getWindowEndMs() - f.getWindowStartMs()) / 1000.0;
+        s.encoding.add(f.getWindowEndMs() / 1000.0, s.encodedTokens, f.getL0Sum() / f.getTokens(), f.getFve() == null ? Double.NaN : f.getFve(),
+                f.getTokens() / seconds);
+    }
+
+    private void state(SaeState st) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", st.getVersion());
+        m.put("d", st.getD());
+        m.put("tokens", st.getTokens());
+        m.put("dead_pct", st.getDeadPct());
+        m.put("rare_pct", st.getRarePct());
+        m.put("l0", st.getL0());
+        m.put("density_histogram", st.getDensityHistogram());
+        m.put("updated_at_ms", st.getUpdatedAtMs());
+        sae(st.getSaeId()).state = m;
+    }
+
+    private void alert(Alert a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("time_ms", a.getTimestampMs());
+        m.put("type", a.getAlertType().toString());
+        m.put("severity", a.getSeverity().toString());
+        m.put("sae_id", a.getSaeId());
+        m.put("version", a.getVersion());
+        m.put("features", a.getFeatureIds().size());
+        m.put("message", a.getMessage());
+        synchronized (alerts) {
+            alerts.addFirst(m);
+            while (alerts.size() > ALERTS_KEPT) alerts.removeLast();
+        }
+        alertsBySae.merge(a.getSaeId(), 1L, Long::sum);
+    }
+
+    private void model(SaeModel m) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("version", m.getVersion());
+        v.put("arch", m.getArch());
+        v.put("n", m.getN());
+        v.put("d", m.getD());
+        v.put("k_max", m.getKMax());
+        v.put("size_bytes", m.getSizeBytes());
+        v.put("created_at_ms", m.getCreatedAtMs());
+        Sae s = sae(m.getSaeId());
+        synchronized (s.versions) {
+            s.versions.put(m.getVersion(), v);
+        }
+    }
+
+    /** Alerts seen per SAE id since the start of the topic. */
+    public Map<String, Long> alertsBySae() {
+        return Map.copyOf(alertsBySae);
+    }
+
+    /** Everything the page draws, as plain maps and arrays ready for JSON. */
+    public Map<String, Object> snapshot() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> perSae = new TreeMap<>();
+        saes.forEach((id, s) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("arch", s.arch);
+            m.put("step", s.step);
+            m.put("tokens_trained", s.trainedTokens);
+            m.put("tokens_encoded", s.encodedTokens);
+            m.put("training", s.training.columns());
+            m.put("training_rate", s.trainingRate.columns());
+            m.put("encoding", s.encoding.columns());
+            m.put("state", s.state);
+            synchronized (s.versions) {
+                m.put("versions", new ArrayList<>(s.versions.values()));
+            }
+            m.put("alerts", alertsBySae.getOrDefault(id, 0L));
+            perSae.put(id, m);
+        });
+        out.put("saes", perSae);
+        synchronized (alerts) {
+            out.put("alerts", new ArrayList<>(alerts));
+        }
+        out.put("records_read", recordsRead);
+        out.put("now_ms", System.currentTimeMillis());
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            consumer.wakeup();
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!thread.isAlive()) consumer.close(Duration.ofSeconds(2));
+        }
+    }
+}
