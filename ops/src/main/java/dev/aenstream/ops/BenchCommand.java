@@ -1,22 +1,15 @@
 package dev.aenstream.ops;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import dev.aenstream.produce.SpikedConfig;
 import dev.aenstream.produce.SpikedGenerator;
 import dev.aenstream.sae.runtime.Device;
-import dev.aenstream.sae.runtime.OrtSessions;
 import dev.aenstream.train.TrainConfig;
 import dev.aenstream.train.Trainer;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,14 +18,108 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks that report throughput as a ratio to a limit measured in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure throughput against the limits of the same run."},
+        description = {"Measure throughput against the limits of the same run. Without a subcommand, for each SAE shape: "
+                + "(a) raw Kafka produce-and-consume of activation records, (b) ONNX Runtime encoding alone (against its bare "
+                + "matrix product), (c) end to end, publisher -> Kafka Streams encoder (exactly-once, statistics on) -> codes read "
+                + "back committed (against the harmonic limit 1/(1/a + 1/b)), (d) training tokens/s (against the step's five "
+                + "matrix products). Rows are counted over the second half of each phase, once the JIT has settled."},
         subcommands = {BenchCommand.Train.class, BenchCommand.Stats.class})
-final class BenchCommand implements Runnable {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+final class BenchCommand implements Callable<Integer> {
+    private static final double WARMUP_SHARE = 0.1;
+    private static final double MIN_WARMUP_SECONDS = 15;
+    @Mixin KafkaOptions kafka;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "120",
+            description = "Measuring time over all shapes and phases; set-up, including a JIT warm-up of a tenth of it (at "
+                    + "least 15 s), comes on top (default: ${DEFAULT-VALUE}).")
+    long durationSeconds;
+
+    @Option(names = "--shape", paramLabel = "N:D", split = ",",
+            description = "SAE shapes, row width n and dictionary size D (repeatable; default: 512:4096 and 384:3072).")
+    List<String> shapes = new ArrayList<>();
+
+    @Option(names = "--k-max", paramLabel = "K_MAX", defaultValue = "128", description = "Top-k cut of the encoder (default: ${DEFAULT-VALUE}).")
+    int kMax;
+
+    @Option(names = "--rows-per-record", paramLabel = "ROWS", defaultValue = "" + dev.aenstream.produce.PublisherConfig.DEFAULT_ROWS_PER_RECORD,
+            description = "Rows per activation record (default: ${DEFAULT-VALUE}).")
+    int rowsPerRecord;
+
+    @Option(names = "--train-batch", paramLabel = "ROWS", defaultValue = "4096", description = "Rows per training step (default: ${DEFAULT-VALUE}).")
+    int trainBatch;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--stream-threads", paramLabel = "THREADS",
+            description = "Kafka Streams threads of the encoder, as `aen encode --stream-threads` (default: one per core).")
+    Integer streamThreads;
+
+    @Option(names = "--ort-threads", paramLabel = "THREADS", defaultValue = "1",
+            description = "ONNX Runtime threads per encode call, as `aen encode --ort-threads`; with a stream thread per core, "
+                    + "one each keeps every core busy without oversubscription (default: ${DEFAULT-VALUE}).")
+    int ortThreads;
+
+    @Option(names = "--summary-json", paramLabel = "PATH",
+            description = "Write the figures as JSON: the first shape's at the top level (kafka_rows_per_s, encode_rows_per_s, "
+                    + "e2e_rows_per_s, train_rows_per_s, e2e_ratio, ...), every shape under 'shapes'.")
+    Path summaryJson;
 
     @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
+    public Integer call() throws Exception {
+        List<PipelineBench.Shape> list = (shapes.isEmpty() ? List.of("512:4096", "384:3072") : shapes).stream()
+                .map(PipelineBench.Shape::parse).toList();
+        if (durationSeconds <= 0 || kMax <= 0 || rowsPerRecord <= 0 || trainBatch <= 0) {
+            throw new IllegalArgumentException("--duration, --k-max, --rows-per-record and --train-batch must be positive");
+        }
+        String run = Long.toString(System.currentTimeMillis());
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<Map<String, Object>> perShape = new ArrayList<>();
+        try (KafkaTarget target = KafkaTarget.open(kafka)) {
+            int threads = streamThreads != null ? streamThreads : cores;
+            PipelineBench bench = new PipelineBench(target.bootstrapServers(), run, rowsPerRecord, kMax, Device.parse(device), trainBatch,
+                    threads, ortThreads);
+            System.out.printf("aen bench: %d shapes, %d s of measuring, %d cores, Kafka at %s%s, %d rows per record, k_max %d%n", list.size(),
+                    durationSeconds, cores, target.bootstrapServers(), target.embedded() ? " (embedded)" : "", rowsPerRecord, kMax);
+            bench.warmUp(list.get(0), Math.max(MIN_WARMUP_SECONDS, WARMUP_SHARE * durationSeconds));
+            for (PipelineBench.Shape shape : list) {
+                System.out.println(shape + ":");
+                PipelineBench.Figures f = bench.run(shape, (double) durationSeconds / list.size());
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("n", shape.n());
+                m.put("d_sae", shape.d());
+                m.put("kafka_rows_per_s", f.kafka());
+                m.put("encode_rows_per_s", f.encode());
+                m.put("encode_matmul_rows_per_s", f.matmul());
+                m.put("encode_ratio", f.encode() / f.matmul());
+                m.put("e2e_rows_per_s", f.e2e());
+                m.put("harmonic_limit_rows_per_s", f.harmonicLimit());
+                m.put("e2e_ratio", f.e2eRatio());
+                m.put("train_rows_per_s", f.train());
+                m.put("train_matmul_rows_per_s", f.trainMatmul());
+                m.put("train_ratio", f.train() / f.trainMatmul());
+                m.put("train_batch", f.trainBatch());
+                perShape.add(m);
+            }
+        }
+        System.out.println();
+        System.out.printf("%-14s %12s %12s %12s %8s %12s %8s%n", "shape", "kafka rows/s", "encode", "e2e", "e2e/lim", "train tok/s", "train/mm");
+        for (Map<String, Object> m : perShape) {
+            System.out.printf("%-14s %,12.0f %,12.0f %,12.0f %8.2f %,12.0f %8.2f%n", "n=" + m.get("n") + " D=" + m.get("d_sae"),
+                    m.get("kafka_rows_per_s"), m.get("encode_rows_per_s"), m.get("e2e_rows_per_s"), m.get("e2e_ratio"),
+                    m.get("train_rows_per_s"), m.get("train_ratio"));
+        }
+        Map<String, Object> summary = new LinkedHashMap<>(perShape.get(0));
+        summary.put("shapes", perShape);
+        summary.put("duration_s", durationSeconds);
+        summary.put("rows_per_record", rowsPerRecord);
+        summary.put("k_max", kMax);
+        summary.put("cores", cores);
+        summary.put("stream_threads", streamThreads != null ? streamThreads : cores);
+        summary.put("ort_threads", ortThreads);
+        summary.put("sae_l0", PipelineBench.L0);
+        SummaryJson.write(summaryJson, summary);
+        return 0;
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -86,9 +173,8 @@ final class BenchCommand implements Runnable {
                 }
                 trainSeconds = (System.nanoTime() - start) / 1e9;
             }
-            double matmulSeconds = timeMatmuls(batch, n, d, dev);
             double train = (double) steps * batch / trainSeconds;
-            double matmul = (double) steps * batch / matmulSeconds;
+            double matmul = MatmulOnlyGraph.trainStepRate(batch, n, d, dev, threads, 0, warmupSteps, steps);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("train_tokens_per_s", train);
             summary.put("matmul_only_tokens_per_s", matmul);
@@ -100,34 +186,13 @@ final class BenchCommand implements Runnable {
             summary.put("steps", steps);
             summary.put("device", ranOn);
             summary.put("cores", Runtime.getRuntime().availableProcessors());
-            summary.put("matmul_gflops", 5.0 * 2 * batch * (double) n * d * steps / matmulSeconds / 1e9);
+            summary.put("matmul_gflops", 5.0 * 2 * (double) n * d * matmul / 1e9);
             System.out.printf("train %,.0f tokens/s, matmul-only %,.0f tokens/s (%.1f GFLOP/s), ratio %.3f%n", train, matmul,
                     summary.get("matmul_gflops"), train / matmul);
             SummaryJson.write(summaryJson, summary);
             return 0;
         }
 
-        private double timeMatmuls(int batch, int n, int d, Device dev) throws Exception {
-            OrtEnvironment env = OrtSessions.environment();
-            Map<String, long[]> shapes = Map.of("xc", new long[] {batch, n}, "W_enc", new long[] {d, n}, "h", new long[] {batch, d},
-                    "W_dec", new long[] {n, d}, "dxhat", new long[] {batch, n}, "dpre", new long[] {batch, d});
-            Map<String, OnnxTensor> inputs = new HashMap<>();
-            SplittableRandom random = new SplittableRandom(3);
-            try (OrtSessions.Opened session = OrtSessions.open(MatmulOnlyGraph.build(batch, n, d).toByteArray(), dev, threads)) {
-                for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-                    int count = Math.toIntExact(e.getValue()[0] * e.getValue()[1]);
-                    FloatBuffer buffer = ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-                    for (int i = 0; i < count; i++) buffer.put(i, (float) random.nextGaussian());
-                    inputs.put(e.getKey(), OnnxTensor.createTensor(env, buffer, e.getValue()));
-                }
-                for (int i = 0; i < warmupSteps; i++) session.session().run(inputs).close();
-                long start = System.nanoTime();
-                for (int i = 0; i < steps; i++) session.session().run(inputs).close();
-                return (System.nanoTime() - start) / 1e9;
-            } finally {
-                for (OnnxTensor t : inputs.values()) t.close();
-            }
-        }
     }
 
     @Command(name = "stats", mixinStandardHelpOptions = true,

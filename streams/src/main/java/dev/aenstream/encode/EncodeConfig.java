@@ -45,6 +45,10 @@ public record EncodeConfig(String applicationId, Topics topics, int streamThread
         return new EncodeConfig(id, topics, streamThreads, processingGuarantee, commitIntervalMs, stateDir, monitor, replicationFactor);
     }
 
+    public EncodeConfig withStreamThreads(int threads) {
+        return new EncodeConfig(applicationId, topics, threads, processingGuarantee, commitIntervalMs, stateDir, monitor, replicationFactor);
+    }
+
     public EncodeConfig withProcessingGuarantee(String guarantee) {
         return new EncodeConfig(applicationId, topics, streamThreads, guarantee, commitIntervalMs, stateDir, monitor, replicationFactor);
     }
