@@ -25,13 +25,13 @@ import picocli.CommandLine.Option;
                 + "matrix products). Rows are counted over the second half of each phase, once the JIT has settled."},
         subcommands = {BenchCommand.Train.class, BenchCommand.Stats.class})
 final class BenchCommand implements Callable<Integer> {
-    private static final double WARMUP_SHARE = 0.1;
-    private static final double MIN_WARMUP_SECONDS = 15;
+    private static final double WARMUP_SHARE = 0.25;
+    private static final double MIN_WARMUP_SECONDS = 30;
     @Mixin KafkaOptions kafka;
 
     @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "120",
-            description = "Measuring time over all shapes and phases; set-up, including a JIT warm-up of a tenth of it (at "
-                    + "least 15 s), comes on top (default: ${DEFAULT-VALUE}).")
+            description = "Measuring time over all shapes and phases; set-up, including a JIT warm-up of a quarter of it (at "
+                    + "least 30 s), comes on top (default: ${DEFAULT-VALUE}).")
     long durationSeconds;
 
     @Option(names = "--shape", paramLabel = "N:D", split = ",",
