@@ -60,6 +60,8 @@ final class PipelineBench {
      */
     private static final double SETTLE_SHARE = 0.5;
     private static final Duration FIRST_ROWS_TIMEOUT = Duration.ofSeconds(60);
+    /** Quiet time between phases, so that one phase's tail does not run into the next one's timing. */
+    private static final Duration PHASE_PAUSE = Duration.ofSeconds(2);
     /** Records the end-to-end producer may be ahead of the codes read back. */
     private static final int BACKLOG_RECORDS = 16;
     private static final int DISTINCT_RECORDS = 16;
@@ -116,15 +118,31 @@ final class PipelineBench {
     void warmUp(Shape shape, double seconds) throws Exception {
         System.out.printf("warming up the JIT: %.0f s end to end on %s, not measured%n", seconds, shape);
         endToEnd(shape, seconds, "warmup");
+        dropTopics();
+    }
+
+    /**
+     * Deletes the topics of the phases run so far (Kafka Streams' internal ones too): otherwise the
+     * broker is still writing a gigabyte of the last phase back to disk while the next one is timed.
+     */
+    private void dropTopics() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            List<String> ours = admin.listTopics().names().get().stream()
+                    .filter(name -> name.startsWith("bench-" + runId + "-") || name.startsWith("aen-bench-" + runId + "-")).toList();
+            if (!ours.isEmpty()) admin.deleteTopics(ours).all().get();
+        }
+        Thread.sleep(PHASE_PAUSE.toMillis());
     }
 
     Figures run(Shape shape, double seconds) throws Exception {
         double kafka = kafka(shape, 0.2 * seconds);
+        dropTopics();
         System.out.printf("  (a) Kafka produce+consume  %,10.0f rows/s%n", kafka);
         double[] encode = encode(shape, 0.15 * seconds);
         System.out.printf("  (b) ONNX Runtime encode    %,10.0f rows/s   %.2f of its matrix product alone (%,.0f rows/s)%n", encode[0],
                 encode[0] / encode[1], encode[1]);
         double e2e = endToEnd(shape, 0.45 * seconds);
+        dropTopics();
         double harmonic = 1 / (1 / kafka + 1 / encode[0]);
         System.out.printf("  (c) end to end             %,10.0f rows/s   %.2f of the harmonic limit 1/(1/a + 1/b) = %,.0f rows/s%n", e2e,
                 e2e / harmonic, harmonic);
