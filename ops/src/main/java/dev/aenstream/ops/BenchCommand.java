@@ -26,12 +26,12 @@ import picocli.CommandLine.Option;
         subcommands = {BenchCommand.Train.class, BenchCommand.Stats.class})
 final class BenchCommand implements Callable<Integer> {
     private static final double WARMUP_SHARE = 0.25;
-    private static final double MIN_WARMUP_SECONDS = 30;
+    private static final double MIN_WARMUP_SECONDS = 60;
     @Mixin KafkaOptions kafka;
 
     @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "120",
-            description = "Measuring time over all shapes and phases; set-up, including a JIT warm-up of a quarter of it (at "
-                    + "least 30 s), comes on top (default: ${DEFAULT-VALUE}).")
+            description = "Measuring time over all shapes and phases; set-up, including a JIT warm-up (--warmup), comes on "
+                    + "top (default: ${DEFAULT-VALUE}).")
     long durationSeconds;
 
     @Option(names = "--shape", paramLabel = "N:D", split = ",",
@@ -40,6 +40,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--k-max", paramLabel = "K_MAX", defaultValue = "128", description = "Top-k cut of the encoder (default: ${DEFAULT-VALUE}).")
     int kMax;
+
+    @Option(names = "--warmup", paramLabel = "SECONDS",
+            description = "Unmeasured end-to-end run first, so the JIT has compiled the hot paths (default: a quarter of --duration, at least 60).")
+    Double warmupSeconds;
 
     @Option(names = "--rows-per-record", paramLabel = "ROWS", defaultValue = "" + dev.aenstream.produce.PublisherConfig.DEFAULT_ROWS_PER_RECORD,
             description = "Rows per activation record (default: ${DEFAULT-VALUE}).")
@@ -81,7 +85,8 @@ final class BenchCommand implements Callable<Integer> {
                     threads, ortThreads);
             System.out.printf("aen bench: %d shapes, %d s of measuring, %d cores, Kafka at %s%s, %d rows per record, k_max %d%n", list.size(),
                     durationSeconds, cores, target.bootstrapServers(), target.embedded() ? " (embedded)" : "", rowsPerRecord, kMax);
-            bench.warmUp(list.get(0), Math.max(MIN_WARMUP_SECONDS, WARMUP_SHARE * durationSeconds));
+            double warm = warmupSeconds != null ? warmupSeconds : Math.max(MIN_WARMUP_SECONDS, WARMUP_SHARE * durationSeconds);
+            if (warm > 0) bench.warmUp(list.get(0), warm);
             for (PipelineBench.Shape shape : list) {
                 System.out.println(shape + ":");
                 PipelineBench.Figures f = bench.run(shape, (double) durationSeconds / list.size());

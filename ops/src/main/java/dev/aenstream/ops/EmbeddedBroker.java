@@ -78,6 +78,9 @@ public final class EmbeddedBroker implements AutoCloseable {
         props.put("share.coordinator.state.topic.replication.factor", "1");
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
+        // Deleted topics leave at once: their unwritten pages are dropped instead of flushed a minute
+        // later (a single local broker has no replica that could still be reading them).
+        props.put("log.segment.delete.delay.ms", "1000");
         KafkaConfig config = KafkaConfig.fromProps(props, false);
 
         if (!Files.exists(logs.resolve("meta.properties"))) {

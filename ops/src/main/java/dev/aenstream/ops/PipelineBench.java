@@ -63,7 +63,7 @@ final class PipelineBench {
     /** Quiet time between phases, so that one phase's tail does not run into the next one's timing. */
     private static final Duration PHASE_PAUSE = Duration.ofSeconds(2);
     /** Records the end-to-end producer may be ahead of the codes read back. */
-    private static final int BACKLOG_RECORDS = 16;
+    private static final int BACKLOG_RECORDS = 64;
     private static final int DISTINCT_RECORDS = 16;
 
     record Shape(int n, int d) {
@@ -209,7 +209,14 @@ final class PipelineBench {
         AtomicLong consumed = new AtomicLong();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            Partitions.assignAll(consumer, topics.activations());
+            // Both ends ready before the clock starts: positions known, and every partition's leader
+            // reachable (a fresh topic's first sends otherwise wait on metadata and retries).
+            List<org.apache.kafka.common.TopicPartition> partitions = Partitions.assignAll(consumer, topics.activations());
+            consumer.seekToBeginning(partitions);
+            partitions.forEach(consumer::position);
+            for (org.apache.kafka.common.TopicPartition tp : partitions) {
+                producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), null, records.get(0))).get();
+            }
             Thread reader = new Thread(() -> {
                 while (!stop.get()) consumed.addAndGet((long) consumer.poll(Duration.ofMillis(100)).count() * rowsPerRecord);
             }, "bench-kafka-reader");
