@@ -197,7 +197,6 @@ final class BenchCommand implements Callable<Integer> {
             SummaryJson.write(summaryJson, summary);
             return 0;
         }
-
     }
 
     @Command(name = "stats", mixinStandardHelpOptions = true,
