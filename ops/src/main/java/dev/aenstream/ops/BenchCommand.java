@@ -161,24 +161,12 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf("bench train: %s n=%d D=%d batch=%d, %d timed steps after %d warm-up, %d cores%n", config.arch().label(), n, d,
                     batch, steps, warmupSteps, Runtime.getRuntime().availableProcessors());
 
-            SpikedGenerator data = new SpikedGenerator(new SpikedConfig(n, Math.max(d, 16), Math.min(16, d), 0, 0, 1));
-            float[] x = new float[batch * n];
-            double trainSeconds;
+            double train;
             String ranOn;
             try (Trainer trainer = Trainer.start("bench", config, dev, threads)) {
                 ranOn = trainer.trainStep().device().label();
-                for (int i = 0; i < warmupSteps; i++) {
-                    data.batch(i, x, batch, null, null);
-                    trainer.step(x, 0, batch);
-                }
-                long start = System.nanoTime();
-                for (int i = 0; i < steps; i++) {
-                    data.batch(warmupSteps + i, x, batch, null, null);
-                    trainer.step(x, 0, batch);
-                }
-                trainSeconds = (System.nanoTime() - start) / 1e9;
+                train = TrainingRate.measure(trainer, n, d, batch, warmupSteps, steps, 0);
             }
-            double train = (double) steps * batch / trainSeconds;
             double matmul = MatmulOnlyGraph.trainStepRate(batch, n, d, dev, threads, 0, warmupSteps, steps);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("train_tokens_per_s", train);

@@ -367,20 +367,9 @@ final class PipelineBench {
     /** (d) Training steps of AEN-SAE on the spec's language-model settings; and the step's five matrix products alone. */
     double[] train(Shape shape, double seconds) throws Exception {
         TrainConfig config = TrainConfig.languageModel(Arch.AEN, shape.n(), shape.d()).withBatch(trainBatch);
-        SpikedGenerator data = new SpikedGenerator(new SpikedConfig(shape.n(), Math.max(shape.d(), 16), 16, 0, 0, 1));
-        float[] x = new float[trainBatch * shape.n()];
         double train;
         try (Trainer trainer = Trainer.start("bench", config, device, 0)) {
-            long steps = 0;
-            data.batch(0, x, trainBatch, null, null);
-            trainer.step(x, 0, trainBatch); // untimed: first-call allocations
-            long start = System.nanoTime();
-            long end = start + (long) (seconds * 2 / 3 * 1e9);
-            while (System.nanoTime() < end || steps == 0) {
-                data.batch(++steps, x, trainBatch, null, null);
-                trainer.step(x, 0, trainBatch);
-            }
-            train = steps * trainBatch / ((System.nanoTime() - start) / 1e9);
+            train = TrainingRate.measure(trainer, shape.n(), shape.d(), trainBatch, 1, 1, seconds * 2 / 3);
         }
         double matmul = MatmulOnlyGraph.trainStepRate(trainBatch, shape.n(), shape.d(), device, 0, seconds / 3, 1, 1);
         return new double[] {train, matmul};
