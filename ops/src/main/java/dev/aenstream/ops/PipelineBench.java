@@ -43,7 +43,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -193,14 +192,8 @@ final class PipelineBench {
     double kafka(Shape shape, double seconds) throws Exception {
         Topics topics = topics("kafka", shape);
         List<byte[]> records = records(shape);
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, PublisherConfig.DEFAULT_COMPRESSION);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, PublisherConfig.DEFAULT_LINGER_MS);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        Properties p = ActivationPublisher.producerProperties(bootstrapServers,
+                PublisherConfig.of(topics.activations(), "bench", "bench", "bench-kafka-" + runId));
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -36,6 +36,12 @@ public final class ActivationPublisher implements AutoCloseable {
     public ActivationPublisher(String bootstrapServers, PublisherConfig config) {
         this.config = config;
         this.inFlight = new Semaphore(config.maxInFlightRecords());
+        this.producer = new KafkaProducer<>(producerProperties(bootstrapServers, config), new ByteArraySerializer(),
+                new ByteArraySerializer());
+    }
+
+    /** The Kafka producer settings activation records are sent with (a benchmark's raw producer uses them too). */
+    public static Properties producerProperties(String bootstrapServers, PublisherConfig config) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -45,7 +51,7 @@ public final class ActivationPublisher implements AutoCloseable {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "aen-producer-" + config.producerId());
-        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        return props;
     }
 
     public PublisherConfig config() {
