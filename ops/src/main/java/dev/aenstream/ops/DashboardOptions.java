@@ -25,14 +25,10 @@ public final class DashboardOptions {
 
     /** A running dashboard, or nothing when it is off. */
     AutoCloseable start(String bootstrapServers, Topics topics) {
-        return start(bootstrapServers, topics, null);
-    }
-
-    AutoCloseable start(String bootstrapServers, Topics topics, Supplier<Map<String, Object>> extra) {
         if (httpPort == null || httpPort == OFF) return () -> {};
         DashboardFeed feed = new DashboardFeed(bootstrapServers, topics).start();
         try {
-            return serve(feed, httpPort, extra, feed);
+            return serve(feed, httpPort, null, feed);
         } catch (RuntimeException e) {
             feed.close();
             throw e;
