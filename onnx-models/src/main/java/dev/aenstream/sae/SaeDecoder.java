@@ -1,7 +1,7 @@
 package dev.aenstream.sae;
 
 import ai.onnx.proto.OnnxMl;
-import dev.aenstream.sae.runtime.SparseCodes;
+import dev.aenstream.sae.SparseCodes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

@@ -8,6 +8,9 @@ import java.util.SplittableRandom;
  * atom j) and {@code b_dec} (n), all row-major float32, named as in the spec.
  */
 public record SaeParameters(int n, int d, float[] wEnc, float[] bEnc, float[] wDec, float[] bDec) {
+    /** Dictionary size D of an SAE a command trains or initialises unless told otherwise (the spiked data's 1,024 atoms). */
+    public static final int DEFAULT_D_SAE = 1024;
+
 
     public SaeParameters {
         if (n <= 0 || d <= 0) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** Runs onnx.checker (Debian's python3-onnx, installed by .ci/python-deps) on a model file. */
+/** Runs onnx.checker (Debian's python3-onnx, installed by .ci/test-deps) on a model file. */
 public final class OnnxChecker {
     private OnnxChecker() {}
 
@@ -16,6 +16,8 @@ public final class OnnxChecker {
                 .redirectErrorStream(true).start();
         assertThat(check.waitFor(120, TimeUnit.SECONDS)).isTrue();
         String out = new String(check.getInputStream().readAllBytes());
+        assertThat(out).as("onnx.checker needs Debian's python3-onnx in /usr/bin/python3 (apt-get install python3-onnx, or run "
+                + ".ci/test-deps as root, which `./mvnw verify` does)").doesNotContain("No module named");
         assertThat(check.exitValue()).as(out).isZero();
         assertThat(out).contains("ok").contains("values").contains("indices");
     }

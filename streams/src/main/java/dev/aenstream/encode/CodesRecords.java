@@ -1,7 +1,7 @@
 package dev.aenstream.encode;
 
 import dev.aenstream.avro.FeatureCodes;
-import dev.aenstream.sae.runtime.SparseCodes;
+import dev.aenstream.sae.SparseCodes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

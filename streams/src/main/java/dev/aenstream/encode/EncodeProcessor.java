@@ -7,7 +7,7 @@ import dev.aenstream.avro.DeadLetterReason;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.PayloadException;
 import dev.aenstream.avro.RecordDecodingException;
-import dev.aenstream.sae.runtime.SparseCodes;
+import dev.aenstream.sae.SparseCodes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;

@@ -33,9 +33,7 @@ public final class AlertPublisher implements AlertSink, AutoCloseable {
         int from = 0;
         do {
             List<Integer> ids = featureIds.subList(from, Math.min(featureIds.size(), from + MAX_IDS_PER_RECORD));
-            Alert alert = Alert.newBuilder().setAlertType(type).setSeverity(severity).setSaeId(saeId).setVersion(version)
-                    .setFeatureIds(ids).setValue(value).setThreshold(threshold).setMessage(message)
-                    .setTimestampMs(System.currentTimeMillis()).build();
+            Alert alert = AlertSink.record(type, severity, saeId, version, ids, value, threshold, message, System.currentTimeMillis());
             producer.send(new ProducerRecord<>(topic, saeId.getBytes(StandardCharsets.UTF_8), serde.toBytes(alert)), (m, e) -> {
                 if (e != null) LOG.error("could not send a {} alert for {}: {}", type, saeId, e.toString());
             });

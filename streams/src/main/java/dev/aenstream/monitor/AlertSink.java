@@ -1,5 +1,6 @@
 package dev.aenstream.monitor;
 
+import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.Severity;
 import java.util.List;
@@ -8,4 +9,11 @@ import java.util.List;
 public interface AlertSink {
     void send(AlertType type, Severity severity, String saeId, long version, List<Integer> featureIds, double value, double threshold,
               String message);
+
+    /** The alert record of one {@link #send}. */
+    static Alert record(AlertType type, Severity severity, String saeId, long version, List<Integer> featureIds, double value,
+                        double threshold, String message, long nowMs) {
+        return Alert.newBuilder().setAlertType(type).setSeverity(severity).setSaeId(saeId).setVersion(version).setFeatureIds(featureIds)
+                .setValue(value).setThreshold(threshold).setMessage(message).setTimestampMs(nowMs).build();
+    }
 }

@@ -4,7 +4,7 @@ import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.sae.SaeDecoder;
 import java.nio.FloatBuffer;
-import dev.aenstream.sae.runtime.SparseCodes;
+import dev.aenstream.sae.SparseCodes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

@@ -5,7 +5,7 @@ import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.SaeState;
 import dev.aenstream.avro.Severity;
-import dev.aenstream.train.FeatureWindow;
+import dev.aenstream.sae.train.FeatureWindow;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -92,15 +92,11 @@ final class MonitorState {
                 " features fire on fewer than " + config.rareDensity() + " of tokens" + window, nowMs);
         batched(alerts, saeId, AlertType.FEATURE_REVIVED, Severity.INFO, revived, 0, " features fire again" + window, nowMs);
         double deadPct = deadPct();
-        if (!deadFractionHigh && deadPct > config.deadFractionPct()) {
-            deadFractionHigh = true;
-            Alert a = alert(saeId, AlertType.DEAD_FRACTION_HIGH, Severity.CRITICAL, List.of(), config.deadFractionPct(),
-                    String.format("%.1f%% of features are dead (threshold %.1f%%)", deadPct, config.deadFractionPct()) + window, nowMs);
-            a.setValue(deadPct);
-            alerts.add(a);
-        } else if (deadFractionHigh && deadPct < MonitorConfig.MODEL_ALERT_REARM_SHARE * config.deadFractionPct()) {
-            deadFractionHigh = false;
-        }
+        ModelAlerts model = new ModelAlerts(config.modelAlerts()).restore(deadFractionHigh, false);
+        model.checkDeadFraction(saeId, version, deadPct, window,
+                (type, severity, id, v, ids, value, threshold, message) ->
+                        alerts.add(AlertSink.record(type, severity, id, v, ids, value, threshold, message, nowMs)));
+        deadFractionHigh = model.deadFractionHigh();
         return alerts;
     }
 
@@ -114,8 +110,7 @@ final class MonitorState {
     }
 
     private Alert alert(String saeId, AlertType type, Severity severity, List<Integer> ids, double threshold, String message, long nowMs) {
-        return Alert.newBuilder().setAlertType(type).setSeverity(severity).setSaeId(saeId).setVersion(version).setFeatureIds(ids)
-                .setValue(ids.size()).setThreshold(threshold).setMessage(message).setTimestampMs(nowMs).build();
+        return AlertSink.record(type, severity, saeId, version, ids, ids.size(), threshold, message, nowMs);
     }
 
     double deadPct() {

@@ -14,7 +14,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** WEIGHT_SATURATED from trainer metrics: once above the threshold, re-armed below 80% of it. */
+/** WEIGHT_SATURATED from trainer metrics, by the rule of {@link ModelAlerts}; its flag per SAE lives in a store. */
 final class SaturationWatch implements Processor<byte[], byte[], String, Alert> {
     private static final Logger LOG = LoggerFactory.getLogger(SaturationWatch.class);
     static final String STORE = "saturation-state";
@@ -42,19 +42,16 @@ final class SaturationWatch implements Processor<byte[], byte[], String, Alert> 
             LOG.warn("skipping an unreadable trainer-metrics record: {}", e.getMessage());
             return;
         }
-        boolean raised = store.get(m.getSaeId()) != null;
-        double s = m.getWeightSaturation();
-        if (!raised && s > config.saturation()) {
-            store.put(m.getSaeId(), new byte[] {1});
-            Alert alert = Alert.newBuilder().setAlertType(AlertType.WEIGHT_SATURATED).setSeverity(Severity.WARNING).setSaeId(m.getSaeId())
-                    .setVersion(m.getVersion()).setFeatureIds(List.of()).setValue(s).setThreshold(config.saturation())
-                    .setMessage(String.format("%.1f%% of adaptive weights are pinned at w_max at step %d", 100 * s, m.getStep()))
-                    .setTimestampMs(System.currentTimeMillis()).build();
-            context.forward(new Record<>(m.getSaeId(), alert, record.timestamp()));
-            MonitorMetrics.alert(AlertType.WEIGHT_SATURATED);
-        } else if (raised && s < MonitorConfig.MODEL_ALERT_REARM_SHARE * config.saturation()) {
-            store.delete(m.getSaeId());
-        }
+        String saeId = m.getSaeId();
+        ModelAlerts model = new ModelAlerts(config.modelAlerts()).restore(false, store.get(saeId) != null);
+        model.checkSaturation(saeId, m.getVersion(), m.getWeightSaturation(), " at step " + m.getStep(),
+                (type, severity, id, version, ids, value, threshold, message) -> {
+                    context.forward(new Record<>(id, AlertSink.record(type, severity, id, version, ids, value, threshold, message,
+                            System.currentTimeMillis()), record.timestamp()));
+                    MonitorMetrics.alert(type);
+                });
+        if (model.saturated()) store.put(saeId, new byte[] {1});
+        else store.delete(saeId);
     }
 
 }

@@ -14,7 +14,7 @@ import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
-import dev.aenstream.sae.runtime.SparseCodes;
+import dev.aenstream.sae.SparseCodes;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

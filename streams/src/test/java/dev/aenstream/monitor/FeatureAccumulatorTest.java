@@ -7,7 +7,7 @@ import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.sae.ReferenceEncoder;
 import dev.aenstream.sae.SaeDecoder;
 import dev.aenstream.sae.SaeParameters;
-import dev.aenstream.sae.runtime.SparseCodes;
+import dev.aenstream.sae.SparseCodes;
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -24,7 +24,7 @@ class MonitorStateTest {
     @Test
     void aFeatureAlternatingAroundTheRareThresholdRaisesAtMostOneAlertPerHysteresisPeriod() {
         long hysteresis = 5_000;
-        MonitorConfig config = new MonitorConfig(1_000_000_000, 0.01, 1.0, 300, 0, hysteresis, 50, 0.5, 1000, 0, 1);
+        MonitorConfig config = MonitorConfig.builder().deadTokens(1_000_000_000).rareDensity(0.01).rearmFactor(1.0).densityHorizonTokens(300).minTokens(0).hysteresisTokens(hysteresis).modelAlerts(new ModelAlertThresholds(50, 0.5)).windowMs(1000).graceMs(0).fveRowStride(1).build();
         MonitorState state = new MonitorState(2);
         List<Long> alertedAt = new ArrayList<>();
         long tokens = 0;
@@ -45,7 +45,7 @@ class MonitorStateTest {
 
     @Test
     void theBandKeepsAFeatureOnTheEdgeFromFlapping() {
-        MonitorConfig config = new MonitorConfig(1_000_000_000, 0.01, 2.0, 300, 0, 0, 50, 0.5, 1000, 0, 1);
+        MonitorConfig config = MonitorConfig.builder().deadTokens(1_000_000_000).rareDensity(0.01).rearmFactor(2.0).densityHorizonTokens(300).minTokens(0).hysteresisTokens(0).modelAlerts(new ModelAlertThresholds(50, 0.5)).windowMs(1000).graceMs(0).fveRowStride(1).build();
         MonitorState state = new MonitorState(1);
         int alerts = 0;
         for (int w = 0; w < 500; w++) alerts += state.update("aen", stats(100, w % 2 == 0 ? 0 : 2), config, 0).size();
@@ -54,7 +54,7 @@ class MonitorStateTest {
 
     @Test
     void deadFeaturesReviveAndTheModelLevelAlertFollowsTheDeadShare() {
-        MonitorConfig config = new MonitorConfig(1_000, 1e-6, 2, 10_000, 0, 0, 40, 0.5, 1000, 0, 1);
+        MonitorConfig config = MonitorConfig.builder().deadTokens(1_000).rareDensity(1e-6).rearmFactor(2).densityHorizonTokens(10_000).minTokens(0).hysteresisTokens(0).modelAlerts(new ModelAlertThresholds(40, 0.5)).windowMs(1000).graceMs(0).fveRowStride(1).build();
         MonitorState state = new MonitorState(4);
         List<AlertType> types = new ArrayList<>();
         for (int w = 0; w < 12; w++) state.update("aen", stats(100, 5, 5, 0, 0), config, 0).forEach(a -> types.add(a.getAlertType()));
@@ -69,7 +69,7 @@ class MonitorStateTest {
     @Test
     void ahundredThousandFeaturesDyingAtOnceMakeAHandfulOfRecords() {
         int d = 100_000;
-        MonitorConfig config = new MonitorConfig(1_000, 1e-6, 2, 10_000, 0, 0, 99, 0.5, 1000, 0, 1);
+        MonitorConfig config = MonitorConfig.builder().deadTokens(1_000).rareDensity(1e-6).rearmFactor(2).densityHorizonTokens(10_000).minTokens(0).hysteresisTokens(0).modelAlerts(new ModelAlertThresholds(99, 0.5)).windowMs(1000).graceMs(0).fveRowStride(1).build();
         MonitorState state = new MonitorState(d);
         List<Alert> alerts = state.update("big", stats(2_000, new long[d]), config, 0);
         assertThat(alerts).hasSizeBetween(2, 5).allSatisfy(a -> assertThat(a.getAlertType()).isIn(AlertType.FEATURE_DEAD,

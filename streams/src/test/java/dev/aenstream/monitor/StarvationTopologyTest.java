@@ -16,8 +16,8 @@ import dev.aenstream.encode.EncodeStats;
 import dev.aenstream.encode.EncodeTopology;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
-import dev.aenstream.produce.SpikedConfig;
-import dev.aenstream.produce.SpikedGenerator;
+import dev.aenstream.produce.synthetic.SpikedConfig;
+import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
@@ -84,7 +84,7 @@ class StarvationTopologyTest {
     void exactlyTheStarvingFeaturesAreReportedAndTheyReviveAfterASwap() throws Exception {
         Topics topics = Topics.defaults();
         SpikedConfig spiked = new SpikedConfig(N, 64, 4, 0.3, 0, 21);
-        MonitorConfig config = new MonitorConfig(20_000, 0.01, 2, 20_000, 5_000, 0, 50, 0.5, 1_000, 60_000, 1);
+        MonitorConfig config = MonitorConfig.builder().deadTokens(20_000).rareDensity(0.01).rearmFactor(2).densityHorizonTokens(20_000).minTokens(5_000).hysteresisTokens(0).modelAlerts(new ModelAlertThresholds(50, 0.5)).windowMs(1_000).graceMs(60_000).fveRowStride(1).build();
         SaeRegistry registry = new SaeRegistry();
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "monitor-test");

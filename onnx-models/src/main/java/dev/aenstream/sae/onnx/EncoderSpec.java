@@ -6,6 +6,9 @@ package dev.aenstream.sae.onnx;
  * language-model setting).
  */
 public record EncoderSpec(int kMax, boolean normalise) {
+    /** At most this many active features per row leave the encoder unless told otherwise. */
+    public static final int DEFAULT_K_MAX = 128;
+
     public EncoderSpec {
         if (kMax <= 0) throw new IllegalArgumentException("kMax must be positive, got " + kMax);
     }

@@ -1,5 +1,6 @@
 package dev.aenstream.sae.runtime;
 
+import dev.aenstream.sae.SparseCodes;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;

@@ -1,0 +1,60 @@
+package dev.aenstream.sae.train;
+
+import dev.aenstream.sae.SaeParameters;
+import java.util.Arrays;
+
+/**
+ * Everything a training run carries from step to step: the parameters, Adam's moments of each, the
+ * EMA m_j of the adaptive weights, and the number of steps applied.
+ */
+public record TrainState(long step, SaeParameters params, float[][] adamM, float[][] adamV, float[] ema) {
+    /** Order of the parameters in {@code adamM} and {@code adamV}. */
+    public static final String[] PARAMETER_ORDER = {"W_enc", "b_enc", "W_dec", "b_dec"};
+
+    public TrainState {
+        if (adamM.length != 4 || adamV.length != 4) throw new IllegalArgumentException("Adam state needs 4 tensors each");
+        float[][] values = values(params);
+        for (int i = 0; i < 4; i++) {
+            if (adamM[i].length != values[i].length || adamV[i].length != values[i].length) {
+                throw new IllegalArgumentException("Adam state of " + PARAMETER_ORDER[i] + " does not match its parameter");
+            }
+        }
+        if (ema.length != params.d()) throw new IllegalArgumentException("EMA must have D = " + params.d() + " values");
+    }
+
+    /** A fresh run: spec initialisation, zero Adam moments, m_j = 1, step 0. */
+    public static TrainState initial(int n, int d, long seed) {
+        SaeParameters params = SaeParameters.initialise(n, d, seed);
+        float[][] m = new float[4][];
+        float[][] v = new float[4][];
+        float[][] values = values(params);
+        for (int i = 0; i < 4; i++) {
+            m[i] = new float[values[i].length];
+            v[i] = new float[values[i].length];
+        }
+        float[] ema = new float[d];
+        Arrays.fill(ema, 1f);
+        return new TrainState(0, params, m, v, ema);
+    }
+
+    /** The parameters' arrays in {@link #PARAMETER_ORDER}. */
+    public static float[][] values(SaeParameters p) {
+        return new float[][] {p.wEnc(), p.bEnc(), p.wDec(), p.bDec()};
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TrainState s && step == s.step && params.equals(s.params) && Arrays.deepEquals(adamM, s.adamM)
+                && Arrays.deepEquals(adamV, s.adamV) && Arrays.equals(ema, s.ema);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(step) * 31 + params.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "TrainState[step=" + step + ", " + params + "]";
+    }
+}

@@ -1,0 +1,31 @@
+package dev.aenstream.sae.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.runtime.Device;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class SkipStepTest {
+    @ParameterizedTest
+    @EnumSource(value = Arch.class, names = {"AEN", "TOPK"})
+    void aStepWithANonFiniteLossChangesNothing(Arch arch) throws Exception {
+        int n = 8, d = 16;
+        TrainConfig config = TrainConfig.languageModel(arch, n, d).withBatch(4).withK(4);
+        float[] x = new float[4 * n];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+        try (TrainStep step = TrainStep.open(config, TrainState.initial(n, d, 1), Device.CPU, 1)) {
+            assertThat(step.run(x, 0, 4).applied()).isTrue();
+            TrainState before = step.state();
+            x[5] = Float.NaN;
+            StepResult skipped = step.run(x, 0, 4);
+            assertThat(skipped.applied()).isFalse();
+            assertThat(step.step()).isEqualTo(1);
+            assertThat(step.state()).isEqualTo(before);
+            x[5] = 0.5f;
+            assertThat(step.run(x, 0, 4).applied()).isTrue();
+            assertThat(step.step()).isEqualTo(2);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.aenstream.bench;
+
+import dev.aenstream.produce.synthetic.SpikedConfig;
+import dev.aenstream.produce.synthetic.SpikedGenerator;
+import dev.aenstream.sae.train.Trainer;
+
+/** Tokens per second of a trainer's steps on spiked rows, as both training benchmarks report it. */
+public final class TrainingRate {
+    private TrainingRate() {}
+
+    /**
+     * Runs {@code warmupSteps} untimed steps, then timed ones until both {@code minSteps} steps and
+     * {@code seconds} have passed.
+     */
+    public static double measure(Trainer trainer, int n, int d, int batch, int warmupSteps, int minSteps, double seconds)
+            throws ai.onnxruntime.OrtException {
+        SpikedGenerator data = new SpikedGenerator(new SpikedConfig(n, Math.max(d, 16), Math.min(16, d), 0, 0, 1));
+        float[] x = new float[batch * n];
+        long index = 0;
+        for (int i = 0; i < warmupSteps; i++) {
+            data.batch(index++, x, batch, null, null);
+            trainer.step(x, 0, batch);
+        }
+        long steps = 0;
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        while (steps < minSteps || System.nanoTime() < end) {
+            data.batch(index++, x, batch, null, null);
+            trainer.step(x, 0, batch);
+            steps++;
+        }
+        return steps * (double) batch / ((System.nanoTime() - start) / 1e9);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.aenstream.broker;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import dev.aenstream.avro.Topics;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka (KRaft, broker and controller in one process) for running without a
+ * cluster. Its data directory is formatted on first use and reused afterwards.
+ */
+public final class EmbeddedBroker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
+    private static final int NODE_ID = 1;
+    private static final String CONTROLLER = "CONTROLLER";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private final KafkaRaftServer server;
+    private final String bootstrapServers;
+    private final Path dataDir;
+    private final boolean deleteOnClose;
+
+    private EmbeddedBroker(KafkaRaftServer server, String bootstrapServers, Path dataDir, boolean deleteOnClose) {
+        this.server = server;
+        this.bootstrapServers = bootstrapServers;
+        this.dataDir = dataDir;
+        this.deleteOnClose = deleteOnClose;
+    }
+
+    /**
+     * Starts a broker on {@code port} (0 picks a free one) storing its data in {@code dataDir} (null:
+     * a temporary directory removed on close), and waits until it answers.
+     */
+    public static EmbeddedBroker start(int port, Path dataDir) throws Exception {
+        boolean temporary = dataDir == null;
+        Path dir = temporary ? Files.createTempDirectory("aen-kafka-") : dataDir.toAbsolutePath();
+        Path logs = dir.resolve("kafka-logs");
+        Files.createDirectories(logs);
+        int brokerPort = port == 0 ? freePort() : port;
+        int controllerPort = freePort();
+        Properties props = new Properties();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", Integer.toString(NODE_ID));
+        props.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
+        props.put("listeners", "PLAINTEXT://localhost:" + brokerPort + "," + CONTROLLER + "://localhost:" + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
+        props.put("controller.listener.names", CONTROLLER);
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("log.dirs", logs.toString());
+        props.put("num.partitions", "4");
+        props.put("auto.create.topics.enable", "false");
+        props.put("message.max.bytes", Integer.toString(Topics.MAX_MESSAGE_BYTES));
+        // One node: every internal topic has one replica.
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("offsets.topic.num.partitions", "4");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("transaction.state.log.num.partitions", "4");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        // Deleted topics leave at once: their unwritten pages are dropped instead of flushed a minute
+        // later (a single local broker has no replica that could still be reading them).
+        props.put("log.segment.delete.delay.ms", "1000");
+        KafkaConfig config = KafkaConfig.fromProps(props, false);
+
+        if (!Files.exists(logs.resolve("meta.properties"))) {
+            String clusterId = Uuid.randomUuid().toString();
+            new Formatter()
+                    .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
+                    .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                    .setClusterId(clusterId)
+                    .setNodeId(NODE_ID)
+                    .setDirectories(List.of(logs.toString()))
+                    .setMetadataLogDirectory(logs.toString())
+                    .setControllerListenerName(CONTROLLER)
+                    .setReleaseVersion(MetadataVersion.latestProduction())
+                    .run();
+            LOG.info("formatted a new single-node cluster {} in {}", clusterId, logs);
+        }
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+        String bootstrap = "localhost:" + brokerPort;
+        EmbeddedBroker broker = new EmbeddedBroker(server, bootstrap, dir, temporary);
+        try {
+            broker.awaitReady();
+        } catch (Exception e) {
+            broker.close();
+            throw e;
+        }
+        LOG.info("embedded Kafka broker ready at {} (data in {})", bootstrap, dir);
+        return broker;
+    }
+
+    private void awaitReady() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            admin.describeCluster().nodes().get(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+        if (deleteOnClose) {
+            try (var paths = Files.walk(dataDir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

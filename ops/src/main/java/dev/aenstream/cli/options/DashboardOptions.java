@@ -1,0 +1,61 @@
+package dev.aenstream.cli.options;
+
+import dev.aenstream.avro.Topics;
+import dev.aenstream.dashboard.DashboardFeed;
+import dev.aenstream.dashboard.DashboardServer;
+import java.util.Map;
+import java.util.function.Supplier;
+import picocli.CommandLine.Option;
+
+/** The web dashboard a long-running command serves. */
+public final class DashboardOptions {
+    static final int OFF = -1;
+    /** The demo's port, when free: the address people will be told to open. */
+    static final int DEMO_PORT = 8080;
+
+    @Option(names = "--http-port", paramLabel = "PORT",
+            description = "Serve the web dashboard on this port: live dead_pct, l0 and fve per SAE, the density histogram, "
+                    + "alerts, throughput, lag, models and versions; 0 picks a free port; -1 serves none (default: none, "
+                    + "except for demo: " + DEMO_PORT + ", or a free port when that is taken).")
+    Integer httpPort;
+
+    @Option(names = "--http-host", paramLabel = "HOST", description = "Interface the dashboard listens on (default: ${DEFAULT-VALUE}).")
+    String httpHost = "0.0.0.0";
+
+    /** A running dashboard, or nothing when it is off. */
+    public AutoCloseable start(String bootstrapServers, Topics topics) {
+        if (httpPort == null || httpPort == OFF) return () -> {};
+        DashboardFeed feed = new DashboardFeed(bootstrapServers, topics).start();
+        try {
+            return serve(feed, httpPort, null, feed);
+        } catch (RuntimeException e) {
+            feed.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The demo's dashboard over a feed the demo owns: on --http-port, else on {@value #DEMO_PORT} or, when
+     * that is taken, a free port. Returns nothing to close when the user turned it off.
+     */
+    public AutoCloseable startForDemo(DashboardFeed feed, Supplier<Map<String, Object>> extra) {
+        if (httpPort != null) return httpPort == OFF ? () -> {} : serve(feed, httpPort, extra, () -> {});
+        try {
+            return serve(feed, DEMO_PORT, extra, () -> {});
+        } catch (RuntimeException e) {
+            // Port taken (another demo, a dev server): any free port beats no dashboard.
+            return serve(feed, 0, extra, () -> {});
+        }
+    }
+
+    private AutoCloseable serve(DashboardFeed feed, int port, Supplier<Map<String, Object>> extra, AutoCloseable alsoClose) {
+        if (port < OFF || port > 65_535) throw new IllegalArgumentException("--http-port must be -1 to 65535, got " + port);
+        DashboardServer server = DashboardServer.start(httpHost, port, feed, extra);
+        System.out.println("dashboard: " + server.url());
+        return () -> {
+            try (alsoClose; server) {
+                // the server first, then what else the dashboard owns
+            }
+        };
+    }
+}

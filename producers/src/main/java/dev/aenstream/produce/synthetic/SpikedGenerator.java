@@ -1,0 +1,116 @@
+package dev.aenstream.produce.synthetic;
+
+import java.util.SplittableRandom;
+
+/** Generates the spiked synthetic stream of {@link SpikedConfig}; not thread-safe, one per producer. */
+public final class SpikedGenerator {
+    private final SpikedConfig config;
+    /** True atoms, atom j at [j * n, (j+1) * n). */
+    private final float[] dictionary;
+    private final SplittableRandom random;
+    private final int[] pool;
+
+    public SpikedGenerator(SpikedConfig config) {
+        this.config = config;
+        SplittableRandom dictRandom = new SplittableRandom(config.seed());
+        int n = config.n();
+        double[] spike = unitGaussian(dictRandom, n);
+        this.dictionary = new float[Math.multiplyExact(config.atoms(), n)];
+        double a = Math.sqrt(1 - config.rho());
+        double b = Math.sqrt(config.rho());
+        double[] atom = new double[n];
+        for (int j = 0; j < config.atoms(); j++) {
+            double[] u = unitGaussian(dictRandom, n);
+            double sq = 0;
+            for (int i = 0; i < n; i++) {
+                atom[i] = a * u[i] + b * spike[i];
+                sq += atom[i] * atom[i];
+            }
+            double inv = 1 / Math.sqrt(sq);
+            for (int i = 0; i < n; i++) dictionary[j * n + i] = (float) (atom[i] * inv);
+        }
+        // Samples draw from their own stream, so the dictionary does not depend on how many samples were taken.
+        this.random = dictRandom.split();
+        this.pool = new int[config.atoms()];
+        for (int j = 0; j < pool.length; j++) pool[j] = j;
+    }
+
+    private static double[] unitGaussian(SplittableRandom random, int n) {
+        double[] v = new double[n];
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            v[i] = gaussian(random);
+            sq += v[i] * v[i];
+        }
+        double inv = 1 / Math.sqrt(sq);
+        for (int i = 0; i < n; i++) v[i] *= inv;
+        return v;
+    }
+
+    private static double gaussian(SplittableRandom random) {
+        // Box-Muller: SplittableRandom has no nextGaussian on Java 17.
+        double u1 = 1 - random.nextDouble();
+        double u2 = random.nextDouble();
+        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    public SpikedConfig config() {
+        return config;
+    }
+
+    /** The true dictionary, atom j at [j * n, (j+1) * n); do not modify. */
+    public float[] dictionary() {
+        return dictionary;
+    }
+
+    /** Fills {@code rows} samples into {@code x} from {@code offset}; see {@link #next(float[], int, int, int[], float[])}. */
+    public void next(float[] x, int offset, int rows) {
+        next(x, offset, rows, null, null);
+    }
+
+    /**
+     * Fills {@code rows} samples into {@code x} from {@code offset}. When {@code support} and
+     * {@code magnitudes} are given (room for rows * k each), the true active atoms and their
+     * magnitudes are written there too.
+     */
+    public void next(float[] x, int offset, int rows, int[] support, float[] magnitudes) {
+        fill(random, x, offset, rows, support, magnitudes);
+    }
+
+    /**
+     * Fills batch number {@code index} of a stream of {@code rows}-row batches, the same whatever was
+     * generated before: a resumed training run sees exactly the batches an uninterrupted one would.
+     */
+    public void batch(long index, float[] x, int rows, int[] support, float[] magnitudes) {
+        for (int j = 0; j < pool.length; j++) pool[j] = j;
+        // A distinct, well-mixed stream per index (golden-ratio increment, as SplittableRandom's own).
+        fill(new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + index + 1), x, 0, rows, support, magnitudes);
+    }
+
+    private void fill(SplittableRandom random, float[] x, int offset, int rows, int[] support, float[] magnitudes) {
+        int n = config.n();
+        int k = config.k();
+        double span = SpikedConfig.MAX_MAGNITUDE - SpikedConfig.MIN_MAGNITUDE;
+        for (int r = 0; r < rows; r++) {
+            int base = offset + r * n;
+            java.util.Arrays.fill(x, base, base + n, 0f);
+            // Partial Fisher-Yates: k distinct atoms, uniformly.
+            for (int s = 0; s < k; s++) {
+                int pick = s + random.nextInt(pool.length - s);
+                int atom = pool[pick];
+                pool[pick] = pool[s];
+                pool[s] = atom;
+                float magnitude = (float) (SpikedConfig.MIN_MAGNITUDE + span * random.nextDouble());
+                if (support != null) {
+                    support[r * k + s] = atom;
+                    magnitudes[r * k + s] = magnitude;
+                }
+                int a = atom * n;
+                for (int i = 0; i < n; i++) x[base + i] += magnitude * dictionary[a + i];
+            }
+            if (config.noise() > 0) {
+                for (int i = 0; i < n; i++) x[base + i] += (float) (config.noise() * gaussian(random));
+            }
+        }
+    }
+}

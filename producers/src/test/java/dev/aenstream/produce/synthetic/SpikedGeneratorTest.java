@@ -1,0 +1,77 @@
+package dev.aenstream.produce.synthetic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SpikedGeneratorTest {
+
+    @Test
+    void theSameSeedGivesTheSameStream() {
+        SpikedConfig config = new SpikedConfig(32, 64, 4, 0.5, 0.01, 42);
+        float[] a = new float[10 * 32];
+        float[] b = new float[10 * 32];
+        new SpikedGenerator(config).next(a, 0, 10);
+        new SpikedGenerator(config).next(b, 0, 10);
+        assertThat(a).containsExactly(b);
+        float[] c = new float[10 * 32];
+        new SpikedGenerator(new SpikedConfig(32, 64, 4, 0.5, 0.01, 43)).next(c, 0, 10);
+        assertThat(Arrays.equals(a, c)).isFalse();
+    }
+
+    @Test
+    void atomsAreUnitAndShareTheSpikeAsRhoSays() {
+        for (double rho : new double[] {0, 0.5, 0.9}) {
+            SpikedGenerator gen = new SpikedGenerator(new SpikedConfig(256, 200, 16, rho, 0, 1));
+            float[] dict = gen.dictionary();
+            double cosSum = 0;
+            int pairs = 0;
+            for (int a = 0; a < 200; a++) {
+                double norm = 0;
+                for (int i = 0; i < 256; i++) norm += dict[a * 256 + i] * dict[a * 256 + i];
+                assertThat(norm).isCloseTo(1, offset(1e-5));
+                for (int b = a + 1; b < 200; b++) {
+                    double dot = 0;
+                    for (int i = 0; i < 256; i++) dot += dict[a * 256 + i] * dict[b * 256 + i];
+                    cosSum += dot;
+                    pairs++;
+                }
+            }
+            // E[cos] = rho for independent u_j: the shared spike is the only common direction.
+            assertThat(cosSum / pairs).as("rho=%s", rho).isCloseTo(rho, offset(0.02));
+        }
+    }
+
+    @Test
+    void everySampleIsExactlyKDistinctAtomsWithMagnitudesInRange() {
+        SpikedConfig config = new SpikedConfig(16, 40, 5, 0.3, 0, 7);
+        SpikedGenerator gen = new SpikedGenerator(config);
+        int rows = 200;
+        float[] x = new float[rows * 16];
+        int[] support = new int[rows * 5];
+        float[] mags = new float[rows * 5];
+        gen.next(x, 0, rows, support, mags);
+        for (int r = 0; r < rows; r++) {
+            Set<Integer> atoms = new HashSet<>();
+            double[] expected = new double[16];
+            for (int s = 0; s < 5; s++) {
+                atoms.add(support[r * 5 + s]);
+                assertThat(mags[r * 5 + s]).isBetween(1f, 3f);
+                for (int i = 0; i < 16; i++) expected[i] += mags[r * 5 + s] * gen.dictionary()[support[r * 5 + s] * 16 + i];
+            }
+            assertThat(atoms).hasSize(5);
+            for (int i = 0; i < 16; i++) assertThat((double) x[r * 16 + i]).isCloseTo(expected[i], offset(1e-4));
+        }
+    }
+
+    @Test
+    void invalidConfigurationIsRefusedWithTheReason() {
+        assertThatThrownBy(() -> new SpikedConfig(16, 4, 5, 0, 0, 0)).hasMessageContaining("k must be in 1..4");
+        assertThatThrownBy(() -> new SpikedConfig(16, 40, 5, 1.0, 0, 0)).hasMessageContaining("rho");
+    }
+}

@@ -1,0 +1,83 @@
+package dev.aenstream.online;
+
+import dev.aenstream.avro.Topics;
+import dev.aenstream.monitor.ModelAlertThresholds;
+import dev.aenstream.sae.onnx.EncoderSpec;
+import java.nio.file.Path;
+
+/**
+ * How the online trainer runs. {@link #builder} starts from the defaults (the constants below) and sets
+ * fields by name.
+ *
+ * @param topics the topic set it reads activations from and publishes to
+ * @param groupId consumer group the trainer commits its progress under
+ * @param checkpointDir where checkpoints go; null keeps none
+ * @param checkpointEvery steps between checkpoints
+ * @param publishEvery steps between versions published to the models topic
+ * @param metricsEvery steps between trainer-metrics records and starvation checks
+ * @param shuffleRows rows in the shuffle buffer batches are drawn from; 0 trains in arrival order
+ * @param normalise rescale rows to L2 norm sqrt(n) before training, and in the published encoders
+ * @param kMax top-k cut of published encoders (TopK SAEs use their k)
+ * @param modelAlerts thresholds of the model-level alerts
+ * @param idleExitMs stop after this long without new records; 0 runs until stopped
+ */
+public record OnlineTrainerConfig(Topics topics, String groupId, Path checkpointDir, long checkpointEvery, long publishEvery,
+                                  long metricsEvery, int shuffleRows, boolean normalise, int kMax, ModelAlertThresholds modelAlerts,
+                                  long idleExitMs) {
+    public static final String DEFAULT_GROUP = "aen-trainer";
+    public static final long DEFAULT_CHECKPOINT_EVERY = 1000;
+    public static final long DEFAULT_PUBLISH_EVERY = 500;
+    public static final long DEFAULT_METRICS_EVERY = 100;
+    public static final int DEFAULT_SHUFFLE_ROWS = 0;
+    public static final long DEFAULT_IDLE_EXIT_MS = 0;
+
+    public OnlineTrainerConfig {
+        if (topics == null || groupId == null || groupId.isBlank()) throw new IllegalArgumentException("topics and group id are required");
+        if (checkpointEvery <= 0 || publishEvery <= 0 || metricsEvery <= 0) {
+            throw new IllegalArgumentException("checkpoint, publish and metrics intervals must be positive");
+        }
+        if (shuffleRows < 0 || kMax <= 0) throw new IllegalArgumentException("shuffle >= 0 and k_max > 0 required");
+        if (modelAlerts == null) throw new IllegalArgumentException("model alert thresholds are required");
+        if (idleExitMs < 0) throw new IllegalArgumentException("idle exit must be >= 0");
+    }
+
+    /** A builder on the defaults for {@code topics}. */
+    public static Builder builder(Topics topics) {
+        return new Builder(topics);
+    }
+
+    /** Sets fields by name; {@link #build} validates. */
+    public static final class Builder {
+        private final Topics topics;
+        private String groupId = DEFAULT_GROUP;
+        private Path checkpointDir;
+        private long checkpointEvery = DEFAULT_CHECKPOINT_EVERY;
+        private long publishEvery = DEFAULT_PUBLISH_EVERY;
+        private long metricsEvery = DEFAULT_METRICS_EVERY;
+        private int shuffleRows = DEFAULT_SHUFFLE_ROWS;
+        private boolean normalise;
+        private int kMax = EncoderSpec.DEFAULT_K_MAX;
+        private ModelAlertThresholds modelAlerts = ModelAlertThresholds.defaults();
+        private long idleExitMs = DEFAULT_IDLE_EXIT_MS;
+
+        private Builder(Topics topics) {
+            this.topics = topics;
+        }
+
+        public Builder groupId(String v) { groupId = v; return this; }
+        public Builder checkpointDir(Path v) { checkpointDir = v; return this; }
+        public Builder checkpointEvery(long v) { checkpointEvery = v; return this; }
+        public Builder publishEvery(long v) { publishEvery = v; return this; }
+        public Builder metricsEvery(long v) { metricsEvery = v; return this; }
+        public Builder shuffleRows(int v) { shuffleRows = v; return this; }
+        public Builder normalise(boolean v) { normalise = v; return this; }
+        public Builder kMax(int v) { kMax = v; return this; }
+        public Builder modelAlerts(ModelAlertThresholds v) { modelAlerts = v; return this; }
+        public Builder idleExitMs(long v) { idleExitMs = v; return this; }
+
+        public OnlineTrainerConfig build() {
+            return new OnlineTrainerConfig(topics, groupId, checkpointDir, checkpointEvery, publishEvery, metricsEvery, shuffleRows,
+                    normalise, kMax, modelAlerts, idleExitMs);
+        }
+    }
+}

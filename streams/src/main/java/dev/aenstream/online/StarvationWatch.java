@@ -1,0 +1,56 @@
+package dev.aenstream.online;
+
+import dev.aenstream.sae.train.FeatureWindow;
+import dev.aenstream.avro.AlertType;
+import dev.aenstream.avro.Severity;
+import dev.aenstream.monitor.AlertSink;
+import dev.aenstream.monitor.ModelAlertThresholds;
+import dev.aenstream.monitor.ModelAlerts;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * Starvation seen while training one SAE: alerts for features that newly died over the token window
+ * (ids batched), for features that fire again, and the model-level alerts of {@link ModelAlerts}.
+ */
+final class StarvationWatch {
+    private final String saeId;
+    private final ModelAlerts modelAlerts;
+    private final BitSet alertedDead = new BitSet();
+
+    StarvationWatch(String saeId, ModelAlertThresholds thresholds) {
+        this.saeId = saeId;
+        this.modelAlerts = new ModelAlerts(thresholds);
+    }
+
+    StarvationWatch(String saeId, double deadFractionPct, double saturation) {
+        this(saeId, new ModelAlertThresholds(deadFractionPct, saturation));
+    }
+
+    void check(FeatureWindow window, double saturation, long version, AlertSink alerts) {
+        if (!window.windowComplete()) return;
+        int[] dead = window.deadFeatures();
+        BitSet nowDead = new BitSet();
+        List<Integer> newlyDead = new ArrayList<>();
+        for (int j : dead) {
+            nowDead.set(j);
+            if (!alertedDead.get(j)) newlyDead.add(j);
+        }
+        List<Integer> revived = new ArrayList<>();
+        for (int j = alertedDead.nextSetBit(0); j >= 0; j = alertedDead.nextSetBit(j + 1)) if (!nowDead.get(j)) revived.add(j);
+        double deadPct = window.deadPct();
+        if (!newlyDead.isEmpty()) {
+            alerts.send(AlertType.FEATURE_DEAD, Severity.WARNING, saeId, version, newlyDead, deadPct, 0,
+                    newlyDead.size() + " features did not fire in the last " + window.tokens() + " tokens' window");
+        }
+        if (!revived.isEmpty()) {
+            alerts.send(AlertType.FEATURE_REVIVED, Severity.INFO, saeId, version, revived, deadPct, 0,
+                    revived.size() + " features fire again");
+        }
+        alertedDead.clear();
+        alertedDead.or(nowDead);
+        modelAlerts.checkDeadFraction(saeId, version, deadPct, "", alerts);
+        modelAlerts.checkSaturation(saeId, version, saturation, "", alerts);
+    }
+}

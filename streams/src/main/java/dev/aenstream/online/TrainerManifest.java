@@ -1,0 +1,58 @@
+package dev.aenstream.online;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aenstream.sae.Safetensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The online trainer's checkpoint: consumer positions, the rows read but not yet trained on, and the
+ * checkpoint file of each SAE, all taken at the same moment. Written last and atomically, so a crash
+ * while checkpointing leaves the previous manifest whole.
+ *
+ * @param positions next offset to read per {@code topic-partition}
+ * @param saes checkpoint file of each SAE, relative to the checkpoint directory
+ */
+public record TrainerManifest(Map<String, Long> positions, String pendingFile, int pendingRows, long batchesTaken,
+                              Map<String, String> saes) {
+    public static final String FILE = "trainer.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static TrainerManifest read(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        return Files.exists(file) ? JSON.readValue(file.toFile(), TrainerManifest.class) : null;
+    }
+
+    void write(Path dir) throws IOException {
+        Path tmp = dir.resolve(FILE + ".tmp");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), this);
+        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static String writePending(Path dir, long batchesTaken, float[] rows, int n) throws IOException {
+        String name = String.format("pending-%012d.safetensors", batchesTaken);
+        Map<String, Safetensors.Tensor> t = new LinkedHashMap<>();
+        t.put("rows", Safetensors.Tensor.ofFloats(rows, rows.length / n, n));
+        Safetensors.write(dir.resolve(name), t, Map.of());
+        try (var files = Files.list(dir)) {
+            for (Path old : files.filter(f -> f.getFileName().toString().startsWith("pending-")).sorted().toList()) {
+                // Keep this one and the one the current manifest still names.
+                if (old.getFileName().toString().compareTo(name) < 0 && !isNamedByManifest(dir, old)) Files.deleteIfExists(old);
+            }
+        }
+        return name;
+    }
+
+    private static boolean isNamedByManifest(Path dir, Path file) throws IOException {
+        TrainerManifest current = read(dir);
+        return current != null && file.getFileName().toString().equals(current.pendingFile());
+    }
+
+    float[] pending(Path dir) throws IOException {
+        return Safetensors.read(dir.resolve(pendingFile)).require("rows").toFloats();
+    }
+}
