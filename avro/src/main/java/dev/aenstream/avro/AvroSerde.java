@@ -21,14 +21,18 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Kafka serde for one of our record types in Avro single-object encoding: a two-byte marker and the
- * writer schema's 64-bit fingerprint, then the body. Readers resolve the fingerprint through
- * {@link SchemaHistory}, so records written by older schema versions still decode.
+ * writer schema's 64-bit fingerprint, then the body. Readers resolve the fingerprint through {@link
+ * SchemaHistory}, so records written by older schema versions still decode.
  */
-public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
+public final class AvroSerde<T extends SpecificRecord>
+        implements Serde<T>, Serializer<T>, Deserializer<T> {
     static {
-        // Avro 1.12 refuses to instantiate classes it was not told to trust; ours are generated here.
-        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(),
-                type -> type.getPackageName().equals(AvroSerde.class.getPackageName())));
+        // Avro 1.12 refuses to instantiate classes it was not told to trust; ours are generated
+        // here.
+        ClassSecurityValidator.setGlobal(
+                ClassSecurityValidator.composite(
+                        ClassSecurityValidator.getGlobal(),
+                        type -> type.getPackageName().equals(AvroSerde.class.getPackageName())));
     }
 
     private final Class<T> type;
@@ -54,7 +58,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
             buffer.get(out);
             return out;
         } catch (IOException | AvroRuntimeException | NullPointerException e) {
-            throw new SerializationException("cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
     }
 
@@ -65,27 +70,47 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
      */
     public T fromBytes(byte[] bytes) {
         if (bytes == null) {
-            throw new RecordDecodingException(RecordDecodingException.Problem.BAD_HEADER,
-                    "null bytes are not a " + type.getSimpleName(), null);
+            throw new RecordDecodingException(
+                    RecordDecodingException.Problem.BAD_HEADER,
+                    "null bytes are not a " + type.getSimpleName(),
+                    null);
         }
         try {
             return decoder.decode(bytes);
         } catch (BadHeaderException e) {
-            throw new RecordDecodingException(RecordDecodingException.Problem.BAD_HEADER,
-                    "not an Avro single-object " + type.getSimpleName() + " (" + e.getMessage() + ")", e);
+            throw new RecordDecodingException(
+                    RecordDecodingException.Problem.BAD_HEADER,
+                    "not an Avro single-object "
+                            + type.getSimpleName()
+                            + " ("
+                            + e.getMessage()
+                            + ")",
+                    e);
         } catch (MissingSchemaException e) {
-            throw new RecordDecodingException(RecordDecodingException.Problem.UNKNOWN_SCHEMA,
-                    "no known schema for " + type.getSimpleName() + " bytes (" + e.getMessage() + ")", e);
+            throw new RecordDecodingException(
+                    RecordDecodingException.Problem.UNKNOWN_SCHEMA,
+                    "no known schema for "
+                            + type.getSimpleName()
+                            + " bytes ("
+                            + e.getMessage()
+                            + ")",
+                    e);
         } catch (EOFException e) {
-            throw new RecordDecodingException(RecordDecodingException.Problem.TRUNCATED,
-                    type.getSimpleName() + " bytes end early after " + bytes.length + " bytes", e);
+            throw new RecordDecodingException(
+                    RecordDecodingException.Problem.TRUNCATED,
+                    type.getSimpleName() + " bytes end early after " + bytes.length + " bytes",
+                    e);
         } catch (IOException | RuntimeException e) {
             if (rootCause(e) instanceof EOFException) {
-                throw new RecordDecodingException(RecordDecodingException.Problem.TRUNCATED,
-                        type.getSimpleName() + " bytes end early after " + bytes.length + " bytes", e);
+                throw new RecordDecodingException(
+                        RecordDecodingException.Problem.TRUNCATED,
+                        type.getSimpleName() + " bytes end early after " + bytes.length + " bytes",
+                        e);
             }
-            throw new RecordDecodingException(RecordDecodingException.Problem.CORRUPT,
-                    "corrupt " + type.getSimpleName() + " body: " + e, e);
+            throw new RecordDecodingException(
+                    RecordDecodingException.Problem.CORRUPT,
+                    "corrupt " + type.getSimpleName() + " body: " + e,
+                    e);
         }
     }
 

@@ -4,7 +4,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
-/** Converts row-major float matrices to and from the little-endian payload bytes of activation records. */
+/**
+ * Converts row-major float matrices to and from the little-endian payload bytes of activation
+ * records.
+ */
 public final class Matrices {
     /** Rows of smaller norm are treated as having this norm, so a zero row stays zero. */
     private static final double NORM_FLOOR = 1e-12;
@@ -19,14 +22,23 @@ public final class Matrices {
         };
     }
 
-    /** Encodes {@code rows * n} values starting at {@code offset} into a new little-endian buffer. */
+    /**
+     * Encodes {@code rows * n} values starting at {@code offset} into a new little-endian buffer.
+     */
     public static ByteBuffer encode(float[] values, int offset, int rows, int n, Dtype dtype) {
         int count = Math.multiplyExact(rows, n);
-        ByteBuffer out = ByteBuffer.allocate(count * bytesPerElement(dtype)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out =
+                ByteBuffer.allocate(count * bytesPerElement(dtype)).order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype) {
             case FLOAT32 -> out.asFloatBuffer().put(values, offset, count);
-            case FLOAT16 -> { for (int i = 0; i < count; i++) out.putShort(i * 2, floatToHalf(values[offset + i])); }
-            case BFLOAT16 -> { for (int i = 0; i < count; i++) out.putShort(i * 2, floatToBfloat16(values[offset + i])); }
+            case FLOAT16 -> {
+                for (int i = 0; i < count; i++)
+                    out.putShort(i * 2, floatToHalf(values[offset + i]));
+            }
+            case BFLOAT16 -> {
+                for (int i = 0; i < count; i++)
+                    out.putShort(i * 2, floatToBfloat16(values[offset + i]));
+            }
         }
         return out;
     }
@@ -43,26 +55,45 @@ public final class Matrices {
         long count = (long) rows * n;
         long expected = count * bytesPerElement(dtype);
         if (payload.remaining() != expected) {
-            throw new PayloadException("payload has " + payload.remaining() + " bytes, but " + rows + " rows x " + n
-                    + " " + dtype + " need " + expected);
+            throw new PayloadException(
+                    "payload has "
+                            + payload.remaining()
+                            + " bytes, but "
+                            + rows
+                            + " rows x "
+                            + n
+                            + " "
+                            + dtype
+                            + " need "
+                            + expected);
         }
         ByteBuffer in = payload.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int base = in.position();
         switch (dtype) {
             case FLOAT32 -> dst.put(in.asFloatBuffer());
-            case FLOAT16 -> { for (int i = 0; i < count; i++) dst.put(halfToFloat(in.getShort(base + i * 2))); }
-            case BFLOAT16 -> { for (int i = 0; i < count; i++) dst.put(bfloat16ToFloat(in.getShort(base + i * 2))); }
+            case FLOAT16 -> {
+                for (int i = 0; i < count; i++) dst.put(halfToFloat(in.getShort(base + i * 2)));
+            }
+            case BFLOAT16 -> {
+                for (int i = 0; i < count; i++) dst.put(bfloat16ToFloat(in.getShort(base + i * 2)));
+            }
         }
     }
 
-    /** The factor that rescales the row at {@code offset} to L2 norm sqrt(n): the {@code UNIT_SQRT_N} normalisation. */
+    /**
+     * The factor that rescales the row at {@code offset} to L2 norm sqrt(n): the {@code
+     * UNIT_SQRT_N} normalisation.
+     */
     public static double unitScale(float[] x, int offset, int n) {
         double sq = 0;
         for (int i = 0; i < n; i++) sq += (double) x[offset + i] * x[offset + i];
         return Math.sqrt(n) / Math.max(Math.sqrt(sq), NORM_FLOOR);
     }
 
-    /** Rescales {@code rows} rows from {@code offset} to L2 norm sqrt(n) in place; returns the factors. */
+    /**
+     * Rescales {@code rows} rows from {@code offset} to L2 norm sqrt(n) in place; returns the
+     * factors.
+     */
     public static float[] normaliseRows(float[] x, int offset, int rows, int n) {
         float[] scales = new float[rows];
         for (int r = 0; r < rows; r++) {

@@ -13,7 +13,8 @@ import org.apache.avro.message.SchemaStore;
  * Every version of our schemas that was ever written to a topic, so readers decode old bytes.
  *
  * <p>Archived versions live as resources under {@code dev/aenstream/avro/history/}, listed in its
- * {@code INDEX}; when a schema changes, its new text is archived there as well (a test enforces it).
+ * {@code INDEX}; when a schema changes, its new text is archived there as well (a test enforces
+ * it).
  */
 public final class SchemaHistory {
     private static final String DIR = "history/";

@@ -5,12 +5,17 @@ import java.util.List;
 /** Names of the topic set, all sharing one prefix (default {@value #DEFAULT_PREFIX}). */
 public record Topics(String prefix) {
     public static final String DEFAULT_PREFIX = "aen.";
-    /** Largest record on the topics that carry matrices: a batch of a few thousand wide rows; Kafka's default 1 MB is not enough. */
+
+    /**
+     * Largest record on the topics that carry matrices: a batch of a few thousand wide rows;
+     * Kafka's default 1 MB is not enough.
+     */
     public static final int MAX_MESSAGE_BYTES = 16 << 20;
 
     public Topics {
         if (prefix == null || !prefix.matches("[a-zA-Z0-9._-]*")) {
-            throw new IllegalArgumentException("topic prefix may hold only letters, digits, '.', '_' and '-': " + prefix);
+            throw new IllegalArgumentException(
+                    "topic prefix may hold only letters, digits, '.', '_' and '-': " + prefix);
         }
     }
 
@@ -18,17 +23,48 @@ public record Topics(String prefix) {
         return new Topics(DEFAULT_PREFIX);
     }
 
-    public String activations() { return prefix + "activations"; }
-    public String codes() { return prefix + "codes"; }
-    public String featureStats() { return prefix + "feature-stats"; }
-    public String models() { return prefix + "models"; }
-    public String trainerMetrics() { return prefix + "trainer-metrics"; }
-    public String alerts() { return prefix + "alerts"; }
-    public String dlq() { return prefix + "dlq"; }
+    public String activations() {
+        return prefix + "activations";
+    }
+
+    public String codes() {
+        return prefix + "codes";
+    }
+
+    public String featureStats() {
+        return prefix + "feature-stats";
+    }
+
+    public String models() {
+        return prefix + "models";
+    }
+
+    public String trainerMetrics() {
+        return prefix + "trainer-metrics";
+    }
+
+    public String alerts() {
+        return prefix + "alerts";
+    }
+
+    public String dlq() {
+        return prefix + "dlq";
+    }
+
     /** Compacted: the monitor's current state per SAE. */
-    public String saeState() { return prefix + "sae-state"; }
+    public String saeState() {
+        return prefix + "sae-state";
+    }
 
     public List<String> all() {
-        return List.of(activations(), codes(), featureStats(), models(), trainerMetrics(), alerts(), dlq(), saeState());
+        return List.of(
+                activations(),
+                codes(),
+                featureStats(),
+                models(),
+                trainerMetrics(),
+                alerts(),
+                dlq(),
+                saeState());
     }
 }

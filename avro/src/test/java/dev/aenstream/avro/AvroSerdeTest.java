@@ -27,17 +27,24 @@ class AvroSerdeTest {
         for (Object record : SampleRecords.all()) {
             AvroSerde<SpecificRecord> serde = serdeFor(record);
             byte[] bytes = serde.serialize("t", (SpecificRecord) record);
-            assertThat(serde.deserialize("t", bytes)).as(record.getClass().getSimpleName()).isEqualTo(record);
+            assertThat(serde.deserialize("t", bytes))
+                    .as(record.getClass().getSimpleName())
+                    .isEqualTo(record);
         }
     }
 
     @Test
     void everyCurrentSchemaIsArchivedInTheHistory() {
-        var archived = SchemaHistory.archived().stream().map(SchemaNormalization::parsingFingerprint64).toList();
+        var archived =
+                SchemaHistory.archived().stream()
+                        .map(SchemaNormalization::parsingFingerprint64)
+                        .toList();
         for (Object record : SampleRecords.all()) {
             Schema schema = ((SpecificRecord) record).getSchema();
             assertThat(archived)
-                    .as("schema %s changed: archive its new version under avro/src/main/resources/dev/aenstream/avro/history:%n%s",
+                    .as(
+                            "schema %s changed: archive its new version under"
+                                    + " avro/src/main/resources/dev/aenstream/avro/history:%n%s",
                             schema.getName(), schema.toString(true))
                     .contains(SchemaNormalization.parsingFingerprint64(schema));
         }
@@ -46,15 +53,20 @@ class AvroSerdeTest {
     @Test
     void aReaderWithAnAddedOptionalFieldReadsOldBytes() throws Exception {
         Schema old = Alert.getClassSchema();
-        Schema newer = new Schema.Parser().parse(old.toString().replace(
-                "{\"name\":\"message\"",
-                "{\"name\":\"runbook\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"message\""));
+        Schema newer =
+                new Schema.Parser()
+                        .parse(
+                                old.toString()
+                                        .replace(
+                                                "{\"name\":\"message\"",
+                                                "{\"name\":\"runbook\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"message\""));
         assertThat(newer.getField("runbook")).isNotNull();
 
         byte[] oldBytes = new AvroSerde<>(Alert.class).toBytes((Alert) SampleRecords.all().get(3));
         SchemaStore.Cache store = new SchemaStore.Cache();
         SchemaHistory.archived().forEach(store::addSchema);
-        BinaryMessageDecoder<GenericRecord> reader = new BinaryMessageDecoder<>(GenericData.get(), newer, store);
+        BinaryMessageDecoder<GenericRecord> reader =
+                new BinaryMessageDecoder<>(GenericData.get(), newer, store);
         GenericRecord read = reader.decode(oldBytes, null);
         assertThat(read.get("runbook")).isNull();
         assertThat(read.get("message").toString()).isEqualTo("3 features dead");
@@ -62,20 +74,33 @@ class AvroSerdeTest {
     }
 
     @Test
-    void anOldReaderReadsBytesWrittenWithAnUnknownNewerSchemaOnlyWhenTheStoreKnowsIt() throws Exception {
-        Schema newer = new Schema.Parser().parse(Alert.getClassSchema().toString().replace(
-                "{\"name\":\"message\"", "{\"name\":\"runbook\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"message\""));
+    void anOldReaderReadsBytesWrittenWithAnUnknownNewerSchemaOnlyWhenTheStoreKnowsIt()
+            throws Exception {
+        Schema newer =
+                new Schema.Parser()
+                        .parse(
+                                Alert.getClassSchema()
+                                        .toString()
+                                        .replace(
+                                                "{\"name\":\"message\"",
+                                                "{\"name\":\"runbook\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"message\""));
         GenericRecord record = new GenericData.Record(newer);
         Alert sample = (Alert) SampleRecords.all().get(3);
         for (Schema.Field f : Alert.getClassSchema().getFields()) {
             record.put(f.name(), sample.get(f.name()));
         }
         record.put("runbook", "http://runbook");
-        byte[] bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), newer).encode(record).array();
+        byte[] bytes =
+                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), newer)
+                        .encode(record)
+                        .array();
 
         assertThatThrownBy(() -> new AvroSerde<>(Alert.class).fromBytes(bytes))
-                .isInstanceOfSatisfying(RecordDecodingException.class,
-                        e -> assertThat(e.problem()).isEqualTo(RecordDecodingException.Problem.UNKNOWN_SCHEMA))
+                .isInstanceOfSatisfying(
+                        RecordDecodingException.class,
+                        e ->
+                                assertThat(e.problem())
+                                        .isEqualTo(RecordDecodingException.Problem.UNKNOWN_SCHEMA))
                 .hasMessageContaining("Alert");
 
         SchemaStore.Cache store = new SchemaStore.Cache();
@@ -96,8 +121,11 @@ class AvroSerdeTest {
                     .hasMessageContaining("ActivationBatch");
         }
         assertThatThrownBy(() -> serde.fromBytes(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}))
-                .isInstanceOfSatisfying(RecordDecodingException.class,
-                        e -> assertThat(e.problem()).isEqualTo(RecordDecodingException.Problem.BAD_HEADER));
+                .isInstanceOfSatisfying(
+                        RecordDecodingException.class,
+                        e ->
+                                assertThat(e.problem())
+                                        .isEqualTo(RecordDecodingException.Problem.BAD_HEADER));
     }
 
     @Test
@@ -108,14 +136,22 @@ class AvroSerdeTest {
             byte[] cut = Arrays.copyOf(whole, len);
             assertThatThrownBy(() -> serde.fromBytes(cut))
                     .as("cut at %d of %d", len, whole.length)
-                    .isInstanceOfSatisfying(RecordDecodingException.class,
-                            e -> assertThat(e.problem()).isIn(RecordDecodingException.Problem.TRUNCATED,
-                                    RecordDecodingException.Problem.CORRUPT));
+                    .isInstanceOfSatisfying(
+                            RecordDecodingException.class,
+                            e ->
+                                    assertThat(e.problem())
+                                            .isIn(
+                                                    RecordDecodingException.Problem.TRUNCATED,
+                                                    RecordDecodingException.Problem.CORRUPT));
         }
         byte[] cutInPayload = Arrays.copyOf(whole, whole.length - 12);
         assertThatThrownBy(() -> serde.fromBytes(cutInPayload))
-                .isInstanceOfSatisfying(RecordDecodingException.class,
-                        e -> assertThat(e.problem()).as(e.toString() + " / " + e.getCause()).isEqualTo(RecordDecodingException.Problem.TRUNCATED))
+                .isInstanceOfSatisfying(
+                        RecordDecodingException.class,
+                        e ->
+                                assertThat(e.problem())
+                                        .as(e.toString() + " / " + e.getCause())
+                                        .isEqualTo(RecordDecodingException.Problem.TRUNCATED))
                 .hasMessageContaining("end early");
     }
 }

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 
 class MatricesTest {
 
-    /** The value of a binary16 bit pattern, computed from its definition rather than by bit tricks. */
+    /**
+     * The value of a binary16 bit pattern, computed from its definition rather than by bit tricks.
+     */
     private static double halfByDefinition(int bits) {
         int sign = (bits >>> 15) == 1 ? -1 : 1;
         int exp = (bits >>> 10) & 0x1f;
@@ -39,13 +41,17 @@ class MatricesTest {
     void floatToHalfRoundsToTheNearestHalf() {
         SplittableRandom random = new SplittableRandom(7);
         for (int i = 0; i < 200_000; i++) {
-            float f = (float) ((random.nextDouble() * 2 - 1) * Math.pow(2, random.nextInt(-26, 16)));
+            float f =
+                    (float) ((random.nextDouble() * 2 - 1) * Math.pow(2, random.nextInt(-26, 16)));
             int got = Matrices.floatToHalf(f) & 0xffff;
             double err = Math.abs(halfByDefinition(got) - f);
             // No other half may be strictly closer: check both neighbours of the result.
             for (int neighbour : new int[] {got - 1, got + 1}) {
-                if ((neighbour & 0x7fff) >= 0x7c00 || neighbour < 0 || (neighbour ^ got) >>> 15 != 0) continue;
-                assertThat(err).as("f=%s got=%x neighbour=%x", f, got, neighbour)
+                if ((neighbour & 0x7fff) >= 0x7c00
+                        || neighbour < 0
+                        || (neighbour ^ got) >>> 15 != 0) continue;
+                assertThat(err)
+                        .as("f=%s got=%x neighbour=%x", f, got, neighbour)
                         .isLessThanOrEqualTo(Math.abs(halfByDefinition(neighbour) - f));
             }
         }
@@ -80,7 +86,11 @@ class MatricesTest {
             Matrices.decode(bytes, dtype, 2, 3, out);
             double tolerance = dtype == Dtype.FLOAT32 ? 0 : dtype == Dtype.FLOAT16 ? 1e-3 : 1e-2;
             for (int i = 0; i < 6; i++) {
-                assertThat((double) out.get(i)).isCloseTo(values[i], org.assertj.core.data.Offset.offset(Math.abs(values[i]) * tolerance));
+                assertThat((double) out.get(i))
+                        .isCloseTo(
+                                values[i],
+                                org.assertj.core.data.Offset.offset(
+                                        Math.abs(values[i]) * tolerance));
             }
         }
     }
@@ -88,9 +98,11 @@ class MatricesTest {
     @Test
     void aPayloadOfTheWrongLengthIsRefusedWithTheShape() {
         ByteBuffer bytes = Matrices.encode(new float[6], 0, 2, 3, Dtype.FLOAT32);
-        assertThatThrownBy(() -> Matrices.decode(bytes, Dtype.FLOAT32, 2, 4, FloatBuffer.allocate(8)))
+        assertThatThrownBy(
+                        () -> Matrices.decode(bytes, Dtype.FLOAT32, 2, 4, FloatBuffer.allocate(8)))
                 .isInstanceOf(PayloadException.class)
-                .hasMessageContaining("24 bytes").hasMessageContaining("2 rows x 4");
+                .hasMessageContaining("24 bytes")
+                .hasMessageContaining("2 rows x 4");
     }
 
     @Test
@@ -104,6 +116,8 @@ class MatricesTest {
         double sq = 0;
         for (int i = 6; i < 10; i++) sq += x[i] * x[i];
         assertThat(Math.sqrt(sq)).isCloseTo(2.0, org.assertj.core.data.Offset.offset(1e-6));
-        for (int i = 6; i < 10; i++) assertThat((double) x[i] / scales[1]).isCloseTo(original[i], org.assertj.core.data.Offset.offset(1e-6));
+        for (int i = 6; i < 10; i++)
+            assertThat((double) x[i] / scales[1])
+                    .isCloseTo(original[i], org.assertj.core.data.Offset.offset(1e-6));
     }
 }

@@ -7,7 +7,10 @@ import java.util.Locale;
  * shapes: they differ in the penalty on the codes.
  */
 public enum Arch {
-    /** Adaptive elastic net: lambda1 * sum wt_j |h_j| + lambda2 * sum h_j^2, wt ramped in after warm-up. */
+    /**
+     * Adaptive elastic net: lambda1 * sum wt_j |h_j| + lambda2 * sum h_j^2, wt ramped in after
+     * warm-up.
+     */
     AEN(true, true),
     /** Vanilla L1: lambda2 = 0, wt = 1. */
     L1(false, false),
@@ -45,7 +48,8 @@ public enum Arch {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("architecture must be aen, l1, elastic, alasso or topk, got '" + text + "'");
+            throw new IllegalArgumentException(
+                    "architecture must be aen, l1, elastic, alasso or topk, got '" + text + "'");
         }
     }
 }

@@ -1,24 +1,25 @@
 package dev.aenstream.sae;
 
 import ai.onnx.proto.OnnxMl;
-import dev.aenstream.sae.SparseCodes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * An SAE's decoder, {@code xhat = W_dec h + b_dec}, kept with atoms as rows (D x n) so that decoding
- * sparse codes reads each active atom contiguously: the cost is entries x n, not D x n.
+ * An SAE's decoder, {@code xhat = W_dec h + b_dec}, kept with atoms as rows (D x n) so that
+ * decoding sparse codes reads each active atom contiguously: the cost is entries x n, not D x n.
  */
 public record SaeDecoder(int n, int d, float[] atoms, float[] bDec) {
     /** Names of the decoder's tensors when an encoder graph carries them (unused by its nodes). */
     public static final String ATOMS = "decoder.atoms";
+
     public static final String B_DEC = "decoder.b_dec";
 
     public static SaeDecoder of(SaeParameters p) {
         int n = p.n();
         int d = p.d();
         float[] atoms = new float[d * n];
-        for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) atoms[j * n + i] = p.wDec()[i * d + j];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++) atoms[j * n + i] = p.wDec()[i * d + j];
         return new SaeDecoder(n, d, atoms, p.bDec().clone());
     }
 
@@ -37,7 +38,10 @@ public record SaeDecoder(int n, int d, float[] atoms, float[] bDec) {
 
     /** The decoder's tensors as initializers to add to an encoder graph. */
     public OnnxMl.GraphProto addTo(OnnxMl.GraphProto graph) {
-        return graph.toBuilder().addInitializer(tensor(ATOMS, atoms, d, n)).addInitializer(tensor(B_DEC, bDec, n)).build();
+        return graph.toBuilder()
+                .addInitializer(tensor(ATOMS, atoms, d, n))
+                .addInitializer(tensor(B_DEC, bDec, n))
+                .build();
     }
 
     /** The decoder an encoder graph carries, or null. */
@@ -60,15 +64,22 @@ public record SaeDecoder(int n, int d, float[] atoms, float[] bDec) {
     private static OnnxMl.TensorProto tensor(String name, float[] values, long... dims) {
         ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(values);
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-                .setRawData(com.google.protobuf.ByteString.copyFrom(bytes));
+        OnnxMl.TensorProto.Builder t =
+                OnnxMl.TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                        .setRawData(com.google.protobuf.ByteString.copyFrom(bytes));
         for (long dim : dims) t.addDims(dim);
         return t.build();
     }
 
     private static float[] floats(OnnxMl.TensorProto t) {
         float[] out = new float[t.getRawData().size() / 4];
-        t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        t.getRawData()
+                .asReadOnlyByteBuffer()
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer()
+                .get(out);
         return out;
     }
 }

@@ -4,17 +4,20 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * The numbers of one SAE: {@code W_enc} (D x n), {@code b_enc} (D), {@code W_dec} (n x D, column j is
- * atom j) and {@code b_dec} (n), all row-major float32, named as in the spec.
+ * The numbers of one SAE: {@code W_enc} (D x n), {@code b_enc} (D), {@code W_dec} (n x D, column j
+ * is atom j) and {@code b_dec} (n), all row-major float32, named as in the spec.
  */
 public record SaeParameters(int n, int d, float[] wEnc, float[] bEnc, float[] wDec, float[] bDec) {
-    /** Dictionary size D of an SAE a command trains or initialises unless told otherwise (the spiked data's 1,024 atoms). */
+    /**
+     * Dictionary size D of an SAE a command trains or initialises unless told otherwise (the spiked
+     * data's 1,024 atoms).
+     */
     public static final int DEFAULT_D_SAE = 1024;
-
 
     public SaeParameters {
         if (n <= 0 || d <= 0) {
-            throw new IllegalArgumentException("SAE shape must be positive, got n=" + n + " D=" + d);
+            throw new IllegalArgumentException(
+                    "SAE shape must be positive, got n=" + n + " D=" + d);
         }
         check("W_enc", wEnc, (long) d * n);
         check("b_enc", bEnc, d);
@@ -24,15 +27,19 @@ public record SaeParameters(int n, int d, float[] wEnc, float[] bEnc, float[] wD
 
     private static void check(String name, float[] values, long expected) {
         if (values == null || values.length != expected) {
-            throw new IllegalArgumentException(name + " must hold " + expected + " values, has "
-                    + (values == null ? "none" : values.length));
+            throw new IllegalArgumentException(
+                    name
+                            + " must hold "
+                            + expected
+                            + " values, has "
+                            + (values == null ? "none" : values.length));
         }
     }
 
     /**
      * The spec's initialisation: {@code W_enc}, {@code b_enc} uniform in +-1/sqrt(n); {@code W_dec}
-     * uniform in +-1/sqrt(D), then every column normalised; {@code b_dec} = 0. The same seed gives the
-     * same parameters.
+     * uniform in +-1/sqrt(D), then every column normalised; {@code b_dec} = 0. The same seed gives
+     * the same parameters.
      */
     public static SaeParameters initialise(int n, int d, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
@@ -41,9 +48,12 @@ public record SaeParameters(int n, int d, float[] wEnc, float[] bEnc, float[] wD
         float[] wEnc = new float[Math.multiplyExact(d, n)];
         float[] bEnc = new float[d];
         float[] wDec = new float[Math.multiplyExact(n, d)];
-        for (int i = 0; i < wEnc.length; i++) wEnc[i] = (float) random.nextDouble(-encBound, encBound);
-        for (int i = 0; i < bEnc.length; i++) bEnc[i] = (float) random.nextDouble(-encBound, encBound);
-        for (int i = 0; i < wDec.length; i++) wDec[i] = (float) random.nextDouble(-decBound, decBound);
+        for (int i = 0; i < wEnc.length; i++)
+            wEnc[i] = (float) random.nextDouble(-encBound, encBound);
+        for (int i = 0; i < bEnc.length; i++)
+            bEnc[i] = (float) random.nextDouble(-encBound, encBound);
+        for (int i = 0; i < wDec.length; i++)
+            wDec[i] = (float) random.nextDouble(-decBound, decBound);
         SaeParameters params = new SaeParameters(n, d, wEnc, bEnc, wDec, new float[n]);
         params.normaliseDecoderColumns();
         return params;
@@ -65,8 +75,13 @@ public record SaeParameters(int n, int d, float[] wEnc, float[] bEnc, float[] wD
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SaeParameters p && n == p.n && d == p.d && Arrays.equals(wEnc, p.wEnc)
-                && Arrays.equals(bEnc, p.bEnc) && Arrays.equals(wDec, p.wDec) && Arrays.equals(bDec, p.bDec);
+        return o instanceof SaeParameters p
+                && n == p.n
+                && d == p.d
+                && Arrays.equals(wEnc, p.wEnc)
+                && Arrays.equals(bEnc, p.bEnc)
+                && Arrays.equals(wDec, p.wDec)
+                && Arrays.equals(bDec, p.bDec);
     }
 
     @Override

@@ -36,21 +36,33 @@ public final class Safetensors {
         /** The values as floats, converting F16 and BF16. */
         public float[] toFloats() {
             long count = elements();
-            if (count > Integer.MAX_VALUE) throw new IllegalStateException("tensor too large: " + count);
+            if (count > Integer.MAX_VALUE)
+                throw new IllegalStateException("tensor too large: " + count);
             float[] out = new float[(int) count];
             ByteBuffer in = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             switch (dtype) {
                 case "F32" -> in.asFloatBuffer().get(out);
-                case "F16" -> { for (int i = 0; i < out.length; i++) out[i] = dev.aenstream.avro.Matrices.halfToFloat(in.getShort(i * 2)); }
-                case "BF16" -> { for (int i = 0; i < out.length; i++) out[i] = dev.aenstream.avro.Matrices.bfloat16ToFloat(in.getShort(i * 2)); }
-                case "F64" -> { for (int i = 0; i < out.length; i++) out[i] = (float) in.getDouble(i * 8); }
-                default -> throw new IllegalArgumentException("unsupported safetensors dtype " + dtype);
+                case "F16" -> {
+                    for (int i = 0; i < out.length; i++)
+                        out[i] = dev.aenstream.avro.Matrices.halfToFloat(in.getShort(i * 2));
+                }
+                case "BF16" -> {
+                    for (int i = 0; i < out.length; i++)
+                        out[i] = dev.aenstream.avro.Matrices.bfloat16ToFloat(in.getShort(i * 2));
+                }
+                case "F64" -> {
+                    for (int i = 0; i < out.length; i++) out[i] = (float) in.getDouble(i * 8);
+                }
+                default ->
+                        throw new IllegalArgumentException(
+                                "unsupported safetensors dtype " + dtype);
             }
             return out;
         }
 
         public static Tensor ofFloats(float[] values, long... shape) {
-            ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer bytes =
+                    ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
             bytes.asFloatBuffer().put(values);
             return new Tensor("F32", shape, bytes);
         }
@@ -61,7 +73,12 @@ public final class Safetensors {
         public Tensor require(String name) {
             Tensor t = tensors.get(name);
             if (t == null) {
-                throw new IllegalArgumentException("safetensors file has no tensor '" + name + "' (has " + tensors.keySet() + ")");
+                throw new IllegalArgumentException(
+                        "safetensors file has no tensor '"
+                                + name
+                                + "' (has "
+                                + tensors.keySet()
+                                + ")");
             }
             return t;
         }
@@ -76,7 +93,13 @@ public final class Safetensors {
             readFully(channel, lengthBytes, 0, file);
             long headerLength = lengthBytes.flip().getLong();
             if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > size) {
-                throw new IOException(file + " is not a safetensors file: header length " + headerLength + " in " + size + " bytes");
+                throw new IOException(
+                        file
+                                + " is not a safetensors file: header length "
+                                + headerLength
+                                + " in "
+                                + size
+                                + " bytes");
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLength);
             readFully(channel, header, 8, file);
@@ -87,26 +110,33 @@ public final class Safetensors {
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = it.next();
                 if (field.getKey().equals("__metadata__")) {
-                    field.getValue().fields().forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
+                    field.getValue()
+                            .fields()
+                            .forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
                     continue;
                 }
                 JsonNode info = field.getValue();
                 long begin = info.get("data_offsets").get(0).asLong();
                 long end = info.get("data_offsets").get(1).asLong();
                 if (begin < 0 || end < begin || dataStart + end > size) {
-                    throw new IOException(file + ": tensor " + field.getKey() + " lies outside the file");
+                    throw new IOException(
+                            file + ": tensor " + field.getKey() + " lies outside the file");
                 }
                 long[] shape = new long[info.get("shape").size()];
                 for (int i = 0; i < shape.length; i++) shape[i] = info.get("shape").get(i).asLong();
-                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer data =
+                        ByteBuffer.allocate(Math.toIntExact(end - begin))
+                                .order(ByteOrder.LITTLE_ENDIAN);
                 readFully(channel, data, dataStart + begin, file);
-                tensors.put(field.getKey(), new Tensor(info.get("dtype").asText(), shape, data.flip()));
+                tensors.put(
+                        field.getKey(), new Tensor(info.get("dtype").asText(), shape, data.flip()));
             }
             return new Contents(tensors, metadata);
         }
     }
 
-    private static void readFully(FileChannel channel, ByteBuffer dst, long position, Path file) throws IOException {
+    private static void readFully(FileChannel channel, ByteBuffer dst, long position, Path file)
+            throws IOException {
         while (dst.hasRemaining()) {
             int read = channel.read(dst, position);
             if (read < 0) throw new IOException(file + " ends early");
@@ -114,7 +144,8 @@ public final class Safetensors {
         }
     }
 
-    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata)
+            throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -135,7 +166,8 @@ public final class Safetensors {
         int padded = (headerBytes.length + 7) / 8 * 8;
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (OutputStream out = Files.newOutputStream(tmp)) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+            out.write(
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
             out.write(headerBytes);
             for (int i = headerBytes.length; i < padded; i++) out.write(' ');
             for (Tensor t : tensors.values()) {
@@ -148,6 +180,10 @@ public final class Safetensors {
                 }
             }
         }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+                tmp,
+                file,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }

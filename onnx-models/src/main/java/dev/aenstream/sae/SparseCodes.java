@@ -2,10 +2,11 @@ package dev.aenstream.sae;
 
 /**
  * Codes of a batch in compressed-row form: row r owns entries {@code rowOffsets[r] ..
- * rowOffsets[r+1]} of {@code indices} and {@code values}; {@code activeCounts[r]} is how many features
- * fired in row r before the top-k cut (more than its entries when the row was truncated).
+ * rowOffsets[r+1]} of {@code indices} and {@code values}; {@code activeCounts[r]} is how many
+ * features fired in row r before the top-k cut (more than its entries when the row was truncated).
  */
-public record SparseCodes(int rows, int d, int[] rowOffsets, int[] indices, float[] values, int[] activeCounts) {
+public record SparseCodes(
+        int rows, int d, int[] rowOffsets, int[] indices, float[] values, int[] activeCounts) {
 
     public int entries() {
         return rowOffsets[rows];

@@ -22,7 +22,10 @@ class SafetensorsTest {
         assertThat(SaeFiles.load(file)).isEqualTo(params);
         assertThat(Safetensors.read(file).metadata()).containsEntry("arch", "aen");
         // The format wants 8-byte aligned data.
-        long headerLength = java.nio.ByteBuffer.wrap(Files.readAllBytes(file), 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLength =
+                java.nio.ByteBuffer.wrap(Files.readAllBytes(file), 0, 8)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .getLong();
         assertThat(headerLength % 8).isZero();
     }
 
@@ -49,7 +52,9 @@ class SafetensorsTest {
         byte[] bytes = Files.readAllBytes(file);
         Path cut = dir.resolve("cut.safetensors");
         Files.write(cut, Arrays.copyOf(bytes, bytes.length - 10));
-        assertThatThrownBy(() -> SaeFiles.load(cut)).isInstanceOf(IOException.class).hasMessageContaining("cut.safetensors");
+        assertThatThrownBy(() -> SaeFiles.load(cut))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("cut.safetensors");
         Files.write(cut, new byte[] {1, 2, 3});
         assertThatThrownBy(() -> SaeFiles.load(cut)).isInstanceOf(IOException.class);
     }

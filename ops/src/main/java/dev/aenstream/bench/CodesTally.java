@@ -1,9 +1,9 @@
 package dev.aenstream.bench;
 
-import dev.aenstream.topics.Partitions;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureCodes;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.topics.Partitions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -51,8 +51,11 @@ public final class CodesTally implements AutoCloseable {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = Partitions.assignAll(consumer, topics.codes(), topics.dlq());
+        this.consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions =
+                Partitions.assignAll(consumer, topics.codes(), topics.dlq());
         consumer.seekToEnd(partitions);
         partitions.forEach(consumer::position);
         this.thread = new Thread(this::loop, "aen-codes-tally");
@@ -64,13 +67,19 @@ public final class CodesTally implements AutoCloseable {
         while (!closed.get()) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                 if (record.topic().equals(topics.dlq())) {
-                    synchronized (this) { deadLetters++; }
+                    synchronized (this) {
+                        deadLetters++;
+                    }
                     continue;
                 }
                 FeatureCodes c = codes.fromBytes(record.value());
                 if (!c.getProducerId().equals(producerId)) continue;
                 long active = 0;
-                var counts = c.getActiveCounts().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+                var counts =
+                        c.getActiveCounts()
+                                .duplicate()
+                                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                                .asIntBuffer();
                 while (counts.hasRemaining()) active += counts.get();
                 synchronized (this) {
                     SaeTally t = saes.computeIfAbsent(c.getSaeId(), k -> new SaeTally());

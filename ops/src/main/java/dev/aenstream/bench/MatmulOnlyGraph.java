@@ -2,9 +2,9 @@ package dev.aenstream.bench;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import dev.aenstream.sae.onnx.Graph;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
+import dev.aenstream.sae.onnx.Graph;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.OrtSessions;
 import java.nio.ByteBuffer;
@@ -34,17 +34,41 @@ public final class MatmulOnlyGraph {
      * Rows per second of the training step's five products alone, over at least {@code seconds} and
      * {@code minCalls} calls after {@code warmupCalls} untimed ones, on random inputs.
      */
-    public static double trainStepRate(int batch, int n, int d, Device device, int threads, double seconds, int warmupCalls, int minCalls)
+    public static double trainStepRate(
+            int batch,
+            int n,
+            int d,
+            Device device,
+            int threads,
+            double seconds,
+            int warmupCalls,
+            int minCalls)
             throws Exception {
         OrtEnvironment env = OrtSessions.environment();
-        Map<String, long[]> shapes = Map.of("xc", new long[] {batch, n}, "W_enc", new long[] {d, n}, "h", new long[] {batch, d},
-                "W_dec", new long[] {n, d}, "dxhat", new long[] {batch, n}, "dpre", new long[] {batch, d});
+        Map<String, long[]> shapes =
+                Map.of(
+                        "xc",
+                        new long[] {batch, n},
+                        "W_enc",
+                        new long[] {d, n},
+                        "h",
+                        new long[] {batch, d},
+                        "W_dec",
+                        new long[] {n, d},
+                        "dxhat",
+                        new long[] {batch, n},
+                        "dpre",
+                        new long[] {batch, d});
         Map<String, OnnxTensor> inputs = new HashMap<>();
         SplittableRandom random = new SplittableRandom(3);
-        try (OrtSessions.Opened session = OrtSessions.open(build(batch, n, d).toByteArray(), device, threads)) {
+        try (OrtSessions.Opened session =
+                OrtSessions.open(build(batch, n, d).toByteArray(), device, threads)) {
             for (Map.Entry<String, long[]> e : shapes.entrySet()) {
                 int count = Math.toIntExact(e.getValue()[0] * e.getValue()[1]);
-                FloatBuffer buffer = ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                FloatBuffer buffer =
+                        ByteBuffer.allocateDirect(count * 4)
+                                .order(ByteOrder.nativeOrder())
+                                .asFloatBuffer();
                 for (int i = 0; i < count; i++) buffer.put(i, (float) random.nextGaussian());
                 inputs.put(e.getKey(), OnnxTensor.createTensor(env, buffer, e.getValue()));
             }

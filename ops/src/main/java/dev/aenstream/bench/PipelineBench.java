@@ -23,11 +23,11 @@ import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.OrtSessions;
 import dev.aenstream.sae.runtime.SaeEncoder;
+import dev.aenstream.sae.train.TrainConfig;
+import dev.aenstream.sae.train.Trainer;
 import dev.aenstream.topics.Partitions;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
-import dev.aenstream.sae.train.TrainConfig;
-import dev.aenstream.sae.train.Trainer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -54,22 +54,30 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class PipelineBench {
     /**
-     * Share of a phase spent filling the pipeline before the rate is taken. Half: the JIT compiles a
-     * phase's hot code during its first seconds, taking a fifth of the CPU then (seen with perf).
+     * Share of a phase spent filling the pipeline before the rate is taken. Half: the JIT compiles
+     * a phase's hot code during its first seconds, taking a fifth of the CPU then (seen with perf).
      */
     private static final double SETTLE_SHARE = 0.5;
+
     private static final Duration FIRST_ROWS_TIMEOUT = Duration.ofSeconds(60);
-    /** Quiet time between phases, so that one phase's tail does not run into the next one's timing. */
+
+    /**
+     * Quiet time between phases, so that one phase's tail does not run into the next one's timing.
+     */
     private static final Duration PHASE_PAUSE = Duration.ofSeconds(2);
+
     /** Records the end-to-end producer may be ahead of the codes read back. */
     private static final int BACKLOG_RECORDS = 64;
+
     private static final int DISTINCT_RECORDS = 16;
 
     public record Shape(int n, int d) {
         public static Shape parse(String text) {
             String[] parts = text.split(":");
-            if (parts.length != 2) throw new IllegalArgumentException("--shape takes N:D, e.g. 512:4096; got " + text);
-            return new Shape(Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip()));
+            if (parts.length != 2)
+                throw new IllegalArgumentException("--shape takes N:D, e.g. 512:4096; got " + text);
+            return new Shape(
+                    Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip()));
         }
 
         @Override
@@ -79,7 +87,15 @@ public final class PipelineBench {
     }
 
     /** What one shape measured, in rows (tokens) per second. */
-    public record Figures(Shape shape, double kafka, double encode, double matmul, double e2e, double train, double trainMatmul, int trainBatch) {
+    public record Figures(
+            Shape shape,
+            double kafka,
+            double encode,
+            double matmul,
+            double e2e,
+            double train,
+            double trainMatmul,
+            int trainBatch) {
         public double harmonicLimit() {
             return 1 / (1 / kafka + 1 / encode);
         }
@@ -98,8 +114,15 @@ public final class PipelineBench {
     private final int streamThreads;
     private final int ortThreads;
 
-    public PipelineBench(String bootstrapServers, String runId, int rowsPerRecord, int kMax, Device device, int trainBatch, int streamThreads,
-                  int ortThreads) {
+    public PipelineBench(
+            String bootstrapServers,
+            String runId,
+            int rowsPerRecord,
+            int kMax,
+            Device device,
+            int trainBatch,
+            int streamThreads,
+            int ortThreads) {
         this.bootstrapServers = bootstrapServers;
         this.runId = runId;
         this.rowsPerRecord = rowsPerRecord;
@@ -111,23 +134,30 @@ public final class PipelineBench {
     }
 
     /**
-     * Runs the pipeline once unmeasured, so that the JIT has compiled Kafka's, Kafka Streams' and our
-     * hot paths before the first measurement, as it has in an encoder that runs for hours.
+     * Runs the pipeline once unmeasured, so that the JIT has compiled Kafka's, Kafka Streams' and
+     * our hot paths before the first measurement, as it has in an encoder that runs for hours.
      */
     public void warmUp(Shape shape, double seconds) throws Exception {
-        System.out.printf("warming up the JIT: %.0f s end to end on %s, not measured%n", seconds, shape);
+        System.out.printf(
+                "warming up the JIT: %.0f s end to end on %s, not measured%n", seconds, shape);
         endToEnd(shape, seconds, "warmup");
         dropTopics();
     }
 
     /**
      * Deletes the topics of the phases run so far (Kafka Streams' internal ones too): otherwise the
-     * broker is still writing a gigabyte of the last phase back to disk while the next one is timed.
+     * broker is still writing a gigabyte of the last phase back to disk while the next one is
+     * timed.
      */
     private void dropTopics() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-            List<String> ours = admin.listTopics().names().get().stream()
-                    .filter(name -> name.startsWith("bench-" + runId + "-") || name.startsWith("aen-bench-" + runId + "-")).toList();
+            List<String> ours =
+                    admin.listTopics().names().get().stream()
+                            .filter(
+                                    name ->
+                                            name.startsWith("bench-" + runId + "-")
+                                                    || name.startsWith("aen-bench-" + runId + "-"))
+                            .toList();
             if (!ours.isEmpty()) admin.deleteTopics(ours).all().get();
         }
         Thread.sleep(PHASE_PAUSE.toMillis());
@@ -138,33 +168,44 @@ public final class PipelineBench {
         dropTopics();
         System.out.printf("  (a) Kafka produce+consume  %,10.0f rows/s%n", kafka);
         double[] encode = encode(shape, 0.15 * seconds);
-        System.out.printf("  (b) ONNX Runtime encode    %,10.0f rows/s   %.2f of its matrix product alone (%,.0f rows/s)%n", encode[0],
-                encode[0] / encode[1], encode[1]);
+        System.out.printf(
+                "  (b) ONNX Runtime encode    %,10.0f rows/s   %.2f of its matrix product alone"
+                        + " (%,.0f rows/s)%n",
+                encode[0], encode[0] / encode[1], encode[1]);
         double e2e = endToEnd(shape, 0.45 * seconds);
         dropTopics();
         double harmonic = 1 / (1 / kafka + 1 / encode[0]);
-        System.out.printf("  (c) end to end             %,10.0f rows/s   %.2f of the harmonic limit 1/(1/a + 1/b) = %,.0f rows/s%n", e2e,
-                e2e / harmonic, harmonic);
+        System.out.printf(
+                "  (c) end to end             %,10.0f rows/s   %.2f of the harmonic limit 1/(1/a +"
+                        + " 1/b) = %,.0f rows/s%n",
+                e2e, e2e / harmonic, harmonic);
         double[] train = train(shape, 0.2 * seconds);
-        System.out.printf("  (d) training               %,10.0f tokens/s %.2f of its five matrix products alone (%,.0f tokens/s)%n", train[0],
-                train[0] / train[1], train[1]);
+        System.out.printf(
+                "  (d) training               %,10.0f tokens/s %.2f of its five matrix products"
+                        + " alone (%,.0f tokens/s)%n",
+                train[0], train[0] / train[1], train[1]);
         return new Figures(shape, kafka, encode[0], encode[1], e2e, train[0], train[1], trainBatch);
     }
 
     private Topics topics(String phase, Shape shape) throws Exception {
-        Topics topics = new Topics("bench-" + runId + "-" + phase + "-" + shape.n() + "x" + shape.d() + ".");
+        Topics topics =
+                new Topics(
+                        "bench-" + runId + "-" + phase + "-" + shape.n() + "x" + shape.d() + ".");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-            TopicProvisioner.ensure(admin, topics, new TopicSettings(TopicSettings.DEFAULT_PARTITIONS, (short) 1));
+            TopicProvisioner.ensure(
+                    admin, topics, new TopicSettings(TopicSettings.DEFAULT_PARTITIONS, (short) 1));
         }
         return topics;
     }
 
     /**
-     * Record-sized blocks of spiked rows, made before timing starts and cycled: generating rows is the
-     * language model's work, not the pipeline's, and would otherwise take CPU from it.
+     * Record-sized blocks of spiked rows, made before timing starts and cycled: generating rows is
+     * the language model's work, not the pipeline's, and would otherwise take CPU from it.
      */
     private List<float[]> rowBlocks(Shape shape) {
-        SpikedGenerator data = new SpikedGenerator(new SpikedConfig(shape.n(), Math.max(64, shape.d() / 4), 16, 0, 0, 1));
+        SpikedGenerator data =
+                new SpikedGenerator(
+                        new SpikedConfig(shape.n(), Math.max(64, shape.d() / 4), 16, 0, 0, 1));
         List<float[]> out = new ArrayList<>();
         for (int i = 0; i < DISTINCT_RECORDS; i++) {
             float[] x = new float[rowsPerRecord * shape.n()];
@@ -181,51 +222,94 @@ public final class PipelineBench {
         List<float[]> blocks = rowBlocks(shape);
         for (int i = 0; i < blocks.size(); i++) {
             float[] x = blocks.get(i);
-            out.add(serde.toBytes(ActivationBatch.newBuilder().setSourceModel("bench").setHookPoint("bench").setRows(rowsPerRecord)
-                    .setN(shape.n()).setDtype(Dtype.FLOAT32).setNormalisation(Normalisation.NONE).setProducerId("bench").setSequence(i)
-                    .setPayload(Matrices.encode(x, 0, rowsPerRecord, shape.n(), Dtype.FLOAT32)).setTimestampMs(0).build()));
+            out.add(
+                    serde.toBytes(
+                            ActivationBatch.newBuilder()
+                                    .setSourceModel("bench")
+                                    .setHookPoint("bench")
+                                    .setRows(rowsPerRecord)
+                                    .setN(shape.n())
+                                    .setDtype(Dtype.FLOAT32)
+                                    .setNormalisation(Normalisation.NONE)
+                                    .setProducerId("bench")
+                                    .setSequence(i)
+                                    .setPayload(
+                                            Matrices.encode(
+                                                    x, 0, rowsPerRecord, shape.n(), Dtype.FLOAT32))
+                                    .setTimestampMs(0)
+                                    .build()));
         }
         return out;
     }
 
-    /** (a) A raw Kafka producer with the publisher's settings and a read_committed consumer, running together. */
+    /**
+     * (a) A raw Kafka producer with the publisher's settings and a read_committed consumer, running
+     * together.
+     */
     double kafka(Shape shape, double seconds) throws Exception {
         Topics topics = topics("kafka", shape);
         List<byte[]> records = records(shape);
-        Properties p = ActivationPublisher.producerProperties(bootstrapServers,
-                PublisherConfig.of(topics.activations(), "bench", "bench", "bench-kafka-" + runId));
+        Properties p =
+                ActivationPublisher.producerProperties(
+                        bootstrapServers,
+                        PublisherConfig.of(
+                                topics.activations(), "bench", "bench", "bench-kafka-" + runId));
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong consumed = new AtomicLong();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            // Both ends ready before the clock starts: positions known, and every partition's leader
+        try (KafkaProducer<byte[], byte[]> producer =
+                        new KafkaProducer<>(
+                                p, new ByteArraySerializer(), new ByteArraySerializer());
+                KafkaConsumer<byte[], byte[]> consumer =
+                        new KafkaConsumer<>(
+                                c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            // Both ends ready before the clock starts: positions known, and every partition's
+            // leader
             // reachable (a fresh topic's first sends otherwise wait on metadata and retries).
-            List<org.apache.kafka.common.TopicPartition> partitions = Partitions.assignAll(consumer, topics.activations());
+            List<org.apache.kafka.common.TopicPartition> partitions =
+                    Partitions.assignAll(consumer, topics.activations());
             consumer.seekToBeginning(partitions);
             partitions.forEach(consumer::position);
             for (org.apache.kafka.common.TopicPartition tp : partitions) {
-                producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), null, records.get(0))).get();
+                producer.send(
+                                new ProducerRecord<>(
+                                        tp.topic(), tp.partition(), null, records.get(0)))
+                        .get();
             }
-            Thread reader = new Thread(() -> {
-                while (!stop.get()) consumed.addAndGet((long) consumer.poll(Duration.ofMillis(100)).count() * rowsPerRecord);
-            }, "bench-kafka-reader");
+            Thread reader =
+                    new Thread(
+                            () -> {
+                                while (!stop.get())
+                                    consumed.addAndGet(
+                                            (long) consumer.poll(Duration.ofMillis(100)).count()
+                                                    * rowsPerRecord);
+                            },
+                            "bench-kafka-reader");
             reader.start();
-            Thread writer = new Thread(() -> {
-                java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(PublisherConfig.DEFAULT_MAX_IN_FLIGHT_RECORDS);
-                for (long i = 0; !stop.get(); i++) {
-                    try {
-                        inFlight.acquire();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    producer.send(new ProducerRecord<>(topics.activations(), ("bench/" + i).getBytes(), records.get((int) (i % records.size()))),
-                            (m, e) -> inFlight.release());
-                }
-            }, "bench-kafka-writer");
+            Thread writer =
+                    new Thread(
+                            () -> {
+                                java.util.concurrent.Semaphore inFlight =
+                                        new java.util.concurrent.Semaphore(
+                                                PublisherConfig.DEFAULT_MAX_IN_FLIGHT_RECORDS);
+                                for (long i = 0; !stop.get(); i++) {
+                                    try {
+                                        inFlight.acquire();
+                                    } catch (InterruptedException e) {
+                                        return;
+                                    }
+                                    producer.send(
+                                            new ProducerRecord<>(
+                                                    topics.activations(),
+                                                    ("bench/" + i).getBytes(),
+                                                    records.get((int) (i % records.size()))),
+                                            (m, e) -> inFlight.release());
+                                }
+                            },
+                            "bench-kafka-writer");
             writer.start();
             double rate = rate(consumed::get, seconds);
             stop.set(true);
@@ -235,11 +319,17 @@ public final class PipelineBench {
         }
     }
 
-    /** (b) ONNX Runtime encoding record-sized batches, with our sparse outputs; and the bare matrix product on the same shapes. */
+    /**
+     * (b) ONNX Runtime encoding record-sized batches, with our sparse outputs; and the bare matrix
+     * product on the same shapes.
+     */
     double[] encode(Shape shape, double seconds) throws Exception {
         float[] rows = rowBlocks(shape).get(0);
         SaeParameters params = sparse(shape, rows);
-        FloatBuffer x = ByteBuffer.allocateDirect(rowsPerRecord * shape.n() * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer x =
+                ByteBuffer.allocateDirect(rowsPerRecord * shape.n() * 4)
+                        .order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
         x.put(rows).flip();
         // The limit is the best layout ONNX Runtime has here: one call at a time on every core, one
         // single-threaded call per core, or the pipeline's own layout.
@@ -247,15 +337,40 @@ public final class PipelineBench {
         int[][] layouts = {{1, 0}, {cores, 1}, {streamThreads, ortThreads}};
         double encode = 0;
         for (int[] layout : layouts) {
-            try (SaeEncoder encoder = SaeEncoder.open(params, new EncoderSpec(kMax, false), device, layout[1])) {
-                encode = Math.max(encode, timed(seconds / 4, layout[0], () -> encoder.encode(x.duplicate(), rowsPerRecord)));
+            try (SaeEncoder encoder =
+                    SaeEncoder.open(params, new EncoderSpec(kMax, false), device, layout[1])) {
+                encode =
+                        Math.max(
+                                encode,
+                                timed(
+                                        seconds / 4,
+                                        layout[0],
+                                        () -> encoder.encode(x.duplicate(), rowsPerRecord)));
             }
         }
         OrtEnvironment env = OrtSessions.environment();
-        try (OrtSessions.Opened matmul = OrtSessions.open(MatmulOnlyGraph.encoder(rowsPerRecord, shape.n(), shape.d()).toByteArray(), device, 0);
-             OnnxTensor input = OnnxTensor.createTensor(env, x.duplicate(), new long[] {rowsPerRecord, shape.n()});
-             OnnxTensor weights = OnnxTensor.createTensor(env, FloatBuffer.wrap(params.wEnc()), new long[] {shape.d(), shape.n()})) {
-            double bare = timed(seconds / 4, 1, () -> matmul.session().run(Map.of("x", input, "W_enc", weights)).close());
+        try (OrtSessions.Opened matmul =
+                        OrtSessions.open(
+                                MatmulOnlyGraph.encoder(rowsPerRecord, shape.n(), shape.d())
+                                        .toByteArray(),
+                                device,
+                                0);
+                OnnxTensor input =
+                        OnnxTensor.createTensor(
+                                env, x.duplicate(), new long[] {rowsPerRecord, shape.n()});
+                OnnxTensor weights =
+                        OnnxTensor.createTensor(
+                                env,
+                                FloatBuffer.wrap(params.wEnc()),
+                                new long[] {shape.d(), shape.n()})) {
+            double bare =
+                    timed(
+                            seconds / 4,
+                            1,
+                            () ->
+                                    matmul.session()
+                                            .run(Map.of("x", input, "W_enc", weights))
+                                            .close());
             return new double[] {encode, bare};
         }
     }
@@ -265,8 +380,8 @@ public final class PipelineBench {
     }
 
     /**
-     * Random encoder weights with one bias for all features, set so that about {@link #L0} features fire
-     * per row, as in a trained SAE: the codes then have a trained SAE's size.
+     * Random encoder weights with one bias for all features, set so that about {@link #L0} features
+     * fire per row, as in a trained SAE: the codes then have a trained SAE's size.
      */
     static SaeParameters sparse(Shape shape, float[] rows) {
         SaeParameters p = SaeParameters.initialise(shape.n(), shape.d(), 1);
@@ -275,7 +390,8 @@ public final class PipelineBench {
         for (int r = 0; r < sample; r++) {
             for (int j = 0; j < shape.d(); j++) {
                 double s = 0;
-                for (int i = 0; i < shape.n(); i++) s += p.wEnc()[j * shape.n() + i] * rows[r * shape.n() + i];
+                for (int i = 0; i < shape.n(); i++)
+                    s += p.wEnc()[j * shape.n() + i] * rows[r * shape.n() + i];
                 pre[r * shape.d() + j] = (float) s;
             }
         }
@@ -289,23 +405,30 @@ public final class PipelineBench {
 
     public static final int L0 = 32;
 
-    /** Rows per second of record-sized calls repeated by {@code callers} threads at once, after a few untimed ones. */
+    /**
+     * Rows per second of record-sized calls repeated by {@code callers} threads at once, after a
+     * few untimed ones.
+     */
     private double timed(double seconds, int callers, Call call) throws Exception {
         for (int i = 0; i < 3; i++) call.run();
         AtomicLong calls = new AtomicLong();
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         List<java.util.concurrent.Future<?>> running = new ArrayList<>();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers, Daemon.threads("bench-encode"));
+        java.util.concurrent.ExecutorService pool =
+                java.util.concurrent.Executors.newFixedThreadPool(
+                        callers, Daemon.threads("bench-encode"));
         try {
             for (int c = 0; c < callers; c++) {
-                running.add(pool.submit(() -> {
-                    while (System.nanoTime() < end) {
-                        call.run();
-                        calls.incrementAndGet();
-                    }
-                    return null;
-                }));
+                running.add(
+                        pool.submit(
+                                () -> {
+                                    while (System.nanoTime() < end) {
+                                        call.run();
+                                        calls.incrementAndGet();
+                                    }
+                                    return null;
+                                }));
             }
             for (java.util.concurrent.Future<?> f : running) f.get();
         } finally {
@@ -314,7 +437,10 @@ public final class PipelineBench {
         return calls.get() * rowsPerRecord / ((System.nanoTime() - start) / 1e9);
     }
 
-    /** (c) The publisher, the Kafka Streams encoder as `aen encode` runs it (exactly-once, statistics on), codes read back committed. */
+    /**
+     * (c) The publisher, the Kafka Streams encoder as `aen encode` runs it (exactly-once,
+     * statistics on), codes read back committed.
+     */
     double endToEnd(Shape shape, double seconds) throws Exception {
         return endToEnd(shape, seconds, "e2e");
     }
@@ -325,29 +451,52 @@ public final class PipelineBench {
         SaeRegistry registry = new SaeRegistry();
         AtomicBoolean stop = new AtomicBoolean();
         String producerId = "bench-" + runId;
-        try (SaeEncoder encoder = SaeEncoder.open(params, new EncoderSpec(kMax, false), device, ortThreads)) {
-            registry.put(new ServingSae("bench", 1, encoder, "initialised for the benchmark", SaeDecoder.of(params), false));
-            EncodeConfig config = EncodeConfig.defaults(topics, Files.createTempDirectory("aen-bench-"))
-                    .withApplicationId("aen-bench-" + runId + "-" + phase + "-" + shape.n());
+        try (SaeEncoder encoder =
+                SaeEncoder.open(params, new EncoderSpec(kMax, false), device, ortThreads)) {
+            registry.put(
+                    new ServingSae(
+                            "bench",
+                            1,
+                            encoder,
+                            "initialised for the benchmark",
+                            SaeDecoder.of(params),
+                            false));
+            EncodeConfig config =
+                    EncodeConfig.defaults(topics, Files.createTempDirectory("aen-bench-"))
+                            .withApplicationId(
+                                    "aen-bench-" + runId + "-" + phase + "-" + shape.n());
             config = config.withStreamThreads(streamThreads);
             try (EncodeApp app = new EncodeApp(bootstrapServers, config, registry);
-                 CodesTally tally = new CodesTally(bootstrapServers, topics, producerId);
-                 ActivationPublisher publisher = new ActivationPublisher(bootstrapServers,
-                         PublisherConfig.of(topics.activations(), "bench", "bench", producerId).withRowsPerRecord(rowsPerRecord))) {
+                    CodesTally tally = new CodesTally(bootstrapServers, topics, producerId);
+                    ActivationPublisher publisher =
+                            new ActivationPublisher(
+                                    bootstrapServers,
+                                    PublisherConfig.of(
+                                                    topics.activations(),
+                                                    "bench",
+                                                    "bench",
+                                                    producerId)
+                                            .withRowsPerRecord(rowsPerRecord))) {
                 app.start();
                 List<float[]> blocks = rowBlocks(shape);
-                Thread feed = new Thread(() -> {
-                    try {
-                        for (long i = 0; !stop.get(); i++) {
-                            float[] x = blocks.get((int) (i % blocks.size()));
-                            // Closed loop: a bounded backlog measures the rate the pipeline sustains, not how fast Kafka buffers.
-                            while (publisher.rowsPublished() - tally.tokens() > BACKLOG_RECORDS * rowsPerRecord && !stop.get()) Thread.sleep(1);
-                            publisher.publish(x, rowsPerRecord, shape.n());
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }, "bench-e2e-feed");
+                Thread feed =
+                        new Thread(
+                                () -> {
+                                    try {
+                                        for (long i = 0; !stop.get(); i++) {
+                                            float[] x = blocks.get((int) (i % blocks.size()));
+                                            // Closed loop: a bounded backlog measures the rate the
+                                            // pipeline sustains, not how fast Kafka buffers.
+                                            while (publisher.rowsPublished() - tally.tokens()
+                                                            > BACKLOG_RECORDS * rowsPerRecord
+                                                    && !stop.get()) Thread.sleep(1);
+                                            publisher.publish(x, rowsPerRecord, shape.n());
+                                        }
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                },
+                                "bench-e2e-feed");
                 feed.start();
                 double rate = rate(tally::tokens, seconds);
                 stop.set(true);
@@ -357,25 +506,36 @@ public final class PipelineBench {
         }
     }
 
-    /** (d) Training steps of AEN-SAE on the spec's language-model settings; and the step's five matrix products alone. */
+    /**
+     * (d) Training steps of AEN-SAE on the spec's language-model settings; and the step's five
+     * matrix products alone.
+     */
     double[] train(Shape shape, double seconds) throws Exception {
-        TrainConfig config = TrainConfig.languageModel(Arch.AEN, shape.n(), shape.d()).withBatch(trainBatch);
+        TrainConfig config =
+                TrainConfig.languageModel(Arch.AEN, shape.n(), shape.d()).withBatch(trainBatch);
         double train;
         try (Trainer trainer = Trainer.start("bench", config, device, 0)) {
-            train = TrainingRate.measure(trainer, shape.n(), shape.d(), trainBatch, 1, 1, seconds * 2 / 3);
+            train =
+                    TrainingRate.measure(
+                            trainer, shape.n(), shape.d(), trainBatch, 1, 1, seconds * 2 / 3);
         }
-        double matmul = MatmulOnlyGraph.trainStepRate(trainBatch, shape.n(), shape.d(), device, 0, seconds / 3, 1, 1);
+        double matmul =
+                MatmulOnlyGraph.trainStepRate(
+                        trainBatch, shape.n(), shape.d(), device, 0, seconds / 3, 1, 1);
         return new double[] {train, matmul};
     }
 
     /**
-     * Rate of a growing count over the settled part of a phase of {@code seconds}, which starts when
-     * the first rows arrive (a Kafka Streams application takes a few seconds to join its group).
+     * Rate of a growing count over the settled part of a phase of {@code seconds}, which starts
+     * when the first rows arrive (a Kafka Streams application takes a few seconds to join its
+     * group).
      */
-    private static double rate(java.util.function.LongSupplier count, double seconds) throws InterruptedException {
+    private static double rate(java.util.function.LongSupplier count, double seconds)
+            throws InterruptedException {
         long firstDeadline = System.nanoTime() + FIRST_ROWS_TIMEOUT.toNanos();
         while (count.getAsLong() == 0) {
-            if (System.nanoTime() > firstDeadline) throw new IllegalStateException("no rows arrived within " + FIRST_ROWS_TIMEOUT);
+            if (System.nanoTime() > firstDeadline)
+                throw new IllegalStateException("no rows arrived within " + FIRST_ROWS_TIMEOUT);
             Thread.sleep(10);
         }
         Thread.sleep((long) (seconds * SETTLE_SHARE * 1000));

@@ -12,9 +12,11 @@ public final class TrainingRate {
      * Runs {@code warmupSteps} untimed steps, then timed ones until both {@code minSteps} steps and
      * {@code seconds} have passed.
      */
-    public static double measure(Trainer trainer, int n, int d, int batch, int warmupSteps, int minSteps, double seconds)
+    public static double measure(
+            Trainer trainer, int n, int d, int batch, int warmupSteps, int minSteps, double seconds)
             throws ai.onnxruntime.OrtException {
-        SpikedGenerator data = new SpikedGenerator(new SpikedConfig(n, Math.max(d, 16), Math.min(16, d), 0, 0, 1));
+        SpikedGenerator data =
+                new SpikedGenerator(new SpikedConfig(n, Math.max(d, 16), Math.min(16, d), 0, 0, 1));
         float[] x = new float[batch * n];
         long index = 0;
         for (int i = 0; i < warmupSteps; i++) {

@@ -1,5 +1,6 @@
 package dev.aenstream.broker;
 
+import dev.aenstream.avro.Topics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import dev.aenstream.avro.Topics;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -38,7 +38,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final Path dataDir;
     private final boolean deleteOnClose;
 
-    private EmbeddedBroker(KafkaRaftServer server, String bootstrapServers, Path dataDir, boolean deleteOnClose) {
+    private EmbeddedBroker(
+            KafkaRaftServer server, String bootstrapServers, Path dataDir, boolean deleteOnClose) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.dataDir = dataDir;
@@ -46,8 +47,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     /**
-     * Starts a broker on {@code port} (0 picks a free one) storing its data in {@code dataDir} (null:
-     * a temporary directory removed on close), and waits until it answers.
+     * Starts a broker on {@code port} (0 picks a free one) storing its data in {@code dataDir}
+     * (null: a temporary directory removed on close), and waits until it answers.
      */
     public static EmbeddedBroker start(int port, Path dataDir) throws Exception {
         boolean temporary = dataDir == null;
@@ -60,10 +61,19 @@ public final class EmbeddedBroker implements AutoCloseable {
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(NODE_ID));
         props.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
-        props.put("listeners", "PLAINTEXT://localhost:" + brokerPort + "," + CONTROLLER + "://localhost:" + controllerPort);
+        props.put(
+                "listeners",
+                "PLAINTEXT://localhost:"
+                        + brokerPort
+                        + ","
+                        + CONTROLLER
+                        + "://localhost:"
+                        + controllerPort);
         props.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
         props.put("controller.listener.names", CONTROLLER);
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+        props.put(
+                "listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
         props.put("inter.broker.listener.name", "PLAINTEXT");
         props.put("log.dirs", logs.toString());
         props.put("num.partitions", "4");
@@ -78,7 +88,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         props.put("share.coordinator.state.topic.replication.factor", "1");
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
-        // Deleted topics leave at once: their unwritten pages are dropped instead of flushed a minute
+        // Deleted topics leave at once: their unwritten pages are dropped instead of flushed a
+        // minute
         // later (a single local broker has no replica that could still be reading them).
         props.put("log.segment.delete.delay.ms", "1000");
         KafkaConfig config = KafkaConfig.fromProps(props, false);

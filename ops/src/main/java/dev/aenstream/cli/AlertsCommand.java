@@ -1,9 +1,9 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.cli.options.KafkaOptions;
-import dev.aenstream.topics.Partitions;
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.topics.Partitions;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -21,11 +21,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Follows the alerts topic in a form a person reads. */
-@Command(name = "alerts", mixinStandardHelpOptions = true,
-        description = {"Follow the alerts topic: one line per alert with its time, severity, type, SAE and version, message and "
-                + "the first feature ids."})
+@Command(
+        name = "alerts",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Follow the alerts topic: one line per alert with its time, severity, type, SAE and"
+                    + " version, message and the first feature ids."
+        })
 final class AlertsCommand implements Callable<Integer> {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
     private static final int SHOWN_IDS = 12;
 
     @Mixin KafkaOptions kafka;
@@ -36,7 +41,11 @@ final class AlertsCommand implements Callable<Integer> {
     @Option(names = "--sae-id", paramLabel = "ID", description = "Only alerts of this SAE.")
     String saeId;
 
-    @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after this long; 0 follows until Ctrl-C (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--duration",
+            paramLabel = "SECONDS",
+            description =
+                    "Stop after this long; 0 follows until Ctrl-C (default: ${DEFAULT-VALUE}).")
     long durationSeconds = 0;
 
     @Override
@@ -44,20 +53,32 @@ final class AlertsCommand implements Callable<Integer> {
         AtomicBoolean stop = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
         try (KafkaTarget target = KafkaTarget.open(kafka);
-             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", target.bootstrapServers()),
-                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                KafkaConsumer<byte[], byte[]> consumer =
+                        new KafkaConsumer<>(
+                                Map.of("bootstrap.servers", target.bootstrapServers()),
+                                new ByteArrayDeserializer(),
+                                new ByteArrayDeserializer())) {
             String topic = target.topics().alerts();
             List<TopicPartition> parts = Partitions.assignAll(consumer, topic);
-            if (fromBeginning) consumer.seekToBeginning(parts); else consumer.seekToEnd(parts);
+            if (fromBeginning) consumer.seekToBeginning(parts);
+            else consumer.seekToEnd(parts);
             AvroSerde<Alert> serde = new AvroSerde<>(Alert.class);
-            long deadline = durationSeconds > 0 ? System.currentTimeMillis() + durationSeconds * 1000 : Long.MAX_VALUE;
+            long deadline =
+                    durationSeconds > 0
+                            ? System.currentTimeMillis() + durationSeconds * 1000
+                            : Long.MAX_VALUE;
             while (!stop.get() && System.currentTimeMillis() < deadline) {
                 for (var r : consumer.poll(Duration.ofMillis(300))) {
                     Alert a;
                     try {
                         a = serde.fromBytes(r.value());
                     } catch (RuntimeException e) {
-                        System.out.println("(unreadable alert at offset " + r.offset() + ": " + e.getMessage() + ")");
+                        System.out.println(
+                                "(unreadable alert at offset "
+                                        + r.offset()
+                                        + ": "
+                                        + e.getMessage()
+                                        + ")");
                         continue;
                     }
                     if (saeId == null || saeId.equals(a.getSaeId())) System.out.println(format(a));
@@ -68,9 +89,25 @@ final class AlertsCommand implements Callable<Integer> {
     }
 
     static String format(Alert a) {
-        String ids = a.getFeatureIds().isEmpty() ? "" : "  features " + a.getFeatureIds().stream().limit(SHOWN_IDS).map(String::valueOf)
-                .collect(Collectors.joining(",")) + (a.getFeatureIds().size() > SHOWN_IDS ? ",... (" + a.getFeatureIds().size() + ")" : "");
-        return String.format("%s %-8s %-18s %s v%d  %s%s", TIME.format(Instant.ofEpochMilli(a.getTimestampMs())), a.getSeverity(),
-                a.getAlertType(), a.getSaeId(), a.getVersion(), a.getMessage(), ids);
+        String ids =
+                a.getFeatureIds().isEmpty()
+                        ? ""
+                        : "  features "
+                                + a.getFeatureIds().stream()
+                                        .limit(SHOWN_IDS)
+                                        .map(String::valueOf)
+                                        .collect(Collectors.joining(","))
+                                + (a.getFeatureIds().size() > SHOWN_IDS
+                                        ? ",... (" + a.getFeatureIds().size() + ")"
+                                        : "");
+        return String.format(
+                "%s %-8s %-18s %s v%d  %s%s",
+                TIME.format(Instant.ofEpochMilli(a.getTimestampMs())),
+                a.getSeverity(),
+                a.getAlertType(),
+                a.getSaeId(),
+                a.getVersion(),
+                a.getMessage(),
+                ids);
     }
 }

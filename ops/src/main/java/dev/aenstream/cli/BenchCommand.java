@@ -1,94 +1,152 @@
 package dev.aenstream.cli;
 
+import dev.aenstream.bench.MatmulOnlyGraph;
 import dev.aenstream.bench.PipelineBench;
 import dev.aenstream.bench.TrainingRate;
+import dev.aenstream.cli.options.DeviceOption;
 import dev.aenstream.cli.options.HyperparameterOptions;
+import dev.aenstream.cli.options.KMaxOption;
 import dev.aenstream.cli.options.KafkaOptions;
-import dev.aenstream.produce.synthetic.SyntheticFeed;
-import dev.aenstream.bench.MatmulOnlyGraph;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
+import dev.aenstream.produce.synthetic.SyntheticFeed;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import dev.aenstream.cli.options.DeviceOption;
-import dev.aenstream.cli.options.KMaxOption;
 import picocli.CommandLine.Option;
 
 /** Benchmarks that report throughput as a ratio to a limit measured in the same run. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure throughput against the limits of the same run. Without a subcommand, for each SAE shape: "
-                + "(a) raw Kafka produce-and-consume of activation records, (b) ONNX Runtime encoding alone (against its bare "
-                + "matrix product), (c) end to end, publisher -> Kafka Streams encoder (exactly-once, statistics on) -> codes read "
-                + "back committed (against the harmonic limit 1/(1/a + 1/b)), (d) training tokens/s (against the step's five "
-                + "matrix products). Rows are counted over the second half of each phase, once the JIT has settled."},
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measure throughput against the limits of the same run. Without a subcommand, for each"
+                + " SAE shape: (a) raw Kafka produce-and-consume of activation records, (b) ONNX"
+                + " Runtime encoding alone (against its bare matrix product), (c) end to end,"
+                + " publisher -> Kafka Streams encoder (exactly-once, statistics on) -> codes read"
+                + " back committed (against the harmonic limit 1/(1/a + 1/b)), (d) training"
+                + " tokens/s (against the step's five matrix products). Rows are counted over the"
+                + " second half of each phase, once the JIT has settled."
+        },
         subcommands = {BenchCommand.Train.class, BenchCommand.Stats.class})
 final class BenchCommand implements Callable<Integer> {
     private static final double WARMUP_SHARE = 0.25;
     private static final double MIN_WARMUP_SECONDS = 60;
     @Mixin KafkaOptions kafka;
 
-    @Option(names = "--duration", paramLabel = "SECONDS", description = "Measuring time over all shapes and phases; set-up, including a JIT warm-up (--warmup-seconds), comes on "
-                    + "top (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--duration",
+            paramLabel = "SECONDS",
+            description =
+                    "Measuring time over all shapes and phases; set-up, including a JIT warm-up"
+                            + " (--warmup-seconds), comes on top (default: ${DEFAULT-VALUE}).")
     long durationSeconds = 120;
 
-    @Option(names = "--shape", paramLabel = "N:D", split = ",",
-            description = "SAE shapes, row width n and dictionary size D (repeatable; default: 512:4096 and 384:3072).")
+    @Option(
+            names = "--shape",
+            paramLabel = "N:D",
+            split = ",",
+            description =
+                    "SAE shapes, row width n and dictionary size D (repeatable; default: 512:4096"
+                            + " and 384:3072).")
     List<String> shapes = new ArrayList<>();
 
     @Mixin KMaxOption kMax;
 
-    @Option(names = "--warmup-seconds", paramLabel = "SECONDS",
-            description = "Unmeasured end-to-end run first, so the JIT has compiled the hot paths (default: a quarter of --duration, at least 60).")
+    @Option(
+            names = "--warmup-seconds",
+            paramLabel = "SECONDS",
+            description =
+                    "Unmeasured end-to-end run first, so the JIT has compiled the hot paths"
+                            + " (default: a quarter of --duration, at least 60).")
     Double warmupSeconds;
 
-    @Option(names = "--rows-per-record", paramLabel = "ROWS", description = "Rows per activation record (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rows-per-record",
+            paramLabel = "ROWS",
+            description = "Rows per activation record (default: ${DEFAULT-VALUE}).")
     int rowsPerRecord = dev.aenstream.produce.PublisherConfig.DEFAULT_ROWS_PER_RECORD;
 
-    @Option(names = "--train-batch", paramLabel = "ROWS", description = "Rows per training step (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--train-batch",
+            paramLabel = "ROWS",
+            description = "Rows per training step (default: ${DEFAULT-VALUE}).")
     int trainBatch = 4096;
 
     @Mixin DeviceOption device;
 
-    @Option(names = "--stream-threads", paramLabel = "THREADS",
-            description = "Kafka Streams threads of the encoder, as `aen encode --stream-threads` (default: one per core).")
+    @Option(
+            names = "--stream-threads",
+            paramLabel = "THREADS",
+            description =
+                    "Kafka Streams threads of the encoder, as `aen encode --stream-threads`"
+                            + " (default: one per core).")
     Integer streamThreads;
 
-    @Option(names = "--ort-threads", paramLabel = "THREADS", description = "ONNX Runtime threads per encode call, as `aen encode --ort-threads`; with a stream thread per core, "
-                    + "one each keeps every core busy without oversubscription (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--ort-threads",
+            paramLabel = "THREADS",
+            description =
+                    "ONNX Runtime threads per encode call, as `aen encode --ort-threads`; with a"
+                            + " stream thread per core, one each keeps every core busy without"
+                            + " oversubscription (default: ${DEFAULT-VALUE}).")
     int ortThreads = 1;
 
-    @Option(names = "--summary-json", paramLabel = "PATH",
-            description = "Write the figures as JSON: the first shape's at the top level (kafka_rows_per_s, encode_rows_per_s, "
-                    + "e2e_rows_per_s, train_rows_per_s, e2e_ratio, ...), every shape under 'shapes'.")
+    @Option(
+            names = "--summary-json",
+            paramLabel = "PATH",
+            description =
+                    "Write the figures as JSON: the first shape's at the top level"
+                        + " (kafka_rows_per_s, encode_rows_per_s, e2e_rows_per_s, train_rows_per_s,"
+                        + " e2e_ratio, ...), every shape under 'shapes'.")
     Path summaryJson;
 
     @Override
     public Integer call() throws Exception {
-        List<PipelineBench.Shape> list = (shapes.isEmpty() ? List.of("512:4096", "384:3072") : shapes).stream()
-                .map(PipelineBench.Shape::parse).toList();
+        List<PipelineBench.Shape> list =
+                (shapes.isEmpty() ? List.of("512:4096", "384:3072") : shapes)
+                        .stream().map(PipelineBench.Shape::parse).toList();
         if (durationSeconds <= 0 || kMax.kMax() <= 0 || rowsPerRecord <= 0 || trainBatch <= 0) {
-            throw new IllegalArgumentException("--duration, --k-max, --rows-per-record and --train-batch must be positive");
+            throw new IllegalArgumentException(
+                    "--duration, --k-max, --rows-per-record and --train-batch must be positive");
         }
         String run = Long.toString(System.currentTimeMillis());
         int cores = Runtime.getRuntime().availableProcessors();
         List<Map<String, Object>> perShape = new ArrayList<>();
         try (KafkaTarget target = KafkaTarget.open(kafka)) {
             int threads = streamThreads != null ? streamThreads : cores;
-            PipelineBench bench = new PipelineBench(target.bootstrapServers(), run, rowsPerRecord, kMax.kMax(), device.device(), trainBatch,
-                    threads, ortThreads);
-            System.out.printf("aen bench: %d shapes, %d s of measuring, %d cores, Kafka at %s%s, %d rows per record, k_max %d%n", list.size(),
-                    durationSeconds, cores, target.bootstrapServers(), target.embedded() ? " (embedded)" : "", rowsPerRecord, kMax.kMax());
-            double warm = warmupSeconds != null ? warmupSeconds : Math.max(MIN_WARMUP_SECONDS, WARMUP_SHARE * durationSeconds);
+            PipelineBench bench =
+                    new PipelineBench(
+                            target.bootstrapServers(),
+                            run,
+                            rowsPerRecord,
+                            kMax.kMax(),
+                            device.device(),
+                            trainBatch,
+                            threads,
+                            ortThreads);
+            System.out.printf(
+                    "aen bench: %d shapes, %d s of measuring, %d cores, Kafka at %s%s, %d rows per"
+                            + " record, k_max %d%n",
+                    list.size(),
+                    durationSeconds,
+                    cores,
+                    target.bootstrapServers(),
+                    target.embedded() ? " (embedded)" : "",
+                    rowsPerRecord,
+                    kMax.kMax());
+            double warm =
+                    warmupSeconds != null
+                            ? warmupSeconds
+                            : Math.max(MIN_WARMUP_SECONDS, WARMUP_SHARE * durationSeconds);
             if (warm > 0) bench.warmUp(list.get(0), warm);
             for (PipelineBench.Shape shape : list) {
                 System.out.println(shape + ":");
@@ -111,11 +169,19 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         System.out.println();
-        System.out.printf("%-14s %12s %12s %12s %8s %12s %8s%n", "shape", "kafka rows/s", "encode", "e2e", "e2e/lim", "train tok/s", "train/mm");
+        System.out.printf(
+                "%-14s %12s %12s %12s %8s %12s %8s%n",
+                "shape", "kafka rows/s", "encode", "e2e", "e2e/lim", "train tok/s", "train/mm");
         for (Map<String, Object> m : perShape) {
-            System.out.printf("%-14s %,12.0f %,12.0f %,12.0f %8.2f %,12.0f %8.2f%n", "n=" + m.get("n") + " D=" + m.get("d_sae"),
-                    m.get("kafka_rows_per_s"), m.get("encode_rows_per_s"), m.get("e2e_rows_per_s"), m.get("e2e_ratio"),
-                    m.get("train_rows_per_s"), m.get("train_ratio"));
+            System.out.printf(
+                    "%-14s %,12.0f %,12.0f %,12.0f %8.2f %,12.0f %8.2f%n",
+                    "n=" + m.get("n") + " D=" + m.get("d_sae"),
+                    m.get("kafka_rows_per_s"),
+                    m.get("encode_rows_per_s"),
+                    m.get("e2e_rows_per_s"),
+                    m.get("e2e_ratio"),
+                    m.get("train_rows_per_s"),
+                    m.get("train_ratio"));
         }
         Map<String, Object> summary = new LinkedHashMap<>(perShape.get(0));
         summary.put("shapes", perShape);
@@ -130,38 +196,67 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    @Command(name = "train", mixinStandardHelpOptions = true,
-            description = {"Time training steps (tokens/s) and, on the same shapes and threads, ONNX Runtime running only the "
-                    + "step's five matrix products (two forward, three backward); ratio = train / matmul-only."})
+    @Command(
+            name = "train",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Time training steps (tokens/s) and, on the same shapes and threads, ONNX Runtime"
+                    + " running only the step's five matrix products (two forward, three backward);"
+                    + " ratio = train / matmul-only."
+            })
     static final class Train implements Callable<Integer> {
         @Mixin HyperparameterOptions hyper;
 
-        @Option(names = "--n", paramLabel = "N", description = "Row width (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--n",
+                paramLabel = "N",
+                description = "Row width (default: ${DEFAULT-VALUE}).")
         int n = 512;
 
-        @Option(names = "--steps", paramLabel = "N", description = "Timed steps of each kind (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--steps",
+                paramLabel = "N",
+                description = "Timed steps of each kind (default: ${DEFAULT-VALUE}).")
         int steps = 6;
 
-        @Option(names = "--warmup-steps", paramLabel = "N", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--warmup-steps",
+                paramLabel = "N",
+                description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
         int warmupSteps = 2;
 
-        @Option(names = "--threads", paramLabel = "THREADS", description = "ONNX Runtime threads; 0 lets it choose (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--threads",
+                paramLabel = "THREADS",
+                description = "ONNX Runtime threads; 0 lets it choose (default: ${DEFAULT-VALUE}).")
         int threads = 0;
 
         @Mixin DeviceOption device;
 
-        @Option(names = "--summary-json", paramLabel = "PATH", description = "Write the figures as JSON to this file.")
+        @Option(
+                names = "--summary-json",
+                paramLabel = "PATH",
+                description = "Write the figures as JSON to this file.")
         Path summaryJson;
 
         @Override
         public Integer call() throws Exception {
-            if (steps <= 0 || warmupSteps < 0) throw new IllegalArgumentException("--steps must be positive, --warmup-steps >= 0");
+            if (steps <= 0 || warmupSteps < 0)
+                throw new IllegalArgumentException("--steps must be positive, --warmup-steps >= 0");
             TrainConfig config = hyper.languageModel(n);
             int batch = config.batch();
             int d = config.d();
             Device dev = device.device();
-            System.out.printf("bench train: %s n=%d D=%d batch=%d, %d timed steps after %d warm-up, %d cores%n", config.arch().label(), n, d,
-                    batch, steps, warmupSteps, Runtime.getRuntime().availableProcessors());
+            System.out.printf(
+                    "bench train: %s n=%d D=%d batch=%d, %d timed steps after %d warm-up, %d"
+                            + " cores%n",
+                    config.arch().label(),
+                    n,
+                    d,
+                    batch,
+                    steps,
+                    warmupSteps,
+                    Runtime.getRuntime().availableProcessors());
 
             double train;
             String ranOn;
@@ -169,7 +264,8 @@ final class BenchCommand implements Callable<Integer> {
                 ranOn = trainer.trainStep().device().label();
                 train = TrainingRate.measure(trainer, n, d, batch, warmupSteps, steps, 0);
             }
-            double matmul = MatmulOnlyGraph.trainStepRate(batch, n, d, dev, threads, 0, warmupSteps, steps);
+            double matmul =
+                    MatmulOnlyGraph.trainStepRate(batch, n, d, dev, threads, 0, warmupSteps, steps);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("train_tokens_per_s", train);
             summary.put("matmul_only_tokens_per_s", matmul);
@@ -182,37 +278,65 @@ final class BenchCommand implements Callable<Integer> {
             summary.put("device", ranOn);
             summary.put("cores", Runtime.getRuntime().availableProcessors());
             summary.put("matmul_gflops", 5.0 * 2 * (double) n * d * matmul / 1e9);
-            System.out.printf("train %,.0f tokens/s, matmul-only %,.0f tokens/s (%.1f GFLOP/s), ratio %.3f%n", train, matmul,
-                    summary.get("matmul_gflops"), train / matmul);
+            System.out.printf(
+                    "train %,.0f tokens/s, matmul-only %,.0f tokens/s (%.1f GFLOP/s), ratio %.3f%n",
+                    train, matmul, summary.get("matmul_gflops"), train / matmul);
             SummaryJson.write(summaryJson, summary);
             return 0;
         }
     }
 
-    @Command(name = "stats", mixinStandardHelpOptions = true,
-            description = {"Encode the same pre-produced synthetic stream through Kafka twice, with per-feature statistics and the "
-                    + "starvation monitor off and on, and report rows/s of each and their ratio."})
+    @Command(
+            name = "stats",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Encode the same pre-produced synthetic stream through Kafka twice, with"
+                    + " per-feature statistics and the starvation monitor off and on, and report"
+                    + " rows/s of each and their ratio."
+            })
     static final class Stats implements Callable<Integer> {
         @Mixin KafkaOptions kafka;
 
-        @Option(names = "--shape", paramLabel = "N:D", description = "Row width n and dictionary size D (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--shape",
+                paramLabel = "N:D",
+                description = "Row width n and dictionary size D (default: ${DEFAULT-VALUE}).")
         String shape = "512:4096";
 
         @Mixin KMaxOption kMax;
 
-        @Option(names = "--rows", paramLabel = "ROWS", description = "Rows to encode per run (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--rows",
+                paramLabel = "ROWS",
+                description = "Rows to encode per run (default: ${DEFAULT-VALUE}).")
         int rows = 100000;
 
-        @Option(names = "--rows-per-record", paramLabel = "ROWS", description = "Rows per record (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--rows-per-record",
+                paramLabel = "ROWS",
+                description = "Rows per record (default: ${DEFAULT-VALUE}).")
         int rowsPerRecord = 512;
 
-        @Option(names = "--fve-row-stride", paramLabel = "K", description = "The statistics estimate the fve on every K-th row (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--fve-row-stride",
+                paramLabel = "K",
+                description =
+                        "The statistics estimate the fve on every K-th row (default:"
+                                + " ${DEFAULT-VALUE}).")
         int fveRowStride = dev.aenstream.monitor.MonitorConfig.DEFAULT_FVE_ROW_STRIDE;
 
-        @Option(names = "--repeats", paramLabel = "N", description = "Runs of each kind, alternating; the best counts (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--repeats",
+                paramLabel = "N",
+                description =
+                        "Runs of each kind, alternating; the best counts (default:"
+                                + " ${DEFAULT-VALUE}).")
         int repeats = 2;
 
-        @Option(names = "--summary-json", paramLabel = "PATH", description = "Write the figures as JSON to this file.")
+        @Option(
+                names = "--summary-json",
+                paramLabel = "PATH",
+                description = "Write the figures as JSON to this file.")
         Path summaryJson;
 
         @Override
@@ -222,26 +346,54 @@ final class BenchCommand implements Callable<Integer> {
             int dSae = parsed.d();
             String run = Long.toString(System.currentTimeMillis());
             kafka.topicPrefix = "bench-" + run + ".";
-            dev.aenstream.sae.SaeParameters params = dev.aenstream.sae.SaeParameters.initialise(n, dSae, 1);
+            dev.aenstream.sae.SaeParameters params =
+                    dev.aenstream.sae.SaeParameters.initialise(n, dSae, 1);
             try (KafkaTarget target = KafkaTarget.open(kafka);
-                 dev.aenstream.sae.runtime.SaeEncoder encoder = dev.aenstream.sae.runtime.SaeEncoder.open(params,
-                         new dev.aenstream.sae.onnx.EncoderSpec(kMax.kMax(), false), Device.CPU, 0)) {
-                try (dev.aenstream.produce.ActivationPublisher publisher = new dev.aenstream.produce.ActivationPublisher(target.bootstrapServers(),
-                        dev.aenstream.produce.PublisherConfig.of(target.topics().activations(), "synthetic", "bench", "bench-" + run)
-                                .withRowsPerRecord(rowsPerRecord))) {
-                    new SyntheticFeed(new SpikedGenerator(new SpikedConfig(n, Math.max(64, dSae / 4), 16, 0, 0, 1)), publisher, 0)
+                    dev.aenstream.sae.runtime.SaeEncoder encoder =
+                            dev.aenstream.sae.runtime.SaeEncoder.open(
+                                    params,
+                                    new dev.aenstream.sae.onnx.EncoderSpec(kMax.kMax(), false),
+                                    Device.CPU,
+                                    0)) {
+                try (dev.aenstream.produce.ActivationPublisher publisher =
+                        new dev.aenstream.produce.ActivationPublisher(
+                                target.bootstrapServers(),
+                                dev.aenstream.produce.PublisherConfig.of(
+                                                target.topics().activations(),
+                                                "synthetic",
+                                                "bench",
+                                                "bench-" + run)
+                                        .withRowsPerRecord(rowsPerRecord))) {
+                    new SyntheticFeed(
+                                    new SpikedGenerator(
+                                            new SpikedConfig(
+                                                    n, Math.max(64, dSae / 4), 16, 0, 0, 1)),
+                                    publisher,
+                                    0)
                             .run(rows, () -> false);
                 }
                 dev.aenstream.encode.SaeRegistry registry = new dev.aenstream.encode.SaeRegistry();
-                // With its decoder, as models from the trainer come: the statistics then include the fve.
-                registry.put(new dev.aenstream.encode.ServingSae("bench", 1, encoder, "initialised for the benchmark",
-                        dev.aenstream.sae.SaeDecoder.of(params), false));
+                // With its decoder, as models from the trainer come: the statistics then include
+                // the fve.
+                registry.put(
+                        new dev.aenstream.encode.ServingSae(
+                                "bench",
+                                1,
+                                encoder,
+                                "initialised for the benchmark",
+                                dev.aenstream.sae.SaeDecoder.of(params),
+                                false));
                 double off = 0;
                 double on = 0;
                 for (int i = 0; i < repeats; i++) {
                     off = Math.max(off, encodeAll(target, registry, null, "off-" + run + "-" + i));
-                    on = Math.max(on, encodeAll(target, registry, monitor(), "on-" + run + "-" + i));
-                    System.out.printf("run %d: statistics off %,.0f rows/s, on %,.0f rows/s%n", i + 1, off, on);
+                    on =
+                            Math.max(
+                                    on,
+                                    encodeAll(target, registry, monitor(), "on-" + run + "-" + i));
+                    System.out.printf(
+                            "run %d: statistics off %,.0f rows/s, on %,.0f rows/s%n",
+                            i + 1, off, on);
                 }
                 Map<String, Object> summary = new LinkedHashMap<>();
                 summary.put("rows_per_s_stats_off", off);
@@ -253,7 +405,10 @@ final class BenchCommand implements Callable<Integer> {
                 summary.put("rows", rows);
                 summary.put("fve_row_stride", fveRowStride);
                 summary.put("cores", Runtime.getRuntime().availableProcessors());
-                System.out.printf("encode with statistics at %.3f of the throughput without them (%,.0f vs %,.0f rows/s)%n", on / off, on, off);
+                System.out.printf(
+                        "encode with statistics at %.3f of the throughput without them (%,.0f vs"
+                                + " %,.0f rows/s)%n",
+                        on / off, on, off);
                 SummaryJson.write(summaryJson, summary);
             }
             return 0;
@@ -263,12 +418,25 @@ final class BenchCommand implements Callable<Integer> {
             return dev.aenstream.monitor.MonitorConfig.builder().fveRowStride(fveRowStride).build();
         }
 
-        /** Encodes the whole topic with a fresh application id; rows/s from the first row encoded to the last. */
-        private double encodeAll(KafkaTarget target, dev.aenstream.encode.SaeRegistry registry, dev.aenstream.monitor.MonitorConfig monitor,
-                                 String id) throws Exception {
-            dev.aenstream.encode.EncodeConfig config = dev.aenstream.encode.EncodeConfig.defaults(target.topics(),
-                    java.nio.file.Files.createTempDirectory("aen-bench-")).withApplicationId("aen-bench-" + id).withMonitor(monitor);
-            try (dev.aenstream.encode.EncodeApp app = new dev.aenstream.encode.EncodeApp(target.bootstrapServers(), config, registry)) {
+        /**
+         * Encodes the whole topic with a fresh application id; rows/s from the first row encoded to
+         * the last.
+         */
+        private double encodeAll(
+                KafkaTarget target,
+                dev.aenstream.encode.SaeRegistry registry,
+                dev.aenstream.monitor.MonitorConfig monitor,
+                String id)
+                throws Exception {
+            dev.aenstream.encode.EncodeConfig config =
+                    dev.aenstream.encode.EncodeConfig.defaults(
+                                    target.topics(),
+                                    java.nio.file.Files.createTempDirectory("aen-bench-"))
+                            .withApplicationId("aen-bench-" + id)
+                            .withMonitor(monitor);
+            try (dev.aenstream.encode.EncodeApp app =
+                    new dev.aenstream.encode.EncodeApp(
+                            target.bootstrapServers(), config, registry)) {
                 app.start();
                 long first = 0;
                 long firstRows = 0;

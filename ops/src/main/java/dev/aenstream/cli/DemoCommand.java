@@ -1,8 +1,12 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.bench.Daemon;
+import dev.aenstream.avro.Normalisation;
 import dev.aenstream.bench.CodesTally;
+import dev.aenstream.bench.Daemon;
+import dev.aenstream.cli.options.DSaeOption;
 import dev.aenstream.cli.options.DashboardOptions;
+import dev.aenstream.cli.options.DeviceOption;
+import dev.aenstream.cli.options.KMaxOption;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.MetricsOptions;
 import dev.aenstream.cli.options.MonitorOptions;
@@ -15,14 +19,13 @@ import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.models.ModelFollower;
 import dev.aenstream.monitor.AlertPublisher;
-import dev.aenstream.produce.ActivationPublisher;
-import dev.aenstream.produce.PublisherConfig;
-import dev.aenstream.avro.Normalisation;
-import dev.aenstream.sae.Arch;
-import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.online.OnlineTrainer;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.online.SaeDefinition;
+import dev.aenstream.produce.ActivationPublisher;
+import dev.aenstream.produce.PublisherConfig;
+import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.TrainingMetrics;
 import java.nio.file.Files;
@@ -39,27 +42,39 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
-import dev.aenstream.cli.options.DeviceOption;
-import dev.aenstream.cli.options.KMaxOption;
-import dev.aenstream.cli.options.DSaeOption;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** A bounded end-to-end run: broker, synthetic producer, online trainers, encoders following their versions. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the whole loop for a while and show it: an embedded broker (unless --bootstrap-servers), the "
-                + "synthetic spiked producer, AEN-SAE and a vanilla-L1 baseline trained side by side from the stream and "
-                + "publishing versions, and the Kafka Streams encoders serving those versions live. Prints progress, then a "
-                + "summary per SAE (and --summary-json)."})
+/**
+ * A bounded end-to-end run: broker, synthetic producer, online trainers, encoders following their
+ * versions.
+ */
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the whole loop for a while and show it: an embedded broker (unless"
+                + " --bootstrap-servers), the synthetic spiked producer, AEN-SAE and a vanilla-L1"
+                + " baseline trained side by side from the stream and publishing versions, and the"
+                + " Kafka Streams encoders serving those versions live. Prints progress, then a"
+                + " summary per SAE (and --summary-json)."
+        })
 final class DemoCommand implements Callable<Integer> {
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration FIRST_MODELS_TIMEOUT = Duration.ofSeconds(60);
+
     /** One ONNX Runtime thread per session: trainer, encoder and producer share two cores here. */
     private static final int ORT_THREADS = 1;
-    /** Rows per training step on language-model rows: small, so a short demo still makes hundreds of steps. */
+
+    /**
+     * Rows per training step on language-model rows: small, so a short demo still makes hundreds of
+     * steps.
+     */
     private static final int DEMO_BATCH = 256;
+
     /** Steps between trainer-metrics records: often, so the demo's short run draws a curve. */
     private static final long DEMO_METRICS_EVERY = 50;
+
     private static final long TICK_MS = 5_000;
 
     @Mixin KafkaOptions kafka;
@@ -69,48 +84,83 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin TextOptions text;
     @Mixin DashboardOptions dashboard;
 
-    @Option(names = "--source", paramLabel = "synthetic|minilm|MODEL", description = "What produces activations: the spec's synthetic spiked data, 'minilm' (all-MiniLM-L6-v2 from the "
-                    + "langchain4j Maven artifact reading --text, by default English Europarl speeches), or the path of an "
-                    + "ONNX language model with its tokenizer.json (then --hook is required) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--source",
+            paramLabel = "synthetic|minilm|MODEL",
+            description =
+                    "What produces activations: the spec's synthetic spiked data, 'minilm'"
+                        + " (all-MiniLM-L6-v2 from the langchain4j Maven artifact reading --text,"
+                        + " by default English Europarl speeches), or the path of an ONNX language"
+                        + " model with its tokenizer.json (then --hook is required) (default:"
+                        + " ${DEFAULT-VALUE}).")
     String source = "synthetic";
 
-    @Option(names = "--sae", paramLabel = "ID[:ARCH][,key=value...]",
+    @Option(
+            names = "--sae",
+            paramLabel = "ID[:ARCH][,key=value...]",
             description = "SAEs to train and serve (repeatable; default: aen:aen and l1:l1).")
     List<String> saes = new ArrayList<>();
 
     @Mixin DSaeOption dSae;
 
-    @Option(names = "--warmup", paramLabel = "STEPS", description = "T_warm of the SAEs (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            paramLabel = "STEPS",
+            description = "T_warm of the SAEs (default: ${DEFAULT-VALUE}).")
     long warmup = 500;
 
-    @Option(names = "--ramp", paramLabel = "STEPS", description = "T_ramp of the SAEs (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--ramp",
+            paramLabel = "STEPS",
+            description = "T_ramp of the SAEs (default: ${DEFAULT-VALUE}).")
     long ramp = 500;
 
-    @Option(names = "--publish-every", paramLabel = "STEPS", description = "Steps between published versions (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--publish-every",
+            paramLabel = "STEPS",
+            description = "Steps between published versions (default: ${DEFAULT-VALUE}).")
     long publishEvery = 200;
 
     @Mixin KMaxOption kMax;
 
-    @Option(names = "--duration", paramLabel = "SECONDS", description = "Seconds to produce for (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--duration",
+            paramLabel = "SECONDS",
+            description = "Seconds to produce for (default: ${DEFAULT-VALUE}).")
     long durationSeconds = 60;
 
-    @Option(names = "--rate", paramLabel = "ROWS_PER_S", description = "Rows (tokens) per second to produce at most; 0 for as fast as possible (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rate",
+            paramLabel = "ROWS_PER_S",
+            description =
+                    "Rows (tokens) per second to produce at most; 0 for as fast as possible"
+                            + " (default: ${DEFAULT-VALUE}).")
     double rate = 10000;
 
-    @Option(names = "--rows-per-record", paramLabel = "ROWS", description = "Rows per activation record (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rows-per-record",
+            paramLabel = "ROWS",
+            description = "Rows per activation record (default: ${DEFAULT-VALUE}).")
     int rowsPerRecord = PublisherConfig.DEFAULT_ROWS_PER_RECORD;
 
     @Mixin DeviceOption device;
 
-    @Option(names = "--summary-json", paramLabel = "PATH", description = "Also write the summary as JSON to this file.")
+    @Option(
+            names = "--summary-json",
+            paramLabel = "PATH",
+            description = "Also write the summary as JSON to this file.")
     Path summaryJson;
 
     @Override
     public Integer call() throws Exception {
-        if (durationSeconds <= 0) throw new IllegalArgumentException("--duration must be positive, got " + durationSeconds);
+        if (durationSeconds <= 0)
+            throw new IllegalArgumentException(
+                    "--duration must be positive, got " + durationSeconds);
         Device dev = device.device();
-        try (DemoSource feed = source.equals("synthetic") ? DemoSource.synthetic(synthetic.config())
-                : DemoSource.transformer(source, text, dev, ORT_THREADS)) {
+        try (DemoSource feed =
+                source.equals("synthetic")
+                        ? DemoSource.synthetic(synthetic.config())
+                        : DemoSource.transformer(source, text, dev, ORT_THREADS)) {
             return run(feed, dev);
         }
     }
@@ -118,57 +168,127 @@ final class DemoCommand implements Callable<Integer> {
     private int run(DemoSource feed, Device dev) throws Exception {
         boolean languageModel = !source.equals("synthetic");
         boolean normalised = feed.normalisation() == Normalisation.UNIT_SQRT_N;
-        // Language-model rows follow the spec's language-model defaults, with the demo's batch so steps come often.
-        TrainConfig base = (languageModel ? TrainConfig.languageModel(Arch.AEN, feed.n(), dSae.dSae()).withBatch(DEMO_BATCH)
-                : TrainConfig.synthetic(Arch.AEN, feed.n(), dSae.dSae())).withWarmup(warmup, ramp);
-        List<SaeDefinition> definitions = (saes.isEmpty() ? List.of("aen:aen", "l1:l1") : saes).stream()
-                .map(s -> SaeSpec.parse(s, base)).toList();
+        // Language-model rows follow the spec's language-model defaults, with the demo's batch so
+        // steps come often.
+        TrainConfig base =
+                (languageModel
+                                ? TrainConfig.languageModel(Arch.AEN, feed.n(), dSae.dSae())
+                                        .withBatch(DEMO_BATCH)
+                                : TrainConfig.synthetic(Arch.AEN, feed.n(), dSae.dSae()))
+                        .withWarmup(warmup, ramp);
+        List<SaeDefinition> definitions =
+                (saes.isEmpty() ? List.of("aen:aen", "l1:l1") : saes)
+                        .stream().map(s -> SaeSpec.parse(s, base)).toList();
         long started = System.nanoTime();
-        java.util.concurrent.atomic.AtomicReference<String> progress = new java.util.concurrent.atomic.AtomicReference<>("starting");
+        java.util.concurrent.atomic.AtomicReference<String> progress =
+                new java.util.concurrent.atomic.AtomicReference<>("starting");
         String runId = Long.toString(System.currentTimeMillis());
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService threads = Executors.newFixedThreadPool(2, Daemon.threads("aen-demo"));
         SaeRegistry registry = new SaeRegistry();
         try (AutoCloseable endpoint = metrics.start();
-             KafkaTarget target = KafkaTarget.open(kafka);
-             OnlineTrainer trainer = OnlineTrainer.open(target.bootstrapServers(), OnlineTrainerConfig.builder(target.topics())
-                     .groupId("aen-demo-trainer-" + runId).checkpointEvery(1).publishEvery(publishEvery).metricsEvery(DEMO_METRICS_EVERY)
-                     .normalise(normalised).kMax(kMax.kMax()).modelAlerts(monitor.modelAlerts()).build(), definitions, false, dev,
-                     ORT_THREADS);
-             AlertPublisher alerts = new AlertPublisher(target.bootstrapServers(), target.topics().alerts());
-             ModelFollower follower = new ModelFollower(target.bootstrapServers(), target.topics(), registry, alerts, feed.n(), dev,
-                     ORT_THREADS);
-             DashboardFeed observed = new DashboardFeed(target.bootstrapServers(), target.topics()).start();
-             AutoCloseable web = dashboard.startForDemo(observed, () -> Map.of("progress", progress.get()))) {
-            System.out.printf("Kafka at %s%s; topics %s*%n", target.bootstrapServers(), target.embedded() ? " (embedded)" : "",
+                KafkaTarget target = KafkaTarget.open(kafka);
+                OnlineTrainer trainer =
+                        OnlineTrainer.open(
+                                target.bootstrapServers(),
+                                OnlineTrainerConfig.builder(target.topics())
+                                        .groupId("aen-demo-trainer-" + runId)
+                                        .checkpointEvery(1)
+                                        .publishEvery(publishEvery)
+                                        .metricsEvery(DEMO_METRICS_EVERY)
+                                        .normalise(normalised)
+                                        .kMax(kMax.kMax())
+                                        .modelAlerts(monitor.modelAlerts())
+                                        .build(),
+                                definitions,
+                                false,
+                                dev,
+                                ORT_THREADS);
+                AlertPublisher alerts =
+                        new AlertPublisher(target.bootstrapServers(), target.topics().alerts());
+                ModelFollower follower =
+                        new ModelFollower(
+                                target.bootstrapServers(),
+                                target.topics(),
+                                registry,
+                                alerts,
+                                feed.n(),
+                                dev,
+                                ORT_THREADS);
+                DashboardFeed observed =
+                        new DashboardFeed(target.bootstrapServers(), target.topics()).start();
+                AutoCloseable web =
+                        dashboard.startForDemo(
+                                observed, () -> Map.of("progress", progress.get()))) {
+            System.out.printf(
+                    "Kafka at %s%s; topics %s*%n",
+                    target.bootstrapServers(),
+                    target.embedded() ? " (embedded)" : "",
                     target.topics().prefix());
-            Future<?> training = threads.submit(() -> {
-                trainer.run(stop::get);
-                return null;
-            });
+            Future<?> training =
+                    threads.submit(
+                            () -> {
+                                trainer.run(stop::get);
+                                return null;
+                            });
             if (!follower.awaitServing(definitions.size(), FIRST_MODELS_TIMEOUT)) {
-                throw new IllegalStateException("the encoders did not receive the first model versions within " + FIRST_MODELS_TIMEOUT);
+                throw new IllegalStateException(
+                        "the encoders did not receive the first model versions within "
+                                + FIRST_MODELS_TIMEOUT);
             }
-            registry.serving().forEach(s -> System.out.printf("encoders serve %s v%d: n=%d, D=%d, k_max=%d on %s%n", s.saeId(),
-                    s.version(), s.encoder().n(), s.encoder().d(), s.encoder().kMax(), s.encoder().device().label()));
+            registry.serving()
+                    .forEach(
+                            s ->
+                                    System.out.printf(
+                                            "encoders serve %s v%d: n=%d, D=%d, k_max=%d on %s%n",
+                                            s.saeId(),
+                                            s.version(),
+                                            s.encoder().n(),
+                                            s.encoder().d(),
+                                            s.encoder().kMax(),
+                                            s.encoder().device().label()));
 
-            PublisherConfig publisherConfig = PublisherConfig.of(target.topics().activations(), feed.sourceModel(), feed.hookPoint(),
-                    "demo-" + runId).withRowsPerRecord(rowsPerRecord).withNormalisation(feed.normalisation());
-            System.out.printf("source %s, hook %s, n=%d%n", feed.sourceModel(), feed.hookPoint(), feed.n());
-            try (EncodeApp app = new EncodeApp(target.bootstrapServers(),
-                         EncodeConfig.defaults(target.topics(), Files.createTempDirectory("aen-streams-")).withApplicationId("aen-demo-" + runId).withMonitor(monitor.config()),
-                         registry);
-                 CodesTally tally = new CodesTally(target.bootstrapServers(), target.topics(), publisherConfig.producerId());
-                 ActivationPublisher publisher = new ActivationPublisher(target.bootstrapServers(), publisherConfig)) {
+            PublisherConfig publisherConfig =
+                    PublisherConfig.of(
+                                    target.topics().activations(),
+                                    feed.sourceModel(),
+                                    feed.hookPoint(),
+                                    "demo-" + runId)
+                            .withRowsPerRecord(rowsPerRecord)
+                            .withNormalisation(feed.normalisation());
+            System.out.printf(
+                    "source %s, hook %s, n=%d%n", feed.sourceModel(), feed.hookPoint(), feed.n());
+            try (EncodeApp app =
+                            new EncodeApp(
+                                    target.bootstrapServers(),
+                                    EncodeConfig.defaults(
+                                                    target.topics(),
+                                                    Files.createTempDirectory("aen-streams-"))
+                                            .withApplicationId("aen-demo-" + runId)
+                                            .withMonitor(monitor.config()),
+                                    registry);
+                    CodesTally tally =
+                            new CodesTally(
+                                    target.bootstrapServers(),
+                                    target.topics(),
+                                    publisherConfig.producerId());
+                    ActivationPublisher publisher =
+                            new ActivationPublisher(target.bootstrapServers(), publisherConfig)) {
                 app.bindMetrics();
                 app.start();
                 Future<Long> produced = threads.submit(() -> feed.run(publisher, rate, stop::get));
                 long begin = System.nanoTime();
                 long end = begin + TimeUnit.SECONDS.toNanos(durationSeconds);
                 while (System.nanoTime() < end) {
-                    Thread.sleep(Math.min(TICK_MS, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-                    String line = String.format("%.0f s of %d: %,d rows produced, %,d tokens encoded", (System.nanoTime() - begin) / 1e9,
-                            durationSeconds, publisher.rowsPublished(), tally.tokens());
+                    Thread.sleep(
+                            Math.min(TICK_MS, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+                    String line =
+                            String.format(
+                                    "%.0f s of %d: %,d rows produced, %,d tokens encoded",
+                                    (System.nanoTime() - begin) / 1e9,
+                                    durationSeconds,
+                                    publisher.rowsPublished(),
+                                    tally.tokens());
                     progress.set(line);
                     System.out.println();
                     System.out.println(line);
@@ -181,8 +301,17 @@ final class DemoCommand implements Callable<Integer> {
                 long rowsProduced = produced.get(60, TimeUnit.SECONDS);
                 training.get(120, TimeUnit.SECONDS);
                 long drainEnd = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
-                while (tally.tokens() < rowsProduced && System.nanoTime() < drainEnd) Thread.sleep(100);
-                writeSummary(target, feed, trainer, rowsProduced, tally, registry, observed.alertsBySae(), (System.nanoTime() - started) / 1e9,
+                while (tally.tokens() < rowsProduced && System.nanoTime() < drainEnd)
+                    Thread.sleep(100);
+                writeSummary(
+                        target,
+                        feed,
+                        trainer,
+                        rowsProduced,
+                        tally,
+                        registry,
+                        observed.alertsBySae(),
+                        (System.nanoTime() - started) / 1e9,
                         (producing - begin) / 1e9);
             }
         } finally {
@@ -192,19 +321,44 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One row per SAE: what the trainer reached, the version the encoders serve and the alerts raised. */
-    private static void printTable(List<TrainingMetrics> metrics, Map<String, CodesTally.SaeFigures> served, Map<String, Long> alerts) {
-        System.out.printf("  %-8s %-8s %8s %8s %10s %7s %7s %7s %7s%n", "sae_id", "arch", "version", "steps", "tokens", "l0", "fve", "dead%",
-                "alerts");
+    /**
+     * One row per SAE: what the trainer reached, the version the encoders serve and the alerts
+     * raised.
+     */
+    private static void printTable(
+            List<TrainingMetrics> metrics,
+            Map<String, CodesTally.SaeFigures> served,
+            Map<String, Long> alerts) {
+        System.out.printf(
+                "  %-8s %-8s %8s %8s %10s %7s %7s %7s %7s%n",
+                "sae_id", "arch", "version", "steps", "tokens", "l0", "fve", "dead%", "alerts");
         for (TrainingMetrics m : metrics) {
             CodesTally.SaeFigures f = served.get(m.saeId());
-            System.out.printf("  %-8s %-8s %8d %8d %,10d %7.1f %7.3f %7.2f %7d%n", m.saeId(), m.arch(), f == null ? 0 : f.version(), m.step(),
-                    m.tokens(), m.l0(), m.fve(), m.deadPct(), alerts.getOrDefault(m.saeId(), 0L));
+            System.out.printf(
+                    "  %-8s %-8s %8d %8d %,10d %7.1f %7.3f %7.2f %7d%n",
+                    m.saeId(),
+                    m.arch(),
+                    f == null ? 0 : f.version(),
+                    m.step(),
+                    m.tokens(),
+                    m.l0(),
+                    m.fve(),
+                    m.deadPct(),
+                    alerts.getOrDefault(m.saeId(), 0L));
         }
     }
 
-    private void writeSummary(KafkaTarget target, DemoSource feed, OnlineTrainer trainer, long rowsProduced, CodesTally tally, SaeRegistry registry,
-                              Map<String, Long> alerts, double seconds, double producingSeconds) throws java.io.IOException {
+    private void writeSummary(
+            KafkaTarget target,
+            DemoSource feed,
+            OnlineTrainer trainer,
+            long rowsProduced,
+            CodesTally tally,
+            SaeRegistry registry,
+            Map<String, Long> alerts,
+            double seconds,
+            double producingSeconds)
+            throws java.io.IOException {
         Map<String, CodesTally.SaeFigures> served = tally.saes();
         String deviceLabel = registry.serving().get(0).encoder().device().label();
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -242,9 +396,15 @@ final class DemoCommand implements Callable<Integer> {
         summary.put("seconds", Math.round(seconds * 10) / 10.0);
         summary.put("bootstrap_servers", target.bootstrapServers());
         summary.put("embedded_broker", target.embedded());
-        System.out.printf("rows produced %,d in %.0f s, tokens encoded %,d, dead letters %d, device %s; the trainers read %,d rows%n",
-                rowsProduced, producingSeconds, tally.tokens(), tally.deadLetters(), deviceLabel, trainer.rowsRead());
+        System.out.printf(
+                "rows produced %,d in %.0f s, tokens encoded %,d, dead letters %d, device %s; the"
+                        + " trainers read %,d rows%n",
+                rowsProduced,
+                producingSeconds,
+                tally.tokens(),
+                tally.deadLetters(),
+                deviceLabel,
+                trainer.rowsRead());
         SummaryJson.write(summaryJson, summary);
     }
-
 }

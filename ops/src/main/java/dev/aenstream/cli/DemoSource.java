@@ -1,13 +1,13 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.cli.options.TextOptions;
-import dev.aenstream.produce.Pace;
-import dev.aenstream.produce.synthetic.SyntheticFeed;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import dev.aenstream.avro.Normalisation;
+import dev.aenstream.cli.options.TextOptions;
 import dev.aenstream.produce.ActivationPublisher;
+import dev.aenstream.produce.Pace;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
+import dev.aenstream.produce.synthetic.SyntheticFeed;
 import dev.aenstream.produce.text.Document;
 import dev.aenstream.produce.text.TextSource;
 import dev.aenstream.produce.transformer.ModelSource;
@@ -18,7 +18,10 @@ import dev.aenstream.sae.runtime.Device;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
-/** What the demo puts on the activations topic: the spiked generator, or a language model reading text. */
+/**
+ * What the demo puts on the activations topic: the spiked generator, or a language model reading
+ * text.
+ */
 interface DemoSource extends AutoCloseable {
     /** Width of one activation row. */
     int n();
@@ -31,7 +34,8 @@ interface DemoSource extends AutoCloseable {
     Normalisation normalisation();
 
     /** Publishes until {@code stop}; returns the rows published. */
-    long run(ActivationPublisher publisher, double rowsPerSecond, BooleanSupplier stop) throws Exception;
+    long run(ActivationPublisher publisher, double rowsPerSecond, BooleanSupplier stop)
+            throws Exception;
 
     /** A line on what is being read now, for the console; empty when there is nothing to tell. */
     default String now() {
@@ -43,37 +47,82 @@ interface DemoSource extends AutoCloseable {
 
     static DemoSource synthetic(SpikedConfig config) {
         return new DemoSource() {
-            @Override public int n() { return config.n(); }
-            @Override public String sourceModel() { return "synthetic-spiked"; }
-            @Override public String hookPoint() { return "rho=" + config.rho(); }
-            @Override public Normalisation normalisation() { return Normalisation.NONE; }
+            @Override
+            public int n() {
+                return config.n();
+            }
 
             @Override
-            public long run(ActivationPublisher publisher, double rowsPerSecond, BooleanSupplier stop) throws InterruptedException {
-                return new SyntheticFeed(new SpikedGenerator(config), publisher, rowsPerSecond).run(0, stop);
+            public String sourceModel() {
+                return "synthetic-spiked";
+            }
+
+            @Override
+            public String hookPoint() {
+                return "rho=" + config.rho();
+            }
+
+            @Override
+            public Normalisation normalisation() {
+                return Normalisation.NONE;
+            }
+
+            @Override
+            public long run(
+                    ActivationPublisher publisher, double rowsPerSecond, BooleanSupplier stop)
+                    throws InterruptedException {
+                return new SyntheticFeed(new SpikedGenerator(config), publisher, rowsPerSecond)
+                        .run(0, stop);
             }
         };
     }
 
     /** A language model over text, looping over the text until stopped. */
-    static DemoSource transformer(String model, TextOptions text, Device device, int threads) throws Exception {
+    static DemoSource transformer(String model, TextOptions text, Device device, int threads)
+            throws Exception {
         text.validate();
         ModelSource source = text.model(model);
         String hook = text.hook(source);
-        TransformerModel hooked = TransformerModel.open(ModelProto.parseFrom(source.model()), List.of(hook), device, threads);
+        TransformerModel hooked =
+                TransformerModel.open(
+                        ModelProto.parseFrom(source.model()), List.of(hook), device, threads);
         Tokeniser tokeniser = text.tokeniser(source);
         int n = hooked.width();
         return new DemoSource() {
             private volatile TransformerProducer producer;
 
-            @Override public int n() { return n; }
-            @Override public String sourceModel() { return source.name(); }
-            @Override public String hookPoint() { return hook; }
-            @Override public Normalisation normalisation() { return text.normalise ? Normalisation.UNIT_SQRT_N : Normalisation.NONE; }
+            @Override
+            public int n() {
+                return n;
+            }
 
             @Override
-            public long run(ActivationPublisher publisher, double rowsPerSecond, BooleanSupplier stop) throws Exception {
-                producer = new TransformerProducer(hooked, hook, tokeniser, publisher, text.batch, new Pace(rowsPerSecond)::await);
+            public String sourceModel() {
+                return source.name();
+            }
+
+            @Override
+            public String hookPoint() {
+                return hook;
+            }
+
+            @Override
+            public Normalisation normalisation() {
+                return text.normalise ? Normalisation.UNIT_SQRT_N : Normalisation.NONE;
+            }
+
+            @Override
+            public long run(
+                    ActivationPublisher publisher, double rowsPerSecond, BooleanSupplier stop)
+                    throws Exception {
+                producer =
+                        new TransformerProducer(
+                                hooked,
+                                hook,
+                                tokeniser,
+                                publisher,
+                                text.batch,
+                                new Pace(rowsPerSecond)::await);
                 while (!stop.getAsBoolean()) producer.run(TextSource.open(text.text), stop);
                 return producer.tokens();
             }
@@ -83,12 +132,18 @@ interface DemoSource extends AutoCloseable {
                 Document d = producer == null ? null : producer.currentDocument();
                 if (d == null) return "";
                 String snippet = d.text().replaceAll("\\s+", " ").strip();
-                return "reading " + d.name() + ": \"" + (snippet.length() > 90 ? snippet.substring(0, 90) + "...\"" : snippet + "\"");
+                return "reading "
+                        + d.name()
+                        + ": \""
+                        + (snippet.length() > 90
+                                ? snippet.substring(0, 90) + "...\""
+                                : snippet + "\"");
             }
 
             @Override
             public void close() throws Exception {
-                try (tokeniser; hooked) {
+                try (tokeniser;
+                        hooked) {
                     // both closed
                 }
             }

@@ -21,8 +21,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Runs the encode application: activations in, sparse codes out. */
-@Command(name = "encode", mixinStandardHelpOptions = true,
-        description = {"Run the Kafka Streams encoder: read the activations topic, encode each record's rows with the SAE in one ONNX Runtime call, write sparse codes naming the SAE id and version, send unprocessable records to the dead-letter topic with the reason. Start several with the same --application-id to share the partitions."})
+@Command(
+        name = "encode",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the Kafka Streams encoder: read the activations topic, encode each record's rows"
+                + " with the SAE in one ONNX Runtime call, write sparse codes naming the SAE id and"
+                + " version, send unprocessable records to the dead-letter topic with the reason."
+                + " Start several with the same --application-id to share the partitions."
+        })
 final class EncodeCommand implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
     @Mixin SaeOptions sae;
@@ -31,30 +38,57 @@ final class EncodeCommand implements Callable<Integer> {
     @Mixin DashboardOptions dashboard;
     @Mixin MonitorOptions monitor;
 
-    @Option(names = "--n", paramLabel = "N", description = "Width of the stream's rows; model versions of another width are refused (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--n",
+            paramLabel = "N",
+            description =
+                    "Width of the stream's rows; model versions of another width are refused"
+                            + " (default: ${DEFAULT-VALUE}).")
     int n = 256;
 
-    @Option(names = "--duration", paramLabel = "SECONDS", description = "Seconds to run; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--duration",
+            paramLabel = "SECONDS",
+            description = "Seconds to run; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
     long durationSeconds = 0;
 
     @Override
     public Integer call() throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-        try (AutoCloseable endpoint = metrics.start(); KafkaTarget target = KafkaTarget.open(kafka);
-             AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics())) {
+        try (AutoCloseable endpoint = metrics.start();
+                KafkaTarget target = KafkaTarget.open(kafka);
+                AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics())) {
             SaeRegistry registry = new SaeRegistry();
             ServingSae fixed = sae.fixed() ? sae.open(n) : null;
             ModelFollower follower = null;
             AlertPublisher alerts = null;
             if (fixed != null) {
                 registry.put(fixed);
-                System.out.printf("serving SAE %s v%d (n=%d, D=%d, k_max=%d) on %s: %s%n", fixed.saeId(), fixed.version(),
-                        fixed.encoder().n(), fixed.encoder().d(), fixed.encoder().kMax(), fixed.encoder().device().label(), fixed.origin());
+                System.out.printf(
+                        "serving SAE %s v%d (n=%d, D=%d, k_max=%d) on %s: %s%n",
+                        fixed.saeId(),
+                        fixed.version(),
+                        fixed.encoder().n(),
+                        fixed.encoder().d(),
+                        fixed.encoder().kMax(),
+                        fixed.encoder().device().label(),
+                        fixed.origin());
             } else {
                 alerts = new AlertPublisher(target.bootstrapServers(), target.topics().alerts());
-                follower = new ModelFollower(target.bootstrapServers(), target.topics(), registry, alerts, n, sae.device(), sae.ortThreads);
-                System.out.printf("following %s for SAE versions of n=%d (start `aen train` to publish some)%n", target.topics().models(), n);
+                follower =
+                        new ModelFollower(
+                                target.bootstrapServers(),
+                                target.topics(),
+                                registry,
+                                alerts,
+                                n,
+                                sae.device(),
+                                sae.ortThreads);
+                System.out.printf(
+                        "following %s for SAE versions of n=%d (start `aen train` to publish"
+                                + " some)%n",
+                        target.topics().models(), n);
                 while (!follower.awaitServing(1, Duration.ofSeconds(10))) {
                     if (stop.getCount() == 0) {
                         follower.close();
@@ -64,20 +98,39 @@ final class EncodeCommand implements Callable<Integer> {
                     System.out.println("still waiting for a model on " + target.topics().models());
                 }
             }
-            try (EncodeApp app = new EncodeApp(target.bootstrapServers(), encode.config(target.topics(), kafka.replicationFactor).withMonitor(monitor.config()), registry)) {
+            try (EncodeApp app =
+                    new EncodeApp(
+                            target.bootstrapServers(),
+                            encode.config(target.topics(), kafka.replicationFactor)
+                                    .withMonitor(monitor.config()),
+                            registry)) {
                 app.bindMetrics();
                 app.start();
                 long start = System.nanoTime();
                 long lastRows = 0;
-                long deadline = durationSeconds > 0 ? start + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
+                long deadline =
+                        durationSeconds > 0
+                                ? start + TimeUnit.SECONDS.toNanos(durationSeconds)
+                                : Long.MAX_VALUE;
                 while (!stop.await(5, TimeUnit.SECONDS) && System.nanoTime() < deadline) {
                     EncodeStats s = app.stats();
-                    System.out.printf("%s: %,d records, %,d rows (%,.0f rows/s), mean l0 %.1f, %d dead letters; serving %s%n", app.state(),
-                            s.records(), s.rows(), (s.rows() - lastRows) / 5.0, s.meanL0(), s.deadLetters(),
-                            registry.serving().stream().map(x -> x.saeId() + " v" + x.version()).toList());
+                    System.out.printf(
+                            "%s: %,d records, %,d rows (%,.0f rows/s), mean l0 %.1f, %d dead"
+                                    + " letters; serving %s%n",
+                            app.state(),
+                            s.records(),
+                            s.rows(),
+                            (s.rows() - lastRows) / 5.0,
+                            s.meanL0(),
+                            s.deadLetters(),
+                            registry.serving().stream()
+                                    .map(x -> x.saeId() + " v" + x.version())
+                                    .toList());
                     lastRows = s.rows();
                 }
-                System.out.printf("stopping after %s%n", Duration.ofNanos(System.nanoTime() - start).withNanos(0));
+                System.out.printf(
+                        "stopping after %s%n",
+                        Duration.ofNanos(System.nanoTime() - start).withNanos(0));
             } finally {
                 if (fixed != null) fixed.encoder().close();
                 if (follower != null) follower.close();

@@ -6,11 +6,11 @@ import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.MetricsOptions;
 import dev.aenstream.cli.options.PublishOptions;
 import dev.aenstream.cli.options.SyntheticOptions;
-import dev.aenstream.produce.Pace;
-import dev.aenstream.produce.synthetic.SyntheticFeed;
 import dev.aenstream.produce.ActivationPublisher;
+import dev.aenstream.produce.Pace;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
+import dev.aenstream.produce.synthetic.SyntheticFeed;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,9 +22,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Puts activations on the activations topic. */
-@Command(name = "produce", mixinStandardHelpOptions = true,
+@Command(
+        name = "produce",
+        mixinStandardHelpOptions = true,
         description = "Publish activations to the activations topic.",
-        subcommands = {ProduceCommand.Synthetic.class, ProduceCommand.Replay.class, TransformerCommand.class})
+        subcommands = {
+            ProduceCommand.Synthetic.class,
+            ProduceCommand.Replay.class,
+            TransformerCommand.class
+        })
 final class ProduceCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -33,8 +39,13 @@ final class ProduceCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    @Command(name = "synthetic", mixinStandardHelpOptions = true,
-            description = {"Publish the spec's synthetic spiked data: rows that are sums of k true atoms with magnitudes in [1, 3]. Prints progress every few seconds."})
+    @Command(
+            name = "synthetic",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Publish the spec's synthetic spiked data: rows that are sums of k true atoms with"
+                        + " magnitudes in [1, 3]. Prints progress every few seconds."
+            })
     static final class Synthetic implements Callable<Integer> {
         @Mixin KafkaOptions kafka;
         @Mixin SyntheticOptions synthetic;
@@ -42,7 +53,10 @@ final class ProduceCommand implements Runnable {
         @Mixin MetricsOptions metrics;
         @Mixin DashboardOptions dashboard;
 
-        @Option(names = "--rows", paramLabel = "ROWS", description = "Rows to publish; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--rows",
+                paramLabel = "ROWS",
+                description = "Rows to publish; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
         long rows = 100000;
 
         @Override
@@ -52,76 +66,160 @@ final class ProduceCommand implements Runnable {
             AtomicBoolean stop = new AtomicBoolean();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
             try (AutoCloseable endpoint = metrics.start();
-                 KafkaTarget target = KafkaTarget.open(kafka);
-                 AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics());
-                 ActivationPublisher publisher = new ActivationPublisher(target.bootstrapServers(),
-                         publish.config(target.topics().activations(), "synthetic-spiked", "rho=" + config.rho()))) {
-                ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(Daemon.threads("aen-progress"));
+                    KafkaTarget target = KafkaTarget.open(kafka);
+                    AutoCloseable web =
+                            dashboard.start(target.bootstrapServers(), target.topics());
+                    ActivationPublisher publisher =
+                            new ActivationPublisher(
+                                    target.bootstrapServers(),
+                                    publish.config(
+                                            target.topics().activations(),
+                                            "synthetic-spiked",
+                                            "rho=" + config.rho()))) {
+                ScheduledExecutorService progress =
+                        Executors.newSingleThreadScheduledExecutor(Daemon.threads("aen-progress"));
                 long start = System.nanoTime();
-                progress.scheduleAtFixedRate(() -> System.out.printf("produced %,d rows (%,.0f rows/s)%n", publisher.rowsPublished(),
-                        publisher.rowsPublished() / ((System.nanoTime() - start) / 1e9)), 2, 2, TimeUnit.SECONDS);
-                io.micrometer.core.instrument.Metrics.gauge("aen.produce.rows", publisher, p -> p.rowsPublished());
-                long published = new SyntheticFeed(new SpikedGenerator(config), publisher, publish.rate).run(rows, stop::get);
+                progress.scheduleAtFixedRate(
+                        () ->
+                                System.out.printf(
+                                        "produced %,d rows (%,.0f rows/s)%n",
+                                        publisher.rowsPublished(),
+                                        publisher.rowsPublished()
+                                                / ((System.nanoTime() - start) / 1e9)),
+                        2,
+                        2,
+                        TimeUnit.SECONDS);
+                io.micrometer.core.instrument.Metrics.gauge(
+                        "aen.produce.rows", publisher, p -> p.rowsPublished());
+                long published =
+                        new SyntheticFeed(new SpikedGenerator(config), publisher, publish.rate)
+                                .run(rows, stop::get);
                 progress.shutdownNow();
                 double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf("published %,d rows of n=%d to %s in %.1f s (%,.0f rows/s), producer id %s%n", published, config.n(),
-                        target.topics().activations(), seconds, published / seconds, publisher.config().producerId());
+                System.out.printf(
+                        "published %,d rows of n=%d to %s in %.1f s (%,.0f rows/s), producer id"
+                                + " %s%n",
+                        published,
+                        config.n(),
+                        target.topics().activations(),
+                        seconds,
+                        published / seconds,
+                        publisher.config().producerId());
             }
             return 0;
         }
     }
 
-    @Command(name = "replay", mixinStandardHelpOptions = true,
-            description = {"Publish stored activations: a NumPy .npy array (float32 or float16) or a tensor of a .safetensors file "
-                    + "(F32, F16, BF16), rows of its last dimension, as they are (the topic gets the file's bytes)."})
+    @Command(
+            name = "replay",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Publish stored activations: a NumPy .npy array (float32 or float16) or a tensor of"
+                    + " a .safetensors file (F32, F16, BF16), rows of its last dimension, as they"
+                    + " are (the topic gets the file's bytes)."
+            })
     static final class Replay implements Callable<Integer> {
         @Mixin KafkaOptions kafka;
         @Mixin MetricsOptions metrics;
         @Mixin DashboardOptions dashboard;
 
-        @Option(names = "--file", paramLabel = "PATH", required = true, description = "The .npy or .safetensors file.")
+        @Option(
+                names = "--file",
+                paramLabel = "PATH",
+                required = true,
+                description = "The .npy or .safetensors file.")
         java.nio.file.Path file;
 
-        @Option(names = "--tensor", paramLabel = "NAME", description = "The safetensors tensor to replay (default: the only one).")
+        @Option(
+                names = "--tensor",
+                paramLabel = "NAME",
+                description = "The safetensors tensor to replay (default: the only one).")
         String tensor;
 
-        @Option(names = "--rows-per-record", paramLabel = "ROWS", description = "Rows in one activation record (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--rows-per-record",
+                paramLabel = "ROWS",
+                description = "Rows in one activation record (default: ${DEFAULT-VALUE}).")
         int rowsPerRecord = dev.aenstream.produce.PublisherConfig.DEFAULT_ROWS_PER_RECORD;
 
-        @Option(names = "--rate", paramLabel = "ROWS_PER_S", description = "Rows per second; 0 as fast as Kafka takes them (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--rate",
+                paramLabel = "ROWS_PER_S",
+                description =
+                        "Rows per second; 0 as fast as Kafka takes them (default:"
+                                + " ${DEFAULT-VALUE}).")
         double rate = 0;
 
-        @Option(names = "--loop", paramLabel = "TIMES", description = "Passes over the file; 0 loops until Ctrl-C (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--loop",
+                paramLabel = "TIMES",
+                description =
+                        "Passes over the file; 0 loops until Ctrl-C (default: ${DEFAULT-VALUE}).")
         long loops = 1;
 
-        @Option(names = "--source-model", paramLabel = "NAME", description = "Model name written into the records (default: the file name).")
+        @Option(
+                names = "--source-model",
+                paramLabel = "NAME",
+                description = "Model name written into the records (default: the file name).")
         String sourceModel;
 
-        @Option(names = "--hook-point", paramLabel = "NAME", description = "Hook point written into the records (default: the tensor name or 'replay').")
+        @Option(
+                names = "--hook-point",
+                paramLabel = "NAME",
+                description =
+                        "Hook point written into the records (default: the tensor name or"
+                                + " 'replay').")
         String hookPoint;
 
-        @Option(names = "--producer-id", paramLabel = "ID", description = "Id written into every record (default: replay-<time>).")
+        @Option(
+                names = "--producer-id",
+                paramLabel = "ID",
+                description = "Id written into every record (default: replay-<time>).")
         String producerId;
 
-        @Option(names = "--compression", paramLabel = "CODEC", description = "Kafka compression: none, lz4, zstd, snappy or gzip (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--compression",
+                paramLabel = "CODEC",
+                description =
+                        "Kafka compression: none, lz4, zstd, snappy or gzip (default:"
+                                + " ${DEFAULT-VALUE}).")
         String compression = dev.aenstream.produce.PublisherConfig.DEFAULT_COMPRESSION;
 
         @Override
         public Integer call() throws Exception {
-            if (loops < 0 || rowsPerRecord <= 0) throw new IllegalArgumentException("--loop must be >= 0 and --rows-per-record positive");
-            dev.aenstream.produce.replay.ActivationFile acts = dev.aenstream.produce.replay.ActivationFile.open(file, tensor);
-            System.out.printf("%s: %,d rows of n=%d, %s%n", file, acts.rows(), acts.n(), acts.dtype());
+            if (loops < 0 || rowsPerRecord <= 0)
+                throw new IllegalArgumentException(
+                        "--loop must be >= 0 and --rows-per-record positive");
+            dev.aenstream.produce.replay.ActivationFile acts =
+                    dev.aenstream.produce.replay.ActivationFile.open(file, tensor);
+            System.out.printf(
+                    "%s: %,d rows of n=%d, %s%n", file, acts.rows(), acts.n(), acts.dtype());
             AtomicBoolean stop = new AtomicBoolean();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
             String id = producerId != null ? producerId : "replay-" + System.currentTimeMillis();
             try (AutoCloseable endpoint = metrics.start();
-                 KafkaTarget target = KafkaTarget.open(kafka);
-                 AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics());
-                 ActivationPublisher publisher = new ActivationPublisher(target.bootstrapServers(), new dev.aenstream.produce.PublisherConfig(
-                         target.topics().activations(), sourceModel != null ? sourceModel : file.getFileName().toString(),
-                         hookPoint != null ? hookPoint : tensor != null ? tensor : "replay", id, rowsPerRecord, acts.dtype(),
-                         dev.aenstream.avro.Normalisation.NONE, compression, dev.aenstream.produce.PublisherConfig.DEFAULT_LINGER_MS,
-                         dev.aenstream.produce.PublisherConfig.DEFAULT_MAX_IN_FLIGHT_RECORDS))) {
+                    KafkaTarget target = KafkaTarget.open(kafka);
+                    AutoCloseable web =
+                            dashboard.start(target.bootstrapServers(), target.topics());
+                    ActivationPublisher publisher =
+                            new ActivationPublisher(
+                                    target.bootstrapServers(),
+                                    new dev.aenstream.produce.PublisherConfig(
+                                            target.topics().activations(),
+                                            sourceModel != null
+                                                    ? sourceModel
+                                                    : file.getFileName().toString(),
+                                            hookPoint != null
+                                                    ? hookPoint
+                                                    : tensor != null ? tensor : "replay",
+                                            id,
+                                            rowsPerRecord,
+                                            acts.dtype(),
+                                            dev.aenstream.avro.Normalisation.NONE,
+                                            compression,
+                                            dev.aenstream.produce.PublisherConfig.DEFAULT_LINGER_MS,
+                                            dev.aenstream.produce.PublisherConfig
+                                                    .DEFAULT_MAX_IN_FLIGHT_RECORDS))) {
                 Pace pace = new Pace(rate);
                 long published = 0;
                 long start = System.nanoTime();
@@ -134,13 +232,16 @@ final class ProduceCommand implements Runnable {
                         pace.await(published);
                         if (System.nanoTime() - lastReport > 2_000_000_000L) {
                             lastReport = System.nanoTime();
-                            System.out.printf("replayed %,d rows (%,.0f rows/s)%n", published, published / ((lastReport - start) / 1e9));
+                            System.out.printf(
+                                    "replayed %,d rows (%,.0f rows/s)%n",
+                                    published, published / ((lastReport - start) / 1e9));
                         }
                     }
                 }
                 publisher.flush();
-                System.out.printf("replayed %,d rows of n=%d (%s) to %s, producer id %s%n", published, acts.n(), acts.dtype(),
-                        target.topics().activations(), id);
+                System.out.printf(
+                        "replayed %,d rows of n=%d (%s) to %s, producer id %s%n",
+                        published, acts.n(), acts.dtype(), target.topics().activations(), id);
             }
             return 0;
         }

@@ -1,10 +1,10 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.cli.options.KafkaOptions;
-import dev.aenstream.topics.Partitions;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.SaeState;
+import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.sae.train.FeatureWindow;
+import dev.aenstream.topics.Partitions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,46 +21,70 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Prints the monitor's current state per SAE. */
-@Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Print the starvation monitor's current state per SAE from the sae-state topic: version, tokens seen, "
-                + "dead and rare shares, l0, and the density histogram drawn in text."})
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print the starvation monitor's current state per SAE from the sae-state topic:"
+                + " version, tokens seen, dead and rare shares, l0, and the density histogram drawn"
+                + " in text."
+        })
 final class StatusCommand implements Callable<Integer> {
     private static final int BAR = 40;
 
     @Mixin KafkaOptions kafka;
 
-    @Option(names = "--summary-json", paramLabel = "PATH", description = "Also write the state per SAE as JSON to this file.")
+    @Option(
+            names = "--summary-json",
+            paramLabel = "PATH",
+            description = "Also write the state per SAE as JSON to this file.")
     Path summaryJson;
 
     @Override
     public Integer call() throws Exception {
         Map<String, SaeState> states = new TreeMap<>();
         try (KafkaTarget target = KafkaTarget.open(kafka);
-             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", target.bootstrapServers()),
-                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                KafkaConsumer<byte[], byte[]> consumer =
+                        new KafkaConsumer<>(
+                                Map.of("bootstrap.servers", target.bootstrapServers()),
+                                new ByteArrayDeserializer(),
+                                new ByteArrayDeserializer())) {
             String topic = target.topics().saeState();
             List<TopicPartition> parts = Partitions.assignAll(consumer, topic);
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);
             AvroSerde<SaeState> serde = new AvroSerde<>(SaeState.class);
             long deadline = System.currentTimeMillis() + 30_000;
-            while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.currentTimeMillis() < deadline) {
+            while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
+                    && System.currentTimeMillis() < deadline) {
                 for (var r : consumer.poll(Duration.ofMillis(300))) {
                     SaeState s = serde.fromBytes(r.value());
                     states.put(s.getSaeId(), s);
                 }
             }
         }
-        if (states.isEmpty()) System.out.println("no SAE state yet: the encoders publish it once statistics windows close");
+        if (states.isEmpty())
+            System.out.println(
+                    "no SAE state yet: the encoders publish it once statistics windows close");
         List<Map<String, Object>> saes = new ArrayList<>();
         String[] labels = FeatureWindow.binLabels();
         for (SaeState s : states.values()) {
-            System.out.printf("%s v%d: %,d tokens, D=%d, dead %.2f%%, rare %.2f%%, l0 %.1f%n", s.getSaeId(), s.getVersion(), s.getTokens(),
-                    s.getD(), s.getDeadPct(), s.getRarePct(), s.getL0());
+            System.out.printf(
+                    "%s v%d: %,d tokens, D=%d, dead %.2f%%, rare %.2f%%, l0 %.1f%n",
+                    s.getSaeId(),
+                    s.getVersion(),
+                    s.getTokens(),
+                    s.getD(),
+                    s.getDeadPct(),
+                    s.getRarePct(),
+                    s.getL0());
             long most = s.getDensityHistogram().stream().mapToLong(Long::longValue).max().orElse(1);
             for (int b = 0; b < s.getDensityHistogram().size(); b++) {
                 long count = s.getDensityHistogram().get(b);
-                System.out.printf("  %-6s %-" + BAR + "s %,d%n", labels[b], "#".repeat((int) Math.ceil((double) BAR * count / Math.max(1, most))),
+                System.out.printf(
+                        "  %-6s %-" + BAR + "s %,d%n",
+                        labels[b],
+                        "#".repeat((int) Math.ceil((double) BAR * count / Math.max(1, most))),
                         count);
             }
             Map<String, Object> m = new LinkedHashMap<>();

@@ -7,9 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Writes a command's {@code --summary-json}: one indented JSON object, creating the parent folders. */
+/**
+ * Writes a command's {@code --summary-json}: one indented JSON object, creating the parent folders.
+ */
 final class SummaryJson {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private SummaryJson() {}
 

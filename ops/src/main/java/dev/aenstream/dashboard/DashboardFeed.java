@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class DashboardFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DashboardFeed.class);
+
     /** Points per plotted series; older halves are thinned, never dropped. */
     static final int SERIES_CAPACITY = 2_000;
+
     static final int ALERTS_KEPT = 200;
     private static final Duration POLL = Duration.ofMillis(250);
 
@@ -58,12 +60,17 @@ public final class DashboardFeed implements AutoCloseable {
     /** What the dashboard knows about one SAE. */
     private static final class Sae {
         volatile String arch = "";
+
         /** Over training tokens. */
-        final Series training = new Series(SERIES_CAPACITY, "dead_pct", "l0", "fve", "consumer_lag");
+        final Series training =
+                new Series(SERIES_CAPACITY, "dead_pct", "l0", "fve", "consumer_lag");
+
         /** Over wall-clock seconds: the trainer's tokens/s. */
         final Series trainingRate = new Series(SERIES_CAPACITY, "tokens_per_s");
+
         /** Over wall-clock seconds (statistics window ends): what the encoders did. */
         final Series encoding = new Series(SERIES_CAPACITY, "tokens", "l0", "fve", "rows_per_s");
+
         volatile long encodedTokens;
         volatile long trainedTokens;
         volatile long step;
@@ -78,7 +85,9 @@ public final class DashboardFeed implements AutoCloseable {
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "aen-dashboard");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.thread = new Thread(this::run, "aen-dashboard-feed");
         this.thread.setDaemon(true);
     }
@@ -89,14 +98,22 @@ public final class DashboardFeed implements AutoCloseable {
     }
 
     private void run() {
-        List<String> names = List.of(topics.trainerMetrics(), topics.featureStats(), topics.saeState(), topics.alerts(), topics.models());
+        List<String> names =
+                List.of(
+                        topics.trainerMetrics(),
+                        topics.featureStats(),
+                        topics.saeState(),
+                        topics.alerts(),
+                        topics.models());
         try {
             List<TopicPartition> assigned = new ArrayList<>();
             while (!closed.get()) {
-                // Topics may appear after the dashboard starts (a fresh cluster); pick up new partitions as they come.
+                // Topics may appear after the dashboard starts (a fresh cluster); pick up new
+                // partitions as they come.
                 List<TopicPartition> now = new ArrayList<>();
                 for (String topic : names) {
-                    consumer.partitionsFor(topic, Duration.ofSeconds(5)).forEach(p -> now.add(new TopicPartition(topic, p.partition())));
+                    consumer.partitionsFor(topic, Duration.ofSeconds(5))
+                            .forEach(p -> now.add(new TopicPartition(topic, p.partition())));
                 }
                 if (!now.equals(assigned)) {
                     List<TopicPartition> added = new ArrayList<>(now);
@@ -126,7 +143,9 @@ public final class DashboardFeed implements AutoCloseable {
             else if (topic.equals(topics.featureStats())) encoding(statsSerde.fromBytes(r.value()));
             else if (topic.equals(topics.saeState())) state(stateSerde.fromBytes(r.value()));
             else if (topic.equals(topics.alerts())) alert(alertSerde.fromBytes(r.value()));
-            else if (topic.equals(topics.models()) && ModelRecords.MODEL.equals(ModelRecords.type(r.headers()))) model(modelSerde.fromBytes(r.value()));
+            else if (topic.equals(topics.models())
+                    && ModelRecords.MODEL.equals(ModelRecords.type(r.headers())))
+                model(modelSerde.fromBytes(r.value()));
         } catch (RuntimeException e) {
             LOG.debug("dashboard skips a record of {} it cannot read: {}", r.topic(), e.toString());
         }
@@ -150,7 +169,11 @@ public final class DashboardFeed implements AutoCloseable {
         Sae s = sae(f.getSaeId());
         s.encodedTokens += f.getTokens();
         double seconds = Math.max(1, f.getWindowEndMs() - f.getWindowStartMs()) / 1000.0;
-        s.encoding.add(f.getWindowEndMs() / 1000.0, s.encodedTokens, f.getL0Sum() / f.getTokens(), f.getFve() == null ? Double.NaN : f.getFve(),
+        s.encoding.add(
+                f.getWindowEndMs() / 1000.0,
+                s.encodedTokens,
+                f.getL0Sum() / f.getTokens(),
+                f.getFve() == null ? Double.NaN : f.getFve(),
                 f.getTokens() / seconds);
     }
 
@@ -207,22 +230,23 @@ public final class DashboardFeed implements AutoCloseable {
     public Map<String, Object> snapshot() {
         Map<String, Object> out = new LinkedHashMap<>();
         Map<String, Object> perSae = new TreeMap<>();
-        saes.forEach((id, s) -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("arch", s.arch);
-            m.put("step", s.step);
-            m.put("tokens_trained", s.trainedTokens);
-            m.put("tokens_encoded", s.encodedTokens);
-            m.put("training", s.training.columns());
-            m.put("training_rate", s.trainingRate.columns());
-            m.put("encoding", s.encoding.columns());
-            m.put("state", s.state);
-            synchronized (s.versions) {
-                m.put("versions", new ArrayList<>(s.versions.values()));
-            }
-            m.put("alerts", alertsBySae.getOrDefault(id, 0L));
-            perSae.put(id, m);
-        });
+        saes.forEach(
+                (id, s) -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("arch", s.arch);
+                    m.put("step", s.step);
+                    m.put("tokens_trained", s.trainedTokens);
+                    m.put("tokens_encoded", s.encodedTokens);
+                    m.put("training", s.training.columns());
+                    m.put("training_rate", s.trainingRate.columns());
+                    m.put("encoding", s.encoding.columns());
+                    m.put("state", s.state);
+                    synchronized (s.versions) {
+                        m.put("versions", new ArrayList<>(s.versions.values()));
+                    }
+                    m.put("alerts", alertsBySae.getOrDefault(id, 0L));
+                    perSae.put(id, m);
+                });
         out.put("saes", perSae);
         synchronized (alerts) {
             out.put("alerts", new ArrayList<>(alerts));

@@ -29,18 +29,24 @@ public final class DashboardServer implements AutoCloseable {
      *
      * @param extra more top-level fields for the JSON, e.g. the command's own progress; may be null
      */
-    public static DashboardServer start(String host, int port, DashboardFeed feed, Supplier<Map<String, Object>> extra) {
+    public static DashboardServer start(
+            String host, int port, DashboardFeed feed, Supplier<Map<String, Object>> extra) {
         ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
-        Javalin app = Javalin.create(config -> {
-            config.startup.showJavalinBanner = false;
-            config.staticFiles.enableWebjars();
-            config.staticFiles.add("/dashboard", Location.CLASSPATH);
-            config.routes.get("/api/state", ctx -> {
-                Map<String, Object> state = feed.snapshot();
-                if (extra != null) state.putAll(extra.get());
-                ctx.contentType("application/json").result(write(json, state));
-            });
-        });
+        Javalin app =
+                Javalin.create(
+                        config -> {
+                            config.startup.showJavalinBanner = false;
+                            config.staticFiles.enableWebjars();
+                            config.staticFiles.add("/dashboard", Location.CLASSPATH);
+                            config.routes.get(
+                                    "/api/state",
+                                    ctx -> {
+                                        Map<String, Object> state = feed.snapshot();
+                                        if (extra != null) state.putAll(extra.get());
+                                        ctx.contentType("application/json")
+                                                .result(write(json, state));
+                                    });
+                        });
         app.start(host, port);
         DashboardServer server = new DashboardServer(app, host);
         LOG.info("dashboard at {}", server.url());

@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * Points over one x axis with several named y columns, bounded: when full, every other point is
- * dropped, so a long run keeps its whole history at half the resolution instead of losing its start.
+ * dropped, so a long run keeps its whole history at half the resolution instead of losing its
+ * start.
  */
 final class Series {
     private final int capacity;
@@ -21,8 +22,10 @@ final class Series {
 
     /** Appends one point: x, then one value per column. */
     synchronized void add(double... xAndValues) {
-        if (xAndValues.length != columns.length + 1) throw new IllegalArgumentException("expected x and " + columns.length + " values");
-        if (!points.isEmpty() && xAndValues[0] < points.get(points.size() - 1)[0]) return; // replayed or out of order
+        if (xAndValues.length != columns.length + 1)
+            throw new IllegalArgumentException("expected x and " + columns.length + " values");
+        if (!points.isEmpty() && xAndValues[0] < points.get(points.size() - 1)[0])
+            return; // replayed or out of order
         points.add(xAndValues.clone());
         if (points.size() > capacity) {
             for (int i = points.size() - 2; i > 0; i -= 2) points.remove(i);

@@ -24,32 +24,52 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dependency rules of the code base (docs/architecture.md), checked on the compiled main classes of
- * every module: a change that breaks one fails the build.
+ * The dependency rules of the code base (docs/architecture.md), checked on the compiled main
+ * classes of every module: a change that breaks one fails the build.
  */
 class ArchitectureTest {
     private static JavaClasses classes;
 
     @BeforeAll
     static void importMainClasses() {
-        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .withImportOption(location -> !location.contains("-tests.jar")).importPackages("dev.aenstream");
+        classes =
+                new ClassFileImporter()
+                        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                        .withImportOption(location -> !location.contains("-tests.jar"))
+                        .importPackages("dev.aenstream");
     }
 
     @Test
     void modulesDependOnlyDownTheDataFlow() {
-        layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("avro").definedBy("dev.aenstream.avro..")
-                .layer("onnx-models").definedBy("dev.aenstream.sae..")
-                .layer("producers").definedBy("dev.aenstream.produce..")
-                .layer("streams").definedBy("dev.aenstream.topics..", "dev.aenstream.encode..", "dev.aenstream.monitor..",
-                        "dev.aenstream.models..", "dev.aenstream.online..")
-                .layer("ops").definedBy("dev.aenstream.cli..", "dev.aenstream.bench..", "dev.aenstream.broker..",
+        layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .layer("avro")
+                .definedBy("dev.aenstream.avro..")
+                .layer("onnx-models")
+                .definedBy("dev.aenstream.sae..")
+                .layer("producers")
+                .definedBy("dev.aenstream.produce..")
+                .layer("streams")
+                .definedBy(
+                        "dev.aenstream.topics..",
+                        "dev.aenstream.encode..",
+                        "dev.aenstream.monitor..",
+                        "dev.aenstream.models..",
+                        "dev.aenstream.online..")
+                .layer("ops")
+                .definedBy(
+                        "dev.aenstream.cli..",
+                        "dev.aenstream.bench..",
+                        "dev.aenstream.broker..",
                         "dev.aenstream.dashboard..")
-                .whereLayer("ops").mayNotBeAccessedByAnyLayer()
-                .whereLayer("streams").mayOnlyBeAccessedByLayers("ops")
-                .whereLayer("producers").mayOnlyBeAccessedByLayers("streams", "ops")
-                .whereLayer("onnx-models").mayOnlyBeAccessedByLayers("producers", "streams", "ops")
+                .whereLayer("ops")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("streams")
+                .mayOnlyBeAccessedByLayers("ops")
+                .whereLayer("producers")
+                .mayOnlyBeAccessedByLayers("streams", "ops")
+                .whereLayer("onnx-models")
+                .mayOnlyBeAccessedByLayers("producers", "streams", "ops")
                 .check(classes);
     }
 
@@ -60,32 +80,70 @@ class ArchitectureTest {
 
     @Test
     void theStreamProcessorsNeverUseTheTrainer() {
-        noClasses().that().resideInAnyPackage("dev.aenstream.encode..", "dev.aenstream.monitor..", "dev.aenstream.models..")
-                .should().dependOnClassesThat().resideInAPackage("dev.aenstream.online..").check(classes);
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "dev.aenstream.encode..",
+                        "dev.aenstream.monitor..",
+                        "dev.aenstream.models..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.aenstream.online..")
+                .check(classes);
     }
 
     @Test
     void onlyTheCommandsUseTheCommands() {
-        noClasses().that().resideOutsideOfPackage("dev.aenstream.cli")
-                .should().dependOnClassesThat().resideInAPackage("dev.aenstream.cli").check(classes);
-        noClasses().that().resideInAnyPackage("dev.aenstream.bench..", "dev.aenstream.broker..", "dev.aenstream.dashboard..")
-                .should().dependOnClassesThat().resideInAPackage("dev.aenstream.cli..").check(classes);
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("dev.aenstream.cli")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.aenstream.cli")
+                .check(classes);
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "dev.aenstream.bench..",
+                        "dev.aenstream.broker..",
+                        "dev.aenstream.dashboard..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.aenstream.cli..")
+                .check(classes);
     }
 
     @Test
     void modelLevelAlertsAreRaisedByOneClass() {
-        for (String type : new String[] {AlertType.DEAD_FRACTION_HIGH.name(), AlertType.WEIGHT_SATURATED.name()}) {
-            noClasses().that().doNotBelongToAnyOf(ModelAlerts.class).and().resideOutsideOfPackage("dev.aenstream.avro")
-                    .should().accessField(AlertType.class, type)
-                    .because("DEAD_FRACTION_HIGH and WEIGHT_SATURATED follow one rule, in ModelAlerts").check(classes);
+        for (String type :
+                new String[] {
+                    AlertType.DEAD_FRACTION_HIGH.name(), AlertType.WEIGHT_SATURATED.name()
+                }) {
+            noClasses()
+                    .that()
+                    .doNotBelongToAnyOf(ModelAlerts.class)
+                    .and()
+                    .resideOutsideOfPackage("dev.aenstream.avro")
+                    .should()
+                    .accessField(AlertType.class, type)
+                    .because(
+                            "DEAD_FRACTION_HIGH and WEIGHT_SATURATED follow one rule, in"
+                                    + " ModelAlerts")
+                    .check(classes);
         }
     }
 
     @Test
     void configurationsAreBuiltByName() {
-        for (Class<?> config : new Class<?>[] {TrainConfig.class, OnlineTrainerConfig.class, MonitorConfig.class}) {
-            noClasses().should().callConstructorWhere(positionalOutsideOf(config))
-                    .because(config.getSimpleName() + " is set field by field through its builder").check(classes);
+        for (Class<?> config :
+                new Class<?>[] {
+                    TrainConfig.class, OnlineTrainerConfig.class, MonitorConfig.class
+                }) {
+            noClasses()
+                    .should()
+                    .callConstructorWhere(positionalOutsideOf(config))
+                    .because(config.getSimpleName() + " is set field by field through its builder")
+                    .check(classes);
         }
     }
 
@@ -94,16 +152,26 @@ class ArchitectureTest {
         Map<String, Set<String>> modulesByPackage = new TreeMap<>();
         for (JavaClass c : classes) {
             String location = c.getSource().orElseThrow().getUri().toString();
-            modulesByPackage.computeIfAbsent(c.getPackageName(), p -> new TreeSet<>()).add(module(location));
+            modulesByPackage
+                    .computeIfAbsent(c.getPackageName(), p -> new TreeSet<>())
+                    .add(module(location));
         }
-        assertThat(modulesByPackage).as("packages and the modules that hold them").isNotEmpty()
+        assertThat(modulesByPackage)
+                .as("packages and the modules that hold them")
+                .isNotEmpty()
                 .allSatisfy((pkg, modules) -> assertThat(modules).as(pkg).hasSize(1));
     }
 
-    /** A call of {@code config}'s constructor from anywhere but the type itself and the types nested in it (its builder). */
+    /**
+     * A call of {@code config}'s constructor from anywhere but the type itself and the types nested
+     * in it (its builder).
+     */
     private static DescribedPredicate<JavaConstructorCall> positionalOutsideOf(Class<?> config) {
-        return DescribedPredicate.describe("the constructor of " + config.getSimpleName() + " outside it and its builder",
-                call -> call.getTargetOwner().isEquivalentTo(config) && !within(call.getOriginOwner(), config));
+        return DescribedPredicate.describe(
+                "the constructor of " + config.getSimpleName() + " outside it and its builder",
+                call ->
+                        call.getTargetOwner().isEquivalentTo(config)
+                                && !within(call.getOriginOwner(), config));
     }
 
     private static boolean within(JavaClass origin, Class<?> config) {
@@ -113,10 +181,14 @@ class ArchitectureTest {
         return false;
     }
 
-    /** The Maven module a class file comes from: the folder above its {@code target}, or its jar's name. */
+    /**
+     * The Maven module a class file comes from: the folder above its {@code target}, or its jar's
+     * name.
+     */
     private static String module(String location) {
         int target = location.indexOf("/target/");
-        if (target >= 0) return location.substring(location.lastIndexOf('/', target - 1) + 1, target);
+        if (target >= 0)
+            return location.substring(location.lastIndexOf('/', target - 1) + 1, target);
         int jar = location.indexOf(".jar");
         return jar >= 0 ? location.substring(location.lastIndexOf('/', jar) + 1, jar) : location;
     }

@@ -24,15 +24,21 @@ class EmbeddedBrokerIT {
         Topics topics = new Topics("restart.");
         try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir)) {
             assertThat(broker.bootstrapServers()).isEqualTo("localhost:" + port);
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-                assertThat(TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker())).hasSize(8);
+            try (Admin admin =
+                    Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                assertThat(TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker()))
+                        .hasSize(8);
             }
         }
         try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir);
-             Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                Admin admin =
+                        Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
             assertThat(admin.listTopics().names().get()).containsAll(topics.all());
-            assertThat(TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker())).isEmpty();
-            var models = TopicProvisioner.describe(admin, java.util.List.of(topics.models())).get(topics.models());
+            assertThat(TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker()))
+                    .isEmpty();
+            var models =
+                    TopicProvisioner.describe(admin, java.util.List.of(topics.models()))
+                            .get(topics.models());
             assertThat(models.partitions()).hasSize(1);
         }
     }

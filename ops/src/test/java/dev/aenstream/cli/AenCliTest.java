@@ -20,15 +20,30 @@ class AenCliTest {
 
     @Test
     void everyCommandAndEveryFlagIsDescribed() {
-        visit(Aen.commandLine(new String[0]), cli -> {
-            var spec = cli.getCommandSpec();
-            assertThat(spec.usageMessage().description()).as(spec.qualifiedName()).isNotEmpty();
-            spec.options().forEach(option -> assertThat(String.join(" ", option.description()))
-                    .as("%s %s", spec.qualifiedName(), option.longestName()).isNotBlank());
-            StringWriter help = new StringWriter();
-            cli.usage(new PrintWriter(help));
-            spec.options().forEach(option -> assertThat(help.toString()).contains(option.longestName()));
-        });
+        visit(
+                Aen.commandLine(new String[0]),
+                cli -> {
+                    var spec = cli.getCommandSpec();
+                    assertThat(spec.usageMessage().description())
+                            .as(spec.qualifiedName())
+                            .isNotEmpty();
+                    spec.options()
+                            .forEach(
+                                    option ->
+                                            assertThat(String.join(" ", option.description()))
+                                                    .as(
+                                                            "%s %s",
+                                                            spec.qualifiedName(),
+                                                            option.longestName())
+                                                    .isNotBlank());
+                    StringWriter help = new StringWriter();
+                    cli.usage(new PrintWriter(help));
+                    spec.options()
+                            .forEach(
+                                    option ->
+                                            assertThat(help.toString())
+                                                    .contains(option.longestName()));
+                });
     }
 
     @Test

@@ -1,8 +1,8 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.testkit.ExternalTools;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aenstream.testkit.ExternalTools;
 import java.io.File;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -40,38 +40,87 @@ class DashboardBrowserIT {
             port = free.getLocalPort();
         }
         Path summary = dir.resolve("summary.json");
-        CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> Aen.commandLine(new String[0]).execute("demo",
-                "--duration", "25", "--rate", "5000", "--d-sae", "256", "--publish-every", "20", "--http-port", Integer.toString(port),
-                "--http-host", "127.0.0.1", "--summary-json", summary.toString()));
+        CompletableFuture<Integer> demo =
+                CompletableFuture.supplyAsync(
+                        () ->
+                                Aen.commandLine(new String[0])
+                                        .execute(
+                                                "demo",
+                                                "--duration",
+                                                "25",
+                                                "--rate",
+                                                "5000",
+                                                "--d-sae",
+                                                "256",
+                                                "--publish-every",
+                                                "20",
+                                                "--http-port",
+                                                Integer.toString(port),
+                                                "--http-host",
+                                                "127.0.0.1",
+                                                "--summary-json",
+                                                summary.toString()));
 
-        ChromeOptions options = new ChromeOptions().setBinary(ExternalTools.CHROMIUM)
-                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1100");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(ExternalTools.CHROMEDRIVER)).build();
+        ChromeOptions options =
+                new ChromeOptions()
+                        .setBinary(ExternalTools.CHROMIUM)
+                        .addArguments(
+                                "--headless=new",
+                                "--no-sandbox",
+                                "--disable-dev-shm-usage",
+                                "--window-size=1400,1100");
+        ChromeDriverService service =
+                new ChromeDriverService.Builder()
+                        .usingDriverExecutable(new File(ExternalTools.CHROMEDRIVER))
+                        .build();
         ChromeDriver browser = new ChromeDriver(service, options);
         try {
             String url = "http://127.0.0.1:" + port + "/";
-            new WebDriverWait(browser, Duration.ofSeconds(90)).pollingEvery(Duration.ofMillis(500)).ignoring(Exception.class).until(b -> {
-                b.get(url);
-                return true;
-            });
+            new WebDriverWait(browser, Duration.ofSeconds(90))
+                    .pollingEvery(Duration.ofMillis(500))
+                    .ignoring(Exception.class)
+                    .until(
+                            b -> {
+                                b.get(url);
+                                return true;
+                            });
             assertThat(browser.getTitle()).isEqualTo("aen-stream dashboard");
             JavascriptExecutor js = browser;
-            assertThat(js.executeScript("return typeof uPlot")).as("uPlot loaded from its webjar").isEqualTo("function");
+            assertThat(js.executeScript("return typeof uPlot"))
+                    .as("uPlot loaded from its webjar")
+                    .isEqualTo("function");
 
-            new WebDriverWait(browser, Duration.ofSeconds(90)).pollingEvery(Duration.ofSeconds(1)).until(b -> {
-                Object perSae = js.executeScript("const s = window.aenState(); if (!s) return null; const out = {};"
-                        + "for (const [id, v] of Object.entries(s.saes)) out[id] = [v.training.x.length, v.state && v.state.density_histogram ? 1 : 0, v.versions.length];"
-                        + "return out;");
-                if (!(perSae instanceof Map<?, ?> m) || !m.keySet().containsAll(List.of("aen", "l1"))) return false;
-                return m.values().stream().allMatch(v -> {
-                    List<?> counts = (List<?>) v;
-                    return ((Number) counts.get(0)).longValue() >= 3 && ((Number) counts.get(1)).longValue() == 1
-                            && ((Number) counts.get(2)).longValue() >= 2;
-                });
-            });
+            new WebDriverWait(browser, Duration.ofSeconds(90))
+                    .pollingEvery(Duration.ofSeconds(1))
+                    .until(
+                            b -> {
+                                Object perSae =
+                                        js.executeScript(
+                                                "const s = window.aenState(); if (!s) return null;"
+                                                        + " const out = {};for (const [id, v] of"
+                                                        + " Object.entries(s.saes)) out[id] ="
+                                                        + " [v.training.x.length, v.state &&"
+                                                        + " v.state.density_histogram ? 1 : 0,"
+                                                        + " v.versions.length];return out;");
+                                if (!(perSae instanceof Map<?, ?> m)
+                                        || !m.keySet().containsAll(List.of("aen", "l1")))
+                                    return false;
+                                return m.values().stream()
+                                        .allMatch(
+                                                v -> {
+                                                    List<?> counts = (List<?>) v;
+                                                    return ((Number) counts.get(0)).longValue() >= 3
+                                                            && ((Number) counts.get(1)).longValue()
+                                                                    == 1
+                                                            && ((Number) counts.get(2)).longValue()
+                                                                    >= 2;
+                                                });
+                            });
             long points = ((Number) js.executeScript("return window.aenPoints()")).longValue();
             assertThat(points).as("data points drawn over all plots").isGreaterThan(20);
-            assertThat(browser.findElements(By.cssSelector("#models tr"))).as("a header and a row per SAE").hasSizeGreaterThanOrEqualTo(3);
+            assertThat(browser.findElements(By.cssSelector("#models tr")))
+                    .as("a header and a row per SAE")
+                    .hasSizeGreaterThanOrEqualTo(3);
             assertThat(browser.findElements(By.cssSelector("#dead_pct canvas"))).isNotEmpty();
 
             Path shot = Path.of("target", "dashboard.png");

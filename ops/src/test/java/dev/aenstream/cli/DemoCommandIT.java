@@ -15,11 +15,25 @@ class DemoCommandIT {
     @Test
     void aShortDemoTrainsBothSaesAndEncodesEveryRowWithTheirPublishedVersions() throws Exception {
         Path summary = dir.resolve("summary.json");
-        int code = Aen.commandLine(new String[0]).execute("demo", "--duration", "8", "--rate", "5000", "--d-sae", "256",
-                "--publish-every", "20", "--summary-json", summary.toString());
+        int code =
+                Aen.commandLine(new String[0])
+                        .execute(
+                                "demo",
+                                "--duration",
+                                "8",
+                                "--rate",
+                                "5000",
+                                "--d-sae",
+                                "256",
+                                "--publish-every",
+                                "20",
+                                "--summary-json",
+                                summary.toString());
         assertThat(code).isZero();
         JsonNode json = new ObjectMapper().readTree(summary.toFile());
-        assertThat(json.get("tokens_encoded").asLong()).isPositive().isEqualTo(json.get("rows_produced").asLong());
+        assertThat(json.get("tokens_encoded").asLong())
+                .isPositive()
+                .isEqualTo(json.get("rows_produced").asLong());
         assertThat(json.get("mean_l0").asDouble()).isPositive();
         assertThat(json.get("device").asText()).isIn("cpu", "cuda");
         assertThat(json.get("dead_letters").asLong()).isZero();
@@ -28,8 +42,11 @@ class DemoCommandIT {
             assertThat(sae.get("sae_id").asText()).isIn("aen", "l1");
             assertThat(sae.get("arch").asText()).isEqualTo(sae.get("sae_id").asText());
             assertThat(sae.get("steps").asLong()).isPositive();
-            assertThat(sae.get("version").asLong()).as("the encoders served a version the trainer published").isGreaterThanOrEqualTo(2);
-            for (String field : new String[] {"l0", "fve", "dead_pct"}) assertThat(sae.has(field)).as(field).isTrue();
+            assertThat(sae.get("version").asLong())
+                    .as("the encoders served a version the trainer published")
+                    .isGreaterThanOrEqualTo(2);
+            for (String field : new String[] {"l0", "fve", "dead_pct"})
+                assertThat(sae.has(field)).as(field).isTrue();
         }
     }
 }

@@ -32,9 +32,12 @@ class DeploymentFilesTest {
     @Test
     @SuppressWarnings("unchecked")
     void composeDescribesAThreeBrokerQuorumAndValidAenCommands() throws Exception {
-        Map<String, Object> compose = new Yaml().load(Files.readString(DEPLOY.resolve("docker-compose.yml")));
-        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
-        List<String> brokers = services.keySet().stream().filter(s -> s.startsWith("kafka-")).sorted().toList();
+        Map<String, Object> compose =
+                new Yaml().load(Files.readString(DEPLOY.resolve("docker-compose.yml")));
+        Map<String, Map<String, Object>> services =
+                (Map<String, Map<String, Object>>) compose.get("services");
+        List<String> brokers =
+                services.keySet().stream().filter(s -> s.startsWith("kafka-")).sorted().toList();
         assertThat(brokers).containsExactly("kafka-1", "kafka-2", "kafka-3");
 
         Set<String> voters = new HashSet<>();
@@ -47,33 +50,56 @@ class DeploymentFilesTest {
             clusterIds.add(env.get("CLUSTER_ID").toString());
             voters.add(env.get("KAFKA_CONTROLLER_QUORUM_VOTERS").toString());
             assertThat(env.get("KAFKA_PROCESS_ROLES").toString()).isEqualTo("broker,controller");
-            assertThat(env.get("KAFKA_ADVERTISED_LISTENERS").toString()).isEqualTo("PLAINTEXT://" + broker + ":9092");
-            assertThat(env.get("KAFKA_LISTENERS").toString()).contains(":9092").contains("CONTROLLER://:9093");
+            assertThat(env.get("KAFKA_ADVERTISED_LISTENERS").toString())
+                    .isEqualTo("PLAINTEXT://" + broker + ":9092");
+            assertThat(env.get("KAFKA_LISTENERS").toString())
+                    .contains(":9092")
+                    .contains("CONTROLLER://:9093");
             assertThat(Integer.parseInt(env.get("KAFKA_MIN_INSYNC_REPLICAS").toString()))
-                    .isLessThan(Integer.parseInt(env.get("KAFKA_DEFAULT_REPLICATION_FACTOR").toString()));
-            assertThat(Integer.parseInt(env.get("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR").toString())).isLessThanOrEqualTo(brokers.size());
-            assertThat(id).as("node id of %s", broker).isEqualTo(broker.substring("kafka-".length()));
+                    .isLessThan(
+                            Integer.parseInt(
+                                    env.get("KAFKA_DEFAULT_REPLICATION_FACTOR").toString()));
+            assertThat(
+                            Integer.parseInt(
+                                    env.get("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR")
+                                            .toString()))
+                    .isLessThanOrEqualTo(brokers.size());
+            assertThat(id)
+                    .as("node id of %s", broker)
+                    .isEqualTo(broker.substring("kafka-".length()));
         }
         assertThat(ids).hasSize(3);
         assertThat(clusterIds).as("one cluster id").hasSize(1);
         assertThat(voters).as("every broker names the same voters").hasSize(1);
-        assertThat(voters.iterator().next().split(",")).containsExactlyInAnyOrder("1@kafka-1:9093", "2@kafka-2:9093", "3@kafka-3:9093");
+        assertThat(voters.iterator().next().split(","))
+                .containsExactlyInAnyOrder("1@kafka-1:9093", "2@kafka-2:9093", "3@kafka-3:9093");
 
         Set<String> volumes = ((Map<String, Object>) compose.get("volumes")).keySet();
         for (Map.Entry<String, Map<String, Object>> service : services.entrySet()) {
             Object dependsOn = service.getValue().get("depends_on");
-            if (dependsOn instanceof Map<?, ?> deps) assertThat(services.keySet()).containsAll((Set<String>) deps.keySet());
-            for (Object mount : (List<Object>) service.getValue().getOrDefault("volumes", List.of())) {
+            if (dependsOn instanceof Map<?, ?> deps)
+                assertThat(services.keySet()).containsAll((Set<String>) deps.keySet());
+            for (Object mount :
+                    (List<Object>) service.getValue().getOrDefault("volumes", List.of())) {
                 String source = mount.toString().split(":")[0];
-                if (source.startsWith("./")) assertThat(DEPLOY.resolve(source.substring(2))).as(mount.toString()).isRegularFile();
-                else assertThat(volumes).as("named volume of %s", service.getKey()).contains(source);
+                if (source.startsWith("./"))
+                    assertThat(DEPLOY.resolve(source.substring(2)))
+                            .as(mount.toString())
+                            .isRegularFile();
+                else
+                    assertThat(volumes).as("named volume of %s", service.getKey()).contains(source);
             }
             if (!"aen-stream:latest".equals(service.getValue().get("image"))) continue;
-            List<String> args = ((List<Object>) service.getValue().get("command")).stream().map(Object::toString).toList();
-            assertCommandParses(service.getKey(), withConfig(args, DEPLOY.resolve("aen.properties")), brokers);
+            List<String> args =
+                    ((List<Object>) service.getValue().get("command"))
+                            .stream().map(Object::toString).toList();
+            assertCommandParses(
+                    service.getKey(), withConfig(args, DEPLOY.resolve("aen.properties")), brokers);
         }
-        assertThat(Files.readString(DEPLOY.resolve("Dockerfile"))).contains("-t aen-stream:latest")
-                .contains("/src/ops/target/aen.jar").contains("/src/ops/target/lib");
+        assertThat(Files.readString(DEPLOY.resolve("Dockerfile")))
+                .contains("-t aen-stream:latest")
+                .contains("/src/ops/target/aen.jar")
+                .contains("/src/ops/target/lib");
     }
 
     @Test
@@ -82,78 +108,162 @@ class DeploymentFilesTest {
         List<Map<String, Object>> docs = new ArrayList<>();
         try (var files = Files.list(DEPLOY.resolve("k8s"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
-                for (Object doc : new Yaml().loadAll(Files.readString(f))) if (doc != null) docs.add((Map<String, Object>) doc);
+                for (Object doc : new Yaml().loadAll(Files.readString(f)))
+                    if (doc != null) docs.add((Map<String, Object>) doc);
             }
         }
-        Map<String, String> apiVersions = Map.of("Service", "v1", "ConfigMap", "v1", "StatefulSet", "apps/v1", "Deployment", "apps/v1",
-                "Job", "batch/v1", "PodDisruptionBudget", "policy/v1");
+        Map<String, String> apiVersions =
+                Map.of(
+                        "Service",
+                        "v1",
+                        "ConfigMap",
+                        "v1",
+                        "StatefulSet",
+                        "apps/v1",
+                        "Deployment",
+                        "apps/v1",
+                        "Job",
+                        "batch/v1",
+                        "PodDisruptionBudget",
+                        "policy/v1");
         for (Map<String, Object> doc : docs) {
             assertThat(apiVersions).containsKey((String) doc.get("kind"));
-            assertThat(doc.get("apiVersion")).as("apiVersion of %s", doc.get("kind")).isEqualTo(apiVersions.get(doc.get("kind")));
+            assertThat(doc.get("apiVersion"))
+                    .as("apiVersion of %s", doc.get("kind"))
+                    .isEqualTo(apiVersions.get(doc.get("kind")));
             assertThat(name(doc)).isNotBlank();
         }
-        Map<String, Map<String, Object>> configMaps = docs.stream().filter(d -> d.get("kind").equals("ConfigMap"))
-                .collect(Collectors.toMap(DeploymentFilesTest::name, d -> d));
-        Set<String> serviceNames = docs.stream().filter(d -> d.get("kind").equals("Service")).map(DeploymentFilesTest::name).collect(Collectors.toSet());
-        List<Map<String, Object>> workloads = docs.stream().filter(d -> Set.of("StatefulSet", "Deployment", "Job").contains(d.get("kind"))).toList();
+        Map<String, Map<String, Object>> configMaps =
+                docs.stream()
+                        .filter(d -> d.get("kind").equals("ConfigMap"))
+                        .collect(Collectors.toMap(DeploymentFilesTest::name, d -> d));
+        Set<String> serviceNames =
+                docs.stream()
+                        .filter(d -> d.get("kind").equals("Service"))
+                        .map(DeploymentFilesTest::name)
+                        .collect(Collectors.toSet());
+        List<Map<String, Object>> workloads =
+                docs.stream()
+                        .filter(
+                                d ->
+                                        Set.of("StatefulSet", "Deployment", "Job")
+                                                .contains(d.get("kind")))
+                        .toList();
 
         List<Map<String, Object>> podTemplates = new ArrayList<>();
         for (Map<String, Object> w : workloads) {
             Map<String, Object> spec = (Map<String, Object>) w.get("spec");
             Map<String, Object> template = (Map<String, Object>) spec.get("template");
-            Map<String, Object> labels = (Map<String, Object>) ((Map<String, Object>) template.get("metadata")).get("labels");
+            Map<String, Object> labels =
+                    (Map<String, Object>)
+                            ((Map<String, Object>) template.get("metadata")).get("labels");
             if (spec.get("selector") != null) {
-                Map<String, Object> match = (Map<String, Object>) ((Map<String, Object>) spec.get("selector")).get("matchLabels");
+                Map<String, Object> match =
+                        (Map<String, Object>)
+                                ((Map<String, Object>) spec.get("selector")).get("matchLabels");
                 assertThat(labels).as("template labels of %s", name(w)).containsAllEntriesOf(match);
             }
-            if (w.get("kind").equals("StatefulSet")) assertThat(serviceNames).contains((String) spec.get("serviceName"));
+            if (w.get("kind").equals("StatefulSet"))
+                assertThat(serviceNames).contains((String) spec.get("serviceName"));
             Map<String, Object> pod = (Map<String, Object>) template.get("spec");
             podTemplates.add(template);
             Set<String> volumeNames = new HashSet<>();
-            for (Map<String, Object> v : (List<Map<String, Object>>) pod.getOrDefault("volumes", List.of())) {
+            for (Map<String, Object> v :
+                    (List<Map<String, Object>>) pod.getOrDefault("volumes", List.of())) {
                 volumeNames.add((String) v.get("name"));
-                if (v.get("configMap") != null) assertThat(configMaps).containsKey((String) ((Map<String, Object>) v.get("configMap")).get("name"));
+                if (v.get("configMap") != null)
+                    assertThat(configMaps)
+                            .containsKey(
+                                    (String)
+                                            ((Map<String, Object>) v.get("configMap")).get("name"));
             }
-            for (Map<String, Object> claim : (List<Map<String, Object>>) spec.getOrDefault("volumeClaimTemplates", List.of())) {
+            for (Map<String, Object> claim :
+                    (List<Map<String, Object>>)
+                            spec.getOrDefault("volumeClaimTemplates", List.of())) {
                 volumeNames.add(name(claim));
             }
             for (Map<String, Object> c : (List<Map<String, Object>>) pod.get("containers")) {
-                for (Map<String, Object> m : (List<Map<String, Object>>) c.getOrDefault("volumeMounts", List.of())) {
-                    assertThat(volumeNames).as("volumes of %s", name(w)).contains((String) m.get("name"));
+                for (Map<String, Object> m :
+                        (List<Map<String, Object>>) c.getOrDefault("volumeMounts", List.of())) {
+                    assertThat(volumeNames)
+                            .as("volumes of %s", name(w))
+                            .contains((String) m.get("name"));
                 }
                 if (!"aen-stream:latest".equals(c.get("image"))) continue;
                 Path config = dir.resolve(name(w) + ".properties");
-                Files.writeString(config, (String) ((Map<String, Object>) configMaps.get("aen-config").get("data")).get("aen.properties"));
-                List<String> args = ((List<Object>) c.get("args")).stream().map(Object::toString).toList();
+                Files.writeString(
+                        config,
+                        (String)
+                                ((Map<String, Object>) configMaps.get("aen-config").get("data"))
+                                        .get("aen.properties"));
+                List<String> args =
+                        ((List<Object>) c.get("args")).stream().map(Object::toString).toList();
                 assertCommandParses(name(w), withConfig(args, config), List.copyOf(serviceNames));
             }
         }
         // Every Service selects some pods, and named target ports exist on them.
-        for (Map<String, Object> svc : docs.stream().filter(d -> d.get("kind").equals("Service")).toList()) {
+        for (Map<String, Object> svc :
+                docs.stream().filter(d -> d.get("kind").equals("Service")).toList()) {
             Map<String, Object> spec = (Map<String, Object>) svc.get("spec");
             Map<String, Object> selector = (Map<String, Object>) spec.get("selector");
-            List<Map<String, Object>> selected = podTemplates.stream().filter(t -> ((Map<String, Object>) ((Map<String, Object>) t.get("metadata"))
-                    .get("labels")).entrySet().containsAll(selector.entrySet())).toList();
+            List<Map<String, Object>> selected =
+                    podTemplates.stream()
+                            .filter(
+                                    t ->
+                                            ((Map<String, Object>)
+                                                            ((Map<String, Object>)
+                                                                            t.get("metadata"))
+                                                                    .get("labels"))
+                                                    .entrySet()
+                                                    .containsAll(selector.entrySet()))
+                            .toList();
             assertThat(selected).as("pods selected by service %s", name(svc)).isNotEmpty();
             for (Map<String, Object> port : (List<Map<String, Object>>) spec.get("ports")) {
                 Object target = port.get("targetPort");
                 if (!(target instanceof String named)) continue;
-                boolean exists = selected.stream().flatMap(t -> ((List<Map<String, Object>>) ((Map<String, Object>) t.get("spec")).get("containers")).stream())
-                        .flatMap(c -> ((List<Map<String, Object>>) c.getOrDefault("ports", List.of())).stream()).anyMatch(p -> named.equals(p.get("name")));
+                boolean exists =
+                        selected.stream()
+                                .flatMap(
+                                        t ->
+                                                ((List<Map<String, Object>>)
+                                                                ((Map<String, Object>)
+                                                                                t.get("spec"))
+                                                                        .get("containers"))
+                                                        .stream())
+                                .flatMap(
+                                        c ->
+                                                ((List<Map<String, Object>>)
+                                                                c.getOrDefault("ports", List.of()))
+                                                        .stream())
+                                .anyMatch(p -> named.equals(p.get("name")));
                 assertThat(exists).as("port %s of service %s", named, name(svc)).isTrue();
             }
         }
         // The quorum: three replicas, voters naming each pod through the headless service.
-        Map<String, Object> kafka = workloads.stream().filter(w -> name(w).equals("kafka")).findFirst().orElseThrow();
+        Map<String, Object> kafka =
+                workloads.stream().filter(w -> name(w).equals("kafka")).findFirst().orElseThrow();
         Map<String, Object> kafkaSpec = (Map<String, Object>) kafka.get("spec");
         assertThat(kafkaSpec.get("replicas")).isEqualTo(3);
-        Map<String, Object> container = ((List<Map<String, Object>>) ((Map<String, Object>) ((Map<String, Object>) kafkaSpec.get("template"))
-                .get("spec")).get("containers")).get(0);
-        String voters = ((List<Map<String, Object>>) container.get("env")).stream().filter(e -> e.get("name").equals("KAFKA_CONTROLLER_QUORUM_VOTERS"))
-                .map(e -> e.get("value").toString()).findFirst().orElseThrow();
+        Map<String, Object> container =
+                ((List<Map<String, Object>>)
+                                ((Map<String, Object>)
+                                                ((Map<String, Object>) kafkaSpec.get("template"))
+                                                        .get("spec"))
+                                        .get("containers"))
+                        .get(0);
+        String voters =
+                ((List<Map<String, Object>>) container.get("env"))
+                        .stream()
+                                .filter(e -> e.get("name").equals("KAFKA_CONTROLLER_QUORUM_VOTERS"))
+                                .map(e -> e.get("value").toString())
+                                .findFirst()
+                                .orElseThrow();
         String headless = (String) kafkaSpec.get("serviceName");
-        assertThat(voters.split(",")).containsExactly("1@kafka-0." + headless + ":9093", "2@kafka-1." + headless + ":9093",
-                "3@kafka-2." + headless + ":9093");
+        assertThat(voters.split(","))
+                .containsExactly(
+                        "1@kafka-0." + headless + ":9093",
+                        "2@kafka-1." + headless + ":9093",
+                        "3@kafka-2." + headless + ":9093");
     }
 
     @SuppressWarnings("unchecked")
@@ -174,23 +284,36 @@ class DeploymentFilesTest {
      * The arguments parse with the real command line, the configuration's keys are options aen has,
      * and its bootstrap servers are hosts the deployment defines.
      */
-    private static void assertCommandParses(String where, String[] args, List<String> hosts) throws IOException {
+    private static void assertCommandParses(String where, String[] args, List<String> hosts)
+            throws IOException {
         CommandLine cli = Aen.commandLine(args);
         CommandLine.ParseResult parsed = cli.parseArgs(args);
         assertThat(parsed.subcommand()).as("%s runs a subcommand", where).isNotNull();
         Properties props = new Properties();
-        props.load(new StringReader(Files.readString(Path.of(args[java.util.Arrays.asList(args).indexOf("--config") + 1]))));
+        props.load(
+                new StringReader(
+                        Files.readString(
+                                Path.of(
+                                        args[
+                                                java.util.Arrays.asList(args).indexOf("--config")
+                                                        + 1]))));
         Set<String> options = new HashSet<>();
         collectOptions(cli, options);
-        assertThat(options).as("options named in the configuration of %s", where).containsAll(props.stringPropertyNames());
+        assertThat(options)
+                .as("options named in the configuration of %s", where)
+                .containsAll(props.stringPropertyNames());
         for (String server : props.getProperty("bootstrap-servers").split(",")) {
-            assertThat(hosts).as("bootstrap server %s of %s", server, where).contains(server.split(":")[0]);
+            assertThat(hosts)
+                    .as("bootstrap server %s of %s", server, where)
+                    .contains(server.split(":")[0]);
         }
-        assertThat(Integer.parseInt(props.getProperty("replication-factor"))).isLessThanOrEqualTo(3);
+        assertThat(Integer.parseInt(props.getProperty("replication-factor")))
+                .isLessThanOrEqualTo(3);
     }
 
     private static void collectOptions(CommandLine cli, Set<String> into) {
-        for (CommandLine.Model.OptionSpec o : cli.getCommandSpec().options()) into.add(o.longestName().replaceFirst("^--", ""));
+        for (CommandLine.Model.OptionSpec o : cli.getCommandSpec().options())
+            into.add(o.longestName().replaceFirst("^--", ""));
         for (CommandLine sub : cli.getSubcommands().values()) collectOptions(sub, into);
     }
 }

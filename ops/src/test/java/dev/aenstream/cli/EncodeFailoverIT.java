@@ -1,7 +1,5 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.testkit.AenProcess;
-import dev.aenstream.testkit.Wait;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.avro.AvroSerde;
@@ -10,12 +8,10 @@ import dev.aenstream.avro.SaeState;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
-import dev.aenstream.testkit.KafkaTestCluster;
-import dev.aenstream.testkit.TopicReader;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
-import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.monitor.ModelAlertThresholds;
+import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
@@ -24,6 +20,10 @@ import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
+import dev.aenstream.testkit.AenProcess;
+import dev.aenstream.testkit.KafkaTestCluster;
+import dev.aenstream.testkit.TopicReader;
+import dev.aenstream.testkit.Wait;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.nio.file.Files;
@@ -40,9 +40,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Exactly-once under failure on three brokers (replication 3): two encode instances share the work, one
- * is killed without a clean shutdown and one broker is stopped during the run. Every activation batch
- * has exactly one codes record (read_committed), and the statistics count every token once.
+ * Exactly-once under failure on three brokers (replication 3): two encode instances share the work,
+ * one is killed without a clean shutdown and one broker is stopped during the run. Every activation
+ * batch has exactly one codes record (read_committed), and the statistics count every token once.
  */
 class EncodeFailoverIT {
     private static final int N = 32;
@@ -54,73 +54,166 @@ class EncodeFailoverIT {
     @TempDir Path dir;
 
     @Test
-    void everyRowIsEncodedOnceAndCountedOnceThroughAKilledInstanceAndAStoppedBroker() throws Exception {
+    void everyRowIsEncodedOnceAndCountedOnceThroughAKilledInstanceAndAStoppedBroker()
+            throws Exception {
         Topics topics = new Topics("failover.");
         try (KafkaClusterTestKit cluster = KafkaTestCluster.start(3);
-             Admin admin = Admin.create(KafkaTestCluster.bootstrap(cluster))) {
+                Admin admin = Admin.create(KafkaTestCluster.bootstrap(cluster))) {
             TopicProvisioner.ensure(admin, topics, new TopicSettings(4, (short) 3));
             String bootstrap = cluster.bootstrapServers();
             // Both instances serve the same untrained SAE: the same seed gives the same weights.
-            Process killed = AenProcess.start(Aen.class, List.of("encode", "--bootstrap-servers", bootstrap,
-                    "--topic-prefix", topics.prefix(), "--replication-factor", "3", "--application-id", "failover-encode", "--untrained",
-                    "--n", Integer.toString(N), "--d-sae", Integer.toString(D), "--k-max", Integer.toString(D), "--sae-seed", "1",
-                    "--device", "cpu", "--stats-window-ms", "1000", "--stats-grace-ms", Long.toString(GRACE_MS),
-                    "--state-dir", dir.resolve("state-a").toString()), dir.resolve("a.log"));
+            Process killed =
+                    AenProcess.start(
+                            Aen.class,
+                            List.of(
+                                    "encode",
+                                    "--bootstrap-servers",
+                                    bootstrap,
+                                    "--topic-prefix",
+                                    topics.prefix(),
+                                    "--replication-factor",
+                                    "3",
+                                    "--application-id",
+                                    "failover-encode",
+                                    "--untrained",
+                                    "--n",
+                                    Integer.toString(N),
+                                    "--d-sae",
+                                    Integer.toString(D),
+                                    "--k-max",
+                                    Integer.toString(D),
+                                    "--sae-seed",
+                                    "1",
+                                    "--device",
+                                    "cpu",
+                                    "--stats-window-ms",
+                                    "1000",
+                                    "--stats-grace-ms",
+                                    Long.toString(GRACE_MS),
+                                    "--state-dir",
+                                    dir.resolve("state-a").toString()),
+                            dir.resolve("a.log"));
 
-            MonitorConfig monitor = MonitorConfig.builder().deadTokens(MonitorConfig.DEFAULT_DEAD_TOKENS).rareDensity(1e-4).rearmFactor(2).densityHorizonTokens(MonitorConfig.DEFAULT_HORIZON_TOKENS).minTokens(MonitorConfig.DEFAULT_MIN_TOKENS).hysteresisTokens(MonitorConfig.DEFAULT_HYSTERESIS_TOKENS).modelAlerts(new ModelAlertThresholds(20, 0.5)).windowMs(1000).graceMs(GRACE_MS).fveRowStride(1).build();
-            EncodeConfig config = new EncodeConfig("failover-encode", topics, 1, EncodeConfig.DEFAULT_GUARANTEE,
-                    EncodeConfig.DEFAULT_COMMIT_INTERVAL_MS, dir.resolve("state-b"), monitor, (short) 3);
+            MonitorConfig monitor =
+                    MonitorConfig.builder()
+                            .deadTokens(MonitorConfig.DEFAULT_DEAD_TOKENS)
+                            .rareDensity(1e-4)
+                            .rearmFactor(2)
+                            .densityHorizonTokens(MonitorConfig.DEFAULT_HORIZON_TOKENS)
+                            .minTokens(MonitorConfig.DEFAULT_MIN_TOKENS)
+                            .hysteresisTokens(MonitorConfig.DEFAULT_HYSTERESIS_TOKENS)
+                            .modelAlerts(new ModelAlertThresholds(20, 0.5))
+                            .windowMs(1000)
+                            .graceMs(GRACE_MS)
+                            .fveRowStride(1)
+                            .build();
+            EncodeConfig config =
+                    new EncodeConfig(
+                            "failover-encode",
+                            topics,
+                            1,
+                            EncodeConfig.DEFAULT_GUARANTEE,
+                            EncodeConfig.DEFAULT_COMMIT_INTERVAL_MS,
+                            dir.resolve("state-b"),
+                            monitor,
+                            (short) 3);
             SaeRegistry registry = new SaeRegistry();
-            try (SaeEncoder encoder = SaeEncoder.open(SaeParameters.initialise(N, D, 1), new EncoderSpec(D, false), Device.CPU, 1);
-                 EncodeApp survivor = new EncodeApp(bootstrap, config, registry);
-                 ActivationPublisher publisher = new ActivationPublisher(bootstrap,
-                         PublisherConfig.of(topics.activations(), "synthetic", "failover", "failover-producer").withRowsPerRecord(ROWS_PER_RECORD))) {
+            try (SaeEncoder encoder =
+                            SaeEncoder.open(
+                                    SaeParameters.initialise(N, D, 1),
+                                    new EncoderSpec(D, false),
+                                    Device.CPU,
+                                    1);
+                    EncodeApp survivor = new EncodeApp(bootstrap, config, registry);
+                    ActivationPublisher publisher =
+                            new ActivationPublisher(
+                                    bootstrap,
+                                    PublisherConfig.of(
+                                                    topics.activations(),
+                                                    "synthetic",
+                                                    "failover",
+                                                    "failover-producer")
+                                            .withRowsPerRecord(ROWS_PER_RECORD))) {
                 registry.put(new ServingSae("aen", 1, encoder, "untrained, seed 1"));
                 survivor.start();
-                SpikedGenerator generator = new SpikedGenerator(new SpikedConfig(N, 48, 4, 0, 0, 5));
+                SpikedGenerator generator =
+                        new SpikedGenerator(new SpikedConfig(N, 48, 4, 0, 0, 5));
                 float[] x = new float[ROWS_PER_RECORD * N];
-                int stoppedBroker = cluster.brokers().keySet().stream().filter(id -> !cluster.controllers().containsKey(id))
-                        .max(Integer::compare).orElseThrow();
+                int stoppedBroker =
+                        cluster.brokers().keySet().stream()
+                                .filter(id -> !cluster.controllers().containsKey(id))
+                                .max(Integer::compare)
+                                .orElseThrow();
                 boolean wasKilled = false;
                 for (int r = 0; r < RECORDS; r++) {
                     generator.next(x, 0, ROWS_PER_RECORD);
                     publisher.publish(x, ROWS_PER_RECORD, N);
                     publisher.flush();
                     Thread.sleep(60);
-                    // Killed in the middle of its work: once it reports encoding, and no earlier than a third of the way.
-                    if (!wasKilled && r >= RECORDS / 3 && Files.readString(dir.resolve("a.log")).matches("(?s).*RUNNING: [1-9].*")) {
+                    // Killed in the middle of its work: once it reports encoding, and no earlier
+                    // than a third of the way.
+                    if (!wasKilled
+                            && r >= RECORDS / 3
+                            && Files.readString(dir.resolve("a.log"))
+                                    .matches("(?s).*RUNNING: [1-9].*")) {
                         killed.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
                         wasKilled = true;
                     }
                     if (r == 2 * RECORDS / 3) cluster.brokers().get(stoppedBroker).shutdown();
                 }
-                // On a slow machine the instance may report only after the last record went out: kill it then.
-                if (!wasKilled && Wait.until(Duration.ofSeconds(60), Duration.ofMillis(200),
-                        () -> Files.readString(dir.resolve("a.log")).matches("(?s).*RUNNING: [1-9].*"))) {
+                // On a slow machine the instance may report only after the last record went out:
+                // kill it then.
+                if (!wasKilled
+                        && Wait.until(
+                                Duration.ofSeconds(60),
+                                Duration.ofMillis(200),
+                                () ->
+                                        Files.readString(dir.resolve("a.log"))
+                                                .matches("(?s).*RUNNING: [1-9].*"))) {
                     killed.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
                     wasKilled = true;
                 }
-                assertThat(wasKilled).as("the instance was killed while encoding; its log:%n%s", Files.readString(dir.resolve("a.log"))).isTrue();
+                assertThat(wasKilled)
+                        .as(
+                                "the instance was killed while encoding; its log:%n%s",
+                                Files.readString(dir.resolve("a.log")))
+                        .isTrue();
 
                 Map<Long, Integer> codes = drainCodes(bootstrap, topics.codes());
                 assertThat(codes).as("one codes record per activation batch").hasSize(RECORDS);
                 assertThat(codes.values()).as("no batch encoded twice").containsOnly(1);
 
                 long[] counted = {0};
-                Wait.until(Duration.ofSeconds(120), Duration.ZERO,
-                        () -> (counted[0] = latestState(bootstrap, topics.saeState()).getTokens()) == (long) RECORDS * ROWS_PER_RECORD);
-                assertThat(counted[0]).as("tokens the statistics counted").isEqualTo((long) RECORDS * ROWS_PER_RECORD);
+                Wait.until(
+                        Duration.ofSeconds(120),
+                        Duration.ZERO,
+                        () ->
+                                (counted[0] = latestState(bootstrap, topics.saeState()).getTokens())
+                                        == (long) RECORDS * ROWS_PER_RECORD);
+                assertThat(counted[0])
+                        .as("tokens the statistics counted")
+                        .isEqualTo((long) RECORDS * ROWS_PER_RECORD);
             } finally {
                 killed.destroyForcibly();
             }
         }
     }
 
-    /** Codes records per batch sequence, read with read_committed until all arrived and a quiet spell passed. */
+    /**
+     * Codes records per batch sequence, read with read_committed until all arrived and a quiet
+     * spell passed.
+     */
     private static Map<Long, Integer> drainCodes(String bootstrap, String topic) {
         AvroSerde<FeatureCodes> serde = new AvroSerde<>(FeatureCodes.class);
         Map<Long, Integer> counts = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : TopicReader.read(bootstrap, topic, true, RECORDS, Duration.ofSeconds(180), Duration.ofSeconds(5))) {
+        for (ConsumerRecord<byte[], byte[]> r :
+                TopicReader.read(
+                        bootstrap,
+                        topic,
+                        true,
+                        RECORDS,
+                        Duration.ofSeconds(180),
+                        Duration.ofSeconds(5))) {
             counts.merge(serde.fromBytes(r.value()).getSequence(), 1, Integer::sum);
         }
         return counts;
@@ -128,8 +221,20 @@ class EncodeFailoverIT {
 
     private static SaeState latestState(String bootstrap, String topic) {
         AvroSerde<SaeState> serde = new AvroSerde<>(SaeState.class);
-        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.readFor(bootstrap, topic, true, Duration.ofSeconds(3));
-        return records.isEmpty() ? SaeState.newBuilder().setSaeId("").setVersion(0).setD(0).setTokens(0).setDeadPct(0).setRarePct(0)
-                .setL0(0).setDensityHistogram(List.of()).setUpdatedAtMs(0).build() : serde.fromBytes(records.get(records.size() - 1).value());
+        List<ConsumerRecord<byte[], byte[]>> records =
+                TopicReader.readFor(bootstrap, topic, true, Duration.ofSeconds(3));
+        return records.isEmpty()
+                ? SaeState.newBuilder()
+                        .setSaeId("")
+                        .setVersion(0)
+                        .setD(0)
+                        .setTokens(0)
+                        .setDeadPct(0)
+                        .setRarePct(0)
+                        .setL0(0)
+                        .setDensityHistogram(List.of())
+                        .setUpdatedAtMs(0)
+                        .build()
+                : serde.fromBytes(records.get(records.size() - 1).value());
     }
 }

@@ -1,17 +1,16 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.testkit.Wait;
-import dev.aenstream.broker.EmbeddedBroker;
-import dev.aenstream.cli.options.MetricsOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.avro.Topics;
+import dev.aenstream.broker.EmbeddedBroker;
+import dev.aenstream.cli.options.MetricsOptions;
 import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
-import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.monitor.ModelAlertThresholds;
+import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
@@ -20,6 +19,7 @@ import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
+import dev.aenstream.testkit.Wait;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.net.URI;
@@ -42,33 +42,81 @@ class MetricsEndpointIT {
     void theScrapeShowsThroughputLatencyOrtTimeLagDeadShareAndAlerts() throws Exception {
         Topics topics = new Topics("metrics.");
         try (EmbeddedBroker broker = EmbeddedBroker.start(0, dir.resolve("kafka"));
-             Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
-             MetricsOptions.Endpoint endpoint = MetricsOptions.serve(0);
-             SaeEncoder encoder = SaeEncoder.open(SaeParameters.initialise(32, 64, 1), new EncoderSpec(16, false), Device.CPU, 1)) {
+                Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+                MetricsOptions.Endpoint endpoint = MetricsOptions.serve(0);
+                SaeEncoder encoder =
+                        SaeEncoder.open(
+                                SaeParameters.initialise(32, 64, 1),
+                                new EncoderSpec(16, false),
+                                Device.CPU,
+                                1)) {
             TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
             SaeRegistry registry = new SaeRegistry();
             registry.put(new ServingSae("metrics-sae", 1, encoder, "test"));
-            MonitorConfig monitor = MonitorConfig.builder().deadTokens(10_000).rareDensity(1e-3).rearmFactor(2).densityHorizonTokens(10_000).minTokens(0).hysteresisTokens(0).modelAlerts(new ModelAlertThresholds(50, 0.5)).windowMs(300).graceMs(60_000).fveRowStride(1).build();
-            EncodeConfig config = EncodeConfig.defaults(topics, dir.resolve("state")).withApplicationId("metrics-encode").withMonitor(monitor);
+            MonitorConfig monitor =
+                    MonitorConfig.builder()
+                            .deadTokens(10_000)
+                            .rareDensity(1e-3)
+                            .rearmFactor(2)
+                            .densityHorizonTokens(10_000)
+                            .minTokens(0)
+                            .hysteresisTokens(0)
+                            .modelAlerts(new ModelAlertThresholds(50, 0.5))
+                            .windowMs(300)
+                            .graceMs(60_000)
+                            .fveRowStride(1)
+                            .build();
+            EncodeConfig config =
+                    EncodeConfig.defaults(topics, dir.resolve("state"))
+                            .withApplicationId("metrics-encode")
+                            .withMonitor(monitor);
             try (EncodeApp app = new EncodeApp(broker.bootstrapServers(), config, registry);
-                 ActivationPublisher publisher = new ActivationPublisher(broker.bootstrapServers(),
-                         PublisherConfig.of(topics.activations(), "synthetic", "m", "metrics-producer").withRowsPerRecord(64))) {
+                    ActivationPublisher publisher =
+                            new ActivationPublisher(
+                                    broker.bootstrapServers(),
+                                    PublisherConfig.of(
+                                                    topics.activations(),
+                                                    "synthetic",
+                                                    "m",
+                                                    "metrics-producer")
+                                            .withRowsPerRecord(64))) {
                 app.bindMetrics();
                 app.start();
-                SpikedGenerator generator = new SpikedGenerator(new SpikedConfig(32, 64, 4, 0, 0, 1));
+                SpikedGenerator generator =
+                        new SpikedGenerator(new SpikedConfig(32, 64, 4, 0, 0, 1));
                 float[] x = new float[64 * 32];
                 String[] scraped = {""};
-                Wait.until(Duration.ofSeconds(60), () -> {
-                    generator.next(x, 0, 64);
-                    publisher.publish(x, 64, 32);
-                    publisher.flush();
-                    scraped[0] = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + endpoint.port() + "/metrics"))
-                            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
-                    return scraped[0].contains("aen_dead_pct{sae_id=\"metrics-sae\"}") && scraped[0].contains("records_lag");
-                });
+                Wait.until(
+                        Duration.ofSeconds(60),
+                        () -> {
+                            generator.next(x, 0, 64);
+                            publisher.publish(x, 64, 32);
+                            publisher.flush();
+                            scraped[0] =
+                                    HttpClient.newHttpClient()
+                                            .send(
+                                                    HttpRequest.newBuilder(
+                                                                    URI.create(
+                                                                            "http://localhost:"
+                                                                                    + endpoint
+                                                                                            .port()
+                                                                                    + "/metrics"))
+                                                            .timeout(Duration.ofSeconds(10))
+                                                            .build(),
+                                                    HttpResponse.BodyHandlers.ofString())
+                                            .body();
+                            return scraped[0].contains("aen_dead_pct{sae_id=\"metrics-sae\"}")
+                                    && scraped[0].contains("records_lag");
+                        });
                 String scrape = scraped[0];
-                for (String name : List.of("aen_encode_rows_total", "aen_encode_batch_seconds_bucket", "aen_ort_seconds_count",
-                        "aen_dead_pct{sae_id=\"metrics-sae\"}", "aen_alerts_emitted_total{type=\"FEATURE_DEAD\"}", "records_lag")) {
+                for (String name :
+                        List.of(
+                                "aen_encode_rows_total",
+                                "aen_encode_batch_seconds_bucket",
+                                "aen_ort_seconds_count",
+                                "aen_dead_pct{sae_id=\"metrics-sae\"}",
+                                "aen_alerts_emitted_total{type=\"FEATURE_DEAD\"}",
+                                "records_lag")) {
                     assertThat(scrape).as("metric %s", name).contains(name);
                 }
             }

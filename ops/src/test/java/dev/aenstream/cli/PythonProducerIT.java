@@ -1,13 +1,11 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.testkit.ExternalTools;
-import dev.aenstream.testkit.Wait;
-import dev.aenstream.broker.EmbeddedBroker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
@@ -16,6 +14,8 @@ import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
+import dev.aenstream.testkit.ExternalTools;
+import dev.aenstream.testkit.Wait;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.nio.file.Path;
@@ -27,28 +27,57 @@ import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Python producer (producers/python) hooks a PyTorch layer; the Java encoder consumes every row it publishes. */
+/**
+ * The Python producer (producers/python) hooks a PyTorch layer; the Java encoder consumes every row
+ * it publishes.
+ */
 class PythonProducerIT {
     @TempDir Path dir;
 
     @Test
     void theJavaEncoderEncodesEveryRowThePythonProducerPublishes() throws Exception {
-        ExternalTools.requirePython("python3-confluent-kafka python3-avro python3-numpy python3-torch", "confluent_kafka", "avro",
-                "numpy", "torch");
+        ExternalTools.requirePython(
+                "python3-confluent-kafka python3-avro python3-numpy python3-torch",
+                "confluent_kafka",
+                "avro",
+                "numpy",
+                "torch");
         Topics topics = new Topics("python.");
-        Path script = Paths.get("..", "producers", "python", "aen_producer.py").toAbsolutePath().normalize();
+        Path script =
+                Paths.get("..", "producers", "python", "aen_producer.py")
+                        .toAbsolutePath()
+                        .normalize();
         try (EmbeddedBroker broker = EmbeddedBroker.start(0, dir.resolve("kafka"));
-             Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
-             SaeEncoder encoder = SaeEncoder.open(SaeParameters.initialise(16, 32, 1), new EncoderSpec(32, false), Device.CPU, 1)) {
+                Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+                SaeEncoder encoder =
+                        SaeEncoder.open(
+                                SaeParameters.initialise(16, 32, 1),
+                                new EncoderSpec(32, false),
+                                Device.CPU,
+                                1)) {
             TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
             SaeRegistry registry = new SaeRegistry();
             registry.put(new ServingSae("py", 1, encoder, "test"));
-            EncodeConfig config = EncodeConfig.defaults(topics, dir.resolve("state")).withApplicationId("python-encode").withMonitor(null);
+            EncodeConfig config =
+                    EncodeConfig.defaults(topics, dir.resolve("state"))
+                            .withApplicationId("python-encode")
+                            .withMonitor(null);
             try (EncodeApp app = new EncodeApp(broker.bootstrapServers(), config, registry)) {
                 app.start();
-                Process python = new ProcessBuilder(ExternalTools.PYTHON, script.toString(), "--bootstrap-servers", broker.bootstrapServers(),
-                        "--topic", topics.activations(), "--producer-id", "py-test", "--n", "16").redirectError(ProcessBuilder.Redirect.INHERIT)
-                        .start();
+                Process python =
+                        new ProcessBuilder(
+                                        ExternalTools.PYTHON,
+                                        script.toString(),
+                                        "--bootstrap-servers",
+                                        broker.bootstrapServers(),
+                                        "--topic",
+                                        topics.activations(),
+                                        "--producer-id",
+                                        "py-test",
+                                        "--n",
+                                        "16")
+                                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                                .start();
                 assertThat(python.waitFor(120, TimeUnit.SECONDS)).isTrue();
                 String out = new String(python.getInputStream().readAllBytes()).strip();
                 assertThat(python.exitValue()).as(out).isZero();

@@ -1,6 +1,5 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.broker.EmbeddedBroker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +10,7 @@ import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.SaeState;
 import dev.aenstream.avro.Severity;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.io.ByteArrayOutputStream;
@@ -33,23 +33,66 @@ class StatusAndAlertsIT {
     void statusShowsTheLatestStatePerSaeAndAlertsPrintsReadableLines() throws Exception {
         Topics topics = Topics.defaults();
         try (EmbeddedBroker broker = EmbeddedBroker.start(0, dir.resolve("kafka"));
-             Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
-                     new ByteArraySerializer(), new ByteArraySerializer())) {
+                Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+                KafkaProducer<byte[], byte[]> producer =
+                        new KafkaProducer<>(
+                                Map.of("bootstrap.servers", broker.bootstrapServers()),
+                                new ByteArraySerializer(),
+                                new ByteArraySerializer())) {
             TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
             AvroSerde<SaeState> states = new AvroSerde<>(SaeState.class);
             for (long v = 1; v <= 2; v++) {
-                SaeState s = SaeState.newBuilder().setSaeId("aen").setVersion(v).setD(4).setTokens(1000 * v).setDeadPct(25).setRarePct(50)
-                        .setL0(2).setDensityHistogram(List.of(1L, 0L, 0L, 0L, 2L, 0L, 1L, 0L)).setUpdatedAtMs(0).build();
-                producer.send(new ProducerRecord<>(topics.saeState(), "aen".getBytes(StandardCharsets.UTF_8), states.toBytes(s))).get();
+                SaeState s =
+                        SaeState.newBuilder()
+                                .setSaeId("aen")
+                                .setVersion(v)
+                                .setD(4)
+                                .setTokens(1000 * v)
+                                .setDeadPct(25)
+                                .setRarePct(50)
+                                .setL0(2)
+                                .setDensityHistogram(List.of(1L, 0L, 0L, 0L, 2L, 0L, 1L, 0L))
+                                .setUpdatedAtMs(0)
+                                .build();
+                producer.send(
+                                new ProducerRecord<>(
+                                        topics.saeState(),
+                                        "aen".getBytes(StandardCharsets.UTF_8),
+                                        states.toBytes(s)))
+                        .get();
             }
-            Alert alert = Alert.newBuilder().setAlertType(AlertType.FEATURE_DEAD).setSeverity(Severity.WARNING).setSaeId("aen").setVersion(2)
-                    .setFeatureIds(List.of(3)).setValue(1).setThreshold(1000).setMessage("1 features have not fired").setTimestampMs(0).build();
-            producer.send(new ProducerRecord<>(topics.alerts(), "aen".getBytes(StandardCharsets.UTF_8), new AvroSerde<>(Alert.class).toBytes(alert))).get();
+            Alert alert =
+                    Alert.newBuilder()
+                            .setAlertType(AlertType.FEATURE_DEAD)
+                            .setSeverity(Severity.WARNING)
+                            .setSaeId("aen")
+                            .setVersion(2)
+                            .setFeatureIds(List.of(3))
+                            .setValue(1)
+                            .setThreshold(1000)
+                            .setMessage("1 features have not fired")
+                            .setTimestampMs(0)
+                            .build();
+            producer.send(
+                            new ProducerRecord<>(
+                                    topics.alerts(),
+                                    "aen".getBytes(StandardCharsets.UTF_8),
+                                    new AvroSerde<>(Alert.class).toBytes(alert)))
+                    .get();
 
             Path summary = dir.resolve("status.json");
-            String out = run("status", "--bootstrap-servers", broker.bootstrapServers(), "--summary-json", summary.toString());
-            assertThat(out).contains("aen v2").contains("dead 25.00%").contains("rare 50.00%").contains("never");
+            String out =
+                    run(
+                            "status",
+                            "--bootstrap-servers",
+                            broker.bootstrapServers(),
+                            "--summary-json",
+                            summary.toString());
+            assertThat(out)
+                    .contains("aen v2")
+                    .contains("dead 25.00%")
+                    .contains("rare 50.00%")
+                    .contains("never");
             JsonNode sae = new ObjectMapper().readTree(summary.toFile()).get("saes").get(0);
             assertThat(sae.get("sae_id").asText()).isEqualTo("aen");
             assertThat(sae.get("version").asLong()).isEqualTo(2);
@@ -57,8 +100,19 @@ class StatusAndAlertsIT {
             assertThat(sae.get("rare_pct").asDouble()).isEqualTo(50.0);
             assertThat(sae.get("tokens").asLong()).isEqualTo(2000);
 
-            String alerts = run("alerts", "--bootstrap-servers", broker.bootstrapServers(), "--from-beginning", "--duration", "8");
-            assertThat(alerts).contains("WARNING").contains("FEATURE_DEAD").contains("aen v2").contains("features 3");
+            String alerts =
+                    run(
+                            "alerts",
+                            "--bootstrap-servers",
+                            broker.bootstrapServers(),
+                            "--from-beginning",
+                            "--duration",
+                            "8");
+            assertThat(alerts)
+                    .contains("WARNING")
+                    .contains("FEATURE_DEAD")
+                    .contains("aen v2")
+                    .contains("features 3");
         }
     }
 

@@ -20,44 +20,128 @@ class TrainCommandIT {
     void aShortSyntheticRunReportsEveryFigureAndResumesFromItsCheckpoint() throws Exception {
         Path summary = dir.resolve("s.json");
         Path checkpoints = dir.resolve("ck");
-        String[] common = {"--n", "32", "--atoms", "48", "--k", "4", "--d-sae", "64", "--batch", "64", "--warmup", "20", "--ramp", "20",
-                "--progress-every", "50", "--eval-rows", "256", "--checkpoint-dir", checkpoints.toString(), "--checkpoint-every", "40",
-                "--device", "cpu"};
-        run(concat(new String[] {"train", "--source", "synthetic", "--arch", "aen", "--steps", "80", "--summary-json", summary.toString()}, common));
+        String[] common = {
+            "--n",
+            "32",
+            "--atoms",
+            "48",
+            "--k",
+            "4",
+            "--d-sae",
+            "64",
+            "--batch",
+            "64",
+            "--warmup",
+            "20",
+            "--ramp",
+            "20",
+            "--progress-every",
+            "50",
+            "--eval-rows",
+            "256",
+            "--checkpoint-dir",
+            checkpoints.toString(),
+            "--checkpoint-every",
+            "40",
+            "--device",
+            "cpu"
+        };
+        run(
+                concat(
+                        new String[] {
+                            "train",
+                            "--source",
+                            "synthetic",
+                            "--arch",
+                            "aen",
+                            "--steps",
+                            "80",
+                            "--summary-json",
+                            summary.toString()
+                        },
+                        common));
         JsonNode first = new ObjectMapper().readTree(summary.toFile());
-        for (String field : new String[] {"steps", "l0", "fve", "dead_pct", "dict_cos", "support_f1", "tokens_per_s"}) {
+        for (String field :
+                new String[] {
+                    "steps", "l0", "fve", "dead_pct", "dict_cos", "support_f1", "tokens_per_s"
+                }) {
             assertThat(first.has(field)).as(field).isTrue();
         }
         assertThat(first.get("steps").asLong()).isEqualTo(80);
         assertThat(first.get("dict_cos").asDouble()).isBetween(0.0, 1.0);
         assertThat(Files.readString(checkpoints.resolve("aen").resolve("LATEST"))).contains("80");
 
-        run(concat(new String[] {"train", "--arch", "aen", "--steps", "120", "--resume", "--summary-json", summary.toString()}, common));
-        assertThat(new ObjectMapper().readTree(summary.toFile()).get("steps").asLong()).isEqualTo(120);
+        run(
+                concat(
+                        new String[] {
+                            "train",
+                            "--arch",
+                            "aen",
+                            "--steps",
+                            "120",
+                            "--resume",
+                            "--summary-json",
+                            summary.toString()
+                        },
+                        common));
+        assertThat(new ObjectMapper().readTree(summary.toFile()).get("steps").asLong())
+                .isEqualTo(120);
     }
 
     @Test
     void theBenchmarkReportsItsRatio() throws Exception {
         Path summary = dir.resolve("bench.json");
-        run("bench", "train", "--n", "64", "--d-sae", "256", "--batch", "128", "--steps", "2", "--warmup-steps", "1",
-                "--summary-json", summary.toString());
+        run(
+                "bench",
+                "train",
+                "--n",
+                "64",
+                "--d-sae",
+                "256",
+                "--batch",
+                "128",
+                "--steps",
+                "2",
+                "--warmup-steps",
+                "1",
+                "--summary-json",
+                summary.toString());
         JsonNode json = new ObjectMapper().readTree(summary.toFile());
         assertThat(json.get("train_tokens_per_s").asDouble()).isPositive();
         assertThat(json.get("matmul_only_tokens_per_s").asDouble()).isPositive();
-        assertThat(json.get("ratio").asDouble()).isCloseTo(json.get("train_tokens_per_s").asDouble()
-                / json.get("matmul_only_tokens_per_s").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(json.get("ratio").asDouble())
+                .isCloseTo(
+                        json.get("train_tokens_per_s").asDouble()
+                                / json.get("matmul_only_tokens_per_s").asDouble(),
+                        org.assertj.core.data.Offset.offset(1e-9));
     }
 
     @Test
     void theStatisticsBenchmarkReportsBothRatesAndTheirRatio() throws Exception {
         Path summary = dir.resolve("stats.json");
-        run("bench", "stats", "--shape", "32:64", "--k-max", "16", "--rows", "4096", "--rows-per-record", "256", "--repeats", "1",
-                "--summary-json", summary.toString());
+        run(
+                "bench",
+                "stats",
+                "--shape",
+                "32:64",
+                "--k-max",
+                "16",
+                "--rows",
+                "4096",
+                "--rows-per-record",
+                "256",
+                "--repeats",
+                "1",
+                "--summary-json",
+                summary.toString());
         JsonNode json = new ObjectMapper().readTree(summary.toFile());
         assertThat(json.get("rows_per_s_stats_off").asDouble()).isPositive();
         assertThat(json.get("rows_per_s_stats_on").asDouble()).isPositive();
-        assertThat(json.get("ratio").asDouble()).isCloseTo(json.get("rows_per_s_stats_on").asDouble()
-                / json.get("rows_per_s_stats_off").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(json.get("ratio").asDouble())
+                .isCloseTo(
+                        json.get("rows_per_s_stats_on").asDouble()
+                                / json.get("rows_per_s_stats_off").asDouble(),
+                        org.assertj.core.data.Offset.offset(1e-9));
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -1,6 +1,5 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.broker.EmbeddedBroker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,8 +8,9 @@ import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.Topics;
-import dev.aenstream.testkit.TopicReader;
+import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.produce.replay.ActivationFile;
+import dev.aenstream.testkit.TopicReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteOrder;
@@ -30,13 +30,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code aen produce transformer} end to end on a real broker: the tiny GPT-2-style decoder's last
  * residual stream reaches the topic token by token, with token ids, offsets and the spec's
- * normalisation, and equals PyTorch's values once the scale factors are divided out. Then the MiniLM
- * demo runs briefly and encodes real text.
+ * normalisation, and equals PyTorch's values once the scale factors are divided out. Then the
+ * MiniLM demo runs briefly and encodes real text.
  */
 class TransformerProduceIT {
-    private static final Path GPT2 = Path.of("../producers/src/test/resources/fixtures/decoders/gpt2");
+    private static final Path GPT2 =
+            Path.of("../producers/src/test/resources/fixtures/decoders/gpt2");
+
     /** The sentence export_decoders.py ran its reference on. */
     private static final String SENTENCE = "Sparse features, dead or alive.";
+
     private static final int D = 32;
 
     @TempDir static Path dir;
@@ -54,41 +57,80 @@ class TransformerProduceIT {
 
     @Test
     void listsHooksOnePerLineAndPublishesTheHookedResidualStream() throws Exception {
-        List<String> hooks = stdout("produce", "transformer", "--model", GPT2.toString(), "--list-hooks").lines()
-                .filter(l -> !l.matches("^\\d\\d:\\d\\d:\\d\\d.*")).toList(); // the tests log to stdout
+        List<String> hooks =
+                stdout("produce", "transformer", "--model", GPT2.toString(), "--list-hooks")
+                        .lines()
+                        .filter(l -> !l.matches("^\\d\\d:\\d\\d:\\d\\d.*"))
+                        .toList(); // the tests log to stdout
         assertThat(hooks).isNotEmpty().allSatisfy(line -> assertThat(line.split("\t")).hasSize(3));
-        String last = hooks.stream().filter(l -> l.contains("layer 1") && l.contains("residual sum")).reduce((a, b) -> b).orElseThrow()
-                .split("\t")[0];
+        String last =
+                hooks.stream()
+                        .filter(l -> l.contains("layer 1") && l.contains("residual sum"))
+                        .reduce((a, b) -> b)
+                        .orElseThrow()
+                        .split("\t")[0];
 
         Path text = dir.resolve("sentence.txt");
         Files.writeString(text, SENTENCE);
         Topics topics = new Topics("transformer.");
-        int code = Aen.commandLine(new String[0]).execute("produce", "transformer", "--model", GPT2.toString(), "--hook", last,
-                "--text", text.toString(), "--bootstrap-servers", broker.bootstrapServers(), "--topic-prefix", topics.prefix(),
-                "--rows-per-record", "8");
+        int code =
+                Aen.commandLine(new String[0])
+                        .execute(
+                                "produce",
+                                "transformer",
+                                "--model",
+                                GPT2.toString(),
+                                "--hook",
+                                last,
+                                "--text",
+                                text.toString(),
+                                "--bootstrap-servers",
+                                broker.bootstrapServers(),
+                                "--topic-prefix",
+                                topics.prefix(),
+                                "--rows-per-record",
+                                "8");
         assertThat(code).isZero();
 
         byte[] utf8 = SENTENCE.getBytes(StandardCharsets.UTF_8);
         int records = (utf8.length + 7) / 8;
         AvroSerde<ActivationBatch> serde = new AvroSerde<>(ActivationBatch.class);
-        List<ActivationBatch> batches = TopicReader.read(broker.bootstrapServers(), topics.activations(), false, records,
-                Duration.ofSeconds(30), Duration.ZERO).stream().map(r -> serde.fromBytes(r.value()))
-                .sorted(java.util.Comparator.comparingLong(ActivationBatch::getSequence)).toList();
-        FloatBuffer reference = ActivationFile.open(GPT2.resolve("reference.npy"), null).data().duplicate()
-                .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        List<ActivationBatch> batches =
+                TopicReader.read(
+                                broker.bootstrapServers(),
+                                topics.activations(),
+                                false,
+                                records,
+                                Duration.ofSeconds(30),
+                                Duration.ZERO)
+                        .stream()
+                        .map(r -> serde.fromBytes(r.value()))
+                        .sorted(java.util.Comparator.comparingLong(ActivationBatch::getSequence))
+                        .toList();
+        FloatBuffer reference =
+                ActivationFile.open(GPT2.resolve("reference.npy"), null)
+                        .data()
+                        .duplicate()
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer();
         int token = 0;
         for (ActivationBatch b : batches) {
             assertThat(b.getSourceModel()).isEqualTo("gpt2");
             assertThat(b.getHookPoint()).isEqualTo(last);
             assertThat(b.getN()).isEqualTo(D);
             assertThat(b.getNormalisation()).isEqualTo(Normalisation.UNIT_SQRT_N);
-            FloatBuffer rows = b.getPayload().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            FloatBuffer scales = b.getScales().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            IntBuffer ids = b.getTokenIds().duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
-            IntBuffer offsets = b.getTextOffsets().duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+            FloatBuffer rows =
+                    b.getPayload().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            FloatBuffer scales =
+                    b.getScales().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            IntBuffer ids =
+                    b.getTokenIds().duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+            IntBuffer offsets =
+                    b.getTextOffsets().duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
             for (int r = 0; r < b.getRows(); r++, token++) {
                 assertThat(ids.get(r)).isEqualTo(utf8[token] & 0xff);
-                assertThat(new int[] {offsets.get(2 * r), offsets.get(2 * r + 1)}).containsExactly(token, token + 1);
+                assertThat(new int[] {offsets.get(2 * r), offsets.get(2 * r + 1)})
+                        .containsExactly(token, token + 1);
                 double norm = 0;
                 double diff = 0;
                 double refNorm = 0;
@@ -100,8 +142,11 @@ class TransformerProduceIT {
                     diff += (raw - want) * (raw - want);
                     refNorm += want * want;
                 }
-                assertThat(Math.sqrt(norm)).isCloseTo(Math.sqrt(D), org.assertj.core.data.Offset.offset(1e-3));
-                assertThat(Math.sqrt(diff / refNorm)).as("token %d against PyTorch", token).isLessThan(1e-4);
+                assertThat(Math.sqrt(norm))
+                        .isCloseTo(Math.sqrt(D), org.assertj.core.data.Offset.offset(1e-3));
+                assertThat(Math.sqrt(diff / refNorm))
+                        .as("token %d against PyTorch", token)
+                        .isLessThan(1e-4);
             }
         }
         assertThat(token).as("one row per text token").isEqualTo(utf8.length);
@@ -110,14 +155,31 @@ class TransformerProduceIT {
     @Test
     void theMinilmDemoEncodesRealText() throws Exception {
         Path summary = dir.resolve("minilm.json");
-        int code = Aen.commandLine(new String[0]).execute("demo", "--source", "minilm", "--duration", "12", "--d-sae", "256",
-                "--publish-every", "20", "--bootstrap-servers", broker.bootstrapServers(), "--topic-prefix", "minilm.",
-                "--summary-json", summary.toString());
+        int code =
+                Aen.commandLine(new String[0])
+                        .execute(
+                                "demo",
+                                "--source",
+                                "minilm",
+                                "--duration",
+                                "12",
+                                "--d-sae",
+                                "256",
+                                "--publish-every",
+                                "20",
+                                "--bootstrap-servers",
+                                broker.bootstrapServers(),
+                                "--topic-prefix",
+                                "minilm.",
+                                "--summary-json",
+                                summary.toString());
         assertThat(code).isZero();
         JsonNode json = new ObjectMapper().readTree(summary.toFile());
         assertThat(json.get("source_model").asText()).isEqualTo("all-minilm-l6-v2");
         assertThat(json.get("n").asInt()).isEqualTo(384);
-        assertThat(json.get("tokens_encoded").asLong()).isPositive().isEqualTo(json.get("rows_produced").asLong());
+        assertThat(json.get("tokens_encoded").asLong())
+                .isPositive()
+                .isEqualTo(json.get("rows_produced").asLong());
         assertThat(json.get("dead_letters").asLong()).isZero();
         for (JsonNode sae : json.get("saes")) assertThat(sae.get("steps").asLong()).isPositive();
     }

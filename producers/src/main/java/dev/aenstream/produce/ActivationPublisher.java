@@ -36,11 +36,17 @@ public final class ActivationPublisher implements AutoCloseable {
     public ActivationPublisher(String bootstrapServers, PublisherConfig config) {
         this.config = config;
         this.inFlight = new Semaphore(config.maxInFlightRecords());
-        this.producer = new KafkaProducer<>(producerProperties(bootstrapServers, config), new ByteArraySerializer(),
-                new ByteArraySerializer());
+        this.producer =
+                new KafkaProducer<>(
+                        producerProperties(bootstrapServers, config),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer());
     }
 
-    /** The Kafka producer settings activation records are sent with (a benchmark's raw producer uses them too). */
+    /**
+     * The Kafka producer settings activation records are sent with (a benchmark's raw producer uses
+     * them too).
+     */
     public static Properties producerProperties(String bootstrapServers, PublisherConfig config) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -72,17 +78,30 @@ public final class ActivationPublisher implements AutoCloseable {
     }
 
     /**
-     * As {@link #publish(float[], int, int)}, with each row's token id and its (start, end) character
-     * offsets in the source text; either may be null.
+     * As {@link #publish(float[], int, int)}, with each row's token id and its (start, end)
+     * character offsets in the source text; either may be null.
      */
-    public void publish(float[] x, int rows, int n, int[] tokenIds, int[] textOffsets) throws InterruptedException {
-        if (tokenIds != null && tokenIds.length < rows) throw new IllegalArgumentException("fewer token ids than rows");
-        if (textOffsets != null && textOffsets.length < 2 * rows) throw new IllegalArgumentException("fewer text offsets than rows");
+    public void publish(float[] x, int rows, int n, int[] tokenIds, int[] textOffsets)
+            throws InterruptedException {
+        if (tokenIds != null && tokenIds.length < rows)
+            throw new IllegalArgumentException("fewer token ids than rows");
+        if (textOffsets != null && textOffsets.length < 2 * rows)
+            throw new IllegalArgumentException("fewer text offsets than rows");
         for (int start = 0; start < rows; start += config.rowsPerRecord()) {
             int count = Math.min(config.rowsPerRecord(), rows - start);
-            ByteBuffer scales = config.normalisation() == Normalisation.UNIT_SQRT_N ? normalise(x, start * n, count, n) : null;
-            send(Matrices.encode(x, start * n, count, n, config.dtype()), count, n, config.dtype(), config.normalisation(), scales,
-                    tokenIds == null ? null : ints(tokenIds, start, count), textOffsets == null ? null : ints(textOffsets, 2 * start, 2 * count));
+            ByteBuffer scales =
+                    config.normalisation() == Normalisation.UNIT_SQRT_N
+                            ? normalise(x, start * n, count, n)
+                            : null;
+            send(
+                    Matrices.encode(x, start * n, count, n, config.dtype()),
+                    count,
+                    n,
+                    config.dtype(),
+                    config.normalisation(),
+                    scales,
+                    tokenIds == null ? null : ints(tokenIds, start, count),
+                    textOffsets == null ? null : ints(textOffsets, 2 * start, 2 * count));
         }
     }
 
@@ -93,43 +112,64 @@ public final class ActivationPublisher implements AutoCloseable {
     }
 
     /**
-     * Publishes one record whose payload is already {@code rows x n} little-endian values of {@code dtype},
-     * as they are: replayed files reach the topic bit for bit.
+     * Publishes one record whose payload is already {@code rows x n} little-endian values of {@code
+     * dtype}, as they are: replayed files reach the topic bit for bit.
      */
-    public void publishRaw(ByteBuffer payload, int rows, int n, Dtype dtype) throws InterruptedException {
+    public void publishRaw(ByteBuffer payload, int rows, int n, Dtype dtype)
+            throws InterruptedException {
         long expected = (long) rows * n * Matrices.bytesPerElement(dtype);
         if (payload.remaining() != expected) {
-            throw new IllegalArgumentException("payload has " + payload.remaining() + " bytes, " + rows + " x " + n + " " + dtype
-                    + " need " + expected);
+            throw new IllegalArgumentException(
+                    "payload has "
+                            + payload.remaining()
+                            + " bytes, "
+                            + rows
+                            + " x "
+                            + n
+                            + " "
+                            + dtype
+                            + " need "
+                            + expected);
         }
         send(payload, rows, n, dtype, Normalisation.NONE, null, null, null);
     }
 
-    private void send(ByteBuffer payload, int rows, int n, Dtype dtype, Normalisation normalisation, ByteBuffer scales,
-                      ByteBuffer tokenIds, ByteBuffer textOffsets) throws InterruptedException {
+    private void send(
+            ByteBuffer payload,
+            int rows,
+            int n,
+            Dtype dtype,
+            Normalisation normalisation,
+            ByteBuffer scales,
+            ByteBuffer tokenIds,
+            ByteBuffer textOffsets)
+            throws InterruptedException {
         throwIfFailed();
-        ActivationBatch batch = ActivationBatch.newBuilder()
-                .setSourceModel(config.sourceModel())
-                .setHookPoint(config.hookPoint())
-                .setRows(rows)
-                .setN(n)
-                .setDtype(dtype)
-                .setNormalisation(normalisation)
-                .setScales(scales)
-                .setProducerId(config.producerId())
-                .setSequence(sequence)
-                .setPayload(payload)
-                .setTokenIds(tokenIds)
-                .setTextOffsets(textOffsets)
-                .setTimestampMs(System.currentTimeMillis())
-                .build();
+        ActivationBatch batch =
+                ActivationBatch.newBuilder()
+                        .setSourceModel(config.sourceModel())
+                        .setHookPoint(config.hookPoint())
+                        .setRows(rows)
+                        .setN(n)
+                        .setDtype(dtype)
+                        .setNormalisation(normalisation)
+                        .setScales(scales)
+                        .setProducerId(config.producerId())
+                        .setSequence(sequence)
+                        .setPayload(payload)
+                        .setTokenIds(tokenIds)
+                        .setTextOffsets(textOffsets)
+                        .setTimestampMs(System.currentTimeMillis())
+                        .build();
         byte[] key = (config.producerId() + "/" + sequence).getBytes(StandardCharsets.UTF_8);
         inFlight.acquire();
         try {
-            producer.send(new ProducerRecord<>(config.topic(), key, serde.toBytes(batch)), (metadata, error) -> {
-                inFlight.release();
-                if (error != null) failure.compareAndSet(null, error);
-            });
+            producer.send(
+                    new ProducerRecord<>(config.topic(), key, serde.toBytes(batch)),
+                    (metadata, error) -> {
+                        inFlight.release();
+                        if (error != null) failure.compareAndSet(null, error);
+                    });
         } catch (KafkaException e) {
             inFlight.release();
             throw e;
@@ -153,7 +193,8 @@ public final class ActivationPublisher implements AutoCloseable {
 
     private void throwIfFailed() {
         Exception e = failure.get();
-        if (e != null) throw new KafkaException("publishing activations failed: " + e.getMessage(), e);
+        if (e != null)
+            throw new KafkaException("publishing activations failed: " + e.getMessage(), e);
     }
 
     @Override

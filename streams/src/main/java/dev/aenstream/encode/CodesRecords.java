@@ -9,7 +9,8 @@ import java.nio.ByteOrder;
 public final class CodesRecords {
     private CodesRecords() {}
 
-    public static FeatureCodes toRecord(SparseCodes codes, String saeId, long version, String producerId, long sequence) {
+    public static FeatureCodes toRecord(
+            SparseCodes codes, String saeId, long version, String producerId, long sequence) {
         return FeatureCodes.newBuilder()
                 .setSaeId(saeId)
                 .setVersion(version)
@@ -25,8 +26,13 @@ public final class CodesRecords {
     }
 
     public static SparseCodes fromRecord(FeatureCodes record) {
-        return new SparseCodes(record.getRows(), record.getD(), ints(record.getRowOffsets()), ints(record.getIndices()),
-                floats(record.getValues()), ints(record.getActiveCounts()));
+        return new SparseCodes(
+                record.getRows(),
+                record.getD(),
+                ints(record.getRowOffsets()),
+                ints(record.getIndices()),
+                floats(record.getValues()),
+                ints(record.getActiveCounts()));
     }
 
     private static ByteBuffer ints(int[] values) {

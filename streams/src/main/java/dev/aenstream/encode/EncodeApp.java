@@ -15,20 +15,28 @@ public final class EncodeApp implements AutoCloseable {
     private final EncodeStats stats = new EncodeStats();
 
     public EncodeApp(String bootstrapServers, EncodeConfig config, SaeRegistry registry) {
-        this.streams = new KafkaStreams(EncodeTopology.build(config.topics(), registry, stats, config.monitor()),
-                config.streamsProperties(bootstrapServers));
-        streams.setUncaughtExceptionHandler(e -> {
-            // Bad records never get here (they go to the dead letters); this is a broker or client failure.
-            LOG.error("encode stream thread failed; replacing it", e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        this.streams =
+                new KafkaStreams(
+                        EncodeTopology.build(config.topics(), registry, stats, config.monitor()),
+                        config.streamsProperties(bootstrapServers));
+        streams.setUncaughtExceptionHandler(
+                e -> {
+                    // Bad records never get here (they go to the dead letters); this is a broker or
+                    // client failure.
+                    LOG.error("encode stream thread failed; replacing it", e);
+                    return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+                            .REPLACE_THREAD;
+                });
     }
 
     public EncodeStats stats() {
         return stats;
     }
 
-    /** Binds the Kafka Streams client metrics (consumer lag among them) to Micrometer's global registry. */
+    /**
+     * Binds the Kafka Streams client metrics (consumer lag among them) to Micrometer's global
+     * registry.
+     */
     public void bindMetrics() {
         new KafkaStreamsMetrics(streams).bindTo(Metrics.globalRegistry);
     }
@@ -46,7 +54,8 @@ public final class EncodeApp implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (streams.state() == KafkaStreams.State.RUNNING) return true;
-            if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) return false;
+            if (streams.state() == KafkaStreams.State.ERROR
+                    || streams.state() == KafkaStreams.State.NOT_RUNNING) return false;
             Thread.sleep(50);
         }
         return false;

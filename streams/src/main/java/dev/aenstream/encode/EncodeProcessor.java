@@ -4,39 +4,39 @@ import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.DeadLetterReason;
+import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.PayloadException;
 import dev.aenstream.avro.RecordDecodingException;
+import dev.aenstream.monitor.FeatureAccumulator;
+import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.sae.SparseCodes;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.concurrent.TimeUnit;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Metrics;
-import io.micrometer.core.instrument.Timer;
-import java.util.Map;
-import dev.aenstream.avro.FeatureStats;
-import dev.aenstream.monitor.FeatureAccumulator;
-import dev.aenstream.monitor.MonitorConfig;
-import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.state.KeyValueStore;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Encodes each activation record with every SAE the registry serves, in one ONNX Runtime call per SAE,
- * and forwards a codes record per SAE; a record it cannot encode becomes a dead letter with the reason
- * and its original bytes. With statistics on, it accumulates per-feature statistics per SAE and
- * forwards one partial record per SAE and window.
+ * Encodes each activation record with every SAE the registry serves, in one ONNX Runtime call per
+ * SAE, and forwards a codes record per SAE; a record it cannot encode becomes a dead letter with
+ * the reason and its original bytes. With statistics on, it accumulates per-feature statistics per
+ * SAE and forwards one partial record per SAE and window.
  */
 final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object> {
     private static final Logger LOG = LoggerFactory.getLogger(EncodeProcessor.class);
@@ -44,17 +44,26 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
 
     private final SaeRegistry registry;
     private final EncodeStats stats;
+
     /** Null when statistics are off. */
     private final MonitorConfig monitor;
+
     private final Map<String, FeatureAccumulator> accumulators = new HashMap<>();
     private final AvroSerde<FeatureStats> statsSerde = new AvroSerde<>(FeatureStats.class);
     private KeyValueStore<String, byte[]> accumulatorStore;
     private final AvroSerde<ActivationBatch> activations = new AvroSerde<>(ActivationBatch.class);
     private final Counter rowsMeter = Metrics.counter("aen.encode.rows");
-    private final Timer batchMeter = Timer.builder("aen.encode.batch").description("Time to encode one activation record with every SAE")
-            .publishPercentileHistogram().register(Metrics.globalRegistry);
-    private final Timer ortMeter = Timer.builder("aen.ort").description("Time inside ONNX Runtime per call").register(Metrics.globalRegistry);
+    private final Timer batchMeter =
+            Timer.builder("aen.encode.batch")
+                    .description("Time to encode one activation record with every SAE")
+                    .publishPercentileHistogram()
+                    .register(Metrics.globalRegistry);
+    private final Timer ortMeter =
+            Timer.builder("aen.ort")
+                    .description("Time inside ONNX Runtime per call")
+                    .register(Metrics.globalRegistry);
     private ProcessorContext<byte[], Object> context;
+
     /** Reused native-order input buffer, grown to the largest batch seen. */
     private FloatBuffer rows = FloatBuffer.allocate(0);
 
@@ -68,13 +77,21 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     public void init(ProcessorContext<byte[], Object> context) {
         this.context = context;
         if (monitor == null) return;
-        // The accumulators survive a crash in a changelogged store, written once per batch and SAE, so that the
+        // The accumulators survive a crash in a changelogged store, written once per batch and SAE,
+        // so that the
         // tokens of batches whose offsets were committed are never lost from the statistics.
         accumulatorStore = context.getStateStore(EncodeTopology.ACCUMULATORS);
         try (var all = accumulatorStore.all()) {
-            all.forEachRemaining(kv -> accumulators.put(kv.key, FeatureAccumulator.fromRecord(statsSerde.fromBytes(kv.value))));
+            all.forEachRemaining(
+                    kv ->
+                            accumulators.put(
+                                    kv.key,
+                                    FeatureAccumulator.fromRecord(statsSerde.fromBytes(kv.value))));
         }
-        context.schedule(Duration.ofMillis(monitor.windowMs()), PunctuationType.WALL_CLOCK_TIME, this::flushDue);
+        context.schedule(
+                Duration.ofMillis(monitor.windowMs()),
+                PunctuationType.WALL_CLOCK_TIME,
+                this::flushDue);
     }
 
     @Override
@@ -84,15 +101,22 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             ActivationBatch batch = decode(record.value());
             List<ServingSae> saes = registry.serving();
             if (saes.isEmpty()) {
-                throw new RejectedRecord(DeadLetterReason.PROCESSING_ERROR, "no SAE is being served");
+                throw new RejectedRecord(
+                        DeadLetterReason.PROCESSING_ERROR, "no SAE is being served");
             }
             FloatBuffer x = load(batch, saes);
             for (ServingSae sae : saes) {
                 long ortStart = System.nanoTime();
                 SparseCodes codes = sae.encoder().encode(x.duplicate().rewind(), batch.getRows());
                 ortMeter.record(System.nanoTime() - ortStart, TimeUnit.NANOSECONDS);
-                context.forward(record.withValue(CodesRecords.toRecord(codes, sae.saeId(), sae.version(),
-                        batch.getProducerId(), batch.getSequence())));
+                context.forward(
+                        record.withValue(
+                                CodesRecords.toRecord(
+                                        codes,
+                                        sae.saeId(),
+                                        sae.version(),
+                                        batch.getProducerId(),
+                                        batch.getSequence())));
                 stats.encoded(codes.rows(), activeSum(codes));
                 if (monitor != null) accumulate(sae, x, codes, record.timestamp());
             }
@@ -110,7 +134,8 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         long window = monitor.windowMs();
         long start = Math.floorDiv(timestamp, window) * window;
         FeatureAccumulator acc = accumulators.get(sae.saeId());
-        if (acc != null && (acc.version() != sae.version() || start >= acc.windowStartMs() + window)) {
+        if (acc != null
+                && (acc.version() != sae.version() || start >= acc.windowStartMs() + window)) {
             flush(acc);
             acc = null;
         }
@@ -119,11 +144,17 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             accumulators.put(sae.saeId(), acc);
         }
         acc.add(codes);
-        if (sae.decoder() != null) acc.addReconstruction(x, codes, sae.decoder(), sae.normalised(), monitor.fveRowStride());
-        accumulatorStore.put(sae.saeId(), statsSerde.toBytes(acc.toRecord(acc.windowStartMs() + window)));
+        if (sae.decoder() != null)
+            acc.addReconstruction(
+                    x, codes, sae.decoder(), sae.normalised(), monitor.fveRowStride());
+        accumulatorStore.put(
+                sae.saeId(), statsSerde.toBytes(acc.toRecord(acc.windowStartMs() + window)));
     }
 
-    /** Flushes the windows that ended by wall-clock time, so statistics flow while the stream is quiet. */
+    /**
+     * Flushes the windows that ended by wall-clock time, so statistics flow while the stream is
+     * quiet.
+     */
     private void flushDue(long now) {
         for (FeatureAccumulator acc : List.copyOf(accumulators.values())) {
             if (now >= acc.windowStartMs() + monitor.windowMs()) flush(acc);
@@ -132,7 +163,11 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
 
     private void flush(FeatureAccumulator acc) {
         FeatureStats partial = acc.toRecord(acc.windowStartMs() + monitor.windowMs());
-        context.forward(new Record<byte[], Object>(acc.saeId().getBytes(StandardCharsets.UTF_8), partial, acc.windowStartMs()));
+        context.forward(
+                new Record<byte[], Object>(
+                        acc.saeId().getBytes(StandardCharsets.UTF_8),
+                        partial,
+                        acc.windowStartMs()));
         accumulators.remove(acc.saeId());
         accumulatorStore.delete(acc.saeId());
     }
@@ -150,8 +185,10 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         try {
             return activations.fromBytes(value);
         } catch (RecordDecodingException e) {
-            DeadLetterReason reason = e.problem() == RecordDecodingException.Problem.UNKNOWN_SCHEMA
-                    ? DeadLetterReason.UNKNOWN_SCHEMA : DeadLetterReason.MALFORMED_BYTES;
+            DeadLetterReason reason =
+                    e.problem() == RecordDecodingException.Problem.UNKNOWN_SCHEMA
+                            ? DeadLetterReason.UNKNOWN_SCHEMA
+                            : DeadLetterReason.MALFORMED_BYTES;
             throw new RejectedRecord(reason, e.getMessage());
         }
     }
@@ -162,20 +199,38 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         int count = batch.getRows();
         for (ServingSae sae : saes) {
             if (sae.encoder().n() != n) {
-                throw new RejectedRecord(DeadLetterReason.WRONG_WIDTH, "rows have width n=" + n + " but SAE " + sae.saeId()
-                        + " v" + sae.version() + " expects n=" + sae.encoder().n() + " (source " + batch.getSourceModel()
-                        + " " + batch.getHookPoint() + ")");
+                throw new RejectedRecord(
+                        DeadLetterReason.WRONG_WIDTH,
+                        "rows have width n="
+                                + n
+                                + " but SAE "
+                                + sae.saeId()
+                                + " v"
+                                + sae.version()
+                                + " expects n="
+                                + sae.encoder().n()
+                                + " (source "
+                                + batch.getSourceModel()
+                                + " "
+                                + batch.getHookPoint()
+                                + ")");
             }
         }
         if (count <= 0) {
-            throw new RejectedRecord(DeadLetterReason.MALFORMED_BYTES, "batch declares " + count + " rows");
+            throw new RejectedRecord(
+                    DeadLetterReason.MALFORMED_BYTES, "batch declares " + count + " rows");
         }
         long size = (long) count * n;
         if (size > Integer.MAX_VALUE / 4) {
-            throw new RejectedRecord(DeadLetterReason.MALFORMED_BYTES, "batch of " + count + " x " + n + " is too large");
+            throw new RejectedRecord(
+                    DeadLetterReason.MALFORMED_BYTES,
+                    "batch of " + count + " x " + n + " is too large");
         }
         if (rows.capacity() < size) {
-            rows = ByteBuffer.allocateDirect((int) size * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            rows =
+                    ByteBuffer.allocateDirect((int) size * 4)
+                            .order(ByteOrder.nativeOrder())
+                            .asFloatBuffer();
         }
         FloatBuffer x = rows.duplicate().clear().limit((int) size);
         try {
@@ -186,7 +241,9 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         for (int i = 0; i < size; i++) {
             float v = x.get(i);
             if (!Float.isFinite(v)) {
-                throw new RejectedRecord(DeadLetterReason.NON_FINITE, v + " at row " + (i / n) + ", column " + (i % n));
+                throw new RejectedRecord(
+                        DeadLetterReason.NON_FINITE,
+                        v + " at row " + (i / n) + ", column " + (i % n));
             }
         }
         return x;
@@ -195,22 +252,25 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     private void deadLetter(Record<byte[], byte[]> record, DeadLetterReason reason, String detail) {
         RecordMetadata meta = context.recordMetadata().orElse(null);
         LOG.debug("dead letter {} at {}: {}", reason, where(), detail);
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setReason(reason)
-                .setDetail(detail)
-                .setApplication(APPLICATION)
-                .setSourceTopic(meta == null ? "" : meta.topic())
-                .setSourcePartition(meta == null ? -1 : meta.partition())
-                .setSourceOffset(meta == null ? -1 : meta.offset())
-                .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-                .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-                .setTimestampMs(record.timestamp())
-                .build();
+        DeadLetter letter =
+                DeadLetter.newBuilder()
+                        .setReason(reason)
+                        .setDetail(detail)
+                        .setApplication(APPLICATION)
+                        .setSourceTopic(meta == null ? "" : meta.topic())
+                        .setSourcePartition(meta == null ? -1 : meta.partition())
+                        .setSourceOffset(meta == null ? -1 : meta.offset())
+                        .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
+                        .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
+                        .setTimestampMs(record.timestamp())
+                        .build();
         context.forward(record.withValue(letter));
         stats.deadLettered();
     }
 
     private String where() {
-        return context.recordMetadata().map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse("?");
+        return context.recordMetadata()
+                .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
+                .orElse("?");
     }
 }

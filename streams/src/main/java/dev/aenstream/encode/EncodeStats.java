@@ -22,9 +22,17 @@ public final class EncodeStats {
         deadLetters.increment();
     }
 
-    public long records() { return records.sum(); }
-    public long rows() { return rows.sum(); }
-    public long deadLetters() { return deadLetters.sum(); }
+    public long records() {
+        return records.sum();
+    }
+
+    public long rows() {
+        return rows.sum();
+    }
+
+    public long deadLetters() {
+        return deadLetters.sum();
+    }
 
     /** Mean active features per row (l0, before the top-k cut) over everything counted. */
     public double meanL0() {

@@ -17,33 +17,63 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.Stores;
 
-/** activations → encode → codes; unprocessable records → dead letters; with statistics, → feature-stats, monitor, alerts. */
+/**
+ * activations → encode → codes; unprocessable records → dead letters; with statistics, →
+ * feature-stats, monitor, alerts.
+ */
 public final class EncodeTopology {
     static final String ACCUMULATORS = "feature-accumulators";
 
     private EncodeTopology() {}
 
     /** The topology; {@code monitor} null turns statistics and monitoring off. */
-    public static Topology build(Topics topics, SaeRegistry registry, EncodeStats stats, MonitorConfig monitor) {
+    public static Topology build(
+            Topics topics, SaeRegistry registry, EncodeStats stats, MonitorConfig monitor) {
         StreamsBuilder builder = new StreamsBuilder();
         String[] stores = {};
         if (monitor != null) {
-            // With caching, the per-batch puts of an accumulator coalesce and reach RocksDB and the changelog once per commit.
-            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ACCUMULATORS), Serdes.String(), Serdes.ByteArray())
-                    .withCachingEnabled());
+            // With caching, the per-batch puts of an accumulator coalesce and reach RocksDB and the
+            // changelog once per commit.
+            builder.addStateStore(
+                    Stores.keyValueStoreBuilder(
+                                    Stores.persistentKeyValueStore(ACCUMULATORS),
+                                    Serdes.String(),
+                                    Serdes.ByteArray())
+                            .withCachingEnabled());
             stores = new String[] {ACCUMULATORS};
         }
-        // Values are read as raw bytes so that a record which does not decode still reaches the dead letters whole.
-        KStream<byte[], Object> out = builder.stream(topics.activations(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
-                        .withName("activations"))
-                .process(() -> new EncodeProcessor(registry, stats, monitor), Named.as("encode"), stores);
-        out.filter((k, v) -> v instanceof FeatureCodes, Named.as("codes-only")).mapValues(v -> (FeatureCodes) v, Named.as("as-codes"))
-                .to(topics.codes(), Produced.with(Serdes.ByteArray(), new AvroSerde<>(FeatureCodes.class)).withName("codes"));
-        out.filter((k, v) -> v instanceof DeadLetter, Named.as("dead-letters-only")).mapValues(v -> (DeadLetter) v, Named.as("as-dead-letter"))
-                .to(topics.dlq(), Produced.with(Serdes.ByteArray(), new AvroSerde<>(DeadLetter.class)).withName("dead-letters"));
+        // Values are read as raw bytes so that a record which does not decode still reaches the
+        // dead letters whole.
+        KStream<byte[], Object> out =
+                builder.stream(
+                                topics.activations(),
+                                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                                        .withName("activations"))
+                        .process(
+                                () -> new EncodeProcessor(registry, stats, monitor),
+                                Named.as("encode"),
+                                stores);
+        out.filter((k, v) -> v instanceof FeatureCodes, Named.as("codes-only"))
+                .mapValues(v -> (FeatureCodes) v, Named.as("as-codes"))
+                .to(
+                        topics.codes(),
+                        Produced.with(Serdes.ByteArray(), new AvroSerde<>(FeatureCodes.class))
+                                .withName("codes"));
+        out.filter((k, v) -> v instanceof DeadLetter, Named.as("dead-letters-only"))
+                .mapValues(v -> (DeadLetter) v, Named.as("as-dead-letter"))
+                .to(
+                        topics.dlq(),
+                        Produced.with(Serdes.ByteArray(), new AvroSerde<>(DeadLetter.class))
+                                .withName("dead-letters"));
         if (monitor != null) {
-            KStream<String, FeatureStats> partials = out.filter((k, v) -> v instanceof FeatureStats, Named.as("stats-only"))
-                    .map((k, v) -> KeyValue.pair(((FeatureStats) v).getSaeId(), (FeatureStats) v), Named.as("stats-by-sae"));
+            KStream<String, FeatureStats> partials =
+                    out.filter((k, v) -> v instanceof FeatureStats, Named.as("stats-only"))
+                            .map(
+                                    (k, v) ->
+                                            KeyValue.pair(
+                                                    ((FeatureStats) v).getSaeId(),
+                                                    (FeatureStats) v),
+                                    Named.as("stats-by-sae"));
             StatisticsTopology.add(builder, topics, partials, monitor);
         }
         return builder.build();

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The SAE versions the encoders serve now. Readers take one immutable snapshot per record, so a swap
- * happens between batches and never inside one.
+ * The SAE versions the encoders serve now. Readers take one immutable snapshot per record, so a
+ * swap happens between batches and never inside one.
  */
 public final class SaeRegistry {
     private final AtomicReference<List<ServingSae>> serving = new AtomicReference<>(List.of());
@@ -17,19 +17,23 @@ public final class SaeRegistry {
         return serving.get();
     }
 
-    /** Serves {@code sae}, replacing any version of the same saeId; returns the replaced one, if any. */
+    /**
+     * Serves {@code sae}, replacing any version of the same saeId; returns the replaced one, if
+     * any.
+     */
     public ServingSae put(ServingSae sae) {
         ServingSae[] replaced = new ServingSae[1];
-        serving.updateAndGet(current -> {
-            List<ServingSae> next = new ArrayList<>(current.size() + 1);
-            for (ServingSae s : current) {
-                if (s.saeId().equals(sae.saeId())) replaced[0] = s;
-                else next.add(s);
-            }
-            next.add(sae);
-            next.sort(Comparator.comparing(ServingSae::saeId));
-            return List.copyOf(next);
-        });
+        serving.updateAndGet(
+                current -> {
+                    List<ServingSae> next = new ArrayList<>(current.size() + 1);
+                    for (ServingSae s : current) {
+                        if (s.saeId().equals(sae.saeId())) replaced[0] = s;
+                        else next.add(s);
+                    }
+                    next.add(sae);
+                    next.sort(Comparator.comparing(ServingSae::saeId));
+                    return List.copyOf(next);
+                });
         return replaced[0];
     }
 }

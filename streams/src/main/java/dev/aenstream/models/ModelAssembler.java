@@ -21,7 +21,11 @@ public final class ModelAssembler {
         private final SaeModel model;
 
         RefusedModel(SaeModel model, String reason) {
-            super("SAE " + model.getSaeId() + " v" + model.getVersion() + " refused: " + reason, null, false, false);
+            super(
+                    "SAE " + model.getSaeId() + " v" + model.getVersion() + " refused: " + reason,
+                    null,
+                    false,
+                    false);
             this.model = model;
         }
 
@@ -32,6 +36,7 @@ public final class ModelAssembler {
 
     /** Chunks by SAE id, of the newest version seen for it, by index. */
     private final Map<String, Map<Integer, SaeModelChunk>> pending = new HashMap<>();
+
     private final Map<String, Long> pendingVersion = new HashMap<>();
 
     public void add(SaeModelChunk chunk) {
@@ -54,25 +59,34 @@ public final class ModelAssembler {
             throw new RefusedModel(model, "its chunks were not found on the topic");
         }
         if (parts.size() != model.getChunkCount()) {
-            throw new RefusedModel(model, "has " + parts.size() + " of " + model.getChunkCount() + " chunks");
+            throw new RefusedModel(
+                    model, "has " + parts.size() + " of " + model.getChunkCount() + " chunks");
         }
-        if (model.getSizeBytes() > Integer.MAX_VALUE) throw new RefusedModel(model, "is larger than 2 GiB");
+        if (model.getSizeBytes() > Integer.MAX_VALUE)
+            throw new RefusedModel(model, "is larger than 2 GiB");
         byte[] bytes = new byte[(int) model.getSizeBytes()];
         int at = 0;
         for (int i = 0; i < model.getChunkCount(); i++) {
             SaeModelChunk chunk = parts.get(i);
             if (chunk == null) throw new RefusedModel(model, "chunk " + i + " is missing");
             ByteBuffer data = chunk.getData().duplicate();
-            if (at + data.remaining() > bytes.length) throw new RefusedModel(model, "chunks hold more bytes than the declared size");
+            if (at + data.remaining() > bytes.length)
+                throw new RefusedModel(model, "chunks hold more bytes than the declared size");
             data.get(bytes, at, data.remaining());
             at += chunk.getData().remaining();
         }
         pending.remove(model.getSaeId());
         pendingVersion.remove(model.getSaeId());
-        if (at != bytes.length) throw new RefusedModel(model, "chunks hold " + at + " of " + bytes.length + " bytes");
+        if (at != bytes.length)
+            throw new RefusedModel(model, "chunks hold " + at + " of " + bytes.length + " bytes");
         String checksum = ModelRecords.sha256(bytes);
         if (!checksum.equals(model.getChecksum())) {
-            throw new RefusedModel(model, "checksum " + checksum + " does not match the published " + model.getChecksum());
+            throw new RefusedModel(
+                    model,
+                    "checksum "
+                            + checksum
+                            + " does not match the published "
+                            + model.getChecksum());
         }
         return new Assembled(model, bytes);
     }

@@ -1,6 +1,5 @@
 package dev.aenstream.models;
 
-import dev.aenstream.topics.Partitions;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.SaeModel;
@@ -12,6 +11,7 @@ import dev.aenstream.encode.ServingSae;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
+import dev.aenstream.topics.Partitions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +34,12 @@ import org.slf4j.LoggerFactory;
  * The encoders' model registry follower: reads the models topic from its start, and serves every
  * complete, verified version that fits the stream, replacing the previous version of the same SAE
  * between batches. A version that does not fit (another width n, missing chunks, a bad checksum, a
- * graph ONNX Runtime refuses) raises a {@code MODEL_REFUSED} alert and the current one keeps serving.
+ * graph ONNX Runtime refuses) raises a {@code MODEL_REFUSED} alert and the current one keeps
+ * serving.
  */
 public final class ModelFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelFollower.class);
+
     /** How long a replaced encoder stays open for batches that took it just before the swap. */
     private static final long RETIRE_AFTER_S = 30;
 
@@ -50,11 +52,13 @@ public final class ModelFollower implements AutoCloseable {
     private final ModelAssembler assembler = new ModelAssembler();
     private final AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
     private final AvroSerde<SaeModelChunk> chunks = new AvroSerde<>(SaeModelChunk.class);
-    private final ScheduledExecutorService retirer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "aen-model-retirer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService retirer =
+            Executors.newSingleThreadScheduledExecutor(
+                    r -> {
+                        Thread t = new Thread(r, "aen-model-retirer");
+                        t.setDaemon(true);
+                        return t;
+                    });
     private final List<SaeEncoder> opened = new ArrayList<>();
     private final Map<String, Long> refused = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -63,8 +67,14 @@ public final class ModelFollower implements AutoCloseable {
     /**
      * @param expectedN width of the stream's rows; versions of another width are refused
      */
-    public ModelFollower(String bootstrapServers, Topics topics, SaeRegistry registry, AlertPublisher alerts, int expectedN,
-                         Device device, int ortThreads) {
+    public ModelFollower(
+            String bootstrapServers,
+            Topics topics,
+            SaeRegistry registry,
+            AlertPublisher alerts,
+            int expectedN,
+            Device device,
+            int ortThreads) {
         this.registry = registry;
         this.alerts = alerts;
         this.expectedN = expectedN;
@@ -74,7 +84,9 @@ public final class ModelFollower implements AutoCloseable {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = Partitions.assignAll(consumer, topics.models());
         consumer.seekToBeginning(partitions);
         this.thread = new Thread(this::loop, "aen-model-follower");
@@ -100,7 +112,8 @@ public final class ModelFollower implements AutoCloseable {
     private void loop() {
         try {
             while (!closed.get()) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) handle(record);
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200)))
+                    handle(record);
             }
         } catch (org.apache.kafka.common.errors.WakeupException e) {
             if (!closed.get()) throw e;
@@ -117,46 +130,91 @@ public final class ModelFollower implements AutoCloseable {
             } else if (ModelRecords.MODEL.equals(type)) {
                 serve(assembler.complete(models.fromBytes(record.value())));
             } else {
-                LOG.warn("skipping a models-topic record at offset {} with no {} header", record.offset(), ModelRecords.TYPE_HEADER);
+                LOG.warn(
+                        "skipping a models-topic record at offset {} with no {} header",
+                        record.offset(),
+                        ModelRecords.TYPE_HEADER);
             }
         } catch (ModelAssembler.RefusedModel e) {
             refuse(e.model(), e.getMessage());
         } catch (RuntimeException e) {
-            LOG.warn("skipping an unreadable models-topic record at offset {}: {}", record.offset(), e.toString());
+            LOG.warn(
+                    "skipping an unreadable models-topic record at offset {}: {}",
+                    record.offset(),
+                    e.toString());
         }
     }
 
     private void serve(ModelAssembler.Assembled a) {
         SaeModel m = a.model();
-        ServingSae current = registry.serving().stream().filter(s -> s.saeId().equals(m.getSaeId())).findFirst().orElse(null);
+        ServingSae current =
+                registry.serving().stream()
+                        .filter(s -> s.saeId().equals(m.getSaeId()))
+                        .findFirst()
+                        .orElse(null);
         if (current != null && current.version() >= m.getVersion()) return;
         if (expectedN > 0 && m.getN() != expectedN) {
-            refuse(m, "SAE " + m.getSaeId() + " v" + m.getVersion() + " refused: it takes rows of n=" + m.getN()
-                    + " but the stream's rows have n=" + expectedN);
+            refuse(
+                    m,
+                    "SAE "
+                            + m.getSaeId()
+                            + " v"
+                            + m.getVersion()
+                            + " refused: it takes rows of n="
+                            + m.getN()
+                            + " but the stream's rows have n="
+                            + expectedN);
             return;
         }
         SaeEncoder encoder;
         try {
-            encoder = SaeEncoder.open(a.onnx(), m.getN(), m.getD(), m.getKMax(), device, ortThreads);
+            encoder =
+                    SaeEncoder.open(a.onnx(), m.getN(), m.getD(), m.getKMax(), device, ortThreads);
         } catch (Exception e) {
-            refuse(m, "SAE " + m.getSaeId() + " v" + m.getVersion() + " refused: ONNX Runtime cannot load it: " + e.getMessage());
+            refuse(
+                    m,
+                    "SAE "
+                            + m.getSaeId()
+                            + " v"
+                            + m.getVersion()
+                            + " refused: ONNX Runtime cannot load it: "
+                            + e.getMessage());
             return;
         }
         synchronized (opened) {
             opened.add(encoder);
         }
-        ServingSae replaced = registry.put(new ServingSae(m.getSaeId(), m.getVersion(), encoder,
-                m.getArch() + " version " + m.getVersion() + " from the models topic", decoder(a.onnx()),
-                m.getNormalisation() == dev.aenstream.avro.Normalisation.UNIT_SQRT_N));
-        LOG.info("serving SAE {} v{} ({}, n={}, D={}, {} bytes){}", m.getSaeId(), m.getVersion(), m.getArch(), m.getN(), m.getD(),
-                m.getSizeBytes(), replaced == null ? "" : ", replacing v" + replaced.version());
-        if (replaced != null) retirer.schedule(() -> retire(replaced.encoder()), RETIRE_AFTER_S, TimeUnit.SECONDS);
+        ServingSae replaced =
+                registry.put(
+                        new ServingSae(
+                                m.getSaeId(),
+                                m.getVersion(),
+                                encoder,
+                                m.getArch()
+                                        + " version "
+                                        + m.getVersion()
+                                        + " from the models topic",
+                                decoder(a.onnx()),
+                                m.getNormalisation()
+                                        == dev.aenstream.avro.Normalisation.UNIT_SQRT_N));
+        LOG.info(
+                "serving SAE {} v{} ({}, n={}, D={}, {} bytes){}",
+                m.getSaeId(),
+                m.getVersion(),
+                m.getArch(),
+                m.getN(),
+                m.getD(),
+                m.getSizeBytes(),
+                replaced == null ? "" : ", replacing v" + replaced.version());
+        if (replaced != null)
+            retirer.schedule(() -> retire(replaced.encoder()), RETIRE_AFTER_S, TimeUnit.SECONDS);
     }
 
     /** The decoder a published graph carries, or null (then the statistics go without fve). */
     private static dev.aenstream.sae.SaeDecoder decoder(byte[] onnx) {
         try {
-            return dev.aenstream.sae.SaeDecoder.from(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(onnx).getGraph());
+            return dev.aenstream.sae.SaeDecoder.from(
+                    ai.onnx.proto.OnnxMl.ModelProto.parseFrom(onnx).getGraph());
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             return null;
         }
@@ -172,7 +230,15 @@ public final class ModelFollower implements AutoCloseable {
         refused.merge(model.getSaeId(), model.getVersion(), Math::max);
         LOG.warn(reason);
         if (alerts != null) {
-            alerts.send(AlertType.MODEL_REFUSED, Severity.WARNING, model.getSaeId(), model.getVersion(), List.of(), 0, 0, reason);
+            alerts.send(
+                    AlertType.MODEL_REFUSED,
+                    Severity.WARNING,
+                    model.getSaeId(),
+                    model.getVersion(),
+                    List.of(),
+                    0,
+                    0,
+                    reason);
         }
     }
 

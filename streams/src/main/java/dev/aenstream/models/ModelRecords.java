@@ -5,14 +5,15 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * How model versions sit on the models topic: chunks of the ONNX bytes first, then the metadata record
- * that commits the version. A header says which of the two a record is; keys are chosen for compaction
- * (the latest metadata per SAE, and the latest chunk per SAE and index, survive).
+ * How model versions sit on the models topic: chunks of the ONNX bytes first, then the metadata
+ * record that commits the version. A header says which of the two a record is; keys are chosen for
+ * compaction (the latest metadata per SAE, and the latest chunk per SAE and index, survive).
  */
 public final class ModelRecords {
     public static final String TYPE_HEADER = "aen.record";
     public static final String MODEL = "model";
     public static final String CHUNK = "chunk";
+
     /** Chunk size: far below the 1 MB default message limit of brokers and producers. */
     public static final int CHUNK_BYTES = 512 * 1024;
 
@@ -38,7 +39,8 @@ public final class ModelRecords {
 
     static String sha256(byte[] bytes) {
         try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

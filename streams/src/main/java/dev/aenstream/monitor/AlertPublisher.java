@@ -1,10 +1,10 @@
 package dev.aenstream.monitor;
 
-import dev.aenstream.topics.Producers;
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Severity;
+import dev.aenstream.topics.Producers;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
 /** Sends alerts to the alerts topic, keyed by SAE id, and logs each one. */
 public final class AlertPublisher implements AlertSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertPublisher.class);
+
     /** Feature ids per alert record: 100,000 features dying at once make a handful of records. */
     public static final int MAX_IDS_PER_RECORD = 25_000;
+
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
     private final AvroSerde<Alert> serde = new AvroSerde<>(Alert.class);
@@ -26,17 +28,47 @@ public final class AlertPublisher implements AlertSink, AutoCloseable {
         this.producer = Producers.idempotent(bootstrapServers, "aen-alerts");
     }
 
-    /** Sends one alert per batch of at most {@link #MAX_IDS_PER_RECORD} feature ids (one when there are none). */
+    /**
+     * Sends one alert per batch of at most {@link #MAX_IDS_PER_RECORD} feature ids (one when there
+     * are none).
+     */
     @Override
-    public void send(AlertType type, Severity severity, String saeId, long version, List<Integer> featureIds, double value,
-                     double threshold, String message) {
+    public void send(
+            AlertType type,
+            Severity severity,
+            String saeId,
+            long version,
+            List<Integer> featureIds,
+            double value,
+            double threshold,
+            String message) {
         int from = 0;
         do {
-            List<Integer> ids = featureIds.subList(from, Math.min(featureIds.size(), from + MAX_IDS_PER_RECORD));
-            Alert alert = AlertSink.record(type, severity, saeId, version, ids, value, threshold, message, System.currentTimeMillis());
-            producer.send(new ProducerRecord<>(topic, saeId.getBytes(StandardCharsets.UTF_8), serde.toBytes(alert)), (m, e) -> {
-                if (e != null) LOG.error("could not send a {} alert for {}: {}", type, saeId, e.toString());
-            });
+            List<Integer> ids =
+                    featureIds.subList(
+                            from, Math.min(featureIds.size(), from + MAX_IDS_PER_RECORD));
+            Alert alert =
+                    AlertSink.record(
+                            type,
+                            severity,
+                            saeId,
+                            version,
+                            ids,
+                            value,
+                            threshold,
+                            message,
+                            System.currentTimeMillis());
+            producer.send(
+                    new ProducerRecord<>(
+                            topic, saeId.getBytes(StandardCharsets.UTF_8), serde.toBytes(alert)),
+                    (m, e) -> {
+                        if (e != null)
+                            LOG.error(
+                                    "could not send a {} alert for {}: {}",
+                                    type,
+                                    saeId,
+                                    e.toString());
+                    });
             from += MAX_IDS_PER_RECORD;
         } while (from < featureIds.size());
         LOG.info("alert {} {} {} v{}: {}", severity, type, saeId, version, message);

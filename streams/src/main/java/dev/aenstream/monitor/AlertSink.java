@@ -7,13 +7,37 @@ import java.util.List;
 
 /** Where alerts go: the alerts topic in production, a list in tests. */
 public interface AlertSink {
-    void send(AlertType type, Severity severity, String saeId, long version, List<Integer> featureIds, double value, double threshold,
-              String message);
+    void send(
+            AlertType type,
+            Severity severity,
+            String saeId,
+            long version,
+            List<Integer> featureIds,
+            double value,
+            double threshold,
+            String message);
 
     /** The alert record of one {@link #send}. */
-    static Alert record(AlertType type, Severity severity, String saeId, long version, List<Integer> featureIds, double value,
-                        double threshold, String message, long nowMs) {
-        return Alert.newBuilder().setAlertType(type).setSeverity(severity).setSaeId(saeId).setVersion(version).setFeatureIds(featureIds)
-                .setValue(value).setThreshold(threshold).setMessage(message).setTimestampMs(nowMs).build();
+    static Alert record(
+            AlertType type,
+            Severity severity,
+            String saeId,
+            long version,
+            List<Integer> featureIds,
+            double value,
+            double threshold,
+            String message,
+            long nowMs) {
+        return Alert.newBuilder()
+                .setAlertType(type)
+                .setSeverity(severity)
+                .setSaeId(saeId)
+                .setVersion(version)
+                .setFeatureIds(featureIds)
+                .setValue(value)
+                .setThreshold(threshold)
+                .setMessage(message)
+                .setTimestampMs(nowMs)
+                .build();
     }
 }

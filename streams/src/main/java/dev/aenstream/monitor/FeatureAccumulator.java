@@ -3,10 +3,10 @@ package dev.aenstream.monitor;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.sae.SaeDecoder;
-import java.nio.FloatBuffer;
 import dev.aenstream.sae.SparseCodes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * Per-feature statistics of one SAE version over one window, in primitive arrays: fire counts, sums
@@ -23,18 +23,38 @@ public final class FeatureAccumulator {
     private final float[] max;
     private long tokens;
     private double l0Sum;
+
     /**
-     * Per coordinate the sums of e, e^2, x, x^2 (e = x - xhat) over the sampled rows, 4 x n, then the
-     * number of rows sampled; null while no decoder is known.
+     * Per coordinate the sums of e, e^2, x, x^2 (e = x - xhat) over the sampled rows, 4 x n, then
+     * the number of rows sampled; null while no decoder is known.
      */
     private double[] reconstruction;
 
     public FeatureAccumulator(String saeId, long version, int d, long windowStartMs) {
-        this(saeId, version, d, windowStartMs, new long[d], new double[d], new float[d], 0, 0, null);
+        this(
+                saeId,
+                version,
+                d,
+                windowStartMs,
+                new long[d],
+                new double[d],
+                new float[d],
+                0,
+                0,
+                null);
     }
 
-    private FeatureAccumulator(String saeId, long version, int d, long windowStartMs, long[] fires, double[] sums, float[] max,
-                               long tokens, double l0Sum, double[] reconstruction) {
+    private FeatureAccumulator(
+            String saeId,
+            long version,
+            int d,
+            long windowStartMs,
+            long[] fires,
+            double[] sums,
+            float[] max,
+            long tokens,
+            double l0Sum,
+            double[] reconstruction) {
         this.saeId = saeId;
         this.version = version;
         this.d = d;
@@ -61,10 +81,11 @@ public final class FeatureAccumulator {
     }
 
     /**
-     * Adds the reconstruction error of every {@code stride}-th row, decoded from the sparse codes: x is
-     * what the encoder saw (rescaled to norm sqrt(n) when the graph normalises).
+     * Adds the reconstruction error of every {@code stride}-th row, decoded from the sparse codes:
+     * x is what the encoder saw (rescaled to norm sqrt(n) when the graph normalises).
      */
-    public void addReconstruction(FloatBuffer x, SparseCodes codes, SaeDecoder decoder, boolean normalised, int stride) {
+    public void addReconstruction(
+            FloatBuffer x, SparseCodes codes, SaeDecoder decoder, boolean normalised, int stride) {
         int n = decoder.n();
         if (reconstruction == null) reconstruction = new double[4 * n + 1];
         float[] row = new float[n];
@@ -85,7 +106,9 @@ public final class FeatureAccumulator {
         }
     }
 
-    /** fve = 1 - sum_i Var(e_i) / sum_i Var(x_i) over the sampled rows, or null without a decoder. */
+    /**
+     * fve = 1 - sum_i Var(e_i) / sum_i Var(x_i) over the sampled rows, or null without a decoder.
+     */
     public Double fve() {
         if (reconstruction == null) return null;
         int n = (reconstruction.length - 1) / 4;
@@ -95,15 +118,28 @@ public final class FeatureAccumulator {
         double total = 0;
         for (int i = 0; i < n; i++) {
             unexplained += reconstruction[n + i] / tokens - Math.pow(reconstruction[i] / tokens, 2);
-            total += reconstruction[3 * n + i] / tokens - Math.pow(reconstruction[2 * n + i] / tokens, 2);
+            total +=
+                    reconstruction[3 * n + i] / tokens
+                            - Math.pow(reconstruction[2 * n + i] / tokens, 2);
         }
         return total > 0 ? 1 - unexplained / total : null;
     }
 
-    public String saeId() { return saeId; }
-    public long version() { return version; }
-    public long windowStartMs() { return windowStartMs; }
-    public long tokens() { return tokens; }
+    public String saeId() {
+        return saeId;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    public long windowStartMs() {
+        return windowStartMs;
+    }
+
+    public long tokens() {
+        return tokens;
+    }
 
     public FeatureStats toRecord(long windowEndMs) {
         ByteBuffer f = ByteBuffer.allocate(d * 8).order(ByteOrder.LITTLE_ENDIAN);
@@ -112,9 +148,20 @@ public final class FeatureAccumulator {
         s.asDoubleBuffer().put(sums);
         ByteBuffer m = ByteBuffer.allocate(d * 4).order(ByteOrder.LITTLE_ENDIAN);
         m.asFloatBuffer().put(max);
-        return FeatureStats.newBuilder().setSaeId(saeId).setVersion(version).setWindowStartMs(windowStartMs)
-                .setWindowEndMs(windowEndMs).setTokens(tokens).setD(d).setFireCounts(f).setActivationSums(s).setActivationMax(m)
-                .setL0Sum(l0Sum).setFve(fve()).setReconstruction(reconstruction == null ? null : doubles(reconstruction)).build();
+        return FeatureStats.newBuilder()
+                .setSaeId(saeId)
+                .setVersion(version)
+                .setWindowStartMs(windowStartMs)
+                .setWindowEndMs(windowEndMs)
+                .setTokens(tokens)
+                .setD(d)
+                .setFireCounts(f)
+                .setActivationSums(s)
+                .setActivationMax(m)
+                .setL0Sum(l0Sum)
+                .setFve(fve())
+                .setReconstruction(reconstruction == null ? null : doubles(reconstruction))
+                .build();
     }
 
     private static ByteBuffer doubles(double[] values) {
@@ -134,9 +181,22 @@ public final class FeatureAccumulator {
         double[] reconstruction = null;
         if (r.getReconstruction() != null) {
             reconstruction = new double[r.getReconstruction().remaining() / 8];
-            r.getReconstruction().duplicate().order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(reconstruction);
+            r.getReconstruction()
+                    .duplicate()
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asDoubleBuffer()
+                    .get(reconstruction);
         }
-        return new FeatureAccumulator(r.getSaeId(), r.getVersion(), d, r.getWindowStartMs(), fires, sums, max, r.getTokens(), r.getL0Sum(),
+        return new FeatureAccumulator(
+                r.getSaeId(),
+                r.getVersion(),
+                d,
+                r.getWindowStartMs(),
+                fires,
+                sums,
+                max,
+                r.getTokens(),
+                r.getL0Sum(),
                 reconstruction);
     }
 
@@ -152,7 +212,8 @@ public final class FeatureAccumulator {
         x.tokens += y.tokens;
         x.l0Sum += y.l0Sum;
         if (x.reconstruction != null && y.reconstruction != null) {
-            for (int i = 0; i < x.reconstruction.length; i++) x.reconstruction[i] += y.reconstruction[i];
+            for (int i = 0; i < x.reconstruction.length; i++)
+                x.reconstruction[i] += y.reconstruction[i];
         } else {
             // A part without a decoder makes the window's fve unknown rather than wrong.
             x.reconstruction = null;

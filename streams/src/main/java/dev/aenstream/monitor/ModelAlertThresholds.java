@@ -12,9 +12,12 @@ public record ModelAlertThresholds(double deadFractionPct, double saturation) {
 
     public ModelAlertThresholds {
         if (!(deadFractionPct > 0 && deadFractionPct <= 100)) {
-            throw new IllegalArgumentException("dead fraction threshold must be in (0, 100], got " + deadFractionPct);
+            throw new IllegalArgumentException(
+                    "dead fraction threshold must be in (0, 100], got " + deadFractionPct);
         }
-        if (!(saturation > 0 && saturation <= 1)) throw new IllegalArgumentException("saturation threshold must be in (0, 1], got " + saturation);
+        if (!(saturation > 0 && saturation <= 1))
+            throw new IllegalArgumentException(
+                    "saturation threshold must be in (0, 1], got " + saturation);
     }
 
     public static ModelAlertThresholds defaults() {

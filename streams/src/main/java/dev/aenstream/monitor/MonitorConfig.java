@@ -2,21 +2,33 @@ package dev.aenstream.monitor;
 
 /**
  * Thresholds and windows of the starvation monitor, all counted in tokens where they are lengths.
- * {@link #defaults} gives the defaults (the constants below); {@link #toBuilder} changes fields by name.
+ * {@link #defaults} gives the defaults (the constants below); {@link #toBuilder} changes fields by
+ * name.
  *
  * @param deadTokens a feature that has not fired in this many tokens is FEATURE_DEAD
  * @param rareDensity a feature firing on fewer than this share of tokens is FEATURE_RARE ...
- * @param rearmFactor ... until its density exceeds rareDensity * rearmFactor (a band, so the edge does not flap)
+ * @param rearmFactor ... until its density exceeds rareDensity * rearmFactor (a band, so the edge
+ *     does not flap)
  * @param densityHorizonTokens densities are exponentially decayed counts with this horizon
  * @param minTokens no feature is judged before this many tokens were seen
  * @param hysteresisTokens at most one alert per feature in this many tokens
  * @param modelAlerts thresholds of the model-level alerts (see {@link ModelAlerts})
  * @param windowMs length of the statistics windows the encoders flush
  * @param graceMs how late a part of a window may arrive and still be merged into it
- * @param fveRowStride the fve is estimated on every stride-th row (1: every row), which keeps decoding cheap
+ * @param fveRowStride the fve is estimated on every stride-th row (1: every row), which keeps
+ *     decoding cheap
  */
-public record MonitorConfig(long deadTokens, double rareDensity, double rearmFactor, long densityHorizonTokens, long minTokens,
-                            long hysteresisTokens, ModelAlertThresholds modelAlerts, long windowMs, long graceMs, int fveRowStride) {
+public record MonitorConfig(
+        long deadTokens,
+        double rareDensity,
+        double rearmFactor,
+        long densityHorizonTokens,
+        long minTokens,
+        long hysteresisTokens,
+        ModelAlertThresholds modelAlerts,
+        long windowMs,
+        long graceMs,
+        int fveRowStride) {
     public static final long DEFAULT_DEAD_TOKENS = 100_000;
     public static final double DEFAULT_RARE_DENSITY = 1e-4;
     public static final double DEFAULT_RARE_REARM_FACTOR = 2;
@@ -28,13 +40,24 @@ public record MonitorConfig(long deadTokens, double rareDensity, double rearmFac
     public static final int DEFAULT_FVE_ROW_STRIDE = 16;
 
     public MonitorConfig {
-        if (deadTokens <= 0 || densityHorizonTokens <= 0 || minTokens < 0 || hysteresisTokens < 0 || windowMs <= 0 || graceMs < 0) {
+        if (deadTokens <= 0
+                || densityHorizonTokens <= 0
+                || minTokens < 0
+                || hysteresisTokens < 0
+                || windowMs <= 0
+                || graceMs < 0) {
             throw new IllegalArgumentException("monitor token counts and window must be positive");
         }
-        if (fveRowStride <= 0) throw new IllegalArgumentException("fve row stride must be positive, got " + fveRowStride);
-        if (!(rareDensity > 0 && rareDensity < 1)) throw new IllegalArgumentException("rare density must be in (0, 1), got " + rareDensity);
-        if (!(rearmFactor >= 1)) throw new IllegalArgumentException("re-arm factor must be >= 1, got " + rearmFactor);
-        if (modelAlerts == null) throw new IllegalArgumentException("model alert thresholds are required");
+        if (fveRowStride <= 0)
+            throw new IllegalArgumentException(
+                    "fve row stride must be positive, got " + fveRowStride);
+        if (!(rareDensity > 0 && rareDensity < 1))
+            throw new IllegalArgumentException(
+                    "rare density must be in (0, 1), got " + rareDensity);
+        if (!(rearmFactor >= 1))
+            throw new IllegalArgumentException("re-arm factor must be >= 1, got " + rearmFactor);
+        if (modelAlerts == null)
+            throw new IllegalArgumentException("model alert thresholds are required");
     }
 
     /** Defaults: dead after 100k tokens without a fire, rare below 1e-4, windows of 10 s. */
@@ -48,9 +71,17 @@ public record MonitorConfig(long deadTokens, double rareDensity, double rearmFac
 
     /** A builder holding this configuration, to change fields by name. */
     public Builder toBuilder() {
-        return builder().deadTokens(deadTokens).rareDensity(rareDensity).rearmFactor(rearmFactor)
-                .densityHorizonTokens(densityHorizonTokens).minTokens(minTokens).hysteresisTokens(hysteresisTokens)
-                .modelAlerts(modelAlerts).windowMs(windowMs).graceMs(graceMs).fveRowStride(fveRowStride);
+        return builder()
+                .deadTokens(deadTokens)
+                .rareDensity(rareDensity)
+                .rearmFactor(rearmFactor)
+                .densityHorizonTokens(densityHorizonTokens)
+                .minTokens(minTokens)
+                .hysteresisTokens(hysteresisTokens)
+                .modelAlerts(modelAlerts)
+                .windowMs(windowMs)
+                .graceMs(graceMs)
+                .fveRowStride(fveRowStride);
     }
 
     /** Sets fields by name, starting from the defaults; {@link #build} validates. */
@@ -68,20 +99,68 @@ public record MonitorConfig(long deadTokens, double rareDensity, double rearmFac
 
         private Builder() {}
 
-        public Builder deadTokens(long v) { deadTokens = v; return this; }
-        public Builder rareDensity(double v) { rareDensity = v; return this; }
-        public Builder rearmFactor(double v) { rearmFactor = v; return this; }
-        public Builder densityHorizonTokens(long v) { densityHorizonTokens = v; return this; }
-        public Builder minTokens(long v) { minTokens = v; return this; }
-        public Builder hysteresisTokens(long v) { hysteresisTokens = v; return this; }
-        public Builder modelAlerts(ModelAlertThresholds v) { modelAlerts = v; return this; }
-        public Builder windowMs(long v) { windowMs = v; return this; }
-        public Builder graceMs(long v) { graceMs = v; return this; }
-        public Builder fveRowStride(int v) { fveRowStride = v; return this; }
+        public Builder deadTokens(long v) {
+            deadTokens = v;
+            return this;
+        }
+
+        public Builder rareDensity(double v) {
+            rareDensity = v;
+            return this;
+        }
+
+        public Builder rearmFactor(double v) {
+            rearmFactor = v;
+            return this;
+        }
+
+        public Builder densityHorizonTokens(long v) {
+            densityHorizonTokens = v;
+            return this;
+        }
+
+        public Builder minTokens(long v) {
+            minTokens = v;
+            return this;
+        }
+
+        public Builder hysteresisTokens(long v) {
+            hysteresisTokens = v;
+            return this;
+        }
+
+        public Builder modelAlerts(ModelAlertThresholds v) {
+            modelAlerts = v;
+            return this;
+        }
+
+        public Builder windowMs(long v) {
+            windowMs = v;
+            return this;
+        }
+
+        public Builder graceMs(long v) {
+            graceMs = v;
+            return this;
+        }
+
+        public Builder fveRowStride(int v) {
+            fveRowStride = v;
+            return this;
+        }
 
         public MonitorConfig build() {
-            return new MonitorConfig(deadTokens, rareDensity, rearmFactor, densityHorizonTokens, minTokens, hysteresisTokens, modelAlerts,
-                    windowMs, graceMs, fveRowStride);
+            return new MonitorConfig(
+                    deadTokens,
+                    rareDensity,
+                    rearmFactor,
+                    densityHorizonTokens,
+                    minTokens,
+                    hysteresisTokens,
+                    modelAlerts,
+                    windowMs,
+                    graceMs,
+                    fveRowStride);
         }
     }
 }

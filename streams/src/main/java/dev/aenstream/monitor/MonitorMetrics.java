@@ -15,7 +15,8 @@ final class MonitorMetrics {
 
     /** Registers the alert counters at zero, so a scrape shows them before the first alert. */
     static void register() {
-        for (AlertType type : AlertType.values()) Metrics.counter("aen.alerts.emitted", Tags.of("type", type.name()));
+        for (AlertType type : AlertType.values())
+            Metrics.counter("aen.alerts.emitted", Tags.of("type", type.name()));
     }
 
     static void alert(AlertType type) {
@@ -23,10 +24,17 @@ final class MonitorMetrics {
     }
 
     static void deadPct(String saeId, double value) {
-        DEAD_PCT.computeIfAbsent(saeId, id -> {
-            AtomicReference<Double> holder = new AtomicReference<>(0.0);
-            Metrics.gauge("aen.dead.pct", Tags.of("sae_id", id), holder, AtomicReference::get);
-            return holder;
-        }).set(value);
+        DEAD_PCT.computeIfAbsent(
+                        saeId,
+                        id -> {
+                            AtomicReference<Double> holder = new AtomicReference<>(0.0);
+                            Metrics.gauge(
+                                    "aen.dead.pct",
+                                    Tags.of("sae_id", id),
+                                    holder,
+                                    AtomicReference::get);
+                            return holder;
+                        })
+                .set(value);
     }
 }

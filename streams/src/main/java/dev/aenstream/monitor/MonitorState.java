@@ -16,10 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the starvation monitor knows of one SAE: per feature the tokens since it last fired, a decayed
- * density, its state (healthy, rare, dead) and the state last alerted. Each statistics record moves it
- * forward and yields the alerts due: a feature's alert goes out when its state differs from the
- * alerted one and its hysteresis period has passed, so an edge case raises at most one alert a period.
+ * What the starvation monitor knows of one SAE: per feature the tokens since it last fired, a
+ * decayed density, its state (healthy, rare, dead) and the state last alerted. Each statistics
+ * record moves it forward and yields the alerts due: a feature's alert goes out when its state
+ * differs from the alerted one and its hysteresis period has passed, so an edge case raises at most
+ * one alert a period.
  */
 final class MonitorState {
     static final byte HEALTHY = 0;
@@ -48,8 +49,13 @@ final class MonitorState {
         java.util.Arrays.fill(lastAlertAt, Long.MIN_VALUE / 2);
     }
 
-    int d() { return d; }
-    byte status(int j) { return status[j]; }
+    int d() {
+        return d;
+    }
+
+    byte status(int j) {
+        return status[j];
+    }
 
     /** Moves the state forward by one statistics record; returns the alerts it makes due. */
     List<Alert> update(String saeId, FeatureStats stats, MonitorConfig config, long nowMs) {
@@ -73,9 +79,11 @@ final class MonitorState {
             double density = recentFires[j] / recentTokens;
             byte next;
             if (sinceFire[j] >= config.deadTokens()) next = DEAD;
-            // Rare means firing, but rarely: a feature with no fire on record is judged by the dead window alone.
+            // Rare means firing, but rarely: a feature with no fire on record is judged by the dead
+            // window alone.
             else if (recentFires[j] <= 0) next = HEALTHY;
-            else if (status[j] == RARE) next = density > config.rareDensity() * config.rearmFactor() ? HEALTHY : RARE;
+            else if (status[j] == RARE)
+                next = density > config.rareDensity() * config.rearmFactor() ? HEALTHY : RARE;
             else next = density < config.rareDensity() ? RARE : HEALTHY;
             status[j] = next;
             if (next == alerted[j] || tokens - lastAlertAt[j] < config.hysteresisTokens()) continue;
@@ -86,31 +94,80 @@ final class MonitorState {
             lastAlertAt[j] = tokens;
         }
         String window = " (" + tokens + " tokens seen, version " + version + ")";
-        batched(alerts, saeId, AlertType.FEATURE_DEAD, Severity.WARNING, dead, config.deadTokens(),
-                " features have not fired in " + config.deadTokens() + " tokens" + window, nowMs);
-        batched(alerts, saeId, AlertType.FEATURE_RARE, Severity.INFO, rare, config.rareDensity(),
-                " features fire on fewer than " + config.rareDensity() + " of tokens" + window, nowMs);
-        batched(alerts, saeId, AlertType.FEATURE_REVIVED, Severity.INFO, revived, 0, " features fire again" + window, nowMs);
+        batched(
+                alerts,
+                saeId,
+                AlertType.FEATURE_DEAD,
+                Severity.WARNING,
+                dead,
+                config.deadTokens(),
+                " features have not fired in " + config.deadTokens() + " tokens" + window,
+                nowMs);
+        batched(
+                alerts,
+                saeId,
+                AlertType.FEATURE_RARE,
+                Severity.INFO,
+                rare,
+                config.rareDensity(),
+                " features fire on fewer than " + config.rareDensity() + " of tokens" + window,
+                nowMs);
+        batched(
+                alerts,
+                saeId,
+                AlertType.FEATURE_REVIVED,
+                Severity.INFO,
+                revived,
+                0,
+                " features fire again" + window,
+                nowMs);
         double deadPct = deadPct();
         ModelAlerts model = new ModelAlerts(config.modelAlerts()).restore(deadFractionHigh, false);
-        model.checkDeadFraction(saeId, version, deadPct, window,
+        model.checkDeadFraction(
+                saeId,
+                version,
+                deadPct,
+                window,
                 (type, severity, id, v, ids, value, threshold, message) ->
-                        alerts.add(AlertSink.record(type, severity, id, v, ids, value, threshold, message, nowMs)));
+                        alerts.add(
+                                AlertSink.record(
+                                        type, severity, id, v, ids, value, threshold, message,
+                                        nowMs)));
         deadFractionHigh = model.deadFractionHigh();
         return alerts;
     }
 
-    /** One alert per {@link AlertPublisher#MAX_IDS_PER_RECORD} ids: 100,000 features dying at once make a handful of records. */
-    private void batched(List<Alert> out, String saeId, AlertType type, Severity severity, List<Integer> ids, double threshold,
-                         String what, long nowMs) {
+    /**
+     * One alert per {@link AlertPublisher#MAX_IDS_PER_RECORD} ids: 100,000 features dying at once
+     * make a handful of records.
+     */
+    private void batched(
+            List<Alert> out,
+            String saeId,
+            AlertType type,
+            Severity severity,
+            List<Integer> ids,
+            double threshold,
+            String what,
+            long nowMs) {
         for (int from = 0; from < ids.size(); from += AlertPublisher.MAX_IDS_PER_RECORD) {
-            List<Integer> part = ids.subList(from, Math.min(ids.size(), from + AlertPublisher.MAX_IDS_PER_RECORD));
+            List<Integer> part =
+                    ids.subList(
+                            from, Math.min(ids.size(), from + AlertPublisher.MAX_IDS_PER_RECORD));
             out.add(alert(saeId, type, severity, part, threshold, ids.size() + what, nowMs));
         }
     }
 
-    private Alert alert(String saeId, AlertType type, Severity severity, List<Integer> ids, double threshold, String message, long nowMs) {
-        return AlertSink.record(type, severity, saeId, version, ids, ids.size(), threshold, message, nowMs);
+    private Alert alert(
+            String saeId,
+            AlertType type,
+            Severity severity,
+            List<Integer> ids,
+            double threshold,
+            String message,
+            long nowMs) {
+        return AlertSink.record(
+                type, severity, saeId, version, ids, ids.size(), threshold, message, nowMs);
     }
 
     double deadPct() {
@@ -129,11 +186,21 @@ final class MonitorState {
 
     SaeState toRecord(String saeId, long nowMs) {
         long[] histogram = new long[FeatureWindow.DECADES + 1];
-        for (int j = 0; j < d; j++) histogram[FeatureWindow.bin(recentTokens == 0 ? 0 : recentFires[j] / recentTokens)]++;
+        for (int j = 0; j < d; j++)
+            histogram[FeatureWindow.bin(recentTokens == 0 ? 0 : recentFires[j] / recentTokens)]++;
         List<Long> bins = new ArrayList<>();
         for (long h : histogram) bins.add(h);
-        return SaeState.newBuilder().setSaeId(saeId).setVersion(version).setD(d).setTokens(tokens).setDeadPct(deadPct())
-                .setRarePct(rarePct()).setL0(l0).setDensityHistogram(bins).setUpdatedAtMs(nowMs).build();
+        return SaeState.newBuilder()
+                .setSaeId(saeId)
+                .setVersion(version)
+                .setD(d)
+                .setTokens(tokens)
+                .setDeadPct(deadPct())
+                .setRarePct(rarePct())
+                .setL0(l0)
+                .setDensityHistogram(bins)
+                .setUpdatedAtMs(nowMs)
+                .build();
     }
 
     byte[] toBytes() {

@@ -1,12 +1,8 @@
 package dev.aenstream.monitor;
 
 import dev.aenstream.avro.Alert;
-import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
-import dev.aenstream.avro.Severity;
 import dev.aenstream.avro.TrainerMetrics;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -14,7 +10,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** WEIGHT_SATURATED from trainer metrics, by the rule of {@link ModelAlerts}; its flag per SAE lives in a store. */
+/**
+ * WEIGHT_SATURATED from trainer metrics, by the rule of {@link ModelAlerts}; its flag per SAE lives
+ * in a store.
+ */
 final class SaturationWatch implements Processor<byte[], byte[], String, Alert> {
     private static final Logger LOG = LoggerFactory.getLogger(SaturationWatch.class);
     static final String STORE = "saturation-state";
@@ -43,15 +42,31 @@ final class SaturationWatch implements Processor<byte[], byte[], String, Alert> 
             return;
         }
         String saeId = m.getSaeId();
-        ModelAlerts model = new ModelAlerts(config.modelAlerts()).restore(false, store.get(saeId) != null);
-        model.checkSaturation(saeId, m.getVersion(), m.getWeightSaturation(), " at step " + m.getStep(),
+        ModelAlerts model =
+                new ModelAlerts(config.modelAlerts()).restore(false, store.get(saeId) != null);
+        model.checkSaturation(
+                saeId,
+                m.getVersion(),
+                m.getWeightSaturation(),
+                " at step " + m.getStep(),
                 (type, severity, id, version, ids, value, threshold, message) -> {
-                    context.forward(new Record<>(id, AlertSink.record(type, severity, id, version, ids, value, threshold, message,
-                            System.currentTimeMillis()), record.timestamp()));
+                    context.forward(
+                            new Record<>(
+                                    id,
+                                    AlertSink.record(
+                                            type,
+                                            severity,
+                                            id,
+                                            version,
+                                            ids,
+                                            value,
+                                            threshold,
+                                            message,
+                                            System.currentTimeMillis()),
+                                    record.timestamp()));
                     MonitorMetrics.alert(type);
                 });
         if (model.saturated()) store.put(saeId, new byte[] {1});
         else store.delete(saeId);
     }
-
 }

@@ -9,8 +9,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Turns statistics (keyed by SAE id) into alerts and the current state per SAE. Its state lives in a
- * changelogged store, written once per statistics record.
+ * Turns statistics (keyed by SAE id) into alerts and the current state per SAE. Its state lives in
+ * a changelogged store, written once per statistics record.
  */
 final class StarvationMonitor implements Processor<String, FeatureStats, String, SpecificRecord> {
     static final String STORE = "starvation-state";
@@ -33,7 +33,8 @@ final class StarvationMonitor implements Processor<String, FeatureStats, String,
         String saeId = record.key();
         FeatureStats stats = record.value();
         byte[] saved = store.get(saeId);
-        MonitorState state = saved == null ? new MonitorState(stats.getD()) : MonitorState.fromBytes(saved);
+        MonitorState state =
+                saved == null ? new MonitorState(stats.getD()) : MonitorState.fromBytes(saved);
         if (state.d() != stats.getD()) state = new MonitorState(stats.getD());
         long now = System.currentTimeMillis();
         for (Alert alert : state.update(saeId, stats, config, now)) {

@@ -8,6 +8,7 @@ import dev.aenstream.avro.Topics;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -20,47 +21,94 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.common.utils.Bytes;
 
 /**
- * The statistics half of the encode application. Each encode task flushes one partial statistics record
- * per SAE and window; those are repartitioned by SAE id, merged across tasks and instances into the
- * feature-stats topic per window, and fed to the starvation monitor, whose alerts and per-SAE state go
- * to the alerts and sae-state topics. Trainer metrics feed the weight-saturation alert.
+ * The statistics half of the encode application. Each encode task flushes one partial statistics
+ * record per SAE and window; those are repartitioned by SAE id, merged across tasks and instances
+ * into the feature-stats topic per window, and fed to the starvation monitor, whose alerts and
+ * per-SAE state go to the alerts and sae-state topics. Trainer metrics feed the weight-saturation
+ * alert.
  */
 public final class StatisticsTopology {
     private StatisticsTopology() {}
 
-    public static void add(StreamsBuilder builder, Topics topics, KStream<String, FeatureStats> partialsByTask, MonitorConfig config) {
+    public static void add(
+            StreamsBuilder builder,
+            Topics topics,
+            KStream<String, FeatureStats> partialsByTask,
+            MonitorConfig config) {
         MonitorMetrics.register();
         AvroSerde<FeatureStats> stats = new AvroSerde<>(FeatureStats.class);
         AvroSerde<Alert> alerts = new AvroSerde<>(Alert.class);
         AvroSerde<SaeState> states = new AvroSerde<>(SaeState.class);
-        KStream<String, FeatureStats> partials = partialsByTask.repartition(
-                Repartitioned.<String, FeatureStats>as("feature-stats-partials").withKeySerde(Serdes.String()).withValueSerde(stats));
+        KStream<String, FeatureStats> partials =
+                partialsByTask.repartition(
+                        Repartitioned.<String, FeatureStats>as("feature-stats-partials")
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(stats));
 
-        partials.groupBy((saeId, s) -> saeId + "/v" + s.getVersion(), Grouped.with("stats-by-version", Serdes.String(), stats))
-                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(config.windowMs()), Duration.ofMillis(config.graceMs())))
-                .reduce(FeatureAccumulator::merge, Named.as("merge-windows"),
-                        Materialized.<String, FeatureStats, WindowStore<Bytes, byte[]>>as("feature-stats-windows")
-                                .withKeySerde(Serdes.String()).withValueSerde(stats))
+        partials.groupBy(
+                        (saeId, s) -> saeId + "/v" + s.getVersion(),
+                        Grouped.with("stats-by-version", Serdes.String(), stats))
+                .windowedBy(
+                        TimeWindows.ofSizeAndGrace(
+                                Duration.ofMillis(config.windowMs()),
+                                Duration.ofMillis(config.graceMs())))
+                .reduce(
+                        FeatureAccumulator::merge,
+                        Named.as("merge-windows"),
+                        Materialized.<String, FeatureStats, WindowStore<Bytes, byte[]>>as(
+                                        "feature-stats-windows")
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(stats))
                 .toStream(Named.as("merged-windows"))
-                .map((window, s) -> KeyValue.pair(window.key() + "@" + window.window().start(), s), Named.as("key-by-window"))
-                .to(topics.featureStats(), Produced.with(Serdes.String(), stats).withName("feature-stats-sink"));
+                .map(
+                        (window, s) ->
+                                KeyValue.pair(window.key() + "@" + window.window().start(), s),
+                        Named.as("key-by-window"))
+                .to(
+                        topics.featureStats(),
+                        Produced.with(Serdes.String(), stats).withName("feature-stats-sink"));
 
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StarvationMonitor.STORE), Serdes.String(),
-                Serdes.ByteArray()).withCachingEnabled());
-        KStream<String, SpecificRecord> monitored = partials.process(() -> new StarvationMonitor(config), Named.as("starvation-monitor"),
-                StarvationMonitor.STORE);
-        monitored.filter((k, v) -> v instanceof Alert, Named.as("alerts-only")).mapValues(v -> (Alert) v, Named.as("as-alert"))
-                .to(topics.alerts(), Produced.with(Serdes.String(), alerts).withName("alerts-sink"));
-        monitored.filter((k, v) -> v instanceof SaeState, Named.as("states-only")).mapValues(v -> (SaeState) v, Named.as("as-state"))
-                .to(topics.saeState(), Produced.with(Serdes.String(), states).withName("sae-state-sink"));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(StarvationMonitor.STORE),
+                                Serdes.String(),
+                                Serdes.ByteArray())
+                        .withCachingEnabled());
+        KStream<String, SpecificRecord> monitored =
+                partials.process(
+                        () -> new StarvationMonitor(config),
+                        Named.as("starvation-monitor"),
+                        StarvationMonitor.STORE);
+        monitored
+                .filter((k, v) -> v instanceof Alert, Named.as("alerts-only"))
+                .mapValues(v -> (Alert) v, Named.as("as-alert"))
+                .to(
+                        topics.alerts(),
+                        Produced.with(Serdes.String(), alerts).withName("alerts-sink"));
+        monitored
+                .filter((k, v) -> v instanceof SaeState, Named.as("states-only"))
+                .mapValues(v -> (SaeState) v, Named.as("as-state"))
+                .to(
+                        topics.saeState(),
+                        Produced.with(Serdes.String(), states).withName("sae-state-sink"));
 
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SaturationWatch.STORE), Serdes.String(),
-                Serdes.ByteArray()));
-        builder.stream(topics.trainerMetrics(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("trainer-metrics"))
-                .process(() -> new SaturationWatch(config), Named.as("saturation-watch"), SaturationWatch.STORE)
-                .to(topics.alerts(), Produced.with(Serdes.String(), alerts).withName("saturation-alerts-sink"));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(SaturationWatch.STORE),
+                        Serdes.String(),
+                        Serdes.ByteArray()));
+        builder.stream(
+                        topics.trainerMetrics(),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                                .withName("trainer-metrics"))
+                .process(
+                        () -> new SaturationWatch(config),
+                        Named.as("saturation-watch"),
+                        SaturationWatch.STORE)
+                .to(
+                        topics.alerts(),
+                        Produced.with(Serdes.String(), alerts).withName("saturation-alerts-sink"));
     }
 }

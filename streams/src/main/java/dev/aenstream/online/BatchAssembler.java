@@ -5,8 +5,9 @@ import java.util.SplittableRandom;
 
 /**
  * Turns records of any size into fixed-size training batches. Without shuffling, rows leave in
- * arrival order; with a shuffle buffer of S rows, a batch is drawn at random once S + batch rows wait.
- * The rows still waiting are part of a checkpoint, so a resumed run trains on each row exactly once.
+ * arrival order; with a shuffle buffer of S rows, a batch is drawn at random once S + batch rows
+ * wait. The rows still waiting are part of a checkpoint, so a resumed run trains on each row
+ * exactly once.
  */
 public final class BatchAssembler {
     private final int n;
@@ -17,7 +18,8 @@ public final class BatchAssembler {
     private int count;
 
     public BatchAssembler(int n, int batch, int shuffleRows, long seed) {
-        if (n <= 0 || batch <= 0 || shuffleRows < 0) throw new IllegalArgumentException("need n, batch > 0 and shuffle >= 0");
+        if (n <= 0 || batch <= 0 || shuffleRows < 0)
+            throw new IllegalArgumentException("need n, batch > 0 and shuffle >= 0");
         this.n = n;
         this.batch = batch;
         this.shuffleRows = shuffleRows;
@@ -32,7 +34,8 @@ public final class BatchAssembler {
     }
 
     private void ensure(int capacityRows) {
-        if (capacityRows * n > rows.length) rows = Arrays.copyOf(rows, Math.max(capacityRows, count * 2) * n);
+        if (capacityRows * n > rows.length)
+            rows = Arrays.copyOf(rows, Math.max(capacityRows, count * 2) * n);
     }
 
     public boolean ready() {

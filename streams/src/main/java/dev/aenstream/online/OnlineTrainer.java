@@ -1,12 +1,5 @@
 package dev.aenstream.online;
 
-import dev.aenstream.sae.train.Checkpoints;
-import dev.aenstream.sae.train.StepResult;
-import dev.aenstream.sae.train.TrainConfig;
-import dev.aenstream.sae.train.Trainer;
-import dev.aenstream.sae.train.TrainingMetrics;
-import dev.aenstream.topics.Partitions;
-import dev.aenstream.topics.Producers;
 import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Matrices;
@@ -18,6 +11,13 @@ import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.importers.SaeSources;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.sae.train.Checkpoints;
+import dev.aenstream.sae.train.StepResult;
+import dev.aenstream.sae.train.TrainConfig;
+import dev.aenstream.sae.train.Trainer;
+import dev.aenstream.sae.train.TrainingMetrics;
+import dev.aenstream.topics.Partitions;
+import dev.aenstream.topics.Producers;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
@@ -43,11 +43,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Learns SAEs from the activations topic: one consumer, fixed-size batches assembled from records of
- * any size, one training step per batch for each SAE side by side. Every few steps it publishes a
- * version of each SAE to the models topic, figures to the trainer-metrics topic and starvation alerts;
- * its checkpoints hold the consumer positions and the rows read but not yet trained on, so a resumed
- * run trains on every row exactly once.
+ * Learns SAEs from the activations topic: one consumer, fixed-size batches assembled from records
+ * of any size, one training step per batch for each SAE side by side. Every few steps it publishes
+ * a version of each SAE to the models topic, figures to the trainer-metrics topic and starvation
+ * alerts; its checkpoints hold the consumer positions and the rows read but not yet trained on, so
+ * a resumed run trains on every row exactly once.
  */
 public final class OnlineTrainer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
@@ -73,9 +73,14 @@ public final class OnlineTrainer implements AutoCloseable {
     private final Map<String, Long> published = new HashMap<>();
     private long lagAtBatch = -1;
     private final java.util.concurrent.atomic.AtomicLong consumerLag =
-            io.micrometer.core.instrument.Metrics.gauge("aen.trainer.consumer.lag", new java.util.concurrent.atomic.AtomicLong());
+            io.micrometer.core.instrument.Metrics.gauge(
+                    "aen.trainer.consumer.lag", new java.util.concurrent.atomic.AtomicLong());
 
-    private OnlineTrainer(String bootstrap, OnlineTrainerConfig config, List<Trainer> trainers, TrainerManifest manifest)
+    private OnlineTrainer(
+            String bootstrap,
+            OnlineTrainerConfig config,
+            List<Trainer> trainers,
+            TrainerManifest manifest)
             throws IOException {
         this.config = config;
         this.trainers = trainers;
@@ -84,8 +89,17 @@ public final class OnlineTrainer implements AutoCloseable {
         this.batch = first.batch();
         for (Trainer t : trainers) {
             if (t.config().n() != n || t.config().batch() != batch) {
-                throw new IllegalArgumentException("SAEs trained side by side need the same n and batch; " + t.saeId() + " has n="
-                        + t.config().n() + ", batch=" + t.config().batch() + " vs n=" + n + ", batch=" + batch);
+                throw new IllegalArgumentException(
+                        "SAEs trained side by side need the same n and batch; "
+                                + t.saeId()
+                                + " has n="
+                                + t.config().n()
+                                + ", batch="
+                                + t.config().batch()
+                                + " vs n="
+                                + n
+                                + ", batch="
+                                + batch);
             }
             watches.put(t.saeId(), new StarvationWatch(t.saeId(), config.modelAlerts()));
         }
@@ -96,8 +110,11 @@ public final class OnlineTrainer implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 16);
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        // One trainer owns every partition: checkpointed positions, not group rebalancing, decide where it reads.
+        this.consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        // One trainer owns every partition: checkpointed positions, not group rebalancing, decide
+        // where it reads.
         this.partitions = Partitions.assignAll(consumer, config.topics().activations());
         if (manifest != null) {
             for (TopicPartition tp : partitions) {
@@ -123,25 +140,39 @@ public final class OnlineTrainer implements AutoCloseable {
      * Opens the trainer. With {@code resume}, each SAE continues from the trainer's last checkpoint
      * (its own configuration wins); SAEs the checkpoint does not know start fresh.
      */
-    public static OnlineTrainer open(String bootstrap, OnlineTrainerConfig config, List<SaeDefinition> saes, boolean resume,
-                                     Device device, int threads) throws Exception {
+    public static OnlineTrainer open(
+            String bootstrap,
+            OnlineTrainerConfig config,
+            List<SaeDefinition> saes,
+            boolean resume,
+            Device device,
+            int threads)
+            throws Exception {
         if (saes.isEmpty()) throw new IllegalArgumentException("no SAE to train");
         TrainerManifest manifest = null;
         if (resume) {
-            if (config.checkpointDir() == null) throw new IllegalArgumentException("resuming needs a checkpoint directory");
+            if (config.checkpointDir() == null)
+                throw new IllegalArgumentException("resuming needs a checkpoint directory");
             manifest = TrainerManifest.read(config.checkpointDir());
-            if (manifest == null) LOG.info("no trainer checkpoint in {}: starting fresh", config.checkpointDir());
+            if (manifest == null)
+                LOG.info("no trainer checkpoint in {}: starting fresh", config.checkpointDir());
         }
         List<Trainer> trainers = new ArrayList<>();
         try {
             for (SaeDefinition sae : saes) {
                 String file = manifest == null ? null : manifest.saes().get(sae.saeId());
                 if (file != null) {
-                    Checkpoints.Checkpoint cp = Checkpoints.load(config.checkpointDir().resolve(file));
+                    Checkpoints.Checkpoint cp =
+                            Checkpoints.load(config.checkpointDir().resolve(file));
                     trainers.add(Trainer.resume(sae.saeId(), cp, device, threads));
-                    LOG.info("SAE {} resumes at step {} ({} tokens)", sae.saeId(), cp.state().step(), cp.tokens());
+                    LOG.info(
+                            "SAE {} resumes at step {} ({} tokens)",
+                            sae.saeId(),
+                            cp.state().step(),
+                            cp.tokens());
                 } else {
-                    if (manifest != null) LOG.warn("SAE {} is not in the checkpoint: it starts fresh", sae.saeId());
+                    if (manifest != null)
+                        LOG.warn("SAE {} is not in the checkpoint: it starts fresh", sae.saeId());
                     trainers.add(Trainer.start(sae.saeId(), sae.config(), device, threads));
                 }
             }
@@ -162,11 +193,22 @@ public final class OnlineTrainer implements AutoCloseable {
         return Map.copyOf(published);
     }
 
-    public long rowsRead() { return rowsRead; }
-    public long batchesTaken() { return batchesTaken; }
-    public long skippedRecords() { return skippedRecords; }
+    public long rowsRead() {
+        return rowsRead;
+    }
 
-    /** Trains until {@code stop} says so or, when configured, the topic stays idle; ends with a checkpoint. */
+    public long batchesTaken() {
+        return batchesTaken;
+    }
+
+    public long skippedRecords() {
+        return skippedRecords;
+    }
+
+    /**
+     * Trains until {@code stop} says so or, when configured, the topic stays idle; ends with a
+     * checkpoint.
+     */
     public void run(BooleanSupplier stop) throws Exception {
         for (Trainer t : trainers) publish(t);
         float[] rows = new float[0];
@@ -175,7 +217,8 @@ public final class OnlineTrainer implements AutoCloseable {
         while (!stop.getAsBoolean()) {
             var records = consumer.poll(Duration.ofMillis(200));
             if (records.isEmpty()) {
-                if (config.idleExitMs() > 0 && System.currentTimeMillis() - lastRecord > config.idleExitMs()) {
+                if (config.idleExitMs() > 0
+                        && System.currentTimeMillis() - lastRecord > config.idleExitMs()) {
                     LOG.info("no new activations for {} ms: stopping", config.idleExitMs());
                     break;
                 }
@@ -188,16 +231,20 @@ public final class OnlineTrainer implements AutoCloseable {
                     int count = a.getRows();
                     if (rows.length < count * n) rows = new float[count * n];
                     Matrices.decode(a.getPayload(), a.getDtype(), count, n, FloatBuffer.wrap(rows));
-                    if (config.normalise() && a.getNormalisation() == Normalisation.NONE) Matrices.normaliseRows(rows, 0, count, n);
+                    if (config.normalise() && a.getNormalisation() == Normalisation.NONE)
+                        Matrices.normaliseRows(rows, 0, count, n);
                     assembler.add(rows, 0, count);
                     rowsRead += count;
                 }
-                positions.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
+                positions.put(
+                        new TopicPartition(record.topic(), record.partition()),
+                        record.offset() + 1);
                 while (assembler.ready()) {
                     assembler.take(batchRows);
                     batchesTaken++;
                     step(batchRows);
-                    if (config.checkpointDir() != null && batchesTaken % config.checkpointEvery() == 0) checkpoint();
+                    if (config.checkpointDir() != null
+                            && batchesTaken % config.checkpointEvery() == 0) checkpoint();
                 }
             }
         }
@@ -207,17 +254,25 @@ public final class OnlineTrainer implements AutoCloseable {
     private ActivationBatch decode(ConsumerRecord<byte[], byte[]> record) {
         try {
             ActivationBatch a = activations.fromBytes(record.value());
-            if (a.getN() != n) throw new IllegalArgumentException("rows have n=" + a.getN() + ", the SAEs n=" + n);
+            if (a.getN() != n)
+                throw new IllegalArgumentException("rows have n=" + a.getN() + ", the SAEs n=" + n);
             if (a.getRows() <= 0) throw new IllegalArgumentException("no rows");
             long expected = (long) a.getRows() * n * Matrices.bytesPerElement(a.getDtype());
-            if (a.getPayload().remaining() != expected) throw new IllegalArgumentException("payload does not match its shape");
+            if (a.getPayload().remaining() != expected)
+                throw new IllegalArgumentException("payload does not match its shape");
             return a;
         } catch (RuntimeException e) {
-            // The encoders send such records to the dead letters; the trainer only has to stay off them.
+            // The encoders send such records to the dead letters; the trainer only has to stay off
+            // them.
             skippedRecords++;
             if (Long.bitCount(skippedRecords) == 1) {
-                LOG.warn("skipped {} unusable activation record(s) so far; latest at {}-{}@{}: {}", skippedRecords, record.topic(),
-                        record.partition(), record.offset(), e.getMessage());
+                LOG.warn(
+                        "skipped {} unusable activation record(s) so far; latest at {}-{}@{}: {}",
+                        skippedRecords,
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        e.getMessage());
             }
             return null;
         }
@@ -227,7 +282,9 @@ public final class OnlineTrainer implements AutoCloseable {
         List<TrainingMetrics> figures = new ArrayList<>(trainers.size());
         for (Trainer t : trainers) {
             StepResult r = t.step(batchRows, 0, batch);
-            if (!r.applied()) LOG.warn("SAE {} skipped step {}: non-finite loss or gradient", t.saeId(), r.step());
+            if (!r.applied())
+                LOG.warn(
+                        "SAE {} skipped step {}: non-finite loss or gradient", t.saeId(), r.step());
             long done = t.stepsDone();
             if (r.applied() && done % config.publishEvery() == 0) publish(t);
             TrainingMetrics m = t.metrics();
@@ -248,22 +305,38 @@ public final class OnlineTrainer implements AutoCloseable {
         long v = version(t);
         TrainConfig c = t.config();
         int kMax = c.arch() == Arch.TOPK ? c.k() : Math.min(config.kMax(), c.d());
-        byte[] onnx = SaeSources.fromParameters(t.trainStep().parameters(), new EncoderSpec(kMax, config.normalise()),
-                t.saeId() + " step " + t.stepsDone()).onnx();
+        byte[] onnx =
+                SaeSources.fromParameters(
+                                t.trainStep().parameters(),
+                                new EncoderSpec(kMax, config.normalise()),
+                                t.saeId() + " step " + t.stepsDone())
+                        .onnx();
         Map<String, String> hyper = new LinkedHashMap<>();
         hyper.put("lambda1", Double.toString(c.lambda1()));
         hyper.put("lambda2", Double.toString(c.effectiveLambda2()));
         hyper.put("gamma", Double.toString(c.gamma()));
         hyper.put("step", Long.toString(t.stepsDone()));
-        models.publish(new ModelPublisher.Version(t.saeId(), v, c.arch().label(), c.n(), c.d(), kMax,
-                config.normalise() ? Normalisation.UNIT_SQRT_N : Normalisation.NONE, hyper), onnx);
+        models.publish(
+                new ModelPublisher.Version(
+                        t.saeId(),
+                        v,
+                        c.arch().label(),
+                        c.n(),
+                        c.d(),
+                        kMax,
+                        config.normalise() ? Normalisation.UNIT_SQRT_N : Normalisation.NONE,
+                        hyper),
+                onnx);
         synchronized (this) {
             published.put(t.saeId(), v);
         }
         LOG.info("published SAE {} v{} at step {}", t.saeId(), v, t.stepsDone());
     }
 
-    /** Records the consumer is behind the topic's end; asked of the broker once per batch, however many SAEs report. */
+    /**
+     * Records the consumer is behind the topic's end; asked of the broker once per batch, however
+     * many SAEs report.
+     */
     private long consumerLag() {
         if (lagAtBatch != batchesTaken) {
             long lag = 0;
@@ -278,27 +351,53 @@ public final class OnlineTrainer implements AutoCloseable {
 
     private void sendMetrics(Trainer t, TrainingMetrics m) {
         long lag = consumerLag();
-        TrainerMetrics record = TrainerMetrics.newBuilder().setSaeId(t.saeId()).setArch(m.arch()).setVersion(version(t))
-                .setStep(m.step()).setTokens(m.tokens()).setMse(m.mse()).setL1(m.l1()).setL2(m.l2()).setLoss(m.loss()).setL0(m.l0())
-                .setFve(m.fve()).setDeadPct(m.deadPct()).setWeightSaturation(m.weightSaturation()).setWarmupFactor(m.warmupFactor())
-                .setTokensPerS(m.tokensPerS()).setConsumerLag(lag).setTimestampMs(System.currentTimeMillis()).build();
-        metricsProducer.send(new ProducerRecord<>(config.topics().trainerMetrics(), t.saeId().getBytes(StandardCharsets.UTF_8),
-                metricsSerde.toBytes(record)));
+        TrainerMetrics record =
+                TrainerMetrics.newBuilder()
+                        .setSaeId(t.saeId())
+                        .setArch(m.arch())
+                        .setVersion(version(t))
+                        .setStep(m.step())
+                        .setTokens(m.tokens())
+                        .setMse(m.mse())
+                        .setL1(m.l1())
+                        .setL2(m.l2())
+                        .setLoss(m.loss())
+                        .setL0(m.l0())
+                        .setFve(m.fve())
+                        .setDeadPct(m.deadPct())
+                        .setWeightSaturation(m.weightSaturation())
+                        .setWarmupFactor(m.warmupFactor())
+                        .setTokensPerS(m.tokensPerS())
+                        .setConsumerLag(lag)
+                        .setTimestampMs(System.currentTimeMillis())
+                        .build();
+        metricsProducer.send(
+                new ProducerRecord<>(
+                        config.topics().trainerMetrics(),
+                        t.saeId().getBytes(StandardCharsets.UTF_8),
+                        metricsSerde.toBytes(record)));
     }
 
-    /** Writes every SAE's checkpoint, the pending rows, then the manifest that ties them to the consumer positions. */
+    /**
+     * Writes every SAE's checkpoint, the pending rows, then the manifest that ties them to the
+     * consumer positions.
+     */
     private void checkpoint() throws IOException {
         Path dir = config.checkpointDir();
         Files.createDirectories(dir);
         Map<String, String> files = new LinkedHashMap<>();
-        for (Trainer t : trainers) files.put(t.saeId(), dir.relativize(t.checkpoint(dir, Map.of())).toString());
-        String pendingFile = TrainerManifest.writePending(dir, batchesTaken, assembler.pending(), n);
+        for (Trainer t : trainers)
+            files.put(t.saeId(), dir.relativize(t.checkpoint(dir, Map.of())).toString());
+        String pendingFile =
+                TrainerManifest.writePending(dir, batchesTaken, assembler.pending(), n);
         Map<String, Long> at = new LinkedHashMap<>();
         positions.forEach((tp, offset) -> at.put(tp.toString(), offset));
-        new TrainerManifest(at, pendingFile, assembler.pendingRows(), batchesTaken, files).write(dir);
+        new TrainerManifest(at, pendingFile, assembler.pendingRows(), batchesTaken, files)
+                .write(dir);
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         positions.forEach((tp, offset) -> commit.put(tp, new OffsetAndMetadata(offset)));
-        // Committed offsets only show the group's lag to Kafka tools; the manifest is what a resume uses.
+        // Committed offsets only show the group's lag to Kafka tools; the manifest is what a resume
+        // uses.
         consumer.commitAsync(commit, null);
     }
 

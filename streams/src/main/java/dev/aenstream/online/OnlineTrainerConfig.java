@@ -6,8 +6,8 @@ import dev.aenstream.sae.onnx.EncoderSpec;
 import java.nio.file.Path;
 
 /**
- * How the online trainer runs. {@link #builder} starts from the defaults (the constants below) and sets
- * fields by name.
+ * How the online trainer runs. {@link #builder} starts from the defaults (the constants below) and
+ * sets fields by name.
  *
  * @param topics the topic set it reads activations from and publishes to
  * @param groupId consumer group the trainer commits its progress under
@@ -21,9 +21,18 @@ import java.nio.file.Path;
  * @param modelAlerts thresholds of the model-level alerts
  * @param idleExitMs stop after this long without new records; 0 runs until stopped
  */
-public record OnlineTrainerConfig(Topics topics, String groupId, Path checkpointDir, long checkpointEvery, long publishEvery,
-                                  long metricsEvery, int shuffleRows, boolean normalise, int kMax, ModelAlertThresholds modelAlerts,
-                                  long idleExitMs) {
+public record OnlineTrainerConfig(
+        Topics topics,
+        String groupId,
+        Path checkpointDir,
+        long checkpointEvery,
+        long publishEvery,
+        long metricsEvery,
+        int shuffleRows,
+        boolean normalise,
+        int kMax,
+        ModelAlertThresholds modelAlerts,
+        long idleExitMs) {
     public static final String DEFAULT_GROUP = "aen-trainer";
     public static final long DEFAULT_CHECKPOINT_EVERY = 1000;
     public static final long DEFAULT_PUBLISH_EVERY = 500;
@@ -32,12 +41,16 @@ public record OnlineTrainerConfig(Topics topics, String groupId, Path checkpoint
     public static final long DEFAULT_IDLE_EXIT_MS = 0;
 
     public OnlineTrainerConfig {
-        if (topics == null || groupId == null || groupId.isBlank()) throw new IllegalArgumentException("topics and group id are required");
+        if (topics == null || groupId == null || groupId.isBlank())
+            throw new IllegalArgumentException("topics and group id are required");
         if (checkpointEvery <= 0 || publishEvery <= 0 || metricsEvery <= 0) {
-            throw new IllegalArgumentException("checkpoint, publish and metrics intervals must be positive");
+            throw new IllegalArgumentException(
+                    "checkpoint, publish and metrics intervals must be positive");
         }
-        if (shuffleRows < 0 || kMax <= 0) throw new IllegalArgumentException("shuffle >= 0 and k_max > 0 required");
-        if (modelAlerts == null) throw new IllegalArgumentException("model alert thresholds are required");
+        if (shuffleRows < 0 || kMax <= 0)
+            throw new IllegalArgumentException("shuffle >= 0 and k_max > 0 required");
+        if (modelAlerts == null)
+            throw new IllegalArgumentException("model alert thresholds are required");
         if (idleExitMs < 0) throw new IllegalArgumentException("idle exit must be >= 0");
     }
 
@@ -64,20 +77,69 @@ public record OnlineTrainerConfig(Topics topics, String groupId, Path checkpoint
             this.topics = topics;
         }
 
-        public Builder groupId(String v) { groupId = v; return this; }
-        public Builder checkpointDir(Path v) { checkpointDir = v; return this; }
-        public Builder checkpointEvery(long v) { checkpointEvery = v; return this; }
-        public Builder publishEvery(long v) { publishEvery = v; return this; }
-        public Builder metricsEvery(long v) { metricsEvery = v; return this; }
-        public Builder shuffleRows(int v) { shuffleRows = v; return this; }
-        public Builder normalise(boolean v) { normalise = v; return this; }
-        public Builder kMax(int v) { kMax = v; return this; }
-        public Builder modelAlerts(ModelAlertThresholds v) { modelAlerts = v; return this; }
-        public Builder idleExitMs(long v) { idleExitMs = v; return this; }
+        public Builder groupId(String v) {
+            groupId = v;
+            return this;
+        }
+
+        public Builder checkpointDir(Path v) {
+            checkpointDir = v;
+            return this;
+        }
+
+        public Builder checkpointEvery(long v) {
+            checkpointEvery = v;
+            return this;
+        }
+
+        public Builder publishEvery(long v) {
+            publishEvery = v;
+            return this;
+        }
+
+        public Builder metricsEvery(long v) {
+            metricsEvery = v;
+            return this;
+        }
+
+        public Builder shuffleRows(int v) {
+            shuffleRows = v;
+            return this;
+        }
+
+        public Builder normalise(boolean v) {
+            normalise = v;
+            return this;
+        }
+
+        public Builder kMax(int v) {
+            kMax = v;
+            return this;
+        }
+
+        public Builder modelAlerts(ModelAlertThresholds v) {
+            modelAlerts = v;
+            return this;
+        }
+
+        public Builder idleExitMs(long v) {
+            idleExitMs = v;
+            return this;
+        }
 
         public OnlineTrainerConfig build() {
-            return new OnlineTrainerConfig(topics, groupId, checkpointDir, checkpointEvery, publishEvery, metricsEvery, shuffleRows,
-                    normalise, kMax, modelAlerts, idleExitMs);
+            return new OnlineTrainerConfig(
+                    topics,
+                    groupId,
+                    checkpointDir,
+                    checkpointEvery,
+                    publishEvery,
+                    metricsEvery,
+                    shuffleRows,
+                    normalise,
+                    kMax,
+                    modelAlerts,
+                    idleExitMs);
         }
     }
 }

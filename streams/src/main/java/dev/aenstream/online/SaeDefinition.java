@@ -6,7 +6,8 @@ import dev.aenstream.sae.train.TrainConfig;
 public record SaeDefinition(String saeId, TrainConfig config) {
     public SaeDefinition {
         if (saeId == null || !saeId.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("SAE id must be letters, digits, '.', '_' or '-', got " + saeId);
+            throw new IllegalArgumentException(
+                    "SAE id must be letters, digits, '.', '_' or '-', got " + saeId);
         }
     }
 }

@@ -1,11 +1,11 @@
 package dev.aenstream.online;
 
-import dev.aenstream.sae.train.FeatureWindow;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.Severity;
 import dev.aenstream.monitor.AlertSink;
 import dev.aenstream.monitor.ModelAlertThresholds;
 import dev.aenstream.monitor.ModelAlerts;
+import dev.aenstream.sae.train.FeatureWindow;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -38,14 +38,32 @@ final class StarvationWatch {
             if (!alertedDead.get(j)) newlyDead.add(j);
         }
         List<Integer> revived = new ArrayList<>();
-        for (int j = alertedDead.nextSetBit(0); j >= 0; j = alertedDead.nextSetBit(j + 1)) if (!nowDead.get(j)) revived.add(j);
+        for (int j = alertedDead.nextSetBit(0); j >= 0; j = alertedDead.nextSetBit(j + 1))
+            if (!nowDead.get(j)) revived.add(j);
         double deadPct = window.deadPct();
         if (!newlyDead.isEmpty()) {
-            alerts.send(AlertType.FEATURE_DEAD, Severity.WARNING, saeId, version, newlyDead, deadPct, 0,
-                    newlyDead.size() + " features did not fire in the last " + window.tokens() + " tokens' window");
+            alerts.send(
+                    AlertType.FEATURE_DEAD,
+                    Severity.WARNING,
+                    saeId,
+                    version,
+                    newlyDead,
+                    deadPct,
+                    0,
+                    newlyDead.size()
+                            + " features did not fire in the last "
+                            + window.tokens()
+                            + " tokens' window");
         }
         if (!revived.isEmpty()) {
-            alerts.send(AlertType.FEATURE_REVIVED, Severity.INFO, saeId, version, revived, deadPct, 0,
+            alerts.send(
+                    AlertType.FEATURE_REVIVED,
+                    Severity.INFO,
+                    saeId,
+                    version,
+                    revived,
+                    deadPct,
+                    0,
                     revived.size() + " features fire again");
         }
         alertedDead.clear();

@@ -10,15 +10,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The online trainer's checkpoint: consumer positions, the rows read but not yet trained on, and the
- * checkpoint file of each SAE, all taken at the same moment. Written last and atomically, so a crash
- * while checkpointing leaves the previous manifest whole.
+ * The online trainer's checkpoint: consumer positions, the rows read but not yet trained on, and
+ * the checkpoint file of each SAE, all taken at the same moment. Written last and atomically, so a
+ * crash while checkpointing leaves the previous manifest whole.
  *
  * @param positions next offset to read per {@code topic-partition}
  * @param saes checkpoint file of each SAE, relative to the checkpoint directory
  */
-public record TrainerManifest(Map<String, Long> positions, String pendingFile, int pendingRows, long batchesTaken,
-                              Map<String, String> saes) {
+public record TrainerManifest(
+        Map<String, Long> positions,
+        String pendingFile,
+        int pendingRows,
+        long batchesTaken,
+        Map<String, String> saes) {
     public static final String FILE = "trainer.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -30,18 +34,27 @@ public record TrainerManifest(Map<String, Long> positions, String pendingFile, i
     void write(Path dir) throws IOException {
         Path tmp = dir.resolve(FILE + ".tmp");
         JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), this);
-        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+                tmp,
+                dir.resolve(FILE),
+                StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 
-    static String writePending(Path dir, long batchesTaken, float[] rows, int n) throws IOException {
+    static String writePending(Path dir, long batchesTaken, float[] rows, int n)
+            throws IOException {
         String name = String.format("pending-%012d.safetensors", batchesTaken);
         Map<String, Safetensors.Tensor> t = new LinkedHashMap<>();
         t.put("rows", Safetensors.Tensor.ofFloats(rows, rows.length / n, n));
         Safetensors.write(dir.resolve(name), t, Map.of());
         try (var files = Files.list(dir)) {
-            for (Path old : files.filter(f -> f.getFileName().toString().startsWith("pending-")).sorted().toList()) {
+            for (Path old :
+                    files.filter(f -> f.getFileName().toString().startsWith("pending-"))
+                            .sorted()
+                            .toList()) {
                 // Keep this one and the one the current manifest still names.
-                if (old.getFileName().toString().compareTo(name) < 0 && !isNamedByManifest(dir, old)) Files.deleteIfExists(old);
+                if (old.getFileName().toString().compareTo(name) < 0
+                        && !isNamedByManifest(dir, old)) Files.deleteIfExists(old);
             }
         }
         return name;

@@ -13,7 +13,8 @@ public final class Partitions {
     public static List<TopicPartition> of(Consumer<?, ?> consumer, String... topics) {
         List<TopicPartition> out = new ArrayList<>();
         for (String topic : topics) {
-            consumer.partitionsFor(topic).forEach(p -> out.add(new TopicPartition(p.topic(), p.partition())));
+            consumer.partitionsFor(topic)
+                    .forEach(p -> out.add(new TopicPartition(p.topic(), p.partition())));
         }
         return out;
     }

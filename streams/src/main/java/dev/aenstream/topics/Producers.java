@@ -9,7 +9,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class Producers {
     private Producers() {}
 
-    public static KafkaProducer<byte[], byte[]> idempotent(String bootstrapServers, String clientId) {
+    public static KafkaProducer<byte[], byte[]> idempotent(
+            String bootstrapServers, String clientId) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -17,7 +17,10 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creates the topic set with its partitions, replication and per-topic configuration; existing topics are kept. */
+/**
+ * Creates the topic set with its partitions, replication and per-topic configuration; existing
+ * topics are kept.
+ */
 public final class TopicProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
     private static final long TIMEOUT_S = 60;
@@ -28,14 +31,18 @@ public final class TopicProvisioner {
     public static List<NewTopic> plan(Topics topics, TopicSettings settings) {
         String maxBytes = Integer.toString(Topics.MAX_MESSAGE_BYTES);
         Map<String, String> bulk = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, maxBytes);
-        Map<String, String> compacted = Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, maxBytes);
+        Map<String, String> compacted =
+                Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG,
+                        TopicConfig.CLEANUP_POLICY_COMPACT,
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                        maxBytes);
         List<NewTopic> plan = new ArrayList<>();
         plan.add(topic(topics.activations(), settings.partitions(), settings, bulk));
         plan.add(topic(topics.codes(), settings.partitions(), settings, bulk));
         plan.add(topic(topics.featureStats(), settings.partitions(), settings, bulk));
-        // One partition keeps every version of every SAE in order for the registries that follow it.
+        // One partition keeps every version of every SAE in order for the registries that follow
+        // it.
         plan.add(topic(topics.models(), 1, settings, compacted));
         plan.add(topic(topics.trainerMetrics(), 1, settings, Map.of()));
         plan.add(topic(topics.alerts(), 1, settings, Map.of()));
@@ -44,7 +51,8 @@ public final class TopicProvisioner {
         return plan;
     }
 
-    private static NewTopic topic(String name, int partitions, TopicSettings settings, Map<String, String> configs) {
+    private static NewTopic topic(
+            String name, int partitions, TopicSettings settings, Map<String, String> configs) {
         return new NewTopic(name, partitions, settings.replicationFactor()).configs(configs);
     }
 
@@ -52,15 +60,22 @@ public final class TopicProvisioner {
     public static Set<String> ensure(Admin admin, Topics topics, TopicSettings settings)
             throws InterruptedException, ExecutionException, TimeoutException {
         Set<String> existing = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);
-        List<NewTopic> missing = plan(topics, settings).stream().filter(t -> !existing.contains(t.name())).toList();
+        List<NewTopic> missing =
+                plan(topics, settings).stream().filter(t -> !existing.contains(t.name())).toList();
         if (missing.isEmpty()) return Set.of();
         try {
             admin.createTopics(missing).all().get(TIMEOUT_S, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) throw e;
         }
-        missing.forEach(t -> LOG.info("created topic {} ({} partitions, replication {}, {})", t.name(), t.numPartitions(),
-                t.replicationFactor(), t.configs()));
+        missing.forEach(
+                t ->
+                        LOG.info(
+                                "created topic {} ({} partitions, replication {}, {})",
+                                t.name(),
+                                t.numPartitions(),
+                                t.replicationFactor(),
+                                t.configs()));
         return Set.copyOf(missing.stream().map(NewTopic::name).toList());
     }
 

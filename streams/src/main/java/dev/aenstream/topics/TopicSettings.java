@@ -8,8 +8,11 @@ public record TopicSettings(int partitions, short replicationFactor) {
     public static final int DEFAULT_PARTITIONS = 4;
 
     public TopicSettings {
-        if (partitions <= 0) throw new IllegalArgumentException("partitions must be positive, got " + partitions);
-        if (replicationFactor <= 0) throw new IllegalArgumentException("replication factor must be positive, got " + replicationFactor);
+        if (partitions <= 0)
+            throw new IllegalArgumentException("partitions must be positive, got " + partitions);
+        if (replicationFactor <= 0)
+            throw new IllegalArgumentException(
+                    "replication factor must be positive, got " + replicationFactor);
     }
 
     public static TopicSettings singleBroker() {

@@ -1,7 +1,5 @@
 package dev.aenstream.encode;
 
-import dev.aenstream.testkit.TopicReader;
-import dev.aenstream.testkit.KafkaTestCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.avro.AvroSerde;
@@ -15,10 +13,12 @@ import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.sae.ReferenceEncoder;
 import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
-import dev.aenstream.sae.SparseCodes;
+import dev.aenstream.testkit.KafkaTestCluster;
+import dev.aenstream.testkit.TopicReader;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.nio.charset.StandardCharsets;
@@ -68,29 +68,43 @@ class EncodeIT {
         SaeRegistry registry = new SaeRegistry();
         Map<String, Map.Entry<byte[], DeadLetterReason>> bad = BadRecords.of(spiked.n());
 
-        try (SaeEncoder encoder = SaeEncoder.open(params, new EncoderSpec(D, false), Device.CPU, 1)) {
+        try (SaeEncoder encoder =
+                SaeEncoder.open(params, new EncoderSpec(D, false), Device.CPU, 1)) {
             registry.put(new ServingSae("it-sae", 1, encoder, "initialised for the test"));
-            EncodeConfig config = EncodeConfig.defaults(topics, stateDir).withApplicationId("it-encode");
+            EncodeConfig config =
+                    EncodeConfig.defaults(topics, stateDir).withApplicationId("it-encode");
             try (EncodeApp app = new EncodeApp(cluster.bootstrapServers(), config, registry)) {
                 app.start();
                 assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
 
-                PublisherConfig pub = PublisherConfig.of(topics.activations(), "synthetic", "spiked", "it-producer")
-                        .withRowsPerRecord(ROWS_PER_RECORD);
+                PublisherConfig pub =
+                        PublisherConfig.of(
+                                        topics.activations(), "synthetic", "spiked", "it-producer")
+                                .withRowsPerRecord(ROWS_PER_RECORD);
                 SpikedGenerator generator = new SpikedGenerator(spiked);
                 float[] x = new float[ROWS_PER_RECORD * spiked.n()];
-                List<byte[]> badValues = new ArrayList<>(bad.values().stream().map(Map.Entry::getKey).toList());
+                List<byte[]> badValues =
+                        new ArrayList<>(bad.values().stream().map(Map.Entry::getKey).toList());
                 List<String> badKeys = new ArrayList<>(bad.keySet());
-                try (ActivationPublisher publisher = new ActivationPublisher(cluster.bootstrapServers(), pub);
-                     KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers", cluster.bootstrapServers()),
-                             new ByteArraySerializer(), new ByteArraySerializer())) {
+                try (ActivationPublisher publisher =
+                                new ActivationPublisher(cluster.bootstrapServers(), pub);
+                        KafkaProducer<byte[], byte[]> raw =
+                                new KafkaProducer<>(
+                                        Map.of("bootstrap.servers", cluster.bootstrapServers()),
+                                        new ByteArraySerializer(),
+                                        new ByteArraySerializer())) {
                     for (int r = 0; r < RECORDS; r++) {
                         generator.next(x, 0, ROWS_PER_RECORD);
                         publisher.publish(x, ROWS_PER_RECORD, spiked.n());
                         if (r % 6 == 3 && !badKeys.isEmpty()) {
                             publisher.flush();
-                            raw.send(new ProducerRecord<>(topics.activations(), badKeys.remove(0).getBytes(StandardCharsets.UTF_8),
-                                    badValues.remove(0))).get();
+                            raw.send(
+                                            new ProducerRecord<>(
+                                                    topics.activations(),
+                                                    badKeys.remove(0)
+                                                            .getBytes(StandardCharsets.UTF_8),
+                                                    badValues.remove(0)))
+                                    .get();
                         }
                     }
                     assertThat(badKeys).isEmpty();
@@ -98,23 +112,35 @@ class EncodeIT {
 
                 Map<Long, FeatureCodes> bySequence = new HashMap<>();
                 int[] duplicates = {0};
-                drain(topics.codes(), RECORDS, v -> {
-                    FeatureCodes c = new AvroSerde<>(FeatureCodes.class).fromBytes(v);
-                    if (bySequence.put(c.getSequence(), c) != null) duplicates[0]++;
-                });
+                drain(
+                        topics.codes(),
+                        RECORDS,
+                        v -> {
+                            FeatureCodes c = new AvroSerde<>(FeatureCodes.class).fromBytes(v);
+                            if (bySequence.put(c.getSequence(), c) != null) duplicates[0]++;
+                        });
                 List<DeadLetter> letters = new ArrayList<>();
-                drain(topics.dlq(), bad.size(), v -> letters.add(new AvroSerde<>(DeadLetter.class).fromBytes(v)));
+                drain(
+                        topics.dlq(),
+                        bad.size(),
+                        v -> letters.add(new AvroSerde<>(DeadLetter.class).fromBytes(v)));
                 assertThat(app.state().isRunningOrRebalancing()).isTrue();
 
                 assertThat(duplicates[0]).isZero();
                 assertThat(bySequence.keySet()).hasSize(RECORDS);
                 long rows = bySequence.values().stream().mapToLong(FeatureCodes::getRows).sum();
-                assertThat(rows).isEqualTo((long) RECORDS * ROWS_PER_RECORD).isGreaterThanOrEqualTo(10_000);
+                assertThat(rows)
+                        .isEqualTo((long) RECORDS * ROWS_PER_RECORD)
+                        .isGreaterThanOrEqualTo(10_000);
 
-                // Regenerate the same stream and compare every code with the plain-Java forward pass.
-                // Regenerate the same stream and compare every code row with the plain-Java forward pass. ORT
-                // sums in another order in float32, so the error is measured relative to the row (the
-                // norm-wise relative error), not per element, where codes near zero make ratios meaningless.
+                // Regenerate the same stream and compare every code with the plain-Java forward
+                // pass.
+                // Regenerate the same stream and compare every code row with the plain-Java forward
+                // pass. ORT
+                // sums in another order in float32, so the error is measured relative to the row
+                // (the
+                // norm-wise relative error), not per element, where codes near zero make ratios
+                // meaningless.
                 SpikedGenerator replay = new SpikedGenerator(spiked);
                 double worstRow = 0;
                 for (long seq = 0; seq < RECORDS; seq++) {
@@ -124,7 +150,8 @@ class EncodeIT {
                     assertThat(record.getVersion()).isEqualTo(1);
                     SparseCodes codes = CodesRecords.fromRecord(record);
                     for (int r = 0; r < ROWS_PER_RECORD; r++) {
-                        double[] expected = ReferenceEncoder.encode(params, x, r * spiked.n(), false);
+                        double[] expected =
+                                ReferenceEncoder.encode(params, x, r * spiked.n(), false);
                         float[] got = codes.denseRow(r);
                         double diff = 0;
                         double norm = 0;
@@ -135,7 +162,9 @@ class EncodeIT {
                         worstRow = Math.max(worstRow, Math.sqrt(diff / norm));
                     }
                 }
-                assertThat(worstRow).as("worst norm-wise relative error of a code row").isLessThanOrEqualTo(1e-5);
+                assertThat(worstRow)
+                        .as("worst norm-wise relative error of a code row")
+                        .isLessThanOrEqualTo(1e-5);
 
                 Map<DeadLetterReason, Long> reasons = new HashMap<>();
                 letters.forEach(l -> reasons.merge(l.getReason(), 1L, Long::sum));
@@ -147,9 +176,19 @@ class EncodeIT {
         }
     }
 
-    /** Reads a topic from the start with read_committed; past the expected count, a short wait would show a duplicate. */
-    private static void drain(String topic, int expected, java.util.function.Consumer<byte[]> sink) {
-        TopicReader.read(cluster.bootstrapServers(), topic, true, expected, Duration.ofSeconds(120), Duration.ofSeconds(2))
+    /**
+     * Reads a topic from the start with read_committed; past the expected count, a short wait would
+     * show a duplicate.
+     */
+    private static void drain(
+            String topic, int expected, java.util.function.Consumer<byte[]> sink) {
+        TopicReader.read(
+                        cluster.bootstrapServers(),
+                        topic,
+                        true,
+                        expected,
+                        Duration.ofSeconds(120),
+                        Duration.ofSeconds(2))
                 .forEach(record -> sink.accept(record.value()));
     }
 }

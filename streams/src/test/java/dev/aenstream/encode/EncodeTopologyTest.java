@@ -11,10 +11,10 @@ import dev.aenstream.avro.FeatureCodes;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.sae.ReferenceEncoder;
 import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
-import dev.aenstream.sae.SparseCodes;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -40,14 +40,28 @@ class EncodeTopologyTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "encode-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        try (SaeEncoder encoder = SaeEncoder.open(params, new EncoderSpec(D, false), Device.CPU, 1);
-             TopologyTestDriver driver = new TopologyTestDriver(EncodeTopology.build(topics, registry, new EncodeStats(), null), props)) {
+        try (SaeEncoder encoder =
+                        SaeEncoder.open(params, new EncoderSpec(D, false), Device.CPU, 1);
+                TopologyTestDriver driver =
+                        new TopologyTestDriver(
+                                EncodeTopology.build(topics, registry, new EncodeStats(), null),
+                                props)) {
             registry.put(new ServingSae("sae-a", 1, encoder, "test"));
-            TestInputTopic<byte[], byte[]> in = driver.createInputTopic(topics.activations(), new ByteArraySerializer(), new ByteArraySerializer());
-            TestOutputTopic<byte[], FeatureCodes> codes = driver.createOutputTopic(topics.codes(), new ByteArrayDeserializer(),
-                    new AvroSerde<>(FeatureCodes.class));
-            TestOutputTopic<byte[], DeadLetter> dlq = driver.createOutputTopic(topics.dlq(), new ByteArrayDeserializer(),
-                    new AvroSerde<>(DeadLetter.class));
+            TestInputTopic<byte[], byte[]> in =
+                    driver.createInputTopic(
+                            topics.activations(),
+                            new ByteArraySerializer(),
+                            new ByteArraySerializer());
+            TestOutputTopic<byte[], FeatureCodes> codes =
+                    driver.createOutputTopic(
+                            topics.codes(),
+                            new ByteArrayDeserializer(),
+                            new AvroSerde<>(FeatureCodes.class));
+            TestOutputTopic<byte[], DeadLetter> dlq =
+                    driver.createOutputTopic(
+                            topics.dlq(),
+                            new ByteArrayDeserializer(),
+                            new AvroSerde<>(DeadLetter.class));
             AvroSerde<ActivationBatch> serde = new AvroSerde<>(ActivationBatch.class);
             SplittableRandom random = new SplittableRandom(5);
             Map<String, Map.Entry<byte[], DeadLetterReason>> bad = BadRecords.of(N);
@@ -58,7 +72,8 @@ class EncodeTopologyTest {
                 float[] x = new float[7 * N];
                 for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
                 sent[goodRecords] = x;
-                in.pipeInput(("good/" + goodRecords).getBytes(StandardCharsets.UTF_8),
+                in.pipeInput(
+                        ("good/" + goodRecords).getBytes(StandardCharsets.UTF_8),
                         serde.toBytes(BadRecords.batch(x, 7, N, "good", goodRecords)));
                 goodRecords++;
                 in.pipeInput(b.getKey().getBytes(StandardCharsets.UTF_8), b.getValue().getKey());
@@ -75,7 +90,9 @@ class EncodeTopologyTest {
                 for (int r = 0; r < sparse.rows(); r++) {
                     double[] expected = ReferenceEncoder.encode(params, x, r * N, false);
                     float[] got = sparse.denseRow(r);
-                    for (int j = 0; j < D; j++) assertThat((double) got[j]).isCloseTo(expected[j], offset(1e-5 * Math.max(1, expected[j])));
+                    for (int j = 0; j < D; j++)
+                        assertThat((double) got[j])
+                                .isCloseTo(expected[j], offset(1e-5 * Math.max(1, expected[j])));
                 }
             }
 
@@ -90,7 +107,9 @@ class EncodeTopologyTest {
                     assertThat(letter.getReason()).isEqualTo(DeadLetterReason.MALFORMED_BYTES);
                     continue;
                 }
-                assertThat(letter.getReason()).as(key + ": " + letter.getDetail()).isEqualTo(bad.get(key).getValue());
+                assertThat(letter.getReason())
+                        .as(key + ": " + letter.getDetail())
+                        .isEqualTo(bad.get(key).getValue());
                 assertThat(letter.getValue().array()).isEqualTo(bad.get(key).getKey());
             }
         }

@@ -47,7 +47,8 @@ class FeatureAccumulatorTest {
             for (int i = 0; i < N; i++) {
                 xs[r][i] = x[r * N + i] * scale;
                 xhat[r][i] = p.bDec()[i];
-                for (int j = 0; j < D; j++) xhat[r][i] += (double) p.wDec()[i * D + j] * (float) h[j];
+                for (int j = 0; j < D; j++)
+                    xhat[r][i] += (double) p.wDec()[i * D + j] * (float) h[j];
             }
             for (int j = 0; j < D; j++) {
                 if (h[j] > 0) {
@@ -73,7 +74,14 @@ class FeatureAccumulatorTest {
         }
         double expected = 1 - unexplained / total;
 
-        SparseCodes codes = new SparseCodes(rows, D, offsets, java.util.Arrays.copyOf(idx, e), java.util.Arrays.copyOf(val, e), active);
+        SparseCodes codes =
+                new SparseCodes(
+                        rows,
+                        D,
+                        offsets,
+                        java.util.Arrays.copyOf(idx, e),
+                        java.util.Arrays.copyOf(val, e),
+                        active);
         SaeDecoder decoder = SaeDecoder.of(p);
         FeatureAccumulator whole = new FeatureAccumulator("aen", 1, D, 0);
         whole.add(codes);
@@ -86,12 +94,26 @@ class FeatureAccumulatorTest {
             int from = part[0], to = part[1];
             int[] o = new int[to - from + 1];
             for (int r = from; r <= to; r++) o[r - from] = offsets[r] - offsets[from];
-            SparseCodes c = new SparseCodes(to - from, D, o, java.util.Arrays.copyOfRange(idx, offsets[from], offsets[to]),
-                    java.util.Arrays.copyOfRange(val, offsets[from], offsets[to]), java.util.Arrays.copyOfRange(active, from, to));
+            SparseCodes c =
+                    new SparseCodes(
+                            to - from,
+                            D,
+                            o,
+                            java.util.Arrays.copyOfRange(idx, offsets[from], offsets[to]),
+                            java.util.Arrays.copyOfRange(val, offsets[from], offsets[to]),
+                            java.util.Arrays.copyOfRange(active, from, to));
             FeatureAccumulator acc = new FeatureAccumulator("aen", 1, D, 0);
             acc.add(c);
-            acc.addReconstruction(FloatBuffer.wrap(java.util.Arrays.copyOfRange(x, from * N, to * N)), c, decoder, normalised, 1);
-            merged = merged == null ? acc.toRecord(1) : FeatureAccumulator.merge(merged, acc.toRecord(1));
+            acc.addReconstruction(
+                    FloatBuffer.wrap(java.util.Arrays.copyOfRange(x, from * N, to * N)),
+                    c,
+                    decoder,
+                    normalised,
+                    1);
+            merged =
+                    merged == null
+                            ? acc.toRecord(1)
+                            : FeatureAccumulator.merge(merged, acc.toRecord(1));
         }
         assertThat(merged.getFve()).isCloseTo(expected, offset(1e-6));
         assertThat(merged.getTokens()).isEqualTo(rows);

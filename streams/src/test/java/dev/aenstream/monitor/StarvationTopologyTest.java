@@ -39,8 +39,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The whole encode-and-monitor topology on the synthetic stream, with an SAE built so that chosen
- * features never fire or fire rarely: exactly those are reported, and after a swap to a version in which
- * they fire they are reported revived.
+ * features never fire or fire rarely: exactly those are reported, and after a swap to a version in
+ * which they fire they are reported revived.
  */
 class StarvationTopologyTest {
     private static final int N = 32;
@@ -68,7 +68,10 @@ class StarvationTopologyTest {
         return p;
     }
 
-    /** The 99.8% quantile of the first coordinate of the stream: a bias that makes a feature fire on 0.2% of rows. */
+    /**
+     * The 99.8% quantile of the first coordinate of the stream: a bias that makes a feature fire on
+     * 0.2% of rows.
+     */
     private static double rareBias(SpikedConfig config) {
         SpikedGenerator g = new SpikedGenerator(config);
         int rows = 100_000;
@@ -84,38 +87,88 @@ class StarvationTopologyTest {
     void exactlyTheStarvingFeaturesAreReportedAndTheyReviveAfterASwap() throws Exception {
         Topics topics = Topics.defaults();
         SpikedConfig spiked = new SpikedConfig(N, 64, 4, 0.3, 0, 21);
-        MonitorConfig config = MonitorConfig.builder().deadTokens(20_000).rareDensity(0.01).rearmFactor(2).densityHorizonTokens(20_000).minTokens(5_000).hysteresisTokens(0).modelAlerts(new ModelAlertThresholds(50, 0.5)).windowMs(1_000).graceMs(60_000).fveRowStride(1).build();
+        MonitorConfig config =
+                MonitorConfig.builder()
+                        .deadTokens(20_000)
+                        .rareDensity(0.01)
+                        .rearmFactor(2)
+                        .densityHorizonTokens(20_000)
+                        .minTokens(5_000)
+                        .hysteresisTokens(0)
+                        .modelAlerts(new ModelAlertThresholds(50, 0.5))
+                        .windowMs(1_000)
+                        .graceMs(60_000)
+                        .fveRowStride(1)
+                        .build();
         SaeRegistry registry = new SaeRegistry();
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "monitor-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         AvroSerde<ActivationBatch> serde = new AvroSerde<>(ActivationBatch.class);
         SaeParameters healthy = sae(0, false);
-        try (SaeEncoder v1 = SaeEncoder.open(sae(rareBias(spiked), true), new EncoderSpec(D, false), Device.CPU, 1);
-             SaeEncoder v2 = SaeEncoder.open(healthy, new EncoderSpec(D, false), Device.CPU, 1);
-             TopologyTestDriver driver = new TopologyTestDriver(EncodeTopology.build(topics, registry, new EncodeStats(), config), props)) {
+        try (SaeEncoder v1 =
+                        SaeEncoder.open(
+                                sae(rareBias(spiked), true),
+                                new EncoderSpec(D, false),
+                                Device.CPU,
+                                1);
+                SaeEncoder v2 = SaeEncoder.open(healthy, new EncoderSpec(D, false), Device.CPU, 1);
+                TopologyTestDriver driver =
+                        new TopologyTestDriver(
+                                EncodeTopology.build(topics, registry, new EncodeStats(), config),
+                                props)) {
             registry.put(new ServingSae("aen", 1, v1, "starving"));
-            TestInputTopic<byte[], byte[]> in = driver.createInputTopic(topics.activations(), new ByteArraySerializer(), new ByteArraySerializer());
-            var alerts = driver.createOutputTopic(topics.alerts(), new StringDeserializer(), new AvroSerde<>(Alert.class));
-            var states = driver.createOutputTopic(topics.saeState(), new StringDeserializer(), new AvroSerde<>(SaeState.class));
-            var stats = driver.createOutputTopic(topics.featureStats(), new StringDeserializer(), new AvroSerde<>(FeatureStats.class));
+            TestInputTopic<byte[], byte[]> in =
+                    driver.createInputTopic(
+                            topics.activations(),
+                            new ByteArraySerializer(),
+                            new ByteArraySerializer());
+            var alerts =
+                    driver.createOutputTopic(
+                            topics.alerts(),
+                            new StringDeserializer(),
+                            new AvroSerde<>(Alert.class));
+            var states =
+                    driver.createOutputTopic(
+                            topics.saeState(),
+                            new StringDeserializer(),
+                            new AvroSerde<>(SaeState.class));
+            var stats =
+                    driver.createOutputTopic(
+                            topics.featureStats(),
+                            new StringDeserializer(),
+                            new AvroSerde<>(FeatureStats.class));
             SpikedGenerator generator = new SpikedGenerator(spiked);
             float[] x = new float[ROWS * N];
             long ts = 0;
             long sequence = 0;
-            for (int r = 0; r < 400; r++) {           // 102,400 tokens with version 1
+            for (int r = 0; r < 400; r++) { // 102,400 tokens with version 1
                 generator.next(x, 0, ROWS);
-                in.pipeInput(("p/" + sequence).getBytes(StandardCharsets.UTF_8), serde.toBytes(batch(x, sequence++)), ts += 250);
+                in.pipeInput(
+                        ("p/" + sequence).getBytes(StandardCharsets.UTF_8),
+                        serde.toBytes(batch(x, sequence++)),
+                        ts += 250);
             }
             Map<AlertType, Set<Integer>> before = featuresByType(alerts.readValuesToList());
             assertThat(before.get(AlertType.FEATURE_DEAD)).isEqualTo(DEAD);
             assertThat(before.get(AlertType.FEATURE_RARE)).isEqualTo(RARE);
-            assertThat(before.keySet()).containsOnly(AlertType.FEATURE_DEAD, AlertType.FEATURE_RARE);
+            assertThat(before.keySet())
+                    .containsOnly(AlertType.FEATURE_DEAD, AlertType.FEATURE_RARE);
 
-            registry.put(new ServingSae("aen", 2, v2, "every feature fires", dev.aenstream.sae.SaeDecoder.of(healthy), false));
+            registry.put(
+                    new ServingSae(
+                            "aen",
+                            2,
+                            v2,
+                            "every feature fires",
+                            dev.aenstream.sae.SaeDecoder.of(healthy),
+                            false));
             for (int r = 0; r < 200; r++) {
                 generator.next(x, 0, ROWS);
-                in.pipeInput(("p/" + sequence).getBytes(StandardCharsets.UTF_8), serde.toBytes(batch(x, sequence++)), ts += 250);
+                in.pipeInput(
+                        ("p/" + sequence).getBytes(StandardCharsets.UTF_8),
+                        serde.toBytes(batch(x, sequence++)),
+                        ts += 250);
             }
             Map<AlertType, Set<Integer>> after = featuresByType(alerts.readValuesToList());
             Set<Integer> starving = new TreeSet<>(DEAD);
@@ -130,23 +183,40 @@ class StarvationTopologyTest {
             Map<String, FeatureStats> windows = new HashMap<>();
             stats.readKeyValuesToList().forEach(kv -> windows.put(kv.key, kv.value));
             long counted = windows.values().stream().mapToLong(FeatureStats::getTokens).sum();
-            // Version 1 was served without its decoder, version 2 with it: only its windows know their fve.
-            assertThat(windows.values()).filteredOn(w -> w.getVersion() == 1).allSatisfy(w -> assertThat(w.getFve()).isNull());
-            assertThat(windows.values()).filteredOn(w -> w.getVersion() == 2).isNotEmpty()
+            // Version 1 was served without its decoder, version 2 with it: only its windows know
+            // their fve.
+            assertThat(windows.values())
+                    .filteredOn(w -> w.getVersion() == 1)
+                    .allSatisfy(w -> assertThat(w.getFve()).isNull());
+            assertThat(windows.values())
+                    .filteredOn(w -> w.getVersion() == 2)
+                    .isNotEmpty()
                     .allSatisfy(w -> assertThat(w.getFve()).isNotNull().isLessThanOrEqualTo(1.0));
-            assertThat(counted).isLessThanOrEqualTo(sequence * ROWS).isGreaterThan((sequence - 8) * ROWS);
+            assertThat(counted)
+                    .isLessThanOrEqualTo(sequence * ROWS)
+                    .isGreaterThan((sequence - 8) * ROWS);
         }
     }
 
     private static ActivationBatch batch(float[] x, long sequence) {
-        return ActivationBatch.newBuilder().setSourceModel("synthetic").setHookPoint("spiked").setRows(ROWS).setN(N).setDtype(Dtype.FLOAT32)
-                .setNormalisation(Normalisation.NONE).setProducerId("p").setSequence(sequence)
-                .setPayload(Matrices.encode(x, 0, ROWS, N, Dtype.FLOAT32)).setTimestampMs(0).build();
+        return ActivationBatch.newBuilder()
+                .setSourceModel("synthetic")
+                .setHookPoint("spiked")
+                .setRows(ROWS)
+                .setN(N)
+                .setDtype(Dtype.FLOAT32)
+                .setNormalisation(Normalisation.NONE)
+                .setProducerId("p")
+                .setSequence(sequence)
+                .setPayload(Matrices.encode(x, 0, ROWS, N, Dtype.FLOAT32))
+                .setTimestampMs(0)
+                .build();
     }
 
     private static Map<AlertType, Set<Integer>> featuresByType(List<Alert> alerts) {
         Map<AlertType, Set<Integer>> out = new HashMap<>();
-        for (Alert a : alerts) out.computeIfAbsent(a.getAlertType(), t -> new TreeSet<>()).addAll(a.getFeatureIds());
+        for (Alert a : alerts)
+            out.computeIfAbsent(a.getAlertType(), t -> new TreeSet<>()).addAll(a.getFeatureIds());
         return out;
     }
 }

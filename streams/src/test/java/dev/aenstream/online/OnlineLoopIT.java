@@ -1,7 +1,5 @@
 package dev.aenstream.online;
 
-import dev.aenstream.testkit.Wait;
-import dev.aenstream.sae.train.TrainConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.avro.AvroSerde;
@@ -10,8 +8,6 @@ import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
-import dev.aenstream.testkit.KafkaTestCluster;
-import dev.aenstream.testkit.TopicReader;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.models.ModelFollower;
 import dev.aenstream.models.ModelRecords;
@@ -22,6 +18,10 @@ import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.sae.train.TrainConfig;
+import dev.aenstream.testkit.KafkaTestCluster;
+import dev.aenstream.testkit.TopicReader;
+import dev.aenstream.testkit.Wait;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.nio.file.Path;
@@ -43,7 +43,10 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** producer → online trainer → models topic → encoders that swap versions live, against a real broker. */
+/**
+ * producer → online trainer → models topic → encoders that swap versions live, against a real
+ * broker.
+ */
 class OnlineLoopIT {
     private static final int N = 32;
     private static final int ROWS_PER_RECORD = 64;
@@ -53,33 +56,58 @@ class OnlineLoopIT {
     @TempDir Path stateDir;
 
     @Test
-    void encodersMoveToNewerVersionsWithoutRestartAndEveryBatchIsEncodedExactlyOnce() throws Exception {
+    void encodersMoveToNewerVersionsWithoutRestartAndEveryBatchIsEncodedExactlyOnce()
+            throws Exception {
         Topics topics = new Topics("loop.");
         try (KafkaClusterTestKit cluster = KafkaTestCluster.start(1);
-             Admin admin = Admin.create(KafkaTestCluster.bootstrap(cluster))) {
+                Admin admin = Admin.create(KafkaTestCluster.bootstrap(cluster))) {
             TopicProvisioner.ensure(admin, topics, new TopicSettings(2, (short) 1));
             String bootstrap = cluster.bootstrapServers();
-            TrainConfig base = TrainConfig.synthetic(Arch.AEN, N, 64).withBatch(64).withWarmup(20, 20);
-            List<SaeDefinition> saes = List.of(new SaeDefinition("aen", base), new SaeDefinition("l1", base.with(Arch.L1)));
-            OnlineTrainerConfig config = OnlineTrainerConfig.builder(topics).groupId("loop-trainer").checkpointEvery(1).publishEvery(25).metricsEvery(10)
-                    .kMax(16).build();
+            TrainConfig base =
+                    TrainConfig.synthetic(Arch.AEN, N, 64).withBatch(64).withWarmup(20, 20);
+            List<SaeDefinition> saes =
+                    List.of(
+                            new SaeDefinition("aen", base),
+                            new SaeDefinition("l1", base.with(Arch.L1)));
+            OnlineTrainerConfig config =
+                    OnlineTrainerConfig.builder(topics)
+                            .groupId("loop-trainer")
+                            .checkpointEvery(1)
+                            .publishEvery(25)
+                            .metricsEvery(10)
+                            .kMax(16)
+                            .build();
             SaeRegistry registry = new SaeRegistry();
             AtomicBoolean stop = new AtomicBoolean();
             ExecutorService pool = Executors.newSingleThreadExecutor();
             SpikedConfig spiked = new SpikedConfig(N, 48, 4, 0, 0, 3);
-            try (OnlineTrainer trainer = OnlineTrainer.open(bootstrap, config, saes, false, Device.CPU, 1);
-                 AlertPublisher alerts = new AlertPublisher(bootstrap, topics.alerts());
-                 ModelFollower follower = new ModelFollower(bootstrap, topics, registry, alerts, N, Device.CPU, 1)) {
-                Future<?> training = pool.submit(() -> {
-                    trainer.run(stop::get);
-                    return null;
-                });
+            try (OnlineTrainer trainer =
+                            OnlineTrainer.open(bootstrap, config, saes, false, Device.CPU, 1);
+                    AlertPublisher alerts = new AlertPublisher(bootstrap, topics.alerts());
+                    ModelFollower follower =
+                            new ModelFollower(
+                                    bootstrap, topics, registry, alerts, N, Device.CPU, 1)) {
+                Future<?> training =
+                        pool.submit(
+                                () -> {
+                                    trainer.run(stop::get);
+                                    return null;
+                                });
                 assertThat(follower.awaitServing(2, Duration.ofSeconds(60))).isTrue();
-                assertThat(registry.serving()).allSatisfy(s -> assertThat(s.version()).isEqualTo(1));
-                EncodeConfig encode = EncodeConfig.defaults(topics, stateDir).withApplicationId("loop-encode");
+                assertThat(registry.serving())
+                        .allSatisfy(s -> assertThat(s.version()).isEqualTo(1));
+                EncodeConfig encode =
+                        EncodeConfig.defaults(topics, stateDir).withApplicationId("loop-encode");
                 try (EncodeApp app = new EncodeApp(bootstrap, encode, registry);
-                     ActivationPublisher publisher = new ActivationPublisher(bootstrap,
-                             PublisherConfig.of(topics.activations(), "synthetic", "loop", "loop-producer").withRowsPerRecord(ROWS_PER_RECORD))) {
+                        ActivationPublisher publisher =
+                                new ActivationPublisher(
+                                        bootstrap,
+                                        PublisherConfig.of(
+                                                        topics.activations(),
+                                                        "synthetic",
+                                                        "loop",
+                                                        "loop-producer")
+                                                .withRowsPerRecord(ROWS_PER_RECORD))) {
                     app.start();
                     assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
                     SpikedGenerator generator = new SpikedGenerator(spiked);
@@ -88,9 +116,13 @@ class OnlineLoopIT {
                         generator.next(x, 0, ROWS_PER_RECORD);
                         publisher.publish(x, ROWS_PER_RECORD, N);
                         if (r == FIRST_RECORDS - 1) {
-                            // Version 2 needs 25 steps of 64 rows: these first batches are encoded with version 1 whatever the timing.
+                            // Version 2 needs 25 steps of 64 rows: these first batches are encoded
+                            // with version 1 whatever the timing.
                             publisher.flush();
-                            Wait.until(Duration.ofSeconds(60), Duration.ofMillis(50), () -> app.stats().records() >= 2L * FIRST_RECORDS);
+                            Wait.until(
+                                    Duration.ofSeconds(60),
+                                    Duration.ofMillis(50),
+                                    () -> app.stats().records() >= 2L * FIRST_RECORDS);
                         }
                         // Paced, so that versions change while batches are being encoded.
                         if (r % 10 == 9) {
@@ -99,23 +131,30 @@ class OnlineLoopIT {
                         }
                     }
                     publisher.flush();
-                    Map<String, Map<Long, Long>> versionsBySequence = drainCodes(bootstrap, topics.codes(), 2 * RECORDS);
+                    Map<String, Map<Long, Long>> versionsBySequence =
+                            drainCodes(bootstrap, topics.codes(), 2 * RECORDS);
                     stop.set(true);
                     training.get(60, TimeUnit.SECONDS);
 
                     Set<String> published = publishedVersions(bootstrap, topics.models());
-                    Map<String, dev.aenstream.avro.TrainerMetrics> metrics = latestMetrics(bootstrap, topics.trainerMetrics());
+                    Map<String, dev.aenstream.avro.TrainerMetrics> metrics =
+                            latestMetrics(bootstrap, topics.trainerMetrics());
                     assertThat(metrics.keySet()).containsExactlyInAnyOrder("aen", "l1");
                     assertThat(metrics.get("aen").getStep()).isPositive();
-                    assertThat(metrics.get("aen").getTokens()).isEqualTo(metrics.get("aen").getStep() * 64);
+                    assertThat(metrics.get("aen").getTokens())
+                            .isEqualTo(metrics.get("aen").getStep() * 64);
                     assertThat(metrics.get("aen").getArch()).isEqualTo("aen");
                     assertThat(metrics.get("l1").getWeightSaturation()).isZero();
                     for (String saeId : List.of("aen", "l1")) {
                         Map<Long, Long> bySequence = versionsBySequence.get(saeId);
-                        assertThat(bySequence).as("codes of %s, one per batch", saeId).hasSize(RECORDS);
+                        assertThat(bySequence)
+                                .as("codes of %s, one per batch", saeId)
+                                .hasSize(RECORDS);
                         TreeSet<Long> versions = new TreeSet<>(bySequence.values());
                         assertThat(versions.first()).isEqualTo(1);
-                        assertThat(versions.last()).as("the encoders moved to newer versions of %s", saeId).isGreaterThan(1);
+                        assertThat(versions.last())
+                                .as("the encoders moved to newer versions of %s", saeId)
+                                .isGreaterThan(1);
                         for (long v : versions) assertThat(published).contains(saeId + "/" + v);
                         assertThat(app.state().isRunningOrRebalancing()).isTrue();
                     }
@@ -128,21 +167,36 @@ class OnlineLoopIT {
     }
 
     /** Reads codes with read_committed; fails on a duplicate (same SAE, same batch). */
-    private static Map<String, Map<Long, Long>> drainCodes(String bootstrap, String topic, int expected) {
+    private static Map<String, Map<Long, Long>> drainCodes(
+            String bootstrap, String topic, int expected) {
         AvroSerde<FeatureCodes> serde = new AvroSerde<>(FeatureCodes.class);
         Map<String, Map<Long, Long>> out = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : TopicReader.read(bootstrap, topic, true, expected, Duration.ofSeconds(120), Duration.ofSeconds(2))) {
+        for (ConsumerRecord<byte[], byte[]> r :
+                TopicReader.read(
+                        bootstrap,
+                        topic,
+                        true,
+                        expected,
+                        Duration.ofSeconds(120),
+                        Duration.ofSeconds(2))) {
             FeatureCodes c = serde.fromBytes(r.value());
-            Long previous = out.computeIfAbsent(c.getSaeId(), k -> new HashMap<>()).put(c.getSequence(), c.getVersion());
-            assertThat(previous).as("duplicate codes for %s batch %d", c.getSaeId(), c.getSequence()).isNull();
+            Long previous =
+                    out.computeIfAbsent(c.getSaeId(), k -> new HashMap<>())
+                            .put(c.getSequence(), c.getVersion());
+            assertThat(previous)
+                    .as("duplicate codes for %s batch %d", c.getSaeId(), c.getSequence())
+                    .isNull();
         }
         return out;
     }
 
-    private static Map<String, dev.aenstream.avro.TrainerMetrics> latestMetrics(String bootstrap, String topic) {
-        AvroSerde<dev.aenstream.avro.TrainerMetrics> serde = new AvroSerde<>(dev.aenstream.avro.TrainerMetrics.class);
+    private static Map<String, dev.aenstream.avro.TrainerMetrics> latestMetrics(
+            String bootstrap, String topic) {
+        AvroSerde<dev.aenstream.avro.TrainerMetrics> serde =
+                new AvroSerde<>(dev.aenstream.avro.TrainerMetrics.class);
         Map<String, dev.aenstream.avro.TrainerMetrics> out = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readFor(bootstrap, topic, false, Duration.ofSeconds(5))) {
+        for (ConsumerRecord<byte[], byte[]> r :
+                TopicReader.readFor(bootstrap, topic, false, Duration.ofSeconds(5))) {
             var m = serde.fromBytes(r.value());
             out.put(m.getSaeId(), m);
         }
@@ -152,7 +206,8 @@ class OnlineLoopIT {
     private static Set<String> publishedVersions(String bootstrap, String topic) {
         AvroSerde<SaeModel> serde = new AvroSerde<>(SaeModel.class);
         Set<String> out = new HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readFor(bootstrap, topic, false, Duration.ofSeconds(10))) {
+        for (ConsumerRecord<byte[], byte[]> r :
+                TopicReader.readFor(bootstrap, topic, false, Duration.ofSeconds(10))) {
             if (ModelRecords.MODEL.equals(ModelRecords.type(r.headers()))) {
                 SaeModel m = serde.fromBytes(r.value());
                 out.add(m.getSaeId() + "/" + m.getVersion());

@@ -1,10 +1,10 @@
 package dev.aenstream.online;
 
-import dev.aenstream.sae.train.FeatureWindow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.monitor.AlertSink;
+import dev.aenstream.sae.train.FeatureWindow;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,7 +13,9 @@ class StarvationWatchTest {
     record Sent(AlertType type, List<Integer> ids, double value) {}
 
     private final List<Sent> sent = new ArrayList<>();
-    private final AlertSink sink = (type, severity, saeId, version, ids, value, threshold, message) -> sent.add(new Sent(type, ids, value));
+    private final AlertSink sink =
+            (type, severity, saeId, version, ids, value, threshold, message) ->
+                    sent.add(new Sent(type, ids, value));
 
     private static float[] fires(int d, int... features) {
         float[] f = new float[d];
@@ -29,7 +31,7 @@ class StarvationWatchTest {
         watch.check(window, 0, 1, sink);
         assertThat(sent).as("nothing before a whole window was seen").isEmpty();
 
-        window.add(50, fires(10, 0, 1, 2, 3, 4, 5, 6, 7));    // 100 tokens: 8 and 9 never fired
+        window.add(50, fires(10, 0, 1, 2, 3, 4, 5, 6, 7)); // 100 tokens: 8 and 9 never fired
         watch.check(window, 0, 1, sink);
         assertThat(sent).extracting(Sent::type).containsExactly(AlertType.FEATURE_DEAD);
         assertThat(sent.get(0).ids()).containsExactly(8, 9);
@@ -49,16 +51,23 @@ class StarvationWatchTest {
     void modelLevelAlertsFireOnceAboveTheirThresholdAndReArmBelowEightyPercentOfIt() {
         FeatureWindow window = new FeatureWindow(4, 10);
         StarvationWatch watch = new StarvationWatch("aen", 40, 0.5);
-        window.add(10, fires(4, 0, 1));                        // 50% dead
+        window.add(10, fires(4, 0, 1)); // 50% dead
         watch.check(window, 0.6, 1, sink);
-        assertThat(sent).extracting(Sent::type).contains(AlertType.DEAD_FRACTION_HIGH, AlertType.WEIGHT_SATURATED);
+        assertThat(sent)
+                .extracting(Sent::type)
+                .contains(AlertType.DEAD_FRACTION_HIGH, AlertType.WEIGHT_SATURATED);
         sent.clear();
-        window.add(10, fires(4, 0, 1, 2));                     // 25% dead: below 40 but not below 32? 25 < 32: re-armed
-        watch.check(window, 0.45, 1, sink);                    // 0.45 > 0.4: saturation stays armed-off
-        assertThat(sent).extracting(Sent::type).doesNotContain(AlertType.DEAD_FRACTION_HIGH, AlertType.WEIGHT_SATURATED);
+        window.add(10, fires(4, 0, 1, 2)); // 25% dead: below 40 but not below 32? 25 < 32: re-armed
+        watch.check(window, 0.45, 1, sink); // 0.45 > 0.4: saturation stays armed-off
+        assertThat(sent)
+                .extracting(Sent::type)
+                .doesNotContain(AlertType.DEAD_FRACTION_HIGH, AlertType.WEIGHT_SATURATED);
         sent.clear();
-        window.add(10, fires(4, 0));                           // 75% dead again: a new alert
-        watch.check(window, 0.6, 1, sink);                     // saturation never fell below 0.4: no repeat
-        assertThat(sent).extracting(Sent::type).contains(AlertType.DEAD_FRACTION_HIGH).doesNotContain(AlertType.WEIGHT_SATURATED);
+        window.add(10, fires(4, 0)); // 75% dead again: a new alert
+        watch.check(window, 0.6, 1, sink); // saturation never fell below 0.4: no repeat
+        assertThat(sent)
+                .extracting(Sent::type)
+                .contains(AlertType.DEAD_FRACTION_HIGH)
+                .doesNotContain(AlertType.WEIGHT_SATURATED);
     }
 }

@@ -4,15 +4,30 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Starts a command line's main class in a child JVM on this test's class path, its output in a log file. */
+/**
+ * Starts a command line's main class in a child JVM on this test's class path, its output in a log
+ * file.
+ */
 public final class AenProcess {
     private AenProcess() {}
 
-    /** Runs {@code mainClass} with {@code args} in a JVM of at most 1 GiB heap; stdout and stderr go to {@code log}. */
+    /**
+     * Runs {@code mainClass} with {@code args} in a JVM of at most 1 GiB heap; stdout and stderr go
+     * to {@code log}.
+     */
     public static Process start(Class<?> mainClass, List<String> args, Path log) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                ProcessHandle.current().info().command().orElse("java"),
+                                "-Xmx1g",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                mainClass.getName()));
         command.addAll(args);
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 }

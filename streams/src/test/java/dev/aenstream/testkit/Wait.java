@@ -7,15 +7,18 @@ import java.util.concurrent.Callable;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * Waits for a condition with Awaitility and says whether it came, so the test states the failure in its
- * own assertion (with the log it wants to show) rather than in a timeout exception.
+ * Waits for a condition with Awaitility and says whether it came, so the test states the failure in
+ * its own assertion (with the log it wants to show) rather than in a timeout exception.
  */
 public final class Wait {
     private static final Duration DEFAULT_POLL = Duration.ofMillis(100);
 
     private Wait() {}
 
-    /** Polls {@code condition} every {@code poll} until it holds or {@code timeout} passed; whether it held. */
+    /**
+     * Polls {@code condition} every {@code poll} until it holds or {@code timeout} passed; whether
+     * it held.
+     */
     public static boolean until(Duration timeout, Duration poll, Callable<Boolean> condition) {
         try {
             await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(poll).until(condition);

@@ -3,18 +3,19 @@ package dev.aenstream.sae.eval;
 import java.util.Arrays;
 
 /**
- * Minimum-cost assignment (Kuhn-Munkres with potentials, O(rows^2 cols)) of every row of a
- * rows x cols cost matrix, rows <= cols, to a distinct column.
+ * Minimum-cost assignment (Kuhn-Munkres with potentials, O(rows^2 cols)) of every row of a rows x
+ * cols cost matrix, rows <= cols, to a distinct column.
  */
 public final class Hungarian {
     private Hungarian() {}
 
     /** Returns, for each row, its column. {@code cost} is row-major rows x cols. */
     public static int[] assign(double[] cost, int rows, int cols) {
-        if (rows > cols) throw new IllegalArgumentException("need rows <= cols, got " + rows + " x " + cols);
+        if (rows > cols)
+            throw new IllegalArgumentException("need rows <= cols, got " + rows + " x " + cols);
         double[] u = new double[rows + 1];
         double[] v = new double[cols + 1];
-        int[] p = new int[cols + 1];      // p[j]: row (1-based) matched to column j, 0 if none
+        int[] p = new int[cols + 1]; // p[j]: row (1-based) matched to column j, 0 if none
         int[] way = new int[cols + 1];
         double[] minv = new double[cols + 1];
         boolean[] used = new boolean[cols + 1];

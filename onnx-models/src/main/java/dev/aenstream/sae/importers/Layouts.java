@@ -7,7 +7,8 @@ final class Layouts {
     /** The transpose of a row-major rows x cols matrix. */
     static float[] transpose(float[] m, int rows, int cols) {
         float[] t = new float[m.length];
-        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
         return t;
     }
 }

@@ -10,9 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Reads an SAELens SAE ({@code cfg.json} and {@code sae_weights.safetensors}, W_enc stored d_in x d_sae)
- * of the "standard" (ReLU) or "topk" architecture. When {@code apply_b_dec_to_input} is false, W_enc b_dec
- * is folded into b_enc, so our encoder's {@code W_enc (x - b_dec) + b_enc} computes SAELens' codes exactly.
+ * Reads an SAELens SAE ({@code cfg.json} and {@code sae_weights.safetensors}, W_enc stored d_in x
+ * d_sae) of the "standard" (ReLU) or "topk" architecture. When {@code apply_b_dec_to_input} is
+ * false, W_enc b_dec is folded into b_enc, so our encoder's {@code W_enc (x - b_dec) + b_enc}
+ * computes SAELens' codes exactly.
  */
 public final class SaeLensImporter {
     static final String WEIGHTS = "sae_weights.safetensors";
@@ -21,18 +22,27 @@ public final class SaeLensImporter {
     private SaeLensImporter() {}
 
     public static boolean looksLike(Path dir) {
-        return Files.isRegularFile(dir.resolve("cfg.json")) && Files.isRegularFile(dir.resolve(WEIGHTS));
+        return Files.isRegularFile(dir.resolve("cfg.json"))
+                && Files.isRegularFile(dir.resolve(WEIGHTS));
     }
 
     public static ImportedSae read(Path dir, int defaultKMax) throws IOException {
         JsonNode cfg = JSON.readTree(dir.resolve("cfg.json").toFile());
         String arch = cfg.path("architecture").asText("standard");
         if (!arch.equals("standard") && !arch.equals("topk")) {
-            throw new IOException(dir + ": SAELens architecture '" + arch + "' is not supported (standard and topk are)");
+            throw new IOException(
+                    dir
+                            + ": SAELens architecture '"
+                            + arch
+                            + "' is not supported (standard and topk are)");
         }
         String norm = cfg.path("normalize_activations").asText("none");
         if (!norm.equals("none")) {
-            throw new IOException(dir + ": SAELens normalize_activations='" + norm + "' is not supported; export with 'none'");
+            throw new IOException(
+                    dir
+                            + ": SAELens normalize_activations='"
+                            + norm
+                            + "' is not supported; export with 'none'");
         }
         Safetensors.Contents w = Safetensors.read(dir.resolve(WEIGHTS));
         Safetensors.Tensor wEncT = w.require("W_enc");
@@ -50,15 +60,31 @@ public final class SaeLensImporter {
                 bEnc[j] = (float) acc;
             }
         }
-        int k = arch.equals("topk") ? cfg.path("activation_fn_kwargs").path("k").asInt(cfg.path("k").asInt(defaultKMax)) : defaultKMax;
-        return new ImportedSae(new SaeParameters(n, d, wEnc, bEnc, wDec, bDec), new EncoderSpec(Math.min(k, d), false),
+        int k =
+                arch.equals("topk")
+                        ? cfg.path("activation_fn_kwargs")
+                                .path("k")
+                                .asInt(cfg.path("k").asInt(defaultKMax))
+                        : defaultKMax;
+        return new ImportedSae(
+                new SaeParameters(n, d, wEnc, bEnc, wDec, bDec),
+                new EncoderSpec(Math.min(k, d), false),
                 "SAELens " + arch + " SAE from " + dir);
     }
 
     private static void checkDims(Path dir, JsonNode cfg, int n, int d) throws IOException {
-        if (cfg.has("d_in") && cfg.get("d_in").asInt() != n || cfg.has("d_sae") && cfg.get("d_sae").asInt() != d) {
-            throw new IOException(dir + ": cfg.json says d_in=" + cfg.path("d_in") + ", d_sae=" + cfg.path("d_sae")
-                    + " but W_enc is " + n + " x " + d);
+        if (cfg.has("d_in") && cfg.get("d_in").asInt() != n
+                || cfg.has("d_sae") && cfg.get("d_sae").asInt() != d) {
+            throw new IOException(
+                    dir
+                            + ": cfg.json says d_in="
+                            + cfg.path("d_in")
+                            + ", d_sae="
+                            + cfg.path("d_sae")
+                            + " but W_enc is "
+                            + n
+                            + " x "
+                            + d);
         }
     }
 }

@@ -16,43 +16,68 @@ import java.nio.file.Path;
 public final class SaeSources {
     private SaeSources() {}
 
-    /** An encoder ready for ONNX Runtime, with its widths, top-k cut, its decoder when known (else null) and its origin. */
-    public record EncoderModel(byte[] onnx, int n, int d, int kMax, SaeDecoder decoder, String origin) {}
+    /**
+     * An encoder ready for ONNX Runtime, with its widths, top-k cut, its decoder when known (else
+     * null) and its origin.
+     */
+    public record EncoderModel(
+            byte[] onnx, int n, int d, int kMax, SaeDecoder decoder, String origin) {}
 
     /**
      * @param kMax top-k cut for sources that do not fix one (a TopK SAE's own k wins)
-     * @param normalise rescale rows to norm sqrt(n) inside the graph (not possible for an exported graph)
+     * @param normalise rescale rows to norm sqrt(n) inside the graph (not possible for an exported
+     *     graph)
      */
     public static EncoderModel load(Path path, int kMax, boolean normalise) throws IOException {
         if (Files.isDirectory(path)) {
             ImportedSae sae;
             if (SparsifyImporter.looksLike(path)) sae = SparsifyImporter.read(path);
             else if (SaeLensImporter.looksLike(path)) sae = SaeLensImporter.read(path, kMax);
-            else throw new IOException(path + " is neither a SAELens (cfg.json + " + SaeLensImporter.WEIGHTS
-                        + ") nor a sparsify (cfg.json + " + SparsifyImporter.WEIGHTS + ") directory");
+            else
+                throw new IOException(
+                        path
+                                + " is neither a SAELens (cfg.json + "
+                                + SaeLensImporter.WEIGHTS
+                                + ") nor a sparsify (cfg.json + "
+                                + SparsifyImporter.WEIGHTS
+                                + ") directory");
             EncoderSpec spec = new EncoderSpec(sae.spec().kMax(), normalise);
             return fromParameters(sae.params(), spec, sae.source());
         }
         if (!Files.isRegularFile(path)) throw new IOException("no SAE at " + path);
         String name = path.getFileName().toString();
         if (name.endsWith(".onnx")) {
-            if (normalise) throw new IOException(path + ": normalisation cannot be added to an exported encoder; normalise upstream");
-            OnnxEncoderImporter.Wrapped w = OnnxEncoderImporter.wrap(Files.readAllBytes(path), kMax);
-            return new EncoderModel(w.model(), w.n(), w.d(), w.kMax(), null, "ONNX encoder " + path);
+            if (normalise)
+                throw new IOException(
+                        path
+                                + ": normalisation cannot be added to an exported encoder;"
+                                + " normalise upstream");
+            OnnxEncoderImporter.Wrapped w =
+                    OnnxEncoderImporter.wrap(Files.readAllBytes(path), kMax);
+            return new EncoderModel(
+                    w.model(), w.n(), w.d(), w.kMax(), null, "ONNX encoder " + path);
         }
         if (name.endsWith(".safetensors")) {
             SaeParameters params = SaeFiles.load(path);
-            return fromParameters(params, new EncoderSpec(Math.min(kMax, params.d()), normalise), "parameters from " + path);
+            return fromParameters(
+                    params,
+                    new EncoderSpec(Math.min(kMax, params.d()), normalise),
+                    "parameters from " + path);
         }
         throw new IOException(path + ": expected a directory, a .safetensors file or a .onnx file");
     }
 
-    /** The encoder graph of the parameters, carrying the decoder too (as tensors its nodes do not use). */
-    public static EncoderModel fromParameters(SaeParameters params, EncoderSpec spec, String origin) {
+    /**
+     * The encoder graph of the parameters, carrying the decoder too (as tensors its nodes do not
+     * use).
+     */
+    public static EncoderModel fromParameters(
+            SaeParameters params, EncoderSpec spec, String origin) {
         int k = Math.min(spec.kMax(), params.d());
         SaeDecoder decoder = SaeDecoder.of(params);
         var model = EncoderGraph.build(params, spec, "sae_encoder");
-        byte[] bytes = model.toBuilder().setGraph(decoder.addTo(model.getGraph())).build().toByteArray();
+        byte[] bytes =
+                model.toBuilder().setGraph(decoder.addTo(model.getGraph())).build().toByteArray();
         return new EncoderModel(bytes, params.n(), params.d(), k, decoder, origin);
     }
 }

@@ -10,9 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Reads an EleutherAI sparsify SAE ({@code cfg.json} and {@code sae.safetensors}: encoder.weight [D, n],
- * encoder.bias, W_dec [D, n], b_dec). Its codes are the top k of ReLU(encoder(x - b_dec)), which is our
- * encoder with k_max = k.
+ * Reads an EleutherAI sparsify SAE ({@code cfg.json} and {@code sae.safetensors}: encoder.weight
+ * [D, n], encoder.bias, W_dec [D, n], b_dec). Its codes are the top k of ReLU(encoder(x - b_dec)),
+ * which is our encoder with k_max = k.
  */
 public final class SparsifyImporter {
     static final String WEIGHTS = "sae.safetensors";
@@ -21,7 +21,8 @@ public final class SparsifyImporter {
     private SparsifyImporter() {}
 
     public static boolean looksLike(Path dir) {
-        return Files.isRegularFile(dir.resolve("cfg.json")) && Files.isRegularFile(dir.resolve(WEIGHTS));
+        return Files.isRegularFile(dir.resolve("cfg.json"))
+                && Files.isRegularFile(dir.resolve(WEIGHTS));
     }
 
     public static ImportedSae read(Path dir) throws IOException {
@@ -32,11 +33,26 @@ public final class SparsifyImporter {
         int d = Math.toIntExact(enc.shape()[0]);
         int n = Math.toIntExact(enc.shape()[1]);
         if (cfg.has("d_in") && cfg.get("d_in").asInt() != n) {
-            throw new IOException(dir + ": cfg.json says d_in=" + cfg.get("d_in") + " but encoder.weight is " + d + " x " + n);
+            throw new IOException(
+                    dir
+                            + ": cfg.json says d_in="
+                            + cfg.get("d_in")
+                            + " but encoder.weight is "
+                            + d
+                            + " x "
+                            + n);
         }
         float[] wDec = Layouts.transpose(w.require("W_dec").toFloats(), d, n);
         int k = cfg.get("k").asInt();
-        return new ImportedSae(new SaeParameters(n, d, enc.toFloats(), w.require("encoder.bias").toFloats(), wDec,
-                w.require("b_dec").toFloats()), new EncoderSpec(Math.min(k, d), false), "sparsify TopK(k=" + k + ") SAE from " + dir);
+        return new ImportedSae(
+                new SaeParameters(
+                        n,
+                        d,
+                        enc.toFloats(),
+                        w.require("encoder.bias").toFloats(),
+                        wDec,
+                        w.require("b_dec").toFloats()),
+                new EncoderSpec(Math.min(k, d), false),
+                "sparsify TopK(k=" + k + ") SAE from " + dir);
     }
 }

@@ -9,10 +9,10 @@ import java.util.Map;
  * Builds the SAE encoder as an ONNX graph: {@code h = ReLU(W_enc (x - b_dec) + b_enc)}, then the
  * {@code kMax} largest entries of each row, so only sparse codes leave the device.
  *
- * <p>Input {@value #INPUT} [rows, n] float. Outputs {@value #VALUES} [rows, kMax] float (descending,
- * zeros where fewer features fired), {@value #INDICES} [rows, kMax] int64, {@value #ACTIVE_COUNTS}
- * [rows] float (features with h > 0 before the cut) and {@value #SCALES} [rows, 1] float (the factor
- * each row was multiplied by; 1 without normalisation).
+ * <p>Input {@value #INPUT} [rows, n] float. Outputs {@value #VALUES} [rows, kMax] float
+ * (descending, zeros where fewer features fired), {@value #INDICES} [rows, kMax] int64, {@value
+ * #ACTIVE_COUNTS} [rows] float (features with h > 0 before the cut) and {@value #SCALES} [rows, 1]
+ * float (the factor each row was multiplied by; 1 without normalisation).
  */
 public final class EncoderGraph {
     public static final String INPUT = "x";
@@ -26,13 +26,18 @@ public final class EncoderGraph {
 
     /** A [rows, 1] tensor of ones: the scales of rows that were not normalised. */
     static String unitScales(Graph g, String x) {
-        // 0 * sum(x) + 1 has the rows dimension without a shape computation; ReduceSum takes axes as an input in every opset >= 13.
+        // 0 * sum(x) + 1 has the rows dimension without a shape computation; ReduceSum takes axes
+        // as an input in every opset >= 13.
         return g.add(g.mul(g.sum(x, true, 1), g.scalar(0)), g.scalar(1));
     }
 
-    /** Ends an encoder whose dense codes are {@code h}: the top-k values and indices, the active counts and the scales. */
+    /**
+     * Ends an encoder whose dense codes are {@code h}: the top-k values and indices, the active
+     * counts and the scales.
+     */
     static void sparseOutputs(Graph g, String h, String scales, int k) {
-        String[] top = g.ops(2, "TopK", Map.of("axis", -1L, "largest", 1L, "sorted", 1L), h, g.longs(k));
+        String[] top =
+                g.ops(2, "TopK", Map.of("axis", -1L, "largest", 1L, "sorted", 1L), h, g.longs(k));
         String active = g.sum(g.toReal(g.op("Greater", h, g.scalar(0))), false, 1);
         g.output(top[0], VALUES, -1, k);
         g.output(top[1], INDICES, DataType.INT64, -1, k);
@@ -40,8 +45,12 @@ public final class EncoderGraph {
         g.output(scales, SCALES, -1, 1);
     }
 
-    /** Appends the sparse outputs to an encoder graph whose input is {@value #INPUT} and whose dense codes are {@code h}. */
-    public static OnnxMl.GraphProto appendSparseOutputs(OnnxMl.GraphProto encoder, String h, int k) {
+    /**
+     * Appends the sparse outputs to an encoder graph whose input is {@value #INPUT} and whose dense
+     * codes are {@code h}.
+     */
+    public static OnnxMl.GraphProto appendSparseOutputs(
+            OnnxMl.GraphProto encoder, String h, int k) {
         Graph g = Graph.extend(encoder);
         sparseOutputs(g, h, unitScales(g, INPUT), k);
         return g.graph();

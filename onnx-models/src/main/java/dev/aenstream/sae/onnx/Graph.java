@@ -15,8 +15,10 @@ import java.util.Map;
  */
 public final class Graph {
     public static final int OPSET = 13;
+
     /** ONNX IR version written; ONNX Runtime 1.24 and onnx's checker accept it with opset 13. */
     static final int IR_VERSION = 8;
+
     /** Name of the symbolic leading dimension of batch inputs and outputs. */
     public static final String BATCH = "batch";
 
@@ -33,7 +35,10 @@ public final class Graph {
         graph.setName(name);
     }
 
-    /** Continues an existing float graph (an encoder exported elsewhere); new value names start with {@code aen_}. */
+    /**
+     * Continues an existing float graph (an encoder exported elsewhere); new value names start with
+     * {@code aen_}.
+     */
     public static Graph extend(OnnxMl.GraphProto base) {
         Graph g = new Graph(base.getName().isEmpty() ? "imported" : base.getName(), DataType.FLOAT);
         g.graph.mergeFrom(base);
@@ -63,7 +68,12 @@ public final class Graph {
     /** Declares {@code value} as a graph output called {@code name}. */
     public void output(String value, String name, DataType type, long... dims) {
         if (!value.equals(name)) {
-            graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Identity").addInput(value).addOutput(name).setName(name));
+            graph.addNode(
+                    OnnxMl.NodeProto.newBuilder()
+                            .setOpType("Identity")
+                            .addInput(value)
+                            .addOutput(name)
+                            .setName(name));
         }
         graph.addOutput(valueInfo(name, type, dims));
     }
@@ -79,11 +89,15 @@ public final class Graph {
 
     /** A real-valued constant tensor of the given shape. */
     public String tensor(String name, double[] values, long... dims) {
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(real.getNumber());
+        OnnxMl.TensorProto.Builder t =
+                OnnxMl.TensorProto.newBuilder().setName(name).setDataType(real.getNumber());
         for (long d : dims) t.addDims(d);
-        ByteBuffer bytes = ByteBuffer.allocate(values.length * (real == DataType.FLOAT ? 4 : 8)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bytes =
+                ByteBuffer.allocate(values.length * (real == DataType.FLOAT ? 4 : 8))
+                        .order(ByteOrder.LITTLE_ENDIAN);
         for (double v : values) {
-            if (real == DataType.FLOAT) bytes.putFloat((float) v); else bytes.putDouble(v);
+            if (real == DataType.FLOAT) bytes.putFloat((float) v);
+            else bytes.putDouble(v);
         }
         graph.addInitializer(t.setRawData(ByteString.copyFrom(bytes.flip())));
         return name;
@@ -91,7 +105,10 @@ public final class Graph {
 
     /** A float32 constant tensor (weights baked into an encoder). */
     public String floats(String name, float[] values, long... dims) {
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(DataType.FLOAT.getNumber());
+        OnnxMl.TensorProto.Builder t =
+                OnnxMl.TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(DataType.FLOAT.getNumber());
         for (long d : dims) t.addDims(d);
         ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(values);
@@ -102,8 +119,11 @@ public final class Graph {
     /** An int64 constant vector (axes, shapes, k). */
     public String longs(long... values) {
         String name = fresh("i");
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(DataType.INT64.getNumber())
-                .addDims(values.length);
+        OnnxMl.TensorProto.Builder t =
+                OnnxMl.TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(DataType.INT64.getNumber())
+                        .addDims(values.length);
         for (long v : values) t.addInt64Data(v);
         graph.addInitializer(t);
         return name;
@@ -112,7 +132,11 @@ public final class Graph {
     /** An int64 scalar constant (an index for Gather). */
     public String longScalar(long value) {
         String name = fresh("i");
-        graph.addInitializer(OnnxMl.TensorProto.newBuilder().setName(name).setDataType(DataType.INT64.getNumber()).addInt64Data(value));
+        graph.addInitializer(
+                OnnxMl.TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(DataType.INT64.getNumber())
+                        .addInt64Data(value));
         return name;
     }
 
@@ -127,8 +151,10 @@ public final class Graph {
     }
 
     /** A node with several outputs. */
-    public String[] ops(int outputs, String type, Map<String, Object> attributes, String... inputs) {
-        OnnxMl.NodeProto.Builder node = OnnxMl.NodeProto.newBuilder().setOpType(type).setName(fresh(type));
+    public String[] ops(
+            int outputs, String type, Map<String, Object> attributes, String... inputs) {
+        OnnxMl.NodeProto.Builder node =
+                OnnxMl.NodeProto.newBuilder().setOpType(type).setName(fresh(type));
         for (String in : inputs) node.addInput(in);
         String[] names = new String[outputs];
         for (int i = 0; i < outputs; i++) {
@@ -141,11 +167,25 @@ public final class Graph {
     }
 
     // Shorthands for the operators the SAE graphs use most.
-    public String add(String a, String b) { return op("Add", a, b); }
-    public String sub(String a, String b) { return op("Sub", a, b); }
-    public String mul(String a, String b) { return op("Mul", a, b); }
-    public String div(String a, String b) { return op("Div", a, b); }
-    public String sqrt(String a) { return op("Sqrt", a); }
+    public String add(String a, String b) {
+        return op("Add", a, b);
+    }
+
+    public String sub(String a, String b) {
+        return op("Sub", a, b);
+    }
+
+    public String mul(String a, String b) {
+        return op("Mul", a, b);
+    }
+
+    public String div(String a, String b) {
+        return op("Div", a, b);
+    }
+
+    public String sqrt(String a) {
+        return op("Sqrt", a);
+    }
 
     /** Sum over {@code axes}; keepdims as given. */
     public String sum(String x, boolean keepDims, long... axes) {
@@ -154,8 +194,12 @@ public final class Graph {
 
     /** Sum of squares over {@code axes} (all axes when none are given). */
     public String sumSquares(String x, boolean keepDims, long... axes) {
-        return op("ReduceSumSquare", axes.length == 0 ? Map.of("keepdims", keepDims ? 1L : 0L)
-                : Map.of("keepdims", keepDims ? 1L : 0L, "axes", axes), x);
+        return op(
+                "ReduceSumSquare",
+                axes.length == 0
+                        ? Map.of("keepdims", keepDims ? 1L : 0L)
+                        : Map.of("keepdims", keepDims ? 1L : 0L, "axes", axes),
+                x);
     }
 
     /** Casts a boolean or integer tensor to this graph's real type. */
@@ -169,7 +213,8 @@ public final class Graph {
                 .setProducerName("aen-stream")
                 .setDomain("dev.aenstream")
                 .setModelVersion(1)
-                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .addOpsetImport(
+                        OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setGraph(graph)
                 .build();
     }
@@ -192,7 +237,8 @@ public final class Graph {
         } else if (value instanceof String s) {
             a.setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(s));
         } else {
-            throw new IllegalArgumentException("unsupported attribute " + name + " of " + value.getClass());
+            throw new IllegalArgumentException(
+                    "unsupported attribute " + name + " of " + value.getClass());
         }
         return a.build();
     }
@@ -200,12 +246,19 @@ public final class Graph {
     private static OnnxMl.ValueInfoProto valueInfo(String name, DataType type, long... dims) {
         OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
         for (long d : dims) {
-            shape.addDim(d < 0 ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH)
-                    : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+            shape.addDim(
+                    d < 0
+                            ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH)
+                            : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
         }
-        return OnnxMl.ValueInfoProto.newBuilder().setName(name)
-                .setType(OnnxMl.TypeProto.newBuilder().setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                        .setElemType(type.getNumber()).setShape(shape)))
+        return OnnxMl.ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(
+                        OnnxMl.TypeProto.newBuilder()
+                                .setTensorType(
+                                        OnnxMl.TypeProto.Tensor.newBuilder()
+                                                .setElemType(type.getNumber())
+                                                .setShape(shape)))
                 .build();
     }
 }

@@ -6,50 +6,84 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One AEN-SAE training step as an ONNX graph, exactly as the spec defines it: forward pass, adaptive
- * weights, loss terms, backward pass, global gradient-norm clipping, skipping of a non-finite step,
- * Adam, and renormalisation of the decoder columns. Built for the penalised architectures (AEN and its
- * L1, elastic-net and adaptive-lasso baselines differ only in the {@code phi} and {@code lambda2} they
- * are fed: phi = 0 gives wt = 1) or for TopK.
+ * One AEN-SAE training step as an ONNX graph, exactly as the spec defines it: forward pass,
+ * adaptive weights, loss terms, backward pass, global gradient-norm clipping, skipping of a
+ * non-finite step, Adam, and renormalisation of the decoder columns. Built for the penalised
+ * architectures (AEN and its L1, elastic-net and adaptive-lasso baselines differ only in the {@code
+ * phi} and {@code lambda2} they are fed: phi = 0 gives wt = 1) or for TopK.
  *
- * <p>The adaptive weights are computed in the graph because the spec orders them inside the step: the
- * EMA takes mean |h| of this step's batch and this step's L1 term uses the resulting wt. Outside the
- * graph that would cost a second forward pass.
+ * <p>The adaptive weights are computed in the graph because the spec orders them inside the step:
+ * the EMA takes mean |h| of this step's batch and this step's L1 term uses the resulting wt.
+ * Outside the graph that would cost a second forward pass.
  *
- * <p>The backward pass is written out by hand: {@code dxhat = 2 e / (B n)}, {@code dW_dec = dxhat^T h},
- * {@code dh = dxhat W_dec + lambda1/B wt + 2 lambda2/B h}, {@code dpre = dh [pre > 0]} (and the TopK
- * mask), {@code dW_enc = dpre^T (x - b_dec)}, {@code db_enc = sum_b dpre},
- * {@code db_dec = sum_b dxhat - (sum_b dpre) W_enc}. The last term is a vector-matrix product, so a
- * step costs five large matrix products: two forward, three backward.
+ * <p>The backward pass is written out by hand: {@code dxhat = 2 e / (B n)}, {@code dW_dec = dxhat^T
+ * h}, {@code dh = dxhat W_dec + lambda1/B wt + 2 lambda2/B h}, {@code dpre = dh [pre > 0]} (and the
+ * TopK mask), {@code dW_enc = dpre^T (x - b_dec)}, {@code db_enc = sum_b dpre}, {@code db_dec =
+ * sum_b dxhat - (sum_b dpre) W_enc}. The last term is a vector-matrix product, so a step costs five
+ * large matrix products: two forward, three backward.
  */
 public final class TrainStepGraph {
-    /** Parameter names, in the spec's notation; state inputs are these, {@code m_} and {@code v_} of each. */
+    /**
+     * Parameter names, in the spec's notation; state inputs are these, {@code m_} and {@code v_} of
+     * each.
+     */
     public static final List<String> PARAMETERS = List.of("W_enc", "b_enc", "W_dec", "b_dec");
+
     public static final String X = "x";
+
     /** State input of the penalised graphs: the EMA m_j of mean |h_j|. */
     public static final String EMA = "ema";
+
     /** int64 [1]: how many of the largest m_j make the reference r. */
     public static final String REFERENCE_COUNT = "ref_count";
+
     public static final String K = "k";
+
     /** Scalar inputs of every step (TopK steps take no lambdas). */
-    public static final List<String> SCALARS = List.of("lr", "beta1", "beta2", "eps", "bias_correction1", "bias_correction2",
-            "max_grad_norm");
-    /** Scalar inputs of the penalised steps: the penalties and the adaptive weights' settings, phi = phi(t). */
-    public static final List<String> PENALTIES = List.of("lambda1", "lambda2", "ema_beta", "gamma", "w_min", "w_max", "phi");
-    /** Per-feature outputs of the penalised steps, each [D]: the weights w_j and the wt_j this step used. */
+    public static final List<String> SCALARS =
+            List.of(
+                    "lr",
+                    "beta1",
+                    "beta2",
+                    "eps",
+                    "bias_correction1",
+                    "bias_correction2",
+                    "max_grad_norm");
+
+    /**
+     * Scalar inputs of the penalised steps: the penalties and the adaptive weights' settings, phi =
+     * phi(t).
+     */
+    public static final List<String> PENALTIES =
+            List.of("lambda1", "lambda2", "ema_beta", "gamma", "w_min", "w_max", "phi");
+
+    /**
+     * Per-feature outputs of the penalised steps, each [D]: the weights w_j and the wt_j this step
+     * used.
+     */
     public static final List<String> WEIGHT_OUTPUTS = List.of("w", "wt");
+
     /** Scalar outputs. */
-    public static final List<String> SCALAR_OUTPUTS = List.of("mse", "l1", "l2", "loss", "grad_norm", "applied", "l0", "fve");
+    public static final List<String> SCALAR_OUTPUTS =
+            List.of("mse", "l1", "l2", "loss", "grad_norm", "applied", "l0", "fve");
+
     /** Per-feature batch statistics, each [D]. */
-    public static final List<String> FEATURE_OUTPUTS = List.of("mean_abs_h", "max_abs_h", "fire_counts");
+    public static final List<String> FEATURE_OUTPUTS =
+            List.of("mean_abs_h", "max_abs_h", "fire_counts");
+
     /** A feature fires on a token when its code exceeds this (the spec's dead threshold). */
     public static final double FIRE_THRESHOLD = 1e-12;
+
     private static final double CLIP_EPS = 1e-6;
     private static final double NORM_FLOOR = 1e-12;
+
     /** The spec's floor on m_j in w_j = (r / max(m_j, 1e-5))^gamma. */
     public static final double EMA_FLOOR = 1e-5;
 
-    /** How the graph is built: shape, architecture family, precision, and whether raw gradients are output (for tests). */
+    /**
+     * How the graph is built: shape, architecture family, precision, and whether raw gradients are
+     * output (for tests).
+     */
     public record Spec(int n, int d, boolean topK, DataType precision, boolean emitGradients) {
         public Spec {
             if (n <= 0 || d <= 0) throw new IllegalArgumentException("n and D must be positive");
@@ -58,22 +92,42 @@ public final class TrainStepGraph {
 
     private TrainStepGraph() {}
 
-    public static String m(String param) { return "m_" + param; }
-    public static String v(String param) { return "v_" + param; }
-    public static String next(String name) { return "new_" + name; }
-    public static String grad(String param) { return "grad_" + param; }
+    public static String m(String param) {
+        return "m_" + param;
+    }
+
+    public static String v(String param) {
+        return "v_" + param;
+    }
+
+    public static String next(String name) {
+        return "new_" + name;
+    }
+
+    public static String grad(String param) {
+        return "grad_" + param;
+    }
 
     public static OnnxMl.ModelProto build(Spec spec) {
         int n = spec.n();
         int d = spec.d();
-        Graph g = new Graph(spec.topK() ? "sae_train_step_topk" : "sae_train_step", spec.precision());
+        Graph g =
+                new Graph(spec.topK() ? "sae_train_step_topk" : "sae_train_step", spec.precision());
         String x = g.input(X, -1, n);
         String wEnc = g.input("W_enc", d, n);
         String bEnc = g.input("b_enc", d);
         String wDec = g.input("W_dec", n, d);
         String bDec = g.input("b_dec", n);
-        Map<String, long[]> shapes = Map.of("W_enc", new long[] {d, n}, "b_enc", new long[] {d},
-                "W_dec", new long[] {n, d}, "b_dec", new long[] {n});
+        Map<String, long[]> shapes =
+                Map.of(
+                        "W_enc",
+                        new long[] {d, n},
+                        "b_enc",
+                        new long[] {d},
+                        "W_dec",
+                        new long[] {n, d},
+                        "b_dec",
+                        new long[] {n});
         for (String p : PARAMETERS) {
             g.input(m(p), shapes.get(p));
             g.input(v(p), shapes.get(p));
@@ -91,7 +145,8 @@ public final class TrainStepGraph {
 
         String zero = g.scalar(0);
         String one = g.scalar(1);
-        String batch = g.toReal(g.op("Gather", Map.of("axis", 0L), g.op("Shape", x), g.longScalar(0)));
+        String batch =
+                g.toReal(g.op("Gather", Map.of("axis", 0L), g.op("Shape", x), g.longScalar(0)));
         String batchN = g.mul(batch, g.scalar(n));
 
         // Forward.
@@ -99,8 +154,16 @@ public final class TrainStepGraph {
         String pre = g.op("Gemm", Map.of("transB", 1L), xc, wEnc, bEnc);
         String active = g.op("Greater", pre, zero);
         if (spec.topK()) {
-            String kth = g.op("ReduceMin", Map.of("axes", new long[] {1}, "keepdims", 1L),
-                    g.ops(2, "TopK", Map.of("axis", -1L, "largest", 1L, "sorted", 1L), pre, k)[0]);
+            String kth =
+                    g.op(
+                            "ReduceMin",
+                            Map.of("axes", new long[] {1}, "keepdims", 1L),
+                            g.ops(
+                                            2,
+                                            "TopK",
+                                            Map.of("axis", -1L, "largest", 1L, "sorted", 1L),
+                                            pre,
+                                            k)[0]);
             active = g.op("And", active, g.op("GreaterOrEqual", pre, kth));
         }
         String h = spec.topK() ? g.op("Where", active, pre, zero) : g.op("Relu", pre);
@@ -115,11 +178,24 @@ public final class TrainStepGraph {
         String emaNew = null;
         String w = null;
         if (!spec.topK()) {
-            emaNew = g.add(g.mul(s.get("ema_beta"), ema), g.mul(g.sub(one, s.get("ema_beta")), meanAbsH));
-            String top = g.ops(2, "TopK", Map.of("axis", -1L, "largest", 1L, "sorted", 1L), emaNew, refCount)[0];
+            emaNew =
+                    g.add(
+                            g.mul(s.get("ema_beta"), ema),
+                            g.mul(g.sub(one, s.get("ema_beta")), meanAbsH));
+            String top =
+                    g.ops(
+                                    2,
+                                    "TopK",
+                                    Map.of("axis", -1L, "largest", 1L, "sorted", 1L),
+                                    emaNew,
+                                    refCount)[0];
             String reference = g.op("ReduceMean", Map.of("keepdims", 0L), top);
             String ratio = g.div(reference, g.op("Max", emaNew, g.scalar(EMA_FLOOR)));
-            w = g.op("Min", g.op("Max", g.op("Pow", ratio, s.get("gamma")), s.get("w_min")), s.get("w_max"));
+            w =
+                    g.op(
+                            "Min",
+                            g.op("Max", g.op("Pow", ratio, s.get("gamma")), s.get("w_min")),
+                            s.get("w_max"));
             wt = g.add(one, g.mul(g.sub(w, one), s.get("phi")));
         }
 
@@ -143,22 +219,31 @@ public final class TrainStepGraph {
         if (spec.topK()) {
             dH = g.op("MatMul", dXhat, wDec);
         } else {
-            // The L1 term's gradient is the same for every row: Gemm adds it as its C input, saving a pass over [B, D].
+            // The L1 term's gradient is the same for every row: Gemm adds it as its C input, saving
+            // a pass over [B, D].
             String l1Grad = g.mul(g.div(s.get("lambda1"), batch), wt);
-            dH = g.add(g.op("Gemm", dXhat, wDec, l1Grad), g.mul(g.div(g.mul(g.scalar(2), s.get("lambda2")), batch), h));
+            dH =
+                    g.add(
+                            g.op("Gemm", dXhat, wDec, l1Grad),
+                            g.mul(g.div(g.mul(g.scalar(2), s.get("lambda2")), batch), h));
         }
         String dPre = g.op("Where", active, dH, zero);
         String gWEnc = g.op("Gemm", Map.of("transA", 1L), dPre, xc);
         String gBEnc = g.sum(dPre, false, 0);
         String throughEncoder = g.op("MatMul", g.op("Unsqueeze", gBEnc, g.longs(0)), wEnc);
         String gBDec = g.sub(g.sum(dXhat, false, 0), g.op("Squeeze", throughEncoder, g.longs(0)));
-        Map<String, String> grads = Map.of("W_enc", gWEnc, "b_enc", gBEnc, "W_dec", gWDec, "b_dec", gBDec);
+        Map<String, String> grads =
+                Map.of("W_enc", gWEnc, "b_enc", gBEnc, "W_dec", gWDec, "b_dec", gBDec);
 
         // Clip the global gradient norm; skip the step when the loss or the norm is not finite.
         String sq = zero;
         for (String p : PARAMETERS) sq = g.add(sq, g.sumSquares(grads.get(p), false));
         String gradNorm = g.sqrt(sq);
-        String clip = g.op("Min", one, g.div(s.get("max_grad_norm"), g.add(gradNorm, g.scalar(CLIP_EPS))));
+        String clip =
+                g.op(
+                        "Min",
+                        one,
+                        g.div(s.get("max_grad_norm"), g.add(gradNorm, g.scalar(CLIP_EPS))));
         String finite = g.op("And", finite(g, loss), finite(g, gradNorm));
 
         // Adam, as PyTorch computes it: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps).
@@ -166,7 +251,8 @@ public final class TrainStepGraph {
         String sqrtBc2 = g.sqrt(s.get("bias_correction2"));
         String oneMinusB1 = g.sub(one, s.get("beta1"));
         String oneMinusB2 = g.sub(one, s.get("beta2"));
-        Map<String, String> params = Map.of("W_enc", wEnc, "b_enc", bEnc, "W_dec", wDec, "b_dec", bDec);
+        Map<String, String> params =
+                Map.of("W_enc", wEnc, "b_enc", bEnc, "W_dec", wDec, "b_dec", bDec);
         for (String p : PARAMETERS) {
             String grad = g.mul(grads.get(p), clip);
             String mNew = g.add(g.mul(s.get("beta1"), m(p)), g.mul(oneMinusB1, grad));
@@ -186,14 +272,44 @@ public final class TrainStepGraph {
         // Batch statistics, from the codes of this batch.
         String fireCounts = g.sum(g.toReal(g.op("Greater", h, g.scalar(FIRE_THRESHOLD))), false, 0);
         String l0 = g.div(g.sum(fireCounts, false, 0), batch);
-        String unexplained = g.sub(g.div(g.sumSquares(e, false), batch),
-                g.sumSquares(g.op("ReduceMean", Map.of("axes", new long[] {0}, "keepdims", 0L), e), false));
-        String total = g.sub(g.div(g.sumSquares(x, false), batch),
-                g.sumSquares(g.op("ReduceMean", Map.of("axes", new long[] {0}, "keepdims", 0L), x), false));
+        String unexplained =
+                g.sub(
+                        g.div(g.sumSquares(e, false), batch),
+                        g.sumSquares(
+                                g.op(
+                                        "ReduceMean",
+                                        Map.of("axes", new long[] {0}, "keepdims", 0L),
+                                        e),
+                                false));
+        String total =
+                g.sub(
+                        g.div(g.sumSquares(x, false), batch),
+                        g.sumSquares(
+                                g.op(
+                                        "ReduceMean",
+                                        Map.of("axes", new long[] {0}, "keepdims", 0L),
+                                        x),
+                                false));
         String fve = g.sub(one, g.div(unexplained, total));
 
-        Map<String, String> scalars = Map.of("mse", mse, "l1", l1, "l2", l2, "loss", loss, "grad_norm", gradNorm,
-                "applied", g.toReal(finite), "l0", l0, "fve", fve);
+        Map<String, String> scalars =
+                Map.of(
+                        "mse",
+                        mse,
+                        "l1",
+                        l1,
+                        "l2",
+                        l2,
+                        "loss",
+                        loss,
+                        "grad_norm",
+                        gradNorm,
+                        "applied",
+                        g.toReal(finite),
+                        "l0",
+                        l0,
+                        "fve",
+                        fve);
         for (String name : SCALAR_OUTPUTS) g.output(scalars.get(name), name);
         g.output(meanAbsH, "mean_abs_h", d);
         if (!spec.topK()) {
@@ -201,7 +317,10 @@ public final class TrainStepGraph {
             g.output(w, "w", d);
             g.output(wt, "wt", d);
         }
-        g.output(g.op("ReduceMax", Map.of("axes", new long[] {0}, "keepdims", 0L), h), "max_abs_h", d);
+        g.output(
+                g.op("ReduceMax", Map.of("axes", new long[] {0}, "keepdims", 0L), h),
+                "max_abs_h",
+                d);
         g.output(fireCounts, "fire_counts", d);
         return g.model();
     }

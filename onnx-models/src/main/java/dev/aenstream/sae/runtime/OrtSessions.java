@@ -6,13 +6,21 @@ import ai.onnxruntime.OrtSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Opens ONNX Runtime sessions on the requested device, falling back from CUDA to CPU with a log line. */
+/**
+ * Opens ONNX Runtime sessions on the requested device, falling back from CUDA to CPU with a log
+ * line.
+ */
 public final class OrtSessions {
     private static final Logger LOG = LoggerFactory.getLogger(OrtSessions.class);
-    /** The device line is news once; sessions opened later (model swaps) log it at debug level. */
-    private static final java.util.concurrent.atomic.AtomicBoolean ANNOUNCED = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /** An open session and the device it actually runs on ({@link Device#CPU} or {@link Device#CUDA}). */
+    /** The device line is news once; sessions opened later (model swaps) log it at debug level. */
+    private static final java.util.concurrent.atomic.AtomicBoolean ANNOUNCED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * An open session and the device it actually runs on ({@link Device#CPU} or {@link
+     * Device#CUDA}).
+     */
     public record Opened(OrtSession session, Device device) implements AutoCloseable {
         @Override
         public void close() throws OrtException {
@@ -42,10 +50,17 @@ public final class OrtSessions {
                 return new Opened(session, Device.CUDA);
             } catch (OrtException | UnsatisfiedLinkError | RuntimeException e) {
                 if (device == Device.CUDA) {
-                    throw new OrtException("--device cuda was requested, but the CUDA execution provider is not available: "
-                            + e.getMessage() + " (build with -Pgpu on a machine with CUDA, or use --device auto|cpu)");
+                    throw new OrtException(
+                            "--device cuda was requested, but the CUDA execution provider is not"
+                                    + " available: "
+                                    + e.getMessage()
+                                    + " (build with -Pgpu on a machine with CUDA, or use --device"
+                                    + " auto|cpu)");
                 }
-                announce("ONNX Runtime runs on CPU: CUDA execution provider not available (" + firstLine(e.getMessage()) + ")");
+                announce(
+                        "ONNX Runtime runs on CPU: CUDA execution provider not available ("
+                                + firstLine(e.getMessage())
+                                + ")");
             }
         } else {
             announce("ONNX Runtime runs on CPU (--device cpu)");
@@ -63,7 +78,8 @@ public final class OrtSessions {
     private static OrtSession.SessionOptions options(int intraOpThreads) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        // ORT warns about every initializer it prunes (the decoder half of an encoder graph, a model cut at its hook).
+        // ORT warns about every initializer it prunes (the decoder half of an encoder graph, a
+        // model cut at its hook).
         options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
         if (intraOpThreads > 0) options.setIntraOpNumThreads(intraOpThreads);
         return options;

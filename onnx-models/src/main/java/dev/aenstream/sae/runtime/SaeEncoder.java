@@ -1,11 +1,11 @@
 package dev.aenstream.sae.runtime;
 
-import dev.aenstream.sae.SparseCodes;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.onnx.EncoderGraph;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import java.nio.FloatBuffer;
@@ -13,8 +13,8 @@ import java.nio.LongBuffer;
 import java.util.Map;
 
 /**
- * One SAE encoder in ONNX Runtime: a batch of rows in, sparse codes out, in one call. The session is
- * thread-safe; callers pass their own input buffers.
+ * One SAE encoder in ONNX Runtime: a batch of rows in, sparse codes out, in one call. The session
+ * is thread-safe; callers pass their own input buffers.
  */
 public final class SaeEncoder implements AutoCloseable {
     private final OrtSessions.Opened opened;
@@ -30,24 +30,39 @@ public final class SaeEncoder implements AutoCloseable {
     }
 
     /** Builds the encoder graph for the parameters and opens it on the device. */
-    public static SaeEncoder open(SaeParameters params, EncoderSpec spec, Device device, int threads) throws OrtException {
+    public static SaeEncoder open(
+            SaeParameters params, EncoderSpec spec, Device device, int threads)
+            throws OrtException {
         byte[] model = EncoderGraph.build(params, spec, "sae_encoder").toByteArray();
-        return open(model, params.n(), params.d(), Math.min(spec.kMax(), params.d()), device, threads);
+        return open(
+                model, params.n(), params.d(), Math.min(spec.kMax(), params.d()), device, threads);
     }
 
     /** Opens an encoder graph that follows {@link EncoderGraph}'s input and output names. */
-    public static SaeEncoder open(byte[] model, int n, int d, int kMax, Device device, int threads) throws OrtException {
+    public static SaeEncoder open(byte[] model, int n, int d, int kMax, Device device, int threads)
+            throws OrtException {
         return new SaeEncoder(OrtSessions.open(model, device, threads), n, d, kMax);
     }
 
-    public int n() { return n; }
-    public int d() { return d; }
-    public int kMax() { return kMax; }
-    public Device device() { return opened.device(); }
+    public int n() {
+        return n;
+    }
+
+    public int d() {
+        return d;
+    }
+
+    public int kMax() {
+        return kMax;
+    }
+
+    public Device device() {
+        return opened.device();
+    }
 
     /**
-     * Encodes {@code rows} rows of width n from {@code input} (positioned at the first value; a direct
-     * buffer avoids a copy).
+     * Encodes {@code rows} rows of width n from {@code input} (positioned at the first value; a
+     * direct buffer avoids a copy).
      */
     public SparseCodes encode(FloatBuffer input, int rows) throws OrtException {
         if (rows == 0) {
@@ -55,16 +70,24 @@ public final class SaeEncoder implements AutoCloseable {
         }
         OrtEnvironment env = OrtSessions.environment();
         try (OnnxTensor x = OnnxTensor.createTensor(env, input, new long[] {rows, n});
-             OrtSession.Result result = opened.session().run(Map.of(EncoderGraph.INPUT, x))) {
-            FloatBuffer values = ((OnnxTensor) result.get(EncoderGraph.VALUES).orElseThrow()).getFloatBuffer();
-            LongBuffer indices = ((OnnxTensor) result.get(EncoderGraph.INDICES).orElseThrow()).getLongBuffer();
-            FloatBuffer active = ((OnnxTensor) result.get(EncoderGraph.ACTIVE_COUNTS).orElseThrow()).getFloatBuffer();
+                OrtSession.Result result = opened.session().run(Map.of(EncoderGraph.INPUT, x))) {
+            FloatBuffer values =
+                    ((OnnxTensor) result.get(EncoderGraph.VALUES).orElseThrow()).getFloatBuffer();
+            LongBuffer indices =
+                    ((OnnxTensor) result.get(EncoderGraph.INDICES).orElseThrow()).getLongBuffer();
+            FloatBuffer active =
+                    ((OnnxTensor) result.get(EncoderGraph.ACTIVE_COUNTS).orElseThrow())
+                            .getFloatBuffer();
             return compress(rows, values, indices, active);
         }
     }
 
-    /** Drops the zeros TopK pads short rows with; values are sorted, so a row's entries stop at its first zero. */
-    private SparseCodes compress(int rows, FloatBuffer values, LongBuffer indices, FloatBuffer active) {
+    /**
+     * Drops the zeros TopK pads short rows with; values are sorted, so a row's entries stop at its
+     * first zero.
+     */
+    private SparseCodes compress(
+            int rows, FloatBuffer values, LongBuffer indices, FloatBuffer active) {
         int[] rowOffsets = new int[rows + 1];
         int[] activeCounts = new int[rows];
         int total = 0;

@@ -20,24 +20,38 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Checkpoints of one SAE's training in {@code DIR/SAE_ID/}: safetensors files holding the parameters,
- * Adam state, EMA and per-feature last-fired tokens, with the step, the configuration, a SHA-256 of the
- * tensor bytes and caller extras (such as Kafka offsets) as metadata. {@code LATEST} names the newest;
- * the two newest are kept.
+ * Checkpoints of one SAE's training in {@code DIR/SAE_ID/}: safetensors files holding the
+ * parameters, Adam state, EMA and per-feature last-fired tokens, with the step, the configuration,
+ * a SHA-256 of the tensor bytes and caller extras (such as Kafka offsets) as metadata. {@code
+ * LATEST} names the newest; the two newest are kept.
  */
 public final class Checkpoints {
     /** Infinity is a valid max grad norm (no clipping), so non-numeric numbers are allowed. */
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    private static final ObjectMapper JSON =
+            JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+
     private static final String LATEST = "LATEST";
     private static final int KEEP = 2;
 
     /** A loaded checkpoint. */
-    public record Checkpoint(TrainState state, TrainConfig config, long tokens, long[] lastFired, Map<String, String> extra) {}
+    public record Checkpoint(
+            TrainState state,
+            TrainConfig config,
+            long tokens,
+            long[] lastFired,
+            Map<String, String> extra) {}
 
     private Checkpoints() {}
 
-    public static Path save(Path dir, String saeId, TrainState state, TrainConfig config, long tokens, long[] lastFired,
-                            Map<String, String> extra) throws IOException {
+    public static Path save(
+            Path dir,
+            String saeId,
+            TrainState state,
+            TrainConfig config,
+            long tokens,
+            long[] lastFired,
+            Map<String, String> extra)
+            throws IOException {
         Path saeDir = dir.resolve(saeId);
         Files.createDirectories(saeDir);
         Map<String, Safetensors.Tensor> tensors = tensors(state, lastFired);
@@ -53,12 +67,19 @@ public final class Checkpoints {
         Safetensors.write(file, tensors, meta);
         Path tmp = saeDir.resolve(LATEST + ".tmp");
         Files.writeString(tmp, name);
-        Files.move(tmp, saeDir.resolve(LATEST), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+                tmp,
+                saeDir.resolve(LATEST),
+                StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
         prune(saeDir);
         return file;
     }
 
-    /** The newest checkpoint of {@code saeId}, verified against its checksum; null when there is none. */
+    /**
+     * The newest checkpoint of {@code saeId}, verified against its checksum; null when there is
+     * none.
+     */
     public static Checkpoint latest(Path dir, String saeId) throws IOException {
         Path pointer = dir.resolve(saeId).resolve(LATEST);
         if (!Files.exists(pointer)) return null;
@@ -71,7 +92,13 @@ public final class Checkpoints {
         String expected = meta.get("sha256");
         String actual = checksum(c.tensors());
         if (expected == null || !expected.equals(actual)) {
-            throw new IOException("checkpoint " + file + " is corrupt: checksum " + actual + " does not match " + expected);
+            throw new IOException(
+                    "checkpoint "
+                            + file
+                            + " is corrupt: checksum "
+                            + actual
+                            + " does not match "
+                            + expected);
         }
         TrainConfig config = JSON.readValue(meta.get("config"), TrainConfig.class);
         float[][] m = new float[4][];
@@ -80,13 +107,33 @@ public final class Checkpoints {
             m[i] = c.require("m_" + TrainState.PARAMETER_ORDER[i]).toFloats();
             v[i] = c.require("v_" + TrainState.PARAMETER_ORDER[i]).toFloats();
         }
-        SaeParameters params = new SaeParameters(config.n(), config.d(), c.require("W_enc").toFloats(), c.require("b_enc").toFloats(),
-                c.require("W_dec").toFloats(), c.require("b_dec").toFloats());
-        TrainState state = new TrainState(Long.parseLong(meta.get("step")), params, m, v, c.require("ema").toFloats());
+        SaeParameters params =
+                new SaeParameters(
+                        config.n(),
+                        config.d(),
+                        c.require("W_enc").toFloats(),
+                        c.require("b_enc").toFloats(),
+                        c.require("W_dec").toFloats(),
+                        c.require("b_dec").toFloats());
+        TrainState state =
+                new TrainState(
+                        Long.parseLong(meta.get("step")),
+                        params,
+                        m,
+                        v,
+                        c.require("ema").toFloats());
         long[] lastFired = new long[config.d()];
-        c.require("last_fired").data().duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(lastFired);
+        c.require("last_fired")
+                .data()
+                .duplicate()
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asLongBuffer()
+                .get(lastFired);
         Map<String, String> extra = new LinkedHashMap<>();
-        meta.forEach((k, val) -> { if (k.startsWith("extra.")) extra.put(k.substring(6), val); });
+        meta.forEach(
+                (k, val) -> {
+                    if (k.startsWith("extra.")) extra.put(k.substring(6), val);
+                });
         return new Checkpoint(state, config, Long.parseLong(meta.get("tokens")), lastFired, extra);
     }
 
@@ -123,8 +170,12 @@ public final class Checkpoints {
 
     private static void prune(Path saeDir) throws IOException {
         try (var files = Files.list(saeDir)) {
-            List<Path> checkpoints = files.filter(f -> f.getFileName().toString().startsWith("step-")).sorted().toList();
-            for (int i = 0; i < checkpoints.size() - KEEP; i++) Files.deleteIfExists(checkpoints.get(i));
+            List<Path> checkpoints =
+                    files.filter(f -> f.getFileName().toString().startsWith("step-"))
+                            .sorted()
+                            .toList();
+            for (int i = 0; i < checkpoints.size() - KEEP; i++)
+                Files.deleteIfExists(checkpoints.get(i));
         }
     }
 }

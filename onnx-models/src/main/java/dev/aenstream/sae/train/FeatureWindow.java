@@ -3,13 +3,15 @@ package dev.aenstream.sae.train;
 import java.util.Arrays;
 
 /**
- * Per-feature activity over tokens: a feature is dead when it has not fired (|h_j| > 1e-12) in the last
- * {@code windowTokens} tokens (fewer while fewer have been seen); densities are counted over tumbling
- * windows of the same length and reported as a log10 histogram of the last complete window.
+ * Per-feature activity over tokens: a feature is dead when it has not fired (|h_j| > 1e-12) in the
+ * last {@code windowTokens} tokens (fewer while fewer have been seen); densities are counted over
+ * tumbling windows of the same length and reported as a log10 histogram of the last complete
+ * window.
  */
 public final class FeatureWindow {
     /** Histogram bins: never fired, then one per decade from 1e-7 up to 1. */
     public static final int DECADES = 7;
+
     private final long windowTokens;
     private final long[] lastFired;
     private final long[] counts;
@@ -18,7 +20,8 @@ public final class FeatureWindow {
     private long[] histogram = new long[DECADES + 1];
 
     public FeatureWindow(int d, long windowTokens) {
-        if (windowTokens <= 0) throw new IllegalArgumentException("window must be positive, got " + windowTokens);
+        if (windowTokens <= 0)
+            throw new IllegalArgumentException("window must be positive, got " + windowTokens);
         this.windowTokens = windowTokens;
         this.lastFired = new long[d];
         Arrays.fill(lastFired, -1);
@@ -75,10 +78,14 @@ public final class FeatureWindow {
     /** Ids of the features that did not fire in the last window of tokens. */
     public int[] deadFeatures() {
         long since = Math.max(0, tokens - windowTokens);
-        return java.util.stream.IntStream.range(0, lastFired.length).filter(j -> lastFired[j] <= since).toArray();
+        return java.util.stream.IntStream.range(0, lastFired.length)
+                .filter(j -> lastFired[j] <= since)
+                .toArray();
     }
 
-    /** Feature counts per density bin of the last complete window (all zero before one completes). */
+    /**
+     * Feature counts per density bin of the last complete window (all zero before one completes).
+     */
     public long[] densityHistogram() {
         return histogram.clone();
     }
@@ -91,7 +98,9 @@ public final class FeatureWindow {
         return labels;
     }
 
-    public long[] lastFired() { return lastFired.clone(); }
+    public long[] lastFired() {
+        return lastFired.clone();
+    }
 
     /** Restores the sliding part from a checkpoint. */
     public void restore(long tokensSeen, long[] savedLastFired) {

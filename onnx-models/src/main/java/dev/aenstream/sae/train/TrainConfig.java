@@ -4,9 +4,9 @@ import dev.aenstream.sae.Arch;
 
 /**
  * Everything one SAE's training needs, named as in {@code docs/aen-sae.md}. {@link #synthetic} and
- * {@link #languageModel} give the defaults of each setting (the constants below); {@link #toBuilder}
- * changes fields by name. The architecture decides which penalties apply (vanilla L1 and adaptive
- * lasso train with lambda2 = 0 whatever is set here).
+ * {@link #languageModel} give the defaults of each setting (the constants below); {@link
+ * #toBuilder} changes fields by name. The architecture decides which penalties apply (vanilla L1
+ * and adaptive lasso train with lambda2 = 0 whatever is set here).
  *
  * @param arch the penalty: AEN-SAE or one of its baselines
  * @param n width of an activation row
@@ -30,12 +30,31 @@ import dev.aenstream.sae.Arch;
  * @param seed seed of the initialisation
  * @param deadWindowTokens tokens over which a feature that never fired counts as dead
  */
-public record TrainConfig(Arch arch, int n, int d, int batch, double lr, double lambda1, double lambda2, double gamma,
-                          double beta, double p, double wMin, double wMax, long tWarm, long tRamp, int k,
-                          double maxGradNorm, double adamBeta1, double adamBeta2, double adamEps, long seed,
-                          long deadWindowTokens) {
+public record TrainConfig(
+        Arch arch,
+        int n,
+        int d,
+        int batch,
+        double lr,
+        double lambda1,
+        double lambda2,
+        double gamma,
+        double beta,
+        double p,
+        double wMin,
+        double wMax,
+        long tWarm,
+        long tRamp,
+        int k,
+        double maxGradNorm,
+        double adamBeta1,
+        double adamBeta2,
+        double adamEps,
+        long seed,
+        long deadWindowTokens) {
     /** Defaults shared by both settings. */
     public static final double DEFAULT_LR = 1e-3;
+
     public static final double DEFAULT_LAMBDA1 = 0.005;
     public static final double DEFAULT_LAMBDA2 = 1e-4;
     public static final double DEFAULT_GAMMA = 0.5;
@@ -43,8 +62,10 @@ public record TrainConfig(Arch arch, int n, int d, int batch, double lr, double 
     public static final double DEFAULT_W_MIN = 0.01;
     public static final double DEFAULT_W_MAX = 10;
     public static final long DEFAULT_T_RAMP = 2_000;
+
     /** Default k of TopK SAEs (capped at D). */
     public static final int DEFAULT_K = 32;
+
     public static final double ADAM_BETA1 = 0.9;
     public static final double ADAM_BETA2 = 0.999;
     public static final double ADAM_EPS = 1e-8;
@@ -52,14 +73,17 @@ public record TrainConfig(Arch arch, int n, int d, int batch, double lr, double 
 
     /** Defaults of the synthetic setting. */
     public static final int SYNTHETIC_BATCH = 256;
+
     public static final double SYNTHETIC_BETA = 0.999;
     public static final long SYNTHETIC_T_WARM = 10_000;
     public static final long SYNTHETIC_DEAD_WINDOW_TOKENS = 256L * 1000;
 
     /** Defaults of the language-model setting. */
     public static final int LM_BATCH = 4096;
+
     /** The smaller learning rate for n of this width and above. */
     public static final int LM_WIDE_N = 4096;
+
     public static final double LM_WIDE_LR = 5e-4;
     public static final double LM_BETA = 0.9999;
     public static final long LM_T_WARM = 4_000;
@@ -72,33 +96,60 @@ public record TrainConfig(Arch arch, int n, int d, int batch, double lr, double 
         positive("d", d);
         positive("batch", batch);
         if (!(lr > 0)) throw new IllegalArgumentException("lr must be positive, got " + lr);
-        if (!(lambda1 >= 0) || !(lambda2 >= 0)) throw new IllegalArgumentException("lambda1 and lambda2 must be >= 0");
+        if (!(lambda1 >= 0) || !(lambda2 >= 0))
+            throw new IllegalArgumentException("lambda1 and lambda2 must be >= 0");
         if (!(gamma >= 0)) throw new IllegalArgumentException("gamma must be >= 0, got " + gamma);
-        if (!(beta >= 0 && beta < 1)) throw new IllegalArgumentException("beta must be in [0, 1), got " + beta);
+        if (!(beta >= 0 && beta < 1))
+            throw new IllegalArgumentException("beta must be in [0, 1), got " + beta);
         if (!(p > 0 && p <= 1)) throw new IllegalArgumentException("p must be in (0, 1], got " + p);
         if (!(wMin > 0 && wMin <= 1 && wMax >= 1)) {
-            throw new IllegalArgumentException("need 0 < w_min <= 1 <= w_max, got " + wMin + ", " + wMax);
+            throw new IllegalArgumentException(
+                    "need 0 < w_min <= 1 <= w_max, got " + wMin + ", " + wMax);
         }
-        if (tWarm < 0 || tRamp < 0) throw new IllegalArgumentException("T_warm and T_ramp must be >= 0");
-        if (arch == Arch.TOPK && (k <= 0 || k > d)) throw new IllegalArgumentException("TopK needs 1 <= k <= D, got k=" + k);
-        if (!(maxGradNorm > 0)) throw new IllegalArgumentException("max grad norm must be positive (Infinity: no clipping)");
-        if (deadWindowTokens <= 0) throw new IllegalArgumentException("dead window must be positive, got " + deadWindowTokens);
+        if (tWarm < 0 || tRamp < 0)
+            throw new IllegalArgumentException("T_warm and T_ramp must be >= 0");
+        if (arch == Arch.TOPK && (k <= 0 || k > d))
+            throw new IllegalArgumentException("TopK needs 1 <= k <= D, got k=" + k);
+        if (!(maxGradNorm > 0))
+            throw new IllegalArgumentException(
+                    "max grad norm must be positive (Infinity: no clipping)");
+        if (deadWindowTokens <= 0)
+            throw new IllegalArgumentException(
+                    "dead window must be positive, got " + deadWindowTokens);
     }
 
     private static void positive(String name, long value) {
-        if (value <= 0) throw new IllegalArgumentException(name + " must be positive, got " + value);
+        if (value <= 0)
+            throw new IllegalArgumentException(name + " must be positive, got " + value);
     }
 
-    /** The synthetic defaults: lambda1 0.005, lambda2 1e-4, gamma 0.5, beta 0.999, p 0.05, warm-up 10000 + 2000, no clipping. */
+    /**
+     * The synthetic defaults: lambda1 0.005, lambda2 1e-4, gamma 0.5, beta 0.999, p 0.05, warm-up
+     * 10000 + 2000, no clipping.
+     */
     public static TrainConfig synthetic(Arch arch, int n, int d) {
-        return builder(arch, n, d).batch(SYNTHETIC_BATCH).beta(SYNTHETIC_BETA).tWarm(SYNTHETIC_T_WARM)
-                .maxGradNorm(Double.POSITIVE_INFINITY).deadWindowTokens(SYNTHETIC_DEAD_WINDOW_TOKENS).build();
+        return builder(arch, n, d)
+                .batch(SYNTHETIC_BATCH)
+                .beta(SYNTHETIC_BETA)
+                .tWarm(SYNTHETIC_T_WARM)
+                .maxGradNorm(Double.POSITIVE_INFINITY)
+                .deadWindowTokens(SYNTHETIC_DEAD_WINDOW_TOKENS)
+                .build();
     }
 
-    /** The language-model defaults: lambda2 1e-4, beta 0.9999, warm-up 4000 + 2000, clip 1.0, lr 5e-4 for n = 4096. */
+    /**
+     * The language-model defaults: lambda2 1e-4, beta 0.9999, warm-up 4000 + 2000, clip 1.0, lr
+     * 5e-4 for n = 4096.
+     */
     public static TrainConfig languageModel(Arch arch, int n, int d) {
-        return builder(arch, n, d).batch(LM_BATCH).lr(n >= LM_WIDE_N ? LM_WIDE_LR : DEFAULT_LR).beta(LM_BETA).tWarm(LM_T_WARM)
-                .maxGradNorm(LM_MAX_GRAD_NORM).deadWindowTokens(LM_DEAD_WINDOW_TOKENS).build();
+        return builder(arch, n, d)
+                .batch(LM_BATCH)
+                .lr(n >= LM_WIDE_N ? LM_WIDE_LR : DEFAULT_LR)
+                .beta(LM_BETA)
+                .tWarm(LM_T_WARM)
+                .maxGradNorm(LM_MAX_GRAD_NORM)
+                .deadWindowTokens(LM_DEAD_WINDOW_TOKENS)
+                .build();
     }
 
     /** A builder for {@code arch} at n x D, on the synthetic defaults until fields are set. */
@@ -110,7 +161,10 @@ public record TrainConfig(Arch arch, int n, int d, int batch, double lr, double 
         return b.k(Math.min(DEFAULT_K, d));
     }
 
-    /** The warm-up factor phi(t): 0 while t < T_warm, then min(1, (t - T_warm) / T_ramp); 0 for non-adaptive architectures. */
+    /**
+     * The warm-up factor phi(t): 0 while t < T_warm, then min(1, (t - T_warm) / T_ramp); 0 for
+     * non-adaptive architectures.
+     */
     public double phi(long t) {
         if (!arch.adaptive() || t < tWarm) return 0;
         if (tRamp == 0) return 1;
@@ -133,18 +187,50 @@ public record TrainConfig(Arch arch, int n, int d, int batch, double lr, double 
         b.arch = arch;
         b.n = n;
         b.d = d;
-        return b.batch(batch).lr(lr).lambda1(lambda1).lambda2(lambda2).gamma(gamma).beta(beta).p(p).wMin(wMin).wMax(wMax)
-                .tWarm(tWarm).tRamp(tRamp).k(k).maxGradNorm(maxGradNorm).adamBeta1(adamBeta1).adamBeta2(adamBeta2)
-                .adamEps(adamEps).seed(seed).deadWindowTokens(deadWindowTokens);
+        return b.batch(batch)
+                .lr(lr)
+                .lambda1(lambda1)
+                .lambda2(lambda2)
+                .gamma(gamma)
+                .beta(beta)
+                .p(p)
+                .wMin(wMin)
+                .wMax(wMax)
+                .tWarm(tWarm)
+                .tRamp(tRamp)
+                .k(k)
+                .maxGradNorm(maxGradNorm)
+                .adamBeta1(adamBeta1)
+                .adamBeta2(adamBeta2)
+                .adamEps(adamEps)
+                .seed(seed)
+                .deadWindowTokens(deadWindowTokens);
     }
 
-    public TrainConfig with(Arch a) { return toBuilder().arch(a).build(); }
-    public TrainConfig withBatch(int b) { return toBuilder().batch(b).build(); }
-    public TrainConfig withWarmup(long warm, long ramp) { return toBuilder().tWarm(warm).tRamp(ramp).build(); }
-    public TrainConfig withLambdas(double l1, double l2) { return toBuilder().lambda1(l1).lambda2(l2).build(); }
-    public TrainConfig withK(int topK) { return toBuilder().k(topK).build(); }
+    public TrainConfig with(Arch a) {
+        return toBuilder().arch(a).build();
+    }
 
-    /** Sets fields by name; {@link #build} validates. Fields without a setter call keep the shared defaults. */
+    public TrainConfig withBatch(int b) {
+        return toBuilder().batch(b).build();
+    }
+
+    public TrainConfig withWarmup(long warm, long ramp) {
+        return toBuilder().tWarm(warm).tRamp(ramp).build();
+    }
+
+    public TrainConfig withLambdas(double l1, double l2) {
+        return toBuilder().lambda1(l1).lambda2(l2).build();
+    }
+
+    public TrainConfig withK(int topK) {
+        return toBuilder().k(topK).build();
+    }
+
+    /**
+     * Sets fields by name; {@link #build} validates. Fields without a setter call keep the shared
+     * defaults.
+     */
     public static final class Builder {
         private Arch arch;
         private int n;
@@ -170,32 +256,136 @@ public record TrainConfig(Arch arch, int n, int d, int batch, double lr, double 
 
         private Builder() {}
 
-        public Builder arch(Arch v) { arch = v; return this; }
-        public Builder n(int v) { n = v; return this; }
+        public Builder arch(Arch v) {
+            arch = v;
+            return this;
+        }
+
+        public Builder n(int v) {
+            n = v;
+            return this;
+        }
+
         /** Sets D; a TopK k above it is capped at it. */
-        public Builder d(int v) { d = v; k = Math.min(k, v); return this; }
-        public Builder batch(int v) { batch = v; return this; }
-        public Builder lr(double v) { lr = v; return this; }
-        public Builder lambda1(double v) { lambda1 = v; return this; }
-        public Builder lambda2(double v) { lambda2 = v; return this; }
-        public Builder gamma(double v) { gamma = v; return this; }
-        public Builder beta(double v) { beta = v; return this; }
-        public Builder p(double v) { p = v; return this; }
-        public Builder wMin(double v) { wMin = v; return this; }
-        public Builder wMax(double v) { wMax = v; return this; }
-        public Builder tWarm(long v) { tWarm = v; return this; }
-        public Builder tRamp(long v) { tRamp = v; return this; }
-        public Builder k(int v) { k = v; return this; }
-        public Builder maxGradNorm(double v) { maxGradNorm = v; return this; }
-        public Builder adamBeta1(double v) { adamBeta1 = v; return this; }
-        public Builder adamBeta2(double v) { adamBeta2 = v; return this; }
-        public Builder adamEps(double v) { adamEps = v; return this; }
-        public Builder seed(long v) { seed = v; return this; }
-        public Builder deadWindowTokens(long v) { deadWindowTokens = v; return this; }
+        public Builder d(int v) {
+            d = v;
+            k = Math.min(k, v);
+            return this;
+        }
+
+        public Builder batch(int v) {
+            batch = v;
+            return this;
+        }
+
+        public Builder lr(double v) {
+            lr = v;
+            return this;
+        }
+
+        public Builder lambda1(double v) {
+            lambda1 = v;
+            return this;
+        }
+
+        public Builder lambda2(double v) {
+            lambda2 = v;
+            return this;
+        }
+
+        public Builder gamma(double v) {
+            gamma = v;
+            return this;
+        }
+
+        public Builder beta(double v) {
+            beta = v;
+            return this;
+        }
+
+        public Builder p(double v) {
+            p = v;
+            return this;
+        }
+
+        public Builder wMin(double v) {
+            wMin = v;
+            return this;
+        }
+
+        public Builder wMax(double v) {
+            wMax = v;
+            return this;
+        }
+
+        public Builder tWarm(long v) {
+            tWarm = v;
+            return this;
+        }
+
+        public Builder tRamp(long v) {
+            tRamp = v;
+            return this;
+        }
+
+        public Builder k(int v) {
+            k = v;
+            return this;
+        }
+
+        public Builder maxGradNorm(double v) {
+            maxGradNorm = v;
+            return this;
+        }
+
+        public Builder adamBeta1(double v) {
+            adamBeta1 = v;
+            return this;
+        }
+
+        public Builder adamBeta2(double v) {
+            adamBeta2 = v;
+            return this;
+        }
+
+        public Builder adamEps(double v) {
+            adamEps = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder deadWindowTokens(long v) {
+            deadWindowTokens = v;
+            return this;
+        }
 
         public TrainConfig build() {
-            return new TrainConfig(arch, n, d, batch, lr, lambda1, lambda2, gamma, beta, p, wMin, wMax, tWarm, tRamp, k, maxGradNorm,
-                    adamBeta1, adamBeta2, adamEps, seed, deadWindowTokens);
+            return new TrainConfig(
+                    arch,
+                    n,
+                    d,
+                    batch,
+                    lr,
+                    lambda1,
+                    lambda2,
+                    gamma,
+                    beta,
+                    p,
+                    wMin,
+                    wMax,
+                    tWarm,
+                    tRamp,
+                    k,
+                    maxGradNorm,
+                    adamBeta1,
+                    adamBeta2,
+                    adamEps,
+                    seed,
+                    deadWindowTokens);
         }
     }
 }

@@ -7,19 +7,23 @@ import java.util.Arrays;
  * Everything a training run carries from step to step: the parameters, Adam's moments of each, the
  * EMA m_j of the adaptive weights, and the number of steps applied.
  */
-public record TrainState(long step, SaeParameters params, float[][] adamM, float[][] adamV, float[] ema) {
+public record TrainState(
+        long step, SaeParameters params, float[][] adamM, float[][] adamV, float[] ema) {
     /** Order of the parameters in {@code adamM} and {@code adamV}. */
     public static final String[] PARAMETER_ORDER = {"W_enc", "b_enc", "W_dec", "b_dec"};
 
     public TrainState {
-        if (adamM.length != 4 || adamV.length != 4) throw new IllegalArgumentException("Adam state needs 4 tensors each");
+        if (adamM.length != 4 || adamV.length != 4)
+            throw new IllegalArgumentException("Adam state needs 4 tensors each");
         float[][] values = values(params);
         for (int i = 0; i < 4; i++) {
             if (adamM[i].length != values[i].length || adamV[i].length != values[i].length) {
-                throw new IllegalArgumentException("Adam state of " + PARAMETER_ORDER[i] + " does not match its parameter");
+                throw new IllegalArgumentException(
+                        "Adam state of " + PARAMETER_ORDER[i] + " does not match its parameter");
             }
         }
-        if (ema.length != params.d()) throw new IllegalArgumentException("EMA must have D = " + params.d() + " values");
+        if (ema.length != params.d())
+            throw new IllegalArgumentException("EMA must have D = " + params.d() + " values");
     }
 
     /** A fresh run: spec initialisation, zero Adam moments, m_j = 1, step 0. */
@@ -44,8 +48,12 @@ public record TrainState(long step, SaeParameters params, float[][] adamM, float
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TrainState s && step == s.step && params.equals(s.params) && Arrays.deepEquals(adamM, s.adamM)
-                && Arrays.deepEquals(adamV, s.adamV) && Arrays.equals(ema, s.ema);
+        return o instanceof TrainState s
+                && step == s.step
+                && params.equals(s.params)
+                && Arrays.deepEquals(adamM, s.adamM)
+                && Arrays.deepEquals(adamV, s.adamV)
+                && Arrays.equals(ema, s.ema);
     }
 
     @Override

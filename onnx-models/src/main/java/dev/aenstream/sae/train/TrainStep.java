@@ -34,7 +34,8 @@ public final class TrainStep implements AutoCloseable {
     private final OrtEnvironment env = OrtSessions.environment();
     private final List<String> stateNames = new ArrayList<>();
     private final Map<String, long[]> shapes = new HashMap<>();
-    private final List<Map<String, FloatBuffer>> buffers = List.of(new HashMap<>(), new HashMap<>());
+    private final List<Map<String, FloatBuffer>> buffers =
+            List.of(new HashMap<>(), new HashMap<>());
     private final List<Map<String, OnnxTensor>> tensors = List.of(new HashMap<>(), new HashMap<>());
     private final Map<String, OnnxTensor> constants = new HashMap<>();
     private final Set<String> requested = new LinkedHashSet<>();
@@ -67,12 +68,18 @@ public final class TrainStep implements AutoCloseable {
                 long[] shape = shapes.get(name);
                 long count = 1;
                 for (long dim : shape) count *= dim;
-                FloatBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(count * 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                FloatBuffer buffer =
+                        ByteBuffer.allocateDirect(Math.toIntExact(count * 4))
+                                .order(ByteOrder.nativeOrder())
+                                .asFloatBuffer();
                 buffers.get(slot).put(name, buffer);
                 tensors.get(slot).put(name, OnnxTensor.createTensor(env, buffer, shape));
             }
         }
-        x = ByteBuffer.allocateDirect(config.batch() * n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        x =
+                ByteBuffer.allocateDirect(config.batch() * n * 4)
+                        .order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
         constants.put("lr", scalar(config.lr()));
         constants.put("beta1", scalar(config.adamBeta1()));
         constants.put("beta2", scalar(config.adamBeta2()));
@@ -87,7 +94,9 @@ public final class TrainStep implements AutoCloseable {
             constants.put("gamma", scalar(config.gamma()));
             constants.put("w_min", scalar(config.wMin()));
             constants.put("w_max", scalar(config.wMax()));
-            constants.put(TrainStepGraph.REFERENCE_COUNT, OnnxTensor.createTensor(env, new long[] {config.referenceCount()}));
+            constants.put(
+                    TrainStepGraph.REFERENCE_COUNT,
+                    OnnxTensor.createTensor(env, new long[] {config.referenceCount()}));
         }
         requested.addAll(TrainStepGraph.SCALAR_OUTPUTS);
         requested.addAll(TrainStepGraph.FEATURE_OUTPUTS);
@@ -95,9 +104,17 @@ public final class TrainStep implements AutoCloseable {
     }
 
     /** Builds the step graph for the configuration and opens it with the given state. */
-    public static TrainStep open(TrainConfig config, TrainState state, Device device, int threads) throws OrtException {
-        byte[] model = TrainStepGraph.build(new TrainStepGraph.Spec(config.n(), config.d(), config.arch() == Arch.TOPK,
-                DataType.FLOAT, false)).toByteArray();
+    public static TrainStep open(TrainConfig config, TrainState state, Device device, int threads)
+            throws OrtException {
+        byte[] model =
+                TrainStepGraph.build(
+                                new TrainStepGraph.Spec(
+                                        config.n(),
+                                        config.d(),
+                                        config.arch() == Arch.TOPK,
+                                        DataType.FLOAT,
+                                        false))
+                        .toByteArray();
         TrainStep step = new TrainStep(config, OrtSessions.open(model, device, threads));
         step.load(state);
         return step;
@@ -111,16 +128,31 @@ public final class TrainStep implements AutoCloseable {
         return OnnxTensor.createTensor(env, (float) value);
     }
 
-    public TrainConfig config() { return config; }
-    public Device device() { return opened.device(); }
+    public TrainConfig config() {
+        return config;
+    }
+
+    public Device device() {
+        return opened.device();
+    }
+
     /** Steps applied so far. */
-    public long step() { return step; }
+    public long step() {
+        return step;
+    }
 
     /** Replaces the training state (a resume, or a fresh run). */
     public void load(TrainState state) {
         if (state.params().n() != config.n() || state.params().d() != config.d()) {
-            throw new IllegalArgumentException("state has n=" + state.params().n() + ", D=" + state.params().d()
-                    + " but the run is configured for n=" + config.n() + ", D=" + config.d());
+            throw new IllegalArgumentException(
+                    "state has n="
+                            + state.params().n()
+                            + ", D="
+                            + state.params().d()
+                            + " but the run is configured for n="
+                            + config.n()
+                            + ", D="
+                            + config.d());
         }
         Map<String, FloatBuffer> slot = buffers.get(current);
         float[][] values = TrainState.values(state.params());
@@ -148,7 +180,8 @@ public final class TrainStep implements AutoCloseable {
         }
         float[] ema = topK() ? new float[config.d()] : read(slot.get(EMA));
         if (topK()) java.util.Arrays.fill(ema, 1f);
-        return new TrainState(step, new SaeParameters(config.n(), config.d(), p[0], p[1], p[2], p[3]), m, v, ema);
+        return new TrainState(
+                step, new SaeParameters(config.n(), config.d(), p[0], p[1], p[2], p[3]), m, v, ema);
     }
 
     /** The current parameters (a copy). */
@@ -163,21 +196,22 @@ public final class TrainStep implements AutoCloseable {
     }
 
     /**
-     * Runs one step on {@code rows} rows of width n taken from {@code batch} at {@code offset}. The step
-     * number t advances only when the step is applied.
+     * Runs one step on {@code rows} rows of width n taken from {@code batch} at {@code offset}. The
+     * step number t advances only when the step is applied.
      */
     public StepResult run(float[] batch, int offset, int rows) throws OrtException {
         if (rows <= 0 || rows > config.batch()) {
-            throw new IllegalArgumentException("a step takes 1.." + config.batch() + " rows, got " + rows);
+            throw new IllegalArgumentException(
+                    "a step takes 1.." + config.batch() + " rows, got " + rows);
         }
         x.clear().put(batch, offset, rows * config.n()).flip();
         long t = step + 1;
         double phi = config.phi(t);
         int next = 1 - current;
         try (OnnxTensor xTensor = OnnxTensor.createTensor(env, x, new long[] {rows, config.n()});
-             OnnxTensor bc1 = scalar(1 - Math.pow(config.adamBeta1(), t));
-             OnnxTensor bc2 = scalar(1 - Math.pow(config.adamBeta2(), t));
-             OnnxTensor phiTensor = scalar(phi)) {
+                OnnxTensor bc1 = scalar(1 - Math.pow(config.adamBeta1(), t));
+                OnnxTensor bc2 = scalar(1 - Math.pow(config.adamBeta2(), t));
+                OnnxTensor phiTensor = scalar(phi)) {
             Map<String, OnnxTensor> inputs = new HashMap<>(constants);
             inputs.putAll(tensors.get(current));
             inputs.put(TrainStepGraph.X, xTensor);
@@ -190,9 +224,21 @@ public final class TrainStep implements AutoCloseable {
                 boolean applied = value(result, "applied") > 0.5;
                 current = next;
                 if (applied) step = t;
-                return new StepResult(t, applied, rows, value(result, "mse"), value(result, "l1"), value(result, "l2"),
-                        value(result, "loss"), value(result, "grad_norm"), value(result, "l0"), value(result, "fve"), phi,
-                        array(result, "mean_abs_h"), array(result, "max_abs_h"), array(result, "fire_counts"),
+                return new StepResult(
+                        t,
+                        applied,
+                        rows,
+                        value(result, "mse"),
+                        value(result, "l1"),
+                        value(result, "l2"),
+                        value(result, "loss"),
+                        value(result, "grad_norm"),
+                        value(result, "l0"),
+                        value(result, "fve"),
+                        phi,
+                        array(result, "mean_abs_h"),
+                        array(result, "max_abs_h"),
+                        array(result, "fire_counts"),
                         topK() ? null : array(result, "w"));
             }
         }

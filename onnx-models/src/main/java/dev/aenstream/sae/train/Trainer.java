@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Trains one SAE: runs steps, keeps its feature window and throughput, writes and resumes checkpoints. */
+/**
+ * Trains one SAE: runs steps, keeps its feature window and throughput, writes and resumes
+ * checkpoints.
+ */
 public final class Trainer implements AutoCloseable {
     private final String saeId;
     private final TrainStep step;
@@ -23,13 +26,21 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** A fresh run from the spec's initialisation. */
-    public static Trainer start(String saeId, TrainConfig config, Device device, int threads) throws OrtException {
-        TrainStep step = TrainStep.open(config, TrainState.initial(config.n(), config.d(), config.seed()), device, threads);
+    public static Trainer start(String saeId, TrainConfig config, Device device, int threads)
+            throws OrtException {
+        TrainStep step =
+                TrainStep.open(
+                        config,
+                        TrainState.initial(config.n(), config.d(), config.seed()),
+                        device,
+                        threads);
         return new Trainer(saeId, step, new FeatureWindow(config.d(), config.deadWindowTokens()));
     }
 
     /** Continues from a checkpoint, with the checkpoint's configuration. */
-    public static Trainer resume(String saeId, Checkpoints.Checkpoint checkpoint, Device device, int threads) throws OrtException {
+    public static Trainer resume(
+            String saeId, Checkpoints.Checkpoint checkpoint, Device device, int threads)
+            throws OrtException {
         TrainConfig config = checkpoint.config();
         TrainStep step = TrainStep.open(config, checkpoint.state(), device, threads);
         FeatureWindow window = new FeatureWindow(config.d(), config.deadWindowTokens());
@@ -37,12 +48,29 @@ public final class Trainer implements AutoCloseable {
         return new Trainer(saeId, step, window);
     }
 
-    public String saeId() { return saeId; }
-    public TrainConfig config() { return step.config(); }
-    public TrainStep trainStep() { return step; }
-    public long stepsDone() { return step.step(); }
-    public long tokens() { return window.tokens(); }
-    public FeatureWindow window() { return window; }
+    public String saeId() {
+        return saeId;
+    }
+
+    public TrainConfig config() {
+        return step.config();
+    }
+
+    public TrainStep trainStep() {
+        return step;
+    }
+
+    public long stepsDone() {
+        return step.step();
+    }
+
+    public long tokens() {
+        return window.tokens();
+    }
+
+    public FeatureWindow window() {
+        return window;
+    }
 
     /** One step on {@code rows} rows at {@code offset} of {@code x}. */
     public StepResult step(float[] x, int offset, int rows) throws OrtException {
@@ -65,16 +93,28 @@ public final class Trainer implements AutoCloseable {
     public TrainingMetrics metrics() {
         StepResult r = last;
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        return new TrainingMetrics(saeId, config().arch().label(), step.step(), window.tokens(),
-                r == null ? Double.NaN : r.mse(), r == null ? Double.NaN : r.l1(), r == null ? Double.NaN : r.l2(),
-                r == null ? Double.NaN : r.loss(), r == null ? Double.NaN : r.l0(), r == null ? Double.NaN : r.fve(),
-                window.deadPct(), saturation, r == null ? 0 : r.phi(), tokensThisRun / Math.max(seconds, 1e-9),
+        return new TrainingMetrics(
+                saeId,
+                config().arch().label(),
+                step.step(),
+                window.tokens(),
+                r == null ? Double.NaN : r.mse(),
+                r == null ? Double.NaN : r.l1(),
+                r == null ? Double.NaN : r.l2(),
+                r == null ? Double.NaN : r.loss(),
+                r == null ? Double.NaN : r.l0(),
+                r == null ? Double.NaN : r.fve(),
+                window.deadPct(),
+                saturation,
+                r == null ? 0 : r.phi(),
+                tokensThisRun / Math.max(seconds, 1e-9),
                 window.densityHistogram());
     }
 
     /** Writes a checkpoint of the current state under {@code dir/saeId}. */
     public Path checkpoint(Path dir, Map<String, String> extra) throws IOException {
-        return Checkpoints.save(dir, saeId, step.state(), config(), window.tokens(), window.lastFired(), extra);
+        return Checkpoints.save(
+                dir, saeId, step.state(), config(), window.tokens(), window.lastFired(), extra);
     }
 
     @Override

@@ -1,10 +1,23 @@
 package dev.aenstream.sae.train;
 
 /**
- * One SAE's training figures after a step, named as in the spec: loss terms, {@code l0}, {@code fve},
- * {@code deadPct} over the token window, {@code weightSaturation}, the warm-up factor and throughput.
+ * One SAE's training figures after a step, named as in the spec: loss terms, {@code l0}, {@code
+ * fve}, {@code deadPct} over the token window, {@code weightSaturation}, the warm-up factor and
+ * throughput.
  */
-public record TrainingMetrics(String saeId, String arch, long step, long tokens, double mse, double l1, double l2, double loss,
-                              double l0, double fve, double deadPct, double weightSaturation, double warmupFactor,
-                              double tokensPerS, long[] densityHistogram) {
-}
+public record TrainingMetrics(
+        String saeId,
+        String arch,
+        long step,
+        long tokens,
+        double mse,
+        double l1,
+        double l2,
+        double loss,
+        double l0,
+        double fve,
+        double deadPct,
+        double weightSaturation,
+        double warmupFactor,
+        double tokensPerS,
+        long[] densityHistogram) {}

@@ -16,7 +16,10 @@ class HungarianTest {
         for (int c = 0; c < cols; c++) {
             if (used[c]) continue;
             used[c] = true;
-            best = Math.min(best, cost[row * cols + c] + bruteForce(cost, rows, cols, row + 1, used));
+            best =
+                    Math.min(
+                            best,
+                            cost[row * cols + c] + bruteForce(cost, rows, cols, row + 1, used));
             used[c] = false;
         }
         return best;
@@ -29,7 +32,8 @@ class HungarianTest {
             int rows = 1 + random.nextInt(6);
             int cols = rows + random.nextInt(3);
             double[] cost = new double[rows * cols];
-            for (int i = 0; i < cost.length; i++) cost[i] = random.nextInt(4) == 0 ? random.nextInt(3) : random.nextDouble() * 10 - 5;
+            for (int i = 0; i < cost.length; i++)
+                cost[i] = random.nextInt(4) == 0 ? random.nextInt(3) : random.nextDouble() * 10 - 5;
             int[] assignment = Hungarian.assign(cost, rows, cols);
             Set<Integer> columns = new HashSet<>();
             double total = 0;
@@ -39,7 +43,10 @@ class HungarianTest {
                 total += cost[r * cols + assignment[r]];
             }
             assertThat(columns).hasSize(rows);
-            assertThat(total).isCloseTo(bruteForce(cost, rows, cols, 0, new boolean[cols]), org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(total)
+                    .isCloseTo(
+                            bruteForce(cost, rows, cols, 0, new boolean[cols]),
+                            org.assertj.core.data.Offset.offset(1e-9));
         }
     }
 
@@ -54,14 +61,19 @@ class HungarianTest {
         for (int a = 0; a < d; a++) {
             double norm = 0;
             for (int i = 0; i < n; i++) norm += truth[a * n + i] * truth[a * n + i];
-            for (int i = 0; i < n; i++) wDec[i * d + perm[a]] = (float) ((a % 2 == 0 ? 1 : -1) * truth[a * n + i] / Math.sqrt(norm));
+            for (int i = 0; i < n; i++)
+                wDec[i * d + perm[a]] =
+                        (float) ((a % 2 == 0 ? 1 : -1) * truth[a * n + i] / Math.sqrt(norm));
         }
-        var params = new dev.aenstream.sae.SaeParameters(n, d, new float[d * n], new float[d], wDec, new float[n]);
+        var params =
+                new dev.aenstream.sae.SaeParameters(
+                        n, d, new float[d * n], new float[d], wDec, new float[n]);
         DictionaryMatch match = DictionaryMatch.of(params, truth, d);
         assertThat(match.trueToLearned()).containsExactly(perm);
         assertThat(match.dictCos()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
 
-        // Two rows with true supports {0, 1} and {2}; codes fire on the matched features plus one stray.
+        // Two rows with true supports {0, 1} and {2}; codes fire on the matched features plus one
+        // stray.
         float[] codes = new float[2 * d];
         codes[perm[0]] = 1;
         codes[perm[1]] = 2;
@@ -80,7 +92,9 @@ class HungarianTest {
         float[] wDec = new float[n * d];
         wDec[2 * d] = 1;
         wDec[0 * d + 1] = -1;
-        var params = new dev.aenstream.sae.SaeParameters(n, d, new float[d * n], new float[d], wDec, new float[n]);
+        var params =
+                new dev.aenstream.sae.SaeParameters(
+                        n, d, new float[d * n], new float[d], wDec, new float[n]);
         DictionaryMatch match = DictionaryMatch.of(params, truth, atoms);
         assertThat(match.trueToLearned()).containsExactly(1, -1, 0);
         assertThat(match.dictCos()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));

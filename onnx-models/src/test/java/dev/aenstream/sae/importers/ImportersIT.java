@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.aenstream.sae.OnnxChecker;
 import dev.aenstream.sae.ReferenceEncoder;
 import dev.aenstream.sae.Safetensors;
+import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
-import dev.aenstream.sae.SparseCodes;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -19,7 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Importers on files written by fixtures/importers.py, against PyTorch's codes and our plain-Java forward pass. */
+/**
+ * Importers on files written by fixtures/importers.py, against PyTorch's codes and our plain-Java
+ * forward pass.
+ */
 class ImportersIT {
     @TempDir Path dir;
 
@@ -32,8 +35,12 @@ class ImportersIT {
             float[] got = codes.denseRow(r);
             for (int j = 0; j < d; j++) {
                 double want = expected[r * d + j];
-                assertThat((double) got[j]).as("row %d feature %d", r, j)
-                        .isCloseTo(want, org.assertj.core.data.Offset.offset(1e-5 * Math.max(1, Math.abs(want))));
+                assertThat((double) got[j])
+                        .as("row %d feature %d", r, j)
+                        .isCloseTo(
+                                want,
+                                org.assertj.core.data.Offset.offset(
+                                        1e-5 * Math.max(1, Math.abs(want))));
             }
         }
     }
@@ -50,12 +57,15 @@ class ImportersIT {
         int n = imported.params().n();
         int d = imported.params().d();
         int rows = x.length / n;
-        try (SaeEncoder encoder = SaeEncoder.open(imported.params(), imported.spec(), Device.CPU, 1)) {
+        try (SaeEncoder encoder =
+                SaeEncoder.open(imported.params(), imported.spec(), Device.CPU, 1)) {
             assertCodes(encoder.encode(FloatBuffer.wrap(x), rows), h, d);
         }
         for (int r = 0; r < rows; r++) {
             double[] direct = ReferenceEncoder.encode(imported.params(), x, r * n, false);
-            for (int j = 0; j < d; j++) assertThat(direct[j]).isCloseTo(h[r * d + j], org.assertj.core.data.Offset.offset(1e-5));
+            for (int j = 0; j < d; j++)
+                assertThat(direct[j])
+                        .isCloseTo(h[r * d + j], org.assertj.core.data.Offset.offset(1e-5));
         }
     }
 
@@ -67,8 +77,11 @@ class ImportersIT {
         assertThat(imported.spec().kMax()).isEqualTo(5);
         Safetensors.Contents expected = Safetensors.read(sae.resolve("expected.safetensors"));
         float[] x = expected.require("x").toFloats();
-        try (SaeEncoder encoder = SaeEncoder.open(imported.params(), imported.spec(), Device.CPU, 1)) {
-            assertCodes(encoder.encode(FloatBuffer.wrap(x), x.length / imported.params().n()), expected.require("h").toFloats(),
+        try (SaeEncoder encoder =
+                SaeEncoder.open(imported.params(), imported.spec(), Device.CPU, 1)) {
+            assertCodes(
+                    encoder.encode(FloatBuffer.wrap(x), x.length / imported.params().n()),
+                    expected.require("h").toFloats(),
                     imported.params().d());
         }
     }
@@ -82,19 +95,30 @@ class ImportersIT {
         Path file = dir.resolve("wrapped.onnx");
         Files.write(file, wrapped.model());
         OnnxChecker.check(file);
-        Safetensors.Contents expected = Safetensors.read(fixture("torch_encoder_expected.safetensors"));
+        Safetensors.Contents expected =
+                Safetensors.read(fixture("torch_encoder_expected.safetensors"));
         float[] x = expected.require("x").toFloats();
-        try (SaeEncoder encoder = SaeEncoder.open(wrapped.model(), wrapped.n(), wrapped.d(), wrapped.kMax(), Device.CPU, 1)) {
-            assertCodes(encoder.encode(FloatBuffer.wrap(x), x.length / 10), expected.require("h").toFloats(), 24);
+        try (SaeEncoder encoder =
+                SaeEncoder.open(
+                        wrapped.model(), wrapped.n(), wrapped.d(), wrapped.kMax(), Device.CPU, 1)) {
+            assertCodes(
+                    encoder.encode(FloatBuffer.wrap(x), x.length / 10),
+                    expected.require("h").toFloats(),
+                    24);
         }
     }
 
     @Test
     void filesThatAreNotWhatTheySeemAreRefusedClearly() throws Exception {
-        assertThatThrownBy(() -> OnnxEncoderImporter.wrap(new byte[] {1, 2, 3}, 8)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> OnnxEncoderImporter.wrap(new byte[] {1, 2, 3}, 8))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("ONNX");
         Files.writeString(dir.resolve("cfg.json"), "{\"architecture\": \"jumprelu\"}");
-        Files.copy(fixture("saelens").resolve("sae_weights.safetensors"), dir.resolve("sae_weights.safetensors"));
-        assertThatThrownBy(() -> SaeLensImporter.read(dir, 8)).isInstanceOf(IOException.class).hasMessageContaining("jumprelu");
+        Files.copy(
+                fixture("saelens").resolve("sae_weights.safetensors"),
+                dir.resolve("sae_weights.safetensors"));
+        assertThatThrownBy(() -> SaeLensImporter.read(dir, 8))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("jumprelu");
     }
 }

@@ -7,9 +7,9 @@ import ai.onnxruntime.OrtException;
 import dev.aenstream.sae.OnnxChecker;
 import dev.aenstream.sae.ReferenceEncoder;
 import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
-import dev.aenstream.sae.SparseCodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +44,8 @@ class EncoderGraphIT {
         int n = 48, d = 96, rows = 37;
         SaeParameters p = randomParams(n, d, 5);
         float[] x = randomRows(rows, n, 9);
-        try (SaeEncoder encoder = SaeEncoder.open(p, new EncoderSpec(d, normalise), Device.CPU, 1)) {
+        try (SaeEncoder encoder =
+                SaeEncoder.open(p, new EncoderSpec(d, normalise), Device.CPU, 1)) {
             SparseCodes codes = encoder.encode(java.nio.FloatBuffer.wrap(x), rows);
             assertThat(codes.rows()).isEqualTo(rows);
             for (int r = 0; r < rows; r++) {
@@ -52,8 +53,12 @@ class EncoderGraphIT {
                 float[] got = codes.denseRow(r);
                 int fired = 0;
                 for (int j = 0; j < d; j++) {
-                    assertThat((double) got[j]).as("row %d feature %d", r, j)
-                            .isCloseTo(expected[j], org.assertj.core.data.Offset.offset(1e-5 * Math.max(1, Math.abs(expected[j]))));
+                    assertThat((double) got[j])
+                            .as("row %d feature %d", r, j)
+                            .isCloseTo(
+                                    expected[j],
+                                    org.assertj.core.data.Offset.offset(
+                                            1e-5 * Math.max(1, Math.abs(expected[j]))));
                     if (expected[j] > 0) fired++;
                 }
                 assertThat(codes.activeCounts()[r]).isEqualTo(fired);
@@ -78,8 +83,10 @@ class EncoderGraphIT {
                 assertThat(codes.activeCounts()[r]).isEqualTo(positive.size());
                 for (int e = 0; e < entries; e++) {
                     int idx = codes.indices()[codes.rowOffsets()[r] + e];
-                    assertThat((double) codes.values()[codes.rowOffsets()[r] + e]).isCloseTo(h[idx], org.assertj.core.data.Offset.offset(1e-5));
-                    assertThat(h[idx]).isCloseTo(positive.get(e), org.assertj.core.data.Offset.offset(1e-5));
+                    assertThat((double) codes.values()[codes.rowOffsets()[r] + e])
+                            .isCloseTo(h[idx], org.assertj.core.data.Offset.offset(1e-5));
+                    assertThat(h[idx])
+                            .isCloseTo(positive.get(e), org.assertj.core.data.Offset.offset(1e-5));
                 }
             }
         }
@@ -89,7 +96,13 @@ class EncoderGraphIT {
     void theGraphPassesTheOnnxChecker() throws Exception {
         Path model = dir.resolve("encoder.onnx");
         for (boolean normalise : new boolean[] {false, true}) {
-            Files.write(model, EncoderGraph.build(randomParams(32, 64, 2), new EncoderSpec(16, normalise), "sae_encoder").toByteArray());
+            Files.write(
+                    model,
+                    EncoderGraph.build(
+                                    randomParams(32, 64, 2),
+                                    new EncoderSpec(16, normalise),
+                                    "sae_encoder")
+                            .toByteArray());
             OnnxChecker.check(model);
         }
     }
@@ -100,10 +113,13 @@ class EncoderGraphIT {
         try (SaeEncoder auto = SaeEncoder.open(p, new EncoderSpec(4, false), Device.AUTO, 1)) {
             assertThat(auto.device()).isIn(Device.CPU, Device.CUDA);
         }
-        boolean cudaBuild = ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA);
+        boolean cudaBuild =
+                ai.onnxruntime.OrtEnvironment.getAvailableProviders()
+                        .contains(ai.onnxruntime.OrtProvider.CUDA);
         if (!cudaBuild) {
             assertThatThrownBy(() -> SaeEncoder.open(p, new EncoderSpec(4, false), Device.CUDA, 1))
-                    .isInstanceOf(OrtException.class).hasMessageContaining("--device cuda");
+                    .isInstanceOf(OrtException.class)
+                    .hasMessageContaining("--device cuda");
         }
     }
 }

@@ -8,22 +8,39 @@ import dev.aenstream.sae.runtime.Device;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The in-graph adaptive weights, step by step over the warm-up hold and the ramp, against a plain reimplementation. */
+/**
+ * The in-graph adaptive weights, step by step over the warm-up hold and the ramp, against a plain
+ * reimplementation.
+ */
 class AdaptiveWeightsTest {
 
     @Test
     void theGraphsWeightsFollowTheSpecThroughHoldAndRamp() throws Exception {
         int n = 16, d = 48, batch = 32;
-        TrainConfig config = TrainConfig.synthetic(Arch.AEN, n, d).withBatch(batch).withWarmup(3, 4)
-                .withLambdas(0.02, 1e-3);
-        config = config.toBuilder().gamma(1.0).beta(0.8).p(0.1).wMin(0.05).wMax(4.0).tWarm(3).tRamp(4).seed(0)
-                .deadWindowTokens(1000).build();
+        TrainConfig config =
+                TrainConfig.synthetic(Arch.AEN, n, d)
+                        .withBatch(batch)
+                        .withWarmup(3, 4)
+                        .withLambdas(0.02, 1e-3);
+        config =
+                config.toBuilder()
+                        .gamma(1.0)
+                        .beta(0.8)
+                        .p(0.1)
+                        .wMin(0.05)
+                        .wMax(4.0)
+                        .tWarm(3)
+                        .tRamp(4)
+                        .seed(0)
+                        .deadWindowTokens(1000)
+                        .build();
         ReferenceAdaptiveWeights reference = new ReferenceAdaptiveWeights(config);
         SplittableRandom random = new SplittableRandom(4);
         float[] x = new float[batch * n];
         try (TrainStep step = TrainStep.open(config, TrainState.initial(n, d, 9), Device.CPU, 1)) {
             for (long t = 1; t <= 10; t++) {
-                for (int i = 0; i < x.length; i++) x[i] = (float) (random.nextGaussian() * (1 + (i % n) * 0.2));
+                for (int i = 0; i < x.length; i++)
+                    x[i] = (float) (random.nextGaussian() * (1 + (i % n) * 0.2));
                 StepResult r = step.run(x, 0, batch);
                 float[] wt = reference.update(t, r.meanAbsH());
                 assertThat(r.phi()).as("phi(%d)", t).isCloseTo(reference.phi(), offset(1e-12));
@@ -31,16 +48,24 @@ class AdaptiveWeightsTest {
                 float[] ema = step.state().ema();
                 double l1 = 0;
                 for (int j = 0; j < d; j++) {
-                    assertThat((double) ema[j]).as("m_%d at t=%d", j, t).isCloseTo(reference.ema()[j], offset(1e-6 + 1e-5 * reference.ema()[j]));
+                    assertThat((double) ema[j])
+                            .as("m_%d at t=%d", j, t)
+                            .isCloseTo(
+                                    reference.ema()[j], offset(1e-6 + 1e-5 * reference.ema()[j]));
                     l1 += wt[j] * r.meanAbsH()[j];
                     if (t < 3) assertThat(wt[j]).isEqualTo(1f);
                 }
                 for (int j = 0; j < d; j++) {
                     double expected = reference.saturationIndicator(j);
-                    assertThat((double) r.w()[j]).as("w_%d at t=%d", j, t).isCloseTo(expected, offset(1e-5 * Math.max(1, expected)));
+                    assertThat((double) r.w()[j])
+                            .as("w_%d at t=%d", j, t)
+                            .isCloseTo(expected, offset(1e-5 * Math.max(1, expected)));
                 }
-                // The L1 term this step used is lambda1 * sum_j wt_j mean_b |h_bj|: the graph used the reference's wt.
-                assertThat(r.l1()).as("l1 at t=%d", t).isCloseTo(config.lambda1() * l1, offset(1e-5 * Math.max(1e-3, r.l1())));
+                // The L1 term this step used is lambda1 * sum_j wt_j mean_b |h_bj|: the graph used
+                // the reference's wt.
+                assertThat(r.l1())
+                        .as("l1 at t=%d", t)
+                        .isCloseTo(config.lambda1() * l1, offset(1e-5 * Math.max(1e-3, r.l1())));
             }
         }
     }

@@ -58,7 +58,9 @@ class CheckpointResumeTest {
                 raf.seek(raf.length() - 20);
                 raf.write(new byte[] {1, 2, 3, 4});
             }
-            assertThatThrownBy(() -> Checkpoints.load(file)).isInstanceOf(IOException.class).hasMessageContaining("checksum");
+            assertThatThrownBy(() -> Checkpoints.load(file))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("checksum");
         }
     }
 
@@ -72,7 +74,8 @@ class CheckpointResumeTest {
             }
         }
         try (var files = Files.list(dir.resolve("l1"))) {
-            assertThat(files.filter(f -> f.getFileName().toString().startsWith("step-")).count()).isEqualTo(2);
+            assertThat(files.filter(f -> f.getFileName().toString().startsWith("step-")).count())
+                    .isEqualTo(2);
         }
         assertThat(Checkpoints.latest(dir, "l1").state().step()).isEqualTo(4);
     }

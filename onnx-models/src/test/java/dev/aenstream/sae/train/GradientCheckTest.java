@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The hand-written backward pass against central finite differences of the loss, on a float64 build
- * of the same graph. The EMA's beta is 1 here so that wt is a constant of the parameters, as the spec
- * says it is for the gradient (no gradient flows through the adaptive weights).
+ * of the same graph. The EMA's beta is 1 here so that wt is a constant of the parameters, as the
+ * spec says it is for the gradient (no gradient flows through the adaptive weights).
  */
 class GradientCheckTest {
     private static final int N = 5;
@@ -31,7 +31,9 @@ class GradientCheckTest {
     @EnumSource(Arch.class)
     void gradientsMatchCentralFiniteDifferences(Arch arch) throws Exception {
         boolean topK = arch == Arch.TOPK;
-        byte[] model = TrainStepGraph.build(new TrainStepGraph.Spec(N, D, topK, DataType.DOUBLE, true)).toByteArray();
+        byte[] model =
+                TrainStepGraph.build(new TrainStepGraph.Spec(N, D, topK, DataType.DOUBLE, true))
+                        .toByteArray();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         SplittableRandom random = new SplittableRandom(arch.ordinal() + 1);
         Map<String, double[]> params = new LinkedHashMap<>();
@@ -65,10 +67,13 @@ class GradientCheckTest {
                 for (int i = 0; i < values.length; i++) {
                     diff += Math.pow(analytic[i] - numeric[i], 2);
                     norm += numeric[i] * numeric[i];
-                    assertThat(Math.abs(analytic[i] - numeric[i])).as("%s %s[%d]", arch, e.getKey(), i)
+                    assertThat(Math.abs(analytic[i] - numeric[i]))
+                            .as("%s %s[%d]", arch, e.getKey(), i)
                             .isLessThanOrEqualTo(1e-3 * Math.abs(numeric[i]) + 1e-7);
                 }
-                assertThat(Math.sqrt(diff / norm)).as("%s d%s relative error", arch, e.getKey()).isLessThan(1e-3);
+                assertThat(Math.sqrt(diff / norm))
+                        .as("%s d%s relative error", arch, e.getKey())
+                        .isLessThan(1e-3);
             }
         }
     }
@@ -80,33 +85,86 @@ class GradientCheckTest {
     }
 
     /** Runs the step; returns the loss and, when {@code grads} is given, the raw gradients. */
-    private static double run(OrtEnvironment env, OrtSession session, Arch arch, Map<String, double[]> params, double[] x,
-                              double[] ema, Map<String, double[]> grads) throws Exception {
+    private static double run(
+            OrtEnvironment env,
+            OrtSession session,
+            Arch arch,
+            Map<String, double[]> params,
+            double[] x,
+            double[] ema,
+            Map<String, double[]> grads)
+            throws Exception {
         Map<String, OnnxTensor> in = new HashMap<>();
         try {
             in.put("x", tensor(env, x, B, N));
-            Map<String, long[]> shapes = Map.of("W_enc", new long[] {D, N}, "b_enc", new long[] {D}, "W_dec", new long[] {N, D},
-                    "b_dec", new long[] {N});
+            Map<String, long[]> shapes =
+                    Map.of(
+                            "W_enc",
+                            new long[] {D, N},
+                            "b_enc",
+                            new long[] {D},
+                            "W_dec",
+                            new long[] {N, D},
+                            "b_dec",
+                            new long[] {N});
             for (String p : TrainStepGraph.PARAMETERS) {
                 in.put(p, tensor(env, params.get(p), shapes.get(p)));
-                in.put(TrainStepGraph.m(p), tensor(env, new double[params.get(p).length], shapes.get(p)));
-                in.put(TrainStepGraph.v(p), tensor(env, new double[params.get(p).length], shapes.get(p)));
+                in.put(
+                        TrainStepGraph.m(p),
+                        tensor(env, new double[params.get(p).length], shapes.get(p)));
+                in.put(
+                        TrainStepGraph.v(p),
+                        tensor(env, new double[params.get(p).length], shapes.get(p)));
             }
-            Map<String, Double> scalars = new HashMap<>(Map.of("lr", 1e-3, "beta1", 0.9, "beta2", 0.999, "eps", 1e-8,
-                    "bias_correction1", 0.1, "bias_correction2", 0.001, "max_grad_norm", Double.POSITIVE_INFINITY));
+            Map<String, Double> scalars =
+                    new HashMap<>(
+                            Map.of(
+                                    "lr",
+                                    1e-3,
+                                    "beta1",
+                                    0.9,
+                                    "beta2",
+                                    0.999,
+                                    "eps",
+                                    1e-8,
+                                    "bias_correction1",
+                                    0.1,
+                                    "bias_correction2",
+                                    0.001,
+                                    "max_grad_norm",
+                                    Double.POSITIVE_INFINITY));
             if (arch == Arch.TOPK) {
                 in.put(TrainStepGraph.K, OnnxTensor.createTensor(env, new long[] {3}));
             } else {
-                scalars.putAll(Map.of("lambda1", 0.3, "lambda2", arch.l2() ? 0.2 : 0.0, "ema_beta", 1.0, "gamma", 0.5,
-                        "w_min", 0.01, "w_max", 10.0, "phi", arch.adaptive() ? 0.7 : 0.0));
+                scalars.putAll(
+                        Map.of(
+                                "lambda1",
+                                0.3,
+                                "lambda2",
+                                arch.l2() ? 0.2 : 0.0,
+                                "ema_beta",
+                                1.0,
+                                "gamma",
+                                0.5,
+                                "w_min",
+                                0.01,
+                                "w_max",
+                                10.0,
+                                "phi",
+                                arch.adaptive() ? 0.7 : 0.0));
                 in.put(TrainStepGraph.EMA, tensor(env, ema, D));
-                in.put(TrainStepGraph.REFERENCE_COUNT, OnnxTensor.createTensor(env, new long[] {2}));
+                in.put(
+                        TrainStepGraph.REFERENCE_COUNT,
+                        OnnxTensor.createTensor(env, new long[] {2}));
             }
-            for (Map.Entry<String, Double> s : scalars.entrySet()) in.put(s.getKey(), OnnxTensor.createTensor(env, s.getValue()));
+            for (Map.Entry<String, Double> s : scalars.entrySet())
+                in.put(s.getKey(), OnnxTensor.createTensor(env, s.getValue()));
             try (OrtSession.Result result = session.run(in)) {
                 if (grads != null) {
                     for (String p : TrainStepGraph.PARAMETERS) {
-                        DoubleBuffer b = ((OnnxTensor) result.get(TrainStepGraph.grad(p)).orElseThrow()).getDoubleBuffer();
+                        DoubleBuffer b =
+                                ((OnnxTensor) result.get(TrainStepGraph.grad(p)).orElseThrow())
+                                        .getDoubleBuffer();
                         double[] g = new double[b.remaining()];
                         b.get(g);
                         grads.put(p, g);
@@ -119,7 +177,8 @@ class GradientCheckTest {
         }
     }
 
-    private static OnnxTensor tensor(OrtEnvironment env, double[] values, long... shape) throws Exception {
+    private static OnnxTensor tensor(OrtEnvironment env, double[] values, long... shape)
+            throws Exception {
         return OnnxTensor.createTensor(env, DoubleBuffer.wrap(values), shape);
     }
 }

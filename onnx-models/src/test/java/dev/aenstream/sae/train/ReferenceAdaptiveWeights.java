@@ -3,11 +3,12 @@ package dev.aenstream.sae.train;
 import java.util.Arrays;
 
 /**
- * A plain reimplementation of the spec's adaptive weights, to check the step graph against: updated once per training step (warm-up steps included):
- * {@code m_j <- beta m_j + (1-beta) mean_b |h_bj|} (m_j = 1 before the first step); {@code r} = mean of
- * the max(1, floor(p D)) largest m_j; {@code w_j = clip((r / max(m_j, 1e-5))^gamma, w_min, w_max)};
- * {@code phi(t) = 0} while t < T_warm, then min(1, (t - T_warm) / T_ramp); {@code wt_j = 1 + (w_j - 1) phi(t)}.
- * No gradient flows through them: the step graph takes {@code wt} as an input.
+ * A plain reimplementation of the spec's adaptive weights, to check the step graph against: updated
+ * once per training step (warm-up steps included): {@code m_j <- beta m_j + (1-beta) mean_b |h_bj|}
+ * (m_j = 1 before the first step); {@code r} = mean of the max(1, floor(p D)) largest m_j; {@code
+ * w_j = clip((r / max(m_j, 1e-5))^gamma, w_min, w_max)}; {@code phi(t) = 0} while t < T_warm, then
+ * min(1, (t - T_warm) / T_ramp); {@code wt_j = 1 + (w_j - 1) phi(t)}. No gradient flows through
+ * them: the step graph takes {@code wt} as an input.
  */
 final class ReferenceAdaptiveWeights {
     private final TrainConfig config;
@@ -39,7 +40,12 @@ final class ReferenceAdaptiveWeights {
         double beta = config.beta();
         for (int j = 0; j < ema.length; j++) ema[j] = beta * ema[j] + (1 - beta) * meanAbsH[j];
         reference = topMean(config.referenceCount());
-        phi = t < config.tWarm() ? 0 : config.tRamp() == 0 ? 1 : Math.min(1, (double) (t - config.tWarm()) / config.tRamp());
+        phi =
+                t < config.tWarm()
+                        ? 0
+                        : config.tRamp() == 0
+                                ? 1
+                                : Math.min(1, (double) (t - config.tWarm()) / config.tRamp());
         for (int j = 0; j < ema.length; j++) {
             double raw = Math.pow(reference / Math.max(ema[j], 1e-5), config.gamma());
             w[j] = Math.min(config.wMax(), Math.max(config.wMin(), raw));
@@ -65,17 +71,29 @@ final class ReferenceAdaptiveWeights {
     }
 
     /** w_j after the last update. */
-    public double saturationIndicator(int j) { return w[j]; }
+    public double saturationIndicator(int j) {
+        return w[j];
+    }
 
-    public double phi() { return phi; }
+    public double phi() {
+        return phi;
+    }
+
     /** Current effective weights; do not modify. */
-    public float[] wt() { return wt; }
+    public float[] wt() {
+        return wt;
+    }
+
     /** The EMA m_j; do not modify except through {@link #restore}. */
-    public double[] ema() { return ema; }
+    public double[] ema() {
+        return ema;
+    }
 
     /** Restores the EMA from a checkpoint; w and wt follow at the next update. */
     public void restore(double[] savedEma) {
-        if (savedEma.length != ema.length) throw new IllegalArgumentException("EMA of " + savedEma.length + " features, expected " + ema.length);
+        if (savedEma.length != ema.length)
+            throw new IllegalArgumentException(
+                    "EMA of " + savedEma.length + " features, expected " + ema.length);
         System.arraycopy(savedEma, 0, ema, 0, ema.length);
     }
 }

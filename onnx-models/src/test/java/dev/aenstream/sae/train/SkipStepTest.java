@@ -9,7 +9,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class SkipStepTest {
     @ParameterizedTest
-    @EnumSource(value = Arch.class, names = {"AEN", "TOPK"})
+    @EnumSource(
+            value = Arch.class,
+            names = {"AEN", "TOPK"})
     void aStepWithANonFiniteLossChangesNothing(Arch arch) throws Exception {
         int n = 8, d = 16;
         TrainConfig config = TrainConfig.languageModel(arch, n, d).withBatch(4).withK(4);

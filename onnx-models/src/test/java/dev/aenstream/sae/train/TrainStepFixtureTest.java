@@ -12,28 +12,52 @@ import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** One whole step (adaptive weights, clipping, Adam, renormalisation) against PyTorch; fixtures from fixtures/train_step.py. */
+/**
+ * One whole step (adaptive weights, clipping, Adam, renormalisation) against PyTorch; fixtures from
+ * fixtures/train_step.py.
+ */
 class TrainStepFixtureTest {
     private static final double RELATIVE = 1e-4;
+
     /** Absolute floor for values that are zero up to float32 rounding. */
     private static final double FLOOR = 1e-7;
 
     static Safetensors.Contents fixture(Arch arch) throws Exception {
-        Path file = Paths.get(TrainStepFixtureTest.class.getResource("/fixtures/train_step_" + arch.label() + ".safetensors").toURI());
+        Path file =
+                Paths.get(
+                        TrainStepFixtureTest.class
+                                .getResource(
+                                        "/fixtures/train_step_" + arch.label() + ".safetensors")
+                                .toURI());
         return Safetensors.read(file);
     }
 
     static TrainConfig config(Arch arch, Map<String, String> meta) {
         double l = Double.parseDouble(meta.get("lambda2"));
-        return TrainConfig.builder(arch, Integer.parseInt(meta.get("n")), Integer.parseInt(meta.get("d"))).batch(64)
-                .lr(Double.parseDouble(meta.get("lr"))).lambda1(Double.parseDouble(meta.get("lambda1"))).lambda2(l)
-                .gamma(Double.parseDouble(meta.get("gamma"))).beta(Double.parseDouble(meta.get("ema_beta")))
-                .p(Double.parseDouble(meta.get("p"))).wMin(Double.parseDouble(meta.get("w_min")))
-                .wMax(Double.parseDouble(meta.get("w_max"))).tWarm(Long.parseLong(meta.get("t_warm")))
-                .tRamp(Long.parseLong(meta.get("t_ramp"))).k(Integer.parseInt(meta.get("k")))
-                .maxGradNorm(meta.get("max_grad_norm").equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(meta.get("max_grad_norm")))
-                .adamBeta1(Double.parseDouble(meta.get("beta1"))).adamBeta2(Double.parseDouble(meta.get("beta2")))
-                .adamEps(Double.parseDouble(meta.get("eps"))).seed(0).deadWindowTokens(1000).build();
+        return TrainConfig.builder(
+                        arch, Integer.parseInt(meta.get("n")), Integer.parseInt(meta.get("d")))
+                .batch(64)
+                .lr(Double.parseDouble(meta.get("lr")))
+                .lambda1(Double.parseDouble(meta.get("lambda1")))
+                .lambda2(l)
+                .gamma(Double.parseDouble(meta.get("gamma")))
+                .beta(Double.parseDouble(meta.get("ema_beta")))
+                .p(Double.parseDouble(meta.get("p")))
+                .wMin(Double.parseDouble(meta.get("w_min")))
+                .wMax(Double.parseDouble(meta.get("w_max")))
+                .tWarm(Long.parseLong(meta.get("t_warm")))
+                .tRamp(Long.parseLong(meta.get("t_ramp")))
+                .k(Integer.parseInt(meta.get("k")))
+                .maxGradNorm(
+                        meta.get("max_grad_norm").equals("inf")
+                                ? Double.POSITIVE_INFINITY
+                                : Double.parseDouble(meta.get("max_grad_norm")))
+                .adamBeta1(Double.parseDouble(meta.get("beta1")))
+                .adamBeta2(Double.parseDouble(meta.get("beta2")))
+                .adamEps(Double.parseDouble(meta.get("eps")))
+                .seed(0)
+                .deadWindowTokens(1000)
+                .build();
     }
 
     @ParameterizedTest
@@ -49,8 +73,14 @@ class TrainStepFixtureTest {
             m[i] = f.require("in.m_" + TrainState.PARAMETER_ORDER[i]).toFloats();
             v[i] = f.require("in.v_" + TrainState.PARAMETER_ORDER[i]).toFloats();
         }
-        SaeParameters params = new SaeParameters(n, d, f.require("in.W_enc").toFloats(), f.require("in.b_enc").toFloats(),
-                f.require("in.W_dec").toFloats(), f.require("in.b_dec").toFloats());
+        SaeParameters params =
+                new SaeParameters(
+                        n,
+                        d,
+                        f.require("in.W_enc").toFloats(),
+                        f.require("in.b_enc").toFloats(),
+                        f.require("in.W_dec").toFloats(),
+                        f.require("in.b_dec").toFloats());
         long t = Long.parseLong(f.metadata().get("step"));
         TrainState before = new TrainState(t - 1, params, m, v, f.require("in.ema").toFloats());
         float[] x = f.require("in.x").toFloats();
@@ -71,9 +101,28 @@ class TrainStepFixtureTest {
                 close("new_ema", after.ema(), f.require("out.new_ema").toFloats());
                 close("w", result.w(), f.require("out.w").toFloats());
             }
-            Map<String, Double> scalars = Map.of("mse", result.mse(), "l1", result.l1(), "l2", result.l2(), "loss", result.loss(),
-                    "grad_norm", result.gradNorm(), "fve", result.fve(), "l0", result.l0());
-            scalars.forEach((name, got) -> close(name, new float[] {got.floatValue()}, f.require("out." + name).toFloats()));
+            Map<String, Double> scalars =
+                    Map.of(
+                            "mse",
+                            result.mse(),
+                            "l1",
+                            result.l1(),
+                            "l2",
+                            result.l2(),
+                            "loss",
+                            result.loss(),
+                            "grad_norm",
+                            result.gradNorm(),
+                            "fve",
+                            result.fve(),
+                            "l0",
+                            result.l0());
+            scalars.forEach(
+                    (name, got) ->
+                            close(
+                                    name,
+                                    new float[] {got.floatValue()},
+                                    f.require("out." + name).toFloats()));
         }
     }
 
@@ -81,7 +130,8 @@ class TrainStepFixtureTest {
         assertThat(got).as(name).hasSameSizeAs(expected);
         for (int i = 0; i < got.length; i++) {
             double tolerance = RELATIVE * Math.abs(expected[i]) + FLOOR;
-            assertThat(Math.abs((double) got[i] - expected[i])).as("%s[%d]: got %s, PyTorch %s", name, i, got[i], expected[i])
+            assertThat(Math.abs((double) got[i] - expected[i]))
+                    .as("%s[%d]: got %s, PyTorch %s", name, i, got[i], expected[i])
                     .isLessThanOrEqualTo(tolerance);
         }
     }

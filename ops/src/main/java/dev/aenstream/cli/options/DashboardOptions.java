@@ -10,16 +10,25 @@ import picocli.CommandLine.Option;
 /** The web dashboard a long-running command serves. */
 public final class DashboardOptions {
     static final int OFF = -1;
+
     /** The demo's port, when free: the address people will be told to open. */
     static final int DEMO_PORT = 8080;
 
-    @Option(names = "--http-port", paramLabel = "PORT",
-            description = "Serve the web dashboard on this port: live dead_pct, l0 and fve per SAE, the density histogram, "
-                    + "alerts, throughput, lag, models and versions; 0 picks a free port; -1 serves none (default: none, "
-                    + "except for demo: " + DEMO_PORT + ", or a free port when that is taken).")
+    @Option(
+            names = "--http-port",
+            paramLabel = "PORT",
+            description =
+                    "Serve the web dashboard on this port: live dead_pct, l0 and fve per SAE, the"
+                            + " density histogram, alerts, throughput, lag, models and versions; 0"
+                            + " picks a free port; -1 serves none (default: none, except for demo: "
+                            + DEMO_PORT
+                            + ", or a free port when that is taken).")
     Integer httpPort;
 
-    @Option(names = "--http-host", paramLabel = "HOST", description = "Interface the dashboard listens on (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--http-host",
+            paramLabel = "HOST",
+            description = "Interface the dashboard listens on (default: ${DEFAULT-VALUE}).")
     String httpHost = "0.0.0.0";
 
     /** A running dashboard, or nothing when it is off. */
@@ -35,11 +44,12 @@ public final class DashboardOptions {
     }
 
     /**
-     * The demo's dashboard over a feed the demo owns: on --http-port, else on {@value #DEMO_PORT} or, when
-     * that is taken, a free port. Returns nothing to close when the user turned it off.
+     * The demo's dashboard over a feed the demo owns: on --http-port, else on {@value #DEMO_PORT}
+     * or, when that is taken, a free port. Returns nothing to close when the user turned it off.
      */
     public AutoCloseable startForDemo(DashboardFeed feed, Supplier<Map<String, Object>> extra) {
-        if (httpPort != null) return httpPort == OFF ? () -> {} : serve(feed, httpPort, extra, () -> {});
+        if (httpPort != null)
+            return httpPort == OFF ? () -> {} : serve(feed, httpPort, extra, () -> {});
         try {
             return serve(feed, DEMO_PORT, extra, () -> {});
         } catch (RuntimeException e) {
@@ -48,12 +58,18 @@ public final class DashboardOptions {
         }
     }
 
-    private AutoCloseable serve(DashboardFeed feed, int port, Supplier<Map<String, Object>> extra, AutoCloseable alsoClose) {
-        if (port < OFF || port > 65_535) throw new IllegalArgumentException("--http-port must be -1 to 65535, got " + port);
+    private AutoCloseable serve(
+            DashboardFeed feed,
+            int port,
+            Supplier<Map<String, Object>> extra,
+            AutoCloseable alsoClose) {
+        if (port < OFF || port > 65_535)
+            throw new IllegalArgumentException("--http-port must be -1 to 65535, got " + port);
         DashboardServer server = DashboardServer.start(httpHost, port, feed, extra);
         System.out.println("dashboard: " + server.url());
         return () -> {
-            try (alsoClose; server) {
+            try (alsoClose;
+                    server) {
                 // the server first, then what else the dashboard owns
             }
         };

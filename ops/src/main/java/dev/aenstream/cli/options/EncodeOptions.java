@@ -8,25 +8,54 @@ import picocli.CommandLine.Option;
 
 /** Kafka Streams settings of the encode application. */
 public final class EncodeOptions {
-    @Option(names = "--application-id", paramLabel = "ID", description = "Kafka Streams application id; instances with the same id share the partitions (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--application-id",
+            paramLabel = "ID",
+            description =
+                    "Kafka Streams application id; instances with the same id share the partitions"
+                            + " (default: ${DEFAULT-VALUE}).")
     String applicationId = EncodeConfig.DEFAULT_APPLICATION_ID;
 
-    @Option(names = "--processing-guarantee", paramLabel = "GUARANTEE", description = "exactly_once_v2 or at_least_once (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--processing-guarantee",
+            paramLabel = "GUARANTEE",
+            description = "exactly_once_v2 or at_least_once (default: ${DEFAULT-VALUE}).")
     String processingGuarantee = EncodeConfig.DEFAULT_GUARANTEE;
 
-    @Option(names = "--stream-threads", paramLabel = "THREADS", description = "Kafka Streams threads in this instance (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--stream-threads",
+            paramLabel = "THREADS",
+            description = "Kafka Streams threads in this instance (default: ${DEFAULT-VALUE}).")
     int streamThreads = EncodeConfig.DEFAULT_STREAM_THREADS;
 
-    @Option(names = "--commit-interval-ms", paramLabel = "MS", description = "How often progress is committed; under exactly-once also how late codes become visible (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--commit-interval-ms",
+            paramLabel = "MS",
+            description =
+                    "How often progress is committed; under exactly-once also how late codes become"
+                            + " visible (default: ${DEFAULT-VALUE}).")
     long commitIntervalMs = EncodeConfig.DEFAULT_COMMIT_INTERVAL_MS;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state directory; kept across restarts so stores need not be rebuilt (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
+            description =
+                    "Kafka Streams state directory; kept across restarts so stores need not be"
+                            + " rebuilt (default: ${DEFAULT-VALUE}).")
     Path stateDir = Path.of("data/streams");
 
     /** The settings without statistics; add them with {@link EncodeConfig#withMonitor}. */
     public EncodeConfig config(Topics topics, short replicationFactor) throws java.io.IOException {
         Path dir = stateDir;
         Files.createDirectories(dir);
-        return new EncodeConfig(applicationId, topics, streamThreads, processingGuarantee, commitIntervalMs, dir, null, replicationFactor);
+        return new EncodeConfig(
+                applicationId,
+                topics,
+                streamThreads,
+                processingGuarantee,
+                commitIntervalMs,
+                dir,
+                null,
+                replicationFactor);
     }
 }

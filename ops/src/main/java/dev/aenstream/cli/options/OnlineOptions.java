@@ -8,31 +8,69 @@ import picocli.CommandLine.Option;
 
 /** How the online trainer reads, publishes, checkpoints and alerts. */
 public final class OnlineOptions {
-    @Option(names = "--group-id", paramLabel = "ID", description = "Consumer group the trainer commits its progress under (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--group-id",
+            paramLabel = "ID",
+            description =
+                    "Consumer group the trainer commits its progress under (default:"
+                            + " ${DEFAULT-VALUE}).")
     String groupId = OnlineTrainerConfig.DEFAULT_GROUP;
 
-    @Option(names = "--publish-every", paramLabel = "STEPS", description = "Steps between versions published to the models topic (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--publish-every",
+            paramLabel = "STEPS",
+            description =
+                    "Steps between versions published to the models topic (default:"
+                            + " ${DEFAULT-VALUE}).")
     long publishEvery = 500;
 
-    @Option(names = "--metrics-every", paramLabel = "STEPS", description = "Steps between trainer-metrics records and starvation checks (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--metrics-every",
+            paramLabel = "STEPS",
+            description =
+                    "Steps between trainer-metrics records and starvation checks (default:"
+                            + " ${DEFAULT-VALUE}).")
     long metricsEvery = 100;
 
-    @Option(names = "--shuffle-rows", paramLabel = "ROWS", description = "Rows in the shuffle buffer batches are drawn from; 0 trains in arrival order (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--shuffle-rows",
+            paramLabel = "ROWS",
+            description =
+                    "Rows in the shuffle buffer batches are drawn from; 0 trains in arrival order"
+                            + " (default: ${DEFAULT-VALUE}).")
     int shuffleRows = 0;
 
-    @Option(names = "--normalise", description = "Rescale rows to L2 norm sqrt(n) before training, and in the published encoders.")
+    @Option(
+            names = "--normalise",
+            description =
+                    "Rescale rows to L2 norm sqrt(n) before training, and in the published"
+                            + " encoders.")
     boolean normalise;
 
     @Mixin KMaxOption kMax;
 
     @Mixin ModelAlertOptions modelAlerts;
 
-    @Option(names = "--idle-exit", paramLabel = "SECONDS", description = "Stop (with a checkpoint) after this long without new activations; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--idle-exit",
+            paramLabel = "SECONDS",
+            description =
+                    "Stop (with a checkpoint) after this long without new activations; 0 runs until"
+                            + " Ctrl-C (default: ${DEFAULT-VALUE}).")
     double idleExitSeconds = 0;
 
     public OnlineTrainerConfig config(Topics topics, Path checkpointDir, long checkpointEvery) {
-        return OnlineTrainerConfig.builder(topics).groupId(groupId).checkpointDir(checkpointDir).checkpointEvery(checkpointEvery)
-                .publishEvery(publishEvery).metricsEvery(metricsEvery).shuffleRows(shuffleRows).normalise(normalise)
-                .kMax(kMax.kMax()).modelAlerts(modelAlerts.thresholds()).idleExitMs((long) (idleExitSeconds * 1000)).build();
+        return OnlineTrainerConfig.builder(topics)
+                .groupId(groupId)
+                .checkpointDir(checkpointDir)
+                .checkpointEvery(checkpointEvery)
+                .publishEvery(publishEvery)
+                .metricsEvery(metricsEvery)
+                .shuffleRows(shuffleRows)
+                .normalise(normalise)
+                .kMax(kMax.kMax())
+                .modelAlerts(modelAlerts.thresholds())
+                .idleExitMs((long) (idleExitSeconds * 1000))
+                .build();
     }
 }

@@ -1,14 +1,14 @@
 package dev.aenstream.cli.options;
 
-import dev.aenstream.sae.Arch;
 import dev.aenstream.online.SaeDefinition;
+import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.train.TrainConfig;
 import java.util.Locale;
 
 /**
  * Parses {@code --sae ID[:ARCH][,key=value...]}: an SAE to train side by side with others, its
- * architecture (default: the id when it names one, else aen) and hyperparameters that differ from the
- * command's, e.g. {@code aen:aen,lambda1=0.004} or {@code base:l1,d_sae=2048}.
+ * architecture (default: the id when it names one, else aen) and hyperparameters that differ from
+ * the command's, e.g. {@code aen:aen,lambda1=0.004} or {@code base:l1,d_sae=2048}.
  */
 public final class SaeSpec {
     private SaeSpec() {}
@@ -28,7 +28,9 @@ public final class SaeSpec {
         TrainConfig c = base.with(arch);
         for (int i = 1; i < parts.length; i++) {
             String[] kv = parts[i].split("=", 2);
-            if (kv.length != 2) throw new IllegalArgumentException("--sae " + spec + ": expected key=value, got '" + parts[i] + "'");
+            if (kv.length != 2)
+                throw new IllegalArgumentException(
+                        "--sae " + spec + ": expected key=value, got '" + parts[i] + "'");
             c = set(c, kv[0].trim().toLowerCase(Locale.ROOT).replace('-', '_'), kv[1].trim(), spec);
         }
         return new SaeDefinition(id, c);
@@ -39,7 +41,8 @@ public final class SaeSpec {
         try {
             v = Double.parseDouble(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--sae " + spec + ": " + key + " must be a number, got '" + value + "'");
+            throw new IllegalArgumentException(
+                    "--sae " + spec + ": " + key + " must be a number, got '" + value + "'");
         }
         return switch (key) {
             case "lambda1" -> c.withLambdas(v, c.lambda2());
@@ -57,8 +60,14 @@ public final class SaeSpec {
             case "max_grad_norm" -> c.toBuilder().maxGradNorm(v).build();
             case "dead_window" -> c.toBuilder().deadWindowTokens((long) v).build();
             case "seed" -> c.toBuilder().seed((long) v).build();
-            default -> throw new IllegalArgumentException("--sae " + spec + ": unknown key '" + key + "' (lambda1, lambda2, gamma, beta, "
-                    + "p, w_min, w_max, warmup, ramp, topk, lr, d_sae, max_grad_norm, dead_window, seed)");
+            default ->
+                    throw new IllegalArgumentException(
+                            "--sae "
+                                    + spec
+                                    + ": unknown key '"
+                                    + key
+                                    + "' (lambda1, lambda2, gamma, beta, p, w_min, w_max, warmup,"
+                                    + " ramp, topk, lr, d_sae, max_grad_norm, dead_window, seed)");
         };
     }
 }

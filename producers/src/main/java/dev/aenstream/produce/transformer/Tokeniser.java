@@ -17,10 +17,23 @@ public final class Tokeniser implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
 
     public Tokeniser(InputStream tokenizerJson, int maxLength) throws IOException {
-        if (maxLength < 2) throw new IllegalArgumentException("sequence length must be at least 2, got " + maxLength);
-        this.tokenizer = HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of(
-                "truncation", "true", "maxLength", Integer.toString(maxLength), "padding", "false",
-                "withOverflowingTokens", "true", "addSpecialTokens", "true"));
+        if (maxLength < 2)
+            throw new IllegalArgumentException(
+                    "sequence length must be at least 2, got " + maxLength);
+        this.tokenizer =
+                HuggingFaceTokenizer.newInstance(
+                        tokenizerJson,
+                        Map.of(
+                                "truncation",
+                                "true",
+                                "maxLength",
+                                Integer.toString(maxLength),
+                                "padding",
+                                "false",
+                                "withOverflowingTokens",
+                                "true",
+                                "addSpecialTokens",
+                                "true"));
     }
 
     /** Windows covering the whole document, offsets counted in chars of {@code document}. */

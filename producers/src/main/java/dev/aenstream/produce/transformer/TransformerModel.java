@@ -21,10 +21,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * An ONNX-exported language model in ONNX Runtime, rewritten so that hooked intermediate tensors are
- * outputs. Feeds whichever of the usual HuggingFace inputs the model declares: {@code input_ids},
- * {@code attention_mask}, {@code token_type_ids}, {@code position_ids}, an empty
- * {@code past_key_values.*} cache and {@code use_cache_branch}.
+ * An ONNX-exported language model in ONNX Runtime, rewritten so that hooked intermediate tensors
+ * are outputs. Feeds whichever of the usual HuggingFace inputs the model declares: {@code
+ * input_ids}, {@code attention_mask}, {@code token_type_ids}, {@code position_ids}, an empty {@code
+ * past_key_values.*} cache and {@code use_cache_branch}.
  */
 public final class TransformerModel implements AutoCloseable {
     private final OrtSessions.Opened opened;
@@ -36,9 +36,11 @@ public final class TransformerModel implements AutoCloseable {
     }
 
     /** Opens the model with {@code hooks} exposed as outputs. */
-    public static TransformerModel open(ModelProto model, List<String> hooks, Device device, int threads) throws OrtException {
+    public static TransformerModel open(
+            ModelProto model, List<String> hooks, Device device, int threads) throws OrtException {
         byte[] bytes = HookPoints.withOutputs(model, hooks).toByteArray();
-        TransformerModel opened = new TransformerModel(OrtSessions.open(bytes, device, threads), hooks);
+        TransformerModel opened =
+                new TransformerModel(OrtSessions.open(bytes, device, threads), hooks);
         try {
             opened.checkInputs();
         } catch (IllegalArgumentException e) {
@@ -55,19 +57,33 @@ public final class TransformerModel implements AutoCloseable {
     private void checkInputs() throws OrtException {
         Map<String, NodeInfo> inputs = opened.session().getInputInfo();
         if (!inputs.containsKey("input_ids")) {
-            throw new IllegalArgumentException("the model has no 'input_ids' input; its inputs are " + inputs.keySet());
+            throw new IllegalArgumentException(
+                    "the model has no 'input_ids' input; its inputs are " + inputs.keySet());
         }
         for (String name : inputs.keySet()) {
             if (!KNOWN.contains(name) && !name.startsWith("past_")) {
-                throw new IllegalArgumentException("model input '" + name + "' is not one this producer can feed (input_ids, "
-                        + "attention_mask, token_type_ids, position_ids, past_key_values.*, use_cache_branch)");
+                throw new IllegalArgumentException(
+                        "model input '"
+                                + name
+                                + "' is not one this producer can feed (input_ids, attention_mask,"
+                                + " token_type_ids, position_ids, past_key_values.*,"
+                                + " use_cache_branch)");
             }
         }
     }
 
-    private static final Set<String> KNOWN = Set.of("input_ids", "attention_mask", "token_type_ids", "position_ids", "use_cache_branch");
+    private static final Set<String> KNOWN =
+            Set.of(
+                    "input_ids",
+                    "attention_mask",
+                    "token_type_ids",
+                    "position_ids",
+                    "use_cache_branch");
 
-    /** Activations of one hook for one padded batch: {@code [batch][seq][width]} flattened row-major. */
+    /**
+     * Activations of one hook for one padded batch: {@code [batch][seq][width]} flattened
+     * row-major.
+     */
     public record Activations(float[] values, int batch, int seq, int width) {}
 
     /**
@@ -85,8 +101,13 @@ public final class TransformerModel implements AutoCloseable {
                     OnnxTensor tensor = (OnnxTensor) result.get(hook).orElseThrow();
                     long[] shape = tensor.getInfo().getShape();
                     if (shape.length != 3 || shape[0] != batch || shape[1] != seq) {
-                        throw new IllegalArgumentException("hook '" + hook + "' has shape " + java.util.Arrays.toString(shape)
-                                + ", not [batch, seq, width]: it is not a per-token tensor");
+                        throw new IllegalArgumentException(
+                                "hook '"
+                                        + hook
+                                        + "' has shape "
+                                        + java.util.Arrays.toString(shape)
+                                        + ", not [batch, seq, width]: it is not a per-token"
+                                        + " tensor");
                     }
                     FloatBuffer buffer = tensor.getFloatBuffer();
                     float[] values = new float[buffer.remaining()];
@@ -107,7 +128,15 @@ public final class TransformerModel implements AutoCloseable {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, NodeInfo> input : opened.session().getInputInfo().entrySet()) {
-                feeds.put(input.getKey(), feed(env, input.getKey(), (TensorInfo) input.getValue().getInfo(), sequences, batch, seq));
+                feeds.put(
+                        input.getKey(),
+                        feed(
+                                env,
+                                input.getKey(),
+                                (TensorInfo) input.getValue().getInfo(),
+                                sequences,
+                                batch,
+                                seq));
             }
         } catch (OrtException | RuntimeException e) {
             for (OnnxTensor t : feeds.values()) t.close();
@@ -116,22 +145,35 @@ public final class TransformerModel implements AutoCloseable {
         return feeds;
     }
 
-    private static OnnxTensor feed(OrtEnvironment env, String name, TensorInfo info, List<TokenSequence> sequences, int batch, int seq)
+    private static OnnxTensor feed(
+            OrtEnvironment env,
+            String name,
+            TensorInfo info,
+            List<TokenSequence> sequences,
+            int batch,
+            int seq)
             throws OrtException {
-        if (name.equals("use_cache_branch")) return OnnxTensor.createTensor(env, new boolean[] {false});
+        if (name.equals("use_cache_branch"))
+            return OnnxTensor.createTensor(env, new boolean[] {false});
         if (name.startsWith("past_")) return emptyCache(env, name, info, batch);
         long[] values = new long[batch * seq];
         for (int b = 0; b < batch; b++) {
             TokenSequence s = sequences.get(b);
             for (int t = 0; t < seq; t++) {
                 boolean real = t < s.length();
-                values[b * seq + t] = switch (name) {
-                    case "input_ids" -> real ? s.ids()[t] : 0; // masked (encoders) or after every real token (causal decoders)
-                    case "attention_mask" -> real ? 1 : 0;
-                    case "token_type_ids" -> real ? s.typeIds()[t] : 0;
-                    case "position_ids" -> real ? t : 1; // HuggingFace fills padding positions with 1
-                    default -> throw new IllegalStateException(name);
-                };
+                values[b * seq + t] =
+                        switch (name) {
+                            case "input_ids" ->
+                                    real
+                                            ? s.ids()[t]
+                                            : 0; // masked (encoders) or after every real token
+                            // (causal decoders)
+                            case "attention_mask" -> real ? 1 : 0;
+                            case "token_type_ids" -> real ? s.typeIds()[t] : 0;
+                            case "position_ids" ->
+                                    real ? t : 1; // HuggingFace fills padding positions with 1
+                            default -> throw new IllegalStateException(name);
+                        };
             }
         }
         long[] shape = {batch, seq};
@@ -143,21 +185,31 @@ public final class TransformerModel implements AutoCloseable {
         return OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape);
     }
 
-    /** A key/value cache holding no past tokens: the batch dimension first, every other free dimension 0. */
-    private static OnnxTensor emptyCache(OrtEnvironment env, String name, TensorInfo info, int batch) throws OrtException {
+    /**
+     * A key/value cache holding no past tokens: the batch dimension first, every other free
+     * dimension 0.
+     */
+    private static OnnxTensor emptyCache(
+            OrtEnvironment env, String name, TensorInfo info, int batch) throws OrtException {
         long[] shape = info.getShape().clone();
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] < 0) shape[i] = i == 0 ? batch : 0;
         }
         if (info.type != OnnxJavaType.FLOAT) {
-            throw new IllegalArgumentException("cache input '" + name + "' is " + info.type + "; only float32 caches are supported");
+            throw new IllegalArgumentException(
+                    "cache input '"
+                            + name
+                            + "' is "
+                            + info.type
+                            + "; only float32 caches are supported");
         }
         return OnnxTensor.createTensor(env, FloatBuffer.allocate(0), shape);
     }
 
     /** Width of the first hook (d_model), learnt by running a two-token probe. */
     public int width() throws OrtException {
-        TokenSequence probe = new TokenSequence(new long[2], new long[2], new int[2], new int[2], new boolean[2]);
+        TokenSequence probe =
+                new TokenSequence(new long[2], new long[2], new int[2], new int[2], new boolean[2]);
         return run(List.of(probe)).get(hooks.get(0)).width();
     }
 
@@ -168,40 +220,66 @@ public final class TransformerModel implements AutoCloseable {
 
     /** A residual-stream tensor one can hook, with its width (d_model). */
     public record Hook(String name, HookPoints.Kind kind, int width) {
-        /** {@code name  [batch, seq, width]  description}: the name first, so scripts can cut it out. */
+        /**
+         * {@code name [batch, seq, width] description}: the name first, so scripts can cut it out.
+         */
         public String line() {
             String layer = HookPoints.layerOf(name);
-            return name + "\t[batch, seq, " + width + "]\t" + kind.description() + (layer.isEmpty() ? "" : ", " + layer);
+            return name
+                    + "\t[batch, seq, "
+                    + width
+                    + "]\t"
+                    + kind.description()
+                    + (layer.isEmpty() ? "" : ", " + layer);
         }
     }
 
     /**
-     * The residual-stream tensors of the model, in graph order. Shapes are learnt by running the model
-     * once on a short probe; candidates whose width is not the model's width (d_model, the width most
-     * candidates share) are left out, as are tensors that are not per-token.
+     * The residual-stream tensors of the model, in graph order. Shapes are learnt by running the
+     * model once on a short probe; candidates whose width is not the model's width (d_model, the
+     * width most candidates share) are left out, as are tensors that are not per-token.
      */
     public static List<Hook> listHooks(ModelProto model, Device device) throws OrtException {
         List<HookPoints.Candidate> candidates = HookPoints.candidates(model.getGraph());
         List<String> names = candidates.stream().map(HookPoints.Candidate::name).toList();
         int probeLength = 8;
         Map<String, Integer> widths = new HashMap<>();
-        try (TransformerModel probe = new TransformerModel(OrtSessions.open(HookPoints.withOutputs(model, names).toByteArray(), device, 0),
-                List.of())) {
+        try (TransformerModel probe =
+                new TransformerModel(
+                        OrtSessions.open(
+                                HookPoints.withOutputs(model, names).toByteArray(), device, 0),
+                        List.of())) {
             probe.checkInputs();
-            List<TokenSequence> one = List.of(new TokenSequence(new long[probeLength], new long[probeLength], new int[probeLength],
-                    new int[probeLength], new boolean[probeLength]));
+            List<TokenSequence> one =
+                    List.of(
+                            new TokenSequence(
+                                    new long[probeLength],
+                                    new long[probeLength],
+                                    new int[probeLength],
+                                    new int[probeLength],
+                                    new boolean[probeLength]));
             Map<String, OnnxTensor> feeds = probe.feeds(one);
             try (OrtSession.Result result = probe.opened.session().run(feeds, Set.copyOf(names))) {
                 for (String name : names) {
-                    long[] shape = ((TensorInfo) result.get(name).orElseThrow().getInfo()).getShape();
-                    if (shape.length == 3 && shape[0] == 1 && shape[1] == probeLength) widths.put(name, (int) shape[2]);
+                    long[] shape =
+                            ((TensorInfo) result.get(name).orElseThrow().getInfo()).getShape();
+                    if (shape.length == 3 && shape[0] == 1 && shape[1] == probeLength)
+                        widths.put(name, (int) shape[2]);
                 }
             } finally {
                 for (OnnxTensor t : feeds.values()) t.close();
             }
         }
-        int dModel = widths.values().stream().collect(java.util.stream.Collectors.groupingBy(w -> w, java.util.stream.Collectors.counting()))
-                .entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(-1);
+        int dModel =
+                widths.values().stream()
+                        .collect(
+                                java.util.stream.Collectors.groupingBy(
+                                        w -> w, java.util.stream.Collectors.counting()))
+                        .entrySet()
+                        .stream()
+                        .max(Map.Entry.comparingByValue())
+                        .map(Map.Entry::getKey)
+                        .orElse(-1);
         List<Hook> hooks = new ArrayList<>();
         for (HookPoints.Candidate c : candidates) {
             Integer width = widths.get(c.name());

@@ -24,16 +24,25 @@ public final class TransformerProducer {
     private volatile int width;
     private volatile Document current;
 
-    /** Holds a producer to a rate: called with the tokens published so far, it sleeps while ahead. */
+    /**
+     * Holds a producer to a rate: called with the tokens published so far, it sleeps while ahead.
+     */
     @FunctionalInterface
     public interface Pace {
         void await(long tokensSoFar) throws InterruptedException;
     }
 
-    public TransformerProducer(TransformerModel model, String hook, Tokeniser tokeniser, ActivationPublisher publisher, int batchSize,
-                               Pace pace) {
-        if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
-        if (!model.hooks().contains(hook)) throw new IllegalArgumentException("the model does not expose hook " + hook);
+    public TransformerProducer(
+            TransformerModel model,
+            String hook,
+            Tokeniser tokeniser,
+            ActivationPublisher publisher,
+            int batchSize,
+            Pace pace) {
+        if (batchSize <= 0)
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        if (!model.hooks().contains(hook))
+            throw new IllegalArgumentException("the model does not expose hook " + hook);
         this.model = model;
         this.hook = hook;
         this.tokeniser = tokeniser;
@@ -62,8 +71,12 @@ public final class TransformerProducer {
         return tokens;
     }
 
-    /** Publishes every document until the source ends or {@code stop} says so; returns the tokens published. */
-    public long run(Iterator<Document> source, BooleanSupplier stop) throws OrtException, InterruptedException {
+    /**
+     * Publishes every document until the source ends or {@code stop} says so; returns the tokens
+     * published.
+     */
+    public long run(Iterator<Document> source, BooleanSupplier stop)
+            throws OrtException, InterruptedException {
         List<TokenSequence> pending = new ArrayList<>(batchSize);
         while (!stop.getAsBoolean() && source.hasNext()) {
             Document doc = source.next();

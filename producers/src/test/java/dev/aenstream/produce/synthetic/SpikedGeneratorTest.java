@@ -62,16 +62,20 @@ class SpikedGeneratorTest {
             for (int s = 0; s < 5; s++) {
                 atoms.add(support[r * 5 + s]);
                 assertThat(mags[r * 5 + s]).isBetween(1f, 3f);
-                for (int i = 0; i < 16; i++) expected[i] += mags[r * 5 + s] * gen.dictionary()[support[r * 5 + s] * 16 + i];
+                for (int i = 0; i < 16; i++)
+                    expected[i] += mags[r * 5 + s] * gen.dictionary()[support[r * 5 + s] * 16 + i];
             }
             assertThat(atoms).hasSize(5);
-            for (int i = 0; i < 16; i++) assertThat((double) x[r * 16 + i]).isCloseTo(expected[i], offset(1e-4));
+            for (int i = 0; i < 16; i++)
+                assertThat((double) x[r * 16 + i]).isCloseTo(expected[i], offset(1e-4));
         }
     }
 
     @Test
     void invalidConfigurationIsRefusedWithTheReason() {
-        assertThatThrownBy(() -> new SpikedConfig(16, 4, 5, 0, 0, 0)).hasMessageContaining("k must be in 1..4");
-        assertThatThrownBy(() -> new SpikedConfig(16, 40, 5, 1.0, 0, 0)).hasMessageContaining("rho");
+        assertThatThrownBy(() -> new SpikedConfig(16, 4, 5, 0, 0, 0))
+                .hasMessageContaining("k must be in 1..4");
+        assertThatThrownBy(() -> new SpikedConfig(16, 40, 5, 1.0, 0, 0))
+                .hasMessageContaining("rho");
     }
 }

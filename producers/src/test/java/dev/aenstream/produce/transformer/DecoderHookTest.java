@@ -16,13 +16,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Tiny decoders in the GPT-2, GPT-NeoX and Llama conventions (fixtures/decoders/export_decoders.py):
- * the hook list names every layer's residual stream, and each layer's hooked activations equal
- * the residual stream PyTorch computed, with the sentence padded in a batch.
+ * Tiny decoders in the GPT-2, GPT-NeoX and Llama conventions
+ * (fixtures/decoders/export_decoders.py): the hook list names every layer's residual stream, and
+ * each layer's hooked activations equal the residual stream PyTorch computed, with the sentence
+ * padded in a batch.
  */
 class DecoderHookTest {
     /** The sentence export_decoders.py ran its reference on. */
     private static final String SENTENCE = "Sparse features, dead or alive.";
+
     private static final int LAYERS = 2;
     private static final int D = 32;
 
@@ -35,23 +37,52 @@ class DecoderHookTest {
         List<TransformerModel.Hook> hooks = TransformerModel.listHooks(model, Device.CPU);
         assertThat(hooks).allSatisfy(h -> assertThat(h.width()).isEqualTo(D));
 
-        FloatBuffer reference = ActivationFile.open(folder.resolve("reference.npy"), null).data().duplicate()
-                .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        FloatBuffer reference =
+                ActivationFile.open(folder.resolve("reference.npy"), null)
+                        .data()
+                        .duplicate()
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer();
         List<String> names = hooks.stream().map(TransformerModel.Hook::name).toList();
-        try (Tokeniser tokeniser = new Tokeniser(new ByteArrayInputStream(source.tokenizerJson()), 64);
-             TransformerModel hooked = TransformerModel.open(model, names, Device.CPU, 0)) {
+        try (Tokeniser tokeniser =
+                        new Tokeniser(new ByteArrayInputStream(source.tokenizerJson()), 64);
+                TransformerModel hooked = TransformerModel.open(model, names, Device.CPU, 0)) {
             TokenSequence sentence = tokeniser.windows(SENTENCE).get(0);
             assertTokens(style, sentence);
-            TokenSequence longer = tokeniser.windows(SENTENCE + " A longer second sentence pads the first.").get(0);
+            TokenSequence longer =
+                    tokeniser
+                            .windows(SENTENCE + " A longer second sentence pads the first.")
+                            .get(0);
             Map<String, TransformerModel.Activations> acts = hooked.run(List.of(sentence, longer));
             int tokens = sentence.length();
             for (int layer = 0; layer < LAYERS; layer++) {
                 int l = layer;
-                List<String> matching = hooks.stream()
-                        .filter(h -> relativeError(acts.get(h.name()), reference, l * tokens * D, tokens) < 1e-4)
-                        .map(h -> h.name() + " (" + HookPoints.layerOf(h.name()) + ", " + h.kind() + ")").toList();
-                assertThat(matching).as("%s: hooks equal to PyTorch's residual stream after layer %d", style, layer)
-                        .hasSize(1).allSatisfy(m -> assertThat(m).contains("layer " + l).contains("RESIDUAL_SUM"));
+                List<String> matching =
+                        hooks.stream()
+                                .filter(
+                                        h ->
+                                                relativeError(
+                                                                acts.get(h.name()),
+                                                                reference,
+                                                                l * tokens * D,
+                                                                tokens)
+                                                        < 1e-4)
+                                .map(
+                                        h ->
+                                                h.name()
+                                                        + " ("
+                                                        + HookPoints.layerOf(h.name())
+                                                        + ", "
+                                                        + h.kind()
+                                                        + ")")
+                                .toList();
+                assertThat(matching)
+                        .as(
+                                "%s: hooks equal to PyTorch's residual stream after layer %d",
+                                style, layer)
+                        .hasSize(1)
+                        .allSatisfy(
+                                m -> assertThat(m).contains("layer " + l).contains("RESIDUAL_SUM"));
             }
         }
     }
@@ -69,8 +100,12 @@ class DecoderHookTest {
         }
     }
 
-    /** Largest per-token relative L2 error of the first {@code tokens} rows of sequence 0 against the reference. */
-    private static double relativeError(TransformerModel.Activations acts, FloatBuffer reference, int offset, int tokens) {
+    /**
+     * Largest per-token relative L2 error of the first {@code tokens} rows of sequence 0 against
+     * the reference.
+     */
+    private static double relativeError(
+            TransformerModel.Activations acts, FloatBuffer reference, int offset, int tokens) {
         double worst = 0;
         for (int t = 0; t < tokens; t++) {
             double diff = 0;

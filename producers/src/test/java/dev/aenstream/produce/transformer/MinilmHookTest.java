@@ -34,14 +34,16 @@ class MinilmHookTest {
 
     @Test
     void tokensAndOffsetsMatchAnIndependentWordPiece() throws Exception {
-        try (Tokeniser tokeniser = new Tokeniser(new ByteArrayInputStream(minilm.tokenizerJson()), 128)) {
+        try (Tokeniser tokeniser =
+                new Tokeniser(new ByteArrayInputStream(minilm.tokenizerJson()), 128)) {
             List<TokenSequence> windows = tokeniser.windows(expected.get("sentence").asText());
             assertThat(windows).hasSize(1);
             TokenSequence s = windows.get(0);
             int[] ids = textTokens(s).stream().mapToInt(t -> (int) s.ids()[t]).toArray();
             assertThat(ids).containsExactly(ints(expected.get("token_ids")));
             int first = textTokens(s).get(0);
-            assertThat(new int[] {s.starts()[first], s.ends()[first]}).containsExactly(ints(expected.get("offsets").get(0)));
+            assertThat(new int[] {s.starts()[first], s.ends()[first]})
+                    .containsExactly(ints(expected.get("offsets").get(0)));
             assertThat(s.text()[0]).as("[CLS] is not text").isFalse();
         }
     }
@@ -50,13 +52,23 @@ class MinilmHookTest {
     void hookedLayerEqualsTheReference() throws Exception {
         String hook = expected.get("hook").asText();
         assertThat(hook).isEqualTo(minilm.defaultHook());
-        FloatBuffer reference = ActivationFile.open(FIXTURES.resolve("minilm_layer3.npy"), null).rows(0, 16)
-                .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        try (Tokeniser tokeniser = new Tokeniser(new ByteArrayInputStream(minilm.tokenizerJson()), 128);
-             TransformerModel hooked = TransformerModel.open(model, List.of(hook), Device.CPU, 0)) {
+        FloatBuffer reference =
+                ActivationFile.open(FIXTURES.resolve("minilm_layer3.npy"), null)
+                        .rows(0, 16)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer();
+        try (Tokeniser tokeniser =
+                        new Tokeniser(new ByteArrayInputStream(minilm.tokenizerJson()), 128);
+                TransformerModel hooked =
+                        TransformerModel.open(model, List.of(hook), Device.CPU, 0)) {
             TokenSequence sentence = tokeniser.windows(expected.get("sentence").asText()).get(0);
-            TokenSequence longer = tokeniser.windows("A longer sentence in the same batch, so the first one is padded and masked; "
-                    + "its activations must not change at all because of that.").get(0);
+            TokenSequence longer =
+                    tokeniser
+                            .windows(
+                                    "A longer sentence in the same batch, so the first one is"
+                                        + " padded and masked; its activations must not change at"
+                                        + " all because of that.")
+                            .get(0);
             assertThat(longer.length()).isGreaterThan(sentence.length());
             TransformerModel.Activations acts = hooked.run(List.of(sentence, longer)).get(hook);
             assertThat(acts.width()).isEqualTo(384);
@@ -81,17 +93,27 @@ class MinilmHookTest {
     void listsTheResidualStreamOfEveryLayer() throws Exception {
         List<TransformerModel.Hook> hooks = TransformerModel.listHooks(model, Device.CPU);
         assertThat(hooks).allSatisfy(h -> assertThat(h.width()).isEqualTo(384));
-        assertThat(hooks).extracting(TransformerModel.Hook::name).contains(minilm.defaultHook(), "last_hidden_state");
+        assertThat(hooks)
+                .extracting(TransformerModel.Hook::name)
+                .contains(minilm.defaultHook(), "last_hidden_state");
         for (int layer = 0; layer < 6; layer++) {
             String prefix = "/encoder/layer." + layer + "/";
-            assertThat(hooks).filteredOn(h -> h.name().startsWith(prefix) && h.kind() == HookPoints.Kind.RESIDUAL_SUM)
-                    .as("attention and MLP residual sums of layer %d", layer).hasSize(2);
+            assertThat(hooks)
+                    .filteredOn(
+                            h ->
+                                    h.name().startsWith(prefix)
+                                            && h.kind() == HookPoints.Kind.RESIDUAL_SUM)
+                    .as("attention and MLP residual sums of layer %d", layer)
+                    .hasSize(2);
         }
         assertThat(hooks.get(0).line()).startsWith(hooks.get(0).name() + "\t[batch, seq, 384]\t");
     }
 
     private static List<Integer> textTokens(TokenSequence s) {
-        return java.util.stream.IntStream.range(0, s.length()).filter(t -> s.text()[t]).boxed().toList();
+        return java.util.stream.IntStream.range(0, s.length())
+                .filter(t -> s.text()[t])
+                .boxed()
+                .toList();
     }
 
     private static int[] ints(JsonNode array) {
