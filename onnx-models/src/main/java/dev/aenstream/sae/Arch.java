@@ -3,8 +3,8 @@ package dev.aenstream.sae;
 import java.util.Locale;
 
 /**
- * The SAE architectures the trainer runs (the spec's AEN-SAE and its baselines), all with the same
- * shapes: they differ in the penalty on the codes.
+ * The SAE architectures the trainer runs (docs/aen-sae.md's AEN-SAE and its baselines), all with
+ * the same shapes: they differ in the penalty on the codes.
  */
 public enum Arch {
     /**

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Saves and loads {@link SaeParameters} as safetensors with the spec's tensor names. */
+/** Saves and loads {@link SaeParameters} as safetensors with docs/aen-sae.md's tensor names. */
 public final class SaeFiles {
     private SaeFiles() {}
 

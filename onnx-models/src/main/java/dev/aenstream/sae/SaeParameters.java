@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 
 /**
  * The numbers of one SAE: {@code W_enc} (D x n), {@code b_enc} (D), {@code W_dec} (n x D, column j
- * is atom j) and {@code b_dec} (n), all row-major float32, named as in the spec.
+ * is atom j) and {@code b_dec} (n), all row-major float32, named as in docs/aen-sae.md.
  */
 public record SaeParameters(int n, int d, float[] wEnc, float[] bEnc, float[] wDec, float[] bDec) {
     /**
@@ -37,9 +37,9 @@ public record SaeParameters(int n, int d, float[] wEnc, float[] bEnc, float[] wD
     }
 
     /**
-     * The spec's initialisation: {@code W_enc}, {@code b_enc} uniform in +-1/sqrt(n); {@code W_dec}
-     * uniform in +-1/sqrt(D), then every column normalised; {@code b_dec} = 0. The same seed gives
-     * the same parameters.
+     * docs/aen-sae.md's initialisation: {@code W_enc}, {@code b_enc} uniform in +-1/sqrt(n); {@code
+     * W_dec} uniform in +-1/sqrt(D), then every column normalised; {@code b_dec} = 0. The same seed
+     * gives the same parameters.
      */
     public static SaeParameters initialise(int n, int d, long seed) {
         SplittableRandom random = new SplittableRandom(seed);

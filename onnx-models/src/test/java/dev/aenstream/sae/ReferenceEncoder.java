@@ -1,8 +1,8 @@
 package dev.aenstream.sae;
 
 /**
- * The spec's forward pass in plain double-precision Java: the reference ONNX results are checked
- * against.
+ * docs/aen-sae.md's forward pass in plain double-precision Java: the reference ONNX results are
+ * checked against.
  */
 public final class ReferenceEncoder {
     private ReferenceEncoder() {}

@@ -507,8 +507,8 @@ public final class PipelineBench {
     }
 
     /**
-     * (d) Training steps of AEN-SAE on the spec's language-model settings; and the step's five
-     * matrix products alone.
+     * (d) Training steps of AEN-SAE on docs/aen-sae.md's language-model settings; and the step's
+     * five matrix products alone.
      */
     double[] train(Shape shape, double seconds) throws Exception {
         TrainConfig config =

@@ -88,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
             names = "--source",
             paramLabel = "synthetic|minilm|MODEL",
             description =
-                    "What produces activations: the spec's synthetic spiked data, 'minilm'"
+                    "What produces activations: docs/aen-sae.md's synthetic spiked data, 'minilm'"
                         + " (all-MiniLM-L6-v2 from the langchain4j Maven artifact reading --text,"
                         + " by default English Europarl speeches), or the path of an ONNX language"
                         + " model with its tokenizer.json (then --hook is required) (default:"
@@ -168,7 +168,8 @@ final class DemoCommand implements Callable<Integer> {
     private int run(DemoSource feed, Device dev) throws Exception {
         boolean languageModel = !source.equals("synthetic");
         boolean normalised = feed.normalisation() == Normalisation.UNIT_SQRT_N;
-        // Language-model rows follow the spec's language-model defaults, with the demo's batch so
+        // Language-model rows follow docs/aen-sae.md's language-model defaults, with the demo's
+        // batch so
         // steps come often.
         TrainConfig base =
                 (languageModel

@@ -30,7 +30,10 @@ interface DemoSource extends AutoCloseable {
 
     String hookPoint();
 
-    /** Whether rows are language-model activations, rescaled to norm sqrt(n) as the spec asks. */
+    /**
+     * Whether rows are language-model activations, rescaled to norm sqrt(n) as docs/aen-sae.md
+     * asks.
+     */
     Normalisation normalisation();
 
     /** Publishes until {@code stop}; returns the rows published. */

@@ -43,8 +43,8 @@ final class ProduceCommand implements Runnable {
             name = "synthetic",
             mixinStandardHelpOptions = true,
             description = {
-                "Publish the spec's synthetic spiked data: rows that are sums of k true atoms with"
-                        + " magnitudes in [1, 3]. Prints progress every few seconds."
+                "Publish docs/aen-sae.md's synthetic spiked data: rows that are sums of k true"
+                        + " atoms with magnitudes in [1, 3]. Prints progress every few seconds."
             })
     static final class Synthetic implements Callable<Integer> {
         @Mixin KafkaOptions kafka;

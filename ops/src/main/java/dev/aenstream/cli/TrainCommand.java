@@ -38,8 +38,8 @@ import picocli.CommandLine.Option;
         name = "train",
         mixinStandardHelpOptions = true,
         description = {
-            "Train SAEs: AEN-SAE (aen) or a baseline (l1, elastic, alasso, topk) with the spec's"
-                    + " training step in ONNX Runtime.",
+            "Train SAEs: AEN-SAE (aen) or a baseline (l1, elastic, alasso, topk) with"
+                    + " docs/aen-sae.md's training step in ONNX Runtime.",
             "",
             "--source synthetic (the default without --bootstrap-servers or --sae) trains one SAE"
                 + " on the spiked generator with no Kafka, prints progress, writes checkpoints and"

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code aen produce transformer} end to end on a real broker: the tiny GPT-2-style decoder's last
- * residual stream reaches the topic token by token, with token ids, offsets and the spec's
+ * residual stream reaches the topic token by token, with token ids, offsets and docs/aen-sae.md's
  * normalisation, and equals PyTorch's values once the scale factors are divided out. Then the
  * MiniLM demo runs briefly and encodes real text.
  */

@@ -2,7 +2,7 @@ package dev.aenstream.sae.onnx;
 
 /**
  * How an encoder graph is built: {@code kMax} is the top-k cut that makes the output sparse inside
- * the graph; {@code normalise} rescales every input row to L2 norm sqrt(n) first (the spec's
+ * the graph; {@code normalise} rescales every input row to L2 norm sqrt(n) first (docs/aen-sae.md's
  * language-model setting).
  */
 public record EncoderSpec(int kMax, boolean normalise) {

@@ -6,14 +6,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One AEN-SAE training step as an ONNX graph, exactly as the spec defines it: forward pass,
+ * One AEN-SAE training step as an ONNX graph, exactly as docs/aen-sae.md defines it: forward pass,
  * adaptive weights, loss terms, backward pass, global gradient-norm clipping, skipping of a
  * non-finite step, Adam, and renormalisation of the decoder columns. Built for the penalised
  * architectures (AEN and its L1, elastic-net and adaptive-lasso baselines differ only in the {@code
  * phi} and {@code lambda2} they are fed: phi = 0 gives wt = 1) or for TopK.
  *
- * <p>The adaptive weights are computed in the graph because the spec orders them inside the step:
- * the EMA takes mean |h| of this step's batch and this step's L1 term uses the resulting wt.
+ * <p>The adaptive weights are computed in the graph because docs/aen-sae.md orders them inside the
+ * step: the EMA takes mean |h| of this step's batch and this step's L1 term uses the resulting wt.
  * Outside the graph that would cost a second forward pass.
  *
  * <p>The backward pass is written out by hand: {@code dxhat = 2 e / (B n)}, {@code dW_dec = dxhat^T
@@ -24,8 +24,8 @@ import java.util.Map;
  */
 public final class TrainStepGraph {
     /**
-     * Parameter names, in the spec's notation; state inputs are these, {@code m_} and {@code v_} of
-     * each.
+     * Parameter names, in docs/aen-sae.md's notation; state inputs are these, {@code m_} and {@code
+     * v_} of each.
      */
     public static final List<String> PARAMETERS = List.of("W_enc", "b_enc", "W_dec", "b_dec");
 
@@ -71,13 +71,13 @@ public final class TrainStepGraph {
     public static final List<String> FEATURE_OUTPUTS =
             List.of("mean_abs_h", "max_abs_h", "fire_counts");
 
-    /** A feature fires on a token when its code exceeds this (the spec's dead threshold). */
+    /** A feature fires on a token when its code exceeds this (docs/aen-sae.md's dead threshold). */
     public static final double FIRE_THRESHOLD = 1e-12;
 
     private static final double CLIP_EPS = 1e-6;
     private static final double NORM_FLOOR = 1e-12;
 
-    /** The spec's floor on m_j in w_j = (r / max(m_j, 1e-5))^gamma. */
+    /** docs/aen-sae.md's floor on m_j in w_j = (r / max(m_j, 1e-5))^gamma. */
     public static final double EMA_FLOOR = 1e-5;
 
     /**
@@ -173,7 +173,7 @@ public final class TrainStepGraph {
         String colSumH = g.sum(h, false, 0);
         String meanAbsH = g.div(colSumH, batch);
 
-        // Adaptive weights, in the spec's order (no gradient flows through them).
+        // Adaptive weights, in docs/aen-sae.md's order (no gradient flows through them).
         String wt = null;
         String emaNew = null;
         String w = null;

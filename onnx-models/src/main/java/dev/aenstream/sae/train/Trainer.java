@@ -25,7 +25,7 @@ public final class Trainer implements AutoCloseable {
         this.window = window;
     }
 
-    /** A fresh run from the spec's initialisation. */
+    /** A fresh run from docs/aen-sae.md's initialisation. */
     public static Trainer start(String saeId, TrainConfig config, Device device, int threads)
             throws OrtException {
         TrainStep step =

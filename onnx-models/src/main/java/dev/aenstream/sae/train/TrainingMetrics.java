@@ -1,9 +1,9 @@
 package dev.aenstream.sae.train;
 
 /**
- * One SAE's training figures after a step, named as in the spec: loss terms, {@code l0}, {@code
- * fve}, {@code deadPct} over the token window, {@code weightSaturation}, the warm-up factor and
- * throughput.
+ * One SAE's training figures after a step, named as in docs/aen-sae.md: loss terms, {@code l0},
+ * {@code fve}, {@code deadPct} over the token window, {@code weightSaturation}, the warm-up factor
+ * and throughput.
  */
 public record TrainingMetrics(
         String saeId,

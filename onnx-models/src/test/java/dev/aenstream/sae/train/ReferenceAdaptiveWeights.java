@@ -3,12 +3,12 @@ package dev.aenstream.sae.train;
 import java.util.Arrays;
 
 /**
- * A plain reimplementation of the spec's adaptive weights, to check the step graph against: updated
- * once per training step (warm-up steps included): {@code m_j <- beta m_j + (1-beta) mean_b |h_bj|}
- * (m_j = 1 before the first step); {@code r} = mean of the max(1, floor(p D)) largest m_j; {@code
- * w_j = clip((r / max(m_j, 1e-5))^gamma, w_min, w_max)}; {@code phi(t) = 0} while t < T_warm, then
- * min(1, (t - T_warm) / T_ramp); {@code wt_j = 1 + (w_j - 1) phi(t)}. No gradient flows through
- * them: the step graph takes {@code wt} as an input.
+ * A plain reimplementation of docs/aen-sae.md's adaptive weights, to check the step graph against:
+ * updated once per training step (warm-up steps included): {@code m_j <- beta m_j + (1-beta) mean_b
+ * |h_bj|} (m_j = 1 before the first step); {@code r} = mean of the max(1, floor(p D)) largest m_j;
+ * {@code w_j = clip((r / max(m_j, 1e-5))^gamma, w_min, w_max)}; {@code phi(t) = 0} while t <
+ * T_warm, then min(1, (t - T_warm) / T_ramp); {@code wt_j = 1 + (w_j - 1) phi(t)}. No gradient
+ * flows through them: the step graph takes {@code wt} as an input.
  */
 final class ReferenceAdaptiveWeights {
     private final TrainConfig config;
@@ -32,8 +32,9 @@ final class ReferenceAdaptiveWeights {
     }
 
     /**
-     * Runs the spec's five updates for step {@code t} (1-based) from this step's batch means of
-     * |h_j|, and returns the {@code wt} to feed that step. Non-adaptive architectures keep wt = 1.
+     * Runs docs/aen-sae.md's five updates for step {@code t} (1-based) from this step's batch means
+     * of |h_j|, and returns the {@code wt} to feed that step. Non-adaptive architectures keep wt =
+     * 1.
      */
     public float[] update(long t, float[] meanAbsH) {
         if (!config.arch().adaptive()) return wt;

@@ -6,8 +6,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The spec's training hyperparameters as flags; unset ones take the spec's defaults for the
- * setting.
+ * docs/aen-sae.md's training hyperparameters as flags; unset ones take docs/aen-sae.md's defaults
+ * for the setting.
  */
 public final class HyperparameterOptions {
     @Option(
@@ -114,12 +114,12 @@ public final class HyperparameterOptions {
             description = "Seed of the SAE's initialisation (default: ${DEFAULT-VALUE}).")
     long trainSeed = 0;
 
-    /** The spec's synthetic defaults with the given flags applied. */
+    /** docs/aen-sae.md's synthetic defaults with the given flags applied. */
     public TrainConfig synthetic(int n) {
         return apply(TrainConfig.synthetic(Arch.parse(arch), n, dSae.dSae()));
     }
 
-    /** The spec's language-model defaults with the given flags applied. */
+    /** docs/aen-sae.md's language-model defaults with the given flags applied. */
     public TrainConfig languageModel(int n) {
         return apply(TrainConfig.languageModel(Arch.parse(arch), n, dSae.dSae()));
     }

@@ -51,7 +51,7 @@ public final class SaeOptions {
     @Option(
             names = "--normalise",
             description =
-                    "Rescale every row to L2 norm sqrt(n) inside the encoder (the spec's "
+                    "Rescale every row to L2 norm sqrt(n) inside the encoder (docs/aen-sae.md's "
                             + "language-model setting; synthetic data needs none).")
     boolean normalise;
 

@@ -3,7 +3,7 @@ package dev.aenstream.cli.options;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import picocli.CommandLine.Option;
 
-/** Flags of the spec's spiked synthetic generator. */
+/** Flags of docs/aen-sae.md's spiked synthetic generator. */
 public final class SyntheticOptions {
     @Option(
             names = "--n",

@@ -58,9 +58,9 @@ public final class TextOptions {
             negatable = true,
             fallbackValue = "true",
             description =
-                    "Rescale each token's activation to L2 norm sqrt(n), as the spec asks for"
-                            + " language models; the factors travel in the records (default: on;"
-                            + " --no-normalise sends raw values).")
+                    "Rescale each token's activation to L2 norm sqrt(n), as docs/aen-sae.md asks"
+                        + " for language models; the factors travel in the records (default: on;"
+                        + " --no-normalise sends raw values).")
     public boolean normalise = true;
 
     public void validate() {

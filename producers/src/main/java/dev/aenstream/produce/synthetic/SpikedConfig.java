@@ -1,8 +1,8 @@
 package dev.aenstream.produce.synthetic;
 
 /**
- * The spec's synthetic "spiked" data: {@code atoms} true unit atoms in dimension {@code n}, each
- * {@code normalise(sqrt(1-rho) u_j + sqrt(rho) v)} with one shared spike v; every sample has
+ * docs/aen-sae.md's synthetic "spiked" data: {@code atoms} true unit atoms in dimension {@code n},
+ * each {@code normalise(sqrt(1-rho) u_j + sqrt(rho) v)} with one shared spike v; every sample has
  * exactly {@code k} active atoms with magnitudes uniform in [1, 3], plus optional Gaussian noise of
  * standard deviation {@code noise}. The same seed gives the same stream.
  */
