@@ -205,7 +205,14 @@ public final class PipelineBench {
     private List<float[]> rowBlocks(Shape shape) {
         SpikedGenerator data =
                 new SpikedGenerator(
-                        new SpikedConfig(shape.n(), Math.max(64, shape.d() / 4), 16, 0, 0, 1));
+                        SpikedConfig.builder()
+                                .n(shape.n())
+                                .atoms(Math.max(64, shape.d() / 4))
+                                .k(16)
+                                .rho(0)
+                                .noise(0)
+                                .seed(1)
+                                .build());
         List<float[]> out = new ArrayList<>();
         for (int i = 0; i < DISTINCT_RECORDS; i++) {
             float[] x = new float[rowsPerRecord * shape.n()];

@@ -16,7 +16,15 @@ public final class TrainingRate {
             Trainer trainer, int n, int d, int batch, int warmupSteps, int minSteps, double seconds)
             throws ai.onnxruntime.OrtException {
         SpikedGenerator data =
-                new SpikedGenerator(new SpikedConfig(n, Math.max(d, 16), Math.min(16, d), 0, 0, 1));
+                new SpikedGenerator(
+                        SpikedConfig.builder()
+                                .n(n)
+                                .atoms(Math.max(d, 16))
+                                .k(Math.min(16, d))
+                                .rho(0)
+                                .noise(0)
+                                .seed(1)
+                                .build());
         float[] x = new float[batch * n];
         long index = 0;
         for (int i = 0; i < warmupSteps; i++) {

@@ -79,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
             names = "--train-batch",
             paramLabel = "ROWS",
             description = "Rows per training step (default: ${DEFAULT-VALUE}).")
-    int trainBatch = 4096;
+    int trainBatch = TrainConfig.LM_BATCH;
 
     @Mixin DeviceOption device;
 
@@ -315,7 +315,7 @@ final class BenchCommand implements Callable<Integer> {
                 names = "--rows-per-record",
                 paramLabel = "ROWS",
                 description = "Rows per record (default: ${DEFAULT-VALUE}).")
-        int rowsPerRecord = 512;
+        int rowsPerRecord = dev.aenstream.produce.PublisherConfig.DEFAULT_ROWS_PER_RECORD;
 
         @Option(
                 names = "--fve-row-stride",
@@ -366,8 +366,14 @@ final class BenchCommand implements Callable<Integer> {
                                         .withRowsPerRecord(rowsPerRecord))) {
                     new SyntheticFeed(
                                     new SpikedGenerator(
-                                            new SpikedConfig(
-                                                    n, Math.max(64, dSae / 4), 16, 0, 0, 1)),
+                                            SpikedConfig.builder()
+                                                    .n(n)
+                                                    .atoms(Math.max(64, dSae / 4))
+                                                    .k(16)
+                                                    .rho(0)
+                                                    .noise(0)
+                                                    .seed(1)
+                                                    .build()),
                                     publisher,
                                     0)
                             .run(rows, () -> false);

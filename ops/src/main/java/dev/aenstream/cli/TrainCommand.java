@@ -10,6 +10,7 @@ import dev.aenstream.cli.options.OnlineOptions;
 import dev.aenstream.cli.options.SaeSpec;
 import dev.aenstream.cli.options.SyntheticOptions;
 import dev.aenstream.monitor.FeatureAccumulator;
+import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.sae.Arch;
@@ -109,7 +110,7 @@ final class TrainCommand implements Callable<Integer> {
             description =
                     "Steps between checkpoints (default: ${DEFAULT-VALUE}); one is also written at"
                             + " the end.")
-    long checkpointEvery = 1000;
+    long checkpointEvery = OnlineTrainerConfig.DEFAULT_CHECKPOINT_EVERY;
 
     @Option(
             names = "--resume",

@@ -12,9 +12,11 @@ import com.tngtech.archunit.core.domain.JavaConstructorCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import dev.aenstream.avro.AlertType;
+import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.monitor.ModelAlerts;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.online.OnlineTrainerConfig;
+import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.sae.train.TrainConfig;
 import java.util.Map;
 import java.util.Set;
@@ -137,7 +139,11 @@ class ArchitectureTest {
     void configurationsAreBuiltByName() {
         for (Class<?> config :
                 new Class<?>[] {
-                    TrainConfig.class, OnlineTrainerConfig.class, MonitorConfig.class
+                    TrainConfig.class,
+                    OnlineTrainerConfig.class,
+                    MonitorConfig.class,
+                    EncodeConfig.class,
+                    SpikedConfig.class
                 }) {
             noClasses()
                     .should()

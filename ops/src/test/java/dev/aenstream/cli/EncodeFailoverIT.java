@@ -108,15 +108,14 @@ class EncodeFailoverIT {
                             .fveRowStride(1)
                             .build();
             EncodeConfig config =
-                    new EncodeConfig(
-                            "failover-encode",
-                            topics,
-                            1,
-                            EncodeConfig.DEFAULT_GUARANTEE,
-                            EncodeConfig.DEFAULT_COMMIT_INTERVAL_MS,
-                            dir.resolve("state-b"),
-                            monitor,
-                            (short) 3);
+                    EncodeConfig.defaults(topics, dir.resolve("state-b")).toBuilder()
+                            .applicationId("failover-encode")
+                            .streamThreads(1)
+                            .processingGuarantee(EncodeConfig.DEFAULT_GUARANTEE)
+                            .commitIntervalMs(EncodeConfig.DEFAULT_COMMIT_INTERVAL_MS)
+                            .monitor(monitor)
+                            .replicationFactor((short) 3)
+                            .build();
             SaeRegistry registry = new SaeRegistry();
             try (SaeEncoder encoder =
                             SaeEncoder.open(
@@ -137,7 +136,15 @@ class EncodeFailoverIT {
                 registry.put(new ServingSae("aen", 1, encoder, "untrained, seed 1"));
                 survivor.start();
                 SpikedGenerator generator =
-                        new SpikedGenerator(new SpikedConfig(N, 48, 4, 0, 0, 5));
+                        new SpikedGenerator(
+                                SpikedConfig.builder()
+                                        .n(N)
+                                        .atoms(48)
+                                        .k(4)
+                                        .rho(0)
+                                        .noise(0)
+                                        .seed(5)
+                                        .build());
                 float[] x = new float[ROWS_PER_RECORD * N];
                 int stoppedBroker =
                         cluster.brokers().keySet().stream()

@@ -83,7 +83,15 @@ class MetricsEndpointIT {
                 app.bindMetrics();
                 app.start();
                 SpikedGenerator generator =
-                        new SpikedGenerator(new SpikedConfig(32, 64, 4, 0, 0, 1));
+                        new SpikedGenerator(
+                                SpikedConfig.builder()
+                                        .n(32)
+                                        .atoms(64)
+                                        .k(4)
+                                        .rho(0)
+                                        .noise(0)
+                                        .seed(1)
+                                        .build());
                 float[] x = new float[64 * 32];
                 String[] scraped = {""};
                 Wait.until(

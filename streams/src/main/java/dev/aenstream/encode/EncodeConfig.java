@@ -10,10 +10,20 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Settings of the encode application: its Kafka Streams application id (every instance with the
- * same id shares the partitions), stream threads, processing guarantee, commit interval, the
- * monitor's settings (null: no statistics), and the replication of its internal topics (changelogs,
- * repartitions).
+ * Settings of the encode application. {@link #defaults} gives the defaults (the constants below);
+ * {@link #toBuilder} and the {@code with} methods change fields by name.
+ *
+ * @param applicationId Kafka Streams application id: every instance with the same id shares the
+ *     partitions
+ * @param topics the topic set it reads and writes
+ * @param streamThreads Kafka Streams threads of this instance
+ * @param processingGuarantee exactly_once_v2 or at_least_once
+ * @param commitIntervalMs how often Kafka Streams commits (and, under exactly-once, ends a
+ *     transaction)
+ * @param stateDir where the state stores live
+ * @param monitor the statistics and starvation monitor; null encodes only
+ * @param replicationFactor replication of the internal topics (changelogs, repartitions); -1 takes
+ *     the broker's default
  */
 public record EncodeConfig(
         String applicationId,
@@ -56,65 +66,96 @@ public record EncodeConfig(
                     "replication factor must be positive or -1 (broker default)");
     }
 
+    /** The defaults, for {@code topics} with state under {@code stateDir}. */
     public static EncodeConfig defaults(Topics topics, Path stateDir) {
-        return new EncodeConfig(
-                DEFAULT_APPLICATION_ID,
-                topics,
-                DEFAULT_STREAM_THREADS,
-                DEFAULT_GUARANTEE,
-                DEFAULT_COMMIT_INTERVAL_MS,
-                stateDir,
-                MonitorConfig.defaults(),
-                BROKER_DEFAULT_REPLICATION);
+        return new Builder(topics, stateDir).build();
+    }
+
+    /** A builder holding this configuration, to change fields by name. */
+    public Builder toBuilder() {
+        return new Builder(topics, stateDir)
+                .applicationId(applicationId)
+                .streamThreads(streamThreads)
+                .processingGuarantee(processingGuarantee)
+                .commitIntervalMs(commitIntervalMs)
+                .monitor(monitor)
+                .replicationFactor(replicationFactor);
     }
 
     public EncodeConfig withApplicationId(String id) {
-        return new EncodeConfig(
-                id,
-                topics,
-                streamThreads,
-                processingGuarantee,
-                commitIntervalMs,
-                stateDir,
-                monitor,
-                replicationFactor);
+        return toBuilder().applicationId(id).build();
     }
 
     public EncodeConfig withStreamThreads(int threads) {
-        return new EncodeConfig(
-                applicationId,
-                topics,
-                threads,
-                processingGuarantee,
-                commitIntervalMs,
-                stateDir,
-                monitor,
-                replicationFactor);
+        return toBuilder().streamThreads(threads).build();
     }
 
     public EncodeConfig withProcessingGuarantee(String guarantee) {
-        return new EncodeConfig(
-                applicationId,
-                topics,
-                streamThreads,
-                guarantee,
-                commitIntervalMs,
-                stateDir,
-                monitor,
-                replicationFactor);
+        return toBuilder().processingGuarantee(guarantee).build();
     }
 
     /** With other monitor settings; null turns statistics and monitoring off. */
     public EncodeConfig withMonitor(MonitorConfig m) {
-        return new EncodeConfig(
-                applicationId,
-                topics,
-                streamThreads,
-                processingGuarantee,
-                commitIntervalMs,
-                stateDir,
-                m,
-                replicationFactor);
+        return toBuilder().monitor(m).build();
+    }
+
+    /** Sets fields by name, starting from the defaults; {@link #build} validates. */
+    public static final class Builder {
+        private final Topics topics;
+        private final Path stateDir;
+        private String applicationId = DEFAULT_APPLICATION_ID;
+        private int streamThreads = DEFAULT_STREAM_THREADS;
+        private String processingGuarantee = DEFAULT_GUARANTEE;
+        private long commitIntervalMs = DEFAULT_COMMIT_INTERVAL_MS;
+        private MonitorConfig monitor = MonitorConfig.defaults();
+        private short replicationFactor = BROKER_DEFAULT_REPLICATION;
+
+        private Builder(Topics topics, Path stateDir) {
+            this.topics = topics;
+            this.stateDir = stateDir;
+        }
+
+        public Builder applicationId(String v) {
+            applicationId = v;
+            return this;
+        }
+
+        public Builder streamThreads(int v) {
+            streamThreads = v;
+            return this;
+        }
+
+        public Builder processingGuarantee(String v) {
+            processingGuarantee = v;
+            return this;
+        }
+
+        public Builder commitIntervalMs(long v) {
+            commitIntervalMs = v;
+            return this;
+        }
+
+        public Builder monitor(MonitorConfig v) {
+            monitor = v;
+            return this;
+        }
+
+        public Builder replicationFactor(short v) {
+            replicationFactor = v;
+            return this;
+        }
+
+        public EncodeConfig build() {
+            return new EncodeConfig(
+                    applicationId,
+                    topics,
+                    streamThreads,
+                    processingGuarantee,
+                    commitIntervalMs,
+                    stateDir,
+                    monitor,
+                    replicationFactor);
+        }
     }
 
     /** Kafka Streams properties for a cluster. */

@@ -42,8 +42,8 @@ final class SaturationWatch implements Processor<byte[], byte[], String, Alert> 
             return;
         }
         String saeId = m.getSaeId();
-        ModelAlerts model =
-                new ModelAlerts(config.modelAlerts()).restore(false, store.get(saeId) != null);
+        boolean wasSaturated = store.get(saeId) != null;
+        ModelAlerts model = new ModelAlerts(config.modelAlerts()).restore(false, wasSaturated);
         model.checkSaturation(
                 saeId,
                 m.getVersion(),
@@ -66,7 +66,9 @@ final class SaturationWatch implements Processor<byte[], byte[], String, Alert> 
                                     record.timestamp()));
                     MonitorMetrics.alert(type);
                 });
-        if (model.saturated()) store.put(saeId, new byte[] {1});
-        else store.delete(saeId);
+        // The store changes only when the flag does, so a steady run writes nothing to its
+        // changelog.
+        if (model.saturated() && !wasSaturated) store.put(saeId, new byte[] {1});
+        else if (!model.saturated() && wasSaturated) store.delete(saeId);
     }
 }

@@ -63,7 +63,15 @@ class EncodeIT {
         try (Admin admin = Admin.create(KafkaTestCluster.bootstrap(cluster))) {
             TopicProvisioner.ensure(admin, topics, new TopicSettings(3, (short) 1));
         }
-        SpikedConfig spiked = new SpikedConfig(256, 1024, 16, 0.3, 0.01, 17);
+        SpikedConfig spiked =
+                SpikedConfig.builder()
+                        .n(256)
+                        .atoms(1024)
+                        .k(16)
+                        .rho(0.3)
+                        .noise(0.01)
+                        .seed(17)
+                        .build();
         SaeParameters params = SaeParameters.initialise(spiked.n(), D, 99);
         SaeRegistry registry = new SaeRegistry();
         Map<String, Map.Entry<byte[], DeadLetterReason>> bad = BadRecords.of(spiked.n());

@@ -86,7 +86,8 @@ class StarvationTopologyTest {
     @Test
     void exactlyTheStarvingFeaturesAreReportedAndTheyReviveAfterASwap() throws Exception {
         Topics topics = Topics.defaults();
-        SpikedConfig spiked = new SpikedConfig(N, 64, 4, 0.3, 0, 21);
+        SpikedConfig spiked =
+                SpikedConfig.builder().n(N).atoms(64).k(4).rho(0.3).noise(0).seed(21).build();
         MonitorConfig config =
                 MonitorConfig.builder()
                         .deadTokens(20_000)

@@ -90,6 +90,32 @@ public record TrainConfig(
     public static final double LM_MAX_GRAD_NORM = 1.0;
     public static final long LM_DEAD_WINDOW_TOKENS = 10_000_000;
 
+    /**
+     * One line per tunable field, for the command line's help: the same words as the record's
+     * documentation, so a flag and the field it sets are described once.
+     */
+    public static final class Docs {
+        public static final String BATCH = "Rows per step";
+        public static final String LR = "Adam's learning rate";
+        public static final String LAMBDA1 = "Weight of the (adaptive) L1 term";
+        public static final String LAMBDA2 =
+                "Weight of the L2 term; ignored by l1, alasso and topk";
+        public static final String GAMMA = "Exponent of the adaptive weights";
+        public static final String BETA = "EMA decay of mean |h_j|";
+        public static final String P = "Share of the largest EMAs that make the reference r";
+        public static final String W_MIN = "Lower clip of the adaptive weights";
+        public static final String W_MAX = "Upper clip of the adaptive weights";
+        public static final String T_WARM = "T_warm: steps of plain elastic net before the ramp";
+        public static final String T_RAMP = "T_ramp: steps over which the adaptive weights ramp in";
+        public static final String K = "Active features per row of a TopK SAE (capped at D)";
+        public static final String MAX_GRAD_NORM = "Clip of the global gradient norm";
+        public static final String SEED = "Seed of the SAE's initialisation";
+        public static final String DEAD_WINDOW_TOKENS =
+                "Tokens without a fire after which a feature counts as dead";
+
+        private Docs() {}
+    }
+
     public TrainConfig {
         if (arch == null) throw new IllegalArgumentException("arch is required");
         positive("n", n);

@@ -48,14 +48,13 @@ public final class EncodeOptions {
     public EncodeConfig config(Topics topics, short replicationFactor) throws java.io.IOException {
         Path dir = stateDir;
         Files.createDirectories(dir);
-        return new EncodeConfig(
-                applicationId,
-                topics,
-                streamThreads,
-                processingGuarantee,
-                commitIntervalMs,
-                dir,
-                null,
-                replicationFactor);
+        return EncodeConfig.defaults(topics, dir).toBuilder()
+                .applicationId(applicationId)
+                .streamThreads(streamThreads)
+                .processingGuarantee(processingGuarantee)
+                .commitIntervalMs(commitIntervalMs)
+                .monitor(null)
+                .replicationFactor(replicationFactor)
+                .build();
     }
 }

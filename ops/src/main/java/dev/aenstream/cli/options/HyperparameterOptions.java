@@ -6,8 +6,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * docs/aen-sae.md's training hyperparameters as flags; unset ones take docs/aen-sae.md's defaults
- * for the setting.
+ * The training hyperparameters of docs/aen-sae.md as flags, described and defaulted by {@link
+ * TrainConfig}; unset ones take the defaults of the setting (synthetic or language model).
  */
 public final class HyperparameterOptions {
     @Option(
@@ -16,103 +16,138 @@ public final class HyperparameterOptions {
             description =
                     "aen (adaptive elastic net), l1, elastic, alasso (adaptive lasso) or topk"
                             + " (default: ${DEFAULT-VALUE}).")
-    String arch = "aen";
+    String arch = Arch.AEN.label();
 
     @Mixin DSaeOption dSae;
 
     @Option(
             names = "--batch",
             paramLabel = "B",
-            description = "Rows per step (default: 256 synthetic, 4096 language model).")
+            description =
+                    TrainConfig.Docs.BATCH
+                            + " (default: "
+                            + TrainConfig.SYNTHETIC_BATCH
+                            + " synthetic, "
+                            + TrainConfig.LM_BATCH
+                            + " language model).")
     Integer batch;
 
     @Option(
             names = "--lr",
             paramLabel = "LR",
-            description = "Adam learning rate (default: 1e-3; 5e-4 for n = 4096).")
+            description =
+                    TrainConfig.Docs.LR
+                            + " (default: "
+                            + TrainConfig.DEFAULT_LR
+                            + ", "
+                            + TrainConfig.LM_WIDE_LR
+                            + " for language-model rows of width "
+                            + TrainConfig.LM_WIDE_N
+                            + " and more).")
     Double lr;
 
     @Option(
             names = "--lambda1",
             paramLabel = "L1",
-            description = "Weight of the (adaptive) L1 term (default: 0.005).")
+            description =
+                    TrainConfig.Docs.LAMBDA1 + " (default: " + TrainConfig.DEFAULT_LAMBDA1 + ").")
     Double lambda1;
 
     @Option(
             names = "--lambda2",
             paramLabel = "L2",
-            description = "Weight of the L2 term; ignored by l1, alasso, topk (default: 1e-4).")
+            description =
+                    TrainConfig.Docs.LAMBDA2 + " (default: " + TrainConfig.DEFAULT_LAMBDA2 + ").")
     Double lambda2;
 
     @Option(
             names = "--gamma",
             paramLabel = "GAMMA",
-            description = "Exponent of the adaptive weights (default: 0.5).")
+            description = TrainConfig.Docs.GAMMA + " (default: " + TrainConfig.DEFAULT_GAMMA + ").")
     Double gamma;
 
     @Option(
             names = "--beta",
             paramLabel = "BETA",
             description =
-                    "EMA decay of mean |h_j| (default: 0.999 synthetic, 0.9999 language model).")
+                    TrainConfig.Docs.BETA
+                            + " (default: "
+                            + TrainConfig.SYNTHETIC_BETA
+                            + " synthetic, "
+                            + TrainConfig.LM_BETA
+                            + " language model).")
     Double beta;
 
     @Option(
             names = "--p",
             paramLabel = "P",
-            description = "Share of the largest EMAs that make the reference r (default: 0.05).")
+            description = TrainConfig.Docs.P + " (default: " + TrainConfig.DEFAULT_P + ").")
     Double p;
 
     @Option(
             names = "--w-min",
             paramLabel = "W",
-            description = "Lower clip of the weights (default: 0.01).")
+            description = TrainConfig.Docs.W_MIN + " (default: " + TrainConfig.DEFAULT_W_MIN + ").")
     Double wMin;
 
     @Option(
             names = "--w-max",
             paramLabel = "W",
-            description = "Upper clip of the weights (default: 10).")
+            description = TrainConfig.Docs.W_MAX + " (default: " + TrainConfig.DEFAULT_W_MAX + ").")
     Double wMax;
 
     @Option(
             names = "--warmup",
             paramLabel = "STEPS",
             description =
-                    "T_warm: steps of plain elastic net before the ramp (default: 10000 synthetic,"
-                            + " 4000 language model).")
+                    TrainConfig.Docs.T_WARM
+                            + " (default: "
+                            + TrainConfig.SYNTHETIC_T_WARM
+                            + " synthetic, "
+                            + TrainConfig.LM_T_WARM
+                            + " language model).")
     Long warmup;
 
     @Option(
             names = "--ramp",
             paramLabel = "STEPS",
-            description = "T_ramp: steps over which the adaptive weights ramp in (default: 2000).")
+            description =
+                    TrainConfig.Docs.T_RAMP + " (default: " + TrainConfig.DEFAULT_T_RAMP + ").")
     Long ramp;
 
-    @Option(names = "--topk", paramLabel = "K", description = "k of a TopK SAE (default: 32).")
+    @Option(
+            names = "--topk",
+            paramLabel = "K",
+            description = TrainConfig.Docs.K + " (default: " + TrainConfig.DEFAULT_K + ").")
     Integer topk;
 
     @Option(
             names = "--max-grad-norm",
             paramLabel = "NORM",
             description =
-                    "Clip of the global gradient norm (default: none synthetic, 1.0 language"
-                            + " model).")
+                    TrainConfig.Docs.MAX_GRAD_NORM
+                            + " (default: none synthetic, "
+                            + TrainConfig.LM_MAX_GRAD_NORM
+                            + " language model).")
     Double maxGradNorm;
 
     @Option(
             names = "--dead-window",
             paramLabel = "TOKENS",
             description =
-                    "Tokens without a fire after which a feature counts as dead "
-                            + "(default: 256000 synthetic, 10000000 language model).")
+                    TrainConfig.Docs.DEAD_WINDOW_TOKENS
+                            + " (default: "
+                            + TrainConfig.SYNTHETIC_DEAD_WINDOW_TOKENS
+                            + " synthetic, "
+                            + TrainConfig.LM_DEAD_WINDOW_TOKENS
+                            + " language model).")
     Long deadWindow;
 
     @Option(
             names = "--train-seed",
             paramLabel = "SEED",
-            description = "Seed of the SAE's initialisation (default: ${DEFAULT-VALUE}).")
-    long trainSeed = 0;
+            description = TrainConfig.Docs.SEED + " (default: ${DEFAULT-VALUE}).")
+    long trainSeed = TrainConfig.DEFAULT_SEED;
 
     /** docs/aen-sae.md's synthetic defaults with the given flags applied. */
     public TrainConfig synthetic(int n) {

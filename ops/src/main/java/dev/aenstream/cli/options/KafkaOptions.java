@@ -35,7 +35,7 @@ public final class KafkaOptions {
             description =
                     "Replication factor of created topics and of the encoders' internal topics"
                             + " (default: ${DEFAULT-VALUE}; use 3 on a real cluster).")
-    public short replicationFactor = 1;
+    public short replicationFactor = TopicSettings.DEFAULT_REPLICATION_FACTOR;
 
     public Topics topics() {
         return new Topics(topicPrefix);

@@ -9,7 +9,7 @@ public final class ModelAlertOptions {
             names = "--dead-fraction-pct",
             paramLabel = "PCT",
             description =
-                    "DEAD_FRACTION_HIGH above this percentage of dead features; re-armed below 80%"
+                    "DEAD_FRACTION_HIGH above this percentage of dead features; re-armed below 80%%"
                             + " of it (default: ${DEFAULT-VALUE}).")
     double deadFractionPct = ModelAlertThresholds.DEFAULT_DEAD_FRACTION_PCT;
 
@@ -18,7 +18,7 @@ public final class ModelAlertOptions {
             paramLabel = "SHARE",
             description =
                     "WEIGHT_SATURATED above this share of adaptive weights pinned at w_max;"
-                            + " re-armed below 80% of it (default: ${DEFAULT-VALUE}).")
+                            + " re-armed below 80%% of it (default: ${DEFAULT-VALUE}).")
     double saturation = ModelAlertThresholds.DEFAULT_SATURATION;
 
     public ModelAlertThresholds thresholds() {

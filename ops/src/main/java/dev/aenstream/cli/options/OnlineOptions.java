@@ -22,7 +22,7 @@ public final class OnlineOptions {
             description =
                     "Steps between versions published to the models topic (default:"
                             + " ${DEFAULT-VALUE}).")
-    long publishEvery = 500;
+    long publishEvery = OnlineTrainerConfig.DEFAULT_PUBLISH_EVERY;
 
     @Option(
             names = "--metrics-every",
@@ -30,7 +30,7 @@ public final class OnlineOptions {
             description =
                     "Steps between trainer-metrics records and starvation checks (default:"
                             + " ${DEFAULT-VALUE}).")
-    long metricsEvery = 100;
+    long metricsEvery = OnlineTrainerConfig.DEFAULT_METRICS_EVERY;
 
     @Option(
             names = "--shuffle-rows",
@@ -38,7 +38,7 @@ public final class OnlineOptions {
             description =
                     "Rows in the shuffle buffer batches are drawn from; 0 trains in arrival order"
                             + " (default: ${DEFAULT-VALUE}).")
-    int shuffleRows = 0;
+    int shuffleRows = OnlineTrainerConfig.DEFAULT_SHUFFLE_ROWS;
 
     @Option(
             names = "--normalise",
@@ -57,7 +57,7 @@ public final class OnlineOptions {
             description =
                     "Stop (with a checkpoint) after this long without new activations; 0 runs until"
                             + " Ctrl-C (default: ${DEFAULT-VALUE}).")
-    double idleExitSeconds = 0;
+    double idleExitSeconds = OnlineTrainerConfig.DEFAULT_IDLE_EXIT_MS / 1000.0;
 
     public OnlineTrainerConfig config(Topics topics, Path checkpointDir, long checkpointEvery) {
         return OnlineTrainerConfig.builder(topics)

@@ -29,21 +29,28 @@ public final class SyntheticOptions {
             description =
                     "Share of the spike common to all atoms, in [0, 1) (default:"
                             + " ${DEFAULT-VALUE}).")
-    double rho = 0;
+    double rho = SpikedConfig.DEFAULT_RHO;
 
     @Option(
             names = "--noise",
             paramLabel = "SIGMA",
             description = "Standard deviation of added Gaussian noise (default: ${DEFAULT-VALUE}).")
-    double noise = 0;
+    double noise = SpikedConfig.DEFAULT_NOISE;
 
     @Option(
             names = "--seed",
             paramLabel = "SEED",
             description = "Seed; the same seed gives the same stream (default: ${DEFAULT-VALUE}).")
-    long seed = 0;
+    long seed = SpikedConfig.DEFAULT_SEED;
 
     public SpikedConfig config() {
-        return new SpikedConfig(n, atoms, k, rho, noise, seed);
+        return SpikedConfig.builder()
+                .n(n)
+                .atoms(atoms)
+                .k(k)
+                .rho(rho)
+                .noise(noise)
+                .seed(seed)
+                .build();
     }
 }

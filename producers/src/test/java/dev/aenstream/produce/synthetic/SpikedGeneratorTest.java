@@ -13,21 +13,40 @@ class SpikedGeneratorTest {
 
     @Test
     void theSameSeedGivesTheSameStream() {
-        SpikedConfig config = new SpikedConfig(32, 64, 4, 0.5, 0.01, 42);
+        SpikedConfig config =
+                SpikedConfig.builder().n(32).atoms(64).k(4).rho(0.5).noise(0.01).seed(42).build();
         float[] a = new float[10 * 32];
         float[] b = new float[10 * 32];
         new SpikedGenerator(config).next(a, 0, 10);
         new SpikedGenerator(config).next(b, 0, 10);
         assertThat(a).containsExactly(b);
         float[] c = new float[10 * 32];
-        new SpikedGenerator(new SpikedConfig(32, 64, 4, 0.5, 0.01, 43)).next(c, 0, 10);
+        new SpikedGenerator(
+                        SpikedConfig.builder()
+                                .n(32)
+                                .atoms(64)
+                                .k(4)
+                                .rho(0.5)
+                                .noise(0.01)
+                                .seed(43)
+                                .build())
+                .next(c, 0, 10);
         assertThat(Arrays.equals(a, c)).isFalse();
     }
 
     @Test
     void atomsAreUnitAndShareTheSpikeAsRhoSays() {
         for (double rho : new double[] {0, 0.5, 0.9}) {
-            SpikedGenerator gen = new SpikedGenerator(new SpikedConfig(256, 200, 16, rho, 0, 1));
+            SpikedGenerator gen =
+                    new SpikedGenerator(
+                            SpikedConfig.builder()
+                                    .n(256)
+                                    .atoms(200)
+                                    .k(16)
+                                    .rho(rho)
+                                    .noise(0)
+                                    .seed(1)
+                                    .build());
             float[] dict = gen.dictionary();
             double cosSum = 0;
             int pairs = 0;
@@ -49,7 +68,8 @@ class SpikedGeneratorTest {
 
     @Test
     void everySampleIsExactlyKDistinctAtomsWithMagnitudesInRange() {
-        SpikedConfig config = new SpikedConfig(16, 40, 5, 0.3, 0, 7);
+        SpikedConfig config =
+                SpikedConfig.builder().n(16).atoms(40).k(5).rho(0.3).noise(0).seed(7).build();
         SpikedGenerator gen = new SpikedGenerator(config);
         int rows = 200;
         float[] x = new float[rows * 16];
@@ -73,9 +93,27 @@ class SpikedGeneratorTest {
 
     @Test
     void invalidConfigurationIsRefusedWithTheReason() {
-        assertThatThrownBy(() -> new SpikedConfig(16, 4, 5, 0, 0, 0))
+        assertThatThrownBy(
+                        () ->
+                                SpikedConfig.builder()
+                                        .n(16)
+                                        .atoms(4)
+                                        .k(5)
+                                        .rho(0)
+                                        .noise(0)
+                                        .seed(0)
+                                        .build())
                 .hasMessageContaining("k must be in 1..4");
-        assertThatThrownBy(() -> new SpikedConfig(16, 40, 5, 1.0, 0, 0))
+        assertThatThrownBy(
+                        () ->
+                                SpikedConfig.builder()
+                                        .n(16)
+                                        .atoms(40)
+                                        .k(5)
+                                        .rho(1.0)
+                                        .noise(0)
+                                        .seed(0)
+                                        .build())
                 .hasMessageContaining("rho");
     }
 }
