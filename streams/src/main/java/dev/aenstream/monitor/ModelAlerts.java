@@ -15,8 +15,8 @@ public final class ModelAlerts {
     public static final double REARM_SHARE = 0.8;
 
     private final ModelAlertThresholds thresholds;
-    private boolean deadFractionHigh;
-    private boolean saturated;
+    private final Latch deadFraction = new Latch();
+    private final Latch saturation = new Latch();
 
     public ModelAlerts(ModelAlertThresholds thresholds) {
         this.thresholds = thresholds;
@@ -29,8 +29,10 @@ public final class ModelAlerts {
     public void checkDeadFraction(
             String saeId, long version, double deadPct, String context, AlertSink sink) {
         double threshold = thresholds.deadFractionPct();
-        if (!deadFractionHigh && deadPct > threshold) {
-            deadFractionHigh = true;
+        if (deadFraction.raises(deadPct, threshold)) {
+            String what =
+                    String.format(
+                            "%.1f%% of features are dead (threshold %.1f%%)", deadPct, threshold);
             sink.send(
                     AlertType.DEAD_FRACTION_HIGH,
                     Severity.CRITICAL,
@@ -39,53 +41,62 @@ public final class ModelAlerts {
                     List.of(),
                     deadPct,
                     threshold,
-                    String.format(
-                                    "%.1f%% of features are dead (threshold %.1f%%)",
-                                    deadPct, threshold)
-                            + context);
-        } else if (deadFractionHigh && deadPct < REARM_SHARE * threshold) {
-            deadFractionHigh = false;
+                    what + context);
         }
     }
 
     /**
-     * Raises WEIGHT_SATURATED when {@code saturation} crosses its threshold; {@code context} ends
-     * the message.
+     * Raises WEIGHT_SATURATED when {@code share} of the adaptive weights at w_max crosses its
+     * threshold; {@code context} ends the message.
      */
     public void checkSaturation(
-            String saeId, long version, double saturation, String context, AlertSink sink) {
+            String saeId, long version, double share, String context, AlertSink sink) {
         double threshold = thresholds.saturation();
-        if (!saturated && saturation > threshold) {
-            saturated = true;
+        if (saturation.raises(share, threshold)) {
+            String what =
+                    String.format("%.1f%% of adaptive weights are pinned at w_max", 100 * share);
             sink.send(
                     AlertType.WEIGHT_SATURATED,
                     Severity.WARNING,
                     saeId,
                     version,
                     List.of(),
-                    saturation,
+                    share,
                     threshold,
-                    String.format(
-                                    "%.1f%% of adaptive weights are pinned at w_max",
-                                    100 * saturation)
-                            + context);
-        } else if (saturated && saturation < REARM_SHARE * threshold) {
-            saturated = false;
+                    what + context);
         }
     }
 
     public boolean deadFractionHigh() {
-        return deadFractionHigh;
+        return deadFraction.raised;
     }
 
     public boolean saturated() {
-        return saturated;
+        return saturation.raised;
     }
 
     /** Restores the flags a state store kept. */
     public ModelAlerts restore(boolean deadFractionHighFlag, boolean saturatedFlag) {
-        this.deadFractionHigh = deadFractionHighFlag;
-        this.saturated = saturatedFlag;
+        deadFraction.raised = deadFractionHighFlag;
+        saturation.raised = saturatedFlag;
         return this;
+    }
+
+    /**
+     * One alert's hysteresis: raised above the threshold, re-armed below {@link #REARM_SHARE} of
+     * it.
+     */
+    private static final class Latch {
+        boolean raised;
+
+        /** Whether {@code value} raises the alert now. */
+        boolean raises(double value, double threshold) {
+            if (!raised && value > threshold) {
+                raised = true;
+                return true;
+            }
+            if (raised && value < REARM_SHARE * threshold) raised = false;
+            return false;
+        }
     }
 }
