@@ -7,6 +7,7 @@ import dev.aenstream.cli.options.DeviceOption;
 import dev.aenstream.cli.options.HyperparameterOptions;
 import dev.aenstream.cli.options.KMaxOption;
 import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.cli.options.OrtThreadsOption;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.produce.synthetic.SyntheticFeed;
@@ -225,11 +226,7 @@ final class BenchCommand implements Callable<Integer> {
                 description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
         int warmupSteps = 2;
 
-        @Option(
-                names = "--threads",
-                paramLabel = "THREADS",
-                description = "ONNX Runtime threads; 0 lets it choose (default: ${DEFAULT-VALUE}).")
-        int threads = 0;
+        @Mixin OrtThreadsOption ortThreads;
 
         @Mixin DeviceOption device;
 
@@ -260,12 +257,13 @@ final class BenchCommand implements Callable<Integer> {
 
             double train;
             String ranOn;
-            try (Trainer trainer = Trainer.start("bench", config, dev, threads)) {
+            try (Trainer trainer = Trainer.start("bench", config, dev, ortThreads.ortThreads())) {
                 ranOn = trainer.trainStep().device().label();
                 train = TrainingRate.measure(trainer, n, d, batch, warmupSteps, steps, 0);
             }
             double matmul =
-                    MatmulOnlyGraph.trainStepRate(batch, n, d, dev, threads, 0, warmupSteps, steps);
+                    MatmulOnlyGraph.trainStepRate(
+                            batch, n, d, dev, ortThreads.ortThreads(), 0, warmupSteps, steps);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("train_tokens_per_s", train);
             summary.put("matmul_only_tokens_per_s", matmul);

@@ -84,7 +84,7 @@ final class EncodeCommand implements Callable<Integer> {
                                 alerts,
                                 n,
                                 sae.device(),
-                                sae.ortThreads);
+                                sae.ortThreads());
                 System.out.printf(
                         "following %s for SAE versions of n=%d (start `aen train` to publish"
                                 + " some)%n",

@@ -7,6 +7,7 @@ import dev.aenstream.cli.options.HyperparameterOptions;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.MetricsOptions;
 import dev.aenstream.cli.options.OnlineOptions;
+import dev.aenstream.cli.options.OrtThreadsOption;
 import dev.aenstream.cli.options.SaeSpec;
 import dev.aenstream.cli.options.SyntheticOptions;
 import dev.aenstream.monitor.FeatureAccumulator;
@@ -134,11 +135,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin DeviceOption device;
 
-    @Option(
-            names = "--threads",
-            paramLabel = "THREADS",
-            description = "ONNX Runtime threads; 0 lets it choose (default: ${DEFAULT-VALUE}).")
-    int threads = 0;
+    @Mixin OrtThreadsOption ortThreads;
 
     @Option(
             names = "--summary-json",
@@ -172,8 +169,8 @@ final class TrainCommand implements Callable<Integer> {
         SpikedGenerator generator = new SpikedGenerator(data);
         try (Trainer trainer =
                 checkpoint != null
-                        ? Trainer.resume(id, checkpoint, dev, threads)
-                        : Trainer.start(id, config, dev, threads)) {
+                        ? Trainer.resume(id, checkpoint, dev, ortThreads.ortThreads())
+                        : Trainer.start(id, config, dev, ortThreads.ortThreads())) {
             TrainConfig run = trainer.config();
             System.out.printf(
                     "training %s (%s) n=%d D=%d batch=%d lambda1=%g lambda2=%g warm-up %d+%d on"
@@ -268,7 +265,7 @@ final class TrainCommand implements Callable<Integer> {
                                 definitions,
                                 resume,
                                 device.device(),
-                                threads)) {
+                                ortThreads.ortThreads())) {
             for (var d : definitions) {
                 TrainConfig c = d.config();
                 System.out.printf(
@@ -355,7 +352,11 @@ final class TrainCommand implements Callable<Integer> {
         FeatureAccumulator reconstruction =
                 new FeatureAccumulator(trainer.saeId(), trainer.stepsDone(), d, 0);
         try (SaeEncoder encoder =
-                SaeEncoder.open(params, new EncoderSpec(kMax, false), Device.CPU, threads)) {
+                SaeEncoder.open(
+                        params,
+                        new EncoderSpec(kMax, false),
+                        Device.CPU,
+                        ortThreads.ortThreads())) {
             var sparse = encoder.encode(FloatBuffer.wrap(x), evalRows);
             for (int r = 0; r < evalRows; r++)
                 System.arraycopy(sparse.denseRow(r), 0, codes, r * d, d);

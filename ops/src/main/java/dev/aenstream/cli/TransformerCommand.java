@@ -7,6 +7,7 @@ import dev.aenstream.cli.options.DashboardOptions;
 import dev.aenstream.cli.options.DeviceOption;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.MetricsOptions;
+import dev.aenstream.cli.options.OrtThreadsOption;
 import dev.aenstream.cli.options.PublishOptions;
 import dev.aenstream.cli.options.TextOptions;
 import dev.aenstream.produce.ActivationPublisher;
@@ -76,11 +77,7 @@ final class TransformerCommand implements Callable<Integer> {
 
     @Mixin DeviceOption device;
 
-    @Option(
-            names = "--threads",
-            paramLabel = "N",
-            description = "ONNX Runtime threads; 0 lets it choose (default: ${DEFAULT-VALUE}).")
-    int threads = 0;
+    @Mixin OrtThreadsOption ortThreads;
 
     @Mixin PublishOptions publish;
 
@@ -100,7 +97,8 @@ final class TransformerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
         try (AutoCloseable endpoint = metrics.start();
                 TransformerModel hooked =
-                        TransformerModel.open(proto, List.of(hook), device.device(), threads);
+                        TransformerModel.open(
+                                proto, List.of(hook), device.device(), ortThreads.ortThreads());
                 Tokeniser tokeniser = text.tokeniser(source);
                 KafkaTarget target = KafkaTarget.open(kafka);
                 AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics());

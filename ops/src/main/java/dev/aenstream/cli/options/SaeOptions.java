@@ -57,16 +57,15 @@ public final class SaeOptions {
 
     @Mixin DeviceOption device;
 
-    @Option(
-            names = "--ort-threads",
-            paramLabel = "THREADS",
-            description =
-                    "ONNX Runtime threads per call; 0 lets it choose (default: ${DEFAULT-VALUE}).")
-    public int ortThreads = 0;
+    @Mixin OrtThreadsOption ortThreads;
 
     /** Whether the SAE comes from the command line rather than the models topic. */
     public boolean fixed() {
         return saeFile != null || untrained;
+    }
+
+    public int ortThreads() {
+        return ortThreads.ortThreads();
     }
 
     public Device device() {
@@ -100,7 +99,7 @@ public final class SaeOptions {
                         model.d(),
                         model.kMax(),
                         device.device(),
-                        ortThreads);
+                        ortThreads.ortThreads());
         return new ServingSae(saeId, 1, encoder, model.origin(), model.decoder(), normalise);
     }
 }
