@@ -209,8 +209,6 @@ public final class PipelineBench {
                                 .n(shape.n())
                                 .atoms(Math.max(64, shape.d() / 4))
                                 .k(16)
-                                .rho(0)
-                                .noise(0)
                                 .seed(1)
                                 .build());
         List<float[]> out = new ArrayList<>();

@@ -21,8 +21,6 @@ public final class TrainingRate {
                                 .n(n)
                                 .atoms(Math.max(d, 16))
                                 .k(Math.min(16, d))
-                                .rho(0)
-                                .noise(0)
                                 .seed(1)
                                 .build());
         float[] x = new float[batch * n];

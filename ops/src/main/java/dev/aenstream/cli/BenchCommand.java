@@ -368,8 +368,6 @@ final class BenchCommand implements Callable<Integer> {
                                                     .n(n)
                                                     .atoms(Math.max(64, dSae / 4))
                                                     .k(16)
-                                                    .rho(0)
-                                                    .noise(0)
                                                     .seed(1)
                                                     .build()),
                                     publisher,

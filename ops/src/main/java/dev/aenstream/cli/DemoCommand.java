@@ -168,9 +168,8 @@ final class DemoCommand implements Callable<Integer> {
     private int run(DemoSource feed, Device dev) throws Exception {
         boolean languageModel = !source.equals("synthetic");
         boolean normalised = feed.normalisation() == Normalisation.UNIT_SQRT_N;
-        // Language-model rows follow docs/aen-sae.md's language-model defaults, with the demo's
-        // batch so
-        // steps come often.
+        // Language-model rows follow the language-model defaults of docs/aen-sae.md, with the
+        // demo's batch so that steps come often.
         TrainConfig base =
                 (languageModel
                                 ? TrainConfig.languageModel(Arch.AEN, feed.n(), dSae.dSae())

@@ -137,14 +137,7 @@ class EncodeFailoverIT {
                 survivor.start();
                 SpikedGenerator generator =
                         new SpikedGenerator(
-                                SpikedConfig.builder()
-                                        .n(N)
-                                        .atoms(48)
-                                        .k(4)
-                                        .rho(0)
-                                        .noise(0)
-                                        .seed(5)
-                                        .build());
+                                SpikedConfig.builder().n(N).atoms(48).k(4).seed(5).build());
                 float[] x = new float[ROWS_PER_RECORD * N];
                 int stoppedBroker =
                         cluster.brokers().keySet().stream()

@@ -84,14 +84,7 @@ class MetricsEndpointIT {
                 app.start();
                 SpikedGenerator generator =
                         new SpikedGenerator(
-                                SpikedConfig.builder()
-                                        .n(32)
-                                        .atoms(64)
-                                        .k(4)
-                                        .rho(0)
-                                        .noise(0)
-                                        .seed(1)
-                                        .build());
+                                SpikedConfig.builder().n(32).atoms(64).k(4).seed(1).build());
                 float[] x = new float[64 * 32];
                 String[] scraped = {""};
                 Wait.until(

@@ -89,14 +89,7 @@ class TrainerCrashResumeIT {
                                     .withRowsPerRecord(ROWS_PER_RECORD))) {
                 SpikedGenerator generator =
                         new SpikedGenerator(
-                                SpikedConfig.builder()
-                                        .n(N)
-                                        .atoms(64)
-                                        .k(4)
-                                        .rho(0)
-                                        .noise(0)
-                                        .seed(9)
-                                        .build());
+                                SpikedConfig.builder().n(N).atoms(64).k(4).seed(9).build());
                 float[] x = new float[ROWS_PER_RECORD * N];
                 boolean killed = false;
                 for (int r = 0; r < RECORDS; r++) {

@@ -4,6 +4,7 @@ import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.Severity;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Where alerts go: the alerts topic in production, a list in tests. */
 public interface AlertSink {
@@ -16,6 +17,25 @@ public interface AlertSink {
             double value,
             double threshold,
             String message);
+
+    /**
+     * A sink that turns each alert into its record, stamped {@code nowMs}, and hands it to {@code
+     * out}.
+     */
+    static AlertSink into(Consumer<Alert> out, long nowMs) {
+        return (type, severity, saeId, version, featureIds, value, threshold, message) ->
+                out.accept(
+                        record(
+                                type,
+                                severity,
+                                saeId,
+                                version,
+                                featureIds,
+                                value,
+                                threshold,
+                                message,
+                                nowMs));
+    }
 
     /** The alert record of one {@link #send}. */
     static Alert record(

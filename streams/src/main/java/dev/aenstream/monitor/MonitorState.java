@@ -124,15 +124,7 @@ final class MonitorState {
         double deadPct = deadPct();
         ModelAlerts model = new ModelAlerts(config.modelAlerts()).restore(deadFractionHigh, false);
         model.checkDeadFraction(
-                saeId,
-                version,
-                deadPct,
-                window,
-                (type, severity, id, v, ids, value, threshold, message) ->
-                        alerts.add(
-                                AlertSink.record(
-                                        type, severity, id, v, ids, value, threshold, message,
-                                        nowMs)));
+                saeId, version, deadPct, window, AlertSink.into(alerts::add, nowMs));
         deadFractionHigh = model.deadFractionHigh();
         return alerts;
     }

@@ -44,28 +44,15 @@ final class SaturationWatch implements Processor<byte[], byte[], String, Alert> 
         String saeId = m.getSaeId();
         boolean wasSaturated = store.get(saeId) != null;
         ModelAlerts model = new ModelAlerts(config.modelAlerts()).restore(false, wasSaturated);
+        AlertSink forward =
+                AlertSink.into(
+                        alert -> {
+                            context.forward(new Record<>(saeId, alert, record.timestamp()));
+                            MonitorMetrics.alert(alert.getAlertType());
+                        },
+                        System.currentTimeMillis());
         model.checkSaturation(
-                saeId,
-                m.getVersion(),
-                m.getWeightSaturation(),
-                " at step " + m.getStep(),
-                (type, severity, id, version, ids, value, threshold, message) -> {
-                    context.forward(
-                            new Record<>(
-                                    id,
-                                    AlertSink.record(
-                                            type,
-                                            severity,
-                                            id,
-                                            version,
-                                            ids,
-                                            value,
-                                            threshold,
-                                            message,
-                                            System.currentTimeMillis()),
-                                    record.timestamp()));
-                    MonitorMetrics.alert(type);
-                });
+                saeId, m.getVersion(), m.getWeightSaturation(), " at step " + m.getStep(), forward);
         // The store changes only when the flag does, so a steady run writes nothing to its
         // changelog.
         if (model.saturated() && !wasSaturated) store.put(saeId, new byte[] {1});

@@ -24,10 +24,6 @@ final class StarvationWatch {
         this.modelAlerts = new ModelAlerts(thresholds);
     }
 
-    StarvationWatch(String saeId, double deadFractionPct, double saturation) {
-        this(saeId, new ModelAlertThresholds(deadFractionPct, saturation));
-    }
-
     void check(FeatureWindow window, double saturation, long version, AlertSink alerts) {
         if (!window.windowComplete()) return;
         int[] dead = window.deadFeatures();

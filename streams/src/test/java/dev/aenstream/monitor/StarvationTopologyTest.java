@@ -86,8 +86,7 @@ class StarvationTopologyTest {
     @Test
     void exactlyTheStarvingFeaturesAreReportedAndTheyReviveAfterASwap() throws Exception {
         Topics topics = Topics.defaults();
-        SpikedConfig spiked =
-                SpikedConfig.builder().n(N).atoms(64).k(4).rho(0.3).noise(0).seed(21).build();
+        SpikedConfig spiked = SpikedConfig.builder().n(N).atoms(64).k(4).rho(0.3).seed(21).build();
         MonitorConfig config =
                 MonitorConfig.builder()
                         .deadTokens(20_000)

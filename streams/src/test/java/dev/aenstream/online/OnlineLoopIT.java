@@ -80,8 +80,7 @@ class OnlineLoopIT {
             SaeRegistry registry = new SaeRegistry();
             AtomicBoolean stop = new AtomicBoolean();
             ExecutorService pool = Executors.newSingleThreadExecutor();
-            SpikedConfig spiked =
-                    SpikedConfig.builder().n(N).atoms(48).k(4).rho(0).noise(0).seed(3).build();
+            SpikedConfig spiked = SpikedConfig.builder().n(N).atoms(48).k(4).seed(3).build();
             try (OnlineTrainer trainer =
                             OnlineTrainer.open(bootstrap, config, saes, false, Device.CPU, 1);
                     AlertPublisher alerts = new AlertPublisher(bootstrap, topics.alerts());

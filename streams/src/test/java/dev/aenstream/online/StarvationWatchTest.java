@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.monitor.AlertSink;
+import dev.aenstream.monitor.ModelAlertThresholds;
 import dev.aenstream.sae.train.FeatureWindow;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ class StarvationWatchTest {
     @Test
     void newlyDeadFeaturesAlertOnceAndRevivalsAreReported() {
         FeatureWindow window = new FeatureWindow(10, 100);
-        StarvationWatch watch = new StarvationWatch("aen", 25, 0.5);
+        StarvationWatch watch = new StarvationWatch("aen", new ModelAlertThresholds(25, 0.5));
         window.add(50, fires(10, 0, 1, 2, 3, 4, 5, 6, 7));
         watch.check(window, 0, 1, sink);
         assertThat(sent).as("nothing before a whole window was seen").isEmpty();
@@ -50,7 +51,7 @@ class StarvationWatchTest {
     @Test
     void modelLevelAlertsFireOnceAboveTheirThresholdAndReArmBelowEightyPercentOfIt() {
         FeatureWindow window = new FeatureWindow(4, 10);
-        StarvationWatch watch = new StarvationWatch("aen", 40, 0.5);
+        StarvationWatch watch = new StarvationWatch("aen", new ModelAlertThresholds(40, 0.5));
         window.add(10, fires(4, 0, 1)); // 50% dead
         watch.check(window, 0.6, 1, sink);
         assertThat(sent)

@@ -44,7 +44,6 @@ class SpikedGeneratorTest {
                                     .atoms(200)
                                     .k(16)
                                     .rho(rho)
-                                    .noise(0)
                                     .seed(1)
                                     .build());
             float[] dict = gen.dictionary();
@@ -68,8 +67,7 @@ class SpikedGeneratorTest {
 
     @Test
     void everySampleIsExactlyKDistinctAtomsWithMagnitudesInRange() {
-        SpikedConfig config =
-                SpikedConfig.builder().n(16).atoms(40).k(5).rho(0.3).noise(0).seed(7).build();
+        SpikedConfig config = SpikedConfig.builder().n(16).atoms(40).k(5).rho(0.3).seed(7).build();
         SpikedGenerator gen = new SpikedGenerator(config);
         int rows = 200;
         float[] x = new float[rows * 16];
@@ -93,27 +91,10 @@ class SpikedGeneratorTest {
 
     @Test
     void invalidConfigurationIsRefusedWithTheReason() {
-        assertThatThrownBy(
-                        () ->
-                                SpikedConfig.builder()
-                                        .n(16)
-                                        .atoms(4)
-                                        .k(5)
-                                        .rho(0)
-                                        .noise(0)
-                                        .seed(0)
-                                        .build())
+        assertThatThrownBy(() -> SpikedConfig.builder().n(16).atoms(4).k(5).seed(0).build())
                 .hasMessageContaining("k must be in 1..4");
         assertThatThrownBy(
-                        () ->
-                                SpikedConfig.builder()
-                                        .n(16)
-                                        .atoms(40)
-                                        .k(5)
-                                        .rho(1.0)
-                                        .noise(0)
-                                        .seed(0)
-                                        .build())
+                        () -> SpikedConfig.builder().n(16).atoms(40).k(5).rho(1.0).seed(0).build())
                 .hasMessageContaining("rho");
     }
 }
