@@ -199,18 +199,24 @@ public final class PipelineBench {
     }
 
     /**
+     * The spiked rows every benchmark encodes for {@code shape}: 16 active atoms per row out of
+     * max(64, D/4) true atoms.
+     */
+    public static SpikedConfig data(Shape shape) {
+        return SpikedConfig.builder()
+                .n(shape.n())
+                .atoms(Math.max(64, shape.d() / 4))
+                .k(16)
+                .seed(1)
+                .build();
+    }
+
+    /**
      * Record-sized blocks of spiked rows, made before timing starts and cycled: generating rows is
      * the language model's work, not the pipeline's, and would otherwise take CPU from it.
      */
     private List<float[]> rowBlocks(Shape shape) {
-        SpikedGenerator data =
-                new SpikedGenerator(
-                        SpikedConfig.builder()
-                                .n(shape.n())
-                                .atoms(Math.max(64, shape.d() / 4))
-                                .k(16)
-                                .seed(1)
-                                .build());
+        SpikedGenerator data = new SpikedGenerator(data(shape));
         List<float[]> out = new ArrayList<>();
         for (int i = 0; i < DISTINCT_RECORDS; i++) {
             float[] x = new float[rowsPerRecord * shape.n()];

@@ -8,7 +8,6 @@ import dev.aenstream.cli.options.HyperparameterOptions;
 import dev.aenstream.cli.options.KMaxOption;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.OrtThreadsOption;
-import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.produce.synthetic.SyntheticFeed;
 import dev.aenstream.sae.runtime.Device;
@@ -362,16 +361,7 @@ final class BenchCommand implements Callable<Integer> {
                                                 "bench",
                                                 "bench-" + run)
                                         .withRowsPerRecord(rowsPerRecord))) {
-                    new SyntheticFeed(
-                                    new SpikedGenerator(
-                                            SpikedConfig.builder()
-                                                    .n(n)
-                                                    .atoms(Math.max(64, dSae / 4))
-                                                    .k(16)
-                                                    .seed(1)
-                                                    .build()),
-                                    publisher,
-                                    0)
+                    new SyntheticFeed(new SpikedGenerator(PipelineBench.data(parsed)), publisher, 0)
                             .run(rows, () -> false);
                 }
                 dev.aenstream.encode.SaeRegistry registry = new dev.aenstream.encode.SaeRegistry();
