@@ -19,14 +19,30 @@ public enum Arch {
     /** Adaptive lasso: lambda2 = 0. */
     ALASSO(true, false),
     /** TopK: keep the k largest ReLU pre-activations per row; the loss is MSE only. */
-    TOPK(false, false);
+    TOPK(false, false),
+    /**
+     * Vanilla L1 plus the ghost-gradient proxy loss for persistently dead features, the baseline
+     * the authors run on Llama (docs/aen-sae.md, "Ghost gradients").
+     */
+    GHOST(false, false, true);
 
     private final boolean adaptive;
     private final boolean l2;
+    private final boolean ghost;
 
     Arch(boolean adaptive, boolean l2) {
+        this(adaptive, l2, false);
+    }
+
+    Arch(boolean adaptive, boolean l2, boolean ghost) {
         this.adaptive = adaptive;
         this.l2 = l2;
+        this.ghost = ghost;
+    }
+
+    /** Whether the ghost-gradient proxy loss applies. */
+    public boolean ghost() {
+        return ghost;
     }
 
     /** Whether the L1 term uses adaptive weights (else wt = 1). */
@@ -43,13 +59,15 @@ public enum Arch {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses aen, l1, elastic, alasso or topk. */
+    /** Parses aen, l1, elastic, alasso, topk or ghost. */
     public static Arch parse(String text) {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                    "architecture must be aen, l1, elastic, alasso or topk, got '" + text + "'");
+                    "architecture must be aen, l1, elastic, alasso, topk or ghost, got '"
+                            + text
+                            + "'");
         }
     }
 }

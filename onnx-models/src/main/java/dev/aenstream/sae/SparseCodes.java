@@ -4,9 +4,30 @@ package dev.aenstream.sae;
  * Codes of a batch in compressed-row form: row r owns entries {@code rowOffsets[r] ..
  * rowOffsets[r+1]} of {@code indices} and {@code values}; {@code activeCounts[r]} is how many
  * features fired in row r before the top-k cut (more than its entries when the row was truncated).
+ * {@code totals} are the batch's per-feature figures before the cut, when the encoder computed them
+ * (null for codes read back from the wire).
  */
 public record SparseCodes(
-        int rows, int d, int[] rowOffsets, int[] indices, float[] values, int[] activeCounts) {
+        int rows,
+        int d,
+        int[] rowOffsets,
+        int[] indices,
+        float[] values,
+        int[] activeCounts,
+        FeatureTotals totals) {
+
+    /**
+     * Per-feature figures of a batch taken from the dense codes, before the top-k cut, so that
+     * counts are exact at any k_max: rows on which each feature fired (h > 1e-12), the sum and the
+     * largest of its activations. Each array has D values.
+     */
+    public record FeatureTotals(float[] fires, float[] sums, float[] max) {}
+
+    /** Codes without per-feature totals. */
+    public SparseCodes(
+            int rows, int d, int[] rowOffsets, int[] indices, float[] values, int[] activeCounts) {
+        this(rows, d, rowOffsets, indices, values, activeCounts, null);
+    }
 
     public int entries() {
         return rowOffsets[rows];

@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
             StatusCommand.class,
             AlertsCommand.class,
             DemoCommand.class,
+            ExperimentCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Aen implements Runnable {

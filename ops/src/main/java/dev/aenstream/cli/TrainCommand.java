@@ -10,25 +10,19 @@ import dev.aenstream.cli.options.OnlineOptions;
 import dev.aenstream.cli.options.OrtThreadsOption;
 import dev.aenstream.cli.options.SaeSpec;
 import dev.aenstream.cli.options.SyntheticOptions;
-import dev.aenstream.monitor.FeatureAccumulator;
+import dev.aenstream.experiment.PhiWarning;
+import dev.aenstream.experiment.SyntheticRun;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.sae.Arch;
-import dev.aenstream.sae.SaeDecoder;
-import dev.aenstream.sae.SaeParameters;
-import dev.aenstream.sae.eval.DictionaryMatch;
-import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
-import dev.aenstream.sae.runtime.SaeEncoder;
 import dev.aenstream.sae.train.Checkpoints;
-import dev.aenstream.sae.train.StepResult;
+import dev.aenstream.sae.train.SparsityTarget;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.Trainer;
 import dev.aenstream.sae.train.TrainingMetrics;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,7 +34,7 @@ import picocli.CommandLine.Option;
         name = "train",
         mixinStandardHelpOptions = true,
         description = {
-            "Train SAEs: AEN-SAE (aen) or a baseline (l1, elastic, alasso, topk) with"
+            "Train SAEs: AEN-SAE (aen) or a baseline (l1, elastic, alasso, topk, ghost) with"
                     + " docs/aen-sae.md's training step in ONNX Runtime.",
             "",
             "--source synthetic (the default without --bootstrap-servers or --sae) trains one SAE"
@@ -88,8 +82,22 @@ final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--steps",
             paramLabel = "N",
-            description = "Training steps to reach (default: ${DEFAULT-VALUE}).")
-    long steps = 6000;
+            description =
+                    "Training steps to reach (default: T_warm + T_ramp + "
+                            + TrainConfig.DEFAULT_STEPS_AFTER_RAMP
+                            + ", 20,000 on the synthetic defaults, so the adaptive weights act at"
+                            + " full strength).")
+    Long steps;
+
+    @Option(
+            names = "--target-l0",
+            paramLabel = "L0",
+            description =
+                    "Matched sparsity: TopK takes k = L0; a penalised SAE has its lambda1 moved"
+                            + " towards this L0 every 50 steps (docs/training.md); the final"
+                            + " lambda1 and its range over the dead window are printed and"
+                            + " recorded.")
+    Double targetL0;
 
     @Option(
             names = "--sae-id",
@@ -154,12 +162,15 @@ final class TrainCommand implements Callable<Integer> {
         if (from.equals("kafka")) return trainFromKafka();
         if (!from.equals("synthetic"))
             throw new IllegalArgumentException("--source must be synthetic or kafka, got " + from);
-        if (steps <= 0 || progressEvery <= 0 || checkpointEvery <= 0)
+        if ((steps != null && steps <= 0) || progressEvery <= 0 || checkpointEvery <= 0)
             throw new IllegalArgumentException("step counts must be positive");
         if (resume && checkpointDir == null)
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         SpikedConfig data = synthetic.config();
         TrainConfig config = hyper.synthetic(data.n());
+        if (targetL0 != null && config.arch() == Arch.TOPK)
+            config = config.toBuilder().k((int) Math.round(targetL0)).build();
+        long total = steps != null ? steps : config.defaultSteps();
         String id = saeId != null ? saeId : config.arch().label();
         Device dev = device.device();
         Checkpoints.Checkpoint checkpoint = resume ? Checkpoints.latest(checkpointDir, id) : null;
@@ -172,9 +183,14 @@ final class TrainCommand implements Callable<Integer> {
                         ? Trainer.resume(id, checkpoint, dev, ortThreads.ortThreads())
                         : Trainer.start(id, config, dev, ortThreads.ortThreads())) {
             TrainConfig run = trainer.config();
+            SparsityTarget sparsity =
+                    targetL0 != null && run.arch() != Arch.TOPK
+                            ? SparsityTarget.of(targetL0, total)
+                            : null;
+            trainer.target(sparsity);
             System.out.printf(
-                    "training %s (%s) n=%d D=%d batch=%d lambda1=%g lambda2=%g warm-up %d+%d on"
-                            + " %s%s%n",
+                    "training %s (%s) n=%d D=%d batch=%d lambda1=%g lambda2=%g warm-up %d+%d,"
+                            + " %,d steps on %s%s%n",
                     id,
                     run.arch().label(),
                     run.n(),
@@ -184,41 +200,68 @@ final class TrainCommand implements Callable<Integer> {
                     run.effectiveLambda2(),
                     run.tWarm(),
                     run.tRamp(),
+                    total,
                     trainer.trainStep().device().label(),
                     checkpoint != null ? ", resumed at step " + trainer.stepsDone() : "");
+            if (sparsity != null)
+                System.out.printf(
+                        "matched sparsity: lambda1 tracks L0 %.1f from step %,d to step %,d%n",
+                        targetL0, sparsity.settleSteps(), sparsity.calibrateSteps());
+            PhiWarning.check(run, total);
             System.out.printf(
-                    "%8s %10s %10s %10s %8s %7s %7s %6s %5s %10s%n",
-                    "step", "mse", "l1", "l2", "l0", "fve", "dead%", "sat%", "phi", "tokens/s");
-            float[] x = new float[run.batch() * run.n()];
-            long batchIndex = trainer.stepsDone();
-            while (trainer.stepsDone() < steps) {
-                // Batches are indexed by attempts so that a skipped step does not replay the same
-                // rows.
-                generator.batch(batchIndex++, x, run.batch(), null, null);
-                StepResult r = trainer.step(x, 0, run.batch());
-                long done = trainer.stepsDone();
-                if (!r.applied())
-                    System.out.printf("step %d skipped: non-finite loss or gradient%n", r.step());
-                if (r.applied() && (done % progressEvery == 0 || done == steps))
-                    print(trainer.metrics());
-                if (checkpointDir != null
-                        && r.applied()
-                        && (done % checkpointEvery == 0 || done == steps)) {
-                    trainer.checkpoint(
-                            checkpointDir, Map.of("batch_index", Long.toString(batchIndex)));
-                }
-            }
-            Map<String, Object> summary = evaluate(trainer, generator);
+                    "%8s %10s %10s %10s %8s %7s %7s %6s %5s %10s %10s%n",
+                    "step",
+                    "mse",
+                    "l1",
+                    "l2",
+                    "l0",
+                    "fve",
+                    "dead%",
+                    "sat%",
+                    "phi",
+                    "lambda1",
+                    "tokens/s");
+            long startBatch =
+                    checkpoint != null
+                            ? Long.parseLong(
+                                    checkpoint
+                                            .extra()
+                                            .getOrDefault(
+                                                    "batch_index",
+                                                    Long.toString(trainer.stepsDone())))
+                            : trainer.stepsDone();
+            SyntheticRun.train(
+                    trainer,
+                    generator,
+                    total,
+                    startBatch,
+                    (t, r, batchIndex) -> {
+                        long done = t.stepsDone();
+                        if (done % progressEvery == 0 || done == total) print(t);
+                        if (checkpointDir != null && (done % checkpointEvery == 0 || done == total))
+                            t.checkpoint(
+                                    checkpointDir,
+                                    Map.of("batch_index", Long.toString(batchIndex)));
+                    });
+            Map<String, Object> summary =
+                    SyntheticRun.evaluate(trainer, generator, evalRows, ortThreads.ortThreads());
+            if (targetL0 != null) summary.put("target_l0", targetL0);
             System.out.printf(
                     "dict_cos %.3f, support precision %.3f recall %.3f F1 %.3f; eval l0 %.1f, fve"
-                            + " %.3f; dead %.2f%%%n",
+                            + " %.3f, shrinkage %.3f; dead %.2f%%; phi %.2f%s%n",
                     summary.get("dict_cos"),
                     summary.get("support_precision"),
                     summary.get("support_recall"),
                     summary.get("support_f1"),
                     summary.get("l0"),
                     summary.get("fve"),
-                    summary.get("dead_pct"));
+                    summary.get("shrinkage"),
+                    summary.get("dead_pct"),
+                    summary.get("phi"),
+                    summary.containsKey("lambda1") && run.arch() != Arch.TOPK
+                            ? String.format("; lambda1 %.5g", summary.get("lambda1"))
+                            : "");
+            PhiWarning.atEnd(trainer.config(), trainer.stepsDone());
             SummaryJson.write(summaryJson, summary);
         }
         return 0;
@@ -318,9 +361,12 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void print(TrainingMetrics m) {
+    private static void print(Trainer t) {
+        TrainingMetrics m = t.metrics();
+        boolean adaptive = t.config().arch().adaptive();
+        boolean topK = t.config().arch() == Arch.TOPK;
         System.out.printf(
-                "%8d %10.5f %10.5f %10.5f %8.1f %7.3f %7.2f %6.1f %5.2f %,10.0f%n",
+                "%8d %10.5f %10.5f %10.5f %8.1f %7.3f %7.2f %6s %5.2f %10s %,10.0f%n",
                 m.step(),
                 m.mse(),
                 m.l1(),
@@ -328,66 +374,9 @@ final class TrainCommand implements Callable<Integer> {
                 m.l0(),
                 m.fve(),
                 m.deadPct(),
-                100 * m.weightSaturation(),
+                adaptive ? String.format("%.1f", 100 * m.weightSaturation()) : "-",
                 m.warmupFactor(),
+                topK ? "-" : String.format("%.3g", t.config().lambda1()),
                 m.tokensPerS());
-    }
-
-    /** Codes of fresh rows with the trained SAE: l0, fve, dictionary match and support scores. */
-    private Map<String, Object> evaluate(Trainer trainer, SpikedGenerator generator)
-            throws Exception {
-        TrainConfig run = trainer.config();
-        SaeParameters params = trainer.trainStep().parameters();
-        int n = run.n();
-        int d = run.d();
-        int k = generator.config().k();
-        float[] x = new float[evalRows * n];
-        int[] support = new int[evalRows * k];
-        float[] magnitudes = new float[evalRows * k];
-        // An index far past any training batch: evaluation rows are never trained on.
-        generator.batch(Long.MAX_VALUE / 2, x, evalRows, support, magnitudes);
-        int kMax = run.arch() == Arch.TOPK ? run.k() : d;
-        float[] codes = new float[evalRows * d];
-        // The fve from the same sums the stream statistics keep, over every evaluation row.
-        FeatureAccumulator reconstruction =
-                new FeatureAccumulator(trainer.saeId(), trainer.stepsDone(), d, 0);
-        try (SaeEncoder encoder =
-                SaeEncoder.open(
-                        params,
-                        new EncoderSpec(kMax, false),
-                        Device.CPU,
-                        ortThreads.ortThreads())) {
-            var sparse = encoder.encode(FloatBuffer.wrap(x), evalRows);
-            for (int r = 0; r < evalRows; r++)
-                System.arraycopy(sparse.denseRow(r), 0, codes, r * d, d);
-            reconstruction.addReconstruction(
-                    FloatBuffer.wrap(x), sparse, SaeDecoder.of(params), false, 1);
-        }
-        double l0 = 0;
-        for (float c : codes) if (c > 1e-12) l0++;
-        DictionaryMatch match =
-                DictionaryMatch.of(params, generator.dictionary(), generator.config().atoms());
-        DictionaryMatch.Support s = match.support(codes, evalRows, d, support, k);
-        TrainingMetrics m = trainer.metrics();
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("sae_id", trainer.saeId());
-        summary.put("arch", run.arch().label());
-        summary.put("steps", trainer.stepsDone());
-        summary.put("l0", l0 / evalRows);
-        summary.put("fve", reconstruction.fve());
-        summary.put("dead_pct", m.deadPct());
-        summary.put("dict_cos", match.dictCos());
-        summary.put("support_precision", s.precision());
-        summary.put("support_recall", s.recall());
-        summary.put("support_f1", s.f1());
-        summary.put("tokens_per_s", m.tokensPerS());
-        summary.put("weight_saturation", m.weightSaturation());
-        summary.put("train_l0", m.l0());
-        summary.put("train_fve", m.fve());
-        summary.put("tokens", m.tokens());
-        summary.put("dead_window_tokens", run.deadWindowTokens());
-        summary.put("eval_rows", evalRows);
-        summary.put("device", trainer.trainStep().device().label());
-        return summary;
     }
 }

@@ -8,6 +8,7 @@ import dev.aenstream.avro.SaeState;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.models.ModelRecords;
+import dev.aenstream.monitor.Diagnosis;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -63,7 +64,10 @@ public final class DashboardFeed implements AutoCloseable {
 
         /** Over training tokens. */
         final Series training =
-                new Series(SERIES_CAPACITY, "dead_pct", "l0", "fve", "consumer_lag");
+                new Series(SERIES_CAPACITY, "dead_pct", "l0", "fve", "consumer_lag", "shrinkage");
+
+        /** The paper's measurements at the latest trainer-metrics record. */
+        volatile Map<String, Object> geometry = Map.of();
 
         /** Over wall-clock seconds: the trainer's tokens/s. */
         final Series trainingRate = new Series(SERIES_CAPACITY, "tokens_per_s");
@@ -160,8 +164,30 @@ public final class DashboardFeed implements AutoCloseable {
         s.arch = m.getArch();
         s.step = m.getStep();
         s.trainedTokens = m.getTokens();
-        s.training.add(m.getTokens(), m.getDeadPct(), m.getL0(), m.getFve(), m.getConsumerLag());
+        s.training.add(
+                m.getTokens(),
+                m.getDeadPct(),
+                m.getL0(),
+                m.getFve(),
+                m.getConsumerLag(),
+                orNaN(m.getShrinkage()));
+        Map<String, Object> g = new LinkedHashMap<>();
+        g.put("phi", m.getWarmupFactor());
+        g.put("lambda1", m.getLambda1());
+        g.put("weight_saturation", m.getWeightSaturation());
+        g.put("shrinkage", m.getShrinkage());
+        g.put("recovery_rate", m.getRecoveryRate());
+        g.put("coherence_mean", m.getCoherenceMean());
+        g.put("coherence_max", m.getCoherenceMax());
+        g.put("active_condition", m.getActiveCondition());
+        g.put("leakage", m.getLeakage());
+        g.put("dead_cross_leverage", m.getDeadCrossLeverage());
+        s.geometry = g;
         s.trainingRate.add(m.getTimestampMs() / 1000.0, m.getTokensPerS());
+    }
+
+    private static double orNaN(Double v) {
+        return v == null ? Double.NaN : v;
     }
 
     private void encoding(FeatureStats f) {
@@ -198,6 +224,12 @@ public final class DashboardFeed implements AutoCloseable {
         m.put("sae_id", a.getSaeId());
         m.put("version", a.getVersion());
         m.put("features", a.getFeatureIds().size());
+        List<Float> h = a.getCrossLeverage();
+        if (h != null) {
+            int shadowed = 0;
+            for (Float v : h) if (v != null && v >= Diagnosis.SHADOWED) shadowed++;
+            m.put("shadowed", shadowed);
+        }
         m.put("message", a.getMessage());
         synchronized (alerts) {
             alerts.addFirst(m);
@@ -221,6 +253,17 @@ public final class DashboardFeed implements AutoCloseable {
         }
     }
 
+    /** The message of the latest FEATURE_DEAD alert per SAE id (it carries the diagnosis). */
+    public Map<String, String> latestDeadAlerts() {
+        Map<String, String> out = new TreeMap<>();
+        synchronized (alerts) {
+            for (Map<String, Object> a : alerts) // newest first
+            if ("FEATURE_DEAD".equals(a.get("type")))
+                    out.putIfAbsent((String) a.get("sae_id"), (String) a.get("message"));
+        }
+        return out;
+    }
+
     /** Alerts seen per SAE id since the start of the topic. */
     public Map<String, Long> alertsBySae() {
         return Map.copyOf(alertsBySae);
@@ -241,6 +284,7 @@ public final class DashboardFeed implements AutoCloseable {
                     m.put("training_rate", s.trainingRate.columns());
                     m.put("encoding", s.encoding.columns());
                     m.put("state", s.state);
+                    m.put("geometry", s.geometry);
                     synchronized (s.versions) {
                         m.put("versions", new ArrayList<>(s.versions.values()));
                     }

@@ -36,12 +36,18 @@ final class Series {
         return points.size();
     }
 
-    /** Column-wise arrays, as uPlot takes them: {@code {"x": [...], "col": [...], ...}}. */
-    synchronized Map<String, double[]> columns() {
-        Map<String, double[]> out = new LinkedHashMap<>();
+    /**
+     * Column-wise arrays, as uPlot takes them: {@code {"x": [...], "col": [...], ...}}; a value not
+     * measured (NaN) is null, a gap in the line, since JSON has no NaN.
+     */
+    synchronized Map<String, Double[]> columns() {
+        Map<String, Double[]> out = new LinkedHashMap<>();
         for (int c = 0; c <= columns.length; c++) {
-            double[] values = new double[points.size()];
-            for (int i = 0; i < values.length; i++) values[i] = points.get(i)[c];
+            Double[] values = new Double[points.size()];
+            for (int i = 0; i < values.length; i++) {
+                double v = points.get(i)[c];
+                values[i] = Double.isFinite(v) ? v : null;
+            }
             out.put(c == 0 ? "x" : columns[c - 1], values);
         }
         return out;

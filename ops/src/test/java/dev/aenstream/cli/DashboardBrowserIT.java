@@ -103,7 +103,7 @@ class DashboardBrowserIT {
                                                         + " v.state.density_histogram ? 1 : 0,"
                                                         + " v.versions.length];return out;");
                                 if (!(perSae instanceof Map<?, ?> m)
-                                        || !m.keySet().containsAll(List.of("aen", "l1")))
+                                        || !m.keySet().containsAll(List.of("aen", "topk")))
                                     return false;
                                 return m.values().stream()
                                         .allMatch(

@@ -38,15 +38,24 @@ class DemoCommandIT {
         assertThat(json.get("device").asText()).isIn("cpu", "cuda");
         assertThat(json.get("dead_letters").asLong()).isZero();
         assertThat(json.get("saes")).hasSize(2);
+        assertThat(json.get("target_l0").asDouble()).isEqualTo(16);
         for (JsonNode sae : json.get("saes")) {
-            assertThat(sae.get("sae_id").asText()).isIn("aen", "l1");
+            assertThat(sae.get("sae_id").asText()).isIn("aen", "topk");
             assertThat(sae.get("arch").asText()).isEqualTo(sae.get("sae_id").asText());
             assertThat(sae.get("steps").asLong()).isPositive();
             assertThat(sae.get("version").asLong())
                     .as("the encoders served a version the trainer published")
                     .isGreaterThanOrEqualTo(2);
-            for (String field : new String[] {"l0", "fve", "dead_pct"})
+            for (String field : new String[] {"l0", "fve", "dead_pct", "alerts", "phi"})
                 assertThat(sae.has(field)).as(field).isTrue();
+            assertThat(sae.get("shrinkage").asDouble())
+                    .as("shrinkage measured on the trainer's rows")
+                    .isPositive();
+            if (sae.get("arch").asText().equals("topk"))
+                assertThat(sae.get("k").asInt())
+                        .as("matched sparsity: k = target L0")
+                        .isEqualTo(16);
+            else assertThat(sae.get("lambda1").asDouble()).isPositive();
         }
     }
 }

@@ -41,7 +41,8 @@ public final class AlertPublisher implements AlertSink, AutoCloseable {
             List<Integer> featureIds,
             double value,
             double threshold,
-            String message) {
+            String message,
+            List<Float> crossLeverage) {
         int from = 0;
         do {
             List<Integer> ids =
@@ -57,6 +58,9 @@ public final class AlertPublisher implements AlertSink, AutoCloseable {
                             value,
                             threshold,
                             message,
+                            crossLeverage == null
+                                    ? null
+                                    : crossLeverage.subList(from, from + ids.size()),
                             System.currentTimeMillis());
             producer.send(
                     new ProducerRecord<>(

@@ -8,6 +8,10 @@ import java.util.function.Consumer;
 
 /** Where alerts go: the alerts topic in production, a list in tests. */
 public interface AlertSink {
+    /**
+     * Sends one alert; {@code crossLeverage}, when not null, holds one figure per feature id (see
+     * the Alert schema).
+     */
     void send(
             AlertType type,
             Severity severity,
@@ -16,14 +20,28 @@ public interface AlertSink {
             List<Integer> featureIds,
             double value,
             double threshold,
-            String message);
+            String message,
+            List<Float> crossLeverage);
+
+    /** Sends one alert without a per-feature diagnosis. */
+    default void send(
+            AlertType type,
+            Severity severity,
+            String saeId,
+            long version,
+            List<Integer> featureIds,
+            double value,
+            double threshold,
+            String message) {
+        send(type, severity, saeId, version, featureIds, value, threshold, message, null);
+    }
 
     /**
      * A sink that turns each alert into its record, stamped {@code nowMs}, and hands it to {@code
      * out}.
      */
     static AlertSink into(Consumer<Alert> out, long nowMs) {
-        return (type, severity, saeId, version, featureIds, value, threshold, message) ->
+        return (type, severity, saeId, version, featureIds, value, threshold, message, leverage) ->
                 out.accept(
                         record(
                                 type,
@@ -34,6 +52,7 @@ public interface AlertSink {
                                 value,
                                 threshold,
                                 message,
+                                leverage,
                                 nowMs));
     }
 
@@ -47,6 +66,7 @@ public interface AlertSink {
             double value,
             double threshold,
             String message,
+            List<Float> crossLeverage,
             long nowMs) {
         return Alert.newBuilder()
                 .setAlertType(type)
@@ -58,6 +78,7 @@ public interface AlertSink {
                 .setThreshold(threshold)
                 .setMessage(message)
                 .setTimestampMs(nowMs)
+                .setCrossLeverage(crossLeverage)
                 .build();
     }
 }

@@ -67,14 +67,28 @@ public final class FeatureAccumulator {
         this.reconstruction = reconstruction;
     }
 
+    /**
+     * Adds a batch: from its per-feature totals when the encoder computed them (exact at any
+     * k_max), else from its sparse entries (a row cut at k_max then misses the features it
+     * dropped).
+     */
     public void add(SparseCodes codes) {
-        int[] idx = codes.indices();
-        float[] val = codes.values();
-        for (int e = 0; e < codes.entries(); e++) {
-            int j = idx[e];
-            fires[j]++;
-            sums[j] += val[e];
-            if (val[e] > max[j]) max[j] = val[e];
+        SparseCodes.FeatureTotals totals = codes.totals();
+        if (totals != null) {
+            for (int j = 0; j < d; j++) {
+                fires[j] += (long) totals.fires()[j];
+                sums[j] += totals.sums()[j];
+                if (totals.max()[j] > max[j]) max[j] = totals.max()[j];
+            }
+        } else {
+            int[] idx = codes.indices();
+            float[] val = codes.values();
+            for (int e = 0; e < codes.entries(); e++) {
+                int j = idx[e];
+                fires[j]++;
+                sums[j] += val[e];
+                if (val[e] > max[j]) max[j] = val[e];
+            }
         }
         for (int c : codes.activeCounts()) l0Sum += c;
         tokens += codes.rows();

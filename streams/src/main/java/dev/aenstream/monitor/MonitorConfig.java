@@ -1,5 +1,7 @@
 package dev.aenstream.monitor;
 
+import dev.aenstream.sae.train.FeatureWindow;
+
 /**
  * Thresholds and windows of the starvation monitor, all counted in tokens where they are lengths.
  * {@link #defaults} gives the defaults (the constants below); {@link #toBuilder} changes fields by
@@ -29,7 +31,7 @@ public record MonitorConfig(
         long windowMs,
         long graceMs,
         int fveRowStride) {
-    public static final long DEFAULT_DEAD_TOKENS = 100_000;
+    public static final long DEFAULT_DEAD_TOKENS = FeatureWindow.DEFAULT_DEAD_WINDOW_TOKENS;
     public static final double DEFAULT_RARE_DENSITY = 1e-4;
     public static final double DEFAULT_RARE_REARM_FACTOR = 2;
     public static final long DEFAULT_HORIZON_TOKENS = 1_000_000;
@@ -60,7 +62,10 @@ public record MonitorConfig(
             throw new IllegalArgumentException("model alert thresholds are required");
     }
 
-    /** Defaults: dead after 100k tokens without a fire, rare below 1e-4, windows of 10 s. */
+    /**
+     * Defaults: dead after the shared dead window without a fire (2,560,000 tokens), rare below
+     * 1e-4, windows of 10 s.
+     */
     public static MonitorConfig defaults() {
         return builder().build();
     }

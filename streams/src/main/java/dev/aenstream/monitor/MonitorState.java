@@ -159,7 +159,7 @@ final class MonitorState {
             String message,
             long nowMs) {
         return AlertSink.record(
-                type, severity, saeId, version, ids, ids.size(), threshold, message, nowMs);
+                type, severity, saeId, version, ids, ids.size(), threshold, message, null, nowMs);
     }
 
     double deadPct() {

@@ -41,6 +41,8 @@ final class SaturationWatch implements Processor<byte[], byte[], String, Alert> 
             LOG.warn("skipping an unreadable trainer-metrics record: {}", e.getMessage());
             return;
         }
+        // Architectures without adaptive weights report none: there is nothing to watch.
+        if (m.getWeightSaturation() == null) return;
         String saeId = m.getSaeId();
         boolean wasSaturated = store.get(saeId) != null;
         ModelAlerts model = new ModelAlerts(config.modelAlerts()).restore(false, wasSaturated);

@@ -8,10 +8,12 @@ import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.eval.SampleGeometry;
 import dev.aenstream.sae.importers.SaeSources;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.Checkpoints;
+import dev.aenstream.sae.train.SparsityTarget;
 import dev.aenstream.sae.train.StepResult;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.Trainer;
@@ -71,6 +73,11 @@ public final class OnlineTrainer implements AutoCloseable {
     private long skippedRecords;
     private volatile List<TrainingMetrics> latest = List.of();
     private final Map<String, Long> published = new HashMap<>();
+    private final Map<String, SampleGeometry.Figures> geometry = new HashMap<>();
+
+    /** Metrics records between two measurements of the dictionary's coherence. */
+    static final long COHERENCE_EVERY = 10;
+
     private long lagAtBatch = -1;
     private final java.util.concurrent.atomic.AtomicLong consumerLag =
             io.micrometer.core.instrument.Metrics.gauge(
@@ -102,6 +109,8 @@ public final class OnlineTrainer implements AutoCloseable {
                                 + batch);
             }
             watches.put(t.saeId(), new StarvationWatch(t.saeId(), config.modelAlerts()));
+            if (config.matchesSparsity() && t.config().arch() != Arch.TOPK)
+                t.target(SparsityTarget.tracking(config.targetL0(), config.settleSteps()));
         }
         this.assembler = new BatchAssembler(n, batch, config.shuffleRows(), first.seed());
         Properties props = new Properties();
@@ -186,6 +195,12 @@ public final class OnlineTrainer implements AutoCloseable {
     /** Figures of every SAE after its latest step. */
     public List<TrainingMetrics> metrics() {
         return latest;
+    }
+
+    /** The current configuration of one SAE (matched sparsity moves its lambda1). */
+    public TrainConfig config(String saeId) {
+        for (Trainer t : trainers) if (t.saeId().equals(saeId)) return t.config();
+        throw new IllegalArgumentException("no SAE " + saeId);
     }
 
     /** The latest version published per SAE id. */
@@ -290,11 +305,46 @@ public final class OnlineTrainer implements AutoCloseable {
             TrainingMetrics m = t.metrics();
             figures.add(m);
             if (r.applied() && done % config.metricsEvery() == 0) {
-                sendMetrics(t, m);
-                watches.get(t.saeId()).check(t.window(), m.weightSaturation(), version(t), alerts);
+                SampleGeometry.Figures g = measure(t, batchRows, done);
+                sendMetrics(t, m, g);
+                Double saturation = t.config().arch().adaptive() ? m.weightSaturation() : null;
+                watches.get(t.saeId())
+                        .check(
+                                t.window(),
+                                saturation,
+                                version(t),
+                                alerts,
+                                g.active().crossLeverage());
             }
         }
         latest = List.copyOf(figures);
+    }
+
+    /**
+     * The paper's measurements on a sample of this batch; coherence (D^2 n work) only every {@link
+     * #COHERENCE_EVERY} metrics records, the last value standing in between.
+     */
+    private SampleGeometry.Figures measure(Trainer t, float[] batchRows, long done) {
+        TrainConfig c = t.config();
+        SampleGeometry.Figures g =
+                SampleGeometry.measure(
+                        t.trainStep().parameters(),
+                        batchRows,
+                        batch,
+                        c.arch() == Arch.TOPK ? c.k() : 0,
+                        done % (COHERENCE_EVERY * config.metricsEvery()) == config.metricsEvery());
+        SampleGeometry.Figures before = geometry.get(t.saeId());
+        if (g.coherence() == null && before != null)
+            g = new SampleGeometry.Figures(g.shrinkage(), before.coherence(), g.active());
+        synchronized (this) {
+            geometry.put(t.saeId(), g);
+        }
+        return g;
+    }
+
+    /** The latest measurements per SAE id (shrinkage, coherence, active-set geometry). */
+    public synchronized Map<String, SampleGeometry.Figures> geometry() {
+        return Map.copyOf(geometry);
     }
 
     private long version(Trainer t) {
@@ -349,7 +399,7 @@ public final class OnlineTrainer implements AutoCloseable {
         return consumerLag.get();
     }
 
-    private void sendMetrics(Trainer t, TrainingMetrics m) {
+    private void sendMetrics(Trainer t, TrainingMetrics m, SampleGeometry.Figures g) {
         long lag = consumerLag();
         TrainerMetrics record =
                 TrainerMetrics.newBuilder()
@@ -365,17 +415,32 @@ public final class OnlineTrainer implements AutoCloseable {
                         .setL0(m.l0())
                         .setFve(m.fve())
                         .setDeadPct(m.deadPct())
-                        .setWeightSaturation(m.weightSaturation())
+                        .setWeightSaturation(
+                                t.config().arch().adaptive() ? m.weightSaturation() : null)
                         .setWarmupFactor(m.warmupFactor())
                         .setTokensPerS(m.tokensPerS())
                         .setConsumerLag(lag)
                         .setTimestampMs(System.currentTimeMillis())
+                        .setLambda1(t.config().arch() == Arch.TOPK ? null : t.config().lambda1())
+                        .setShrinkage(finite(g.shrinkage()))
+                        .setRecoveryRate(finite(t.window().recoveryRate()))
+                        .setCoherenceMean(g.coherence() == null ? null : g.coherence().mean())
+                        .setCoherenceMax(g.coherence() == null ? null : g.coherence().max())
+                        .setActiveCondition(finite(g.active().condition()))
+                        .setLeakage(finite(g.active().leakage()))
+                        .setDeadCrossLeverage(
+                                finite(g.active().meanCrossLeverage(t.window().deadFeatures())))
                         .build();
         metricsProducer.send(
                 new ProducerRecord<>(
                         config.topics().trainerMetrics(),
                         t.saeId().getBytes(StandardCharsets.UTF_8),
                         metricsSerde.toBytes(record)));
+    }
+
+    /** Avro holds NaN, but JSON readers of the topic do not: an undefined figure is null. */
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.aenstream.online;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.monitor.ModelAlertThresholds;
 import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.train.SparsityTarget;
 import java.nio.file.Path;
 
 /**
@@ -18,6 +19,8 @@ import java.nio.file.Path;
  * @param shuffleRows rows in the shuffle buffer batches are drawn from; 0 trains in arrival order
  * @param normalise rescale rows to L2 norm sqrt(n) before training, and in the published encoders
  * @param kMax top-k cut of published encoders (TopK SAEs use their k)
+ * @param targetL0 matched sparsity: penalised SAEs move lambda1 towards this L0 (0: off)
+ * @param settleSteps steps before matched sparsity first moves lambda1
  * @param modelAlerts thresholds of the model-level alerts
  * @param idleExitMs stop after this long without new records; 0 runs until stopped
  */
@@ -32,7 +35,9 @@ public record OnlineTrainerConfig(
         boolean normalise,
         int kMax,
         ModelAlertThresholds modelAlerts,
-        long idleExitMs) {
+        long idleExitMs,
+        double targetL0,
+        long settleSteps) {
     public static final String DEFAULT_GROUP = "aen-trainer";
     public static final long DEFAULT_CHECKPOINT_EVERY = 1000;
     public static final long DEFAULT_PUBLISH_EVERY = 500;
@@ -52,6 +57,16 @@ public record OnlineTrainerConfig(
         if (modelAlerts == null)
             throw new IllegalArgumentException("model alert thresholds are required");
         if (idleExitMs < 0) throw new IllegalArgumentException("idle exit must be >= 0");
+        if (!(targetL0 >= 0)) throw new IllegalArgumentException("target L0 must be >= 0");
+        if (settleSteps < 0) throw new IllegalArgumentException("settle steps must be >= 0");
+    }
+
+    /**
+     * Whether penalised SAEs track a target L0 with their lambda1 (docs/training.md, "Matched
+     * sparsity").
+     */
+    public boolean matchesSparsity() {
+        return targetL0 > 0;
     }
 
     /** A builder on the defaults for {@code topics}. */
@@ -72,6 +87,8 @@ public record OnlineTrainerConfig(
         private int kMax = EncoderSpec.DEFAULT_K_MAX;
         private ModelAlertThresholds modelAlerts = ModelAlertThresholds.defaults();
         private long idleExitMs = DEFAULT_IDLE_EXIT_MS;
+        private double targetL0;
+        private long settleSteps = SparsityTarget.DEFAULT_SETTLE_STEPS;
 
         private Builder(Topics topics) {
             this.topics = topics;
@@ -127,6 +144,20 @@ public record OnlineTrainerConfig(
             return this;
         }
 
+        /**
+         * Penalised SAEs move lambda1 towards this L0 for as long as they train; 0 turns it off.
+         */
+        public Builder targetL0(double v) {
+            targetL0 = v;
+            return this;
+        }
+
+        /** Steps before matched sparsity first moves lambda1. */
+        public Builder settleSteps(long v) {
+            settleSteps = v;
+            return this;
+        }
+
         public OnlineTrainerConfig build() {
             return new OnlineTrainerConfig(
                     topics,
@@ -139,7 +170,9 @@ public record OnlineTrainerConfig(
                     normalise,
                     kMax,
                     modelAlerts,
-                    idleExitMs);
+                    idleExitMs,
+                    targetL0,
+                    settleSteps);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.aenstream.online;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.Severity;
 import dev.aenstream.monitor.AlertSink;
+import dev.aenstream.monitor.Diagnosis;
 import dev.aenstream.monitor.ModelAlertThresholds;
 import dev.aenstream.monitor.ModelAlerts;
 import dev.aenstream.sae.train.FeatureWindow;
@@ -24,7 +25,17 @@ final class StarvationWatch {
         this.modelAlerts = new ModelAlerts(thresholds);
     }
 
-    void check(FeatureWindow window, double saturation, long version, AlertSink alerts) {
+    /**
+     * Checks the window; {@code saturation} is null for architectures without adaptive weights, and
+     * {@code crossLeverage} (per feature, against the active sets of recent rows; may be null) goes
+     * with the FEATURE_DEAD alert as its diagnosis.
+     */
+    void check(
+            FeatureWindow window,
+            Double saturation,
+            long version,
+            AlertSink alerts,
+            double[] crossLeverage) {
         if (!window.windowComplete()) return;
         int[] dead = window.deadFeatures();
         BitSet nowDead = new BitSet();
@@ -48,8 +59,10 @@ final class StarvationWatch {
                     0,
                     newlyDead.size()
                             + " features did not fire in the last "
-                            + window.tokens()
-                            + " tokens' window");
+                            + window.windowTokens()
+                            + " tokens"
+                            + Diagnosis.summary(newlyDead, crossLeverage),
+                    Diagnosis.leverages(newlyDead, crossLeverage));
         }
         if (!revived.isEmpty()) {
             alerts.send(
@@ -65,6 +78,6 @@ final class StarvationWatch {
         alertedDead.clear();
         alertedDead.or(nowDead);
         modelAlerts.checkDeadFraction(saeId, version, deadPct, "", alerts);
-        modelAlerts.checkSaturation(saeId, version, saturation, "", alerts);
+        if (saturation != null) modelAlerts.checkSaturation(saeId, version, saturation, "", alerts);
     }
 }

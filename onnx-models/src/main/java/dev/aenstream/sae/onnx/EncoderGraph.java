@@ -11,8 +11,10 @@ import java.util.Map;
  *
  * <p>Input {@value #INPUT} [rows, n] float. Outputs {@value #VALUES} [rows, kMax] float
  * (descending, zeros where fewer features fired), {@value #INDICES} [rows, kMax] int64, {@value
- * #ACTIVE_COUNTS} [rows] float (features with h > 0 before the cut) and {@value #SCALES} [rows, 1]
- * float (the factor each row was multiplied by; 1 without normalisation).
+ * #ACTIVE_COUNTS} [rows] float (features with h > 0 before the cut), {@value #SCALES} [rows, 1]
+ * float (the factor each row was multiplied by; 1 without normalisation), and per feature over the
+ * batch, before the cut, {@value #FEATURE_FIRES}, {@value #FEATURE_SUMS} and {@value #FEATURE_MAX}
+ * [D] float: so the monitor's counts are exact at any kMax, for the cost of three reductions.
  */
 public final class EncoderGraph {
     public static final String INPUT = "x";
@@ -20,6 +22,9 @@ public final class EncoderGraph {
     public static final String INDICES = "indices";
     public static final String ACTIVE_COUNTS = "active_counts";
     public static final String SCALES = "scales";
+    public static final String FEATURE_FIRES = "feature_fires";
+    public static final String FEATURE_SUMS = "feature_sums";
+    public static final String FEATURE_MAX = "feature_max";
     private static final double NORM_FLOOR = 1e-12;
 
     private EncoderGraph() {}
@@ -43,6 +48,18 @@ public final class EncoderGraph {
         g.output(top[1], INDICES, DataType.INT64, -1, k);
         g.output(active, ACTIVE_COUNTS, -1);
         g.output(scales, SCALES, -1, 1);
+        g.output(
+                g.sum(
+                        g.toReal(g.op("Greater", h, g.scalar(TrainStepGraph.FIRE_THRESHOLD))),
+                        false,
+                        0),
+                FEATURE_FIRES,
+                -1);
+        g.output(g.sum(h, false, 0), FEATURE_SUMS, -1);
+        g.output(
+                g.op("ReduceMax", Map.of("axes", new long[] {0}, "keepdims", 0L), h),
+                FEATURE_MAX,
+                -1);
     }
 
     /**

@@ -39,6 +39,19 @@ public final class TrainStepGraph {
 
     public static final String K = "k";
 
+    /** State input of the ghost graph: the EMA of each feature's firing rate. */
+    public static final String FIRING_EMA = "firing_ema";
+
+    /**
+     * Scalar inputs of the ghost graph: the proxy loss's weight, the firing EMA's dead threshold
+     * and decay, and whether the proxy applies at this step (1 from the minimum step on, else 0).
+     */
+    public static final List<String> GHOST_INPUTS =
+            List.of("ghost_scale", "ghost_threshold", "ghost_beta", "ghost_on");
+
+    /** Scalar output of the ghost graph: the proxy loss (also part of {@code loss}). */
+    public static final String GHOST_LOSS = "ghost";
+
     /** Scalar inputs of every step (TopK steps take no lambdas). */
     public static final List<String> SCALARS =
             List.of(
@@ -81,12 +94,19 @@ public final class TrainStepGraph {
     public static final double EMA_FLOOR = 1e-5;
 
     /**
-     * How the graph is built: shape, architecture family, precision, and whether raw gradients are
-     * output (for tests).
+     * How the graph is built: shape, architecture family (TopK, or penalised with or without the
+     * ghost proxy), precision, and whether raw gradients are output (for tests).
      */
-    public record Spec(int n, int d, boolean topK, DataType precision, boolean emitGradients) {
+    public record Spec(
+            int n, int d, boolean topK, boolean ghost, DataType precision, boolean emitGradients) {
         public Spec {
             if (n <= 0 || d <= 0) throw new IllegalArgumentException("n and D must be positive");
+            if (topK && ghost) throw new IllegalArgumentException("ghost is a penalised graph");
+        }
+
+        /** A graph without the ghost proxy. */
+        public Spec(int n, int d, boolean topK, DataType precision, boolean emitGradients) {
+            this(n, d, topK, false, precision, emitGradients);
         }
     }
 
@@ -142,6 +162,11 @@ public final class TrainStepGraph {
             refCount = g.input(REFERENCE_COUNT, DataType.INT64, 1);
         }
         String k = spec.topK() ? g.input(K, DataType.INT64, 1) : null;
+        String firingEma = null;
+        if (spec.ghost()) {
+            for (String name : GHOST_INPUTS) s.put(name, g.input(name));
+            firingEma = g.input(FIRING_EMA, d);
+        }
 
         String zero = g.scalar(0);
         String one = g.scalar(1);
@@ -211,6 +236,9 @@ public final class TrainStepGraph {
             l2 = g.div(g.mul(s.get("lambda2"), g.sumSquares(h, false)), batch);
         }
         String loss = g.add(g.add(mse, l1), l2);
+        Ghost ghost =
+                spec.ghost() ? ghost(g, s, x, e, h, wEnc, bEnc, wDec, firingEma, batchN) : null;
+        if (ghost != null) loss = g.add(loss, ghost.loss());
 
         // Backward.
         String dXhat = g.mul(e, g.div(g.scalar(2), batchN));
@@ -232,6 +260,11 @@ public final class TrainStepGraph {
         String gBEnc = g.sum(dPre, false, 0);
         String throughEncoder = g.op("MatMul", g.op("Unsqueeze", gBEnc, g.longs(0)), wEnc);
         String gBDec = g.sub(g.sum(dXhat, false, 0), g.op("Squeeze", throughEncoder, g.longs(0)));
+        if (ghost != null) {
+            gWEnc = g.add(gWEnc, ghost.gWEnc());
+            gBEnc = g.add(gBEnc, ghost.gBEnc());
+            gWDec = g.add(gWDec, ghost.gWDec());
+        }
         Map<String, String> grads =
                 Map.of("W_enc", gWEnc, "b_enc", gBEnc, "W_dec", gWDec, "b_dec", gBDec);
 
@@ -322,7 +355,59 @@ public final class TrainStepGraph {
                 "max_abs_h",
                 d);
         g.output(fireCounts, "fire_counts", d);
+        if (ghost != null) {
+            g.output(ghost.loss(), GHOST_LOSS);
+            g.output(g.op("Where", finite, ghost.firingEma(), firingEma), next(FIRING_EMA), d);
+        }
         return g.model();
+    }
+
+    /** The ghost proxy's loss, its gradients and the updated firing EMA. */
+    private record Ghost(String loss, String gWEnc, String gBEnc, String gWDec, String firingEma) {}
+
+    /**
+     * The ghost-gradient proxy loss (docs/aen-sae.md, "Ghost gradients"): f_j <- beta f_j + (1 -
+     * beta) mean_b [h_bj > 0]; dead_j = [f_j <= threshold]; with the residual r = x - xhat held
+     * constant, a = softplus(W_enc r + b_enc) * dead * on, g = W_dec a (no bias), loss = scale
+     * mean((r - g)^2). Its gradients reach W_enc and b_enc through a, and W_dec through g.
+     */
+    private static Ghost ghost(
+            Graph g,
+            Map<String, String> s,
+            String x,
+            String e,
+            String h,
+            String wEnc,
+            String bEnc,
+            String wDec,
+            String firingEma,
+            String batchN) {
+        String one = g.scalar(1);
+        String fired =
+                g.op(
+                        "ReduceMean",
+                        Map.of("axes", new long[] {0}, "keepdims", 0L),
+                        g.toReal(g.op("Greater", h, g.scalar(FIRE_THRESHOLD))));
+        String firingNew =
+                g.add(
+                        g.mul(s.get("ghost_beta"), firingEma),
+                        g.mul(g.sub(one, s.get("ghost_beta")), fired));
+        String gate =
+                g.mul(
+                        g.toReal(g.op("Not", g.op("Greater", firingNew, s.get("ghost_threshold")))),
+                        s.get("ghost_on"));
+        String residual = g.sub(g.scalar(0), e);
+        String logits = g.op("Gemm", Map.of("transB", 1L), residual, wEnc, bEnc);
+        String proxy = g.mul(g.op("Softplus", logits), gate);
+        String ghostRecon = g.op("Gemm", Map.of("transB", 1L), proxy, wDec);
+        String ghostError = g.sub(ghostRecon, residual);
+        String loss = g.mul(s.get("ghost_scale"), g.div(g.sumSquares(ghostError, false), batchN));
+        String dRecon = g.mul(ghostError, g.div(g.mul(g.scalar(2), s.get("ghost_scale")), batchN));
+        String gWDec = g.op("Gemm", Map.of("transA", 1L), dRecon, proxy);
+        String dLogits = g.mul(g.op("MatMul", dRecon, wDec), g.mul(g.op("Sigmoid", logits), gate));
+        String gWEnc = g.op("Gemm", Map.of("transA", 1L), dLogits, residual);
+        String gBEnc = g.sum(dLogits, false, 0);
+        return new Ghost(loss, gWEnc, gBEnc, gWDec, firingNew);
     }
 
     private static String finite(Graph g, String scalar) {

@@ -78,8 +78,36 @@ public final class SaeEncoder implements AutoCloseable {
             FloatBuffer active =
                     ((OnnxTensor) result.get(EncoderGraph.ACTIVE_COUNTS).orElseThrow())
                             .getFloatBuffer();
-            return compress(rows, values, indices, active);
+            SparseCodes codes = compress(rows, values, indices, active);
+            return new SparseCodes(
+                    codes.rows(),
+                    codes.d(),
+                    codes.rowOffsets(),
+                    codes.indices(),
+                    codes.values(),
+                    codes.activeCounts(),
+                    totals(result));
         }
+    }
+
+    /**
+     * The per-feature totals, when the graph has them (encoders built before they existed, still on
+     * the models topic, do not).
+     */
+    private static SparseCodes.FeatureTotals totals(OrtSession.Result result) {
+        var fires = result.get(EncoderGraph.FEATURE_FIRES);
+        var sums = result.get(EncoderGraph.FEATURE_SUMS);
+        var max = result.get(EncoderGraph.FEATURE_MAX);
+        if (fires.isEmpty() || sums.isEmpty() || max.isEmpty()) return null;
+        return new SparseCodes.FeatureTotals(
+                floats(fires.get()), floats(sums.get()), floats(max.get()));
+    }
+
+    private static float[] floats(ai.onnxruntime.OnnxValue value) {
+        FloatBuffer buffer = ((OnnxTensor) value).getFloatBuffer();
+        float[] out = new float[buffer.remaining()];
+        buffer.get(out);
+        return out;
     }
 
     /**

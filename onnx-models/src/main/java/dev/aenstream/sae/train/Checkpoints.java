@@ -121,7 +121,11 @@ public final class Checkpoints {
                         params,
                         m,
                         v,
-                        c.require("ema").toFloats());
+                        c.require("ema").toFloats(),
+                        // Checkpoints from before the ghost baseline have no firing EMA.
+                        c.tensors().containsKey("firing_ema")
+                                ? c.require("firing_ema").toFloats()
+                                : TrainState.ones(config.d()));
         long[] lastFired = new long[config.d()];
         c.require("last_fired")
                 .data()
@@ -149,6 +153,7 @@ public final class Checkpoints {
             t.put("v_" + name, Safetensors.Tensor.ofFloats(state.adamV()[i], shapes[i]));
         }
         t.put("ema", Safetensors.Tensor.ofFloats(state.ema(), p.d()));
+        t.put("firing_ema", Safetensors.Tensor.ofFloats(state.firingEma(), p.d()));
         ByteBuffer fired = ByteBuffer.allocate(lastFired.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         fired.asLongBuffer().put(lastFired);
         t.put("last_fired", new Safetensors.Tensor("I64", new long[] {lastFired.length}, fired));

@@ -6,9 +6,17 @@ import java.util.Arrays;
  * Per-feature activity over tokens: a feature is dead when it has not fired (|h_j| > 1e-12) in the
  * last {@code windowTokens} tokens (fewer while fewer have been seen); densities are counted over
  * tumbling windows of the same length and reported as a log10 histogram of the last complete
- * window.
+ * window. Between consecutive tumbling windows it also counts recoveries: features dead over one
+ * window (no fire in it) that fire in the next.
  */
 public final class FeatureWindow {
+    /**
+     * The dead window unless configured, shared by the trainer, the monitor and the experiments: a
+     * feature is dead when it has not fired in this many tokens. 2,560,000 is the authors' window
+     * of 10,000 steps of 256 rows; OpenAI and EleutherAI use 10M tokens on language models.
+     */
+    public static final long DEFAULT_DEAD_WINDOW_TOKENS = 2_560_000;
+
     /** Histogram bins: never fired, then one per decade from 1e-7 up to 1. */
     public static final int DECADES = 7;
 
@@ -18,6 +26,9 @@ public final class FeatureWindow {
     private long tokens;
     private long windowStart;
     private long[] histogram = new long[DECADES + 1];
+    private boolean[] deadBefore;
+    private long deadCarried;
+    private long revived;
 
     public FeatureWindow(int d, long windowTokens) {
         if (windowTokens <= 0)
@@ -46,8 +57,25 @@ public final class FeatureWindow {
         double span = tokens - windowStart;
         for (long c : counts) h[bin(c / span)]++;
         histogram = h;
+        boolean[] dead = new boolean[counts.length];
+        for (int j = 0; j < counts.length; j++) {
+            dead[j] = counts[j] == 0;
+            if (deadBefore != null && deadBefore[j]) {
+                deadCarried++;
+                if (!dead[j]) revived++;
+            }
+        }
+        deadBefore = dead;
         Arrays.fill(counts, 0);
         windowStart = tokens;
+    }
+
+    /**
+     * Share of the features dead over one tumbling window that fired in the next, over every pair
+     * of consecutive windows so far; NaN until a dead feature has had a next window.
+     */
+    public double recoveryRate() {
+        return deadCarried == 0 ? Double.NaN : (double) revived / deadCarried;
     }
 
     /** Histogram bin of a density: 0 for never, else 1 + decade index from 1e-7 (clamped). */
@@ -59,6 +87,11 @@ public final class FeatureWindow {
 
     public long tokens() {
         return tokens;
+    }
+
+    /** The dead window's length in tokens. */
+    public long windowTokens() {
+        return windowTokens;
     }
 
     /** Percentage of features that did not fire in the last window of tokens. */

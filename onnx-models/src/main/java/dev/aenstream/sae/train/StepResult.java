@@ -3,7 +3,8 @@ package dev.aenstream.sae.train;
 /**
  * What one training step reports: whether it was applied (a non-finite loss or gradient skips it),
  * the loss terms, the batch's {@code l0} and {@code fve}, the global gradient norm before clipping,
- * and per-feature batch statistics (arrays of D). {@code w} is null for TopK.
+ * and per-feature batch statistics (arrays of D). {@code w} is null for TopK; {@code ghost} is the
+ * ghost proxy loss (part of {@code loss}; 0 but for the ghost baseline).
  */
 public record StepResult(
         long step,
@@ -20,4 +21,5 @@ public record StepResult(
         float[] meanAbsH,
         float[] maxAbsH,
         float[] fireCounts,
-        float[] w) {}
+        float[] w,
+        double ghost) {}

@@ -29,6 +29,11 @@ import dev.aenstream.sae.Arch;
  * @param adamEps Adam's epsilon
  * @param seed seed of the initialisation
  * @param deadWindowTokens tokens over which a feature that never fired counts as dead
+ * @param ghostScale weight of the ghost-gradient proxy loss (ghost only)
+ * @param ghostThreshold a feature whose firing EMA is at most this is persistently dead (ghost
+ *     only)
+ * @param ghostBeta decay of the firing EMA (ghost only)
+ * @param ghostMinSteps the first step the proxy loss applies at (ghost only)
  */
 public record TrainConfig(
         Arch arch,
@@ -51,7 +56,11 @@ public record TrainConfig(
         double adamBeta2,
         double adamEps,
         long seed,
-        long deadWindowTokens) {
+        long deadWindowTokens,
+        double ghostScale,
+        double ghostThreshold,
+        double ghostBeta,
+        long ghostMinSteps) {
     /** Defaults shared by both settings. */
     public static final double DEFAULT_LR = 1e-3;
 
@@ -62,6 +71,20 @@ public record TrainConfig(
     public static final double DEFAULT_W_MIN = 0.01;
     public static final double DEFAULT_W_MAX = 10;
     public static final long DEFAULT_T_RAMP = 2_000;
+
+    /**
+     * Steps an offline run trains past T_warm + T_ramp unless told otherwise, so the adaptive
+     * weights act at full strength for a real stretch (20,000 steps on the synthetic defaults; the
+     * authors ran 50,000).
+     */
+    public static final long DEFAULT_STEPS_AFTER_RAMP = 8_000;
+
+    /** The authors' ghost-gradient settings (their Llama baseline). */
+    public static final double DEFAULT_GHOST_SCALE = 0.1;
+
+    public static final double DEFAULT_GHOST_THRESHOLD = 1e-6;
+    public static final double DEFAULT_GHOST_BETA = 0.9999;
+    public static final long DEFAULT_GHOST_MIN_STEPS = 2_000;
 
     /** Default k of TopK SAEs (capped at D). */
     public static final int DEFAULT_K = 32;
@@ -76,7 +99,6 @@ public record TrainConfig(
 
     public static final double SYNTHETIC_BETA = 0.999;
     public static final long SYNTHETIC_T_WARM = 10_000;
-    public static final long SYNTHETIC_DEAD_WINDOW_TOKENS = 256L * 1000;
 
     /** Defaults of the language-model setting. */
     public static final int LM_BATCH = 4096;
@@ -88,7 +110,6 @@ public record TrainConfig(
     public static final double LM_BETA = 0.9999;
     public static final long LM_T_WARM = 4_000;
     public static final double LM_MAX_GRAD_NORM = 1.0;
-    public static final long LM_DEAD_WINDOW_TOKENS = 10_000_000;
 
     /**
      * One line per tunable field, for the command line's help: the same words as the record's
@@ -112,6 +133,12 @@ public record TrainConfig(
         public static final String SEED = "Seed of the SAE's initialisation";
         public static final String DEAD_WINDOW_TOKENS =
                 "Tokens without a fire after which a feature counts as dead";
+        public static final String GHOST_SCALE = "Weight of the ghost-gradient proxy loss (ghost)";
+        public static final String GHOST_THRESHOLD =
+                "Firing EMA at or below which a feature is persistently dead (ghost)";
+        public static final String GHOST_BETA = "Decay of the firing EMA (ghost)";
+        public static final String GHOST_MIN_STEPS =
+                "First step the ghost proxy loss applies at (ghost)";
 
         private Docs() {}
     }
@@ -142,6 +169,14 @@ public record TrainConfig(
         if (deadWindowTokens <= 0)
             throw new IllegalArgumentException(
                     "dead window must be positive, got " + deadWindowTokens);
+        if (arch.ghost()
+                && (!(ghostScale >= 0)
+                        || !(ghostThreshold >= 0)
+                        || !(ghostBeta >= 0 && ghostBeta < 1)
+                        || ghostMinSteps < 0)) {
+            throw new IllegalArgumentException(
+                    "ghost needs scale >= 0, threshold >= 0, 0 <= beta < 1 and min steps >= 0");
+        }
     }
 
     private static void positive(String name, long value) {
@@ -159,7 +194,6 @@ public record TrainConfig(
                 .beta(SYNTHETIC_BETA)
                 .tWarm(SYNTHETIC_T_WARM)
                 .maxGradNorm(Double.POSITIVE_INFINITY)
-                .deadWindowTokens(SYNTHETIC_DEAD_WINDOW_TOKENS)
                 .build();
     }
 
@@ -174,7 +208,6 @@ public record TrainConfig(
                 .beta(LM_BETA)
                 .tWarm(LM_T_WARM)
                 .maxGradNorm(LM_MAX_GRAD_NORM)
-                .deadWindowTokens(LM_DEAD_WINDOW_TOKENS)
                 .build();
     }
 
@@ -195,6 +228,11 @@ public record TrainConfig(
         if (!arch.adaptive() || t < tWarm) return 0;
         if (tRamp == 0) return 1;
         return Math.min(1, (double) (t - tWarm) / tRamp);
+    }
+
+    /** The default length of an offline run: {@link #DEFAULT_STEPS_AFTER_RAMP} past the ramp. */
+    public long defaultSteps() {
+        return tWarm + tRamp + DEFAULT_STEPS_AFTER_RAMP;
     }
 
     /** lambda2 as the architecture applies it. */
@@ -230,7 +268,11 @@ public record TrainConfig(
                 .adamBeta2(adamBeta2)
                 .adamEps(adamEps)
                 .seed(seed)
-                .deadWindowTokens(deadWindowTokens);
+                .deadWindowTokens(deadWindowTokens)
+                .ghostScale(ghostScale)
+                .ghostThreshold(ghostThreshold)
+                .ghostBeta(ghostBeta)
+                .ghostMinSteps(ghostMinSteps);
     }
 
     public TrainConfig with(Arch a) {
@@ -278,7 +320,11 @@ public record TrainConfig(
         private double adamBeta2 = ADAM_BETA2;
         private double adamEps = ADAM_EPS;
         private long seed = DEFAULT_SEED;
-        private long deadWindowTokens = SYNTHETIC_DEAD_WINDOW_TOKENS;
+        private long deadWindowTokens = FeatureWindow.DEFAULT_DEAD_WINDOW_TOKENS;
+        private double ghostScale = DEFAULT_GHOST_SCALE;
+        private double ghostThreshold = DEFAULT_GHOST_THRESHOLD;
+        private double ghostBeta = DEFAULT_GHOST_BETA;
+        private long ghostMinSteps = DEFAULT_GHOST_MIN_STEPS;
 
         private Builder() {}
 
@@ -389,6 +435,26 @@ public record TrainConfig(
             return this;
         }
 
+        public Builder ghostScale(double v) {
+            ghostScale = v;
+            return this;
+        }
+
+        public Builder ghostThreshold(double v) {
+            ghostThreshold = v;
+            return this;
+        }
+
+        public Builder ghostBeta(double v) {
+            ghostBeta = v;
+            return this;
+        }
+
+        public Builder ghostMinSteps(long v) {
+            ghostMinSteps = v;
+            return this;
+        }
+
         public TrainConfig build() {
             return new TrainConfig(
                     arch,
@@ -411,7 +477,11 @@ public record TrainConfig(
                     adamBeta2,
                     adamEps,
                     seed,
-                    deadWindowTokens);
+                    deadWindowTokens,
+                    ghostScale,
+                    ghostThreshold,
+                    ghostBeta,
+                    ghostMinSteps);
         }
     }
 }

@@ -5,10 +5,16 @@ import java.util.Arrays;
 
 /**
  * Everything a training run carries from step to step: the parameters, Adam's moments of each, the
- * EMA m_j of the adaptive weights, and the number of steps applied.
+ * EMA m_j of the adaptive weights, the firing EMA of the ghost-gradient baseline, and the number of
+ * steps applied.
  */
 public record TrainState(
-        long step, SaeParameters params, float[][] adamM, float[][] adamV, float[] ema) {
+        long step,
+        SaeParameters params,
+        float[][] adamM,
+        float[][] adamV,
+        float[] ema,
+        float[] firingEma) {
     /** Order of the parameters in {@code adamM} and {@code adamV}. */
     public static final String[] PARAMETER_ORDER = {"W_enc", "b_enc", "W_dec", "b_dec"};
 
@@ -22,11 +28,23 @@ public record TrainState(
                         "Adam state of " + PARAMETER_ORDER[i] + " does not match its parameter");
             }
         }
-        if (ema.length != params.d())
-            throw new IllegalArgumentException("EMA must have D = " + params.d() + " values");
+        if (ema.length != params.d() || firingEma.length != params.d())
+            throw new IllegalArgumentException("EMAs must have D = " + params.d() + " values");
     }
 
-    /** A fresh run: spec initialisation, zero Adam moments, m_j = 1, step 0. */
+    /** A state without a firing EMA (every architecture but ghost): it starts at 1. */
+    public TrainState(
+            long step, SaeParameters params, float[][] adamM, float[][] adamV, float[] ema) {
+        this(step, params, adamM, adamV, ema, ones(params.d()));
+    }
+
+    static float[] ones(int d) {
+        float[] v = new float[d];
+        Arrays.fill(v, 1f);
+        return v;
+    }
+
+    /** A fresh run: spec initialisation, zero Adam moments, m_j = 1, firing EMA 1, step 0. */
     public static TrainState initial(int n, int d, long seed) {
         SaeParameters params = SaeParameters.initialise(n, d, seed);
         float[][] m = new float[4][];
@@ -36,9 +54,7 @@ public record TrainState(
             m[i] = new float[values[i].length];
             v[i] = new float[values[i].length];
         }
-        float[] ema = new float[d];
-        Arrays.fill(ema, 1f);
-        return new TrainState(0, params, m, v, ema);
+        return new TrainState(0, params, m, v, ones(d), ones(d));
     }
 
     /** The parameters' arrays in {@link #PARAMETER_ORDER}. */
@@ -53,7 +69,8 @@ public record TrainState(
                 && params.equals(s.params)
                 && Arrays.deepEquals(adamM, s.adamM)
                 && Arrays.deepEquals(adamV, s.adamV)
-                && Arrays.equals(ema, s.ema);
+                && Arrays.equals(ema, s.ema)
+                && Arrays.equals(firingEma, s.firingEma);
     }
 
     @Override

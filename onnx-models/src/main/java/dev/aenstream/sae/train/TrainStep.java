@@ -29,7 +29,7 @@ import java.util.Set;
  * parameters and Adam state never travel through the Java heap between steps.
  */
 public final class TrainStep implements AutoCloseable {
-    private final TrainConfig config;
+    private TrainConfig config;
     private final OrtSessions.Opened opened;
     private final OrtEnvironment env = OrtSessions.environment();
     private final List<String> stateNames = new ArrayList<>();
@@ -62,6 +62,10 @@ public final class TrainStep implements AutoCloseable {
         if (!topK()) {
             stateNames.add(EMA);
             shapes.put(EMA, new long[] {d});
+        }
+        if (ghost()) {
+            stateNames.add(TrainStepGraph.FIRING_EMA);
+            shapes.put(TrainStepGraph.FIRING_EMA, new long[] {d});
         }
         for (int slot = 0; slot < 2; slot++) {
             for (String name : stateNames) {
@@ -98,6 +102,12 @@ public final class TrainStep implements AutoCloseable {
                     TrainStepGraph.REFERENCE_COUNT,
                     OnnxTensor.createTensor(env, new long[] {config.referenceCount()}));
         }
+        if (ghost()) {
+            constants.put("ghost_scale", scalar(config.ghostScale()));
+            constants.put("ghost_threshold", scalar(config.ghostThreshold()));
+            constants.put("ghost_beta", scalar(config.ghostBeta()));
+            requested.add(TrainStepGraph.GHOST_LOSS);
+        }
         requested.addAll(TrainStepGraph.SCALAR_OUTPUTS);
         requested.addAll(TrainStepGraph.FEATURE_OUTPUTS);
         if (!topK()) requested.add("w");
@@ -112,6 +122,7 @@ public final class TrainStep implements AutoCloseable {
                                         config.n(),
                                         config.d(),
                                         config.arch() == Arch.TOPK,
+                                        config.arch().ghost(),
                                         DataType.FLOAT,
                                         false))
                         .toByteArray();
@@ -124,12 +135,26 @@ public final class TrainStep implements AutoCloseable {
         return config.arch() == Arch.TOPK;
     }
 
+    private boolean ghost() {
+        return config.arch().ghost();
+    }
+
     private OnnxTensor scalar(double value) throws OrtException {
         return OnnxTensor.createTensor(env, (float) value);
     }
 
     public TrainConfig config() {
         return config;
+    }
+
+    /**
+     * Trains from the next step on with another lambda1 (matched sparsity moves it during
+     * calibration); the configuration, and so every checkpoint, records the new value.
+     */
+    public void setLambda1(double lambda1) throws OrtException {
+        if (topK()) throw new IllegalStateException("TopK has no lambda1");
+        config = config.toBuilder().lambda1(lambda1).build();
+        constants.put("lambda1", scalar(lambda1)).close();
     }
 
     public Device device() {
@@ -163,6 +188,7 @@ public final class TrainStep implements AutoCloseable {
             slot.get(TrainStepGraph.v(p)).clear().put(state.adamV()[i]);
         }
         if (!topK()) slot.get(EMA).clear().put(state.ema());
+        if (ghost()) slot.get(TrainStepGraph.FIRING_EMA).clear().put(state.firingEma());
         step = state.step();
     }
 
@@ -180,8 +206,15 @@ public final class TrainStep implements AutoCloseable {
         }
         float[] ema = topK() ? new float[config.d()] : read(slot.get(EMA));
         if (topK()) java.util.Arrays.fill(ema, 1f);
+        float[] firing =
+                ghost() ? read(slot.get(TrainStepGraph.FIRING_EMA)) : TrainState.ones(config.d());
         return new TrainState(
-                step, new SaeParameters(config.n(), config.d(), p[0], p[1], p[2], p[3]), m, v, ema);
+                step,
+                new SaeParameters(config.n(), config.d(), p[0], p[1], p[2], p[3]),
+                m,
+                v,
+                ema,
+                firing);
     }
 
     /** The current parameters (a copy). */
@@ -211,13 +244,15 @@ public final class TrainStep implements AutoCloseable {
         try (OnnxTensor xTensor = OnnxTensor.createTensor(env, x, new long[] {rows, config.n()});
                 OnnxTensor bc1 = scalar(1 - Math.pow(config.adamBeta1(), t));
                 OnnxTensor bc2 = scalar(1 - Math.pow(config.adamBeta2(), t));
-                OnnxTensor phiTensor = scalar(phi)) {
+                OnnxTensor phiTensor = scalar(phi);
+                OnnxTensor ghostOn = scalar(ghost() && t >= config.ghostMinSteps() ? 1 : 0)) {
             Map<String, OnnxTensor> inputs = new HashMap<>(constants);
             inputs.putAll(tensors.get(current));
             inputs.put(TrainStepGraph.X, xTensor);
             inputs.put("bias_correction1", bc1);
             inputs.put("bias_correction2", bc2);
             if (!topK()) inputs.put("phi", phiTensor);
+            if (ghost()) inputs.put("ghost_on", ghostOn);
             Map<String, OnnxTensor> pinned = new HashMap<>();
             tensors.get(next).forEach((name, tensor) -> pinned.put(next(name), tensor));
             try (OrtSession.Result result = opened.session().run(inputs, requested, pinned)) {
@@ -239,7 +274,8 @@ public final class TrainStep implements AutoCloseable {
                         array(result, "mean_abs_h"),
                         array(result, "max_abs_h"),
                         array(result, "fire_counts"),
-                        topK() ? null : array(result, "w"));
+                        topK() ? null : array(result, "w"),
+                        ghost() ? value(result, TrainStepGraph.GHOST_LOSS) : 0);
             }
         }
     }

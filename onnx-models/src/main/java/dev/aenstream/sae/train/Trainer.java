@@ -18,6 +18,14 @@ public final class Trainer implements AutoCloseable {
     private long tokensThisRun;
     private StepResult last;
     private double saturation;
+    private SparsityTarget target;
+    private double l0Sum;
+    private long l0Steps;
+    private double l0Before = Double.NaN;
+    private final java.util.List<Lambda1Change> lambda1Changes = new java.util.ArrayList<>();
+
+    /** Matched sparsity set lambda1 to {@code lambda1} from step {@code step} + 1 on. */
+    public record Lambda1Change(long step, double lambda1) {}
 
     private Trainer(String saeId, TrainStep step, FeatureWindow window) {
         this.saeId = saeId;
@@ -72,21 +80,67 @@ public final class Trainer implements AutoCloseable {
         return window;
     }
 
+    /**
+     * Moves lambda1 towards {@code sparsity}'s target L0 until its calibration ends (see {@link
+     * SparsityTarget}); null turns it off.
+     */
+    public void target(SparsityTarget sparsity) {
+        if (sparsity != null && config().arch() == dev.aenstream.sae.Arch.TOPK)
+            throw new IllegalArgumentException("TopK meets a target L0 with k, not lambda1");
+        target = sparsity;
+        l0Sum = 0;
+        l0Steps = 0;
+        l0Before = Double.NaN;
+        lambda1Changes.clear();
+        lambda1Changes.add(new Lambda1Change(step.step(), config().lambda1()));
+    }
+
     /** One step on {@code rows} rows at {@code offset} of {@code x}. */
     public StepResult step(float[] x, int offset, int rows) throws OrtException {
         StepResult r = step.run(x, offset, rows);
         if (r.applied()) {
             window.add(rows, r.fireCounts());
             tokensThisRun += rows;
-            if (r.w() != null) {
+            if (r.w() != null && config().arch().adaptive()) {
                 double wMax = config().wMax() * (1 - 1e-6);
                 int pinned = 0;
                 for (float w : r.w()) if (w >= wMax) pinned++;
                 saturation = (double) pinned / r.w().length;
             }
+            if (target != null && target.calibrates(r.step())) calibrate(r);
         }
         last = r;
         return r;
+    }
+
+    private void calibrate(StepResult r) throws OrtException {
+        l0Sum += r.l0();
+        l0Steps++;
+        if (r.step() % target.every() != 0) return;
+        double l0 = l0Sum / l0Steps;
+        step.setLambda1(target.next(config().lambda1(), l0, l0Before));
+        l0Before = l0;
+        lambda1Changes.add(new Lambda1Change(r.step(), config().lambda1()));
+        l0Sum = 0;
+        l0Steps = 0;
+    }
+
+    /**
+     * The smallest and largest lambda1 any step after {@code fromStep} trained with (this run's
+     * changes only: a resumed run knows those since the resume).
+     */
+    public double[] lambda1Range(long fromStep) {
+        double current = config().lambda1();
+        double min = current;
+        double max = current;
+        // Walking back: each change inside the window means the value before it trained there too.
+        for (int i = lambda1Changes.size() - 1; i >= 1; i--) {
+            if (lambda1Changes.get(i).step() < fromStep) break;
+            double before = lambda1Changes.get(i - 1).lambda1();
+            min = Math.min(min, before);
+            max = Math.max(max, before);
+        }
+        return new double[] {min, max};
     }
 
     /** Figures after the last step. */

@@ -57,6 +57,10 @@ class TrainStepFixtureTest {
                 .adamEps(Double.parseDouble(meta.get("eps")))
                 .seed(0)
                 .deadWindowTokens(1000)
+                .ghostScale(Double.parseDouble(meta.get("ghost_scale")))
+                .ghostThreshold(Double.parseDouble(meta.get("ghost_threshold")))
+                .ghostBeta(Double.parseDouble(meta.get("ghost_beta")))
+                .ghostMinSteps(Long.parseLong(meta.get("ghost_min_steps")))
                 .build();
     }
 
@@ -82,7 +86,14 @@ class TrainStepFixtureTest {
                         f.require("in.W_dec").toFloats(),
                         f.require("in.b_dec").toFloats());
         long t = Long.parseLong(f.metadata().get("step"));
-        TrainState before = new TrainState(t - 1, params, m, v, f.require("in.ema").toFloats());
+        TrainState before =
+                new TrainState(
+                        t - 1,
+                        params,
+                        m,
+                        v,
+                        f.require("in.ema").toFloats(),
+                        f.require("in.firing_ema").toFloats());
         float[] x = f.require("in.x").toFloats();
 
         try (TrainStep step = TrainStep.open(config, before, Device.CPU, 1)) {
@@ -100,6 +111,20 @@ class TrainStepFixtureTest {
             if (arch != Arch.TOPK) {
                 close("new_ema", after.ema(), f.require("out.new_ema").toFloats());
                 close("w", result.w(), f.require("out.w").toFloats());
+            }
+            if (arch == Arch.GHOST) {
+                // The fixture's silent features make the proxy act: a ghost loss of 0 would test
+                // nothing.
+                assertThat(f.require("out.ghost_dead").toFloats()[0]).isGreaterThan(0);
+                assertThat(result.ghost()).isGreaterThan(0);
+                close(
+                        "ghost",
+                        new float[] {(float) result.ghost()},
+                        f.require("out.ghost").toFloats());
+                close(
+                        "new_firing_ema",
+                        after.firingEma(),
+                        f.require("out.new_firing_ema").toFloats());
             }
             Map<String, Double> scalars =
                     Map.of(

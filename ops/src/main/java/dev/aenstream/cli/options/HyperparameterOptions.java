@@ -1,6 +1,7 @@
 package dev.aenstream.cli.options;
 
 import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.train.FeatureWindow;
 import dev.aenstream.sae.train.TrainConfig;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,8 +15,8 @@ public final class HyperparameterOptions {
             names = "--arch",
             paramLabel = "ARCH",
             description =
-                    "aen (adaptive elastic net), l1, elastic, alasso (adaptive lasso) or topk"
-                            + " (default: ${DEFAULT-VALUE}).")
+                    "aen (adaptive elastic net), l1, elastic, alasso (adaptive lasso), topk or"
+                            + " ghost (l1 with ghost gradients) (default: ${DEFAULT-VALUE}).")
     String arch = Arch.AEN.label();
 
     @Mixin DSaeOption dSae;
@@ -137,11 +138,50 @@ public final class HyperparameterOptions {
             description =
                     TrainConfig.Docs.DEAD_WINDOW_TOKENS
                             + " (default: "
-                            + TrainConfig.SYNTHETIC_DEAD_WINDOW_TOKENS
-                            + " synthetic, "
-                            + TrainConfig.LM_DEAD_WINDOW_TOKENS
-                            + " language model).")
+                            + FeatureWindow.DEFAULT_DEAD_WINDOW_TOKENS
+                            + ", the authors' 10,000 steps of 256 rows; the same default as the"
+                            + " monitor's).")
     Long deadWindow;
+
+    @Option(
+            names = "--ghost-scale",
+            paramLabel = "S",
+            description =
+                    TrainConfig.Docs.GHOST_SCALE
+                            + " (default: "
+                            + TrainConfig.DEFAULT_GHOST_SCALE
+                            + ").")
+    Double ghostScale;
+
+    @Option(
+            names = "--ghost-threshold",
+            paramLabel = "F",
+            description =
+                    TrainConfig.Docs.GHOST_THRESHOLD
+                            + " (default: "
+                            + TrainConfig.DEFAULT_GHOST_THRESHOLD
+                            + ").")
+    Double ghostThreshold;
+
+    @Option(
+            names = "--ghost-beta",
+            paramLabel = "BETA",
+            description =
+                    TrainConfig.Docs.GHOST_BETA
+                            + " (default: "
+                            + TrainConfig.DEFAULT_GHOST_BETA
+                            + ").")
+    Double ghostBeta;
+
+    @Option(
+            names = "--ghost-min-steps",
+            paramLabel = "STEPS",
+            description =
+                    TrainConfig.Docs.GHOST_MIN_STEPS
+                            + " (default: "
+                            + TrainConfig.DEFAULT_GHOST_MIN_STEPS
+                            + ").")
+    Long ghostMinSteps;
 
     @Option(
             names = "--train-seed",
@@ -176,6 +216,10 @@ public final class HyperparameterOptions {
                 .maxGradNorm(or(maxGradNorm, c.maxGradNorm()))
                 .seed(trainSeed)
                 .deadWindowTokens(or(deadWindow, c.deadWindowTokens()))
+                .ghostScale(or(ghostScale, c.ghostScale()))
+                .ghostThreshold(or(ghostThreshold, c.ghostThreshold()))
+                .ghostBeta(or(ghostBeta, c.ghostBeta()))
+                .ghostMinSteps(or(ghostMinSteps, c.ghostMinSteps()))
                 .build();
     }
 

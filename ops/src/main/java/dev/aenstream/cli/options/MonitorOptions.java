@@ -35,7 +35,7 @@ public final class MonitorOptions {
     int fveRowStride = MonitorConfig.DEFAULT_FVE_ROW_STRIDE;
 
     @Option(
-            names = "--dead-tokens",
+            names = {"--dead-window", "--dead-tokens"},
             paramLabel = "TOKENS",
             description =
                     "FEATURE_DEAD after this many tokens without a fire (default:"

@@ -60,6 +60,10 @@ public final class SaeSpec {
             case "max_grad_norm" -> c.toBuilder().maxGradNorm(v).build();
             case "dead_window" -> c.toBuilder().deadWindowTokens((long) v).build();
             case "seed" -> c.toBuilder().seed((long) v).build();
+            case "ghost_scale" -> c.toBuilder().ghostScale(v).build();
+            case "ghost_threshold" -> c.toBuilder().ghostThreshold(v).build();
+            case "ghost_beta" -> c.toBuilder().ghostBeta(v).build();
+            case "ghost_min_steps" -> c.toBuilder().ghostMinSteps((long) v).build();
             default ->
                     throw new IllegalArgumentException(
                             "--sae "
@@ -67,7 +71,9 @@ public final class SaeSpec {
                                     + ": unknown key '"
                                     + key
                                     + "' (lambda1, lambda2, gamma, beta, p, w_min, w_max, warmup,"
-                                    + " ramp, topk, lr, d_sae, max_grad_norm, dead_window, seed)");
+                                    + " ramp, topk, lr, d_sae, max_grad_norm, dead_window, seed,"
+                                    + " ghost_scale, ghost_threshold, ghost_beta,"
+                                    + " ghost_min_steps)");
         };
     }
 }

@@ -1,0 +1,137 @@
+package dev.aenstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aenstream.testkit.ExternalTools;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * {@code aen experiment starvation} on a small grid: two shards trained apart and merged, a rerun
+ * that trains nothing twice, the summary's contract, and the report opened in Chromium with a
+ * screenshot kept in target/experiment-report.png.
+ */
+class StarvationExperimentIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir Path dir;
+
+    private static int run(Path out, String... extra) {
+        return grid(out, "l1,topk,ghost", "0,0.9", extra);
+    }
+
+    private static int grid(Path out, String archs, String rhos, String... extra) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "experiment",
+                                "starvation",
+                                "--steps",
+                                "120",
+                                "--rho",
+                                rhos,
+                                "--archs",
+                                archs,
+                                "--jobs",
+                                "1",
+                                "--out",
+                                out.toString()));
+        args.addAll(List.of(extra));
+        return Aen.commandLine(new String[0]).execute(args.toArray(String[]::new));
+    }
+
+    @Test
+    void shardsMergeAndTheReportOpens() throws Exception {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        assertThat(run(a, "--shard", "1/2")).isZero();
+        assertThat(run(b, "--shard", "2/2")).isZero();
+        assertThat(Files.readAllLines(a.resolve("runs.jsonl"))).hasSize(3);
+        assertThat(Files.readAllLines(b.resolve("runs.jsonl"))).hasSize(3);
+
+        Path summary = dir.resolve("e.json");
+        assertThat(run(a, "--merge", b.toString(), "--summary-json", summary.toString())).isZero();
+        // Nothing was left to train: the merged store holds every run of the grid once.
+        assertThat(Files.readAllLines(a.resolve("runs.jsonl"))).hasSize(6);
+
+        JsonNode e = JSON.readTree(summary.toFile());
+        assertThat(e.get("target_l0").asDouble()).isEqualTo(16);
+        assertThat(Path.of(e.get("report").asText())).exists();
+        assertThat(e.get("figures")).hasSize(6);
+        for (JsonNode f : e.get("figures")) assertThat(Path.of(f.asText())).exists();
+        assertThat(e.get("runs")).hasSize(6);
+        for (JsonNode r : e.get("runs")) {
+            for (String field :
+                    List.of("arch", "rho", "seed", "l0", "fve", "dead_pct", "shrinkage"))
+                assertThat(r.has(field)).as(field).isTrue();
+            if (r.get("arch").asText().equals("topk")) assertThat(r.get("k").asInt()).isEqualTo(16);
+            else assertThat(r.get("lambda1").asDouble()).isPositive();
+        }
+        assertThat(Files.readString(a.resolve("runs.csv")).lines()).hasSize(7);
+        assertThat(Files.readString(a.resolve("dead_pct.svg"))).contains("<svg");
+
+        ExternalTools.requireChromium();
+        ChromeOptions options =
+                new ChromeOptions()
+                        .setBinary(ExternalTools.CHROMIUM)
+                        .addArguments(
+                                "--headless=new",
+                                "--no-sandbox",
+                                "--disable-dev-shm-usage",
+                                "--window-size=1400,1600");
+        ChromeDriverService service =
+                new ChromeDriverService.Builder()
+                        .usingDriverExecutable(new File(ExternalTools.CHROMEDRIVER))
+                        .build();
+        ChromeDriver browser = new ChromeDriver(service, options);
+        try {
+            browser.get(a.resolve("report.html").toUri().toString());
+            assertThat(browser.getTitle()).isEqualTo("Feature starvation on spiked data");
+            assertThat(browser.findElements(By.cssSelector("svg"))).hasSize(3);
+            assertThat(
+                            browser.findElements(
+                                    By.xpath("//h2[text()='Every run']/following::table[1]//tr")))
+                    .as("a header and a row per run")
+                    .hasSize(7);
+            Path shot = Path.of("target", "experiment-report.png");
+            Files.createDirectories(shot.getParent());
+            Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+            assertThat(Files.size(shot)).isGreaterThan(10_000);
+        } finally {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void aRerunResumesWithoutTrainingFinishedRunsAgain() throws Exception {
+        Path out = dir.resolve("c");
+        assertThat(grid(out, "topk", "0")).isZero();
+        String first = Files.readString(out.resolve("runs.jsonl"));
+        assertThat(grid(out, "topk", "0")).isZero();
+        assertThat(Files.readString(out.resolve("runs.jsonl")))
+                .as("the finished run is not trained or recorded again")
+                .isEqualTo(first);
+        // A line cut short by a kill is skipped, and its run trained again.
+        Files.writeString(
+                out.resolve("runs.jsonl"),
+                "{\"key\": \"quick/l0=16/l1/rho=0/se",
+                java.nio.file.StandardOpenOption.APPEND);
+        assertThat(grid(out, "topk,l1", "0")).isZero();
+        assertThat(Files.readAllLines(out.resolve("runs.jsonl")))
+                .filteredOn(l -> l.startsWith("{\"key\":\"quick"))
+                .hasSize(2);
+    }
+}
