@@ -471,6 +471,9 @@ final class DemoCommand implements Callable<Integer> {
             s.put("l0", m.l0());
             s.put("fve", m.fve());
             s.put("dead_pct", m.deadPct());
+            // The monitor's count over the same window, from the encoders' codes of the served
+            // version: it trails the trainer by up to one published version.
+            s.put("monitor_dead_pct", observed.monitorDeadPct(m.saeId()));
             SampleGeometry.Figures g = geometry.get(m.saeId());
             s.put("shrinkage", g == null ? null : g.shrinkage());
             s.put("phi", m.warmupFactor());

@@ -73,7 +73,8 @@ public final class DashboardFeed implements AutoCloseable {
         final Series trainingRate = new Series(SERIES_CAPACITY, "tokens_per_s");
 
         /** Over wall-clock seconds (statistics window ends): what the encoders did. */
-        final Series encoding = new Series(SERIES_CAPACITY, "tokens", "l0", "fve", "rows_per_s");
+        final Series encoding =
+                new Series(SERIES_CAPACITY, "tokens", "l0", "fve", "rows_per_s", "shrinkage");
 
         volatile long encodedTokens;
         volatile long trainedTokens;
@@ -200,7 +201,8 @@ public final class DashboardFeed implements AutoCloseable {
                 s.encodedTokens,
                 f.getL0Sum() / f.getTokens(),
                 f.getFve() == null ? Double.NaN : f.getFve(),
-                f.getTokens() / seconds);
+                f.getTokens() / seconds,
+                orNaN(f.getShrinkage()));
     }
 
     private void state(SaeState st) {
@@ -251,6 +253,12 @@ public final class DashboardFeed implements AutoCloseable {
         synchronized (s.versions) {
             s.versions.put(m.getVersion(), v);
         }
+    }
+
+    /** The monitor's dead% of an SAE (from its latest state record), or null before one came. */
+    public Double monitorDeadPct(String saeId) {
+        Sae s = saes.get(saeId);
+        return s == null ? null : (Double) s.state.get("dead_pct");
     }
 
     /** The message of the latest FEATURE_DEAD alert per SAE id (it carries the diagnosis). */

@@ -84,7 +84,11 @@ public final class SyntheticRun {
                 new FeatureAccumulator(trainer.saeId(), trainer.stepsDone(), d, 0);
         SaeDecoder decoder = SaeDecoder.of(params);
         try (SaeEncoder encoder =
-                SaeEncoder.open(params, new EncoderSpec(kMax, false), Device.CPU, ortThreads)) {
+                SaeEncoder.open(
+                        params,
+                        new EncoderSpec(kMax, false, run.arch() == Arch.TOPK),
+                        Device.CPU,
+                        ortThreads)) {
             var sparse = encoder.encode(FloatBuffer.wrap(x), evalRows);
             float[] row = new float[n];
             for (int r = 0; r < evalRows; r++) {

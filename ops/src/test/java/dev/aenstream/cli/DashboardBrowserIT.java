@@ -3,7 +3,6 @@ package dev.aenstream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.testkit.ExternalTools;
-import java.io.File;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +18,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -61,19 +58,7 @@ class DashboardBrowserIT {
                                                 "--summary-json",
                                                 summary.toString()));
 
-        ChromeOptions options =
-                new ChromeOptions()
-                        .setBinary(ExternalTools.CHROMIUM)
-                        .addArguments(
-                                "--headless=new",
-                                "--no-sandbox",
-                                "--disable-dev-shm-usage",
-                                "--window-size=1400,1100");
-        ChromeDriverService service =
-                new ChromeDriverService.Builder()
-                        .usingDriverExecutable(new File(ExternalTools.CHROMEDRIVER))
-                        .build();
-        ChromeDriver browser = new ChromeDriver(service, options);
+        ChromeDriver browser = HeadlessChromium.open(1400, 1100);
         try {
             String url = "http://127.0.0.1:" + port + "/";
             new WebDriverWait(browser, Duration.ofSeconds(90))

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.aenstream.testkit.ExternalTools;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,8 +14,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * {@code aen experiment starvation} on a small grid: two shards trained apart and merged, a rerun
@@ -83,20 +79,7 @@ class StarvationExperimentIT {
         assertThat(Files.readString(a.resolve("runs.csv")).lines()).hasSize(7);
         assertThat(Files.readString(a.resolve("dead_pct.svg"))).contains("<svg");
 
-        ExternalTools.requireChromium();
-        ChromeOptions options =
-                new ChromeOptions()
-                        .setBinary(ExternalTools.CHROMIUM)
-                        .addArguments(
-                                "--headless=new",
-                                "--no-sandbox",
-                                "--disable-dev-shm-usage",
-                                "--window-size=1400,1600");
-        ChromeDriverService service =
-                new ChromeDriverService.Builder()
-                        .usingDriverExecutable(new File(ExternalTools.CHROMEDRIVER))
-                        .build();
-        ChromeDriver browser = new ChromeDriver(service, options);
+        ChromeDriver browser = HeadlessChromium.open(1400, 1600);
         try {
             browser.get(a.resolve("report.html").toUri().toString());
             assertThat(browser.getTitle()).isEqualTo("Feature starvation on spiked data");

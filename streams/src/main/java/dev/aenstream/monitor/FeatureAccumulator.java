@@ -30,6 +30,9 @@ public final class FeatureAccumulator {
      */
     private double[] reconstruction;
 
+    /** Sums of ||x||_1 and ||xhat||_1 over the same sampled rows (the shrinkage); null as above. */
+    private double[] l1Sums;
+
     public FeatureAccumulator(String saeId, long version, int d, long windowStartMs) {
         this(
                 saeId,
@@ -41,6 +44,7 @@ public final class FeatureAccumulator {
                 new float[d],
                 0,
                 0,
+                null,
                 null);
     }
 
@@ -54,7 +58,8 @@ public final class FeatureAccumulator {
             float[] max,
             long tokens,
             double l0Sum,
-            double[] reconstruction) {
+            double[] reconstruction,
+            double[] l1Sums) {
         this.saeId = saeId;
         this.version = version;
         this.d = d;
@@ -65,6 +70,7 @@ public final class FeatureAccumulator {
         this.tokens = tokens;
         this.l0Sum = l0Sum;
         this.reconstruction = reconstruction;
+        this.l1Sums = l1Sums;
     }
 
     /**
@@ -102,6 +108,7 @@ public final class FeatureAccumulator {
             FloatBuffer x, SparseCodes codes, SaeDecoder decoder, boolean normalised, int stride) {
         int n = decoder.n();
         if (reconstruction == null) reconstruction = new double[4 * n + 1];
+        if (l1Sums == null) l1Sums = new double[2];
         float[] row = new float[n];
         float[] xhat = new float[n];
         for (int r = 0; r < codes.rows(); r += stride) {
@@ -115,6 +122,8 @@ public final class FeatureAccumulator {
                 reconstruction[n + i] += e * e;
                 reconstruction[2 * n + i] += xi;
                 reconstruction[3 * n + i] += xi * xi;
+                l1Sums[0] += Math.abs(xi);
+                l1Sums[1] += Math.abs(xhat[i]);
             }
             reconstruction[4 * n]++;
         }
@@ -137,6 +146,11 @@ public final class FeatureAccumulator {
                             - Math.pow(reconstruction[2 * n + i] / tokens, 2);
         }
         return total > 0 ? 1 - unexplained / total : null;
+    }
+
+    /** mean ||xhat||_1 / mean ||x||_1 over the sampled rows, or null without a decoder. */
+    public Double shrinkage() {
+        return l1Sums == null || l1Sums[0] == 0 ? null : l1Sums[1] / l1Sums[0];
     }
 
     public String saeId() {
@@ -175,6 +189,9 @@ public final class FeatureAccumulator {
                 .setL0Sum(l0Sum)
                 .setFve(fve())
                 .setReconstruction(reconstruction == null ? null : doubles(reconstruction))
+                .setXL1Sum(l1Sums == null ? null : l1Sums[0])
+                .setXhatL1Sum(l1Sums == null ? null : l1Sums[1])
+                .setShrinkage(shrinkage())
                 .build();
     }
 
@@ -211,7 +228,10 @@ public final class FeatureAccumulator {
                 max,
                 r.getTokens(),
                 r.getL0Sum(),
-                reconstruction);
+                reconstruction,
+                r.getXL1Sum() == null || r.getXhatL1Sum() == null
+                        ? null
+                        : new double[] {r.getXL1Sum(), r.getXhatL1Sum()});
     }
 
     /** Statistics of two parts of one window (from different tasks) as one. */
@@ -231,6 +251,12 @@ public final class FeatureAccumulator {
         } else {
             // A part without a decoder makes the window's fve unknown rather than wrong.
             x.reconstruction = null;
+        }
+        if (x.l1Sums != null && y.l1Sums != null) {
+            x.l1Sums[0] += y.l1Sums[0];
+            x.l1Sums[1] += y.l1Sums[1];
+        } else {
+            x.l1Sums = null;
         }
         return x.toRecord(Math.max(a.getWindowEndMs(), b.getWindowEndMs()));
     }

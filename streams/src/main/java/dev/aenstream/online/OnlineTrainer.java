@@ -358,7 +358,7 @@ public final class OnlineTrainer implements AutoCloseable {
         byte[] onnx =
                 SaeSources.fromParameters(
                                 t.trainStep().parameters(),
-                                new EncoderSpec(kMax, config.normalise()),
+                                new EncoderSpec(kMax, config.normalise(), c.arch() == Arch.TOPK),
                                 t.saeId() + " step " + t.stepsDone())
                         .onnx();
         Map<String, String> hyper = new LinkedHashMap<>();

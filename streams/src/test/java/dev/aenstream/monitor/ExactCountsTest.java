@@ -80,6 +80,36 @@ class ExactCountsTest {
                 .isGreaterThan(100.0 * offlineDead / D);
     }
 
+    @Test
+    void aTopKSaeFiresOnlyWhereItsCodesAreKept() throws Exception {
+        SplittableRandom random = new SplittableRandom(5);
+        SaeParameters sae = SaeParameters.initialise(N, D, 13);
+        float[] x = new float[ROWS * N];
+        for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+        long[] offline = new long[D];
+        double[] pre = new double[D];
+        for (int r = 0; r < ROWS; r++) {
+            for (int j = 0; j < D; j++) {
+                pre[j] = sae.bEnc()[j];
+                for (int i = 0; i < N; i++)
+                    pre[j] += (double) sae.wEnc()[j * N + i] * (x[r * N + i] - sae.bDec()[i]);
+            }
+            double[] sorted = pre.clone();
+            java.util.Arrays.sort(sorted);
+            double kth = sorted[D - K_MAX];
+            for (int j = 0; j < D; j++) if (pre[j] >= kth && pre[j] > 1e-12) offline[j]++;
+        }
+        SparseCodes codes;
+        try (SaeEncoder encoder =
+                SaeEncoder.open(sae, new EncoderSpec(K_MAX, false, true), Device.CPU, 1)) {
+            codes = encoder.encode(FloatBuffer.wrap(x), ROWS);
+        }
+        FeatureAccumulator acc = new FeatureAccumulator("topk", 1, D, 0);
+        acc.add(codes);
+        assertThat(FeatureAccumulator.fireCounts(acc.toRecord(1000))).isEqualTo(offline);
+        for (int c : codes.activeCounts()) assertThat(c).isLessThanOrEqualTo(K_MAX);
+    }
+
     private static double monitorDeadPct(FeatureAccumulator acc) {
         MonitorConfig config = MonitorConfig.builder().deadTokens(ROWS).minTokens(0).build();
         MonitorState state = new MonitorState(D);

@@ -13,14 +13,17 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The statistics' fve against a dense reconstruction computed directly from the parameters. */
+/**
+ * The statistics' fve and shrinkage against a dense reconstruction computed directly from the
+ * parameters.
+ */
 class FeatureAccumulatorTest {
     private static final int N = 12;
     private static final int D = 30;
 
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
-    void fveEqualsADirectComputationAndMergesExactly(boolean normalised) {
+    void fveAndShrinkageEqualADirectComputationAndMergeExactly(boolean normalised) {
         SaeParameters p = SaeParameters.initialise(N, D, 4);
         SplittableRandom random = new SplittableRandom(8);
         for (int i = 0; i < N; i++) p.bDec()[i] = (float) random.nextGaussian() * 0.2f;
@@ -73,6 +76,15 @@ class FeatureAccumulatorTest {
             }
         }
         double expected = 1 - unexplained / total;
+        double xL1 = 0;
+        double xhatL1 = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < N; i++) {
+                xL1 += Math.abs(xs[r][i]);
+                xhatL1 += Math.abs(xhat[r][i]);
+            }
+        }
+        double expectedShrinkage = xhatL1 / xL1;
 
         SparseCodes codes =
                 new SparseCodes(
@@ -87,6 +99,7 @@ class FeatureAccumulatorTest {
         whole.add(codes);
         whole.addReconstruction(FloatBuffer.wrap(x), codes, decoder, normalised, 1);
         assertThat(whole.fve()).isCloseTo(expected, offset(1e-6));
+        assertThat(whole.shrinkage()).isCloseTo(expectedShrinkage, offset(1e-6));
 
         // The same rows in two parts, merged, give the same fve.
         FeatureStats merged = null;
@@ -116,6 +129,7 @@ class FeatureAccumulatorTest {
                             : FeatureAccumulator.merge(merged, acc.toRecord(1));
         }
         assertThat(merged.getFve()).isCloseTo(expected, offset(1e-6));
+        assertThat(merged.getShrinkage()).isCloseTo(expectedShrinkage, offset(1e-6));
         assertThat(merged.getTokens()).isEqualTo(rows);
     }
 }

@@ -68,7 +68,7 @@ public final class SaeLensImporter {
                         : defaultKMax;
         return new ImportedSae(
                 new SaeParameters(n, d, wEnc, bEnc, wDec, bDec),
-                new EncoderSpec(Math.min(k, d), false),
+                new EncoderSpec(Math.min(k, d), false, arch.equals("topk")),
                 "SAELens " + arch + " SAE from " + dir);
     }
 

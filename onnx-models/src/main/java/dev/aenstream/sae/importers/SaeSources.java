@@ -41,7 +41,7 @@ public final class SaeSources {
                                 + ") nor a sparsify (cfg.json + "
                                 + SparsifyImporter.WEIGHTS
                                 + ") directory");
-            EncoderSpec spec = new EncoderSpec(sae.spec().kMax(), normalise);
+            EncoderSpec spec = new EncoderSpec(sae.spec().kMax(), normalise, sae.spec().topK());
             return fromParameters(sae.params(), spec, sae.source());
         }
         if (!Files.isRegularFile(path)) throw new IOException("no SAE at " + path);

@@ -52,7 +52,7 @@ public final class SparsifyImporter {
                         w.require("encoder.bias").toFloats(),
                         wDec,
                         w.require("b_dec").toFloats()),
-                new EncoderSpec(Math.min(k, d), false),
+                new EncoderSpec(Math.min(k, d), false, true),
                 "sparsify TopK(k=" + k + ") SAE from " + dir);
     }
 }

@@ -40,9 +40,14 @@ public final class EncoderGraph {
      * Ends an encoder whose dense codes are {@code h}: the top-k values and indices, the active
      * counts and the scales.
      */
-    static void sparseOutputs(Graph g, String h, String scales, int k) {
+    static void sparseOutputs(Graph g, String h, String scales, int k, boolean topK) {
         String[] top =
                 g.ops(2, "TopK", Map.of("axis", -1L, "largest", 1L, "sorted", 1L), h, g.longs(k));
+        if (topK) {
+            // A TopK SAE's codes are the kept values: a feature below the k-th fires nowhere.
+            String kth = g.op("ReduceMin", Map.of("axes", new long[] {1}, "keepdims", 1L), top[0]);
+            h = g.op("Where", g.op("GreaterOrEqual", h, kth), h, g.scalar(0));
+        }
         String active = g.sum(g.toReal(g.op("Greater", h, g.scalar(0))), false, 1);
         g.output(top[0], VALUES, -1, k);
         g.output(top[1], INDICES, DataType.INT64, -1, k);
@@ -69,7 +74,7 @@ public final class EncoderGraph {
     public static OnnxMl.GraphProto appendSparseOutputs(
             OnnxMl.GraphProto encoder, String h, int k) {
         Graph g = Graph.extend(encoder);
-        sparseOutputs(g, h, unitScales(g, INPUT), k);
+        sparseOutputs(g, h, unitScales(g, INPUT), k, false);
         return g.graph();
     }
 
@@ -93,7 +98,7 @@ public final class EncoderGraph {
         String bEnc = g.floats("b_enc", p.bEnc(), d);
         String bDec = g.floats("b_dec", p.bDec(), n);
         String pre = g.op("Gemm", Map.of("transB", 1L), g.sub(input, bDec), wEnc, bEnc);
-        sparseOutputs(g, g.op("Relu", pre), scales, k);
+        sparseOutputs(g, g.op("Relu", pre), scales, k, spec.topK());
         return g.model();
     }
 }

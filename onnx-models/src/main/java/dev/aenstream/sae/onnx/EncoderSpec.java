@@ -3,13 +3,20 @@ package dev.aenstream.sae.onnx;
 /**
  * How an encoder graph is built: {@code kMax} is the top-k cut that makes the output sparse inside
  * the graph; {@code normalise} rescales every input row to L2 norm sqrt(n) first (docs/aen-sae.md's
- * language-model setting).
+ * language-model setting); {@code topK} says the cut is the SAE's own activation (a TopK SAE, k =
+ * kMax), so a feature fires only when it is kept; otherwise the cut only bounds what travels, and
+ * the graph's per-feature counts are taken before it.
  */
-public record EncoderSpec(int kMax, boolean normalise) {
+public record EncoderSpec(int kMax, boolean normalise, boolean topK) {
     /** At most this many active features per row leave the encoder unless told otherwise. */
     public static final int DEFAULT_K_MAX = 128;
 
     public EncoderSpec {
         if (kMax <= 0) throw new IllegalArgumentException("kMax must be positive, got " + kMax);
+    }
+
+    /** An encoder whose cut only bounds what travels (every architecture but TopK). */
+    public EncoderSpec(int kMax, boolean normalise) {
+        this(kMax, normalise, false);
     }
 }

@@ -21,7 +21,6 @@ public final class Trainer implements AutoCloseable {
     private SparsityTarget target;
     private double l0Sum;
     private long l0Steps;
-    private double l0Before = Double.NaN;
     private final java.util.List<Lambda1Change> lambda1Changes = new java.util.ArrayList<>();
 
     /** Matched sparsity set lambda1 to {@code lambda1} from step {@code step} + 1 on. */
@@ -90,7 +89,6 @@ public final class Trainer implements AutoCloseable {
         target = sparsity;
         l0Sum = 0;
         l0Steps = 0;
-        l0Before = Double.NaN;
         lambda1Changes.clear();
         lambda1Changes.add(new Lambda1Change(step.step(), config().lambda1()));
     }
@@ -117,9 +115,7 @@ public final class Trainer implements AutoCloseable {
         l0Sum += r.l0();
         l0Steps++;
         if (r.step() % target.every() != 0) return;
-        double l0 = l0Sum / l0Steps;
-        step.setLambda1(target.next(config().lambda1(), l0, l0Before));
-        l0Before = l0;
+        step.setLambda1(target.next(config().lambda1(), l0Sum / l0Steps));
         lambda1Changes.add(new Lambda1Change(r.step(), config().lambda1()));
         l0Sum = 0;
         l0Steps = 0;
