@@ -61,6 +61,7 @@ class ArchitectureTest {
                 .layer("ops")
                 .definedBy(
                         "dev.aenstream.cli..",
+                        "dev.aenstream.experiment..",
                         "dev.aenstream.bench..",
                         "dev.aenstream.broker..",
                         "dev.aenstream.dashboard..")
@@ -106,6 +107,7 @@ class ArchitectureTest {
         noClasses()
                 .that()
                 .resideInAnyPackage(
+                        "dev.aenstream.experiment..",
                         "dev.aenstream.bench..",
                         "dev.aenstream.broker..",
                         "dev.aenstream.dashboard..")
