@@ -19,10 +19,12 @@ final class Verdict {
         StringBuilder out = new StringBuilder("verdict: ");
         boolean ahead = true;
         boolean any = false;
+        boolean anyDead = aen.deadPct() > 0;
         for (TrainingMetrics m : metrics) {
             if (m == aen) continue;
             any = true;
             ahead &= m.deadPct() > aen.deadPct();
+            anyDead |= m.deadPct() > 0;
             out.append(
                     String.format(
                             Locale.ROOT,
@@ -42,6 +44,10 @@ final class Verdict {
                         aen.fve(),
                         alerts.getOrDefault(aen.saeId(), 0L)));
         if (!any) out.append("No baseline ran beside it.");
+        else if (!anyDead)
+            out.append(
+                    "Nothing has starved yet: no SAE has gone a whole dead window without a"
+                            + " feature firing; a longer --duration shows more.");
         else if (ahead)
             out.append(
                     "AEN kept more features alive than every baseline here (compare fve and"
