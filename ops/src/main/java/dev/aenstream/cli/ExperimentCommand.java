@@ -50,7 +50,7 @@ final class ExperimentCommand implements Runnable {
                 names = "--preset",
                 paramLabel = "NAME",
                 description =
-                        "quick (2,000 steps per run, about 20 minutes on 2 cores) or paper (the"
+                        "quick (2,000 steps per run, about 14 minutes on 2 cores) or paper (the"
                                 + " authors' 50,000 steps) (default: ${DEFAULT-VALUE}).")
         String preset = StarvationPreset.QUICK.name();
 
