@@ -236,8 +236,21 @@ public final class TrainStepGraph {
             l2 = g.div(g.mul(s.get("lambda2"), g.sumSquares(h, false)), batch);
         }
         String loss = g.add(g.add(mse, l1), l2);
+        // Rows on which each feature fired: the batch statistics, and the ghost's firing EMA.
+        String fireCounts = g.sum(g.toReal(g.op("Greater", h, g.scalar(FIRE_THRESHOLD))), false, 0);
         Ghost ghost =
-                spec.ghost() ? ghost(g, s, x, e, h, wEnc, bEnc, wDec, firingEma, batchN) : null;
+                spec.ghost()
+                        ? ghost(
+                                g,
+                                s,
+                                e,
+                                g.div(fireCounts, batch),
+                                wEnc,
+                                bEnc,
+                                wDec,
+                                firingEma,
+                                batchN)
+                        : null;
         if (ghost != null) loss = g.add(loss, ghost.loss());
 
         // Backward.
@@ -303,7 +316,6 @@ public final class TrainStepGraph {
         }
 
         // Batch statistics, from the codes of this batch.
-        String fireCounts = g.sum(g.toReal(g.op("Greater", h, g.scalar(FIRE_THRESHOLD))), false, 0);
         String l0 = g.div(g.sum(fireCounts, false, 0), batch);
         String unexplained =
                 g.sub(
@@ -367,27 +379,22 @@ public final class TrainStepGraph {
 
     /**
      * The ghost-gradient proxy loss (docs/aen-sae.md, "Ghost gradients"): f_j <- beta f_j + (1 -
-     * beta) mean_b [h_bj > 0]; dead_j = [f_j <= threshold]; with the residual r = x - xhat held
-     * constant, a = softplus(W_enc r + b_enc) * dead * on, g = W_dec a (no bias), loss = scale
-     * mean((r - g)^2). Its gradients reach W_enc and b_enc through a, and W_dec through g.
+     * beta) fired_j, with fired_j the share of rows on which feature j fired; dead_j = [f_j <=
+     * threshold]; with the residual r = x - xhat held constant, a = softplus(W_enc r + b_enc) *
+     * dead * on, g = W_dec a (no bias), loss = scale mean((r - g)^2). Its gradients reach W_enc and
+     * b_enc through a, and W_dec through g.
      */
     private static Ghost ghost(
             Graph g,
             Map<String, String> s,
-            String x,
             String e,
-            String h,
+            String fired,
             String wEnc,
             String bEnc,
             String wDec,
             String firingEma,
             String batchN) {
         String one = g.scalar(1);
-        String fired =
-                g.op(
-                        "ReduceMean",
-                        Map.of("axes", new long[] {0}, "keepdims", 0L),
-                        g.toReal(g.op("Greater", h, g.scalar(FIRE_THRESHOLD))));
         String firingNew =
                 g.add(
                         g.mul(s.get("ghost_beta"), firingEma),

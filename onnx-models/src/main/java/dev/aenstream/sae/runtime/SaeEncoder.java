@@ -78,15 +78,7 @@ public final class SaeEncoder implements AutoCloseable {
             FloatBuffer active =
                     ((OnnxTensor) result.get(EncoderGraph.ACTIVE_COUNTS).orElseThrow())
                             .getFloatBuffer();
-            SparseCodes codes = compress(rows, values, indices, active);
-            return new SparseCodes(
-                    codes.rows(),
-                    codes.d(),
-                    codes.rowOffsets(),
-                    codes.indices(),
-                    codes.values(),
-                    codes.activeCounts(),
-                    totals(result));
+            return compress(rows, values, indices, active, totals(result));
         }
     }
 
@@ -115,7 +107,11 @@ public final class SaeEncoder implements AutoCloseable {
      * first zero.
      */
     private SparseCodes compress(
-            int rows, FloatBuffer values, LongBuffer indices, FloatBuffer active) {
+            int rows,
+            FloatBuffer values,
+            LongBuffer indices,
+            FloatBuffer active,
+            SparseCodes.FeatureTotals totals) {
         int[] rowOffsets = new int[rows + 1];
         int[] activeCounts = new int[rows];
         int total = 0;
@@ -136,7 +132,7 @@ public final class SaeEncoder implements AutoCloseable {
                 val[e] = values.get(base + i);
             }
         }
-        return new SparseCodes(rows, d, rowOffsets, idx, val, activeCounts);
+        return new SparseCodes(rows, d, rowOffsets, idx, val, activeCounts, totals);
     }
 
     @Override
