@@ -30,6 +30,7 @@ import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.eval.SampleGeometry;
 import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.sae.train.SparsityTarget;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.TrainingMetrics;
 import java.nio.file.Files;
@@ -225,7 +226,7 @@ final class DemoCommand implements Callable<Integer> {
                         .toBuilder()
                                 .tWarm(warmup)
                                 .tRamp(ramp)
-                                .k((int) Math.round(targetL0))
+                                .k(SparsityTarget.topK(targetL0))
                                 .deadWindowTokens(deadWindow())
                                 .build();
         List<SaeDefinition> definitions =
@@ -480,7 +481,7 @@ final class DemoCommand implements Callable<Integer> {
             TrainConfig c = trainer.config(m.saeId());
             if (c.arch() == Arch.TOPK) s.put("k", c.k());
             else s.put("lambda1", c.lambda1());
-            if (c.arch().adaptive()) s.put("weight_saturation", m.weightSaturation());
+            if (m.weightSaturation() != null) s.put("weight_saturation", m.weightSaturation());
             s.put("tokens_trained", m.tokens());
             s.put("tokens_encoded", f == null ? 0 : f.tokens());
             s.put("encoded_l0", f == null ? 0 : f.meanL0());

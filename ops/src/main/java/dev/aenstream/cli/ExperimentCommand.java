@@ -137,26 +137,14 @@ final class ExperimentCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            StarvationPreset base = StarvationPreset.named(preset);
             StarvationPreset chosen =
-                    new StarvationPreset(
-                            base.name(),
-                            steps != null ? steps : base.steps(),
-                            base.tWarm(),
-                            base.tRamp(),
-                            base.beta(),
-                            base.gamma(),
-                            base.p(),
-                            base.lambda2(),
-                            base.deadWindowSteps(),
-                            base.ghostBeta(),
-                            base.ghostThreshold(),
-                            base.ghostMinSteps(),
-                            base.evalRows(),
-                            rhos != null ? List.copyOf(rhos) : base.rhos(),
-                            archs != null
-                                    ? archs.stream().map(Arch::parse).toList()
-                                    : base.archs());
+                    StarvationPreset.named(preset)
+                            .narrowed(
+                                    steps,
+                                    rhos == null ? null : List.copyOf(rhos),
+                                    archs == null
+                                            ? null
+                                            : archs.stream().map(Arch::parse).toList());
             String[] parts = shard.split("/");
             if (parts.length != 2)
                 throw new IllegalArgumentException("--shard must be i/N, got " + shard);

@@ -169,7 +169,7 @@ final class TrainCommand implements Callable<Integer> {
         SpikedConfig data = synthetic.config();
         TrainConfig config = hyper.synthetic(data.n());
         if (targetL0 != null && config.arch() == Arch.TOPK)
-            config = config.toBuilder().k((int) Math.round(targetL0)).build();
+            config = config.toBuilder().k(SparsityTarget.topK(targetL0)).build();
         long total = steps != null ? steps : config.defaultSteps();
         String id = saeId != null ? saeId : config.arch().label();
         Device dev = device.device();
@@ -185,7 +185,7 @@ final class TrainCommand implements Callable<Integer> {
             TrainConfig run = trainer.config();
             SparsityTarget sparsity =
                     targetL0 != null && run.arch() != Arch.TOPK
-                            ? SparsityTarget.of(targetL0, total)
+                            ? SparsityTarget.of(targetL0)
                             : null;
             trainer.target(sparsity);
             System.out.printf(
@@ -205,8 +205,8 @@ final class TrainCommand implements Callable<Integer> {
                     checkpoint != null ? ", resumed at step " + trainer.stepsDone() : "");
             if (sparsity != null)
                 System.out.printf(
-                        "matched sparsity: lambda1 tracks L0 %.1f from step %,d to step %,d%n",
-                        targetL0, sparsity.settleSteps(), sparsity.calibrateSteps());
+                        "matched sparsity: lambda1 tracks L0 %.1f every %d steps%n",
+                        targetL0, sparsity.every());
             PhiWarning.check(run, total);
             System.out.printf(
                     "%8s %10s %10s %10s %8s %7s %7s %6s %5s %10s %10s%n",
@@ -221,15 +221,7 @@ final class TrainCommand implements Callable<Integer> {
                     "phi",
                     "lambda1",
                     "tokens/s");
-            long startBatch =
-                    checkpoint != null
-                            ? Long.parseLong(
-                                    checkpoint
-                                            .extra()
-                                            .getOrDefault(
-                                                    "batch_index",
-                                                    Long.toString(trainer.stepsDone())))
-                            : trainer.stepsDone();
+            long startBatch = SyntheticRun.firstBatch(checkpoint, trainer);
             SyntheticRun.train(
                     trainer,
                     generator,
@@ -239,9 +231,7 @@ final class TrainCommand implements Callable<Integer> {
                         long done = t.stepsDone();
                         if (done % progressEvery == 0 || done == total) print(t);
                         if (checkpointDir != null && (done % checkpointEvery == 0 || done == total))
-                            t.checkpoint(
-                                    checkpointDir,
-                                    Map.of("batch_index", Long.toString(batchIndex)));
+                            t.checkpoint(checkpointDir, SyntheticRun.position(batchIndex));
                     });
             Map<String, Object> summary =
                     SyntheticRun.evaluate(trainer, generator, evalRows, ortThreads.ortThreads());
@@ -258,7 +248,7 @@ final class TrainCommand implements Callable<Integer> {
                     summary.get("shrinkage"),
                     summary.get("dead_pct"),
                     summary.get("phi"),
-                    summary.containsKey("lambda1") && run.arch() != Arch.TOPK
+                    summary.containsKey("lambda1")
                             ? String.format("; lambda1 %.5g", summary.get("lambda1"))
                             : "");
             PhiWarning.atEnd(trainer.config(), trainer.stepsDone());
@@ -335,14 +325,14 @@ final class TrainCommand implements Callable<Integer> {
                                             m ->
                                                     System.out.printf(
                                                             "%-8s step %7d  l0 %6.1f  fve %6.3f "
-                                                                + " dead %5.1f%%  sat %5.1f%%  phi"
+                                                                + " dead %5.1f%%  sat %6s  phi"
                                                                 + " %4.2f  %,8.0f tokens/s  v%d%n",
                                                             m.saeId(),
                                                             m.step(),
                                                             m.l0(),
                                                             m.fve(),
                                                             m.deadPct(),
-                                                            100 * m.weightSaturation(),
+                                                            saturation(m, "%.1f%%"),
                                                             m.warmupFactor(),
                                                             m.tokensPerS(),
                                                             trainer.publishedVersions()
@@ -361,9 +351,15 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The share of pinned adaptive weights in percent, or "-" for an SAE without them. */
+    private static String saturation(TrainingMetrics m, String format) {
+        return m.weightSaturation() == null
+                ? "-"
+                : String.format(format, 100 * m.weightSaturation());
+    }
+
     private static void print(Trainer t) {
         TrainingMetrics m = t.metrics();
-        boolean adaptive = t.config().arch().adaptive();
         boolean topK = t.config().arch() == Arch.TOPK;
         System.out.printf(
                 "%8d %10.5f %10.5f %10.5f %8.1f %7.3f %7.2f %6s %5.2f %10s %,10.0f%n",
@@ -374,7 +370,7 @@ final class TrainCommand implements Callable<Integer> {
                 m.l0(),
                 m.fve(),
                 m.deadPct(),
-                adaptive ? String.format("%.1f", 100 * m.weightSaturation()) : "-",
+                saturation(m, "%.1f"),
                 m.warmupFactor(),
                 topK ? "-" : String.format("%.3g", t.config().lambda1()),
                 m.tokensPerS());

@@ -188,20 +188,9 @@ public final class StarvationExperiment {
                         : Trainer.start(id, config, plan.device(), plan.threadsPerJob())) {
             if (checkpoint != null)
                 System.out.printf("%s: resumed at step %,d%n", key, trainer.stepsDone());
-            SparsityTarget sparsity =
-                    spec.arch() == Arch.TOPK
-                            ? null
-                            : SparsityTarget.of(plan.targetL0(), preset.steps());
-            trainer.target(sparsity);
-            long startBatch =
-                    checkpoint == null
-                            ? 0
-                            : Long.parseLong(
-                                    checkpoint
-                                            .extra()
-                                            .getOrDefault(
-                                                    "batch_index",
-                                                    Long.toString(trainer.stepsDone())));
+            SparsityTarget sparsity = SparsityTarget.of(plan.targetL0());
+            trainer.target(spec.arch() == Arch.TOPK ? null : sparsity);
+            long startBatch = SyntheticRun.firstBatch(checkpoint, trainer);
             SyntheticRun.train(
                     trainer,
                     generator,
@@ -210,8 +199,7 @@ public final class StarvationExperiment {
                     (t, r, batchIndex) -> {
                         long done = t.stepsDone();
                         if (done % every == 0 && done < preset.steps()) {
-                            t.checkpoint(
-                                    checkpoints, Map.of("batch_index", Long.toString(batchIndex)));
+                            t.checkpoint(checkpoints, SyntheticRun.position(batchIndex));
                         }
                     });
             Map<String, Object> row = new LinkedHashMap<>();
@@ -227,10 +215,7 @@ public final class StarvationExperiment {
             figures.remove("sae_id");
             figures.remove("arch");
             row.putAll(figures);
-            row.put(
-                    "matched",
-                    SparsityTarget.of(plan.targetL0(), preset.steps())
-                            .matched((Double) figures.get("l0")));
+            row.put("matched", sparsity.matched((Double) figures.get("l0")));
             row.put("wall_s", (System.nanoTime() - t0) / 1e9);
             deleteRecursively(checkpoints);
             return row;

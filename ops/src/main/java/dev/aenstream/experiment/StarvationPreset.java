@@ -2,6 +2,7 @@ package dev.aenstream.experiment;
 
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.train.SparsityTarget;
 import dev.aenstream.sae.train.TrainConfig;
 import java.util.List;
 import java.util.Locale;
@@ -93,6 +94,26 @@ public record StarvationPreset(
         };
     }
 
+    /** This preset with another run length, coherences or architectures where they are not null. */
+    public StarvationPreset narrowed(Long steps, List<Double> rhos, List<Arch> archs) {
+        return new StarvationPreset(
+                name,
+                steps != null ? steps : this.steps,
+                tWarm,
+                tRamp,
+                beta,
+                gamma,
+                p,
+                lambda2,
+                deadWindowSteps,
+                ghostBeta,
+                ghostThreshold,
+                ghostMinSteps,
+                evalRows,
+                rhos != null ? rhos : this.rhos,
+                archs != null ? archs : this.archs);
+    }
+
     /** The spiked data of one run: the paper's n, atoms and k at coherence {@code rho}. */
     public SpikedConfig data(double rho, long seed) {
         return SpikedConfig.builder().rho(rho).seed(seed).build();
@@ -117,7 +138,7 @@ public record StarvationPreset(
                         .ghostBeta(ghostBeta)
                         .ghostThreshold(ghostThreshold)
                         .ghostMinSteps(ghostMinSteps);
-        if (arch == Arch.TOPK) b.k((int) Math.round(targetL0));
+        if (arch == Arch.TOPK) b.k(SparsityTarget.topK(targetL0));
         return b.build();
     }
 

@@ -10,6 +10,7 @@ import dev.aenstream.sae.eval.DictionaryMatch;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
+import dev.aenstream.sae.train.Checkpoints;
 import dev.aenstream.sae.train.StepResult;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.Trainer;
@@ -32,7 +33,27 @@ public final class SyntheticRun {
         void stepped(Trainer trainer, StepResult result, long batchIndex) throws Exception;
     }
 
+    /** Checkpoint entry holding the next batch index, so a resume neither repeats nor skips one. */
+    static final String BATCH_INDEX = "batch_index";
+
     private SyntheticRun() {}
+
+    /** The extra checkpoint entries of a run whose next batch is {@code batchIndex}. */
+    public static Map<String, String> position(long batchIndex) {
+        return Map.of(BATCH_INDEX, Long.toString(batchIndex));
+    }
+
+    /**
+     * The first batch to train on: the one a checkpoint recorded as next (its step count for
+     * checkpoints written without it), else the trainer's step count.
+     */
+    public static long firstBatch(Checkpoints.Checkpoint checkpoint, Trainer trainer) {
+        String fallback = Long.toString(trainer.stepsDone());
+        return Long.parseLong(
+                checkpoint == null
+                        ? fallback
+                        : checkpoint.extra().getOrDefault(BATCH_INDEX, fallback));
+    }
 
     /**
      * Trains until {@code steps} steps are applied, taking batch {@code batchIndex} onwards
@@ -140,7 +161,7 @@ public final class SyntheticRun {
         summary.put("leakage", finiteOrNull(active.leakage()));
         summary.put("dead_cross_leverage", finiteOrNull(active.meanCrossLeverage(dead)));
         summary.put("tokens_per_s", m.tokensPerS());
-        if (run.arch().adaptive()) summary.put("weight_saturation", m.weightSaturation());
+        if (m.weightSaturation() != null) summary.put("weight_saturation", m.weightSaturation());
         summary.put("train_l0", m.l0());
         summary.put("train_fve", m.fve());
         summary.put("tokens", m.tokens());

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class VerdictTest {
     private static TrainingMetrics sae(String id, String arch, double deadPct) {
         return new TrainingMetrics(
-                id, arch, 600, 153_600, 0, 0, 0, 0, 16, 0.3, deadPct, 0, 0, 0, new long[8]);
+                id, arch, 600, 153_600, 0, 0, 0, 0, 16, 0.3, deadPct, null, 0, 0, new long[8]);
     }
 
     @Test

@@ -307,11 +307,10 @@ public final class OnlineTrainer implements AutoCloseable {
             if (r.applied() && done % config.metricsEvery() == 0) {
                 SampleGeometry.Figures g = measure(t, batchRows, done);
                 sendMetrics(t, m, g);
-                Double saturation = t.config().arch().adaptive() ? m.weightSaturation() : null;
                 watches.get(t.saeId())
                         .check(
                                 t.window(),
-                                saturation,
+                                m.weightSaturation(),
                                 version(t),
                                 alerts,
                                 g.active().crossLeverage());
@@ -415,8 +414,7 @@ public final class OnlineTrainer implements AutoCloseable {
                         .setL0(m.l0())
                         .setFve(m.fve())
                         .setDeadPct(m.deadPct())
-                        .setWeightSaturation(
-                                t.config().arch().adaptive() ? m.weightSaturation() : null)
+                        .setWeightSaturation(m.weightSaturation())
                         .setWarmupFactor(m.warmupFactor())
                         .setTokensPerS(m.tokensPerS())
                         .setConsumerLag(lag)

@@ -3,29 +3,28 @@ package dev.aenstream.sae.train;
 /**
  * Matched sparsity: the deterministic procedure that chooses lambda1 so that a penalised SAE's L0
  * lands on a target (docs/experiments.md, "Matched sparsity"). After {@code settleSteps}, every
- * {@code every} steps until {@code calibrateSteps}, lambda1 is multiplied by {@code (l0 /
- * target)^gain}, with l0 the mean training L0 of those steps and the factor held to [1/maxFactor,
- * maxFactor]. By default it keeps doing so to the end of the run: L0 drifts while the dictionary
- * and the adaptive weights learn (short runs frozen at 75% or 90% of their steps ended 15 to 30%
- * off target), so the run reports its final lambda1 with the range it moved in over the dead
- * window. TopK needs none of this: k = target.
+ * {@code every} steps, lambda1 is multiplied by {@code (l0 / target)^gain}, with l0 the mean
+ * training L0 of those steps and the factor held to [1/maxFactor, maxFactor]. It keeps doing so for
+ * as long as the SAE trains: L0 drifts while the dictionary and the adaptive weights learn (short
+ * runs frozen at 75% or 90% of their steps ended 15 to 30% off target), so a run reports its final
+ * lambda1 with the range it moved in over the dead window. TopK needs none of this: k = target
+ * ({@link #topK}).
  *
  * @param targetL0 the L0 to reach
  * @param settleSteps steps before the first update (see {@link #DEFAULT_SETTLE_STEPS})
- * @param calibrateSteps steps during which lambda1 moves
  * @param every steps between two updates
  * @param gain exponent of the multiplicative update on the distance to the target
  * @param maxFactor largest change of lambda1 in one update
  */
 public record SparsityTarget(
-        double targetL0,
-        long settleSteps,
-        long calibrateSteps,
-        long every,
-        double gain,
-        double maxFactor) {
+        double targetL0, long settleSteps, long every, double gain, double maxFactor) {
     /**
-     * Steps of a fresh SAE before lambda1 moves; a run shorter than ten times this settles a tenth.
+     * Steps of a fresh SAE before lambda1 moves in an online trainer, which starts from a lambda1
+     * that is not yet known to fit: a fresh SAE fires on half its features and its L0 falls by
+     * itself as it learns, and a controller that fights that fall from a poor start raises lambda1
+     * tenfold and kills features (measured: AEN 87% dead in the demo's first 250 steps). Offline
+     * runs start from the authors' best lambda1 and calibrate from the first step: settling cost
+     * them more (settled runs missed the band twice as often on the quick preset).
      */
     public static final long DEFAULT_SETTLE_STEPS = 500;
 
@@ -41,50 +40,37 @@ public record SparsityTarget(
     /** At most a factor of 1.25 per update, so one noisy window cannot throw lambda1 far. */
     public static final double DEFAULT_MAX_FACTOR = 1.25;
 
-    /** Share of a run spent calibrating: all of it, as the class comment says why. */
-    public static final double DEFAULT_CALIBRATE_SHARE = 1.0;
-
     /** How far a final L0 may lie from its target and still count as matched. */
     public static final double TOLERANCE = 0.15;
 
     public SparsityTarget {
         if (!(targetL0 > 0))
             throw new IllegalArgumentException("target L0 must be positive, got " + targetL0);
-        if (settleSteps < 0 || calibrateSteps < 0 || every <= 0)
-            throw new IllegalArgumentException(
-                    "settle and calibration steps must be >= 0 and every > 0");
+        if (settleSteps < 0 || every <= 0)
+            throw new IllegalArgumentException("settle steps must be >= 0 and every > 0");
         if (!(gain > 0) || !(maxFactor > 1))
             throw new IllegalArgumentException("need gain > 0 and max factor > 1");
     }
 
-    /** The defaults for a run of {@code steps} steps. */
-    public static SparsityTarget of(double targetL0, long steps) {
-        return new SparsityTarget(
-                targetL0,
-                0,
-                (long) (steps * DEFAULT_CALIBRATE_SHARE),
-                DEFAULT_EVERY,
-                DEFAULT_GAIN,
-                DEFAULT_MAX_FACTOR);
+    /** The defaults of an offline run: calibrating from its first step. */
+    public static SparsityTarget of(double targetL0) {
+        return tracking(targetL0, 0);
     }
 
-    /**
-     * The defaults, calibrating from step {@code settleSteps} for as long as the SAE trains (an
-     * online trainer).
-     */
+    /** The defaults, calibrating from step {@code settleSteps} on (an online trainer). */
     public static SparsityTarget tracking(double targetL0, long settleSteps) {
         return new SparsityTarget(
-                targetL0,
-                settleSteps,
-                Long.MAX_VALUE,
-                DEFAULT_EVERY,
-                DEFAULT_GAIN,
-                DEFAULT_MAX_FACTOR);
+                targetL0, settleSteps, DEFAULT_EVERY, DEFAULT_GAIN, DEFAULT_MAX_FACTOR);
+    }
+
+    /** The k a TopK SAE takes to meet {@code targetL0}. */
+    public static int topK(double targetL0) {
+        return (int) Math.round(targetL0);
     }
 
     /** Whether lambda1 may move after step {@code step}. */
     public boolean calibrates(long step) {
-        return step > settleSteps && step <= calibrateSteps;
+        return step > settleSteps;
     }
 
     /** Whether {@code l0} lies within {@link #TOLERANCE} of the target. */

@@ -1,9 +1,12 @@
 package dev.aenstream.sae.train;
 
 import ai.onnxruntime.OrtException;
+import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.runtime.Device;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,11 +20,14 @@ public final class Trainer implements AutoCloseable {
     private final long startNanos = System.nanoTime();
     private long tokensThisRun;
     private StepResult last;
-    private double saturation;
+
+    /** Share of adaptive weights pinned at w_max; null for architectures without them. */
+    private Double saturation;
+
     private SparsityTarget target;
     private double l0Sum;
     private long l0Steps;
-    private final java.util.List<Lambda1Change> lambda1Changes = new java.util.ArrayList<>();
+    private final List<Lambda1Change> lambda1Changes = new ArrayList<>();
 
     /** Matched sparsity set lambda1 to {@code lambda1} from step {@code step} + 1 on. */
     public record Lambda1Change(long step, double lambda1) {}
@@ -30,6 +36,7 @@ public final class Trainer implements AutoCloseable {
         this.saeId = saeId;
         this.step = step;
         this.window = window;
+        this.saturation = step.config().arch().adaptive() ? 0.0 : null;
     }
 
     /** A fresh run from docs/aen-sae.md's initialisation. */
@@ -80,11 +87,11 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Moves lambda1 towards {@code sparsity}'s target L0 until its calibration ends (see {@link
-     * SparsityTarget}); null turns it off.
+     * Moves lambda1 towards {@code sparsity}'s target L0 (see {@link SparsityTarget}); null turns
+     * it off.
      */
     public void target(SparsityTarget sparsity) {
-        if (sparsity != null && config().arch() == dev.aenstream.sae.Arch.TOPK)
+        if (sparsity != null && config().arch() == Arch.TOPK)
             throw new IllegalArgumentException("TopK meets a target L0 with k, not lambda1");
         target = sparsity;
         l0Sum = 0;
@@ -99,7 +106,7 @@ public final class Trainer implements AutoCloseable {
         if (r.applied()) {
             window.add(rows, r.fireCounts());
             tokensThisRun += rows;
-            if (r.w() != null && config().arch().adaptive()) {
+            if (r.w() != null && saturation != null) {
                 double wMax = config().wMax() * (1 - 1e-6);
                 int pinned = 0;
                 for (float w : r.w()) if (w >= wMax) pinned++;

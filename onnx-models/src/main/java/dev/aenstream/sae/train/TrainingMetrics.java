@@ -2,8 +2,8 @@ package dev.aenstream.sae.train;
 
 /**
  * One SAE's training figures after a step, named as in docs/aen-sae.md: loss terms, {@code l0},
- * {@code fve}, {@code deadPct} over the token window, {@code weightSaturation}, the warm-up factor
- * and throughput.
+ * {@code fve}, {@code deadPct} over the token window, {@code weightSaturation} (null for an
+ * architecture without adaptive weights), the warm-up factor and throughput.
  */
 public record TrainingMetrics(
         String saeId,
@@ -17,7 +17,7 @@ public record TrainingMetrics(
         double l0,
         double fve,
         double deadPct,
-        double weightSaturation,
+        Double weightSaturation,
         double warmupFactor,
         double tokensPerS,
         long[] densityHistogram) {}
