@@ -50,7 +50,7 @@ final class ExperimentCommand implements Runnable {
                 names = "--preset",
                 paramLabel = "NAME",
                 description =
-                        "quick (2,000 steps per run, about 14 minutes on 2 cores) or paper (the"
+                        "quick (2,000 steps per run, about 12 minutes on 2 cores) or paper (the"
                                 + " authors' 50,000 steps) (default: ${DEFAULT-VALUE}).")
         String preset = StarvationPreset.QUICK.name();
 
@@ -129,11 +129,31 @@ final class ExperimentCommand implements Runnable {
         @Mixin DeviceOption device;
 
         @Option(
+                names = "--b-dec-init",
+                paramLabel = "START",
+                description =
+                        "Where b_dec starts: zero (the spec's start, the paper preset's default) or"
+                                + " mean (the mean of the first batch, the quick preset's"
+                                + " default: 2,000 steps are too few to learn the spiked data's"
+                                + " offset; docs/experiments.md compares the two).")
+        String bDecInit;
+
+        @Option(
                 names = "--summary-json",
                 paramLabel = "PATH",
                 description =
                         "Write target_l0, the report's path, the figures and every run as JSON.")
         Path summaryJson;
+
+        private static boolean centred(String start) {
+            return switch (start.toLowerCase(java.util.Locale.ROOT)) {
+                case "mean" -> true;
+                case "zero" -> false;
+                default ->
+                        throw new IllegalArgumentException(
+                                "--b-dec-init must be zero or mean, got '" + start + "'");
+            };
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -142,9 +162,8 @@ final class ExperimentCommand implements Runnable {
                             .narrowed(
                                     steps,
                                     rhos == null ? null : List.copyOf(rhos),
-                                    archs == null
-                                            ? null
-                                            : archs.stream().map(Arch::parse).toList());
+                                    archs == null ? null : archs.stream().map(Arch::parse).toList(),
+                                    bDecInit == null ? null : centred(bDecInit));
             String[] parts = shard.split("/");
             if (parts.length != 2)
                 throw new IllegalArgumentException("--shard must be i/N, got " + shard);

@@ -252,13 +252,13 @@ public final class ExperimentReport {
                                         Locale.ROOT,
                                         "Preset %s: %,d steps of batch 256, n = 256, 1,024 true"
                                             + " atoms, k = 16 per row, warm-up %,d + %,d, beta %s,"
-                                            + " gamma %s, p %s, lambda2 %s, dead window %,d steps."
-                                            + " Every run matched to L0 %s: TopK with k = L0, the"
-                                            + " penalised architectures with lambda1 moved every 50"
-                                            + " steps towards that L0 after a settling period (its"
-                                            + " final value and range over the dead window are in"
-                                            + " the table). Rows in pink missed the target by more"
-                                            + " than 15%%. %d runs.",
+                                            + " gamma %s, p %s, lambda2 %s, dead window %,d steps,"
+                                            + " b_dec started %s. Every run matched to L0 %s: TopK"
+                                            + " with k = L0, the penalised architectures with"
+                                            + " lambda1 moved every 50 steps towards that L0 from"
+                                            + " the first step (its final value and range over the"
+                                            + " dead window are in the table). Rows in pink missed"
+                                            + " the target by more than 15%%. %d runs.",
                                         preset.name(),
                                         preset.steps(),
                                         preset.tWarm(),
@@ -268,6 +268,9 @@ public final class ExperimentReport {
                                         preset.p(),
                                         preset.lambda2(),
                                         preset.deadWindowSteps(),
+                                        preset.centredStart()
+                                                ? "at the mean of the first batch"
+                                                : "at 0",
                                         StarvationExperiment.RunSpec.trim(targetL0),
                                         runs.size())))
                 .append("</p>");

@@ -31,16 +31,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StarvationExperiment {
     /** One cell of the grid. */
     public record RunSpec(Arch arch, double rho, long seed) {
-        /** Identifies the run across resumes and shards: preset, target, arch, rho and seed. */
+        /**
+         * Identifies the run across resumes and shards: preset, target, arch, rho, seed and how
+         * b_dec started.
+         */
         public String key(StarvationPreset preset, double targetL0) {
             return String.format(
                     Locale.ROOT,
-                    "%s/l0=%s/%s/rho=%s/seed=%d",
+                    "%s/l0=%s/%s/rho=%s/seed=%d/b_dec=%s",
                     preset.name(),
                     trim(targetL0),
                     arch.label(),
                     trim(rho),
-                    seed);
+                    seed,
+                    preset.bDecInit());
         }
 
         static String trim(double v) {
@@ -191,6 +195,8 @@ public final class StarvationExperiment {
             SparsityTarget sparsity = SparsityTarget.of(plan.targetL0());
             trainer.target(spec.arch() == Arch.TOPK ? null : sparsity);
             long startBatch = SyntheticRun.firstBatch(checkpoint, trainer);
+            if (checkpoint == null && preset.centredStart())
+                SyntheticRun.centre(trainer, generator, startBatch);
             SyntheticRun.train(
                     trainer,
                     generator,
@@ -209,6 +215,7 @@ public final class StarvationExperiment {
             row.put("rho", spec.rho());
             row.put("seed", spec.seed());
             row.put("target_l0", plan.targetL0());
+            row.put("b_dec_init", preset.bDecInit());
             Map<String, Object> figures =
                     SyntheticRun.evaluate(
                             trainer, generator, preset.evalRows(), plan.threadsPerJob());

@@ -25,6 +25,7 @@ import java.util.Locale;
  * @param ghostBeta decay of the ghost baseline's firing EMA
  * @param ghostThreshold firing EMA at or below which the ghost proxy acts on a feature
  * @param ghostMinSteps first step of the ghost proxy
+ * @param centredStart whether b_dec starts at the mean of the first batch instead of 0
  * @param evalRows fresh rows of the final evaluation
  * @param rhos coherences of the true dictionary
  * @param archs architectures compared
@@ -42,6 +43,7 @@ public record StarvationPreset(
         double ghostBeta,
         double ghostThreshold,
         long ghostMinSteps,
+        boolean centredStart,
         int evalRows,
         List<Double> rhos,
         List<Arch> archs) {
@@ -65,23 +67,29 @@ public record StarvationPreset(
     public static final StarvationPreset PAPER =
             new StarvationPreset(
                     "paper", 50_000, 10_000, 2_000, 0.9999, 1, 0.01, 1e-3, 10_000, 0.999, 1e-4,
-                    2_000, 4096, RHOS, ARCHS);
+                    2_000, false, 4096, RHOS, ARCHS);
 
     /**
      * The same study in 2,000 steps: warm-up 600 + 300, a dead window of the last 500 steps, beta
-     * 0.999 so the weights move within the run at all, and a ghost proxy that acts after about 900
-     * silent steps, from step 300.
+     * 0.999 so the weights move within the run at all, a ghost proxy that acts after about 900
+     * silent steps, from step 300, and b_dec started at the data's mean, which the authors' runs
+     * spend their first 2,000 steps reaching.
      */
     public static final StarvationPreset QUICK =
             new StarvationPreset(
-                    "quick", 2_000, 600, 300, 0.999, 1, 0.01, 1e-3, 500, 0.99, 1e-4, 300, 2048,
-                    RHOS, ARCHS);
+                    "quick", 2_000, 600, 300, 0.999, 1, 0.01, 1e-3, 500, 0.99, 1e-4, 300, true,
+                    2048, RHOS, ARCHS);
 
     public StarvationPreset {
         if (steps <= 0 || deadWindowSteps <= 0 || evalRows <= 0)
             throw new IllegalArgumentException("steps, dead window and eval rows must be positive");
         if (rhos.isEmpty() || archs.isEmpty())
             throw new IllegalArgumentException("need at least one rho and one architecture");
+    }
+
+    /** How b_dec starts, as {@code --b-dec-init} names it: {@code mean} or {@code zero}. */
+    public String bDecInit() {
+        return centredStart ? "mean" : "zero";
     }
 
     public static StarvationPreset named(String name) {
@@ -94,8 +102,12 @@ public record StarvationPreset(
         };
     }
 
-    /** This preset with another run length, coherences or architectures where they are not null. */
-    public StarvationPreset narrowed(Long steps, List<Double> rhos, List<Arch> archs) {
+    /**
+     * This preset with another run length, coherences, architectures or start of b_dec where they
+     * are not null.
+     */
+    public StarvationPreset narrowed(
+            Long steps, List<Double> rhos, List<Arch> archs, Boolean centredStart) {
         return new StarvationPreset(
                 name,
                 steps != null ? steps : this.steps,
@@ -109,6 +121,7 @@ public record StarvationPreset(
                 ghostBeta,
                 ghostThreshold,
                 ghostMinSteps,
+                centredStart != null ? centredStart : this.centredStart,
                 evalRows,
                 rhos != null ? rhos : this.rhos,
                 archs != null ? archs : this.archs);

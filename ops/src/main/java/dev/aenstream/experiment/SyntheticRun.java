@@ -55,6 +55,14 @@ public final class SyntheticRun {
                         : checkpoint.extra().getOrDefault(BATCH_INDEX, fallback));
     }
 
+    /** Starts the fresh {@code trainer}'s b_dec at the mean of batch {@code batchIndex}. */
+    public static void centre(Trainer trainer, SpikedGenerator generator, long batchIndex) {
+        TrainConfig run = trainer.config();
+        float[] x = new float[run.batch() * run.n()];
+        generator.batch(batchIndex, x, run.batch(), null, null);
+        trainer.centreDecoderBias(x, 0, run.batch());
+    }
+
     /**
      * Trains until {@code steps} steps are applied, taking batch {@code batchIndex} onwards
      * (batches are indexed by attempts, so a skipped step does not replay the same rows); returns

@@ -2,6 +2,7 @@ package dev.aenstream.sae.train;
 
 import ai.onnxruntime.OrtException;
 import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.runtime.Device;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -98,6 +99,33 @@ public final class Trainer implements AutoCloseable {
         l0Steps = 0;
         lambda1Changes.clear();
         lambda1Changes.add(new Lambda1Change(step.step(), config().lambda1()));
+    }
+
+    /**
+     * Starts b_dec at the mean of {@code rows} rows at {@code offset} of {@code x} instead of 0, so
+     * a short run does not spend itself learning the data's offset (docs/experiments.md, "The quick
+     * preset's start"); only before the first step.
+     */
+    public void centreDecoderBias(float[] x, int offset, int rows) {
+        if (step.step() != 0)
+            throw new IllegalStateException(
+                    "b_dec can only be centred before the first step, not at step " + step.step());
+        if (rows <= 0) throw new IllegalArgumentException("need at least one row to centre b_dec");
+        int n = config().n();
+        double[] sum = new double[n];
+        for (int r = 0; r < rows; r++) for (int i = 0; i < n; i++) sum[i] += x[offset + r * n + i];
+        float[] mean = new float[n];
+        for (int i = 0; i < n; i++) mean[i] = (float) (sum[i] / rows);
+        TrainState s = step.state();
+        SaeParameters p = s.params();
+        step.load(
+                new TrainState(
+                        0,
+                        new SaeParameters(n, p.d(), p.wEnc(), p.bEnc(), p.wDec(), mean),
+                        s.adamM(),
+                        s.adamV(),
+                        s.ema(),
+                        s.firingEma()));
     }
 
     /** One step on {@code rows} rows at {@code offset} of {@code x}. */
