@@ -17,7 +17,9 @@ import argparse
 import io
 import json
 import os
+import re
 import struct
+import sys
 import time
 
 import avro.io
@@ -51,17 +53,79 @@ def fingerprint64(data: bytes) -> int:
     return fp
 
 
+# Java client settings librdkafka takes under the same name and meaning.
+_SAME_KEYS = {"security.protocol", "sasl.mechanism", "client.id", "ssl.endpoint.identification.algorithm",
+              "socket.connection.setup.timeout.ms", "metadata.max.age.ms", "retry.backoff.ms",
+              "reconnect.backoff.ms", "reconnect.backoff.max.ms"}
+_JAAS_VALUE = r'{}\s*=\s*"((?:[^"\\]|\\.)*)"'
+
+
+def read_java_properties(path):
+    """Reads a Java properties file (key=value or key: value lines, # and ! comments, \\ continuations)."""
+    props, pending = {}, ""
+    with open(path, encoding="utf-8") as f:
+        for raw in f:
+            line = pending + raw.rstrip("\n").lstrip()
+            pending = ""
+            if not line or line[0] in "#!":
+                continue
+            if line.endswith("\\") and not line.endswith("\\\\"):
+                pending = line[:-1]
+                continue
+            m = re.match(r"((?:[^=:\s\\]|\\.)+)\s*[=:\s]\s*(.*)", line)
+            if m:
+                props[m.group(1).replace("\\", "")] = m.group(2).strip()
+    return props
+
+
+def client_config(java_properties):
+    """librdkafka settings for the Java client settings of aen's --command-config file.
+
+    Translates what a secured cluster needs (SASL username and password from sasl.jaas.config, a PEM trust
+    store to ssl.ca.location, a PEM client key and certificate); refuses what it cannot translate, naming the
+    key, never the value.
+    """
+    out = {}
+    for key, value in java_properties.items():
+        if key in _SAME_KEYS:
+            out[key] = value
+        elif key == "sasl.jaas.config":
+            for field, target in (("username", "sasl.username"), ("password", "sasl.password")):
+                m = re.search(_JAAS_VALUE.format(field), value)
+                if m:
+                    out[target] = m.group(1).replace('\\"', '"')
+        elif key == "ssl.truststore.location":
+            if java_properties.get("ssl.truststore.type", "").upper() != "PEM":
+                raise ValueError("ssl.truststore.location: the Python producer takes a PEM trust store only"
+                                 " (ssl.truststore.type=PEM)")
+            out["ssl.ca.location"] = value
+        elif key == "ssl.keystore.location":
+            if java_properties.get("ssl.keystore.type", "").upper() != "PEM":
+                raise ValueError("ssl.keystore.location: the Python producer takes a PEM key store only")
+            out["ssl.certificate.location"] = value
+            out["ssl.key.location"] = value
+        elif key in ("ssl.truststore.type", "ssl.keystore.type", "bootstrap.servers"):
+            continue
+        elif key in ("ssl.key.password", "ssl.keystore.password"):
+            out["ssl.key.password"] = value
+        else:
+            print(f"aen_producer: ignoring Java-only client setting {key}", file=sys.stderr)
+    return out
+
+
 class ActivationPublisher:
     """Publishes rows x n float32 activations as ActivationBatch records, idempotently and lz4-compressed."""
 
     def __init__(self, bootstrap_servers, topic, source_model, hook_point, producer_id=None, rows_per_record=512,
-                 schema_file=SCHEMA_FILE):
+                 schema_file=SCHEMA_FILE, client_settings=None):
         with open(schema_file) as f:
             self.schema = avro.schema.parse(f.read())
         self.header = b"\xc3\x01" + struct.pack("<Q", fingerprint64(self.schema.canonical_form.encode("utf-8")))
         self.writer = avro.io.DatumWriter(self.schema)
-        self.producer = Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True,
-                                  "compression.type": "lz4", "linger.ms": 5, "message.max.bytes": 16 << 20})
+        settings = dict(client_settings or {})
+        settings.update({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True,
+                         "compression.type": "lz4", "linger.ms": 5, "message.max.bytes": 16 << 20})
+        self.producer = Producer(settings)
         self.topic = topic
         self.source_model = source_model
         self.hook_point = hook_point
@@ -128,7 +192,14 @@ def _demo(args):
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Embedding(100, args.n), torch.nn.Linear(args.n, args.n), torch.nn.GELU(),
                                 torch.nn.Linear(args.n, args.n))
-    with ActivationPublisher(args.bootstrap_servers, args.topic, "tiny-torch", "1", args.producer_id, args.rows_per_record) as pub:
+    settings = client_config(read_java_properties(args.command_config)) if args.command_config else {}
+    bootstrap = args.bootstrap_servers
+    if bootstrap is None and args.command_config:
+        bootstrap = read_java_properties(args.command_config).get("bootstrap.servers")
+    if not bootstrap:
+        sys.exit("aen_producer: give --bootstrap-servers (or bootstrap.servers in --command-config)")
+    with ActivationPublisher(bootstrap, args.topic, "tiny-torch", "1", args.producer_id, args.rows_per_record,
+                             client_settings=settings) as pub:
         handle = hook_layer(model[1], pub)
         with torch.no_grad():
             for _ in range(args.batches):
@@ -139,7 +210,9 @@ def _demo(args):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Hook a tiny PyTorch model's layer and publish its activations to aen-stream.")
-    parser.add_argument("--bootstrap-servers", required=True)
+    parser.add_argument("--bootstrap-servers", "--bootstrap-server")
+    parser.add_argument("--command-config", help="Java properties file of Kafka client settings, the file aen's"
+                                                 " --command-config takes (SASL and TLS settings are translated)")
     parser.add_argument("--topic", default="aen.activations")
     parser.add_argument("--producer-id")
     parser.add_argument("--n", type=int, default=16, help="width of the hooked layer")

@@ -2,6 +2,7 @@ package dev.aenstream.bench;
 
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.topics.Partitions;
 import java.time.Duration;
@@ -44,11 +45,10 @@ public final class CodesTally implements AutoCloseable {
     private long deadLetters;
     private final Thread thread;
 
-    public CodesTally(String bootstrapServers, Topics topics, String producerId) {
+    public CodesTally(KafkaConnection connection, Topics topics, String producerId) {
         this.topics = topics;
         this.producerId = producerId;
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties props = connection.client();
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         this.consumer =

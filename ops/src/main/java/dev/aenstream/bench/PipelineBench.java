@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Dtype;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.Topics;
@@ -105,7 +106,7 @@ public final class PipelineBench {
         }
     }
 
-    private final String bootstrapServers;
+    private final KafkaConnection connection;
     private final String runId;
     private final int rowsPerRecord;
     private final int kMax;
@@ -115,7 +116,7 @@ public final class PipelineBench {
     private final int ortThreads;
 
     public PipelineBench(
-            String bootstrapServers,
+            KafkaConnection connection,
             String runId,
             int rowsPerRecord,
             int kMax,
@@ -123,7 +124,7 @@ public final class PipelineBench {
             int trainBatch,
             int streamThreads,
             int ortThreads) {
-        this.bootstrapServers = bootstrapServers;
+        this.connection = connection;
         this.runId = runId;
         this.rowsPerRecord = rowsPerRecord;
         this.kMax = kMax;
@@ -150,7 +151,7 @@ public final class PipelineBench {
      * timed.
      */
     private void dropTopics() throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+        try (Admin admin = Admin.create(connection.client())) {
             List<String> ours =
                     admin.listTopics().names().get().stream()
                             .filter(
@@ -191,7 +192,7 @@ public final class PipelineBench {
         Topics topics =
                 new Topics(
                         "bench-" + runId + "-" + phase + "-" + shape.n() + "x" + shape.d() + ".");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+        try (Admin admin = Admin.create(connection.client())) {
             TopicProvisioner.ensure(
                     admin, topics, new TopicSettings(TopicSettings.DEFAULT_PARTITIONS, (short) 1));
         }
@@ -262,11 +263,10 @@ public final class PipelineBench {
         List<byte[]> records = records(shape);
         Properties p =
                 ActivationPublisher.producerProperties(
-                        bootstrapServers,
+                        connection,
                         PublisherConfig.of(
                                 topics.activations(), "bench", "bench", "bench-kafka-" + runId));
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties c = connection.client();
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
         AtomicBoolean stop = new AtomicBoolean();
@@ -477,11 +477,11 @@ public final class PipelineBench {
                             .withApplicationId(
                                     "aen-bench-" + runId + "-" + phase + "-" + shape.n());
             config = config.withStreamThreads(streamThreads);
-            try (EncodeApp app = new EncodeApp(bootstrapServers, config, registry);
-                    CodesTally tally = new CodesTally(bootstrapServers, topics, producerId);
+            try (EncodeApp app = new EncodeApp(connection, config, registry);
+                    CodesTally tally = new CodesTally(connection, topics, producerId);
                     ActivationPublisher publisher =
                             new ActivationPublisher(
-                                    bootstrapServers,
+                                    connection,
                                     PublisherConfig.of(
                                                     topics.activations(),
                                                     "bench",

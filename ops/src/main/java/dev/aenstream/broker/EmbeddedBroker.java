@@ -1,5 +1,6 @@
 package dev.aenstream.broker;
 
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,44 +38,70 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final String bootstrapServers;
     private final Path dataDir;
     private final boolean deleteOnClose;
+    private final BrokerSecurity security;
 
     private EmbeddedBroker(
-            KafkaRaftServer server, String bootstrapServers, Path dataDir, boolean deleteOnClose) {
+            KafkaRaftServer server,
+            String bootstrapServers,
+            Path dataDir,
+            boolean deleteOnClose,
+            BrokerSecurity security) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.dataDir = dataDir;
         this.deleteOnClose = deleteOnClose;
+        this.security = security;
     }
 
     /**
-     * Starts a broker on {@code port} (0 picks a free one) storing its data in {@code dataDir}
-     * (null: a temporary directory removed on close), and waits until it answers.
+     * Starts a plaintext broker on {@code port} (0 picks a free one) storing its data in {@code
+     * dataDir} (null: a temporary directory removed on close), and waits until it answers.
      */
     public static EmbeddedBroker start(int port, Path dataDir) throws Exception {
+        return start(port, dataDir, false);
+    }
+
+    /**
+     * Starts a broker as {@link #start(int, Path)} does; when {@code secure}, its client listener
+     * speaks SASL_SSL (SCRAM-SHA-512 over TLS with certificates made for it), its controller
+     * listener TLS with client certificates, and an ACL authoriser allows nothing that no ACL
+     * grants ({@link BrokerSecurity}, docs/security.md).
+     */
+    public static EmbeddedBroker start(int port, Path dataDir, boolean secure) throws Exception {
         boolean temporary = dataDir == null;
         Path dir = temporary ? Files.createTempDirectory("aen-kafka-") : dataDir.toAbsolutePath();
         Path logs = dir.resolve("kafka-logs");
         Files.createDirectories(logs);
         int brokerPort = port == 0 ? freePort() : port;
         int controllerPort = freePort();
+        BrokerSecurity security = secure ? BrokerSecurity.in(dir.resolve("security")) : null;
+        String clientListener = secure ? "SASL_SSL" : "PLAINTEXT";
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(NODE_ID));
         props.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
         props.put(
                 "listeners",
-                "PLAINTEXT://localhost:"
+                clientListener
+                        + "://localhost:"
                         + brokerPort
                         + ","
                         + CONTROLLER
                         + "://localhost:"
                         + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
+        props.put("advertised.listeners", clientListener + "://localhost:" + brokerPort);
         props.put("controller.listener.names", CONTROLLER);
         props.put(
                 "listener.security.protocol.map",
-                "PLAINTEXT:PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
+                clientListener
+                        + ":"
+                        + clientListener
+                        + ","
+                        + CONTROLLER
+                        + ":"
+                        + (secure ? "SSL" : "PLAINTEXT"));
+        props.put("inter.broker.listener.name", clientListener);
+        if (secure) props.putAll(secureSettings(security));
         props.put("log.dirs", logs.toString());
         props.put("num.partitions", "4");
         props.put("auto.create.topics.enable", "false");
@@ -105,25 +132,93 @@ public final class EmbeddedBroker implements AutoCloseable {
                     .setMetadataLogDirectory(logs.toString())
                     .setControllerListenerName(CONTROLLER)
                     .setReleaseVersion(MetadataVersion.latestProduction())
+                    .setScramArguments(secure ? scramArguments(security) : List.of())
                     .run();
             LOG.info("formatted a new single-node cluster {} in {}", clusterId, logs);
         }
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
         String bootstrap = "localhost:" + brokerPort;
-        EmbeddedBroker broker = new EmbeddedBroker(server, bootstrap, dir, temporary);
+        EmbeddedBroker broker = new EmbeddedBroker(server, bootstrap, dir, temporary, security);
         try {
             broker.awaitReady();
         } catch (Exception e) {
             broker.close();
             throw e;
         }
-        LOG.info("embedded Kafka broker ready at {} (data in {})", bootstrap, dir);
+        LOG.info(
+                "embedded Kafka broker ready at {}{} (data in {})",
+                bootstrap,
+                secure
+                        ? " (SASL_SSL, SCRAM-SHA-512, ACLs; security in " + security.dir() + ")"
+                        : "",
+                dir);
         return broker;
     }
 
+    /** The broker's settings for SASL_SSL clients, a TLS controller listener and ACLs. */
+    private static Map<String, String> secureSettings(BrokerSecurity security) {
+        Map<String, String> p = new java.util.LinkedHashMap<>();
+        p.put("sasl.enabled.mechanisms", BrokerSecurity.MECHANISM);
+        p.put("sasl.mechanism.inter.broker.protocol", BrokerSecurity.MECHANISM);
+        p.put(
+                "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                security.jaas(BrokerSecurity.ADMIN));
+        p.put("ssl.keystore.type", "PEM");
+        p.put("ssl.keystore.location", security.brokerKeyStore().toString());
+        p.put("ssl.truststore.type", "PEM");
+        p.put("ssl.truststore.location", security.caCertificate().toString());
+        // The controller quorum authenticates by certificate: only the broker's own is accepted.
+        p.put("listener.name.controller.ssl.client.auth", "required");
+        p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        p.put(
+                "super.users",
+                "User:" + BrokerSecurity.ADMIN + ";User:" + BrokerSecurity.BROKER_SUBJECT);
+        p.put("allow.everyone.if.no.acl.found", "false");
+        return p;
+    }
+
+    /** Every principal's SCRAM credential, written into the cluster's metadata when formatted. */
+    private static List<String> scramArguments(BrokerSecurity security) {
+        return security.passwords().entrySet().stream()
+                .map(
+                        e ->
+                                BrokerSecurity.MECHANISM
+                                        + "=[name="
+                                        + e.getKey()
+                                        + ",password="
+                                        + e.getValue()
+                                        + "]")
+                .toList();
+    }
+
+    /** Whether clients must authenticate (SASL_SSL and ACLs). */
+    public boolean secure() {
+        return security != null;
+    }
+
+    /** The broker's security: its CA, principals and their client settings; null when plaintext. */
+    public BrokerSecurity security() {
+        return security;
+    }
+
+    /**
+     * How {@code principal} connects: its SCRAM credentials over TLS on a secure broker (one of
+     * {@link BrokerSecurity#ADMIN} and {@link BrokerSecurity#COMPONENTS}), plaintext otherwise.
+     */
+    public KafkaConnection connection(String principal) {
+        return security == null
+                ? KafkaConnection.of(bootstrapServers)
+                : new KafkaConnection(bootstrapServers, security.clientProperties(principal));
+    }
+
+    /** The super user's connection: what provisions topics and ACLs. */
+    public KafkaConnection adminConnection() {
+        return connection(BrokerSecurity.ADMIN);
+    }
+
     private void awaitReady() throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+        try (Admin admin = Admin.create(adminConnection().client())) {
             admin.describeCluster().nodes().get(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         }
     }

@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             AlertsCommand.class,
             DemoCommand.class,
             ExperimentCommand.class,
+            KeysCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Aen implements Runnable {

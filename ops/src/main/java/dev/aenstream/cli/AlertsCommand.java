@@ -55,7 +55,8 @@ final class AlertsCommand implements Callable<Integer> {
         try (KafkaTarget target = KafkaTarget.open(kafka);
                 KafkaConsumer<byte[], byte[]> consumer =
                         new KafkaConsumer<>(
-                                Map.of("bootstrap.servers", target.bootstrapServers()),
+                                target.connection()
+                                        .client(Map.of("isolation.level", "read_committed")),
                                 new ByteArrayDeserializer(),
                                 new ByteArrayDeserializer())) {
             String topic = target.topics().alerts();

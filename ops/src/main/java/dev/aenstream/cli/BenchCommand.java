@@ -125,7 +125,7 @@ final class BenchCommand implements Callable<Integer> {
             int threads = streamThreads != null ? streamThreads : cores;
             PipelineBench bench =
                     new PipelineBench(
-                            target.bootstrapServers(),
+                            target.connection(),
                             run,
                             rowsPerRecord,
                             kMax.kMax(),
@@ -139,7 +139,7 @@ final class BenchCommand implements Callable<Integer> {
                     list.size(),
                     durationSeconds,
                     cores,
-                    target.bootstrapServers(),
+                    target.connection(),
                     target.embedded() ? " (embedded)" : "",
                     rowsPerRecord,
                     kMax.kMax());
@@ -354,7 +354,7 @@ final class BenchCommand implements Callable<Integer> {
                                     0)) {
                 try (dev.aenstream.produce.ActivationPublisher publisher =
                         new dev.aenstream.produce.ActivationPublisher(
-                                target.bootstrapServers(),
+                                target.connection(),
                                 dev.aenstream.produce.PublisherConfig.of(
                                                 target.topics().activations(),
                                                 "synthetic",
@@ -427,8 +427,7 @@ final class BenchCommand implements Callable<Integer> {
                             .withApplicationId("aen-bench-" + id)
                             .withMonitor(monitor);
             try (dev.aenstream.encode.EncodeApp app =
-                    new dev.aenstream.encode.EncodeApp(
-                            target.bootstrapServers(), config, registry)) {
+                    new dev.aenstream.encode.EncodeApp(target.connection(), config, registry)) {
                 app.start();
                 long first = 0;
                 long firstRows = 0;

@@ -1,11 +1,23 @@
 package dev.aenstream.cli;
 
+import dev.aenstream.avro.Topics;
+import dev.aenstream.broker.BrokerSecurity;
 import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.cli.options.DashboardOptions;
 import dev.aenstream.cli.options.MetricsOptions;
+import dev.aenstream.encode.EncodeConfig;
+import dev.aenstream.online.OnlineTrainerConfig;
+import dev.aenstream.topics.ComponentAcls;
+import dev.aenstream.topics.TopicProvisioner;
+import dev.aenstream.topics.TopicSettings;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,25 +48,66 @@ final class BrokerCommand implements Callable<Integer> {
                             + " (default: ${DEFAULT-VALUE}).")
     Path dataDir = Path.of("data/kafka");
 
+    @Option(
+            names = "--secure",
+            description =
+                    "Speak SASL_SSL (SCRAM-SHA-512 over TLS, certificates made for this broker) and"
+                            + " authorise with ACLs. Writes a client settings file per principal"
+                            + " (admin, producer, encoder, trainer, dashboard) under DIR/security"
+                            + " for --command-config, and grants the components the ACLs of the"
+                            + " default application id and trainer group (docs/security.md).")
+    boolean secure;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535)
             throw new IllegalArgumentException("--port must be in 0..65535, got " + port);
         CountDownLatch stopped = new CountDownLatch(1);
         try (AutoCloseable endpoint = metrics.start();
-                EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir);
+                EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir, secure);
                 AutoCloseable web =
                         dashboard.start(
-                                broker.bootstrapServers(),
+                                secured(broker).connection("dashboard"),
                                 new dev.aenstream.avro.Topics(
                                         dev.aenstream.avro.Topics.DEFAULT_PREFIX))) {
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(stopped::countDown, "aen-broker-shutdown"));
             System.out.println("bootstrap.servers=" + broker.bootstrapServers());
+            if (secure) {
+                System.out.println(
+                        "SASL_SSL with SCRAM-SHA-512 and ACLs; client settings for"
+                                + " --command-config:");
+                List<String> principals = new ArrayList<>();
+                principals.add(BrokerSecurity.ADMIN);
+                principals.addAll(BrokerSecurity.COMPONENTS);
+                for (String p : principals)
+                    System.out.printf("  %-9s %s%n", p, broker.security().writeClientConfig(p));
+            }
             System.out.println("data in " + broker.dataDir() + "; Ctrl-C stops the broker");
             System.out.flush();
             stopped.await();
         }
         return 0;
+    }
+
+    /**
+     * {@code broker}, with the topic set created and the components granted the ACLs of the default
+     * application id and trainer group when it is secure.
+     */
+    private static EmbeddedBroker secured(EmbeddedBroker broker) throws Exception {
+        if (!broker.secure()) return broker;
+        Topics topics = new Topics(Topics.DEFAULT_PREFIX);
+        Map<String, String> principals = new LinkedHashMap<>();
+        for (String c : BrokerSecurity.COMPONENTS) principals.put(c, "User:" + c);
+        try (Admin admin = Admin.create(broker.adminConnection().client())) {
+            TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
+            new ComponentAcls(
+                            topics,
+                            principals,
+                            EncodeConfig.DEFAULT_APPLICATION_ID,
+                            OnlineTrainerConfig.DEFAULT_GROUP)
+                    .create(admin);
+        }
+        return broker;
     }
 }

@@ -19,6 +19,8 @@ import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.experiment.StarvationPreset;
 import dev.aenstream.models.ModelFollower;
+import dev.aenstream.models.ModelSigning;
+import dev.aenstream.models.ModelTrust;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.online.OnlineTrainer;
@@ -35,6 +37,7 @@ import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.TrainingMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -117,6 +120,14 @@ final class DemoCommand implements Callable<Integer> {
                     "Matched sparsity: TopK SAEs take k = L0 and penalised ones move lambda1"
                             + " towards it (default: ${DEFAULT-VALUE}).")
     double targetL0 = StarvationPreset.DEFAULT_TARGET_L0;
+
+    @Option(
+            names = "--secure",
+            description =
+                    "Run the loop on an embedded broker with SASL_SSL (SCRAM-SHA-512 over TLS,"
+                            + " certificates made for the run) and ACLs, each component as its own"
+                            + " principal with only the ACLs it needs (docs/security.md).")
+    boolean secure;
 
     @Mixin KafkaOptions kafka;
     @Mixin SyntheticOptions synthetic;
@@ -239,13 +250,16 @@ final class DemoCommand implements Callable<Integer> {
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService threads = Executors.newFixedThreadPool(2, Daemon.threads("aen-demo"));
         SaeRegistry registry = new SaeRegistry();
+        // The demo's trainer signs with a key made for the run, which its encoders alone trust.
+        KeyPair signing = ModelSigning.generate();
         try (AutoCloseable endpoint = metrics.start();
-                KafkaTarget target = KafkaTarget.open(kafka);
+                KafkaTarget target = secured(KafkaTarget.open(kafka, secure), runId);
                 OnlineTrainer trainer =
                         OnlineTrainer.open(
-                                target.bootstrapServers(),
+                                target.connection("trainer"),
                                 OnlineTrainerConfig.builder(target.topics())
-                                        .groupId("aen-demo-trainer-" + runId)
+                                        .groupId(trainerGroup(runId))
+                                        .signingKeys(signing)
                                         .checkpointEvery(1)
                                         .publishEvery(publishEvery)
                                         .metricsEvery(DEMO_METRICS_EVERY)
@@ -260,24 +274,25 @@ final class DemoCommand implements Callable<Integer> {
                                 dev,
                                 ORT_THREADS);
                 AlertPublisher alerts =
-                        new AlertPublisher(target.bootstrapServers(), target.topics().alerts());
+                        new AlertPublisher(target.connection("encoder"), target.topics().alerts());
                 ModelFollower follower =
                         new ModelFollower(
-                                target.bootstrapServers(),
+                                target.connection("encoder"),
                                 target.topics(),
                                 registry,
                                 alerts,
                                 feed.n(),
+                                ModelTrust.signedBy(List.of(signing.getPublic())),
                                 dev,
                                 ORT_THREADS);
                 DashboardFeed observed =
-                        new DashboardFeed(target.bootstrapServers(), target.topics()).start();
+                        new DashboardFeed(target.connection("dashboard"), target.topics()).start();
                 AutoCloseable web =
                         dashboard.startForDemo(
                                 observed, () -> Map.of("progress", progress.get()))) {
             System.out.printf(
                     "Kafka at %s%s; topics %s*%n",
-                    target.bootstrapServers(),
+                    target.connection(),
                     target.embedded() ? " (embedded)" : "",
                     target.topics().prefix());
             Future<?> training =
@@ -315,20 +330,21 @@ final class DemoCommand implements Callable<Integer> {
                     "source %s, hook %s, n=%d%n", feed.sourceModel(), feed.hookPoint(), feed.n());
             try (EncodeApp app =
                             new EncodeApp(
-                                    target.bootstrapServers(),
+                                    target.connection("encoder"),
                                     EncodeConfig.defaults(
                                                     target.topics(),
                                                     Files.createTempDirectory("aen-streams-"))
-                                            .withApplicationId("aen-demo-" + runId)
+                                            .withApplicationId(applicationId(runId))
                                             .withMonitor(monitorConfig()),
                                     registry);
                     CodesTally tally =
                             new CodesTally(
-                                    target.bootstrapServers(),
+                                    target.connection("dashboard"),
                                     target.topics(),
                                     publisherConfig.producerId());
                     ActivationPublisher publisher =
-                            new ActivationPublisher(target.bootstrapServers(), publisherConfig)) {
+                            new ActivationPublisher(
+                                    target.connection("producer"), publisherConfig)) {
                 app.bindMetrics();
                 app.start();
                 Future<Long> produced = threads.submit(() -> feed.run(publisher, rate, stop::get));
@@ -381,6 +397,36 @@ final class DemoCommand implements Callable<Integer> {
         MonitorConfig given = monitor.config();
         boolean set = spec.commandLine().getParseResult().hasMatchedOption("--dead-window");
         return set && given != null ? given.deadTokens() : DEMO_DEAD_WINDOW_TOKENS;
+    }
+
+    private static String applicationId(String runId) {
+        return "aen-demo-" + runId;
+    }
+
+    private static String trainerGroup(String runId) {
+        return "aen-demo-trainer-" + runId;
+    }
+
+    /**
+     * {@code target}, its components granted their ACLs when it is secured; says what it secured.
+     */
+    private static KafkaTarget secured(KafkaTarget target, String runId) throws Exception {
+        int acls;
+        try {
+            acls = target.grant(applicationId(runId), trainerGroup(runId));
+        } catch (Exception e) {
+            target.close();
+            throw e;
+        }
+        if (target.secure()) {
+            System.out.printf(
+                    "secured: SASL_SSL with SCRAM-SHA-512 over TLS (CA %s), an ACL authoriser, %d"
+                            + " ACLs for principals %s%n",
+                    target.security().caCertificate(),
+                    acls,
+                    String.join(", ", dev.aenstream.broker.BrokerSecurity.COMPONENTS));
+        }
+        return target;
     }
 
     private MonitorConfig monitorConfig() {
@@ -493,7 +539,9 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println(Verdict.of(trainer.metrics(), alerts));
         summary.put("rows_produced", rowsProduced);
         summary.put("seconds", Math.round(seconds * 10) / 10.0);
-        summary.put("bootstrap_servers", target.bootstrapServers());
+        summary.put("bootstrap_servers", target.connection().bootstrapServers());
+        summary.put("security_protocol", target.connection().securityProtocol());
+        summary.put("models_signed", true);
         summary.put("embedded_broker", target.embedded());
         System.out.printf(
                 "rows produced %,d in %.0f s, tokens encoded %,d, dead letters %d, device %s; the"

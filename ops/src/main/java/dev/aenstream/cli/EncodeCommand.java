@@ -4,6 +4,7 @@ import dev.aenstream.cli.options.DashboardOptions;
 import dev.aenstream.cli.options.EncodeOptions;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.MetricsOptions;
+import dev.aenstream.cli.options.ModelTrustOptions;
 import dev.aenstream.cli.options.MonitorOptions;
 import dev.aenstream.cli.options.SaeOptions;
 import dev.aenstream.encode.EncodeApp;
@@ -37,6 +38,7 @@ final class EncodeCommand implements Callable<Integer> {
     @Mixin MetricsOptions metrics;
     @Mixin DashboardOptions dashboard;
     @Mixin MonitorOptions monitor;
+    @Mixin ModelTrustOptions trust;
 
     @Option(
             names = "--n",
@@ -58,7 +60,7 @@ final class EncodeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
         try (AutoCloseable endpoint = metrics.start();
                 KafkaTarget target = KafkaTarget.open(kafka);
-                AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics())) {
+                AutoCloseable web = dashboard.start(target.connection(), target.topics())) {
             SaeRegistry registry = new SaeRegistry();
             ServingSae fixed = sae.fixed() ? sae.open(n) : null;
             ModelFollower follower = null;
@@ -75,14 +77,16 @@ final class EncodeCommand implements Callable<Integer> {
                         fixed.encoder().device().label(),
                         fixed.origin());
             } else {
-                alerts = new AlertPublisher(target.bootstrapServers(), target.topics().alerts());
+                var policy = trust.trust();
+                alerts = new AlertPublisher(target.connection(), target.topics().alerts());
                 follower =
                         new ModelFollower(
-                                target.bootstrapServers(),
+                                target.connection(),
                                 target.topics(),
                                 registry,
                                 alerts,
                                 n,
+                                policy,
                                 sae.device(),
                                 sae.ortThreads());
                 System.out.printf(
@@ -100,7 +104,7 @@ final class EncodeCommand implements Callable<Integer> {
             }
             try (EncodeApp app =
                     new EncodeApp(
-                            target.bootstrapServers(),
+                            target.connection(),
                             encode.config(target.topics(), kafka.replicationFactor)
                                     .withMonitor(monitor.config()),
                             registry)) {

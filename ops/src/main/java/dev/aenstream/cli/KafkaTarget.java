@@ -1,11 +1,16 @@
 package dev.aenstream.cli;
 
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.broker.BrokerSecurity;
 import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.topics.ComponentAcls;
 import dev.aenstream.topics.TopicProvisioner;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,40 +20,110 @@ import org.slf4j.LoggerFactory;
  */
 final class KafkaTarget implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTarget.class);
-    private final String bootstrapServers;
+    private final KafkaConnection connection;
     private final Topics topics;
     private final EmbeddedBroker embedded;
 
-    private KafkaTarget(String bootstrapServers, Topics topics, EmbeddedBroker embedded) {
-        this.bootstrapServers = bootstrapServers;
+    private KafkaTarget(KafkaConnection connection, Topics topics, EmbeddedBroker embedded) {
+        this.connection = connection;
         this.topics = topics;
         this.embedded = embedded;
     }
 
     static KafkaTarget open(KafkaOptions options) throws Exception {
-        EmbeddedBroker embedded = null;
-        String bootstrap = options.bootstrapServers;
-        if (bootstrap == null || bootstrap.isBlank()) {
-            LOG.info("no --bootstrap-servers given: starting an embedded single-node Kafka broker");
-            embedded = EmbeddedBroker.start(0, null);
-            bootstrap = embedded.bootstrapServers();
-        }
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            TopicProvisioner.ensure(admin, options.topics(), options.topicSettings());
-        } catch (Exception e) {
-            if (embedded != null) embedded.close();
-            throw new IllegalStateException(
-                    "cannot reach Kafka at "
-                            + bootstrap
-                            + " to check the topic set: "
-                            + e.getMessage(),
-                    e);
-        }
-        return new KafkaTarget(bootstrap, options.topics(), embedded);
+        return open(options, false);
     }
 
-    String bootstrapServers() {
-        return bootstrapServers;
+    /**
+     * The cluster of {@code options}, or an embedded broker, secured ({@link
+     * EmbeddedBroker#start(int, java.nio.file.Path, boolean)}) when {@code secure}: its topics are
+     * then created by its super user, who grants each component what {@link ComponentAcls} lists
+     * through {@link #grant}.
+     */
+    static KafkaTarget open(KafkaOptions options, boolean secure) throws Exception {
+        EmbeddedBroker embedded = null;
+        String bootstrap = options.bootstrap();
+        if (secure && bootstrap != null)
+            throw new IllegalArgumentException(
+                    "--secure starts a secured embedded broker; to use a secured cluster of your"
+                            + " own, give its client settings with --command-config");
+        KafkaConnection connection;
+        KafkaConnection admin;
+        if (bootstrap == null) {
+            LOG.info(
+                    "no --bootstrap-servers given: starting an embedded single-node Kafka broker{}",
+                    secure ? " with SASL_SSL and ACLs" : "");
+            embedded = EmbeddedBroker.start(0, null, secure);
+            admin = embedded.adminConnection().with(secure ? Map.of() : options.clientProperties());
+            connection = admin;
+        } else {
+            connection = new KafkaConnection(bootstrap, options.clientProperties());
+            admin = connection;
+        }
+        LOG.info("Kafka clients connect to {}", connection);
+        try (Admin client = Admin.create(admin.client())) {
+            TopicProvisioner.ensure(client, options.topics(), options.topicSettings());
+        } catch (ExecutionException e) {
+            if (!(embedded == null && e.getCause() instanceof AuthorizationException denied))
+                throw unreachable(connection, embedded, e);
+            // A least-privilege principal may not create topics: an administrator made them.
+            LOG.warn(
+                    "this principal may not check or create the topic set ({}); going on as if"
+                            + " an administrator created it (aen topics --acls)",
+                    denied.getMessage());
+        } catch (Exception e) {
+            throw unreachable(connection, embedded, e);
+        }
+        return new KafkaTarget(connection, options.topics(), embedded);
+    }
+
+    private static IllegalStateException unreachable(
+            KafkaConnection connection, EmbeddedBroker embedded, Exception e) {
+        if (embedded != null) embedded.close();
+        return new IllegalStateException(
+                "cannot reach Kafka at "
+                        + connection
+                        + " to check the topic set: "
+                        + e.getMessage(),
+                e);
+    }
+
+    /** The connection every client of this command uses unless it names its component. */
+    KafkaConnection connection() {
+        return connection;
+    }
+
+    /**
+     * How {@code component} (one of {@link BrokerSecurity#COMPONENTS}) connects: as its own
+     * principal on a secured embedded broker, else as every other client of this command.
+     */
+    KafkaConnection connection(String component) {
+        return secure() ? embedded.connection(component) : connection;
+    }
+
+    /** Whether this is a secured embedded broker. */
+    boolean secure() {
+        return embedded != null && embedded.secure();
+    }
+
+    /** The embedded broker's security; null without one. */
+    BrokerSecurity security() {
+        return embedded == null ? null : embedded.security();
+    }
+
+    /**
+     * Grants each component of a secured embedded broker its ACLs, for encoders of {@code
+     * applicationId} and a trainer in {@code trainerGroup} (both prefixes); returns how many.
+     */
+    int grant(String applicationId, String trainerGroup) throws Exception {
+        if (!secure()) return 0;
+        Map<String, String> principals = new java.util.LinkedHashMap<>();
+        for (String c : BrokerSecurity.COMPONENTS) principals.put(c, "User:" + c);
+        try (Admin admin = Admin.create(embedded.adminConnection().client())) {
+            return new ComponentAcls(topics, principals, applicationId, trainerGroup)
+                    .create(admin)
+                    .size();
+        }
     }
 
     Topics topics() {

@@ -67,11 +67,10 @@ final class ProduceCommand implements Runnable {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
             try (AutoCloseable endpoint = metrics.start();
                     KafkaTarget target = KafkaTarget.open(kafka);
-                    AutoCloseable web =
-                            dashboard.start(target.bootstrapServers(), target.topics());
+                    AutoCloseable web = dashboard.start(target.connection(), target.topics());
                     ActivationPublisher publisher =
                             new ActivationPublisher(
-                                    target.bootstrapServers(),
+                                    target.connection(),
                                     publish.config(
                                             target.topics().activations(),
                                             "synthetic-spiked",
@@ -199,11 +198,10 @@ final class ProduceCommand implements Runnable {
             String id = producerId != null ? producerId : "replay-" + System.currentTimeMillis();
             try (AutoCloseable endpoint = metrics.start();
                     KafkaTarget target = KafkaTarget.open(kafka);
-                    AutoCloseable web =
-                            dashboard.start(target.bootstrapServers(), target.topics());
+                    AutoCloseable web = dashboard.start(target.connection(), target.topics());
                     ActivationPublisher publisher =
                             new ActivationPublisher(
-                                    target.bootstrapServers(),
+                                    target.connection(),
                                     new dev.aenstream.produce.PublisherConfig(
                                             target.topics().activations(),
                                             sourceModel != null

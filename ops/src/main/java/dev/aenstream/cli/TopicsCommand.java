@@ -1,7 +1,12 @@
 package dev.aenstream.cli;
 
+import dev.aenstream.broker.BrokerSecurity;
 import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.encode.EncodeConfig;
+import dev.aenstream.online.OnlineTrainerConfig;
+import dev.aenstream.topics.ComponentAcls;
 import dev.aenstream.topics.TopicProvisioner;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
@@ -11,6 +16,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Creates the topic set where missing and describes it. */
 @Command(
@@ -19,16 +25,45 @@ import picocli.CommandLine.Mixin;
         description = {
             "Create the topic set where missing (activations, codes, feature-stats, models,"
                 + " trainer-metrics, alerts, dlq) and describe each topic: partitions, replication,"
-                + " cleanup policy, message size limit."
+                + " cleanup policy, message size limit.",
+            "With --acls, also grant each component's principal the ACLs it needs and no more"
+                    + " (docs/security.md); run it as a principal allowed to create ACLs."
         })
 final class TopicsCommand implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
 
+    @Option(
+            names = "--acls",
+            description =
+                    "Create the ACLs of the producer, encoder, trainer and dashboard principals.")
+    boolean acls;
+
+    @Option(
+            names = "--principal",
+            paramLabel = "COMPONENT=PRINCIPAL",
+            description =
+                    "The principal of a component (producer, encoder, trainer, dashboard);"
+                            + " repeatable (default: User:COMPONENT for each).")
+    Map<String, String> principals = new LinkedHashMap<>();
+
+    @Option(
+            names = "--application-id",
+            paramLabel = "ID",
+            description =
+                    "Application id (a prefix) of the encoders' Kafka Streams resources"
+                            + " (default: ${DEFAULT-VALUE}).")
+    String applicationId = EncodeConfig.DEFAULT_APPLICATION_ID;
+
+    @Option(
+            names = "--group-id",
+            paramLabel = "ID",
+            description = "Consumer group (a prefix) of the trainer (default: ${DEFAULT-VALUE}).")
+    String groupId = OnlineTrainerConfig.DEFAULT_GROUP;
+
     @Override
     public Integer call() throws Exception {
         try (KafkaTarget target = KafkaTarget.open(kafka);
-                Admin admin =
-                        Admin.create(Map.of("bootstrap.servers", target.bootstrapServers()))) {
+                Admin admin = Admin.create(target.connection().client())) {
             var names = target.topics().all();
             Map<String, TopicDescription> descriptions = TopicProvisioner.describe(admin, names);
             var resources =
@@ -50,9 +85,35 @@ final class TopicsCommand implements Callable<Integer> {
                         c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value(),
                         c.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
             }
+            if (acls) {
+                Map<String, String> who = new LinkedHashMap<>();
+                for (String c : BrokerSecurity.COMPONENTS)
+                    who.put(c, principals.getOrDefault(c, "User:" + c));
+                for (String c : principals.keySet()) {
+                    if (!who.containsKey(c))
+                        throw new IllegalArgumentException(
+                                "--principal names an unknown component '"
+                                        + c
+                                        + "'; they are "
+                                        + BrokerSecurity.COMPONENTS);
+                }
+                var bindings =
+                        new ComponentAcls(target.topics(), who, applicationId, groupId)
+                                .create(admin);
+                System.out.printf("%d ACLs granted:%n", bindings.size());
+                for (var b : bindings) {
+                    System.out.printf(
+                            "  %-16s %-7s %-16s %-9s %s%n",
+                            b.entry().principal(),
+                            b.entry().operation(),
+                            b.pattern().resourceType(),
+                            b.pattern().patternType(),
+                            b.pattern().name());
+                }
+            }
             System.out.println(
                     "bootstrap.servers="
-                            + target.bootstrapServers()
+                            + target.connection()
                             + (target.embedded() ? " (embedded, stops with this command)" : ""));
         }
         return 0;

@@ -290,10 +290,10 @@ final class TrainCommand implements Callable<Integer> {
                                 }));
         try (AutoCloseable endpoint = metrics.start();
                 KafkaTarget target = KafkaTarget.open(kafka);
-                AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics());
+                AutoCloseable web = dashboard.start(target.connection(), target.topics());
                 dev.aenstream.online.OnlineTrainer trainer =
                         dev.aenstream.online.OnlineTrainer.open(
-                                target.bootstrapServers(),
+                                target.connection(),
                                 online.config(target.topics(), checkpointDir, checkpointEvery),
                                 definitions,
                                 resume,

@@ -101,10 +101,10 @@ final class TransformerCommand implements Callable<Integer> {
                                 proto, List.of(hook), device.device(), ortThreads.ortThreads());
                 Tokeniser tokeniser = text.tokeniser(source);
                 KafkaTarget target = KafkaTarget.open(kafka);
-                AutoCloseable web = dashboard.start(target.bootstrapServers(), target.topics());
+                AutoCloseable web = dashboard.start(target.connection(), target.topics());
                 ActivationPublisher publisher =
                         new ActivationPublisher(
-                                target.bootstrapServers(),
+                                target.connection(),
                                 publish.config(
                                                 target.topics().activations(),
                                                 source.name(),

@@ -3,6 +3,7 @@ package dev.aenstream.dashboard;
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureStats;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SaeState;
 import dev.aenstream.avro.Topics;
@@ -83,10 +84,9 @@ public final class DashboardFeed implements AutoCloseable {
         final Map<Long, Map<String, Object>> versions = new TreeMap<>();
     }
 
-    public DashboardFeed(String bootstrapServers, Topics topics) {
+    public DashboardFeed(KafkaConnection connection, Topics topics) {
         this.topics = topics;
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties props = connection.client();
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "aen-dashboard");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeState;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.EncodeApp;
@@ -123,10 +124,11 @@ class EncodeFailoverIT {
                                     new EncoderSpec(D, false),
                                     Device.CPU,
                                     1);
-                    EncodeApp survivor = new EncodeApp(bootstrap, config, registry);
+                    EncodeApp survivor =
+                            new EncodeApp(KafkaConnection.of(bootstrap), config, registry);
                     ActivationPublisher publisher =
                             new ActivationPublisher(
-                                    bootstrap,
+                                    KafkaConnection.of(bootstrap),
                                     PublisherConfig.of(
                                                     topics.activations(),
                                                     "synthetic",

@@ -2,6 +2,7 @@ package dev.aenstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.cli.options.MetricsOptions;
@@ -70,10 +71,14 @@ class MetricsEndpointIT {
                     EncodeConfig.defaults(topics, dir.resolve("state"))
                             .withApplicationId("metrics-encode")
                             .withMonitor(monitor);
-            try (EncodeApp app = new EncodeApp(broker.bootstrapServers(), config, registry);
+            try (EncodeApp app =
+                            new EncodeApp(
+                                    KafkaConnection.of(broker.bootstrapServers()),
+                                    config,
+                                    registry);
                     ActivationPublisher publisher =
                             new ActivationPublisher(
-                                    broker.bootstrapServers(),
+                                    KafkaConnection.of(broker.bootstrapServers()),
                                     PublisherConfig.of(
                                                     topics.activations(),
                                                     "synthetic",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.encode.EncodeApp;
@@ -62,7 +63,9 @@ class PythonProducerIT {
                     EncodeConfig.defaults(topics, dir.resolve("state"))
                             .withApplicationId("python-encode")
                             .withMonitor(null);
-            try (EncodeApp app = new EncodeApp(broker.bootstrapServers(), config, registry)) {
+            try (EncodeApp app =
+                    new EncodeApp(
+                            KafkaConnection.of(broker.bootstrapServers()), config, registry)) {
                 app.start();
                 Process python =
                         new ProcessBuilder(

@@ -2,6 +2,7 @@ package dev.aenstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.online.TrainerManifest;
 import dev.aenstream.produce.ActivationPublisher;
@@ -80,7 +81,7 @@ class TrainerCrashResumeIT {
             Process first = start(train, dir.resolve("first.log"));
             try (ActivationPublisher publisher =
                     new ActivationPublisher(
-                            bootstrap,
+                            KafkaConnection.of(bootstrap),
                             PublisherConfig.of(
                                             topics.activations(),
                                             "synthetic",

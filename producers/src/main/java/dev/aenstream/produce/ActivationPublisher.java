@@ -3,6 +3,7 @@ package dev.aenstream.produce;
 import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Dtype;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.Topics;
@@ -33,12 +34,12 @@ public final class ActivationPublisher implements AutoCloseable {
     private long sequence;
     private long rowsPublished;
 
-    public ActivationPublisher(String bootstrapServers, PublisherConfig config) {
+    public ActivationPublisher(KafkaConnection connection, PublisherConfig config) {
         this.config = config;
         this.inFlight = new Semaphore(config.maxInFlightRecords());
         this.producer =
                 new KafkaProducer<>(
-                        producerProperties(bootstrapServers, config),
+                        producerProperties(connection, config),
                         new ByteArraySerializer(),
                         new ByteArraySerializer());
     }
@@ -47,9 +48,9 @@ public final class ActivationPublisher implements AutoCloseable {
      * The Kafka producer settings activation records are sent with (a benchmark's raw producer uses
      * them too).
      */
-    public static Properties producerProperties(String bootstrapServers, PublisherConfig config) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    public static Properties producerProperties(
+            KafkaConnection connection, PublisherConfig config) {
+        Properties props = connection.client();
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, config.compression());

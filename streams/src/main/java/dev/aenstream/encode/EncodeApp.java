@@ -1,5 +1,6 @@
 package dev.aenstream.encode;
 
+import dev.aenstream.avro.KafkaConnection;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
@@ -14,11 +15,11 @@ public final class EncodeApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final EncodeStats stats = new EncodeStats();
 
-    public EncodeApp(String bootstrapServers, EncodeConfig config, SaeRegistry registry) {
+    public EncodeApp(KafkaConnection connection, EncodeConfig config, SaeRegistry registry) {
         this.streams =
                 new KafkaStreams(
                         EncodeTopology.build(config.topics(), registry, stats, config.monitor()),
-                        config.streamsProperties(bootstrapServers));
+                        config.streamsProperties(connection));
         streams.setUncaughtExceptionHandler(
                 e -> {
                     // Bad records never get here (they go to the dead letters); this is a broker or

@@ -1,5 +1,6 @@
 package dev.aenstream.encode;
 
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.monitor.MonitorConfig;
 import java.nio.file.Path;
@@ -159,10 +160,9 @@ public record EncodeConfig(
     }
 
     /** Kafka Streams properties for a cluster. */
-    public Properties streamsProperties(String bootstrapServers) {
-        Properties p = new Properties();
+    public Properties streamsProperties(KafkaConnection connection) {
+        Properties p = connection.client();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);

@@ -2,6 +2,7 @@ package dev.aenstream.models;
 
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SaeModelChunk;
 import dev.aenstream.avro.Severity;
@@ -63,25 +64,28 @@ public final class ModelFollower implements AutoCloseable {
     private final Map<String, Long> refused = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
+    private final ModelTrust trust;
 
     /**
      * @param expectedN width of the stream's rows; versions of another width are refused
+     * @param trust which versions may be served (signatures, version jumps)
      */
     public ModelFollower(
-            String bootstrapServers,
+            KafkaConnection connection,
             Topics topics,
             SaeRegistry registry,
             AlertPublisher alerts,
             int expectedN,
+            ModelTrust trust,
             Device device,
             int ortThreads) {
         this.registry = registry;
+        this.trust = trust;
         this.alerts = alerts;
         this.expectedN = expectedN;
         this.device = device;
         this.ortThreads = ortThreads;
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties props = connection.client();
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
         this.consumer =
@@ -153,6 +157,23 @@ public final class ModelFollower implements AutoCloseable {
                         .findFirst()
                         .orElse(null);
         if (current != null && current.version() >= m.getVersion()) return;
+        String distrusted = trust.refusal(m, current == null ? 0 : current.version());
+        if (distrusted != null) {
+            refuse(m, distrusted);
+            return;
+        }
+        ai.onnx.proto.OnnxMl.ModelProto graph;
+        try {
+            graph = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(a.onnx());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            refuse(m, name(m) + " refused: its bytes are not an ONNX model");
+            return;
+        }
+        String unsafe = ModelTrust.graphRefusal(graph);
+        if (unsafe != null) {
+            refuse(m, name(m) + " refused: " + unsafe);
+            return;
+        }
         if (expectedN > 0 && m.getN() != expectedN) {
             refuse(
                     m,
@@ -194,7 +215,7 @@ public final class ModelFollower implements AutoCloseable {
                                         + " version "
                                         + m.getVersion()
                                         + " from the models topic",
-                                decoder(a.onnx()),
+                                dev.aenstream.sae.SaeDecoder.from(graph.getGraph()),
                                 m.getNormalisation()
                                         == dev.aenstream.avro.Normalisation.UNIT_SQRT_N));
         LOG.info(
@@ -210,14 +231,8 @@ public final class ModelFollower implements AutoCloseable {
             retirer.schedule(() -> retire(replaced.encoder()), RETIRE_AFTER_S, TimeUnit.SECONDS);
     }
 
-    /** The decoder a published graph carries, or null (then the statistics go without fve). */
-    private static dev.aenstream.sae.SaeDecoder decoder(byte[] onnx) {
-        try {
-            return dev.aenstream.sae.SaeDecoder.from(
-                    ai.onnx.proto.OnnxMl.ModelProto.parseFrom(onnx).getGraph());
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            return null;
-        }
+    private static String name(SaeModel m) {
+        return "SAE " + m.getSaeId() + " v" + m.getVersion();
     }
 
     private void retire(SaeEncoder encoder) {

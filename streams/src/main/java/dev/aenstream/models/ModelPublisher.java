@@ -1,12 +1,14 @@
 package dev.aenstream.models;
 
 import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SaeModelChunk;
 import dev.aenstream.topics.Producers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +24,20 @@ public final class ModelPublisher implements AutoCloseable {
     private final String topic;
     private final AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
     private final AvroSerde<SaeModelChunk> chunks = new AvroSerde<>(SaeModelChunk.class);
+    private final KeyPair signingKeys;
 
-    public ModelPublisher(String bootstrapServers, String topic) {
+    /** Publishes unsigned versions. */
+    public ModelPublisher(KafkaConnection connection, String topic) {
+        this(connection, topic, null);
+    }
+
+    /**
+     * Publishes versions signed with {@code signingKeys} ({@link ModelSigning}; null: unsigned).
+     */
+    public ModelPublisher(KafkaConnection connection, String topic, KeyPair signingKeys) {
         this.topic = topic;
-        this.producer = Producers.idempotent(bootstrapServers, "aen-model-publisher");
+        this.signingKeys = signingKeys;
+        this.producer = Producers.idempotent(connection, "aen-model-publisher");
     }
 
     /** What describes a version besides its bytes. */
@@ -81,6 +93,8 @@ public final class ModelPublisher implements AutoCloseable {
                         .setChunkCount(count)
                         .setCreatedAtMs(System.currentTimeMillis())
                         .build();
+        if (signingKeys != null)
+            ModelSigning.sign(model, signingKeys.getPrivate(), signingKeys.getPublic());
         // One partition and an idempotent producer keep the order: the metadata lands after its
         // chunks.
         sent.add(

@@ -3,6 +3,7 @@ package dev.aenstream.monitor;
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Severity;
 import dev.aenstream.topics.Producers;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +24,9 @@ public final class AlertPublisher implements AlertSink, AutoCloseable {
     private final String topic;
     private final AvroSerde<Alert> serde = new AvroSerde<>(Alert.class);
 
-    public AlertPublisher(String bootstrapServers, String topic) {
+    public AlertPublisher(KafkaConnection connection, String topic) {
         this.topic = topic;
-        this.producer = Producers.idempotent(bootstrapServers, "aen-alerts");
+        this.producer = Producers.idempotent(connection, "aen-alerts");
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.aenstream.online;
 
 import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.TrainerMetrics;
@@ -84,7 +85,7 @@ public final class OnlineTrainer implements AutoCloseable {
                     "aen.trainer.consumer.lag", new java.util.concurrent.atomic.AtomicLong());
 
     private OnlineTrainer(
-            String bootstrap,
+            KafkaConnection connection,
             OnlineTrainerConfig config,
             List<Trainer> trainers,
             TrainerManifest manifest)
@@ -113,8 +114,7 @@ public final class OnlineTrainer implements AutoCloseable {
                 t.target(SparsityTarget.tracking(config.targetL0(), config.settleSteps()));
         }
         this.assembler = new BatchAssembler(n, batch, config.shuffleRows(), first.seed());
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties props = connection.client();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -140,9 +140,10 @@ public final class OnlineTrainer implements AutoCloseable {
         } else {
             consumer.seekToBeginning(partitions);
         }
-        this.models = new ModelPublisher(bootstrap, config.topics().models());
-        this.alerts = new AlertPublisher(bootstrap, config.topics().alerts());
-        this.metricsProducer = Producers.idempotent(bootstrap, "aen-trainer-metrics");
+        this.models =
+                new ModelPublisher(connection, config.topics().models(), config.signingKeys());
+        this.alerts = new AlertPublisher(connection, config.topics().alerts());
+        this.metricsProducer = Producers.idempotent(connection, "aen-trainer-metrics");
     }
 
     /**
@@ -150,7 +151,7 @@ public final class OnlineTrainer implements AutoCloseable {
      * (its own configuration wins); SAEs the checkpoint does not know start fresh.
      */
     public static OnlineTrainer open(
-            String bootstrap,
+            KafkaConnection connection,
             OnlineTrainerConfig config,
             List<SaeDefinition> saes,
             boolean resume,
@@ -185,7 +186,7 @@ public final class OnlineTrainer implements AutoCloseable {
                     trainers.add(Trainer.start(sae.saeId(), sae.config(), device, threads));
                 }
             }
-            return new OnlineTrainer(bootstrap, config, trainers, manifest);
+            return new OnlineTrainer(connection, config, trainers, manifest);
         } catch (Exception e) {
             for (Trainer t : trainers) t.close();
             throw e;

@@ -5,6 +5,7 @@ import dev.aenstream.monitor.ModelAlertThresholds;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.train.SparsityTarget;
 import java.nio.file.Path;
+import java.security.KeyPair;
 
 /**
  * How the online trainer runs. {@link #builder} starts from the defaults (the constants below) and
@@ -23,6 +24,7 @@ import java.nio.file.Path;
  * @param settleSteps steps before matched sparsity first moves lambda1
  * @param modelAlerts thresholds of the model-level alerts
  * @param idleExitMs stop after this long without new records; 0 runs until stopped
+ * @param signingKeys the key pair every published version is signed with; null publishes unsigned
  */
 public record OnlineTrainerConfig(
         Topics topics,
@@ -37,7 +39,8 @@ public record OnlineTrainerConfig(
         ModelAlertThresholds modelAlerts,
         long idleExitMs,
         double targetL0,
-        long settleSteps) {
+        long settleSteps,
+        KeyPair signingKeys) {
     public static final String DEFAULT_GROUP = "aen-trainer";
     public static final long DEFAULT_CHECKPOINT_EVERY = 1000;
     public static final long DEFAULT_PUBLISH_EVERY = 500;
@@ -89,6 +92,7 @@ public record OnlineTrainerConfig(
         private long idleExitMs = DEFAULT_IDLE_EXIT_MS;
         private double targetL0;
         private long settleSteps = SparsityTarget.DEFAULT_SETTLE_STEPS;
+        private KeyPair signingKeys;
 
         private Builder(Topics topics) {
             this.topics = topics;
@@ -158,6 +162,12 @@ public record OnlineTrainerConfig(
             return this;
         }
 
+        /** Signs every published version with these keys (null: unsigned). */
+        public Builder signingKeys(KeyPair v) {
+            signingKeys = v;
+            return this;
+        }
+
         public OnlineTrainerConfig build() {
             return new OnlineTrainerConfig(
                     topics,
@@ -172,7 +182,8 @@ public record OnlineTrainerConfig(
                     modelAlerts,
                     idleExitMs,
                     targetL0,
-                    settleSteps);
+                    settleSteps,
+                    signingKeys);
         }
     }
 }

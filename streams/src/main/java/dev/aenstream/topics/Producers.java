@@ -1,5 +1,6 @@
 package dev.aenstream.topics;
 
+import dev.aenstream.avro.KafkaConnection;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -10,9 +11,8 @@ public final class Producers {
     private Producers() {}
 
     public static KafkaProducer<byte[], byte[]> idempotent(
-            String bootstrapServers, String clientId) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            KafkaConnection connection, String clientId) {
+        Properties props = connection.client();
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);

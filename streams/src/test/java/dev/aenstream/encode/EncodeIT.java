@@ -6,6 +6,7 @@ import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.DeadLetterReason;
 import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
@@ -81,7 +82,9 @@ class EncodeIT {
             registry.put(new ServingSae("it-sae", 1, encoder, "initialised for the test"));
             EncodeConfig config =
                     EncodeConfig.defaults(topics, stateDir).withApplicationId("it-encode");
-            try (EncodeApp app = new EncodeApp(cluster.bootstrapServers(), config, registry)) {
+            try (EncodeApp app =
+                    new EncodeApp(
+                            KafkaConnection.of(cluster.bootstrapServers()), config, registry)) {
                 app.start();
                 assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
 
@@ -95,7 +98,8 @@ class EncodeIT {
                         new ArrayList<>(bad.values().stream().map(Map.Entry::getKey).toList());
                 List<String> badKeys = new ArrayList<>(bad.keySet());
                 try (ActivationPublisher publisher =
-                                new ActivationPublisher(cluster.bootstrapServers(), pub);
+                                new ActivationPublisher(
+                                        KafkaConnection.of(cluster.bootstrapServers()), pub);
                         KafkaProducer<byte[], byte[]> raw =
                                 new KafkaProducer<>(
                                         Map.of("bootstrap.servers", cluster.bootstrapServers()),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SaeModelChunk;
@@ -63,11 +64,20 @@ class ModelTransportIT {
             assertThat(big.length).isGreaterThanOrEqualTo(50_000_000);
 
             SaeRegistry registry = new SaeRegistry();
-            try (ModelPublisher publisher = new ModelPublisher(bootstrap, topics.models());
-                    AlertPublisher alerts = new AlertPublisher(bootstrap, topics.alerts());
+            try (ModelPublisher publisher =
+                            new ModelPublisher(KafkaConnection.of(bootstrap), topics.models());
+                    AlertPublisher alerts =
+                            new AlertPublisher(KafkaConnection.of(bootstrap), topics.alerts());
                     ModelFollower follower =
                             new ModelFollower(
-                                    bootstrap, topics, registry, alerts, n, Device.CPU, 1)) {
+                                    KafkaConnection.of(bootstrap),
+                                    topics,
+                                    registry,
+                                    alerts,
+                                    n,
+                                    ModelTrust.anyVersion(),
+                                    Device.CPU,
+                                    1)) {
                 SaeModel published =
                         publisher.publish(
                                 new ModelPublisher.Version(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.EncodeApp;
@@ -11,6 +12,7 @@ import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.models.ModelFollower;
 import dev.aenstream.models.ModelRecords;
+import dev.aenstream.models.ModelTrust;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
@@ -82,11 +84,25 @@ class OnlineLoopIT {
             ExecutorService pool = Executors.newSingleThreadExecutor();
             SpikedConfig spiked = SpikedConfig.builder().n(N).atoms(48).k(4).seed(3).build();
             try (OnlineTrainer trainer =
-                            OnlineTrainer.open(bootstrap, config, saes, false, Device.CPU, 1);
-                    AlertPublisher alerts = new AlertPublisher(bootstrap, topics.alerts());
+                            OnlineTrainer.open(
+                                    KafkaConnection.of(bootstrap),
+                                    config,
+                                    saes,
+                                    false,
+                                    Device.CPU,
+                                    1);
+                    AlertPublisher alerts =
+                            new AlertPublisher(KafkaConnection.of(bootstrap), topics.alerts());
                     ModelFollower follower =
                             new ModelFollower(
-                                    bootstrap, topics, registry, alerts, N, Device.CPU, 1)) {
+                                    KafkaConnection.of(bootstrap),
+                                    topics,
+                                    registry,
+                                    alerts,
+                                    N,
+                                    ModelTrust.anyVersion(),
+                                    Device.CPU,
+                                    1)) {
                 Future<?> training =
                         pool.submit(
                                 () -> {
@@ -98,10 +114,11 @@ class OnlineLoopIT {
                         .allSatisfy(s -> assertThat(s.version()).isEqualTo(1));
                 EncodeConfig encode =
                         EncodeConfig.defaults(topics, stateDir).withApplicationId("loop-encode");
-                try (EncodeApp app = new EncodeApp(bootstrap, encode, registry);
+                try (EncodeApp app =
+                                new EncodeApp(KafkaConnection.of(bootstrap), encode, registry);
                         ActivationPublisher publisher =
                                 new ActivationPublisher(
-                                        bootstrap,
+                                        KafkaConnection.of(bootstrap),
                                         PublisherConfig.of(
                                                         topics.activations(),
                                                         "synthetic",

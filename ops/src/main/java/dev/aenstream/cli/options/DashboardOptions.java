@@ -1,5 +1,6 @@
 package dev.aenstream.cli.options;
 
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.dashboard.DashboardFeed;
 import dev.aenstream.dashboard.DashboardServer;
@@ -32,9 +33,9 @@ public final class DashboardOptions {
     String httpHost = "0.0.0.0";
 
     /** A running dashboard, or nothing when it is off. */
-    public AutoCloseable start(String bootstrapServers, Topics topics) {
+    public AutoCloseable start(KafkaConnection connection, Topics topics) {
         if (httpPort == null || httpPort == OFF) return () -> {};
-        DashboardFeed feed = new DashboardFeed(bootstrapServers, topics).start();
+        DashboardFeed feed = new DashboardFeed(connection, topics).start();
         try {
             return serve(feed, httpPort, null, feed);
         } catch (RuntimeException e) {

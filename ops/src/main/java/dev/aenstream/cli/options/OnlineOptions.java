@@ -8,6 +8,8 @@ import picocli.CommandLine.Option;
 
 /** How the online trainer reads, publishes, checkpoints and alerts. */
 public final class OnlineOptions {
+    @Mixin SigningOptions signing;
+
     @Option(
             names = "--group-id",
             paramLabel = "ID",
@@ -71,6 +73,7 @@ public final class OnlineOptions {
                 .kMax(kMax.kMax())
                 .modelAlerts(modelAlerts.thresholds())
                 .idleExitMs((long) (idleExitSeconds * 1000))
+                .signingKeys(signing.keys())
                 .build();
     }
 }

@@ -1,0 +1,96 @@
+package dev.aenstream.models;
+
+import ai.onnx.proto.OnnxMl;
+import dev.aenstream.avro.SaeModel;
+import java.security.PublicKey;
+import java.util.List;
+
+/**
+ * Which published versions an encoder serves (docs/security.md): versions signed by a trusted key
+ * (or unsigned ones, only when explicitly allowed), never a version number far ahead of the newest
+ * one known, never a graph that reads files from the encoder's disk.
+ *
+ * @param trusted public keys whose signatures are accepted
+ * @param allowUnsigned whether versions without a signature are served
+ * @param maxVersionJump how far past the newest known version of an SAE a new one may be
+ */
+public record ModelTrust(List<PublicKey> trusted, boolean allowUnsigned, long maxVersionJump) {
+    /**
+     * Versions a trainer may publish between two that an encoder sees; a version far past it, such
+     * as Long.MAX_VALUE, would otherwise pin the encoders to it for good.
+     */
+    public static final long DEFAULT_MAX_VERSION_JUMP = 100_000;
+
+    public ModelTrust {
+        trusted = List.copyOf(trusted);
+        if (maxVersionJump <= 0)
+            throw new IllegalArgumentException("the largest version jump must be positive");
+        if (trusted.isEmpty() && !allowUnsigned)
+            throw new IllegalArgumentException(
+                    "encoders need --trusted-keys to check model signatures, or an explicit"
+                            + " --allow-unsigned-models");
+    }
+
+    /** Serves only versions signed by one of {@code keys}. */
+    public static ModelTrust signedBy(List<PublicKey> keys) {
+        return new ModelTrust(keys, false, DEFAULT_MAX_VERSION_JUMP);
+    }
+
+    /** Serves any version (tests and --allow-unsigned-models). */
+    public static ModelTrust anyVersion() {
+        return new ModelTrust(List.of(), true, DEFAULT_MAX_VERSION_JUMP);
+    }
+
+    /**
+     * Why {@code model} must not be served, or null when it may be; {@code newestKnown} is the
+     * newest version of its SAE seen so far (0 for none).
+     */
+    public String refusal(SaeModel model, long newestKnown) {
+        String name = "SAE " + model.getSaeId() + " v" + model.getVersion();
+        if (model.getVersion() <= 0) return name + " refused: version numbers start at 1";
+        if (model.getVersion() - newestKnown > maxVersionJump)
+            return name
+                    + " refused: it is more than "
+                    + maxVersionJump
+                    + " versions ahead of the newest known one (v"
+                    + newestKnown
+                    + ")";
+        if (model.getSignature() == null) {
+            return allowUnsigned
+                    ? null
+                    : name
+                            + " refused: it is unsigned, and encoders serve only versions signed"
+                            + " by a trusted key (--trusted-keys; --allow-unsigned-models turns"
+                            + " this off)";
+        }
+        if (trusted.isEmpty()) return null;
+        for (PublicKey k : trusted) if (ModelSigning.verify(model, k)) return null;
+        return name
+                + " refused: its signature (key "
+                + model.getSigningKeyId()
+                + ") does not verify with any trusted key";
+    }
+
+    /**
+     * Why {@code graph} must not be loaded, or null: a tensor stored as external data would make
+     * ONNX Runtime read a file named by whoever published the graph.
+     */
+    public static String graphRefusal(OnnxMl.ModelProto graph) {
+        for (OnnxMl.TensorProto t : graph.getGraph().getInitializerList()) {
+            if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL
+                    || t.getExternalDataCount() > 0)
+                return "its graph references an external data file (tensor " + t.getName() + ")";
+        }
+        for (OnnxMl.NodeProto node : graph.getGraph().getNodeList()) {
+            for (OnnxMl.AttributeProto a : node.getAttributeList()) {
+                if (a.hasT()
+                        && (a.getT().getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL
+                                || a.getT().getExternalDataCount() > 0))
+                    return "its graph references an external data file (node "
+                            + node.getName()
+                            + ")";
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,146 @@
+package dev.aenstream.topics;
+
+import dev.aenstream.avro.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+
+/**
+ * The ACLs each component needs and nothing more (docs/security.md): the producer writes
+ * activations; the encoder reads activations, models and trainer metrics and writes codes, dead
+ * letters, statistics, alerts and SAE state, with its Kafka Streams group, internal topics and
+ * transactions under its application id; the trainer reads activations in its group and writes
+ * models, metrics and alerts; the dashboard and other readers only read.
+ *
+ * @param topics the topic set
+ * @param principals the principal of each component ({@code producer}, {@code encoder}, {@code
+ *     trainer}, {@code dashboard}), e.g. {@code User:encoder}
+ * @param encoderApplicationId the encoders' Kafka Streams application id
+ * @param trainerGroup the trainer's consumer group
+ */
+public record ComponentAcls(
+        Topics topics,
+        Map<String, String> principals,
+        String encoderApplicationId,
+        String trainerGroup) {
+    private static final long TIMEOUT_S = 60;
+
+    public ComponentAcls {
+        for (String c : List.of("producer", "encoder", "trainer", "dashboard")) {
+            if (!principals.containsKey(c))
+                throw new IllegalArgumentException("no principal given for the " + c);
+        }
+        principals = Map.copyOf(principals);
+    }
+
+    /** Every binding, allowing from any host. */
+    public List<AclBinding> bindings() {
+        List<AclBinding> out = new ArrayList<>();
+        String producer = principals.get("producer");
+        topic(out, producer, topics.activations(), AclOperation.WRITE);
+
+        String encoder = principals.get("encoder");
+        for (String t :
+                List.of(
+                        topics.activations(),
+                        topics.models(),
+                        topics.trainerMetrics(),
+                        topics.featureStats())) topic(out, encoder, t, AclOperation.READ);
+        for (String t :
+                List.of(
+                        topics.codes(),
+                        topics.dlq(),
+                        topics.featureStats(),
+                        topics.alerts(),
+                        topics.saeState())) topic(out, encoder, t, AclOperation.WRITE);
+        // Kafka Streams' own resources all start with the application id.
+        add(
+                out,
+                encoder,
+                ResourceType.TOPIC,
+                encoderApplicationId,
+                PatternType.PREFIXED,
+                AclOperation.ALL);
+        add(
+                out,
+                encoder,
+                ResourceType.GROUP,
+                encoderApplicationId,
+                PatternType.PREFIXED,
+                AclOperation.READ);
+        add(
+                out,
+                encoder,
+                ResourceType.TRANSACTIONAL_ID,
+                encoderApplicationId,
+                PatternType.PREFIXED,
+                AclOperation.WRITE);
+        add(
+                out,
+                encoder,
+                ResourceType.TRANSACTIONAL_ID,
+                encoderApplicationId,
+                PatternType.PREFIXED,
+                AclOperation.DESCRIBE);
+
+        String trainer = principals.get("trainer");
+        topic(out, trainer, topics.activations(), AclOperation.READ);
+        for (String t : List.of(topics.models(), topics.trainerMetrics(), topics.alerts()))
+            topic(out, trainer, t, AclOperation.WRITE);
+        add(
+                out,
+                trainer,
+                ResourceType.GROUP,
+                trainerGroup,
+                PatternType.PREFIXED,
+                AclOperation.READ);
+
+        String dashboard = principals.get("dashboard");
+        for (String t :
+                List.of(
+                        topics.codes(),
+                        topics.dlq(),
+                        topics.alerts(),
+                        topics.featureStats(),
+                        topics.models(),
+                        topics.saeState(),
+                        topics.trainerMetrics())) topic(out, dashboard, t, AclOperation.READ);
+        return out;
+    }
+
+    /** Creates every binding (creating one that exists changes nothing) and returns them. */
+    public List<AclBinding> create(Admin admin) throws Exception {
+        List<AclBinding> all = bindings();
+        admin.createAcls(all).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+        return all;
+    }
+
+    /** READ or WRITE on a topic, with the DESCRIBE that finding its partitions needs. */
+    private static void topic(List<AclBinding> out, String who, String topic, AclOperation op) {
+        add(out, who, ResourceType.TOPIC, topic, PatternType.LITERAL, op);
+        add(out, who, ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.DESCRIBE);
+    }
+
+    private static void add(
+            List<AclBinding> out,
+            String who,
+            ResourceType type,
+            String name,
+            PatternType pattern,
+            AclOperation op) {
+        AclBinding b =
+                new AclBinding(
+                        new ResourcePattern(type, name, pattern),
+                        new AccessControlEntry(who, "*", op, AclPermissionType.ALLOW));
+        if (!out.contains(b)) out.add(b);
+    }
+}
