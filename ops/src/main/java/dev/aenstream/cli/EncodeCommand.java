@@ -56,6 +56,8 @@ final class EncodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Checked before anything connects: an encoder with no way to trust a version never starts.
+        var policy = sae.fixed() ? null : trust.trust();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
         try (AutoCloseable endpoint = metrics.start();
@@ -77,7 +79,6 @@ final class EncodeCommand implements Callable<Integer> {
                         fixed.encoder().device().label(),
                         fixed.origin());
             } else {
-                var policy = trust.trust();
                 alerts = new AlertPublisher(target.connection(), target.topics().alerts());
                 follower =
                         new ModelFollower(

@@ -35,8 +35,25 @@ final class KeysCommand implements Callable<Integer> {
                 description = "Where the two files go (default: ${DEFAULT-VALUE}).")
         Path out = Path.of("data", "keys", "aen-signing");
 
+        @Option(
+                names = "--keep-existing",
+                description =
+                        "When both files exist already, keep them and succeed (for a deployment's"
+                                + " one-off set-up step).")
+        boolean keepExisting;
+
         @Override
         public Integer call() throws Exception {
+            Path priv = Path.of(out + ".key");
+            Path pub = Path.of(out + ".pub");
+            if (keepExisting
+                    && java.nio.file.Files.exists(priv)
+                    && java.nio.file.Files.exists(pub)) {
+                System.out.printf(
+                        "keeping the existing key pair %s, %s (key id %s)%n",
+                        priv, pub, ModelSigning.keyId(ModelSigning.readPublic(pub)));
+                return 0;
+            }
             var keys = ModelSigning.generate();
             var files = ModelSigning.write(keys, out);
             System.out.printf(

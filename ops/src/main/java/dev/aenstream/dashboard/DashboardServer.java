@@ -4,7 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.UnauthorizedResponse;
 import io.javalin.http.staticfiles.Location;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -24,18 +30,36 @@ public final class DashboardServer implements AutoCloseable {
         this.host = host;
     }
 
+    /** The cookie a browser keeps the token in once it has opened {@code /?token=...}. */
+    static final String TOKEN_COOKIE = "aen_token";
+
+    /** Serves {@code feed} to anyone who reaches {@code host}:{@code port}. */
+    public static DashboardServer start(
+            String host, int port, DashboardFeed feed, Supplier<Map<String, Object>> extra) {
+        return start(host, port, feed, extra, null);
+    }
+
     /**
      * Serves {@code feed} on {@code port} (0 picks a free one) of {@code host}.
      *
      * @param extra more top-level fields for the JSON, e.g. the command's own progress; may be null
+     * @param token when not null, every page and API call needs it: {@code Authorization: Bearer
+     *     TOKEN}, or a browser opens {@code /?token=TOKEN} once and keeps it in an HttpOnly cookie
      */
     public static DashboardServer start(
-            String host, int port, DashboardFeed feed, Supplier<Map<String, Object>> extra) {
+            String host,
+            int port,
+            DashboardFeed feed,
+            Supplier<Map<String, Object>> extra,
+            String token) {
+        if (token != null && token.isBlank())
+            throw new IllegalArgumentException("the dashboard's token must not be blank");
         ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
         Javalin app =
                 Javalin.create(
                         config -> {
                             config.startup.showJavalinBanner = false;
+                            if (token != null) config.routes.before(ctx -> authorise(ctx, token));
                             config.staticFiles.enableWebjars();
                             config.staticFiles.add("/dashboard", Location.CLASSPATH);
                             config.routes.get(
@@ -53,6 +77,40 @@ public final class DashboardServer implements AutoCloseable {
         return server;
     }
 
+    /**
+     * Lets a request through only with the token: from the header, the cookie, or once from the
+     * query (then kept as a cookie and dropped from the address).
+     */
+    private static void authorise(Context ctx, String token) {
+        String given = null;
+        String header = ctx.header("Authorization");
+        if (header != null && header.startsWith("Bearer ")) given = header.substring(7).strip();
+        if (given == null) given = ctx.cookie(TOKEN_COOKIE);
+        String query = ctx.queryParam("token");
+        if (query != null && matches(query, token)) {
+            ctx.res()
+                    .addHeader(
+                            "Set-Cookie",
+                            TOKEN_COOKIE
+                                    + "="
+                                    + URLEncoder.encode(token, StandardCharsets.UTF_8)
+                                    + "; Path=/; HttpOnly; SameSite=Strict");
+            ctx.redirect(ctx.path());
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        if (given == null || !matches(URLDecoder.decode(given, StandardCharsets.UTF_8), token))
+            throw new UnauthorizedResponse(
+                    "this dashboard needs its token: open /?token=TOKEN once, or send"
+                            + " Authorization: Bearer TOKEN");
+    }
+
+    /** Constant-time comparison, so timing does not tell how much of a guess was right. */
+    private static boolean matches(String given, String token) {
+        return MessageDigest.isEqual(
+                given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+    }
+
     private static String write(ObjectMapper json, Object value) {
         try {
             return json.writeValueAsString(value);
@@ -68,6 +126,7 @@ public final class DashboardServer implements AutoCloseable {
     /** The address to open in a browser. */
     public String url() {
         String shown = host.equals("0.0.0.0") ? "localhost" : host;
+        if (shown.contains(":")) shown = "[" + shown + "]";
         return "http://" + shown + ":" + port() + "/";
     }
 

@@ -89,10 +89,17 @@ class DeploymentFilesTest {
                 else
                     assertThat(volumes).as("named volume of %s", service.getKey()).contains(source);
             }
+            for (Object published :
+                    (List<Object>) service.getValue().getOrDefault("ports", List.of())) {
+                assertThat(published.toString())
+                        .as("%s publishes its ports on the host's loopback only", service.getKey())
+                        .startsWith("127.0.0.1:");
+            }
             if (!"aen-stream:latest".equals(service.getValue().get("image"))) continue;
             List<String> args =
                     ((List<Object>) service.getValue().get("command"))
                             .stream().map(Object::toString).toList();
+            assertSignedModels(service.getKey(), args);
             assertCommandParses(
                     service.getKey(), withConfig(args, DEPLOY.resolve("aen.properties")), brokers);
         }
@@ -199,6 +206,7 @@ class DeploymentFilesTest {
                 List<String> args =
                         ((List<Object>) c.get("args")).stream().map(Object::toString).toList();
                 assertCommandParses(name(w), withConfig(args, config), List.copyOf(serviceNames));
+                assertSignedModels(name(w), args);
             }
         }
         // Every Service selects some pods, and named target ports exist on them.
@@ -264,6 +272,17 @@ class DeploymentFilesTest {
                         "1@kafka-0." + headless + ":9093",
                         "2@kafka-1." + headless + ":9093",
                         "3@kafka-2." + headless + ":9093");
+    }
+
+    /** Trainers sign what they publish and encoders serve only what verifies. */
+    private static void assertSignedModels(String where, List<String> args) {
+        if (args.contains("train"))
+            assertThat(args).as("%s signs its versions", where).contains("--signing-key");
+        if (args.contains("encode"))
+            assertThat(args)
+                    .as("%s checks signatures", where)
+                    .contains("--trusted-keys")
+                    .doesNotContain("--allow-unsigned-models");
     }
 
     @SuppressWarnings("unchecked")

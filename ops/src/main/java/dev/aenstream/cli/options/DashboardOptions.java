@@ -4,6 +4,9 @@ import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.dashboard.DashboardFeed;
 import dev.aenstream.dashboard.DashboardServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine.Option;
@@ -29,8 +32,46 @@ public final class DashboardOptions {
     @Option(
             names = "--http-host",
             paramLabel = "HOST",
-            description = "Interface the dashboard listens on (default: ${DEFAULT-VALUE}).")
-    String httpHost = "0.0.0.0";
+            description =
+                    "Interface the dashboard listens on (default: ${DEFAULT-VALUE}, this machine"
+                            + " only; 0.0.0.0 opens it to the network, best with a token).")
+    String httpHost = DEFAULT_HTTP_HOST;
+
+    /** Where the dashboard listens unless told otherwise: this machine only. */
+    public static final String DEFAULT_HTTP_HOST = MetricsOptions.LOOPBACK;
+
+    @Option(
+            names = "--http-auth-token",
+            paramLabel = "TOKEN",
+            description =
+                    "Require this token for the dashboard and its JSON API (Authorization: Bearer"
+                            + " TOKEN, or open /?token=TOKEN once in a browser). Prefer"
+                            + " --http-auth-token-file: a command line is visible to other users.")
+    String httpAuthToken;
+
+    @Option(
+            names = "--http-auth-token-file",
+            paramLabel = "FILE",
+            description = "Read the dashboard's token from this file (its first line).")
+    Path httpAuthTokenFile;
+
+    /** The token the dashboard requires, or null when it is open. */
+    String token() {
+        if (httpAuthToken != null && httpAuthTokenFile != null)
+            throw new IllegalArgumentException(
+                    "give the dashboard's token once: --http-auth-token or --http-auth-token-file");
+        if (httpAuthTokenFile == null) return httpAuthToken;
+        try {
+            String first =
+                    Files.readString(httpAuthTokenFile).strip().lines().findFirst().orElse("");
+            if (first.isBlank())
+                throw new IllegalArgumentException(httpAuthTokenFile + " holds no token");
+            return first.strip();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    "cannot read the dashboard's token from " + httpAuthTokenFile, e);
+        }
+    }
 
     /** A running dashboard, or nothing when it is off. */
     public AutoCloseable start(KafkaConnection connection, Topics topics) {
@@ -66,8 +107,12 @@ public final class DashboardOptions {
             AutoCloseable alsoClose) {
         if (port < OFF || port > 65_535)
             throw new IllegalArgumentException("--http-port must be -1 to 65535, got " + port);
-        DashboardServer server = DashboardServer.start(httpHost, port, feed, extra);
-        System.out.println("dashboard: " + server.url());
+        String token = token();
+        DashboardServer server = DashboardServer.start(httpHost, port, feed, extra, token);
+        System.out.println(
+                "dashboard: "
+                        + server.url()
+                        + (token == null ? "" : " (open it once as /?token=YOUR_TOKEN)"));
         return () -> {
             try (alsoClose;
                     server) {

@@ -17,25 +17,41 @@ public final class MetricsOptions {
             names = "--metrics-port",
             paramLabel = "PORT",
             description =
-                    "Serve Prometheus metrics at http://localhost:PORT/metrics; 0 serves none"
+                    "Serve Prometheus metrics at http://HOST:PORT/metrics; 0 serves none"
                             + " (default: ${DEFAULT-VALUE}).")
     int metricsPort = 0;
+
+    @Option(
+            names = "--metrics-host",
+            paramLabel = "HOST",
+            description =
+                    "Interface the metrics endpoint listens on (default: ${DEFAULT-VALUE}; a pod"
+                            + " scraped and probed on its IP needs 0.0.0.0).")
+    String metricsHost = LOOPBACK;
+
+    /** Where an endpoint listens unless told otherwise: this machine only. */
+    public static final String LOOPBACK = "127.0.0.1";
 
     /** Starts the endpoint when a port was given; closing stops it. */
     public AutoCloseable start() throws IOException {
         if (metricsPort <= 0) return () -> {};
-        return serve(metricsPort);
+        return serve(metricsHost, metricsPort);
+    }
+
+    /** {@link #serve(String, int)} on the loopback interface. */
+    public static Endpoint serve(int port) throws IOException {
+        return serve(LOOPBACK, port);
     }
 
     /**
      * Adds a Prometheus registry to Micrometer's global registry and serves it on {@code port} (0:
-     * a free one).
+     * a free one) of {@code host}.
      */
-    public static Endpoint serve(int port) throws IOException {
+    public static Endpoint serve(String host, int port) throws IOException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         Metrics.addRegistry(registry);
-        HttpServer server = HttpServer.create(new InetSocketAddress("localhost", port), 0);
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
         server.createContext(
                 "/metrics",
                 exchange -> {
@@ -49,7 +65,11 @@ public final class MetricsOptions {
                 });
         server.start();
         System.out.println(
-                "metrics at http://localhost:" + server.getAddress().getPort() + "/metrics");
+                "metrics at http://"
+                        + (host.equals("0.0.0.0") ? "localhost" : host)
+                        + ":"
+                        + server.getAddress().getPort()
+                        + "/metrics");
         return new Endpoint(server, registry);
     }
 
