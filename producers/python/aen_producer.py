@@ -60,21 +60,42 @@ _SAME_KEYS = {"security.protocol", "sasl.mechanism", "client.id", "ssl.endpoint.
 _JAAS_VALUE = r'{}\s*=\s*"((?:[^"\\]|\\.)*)"'
 
 
+def _unescape(text):
+    """Undoes Java properties escapes: \\t, \\n, \\r, \\f, \\uXXXX, and a backslash before anything else."""
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c != "\\" or i + 1 == len(text):
+            out.append(c)
+            i += 1
+            continue
+        n = text[i + 1]
+        if n == "u" and i + 6 <= len(text):
+            out.append(chr(int(text[i + 2:i + 6], 16)))
+            i += 6
+            continue
+        out.append({"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(n, n))
+        i += 2
+    return "".join(out)
+
+
 def read_java_properties(path):
-    """Reads a Java properties file (key=value or key: value lines, # and ! comments, \\ continuations)."""
+    """Reads a Java properties file as java.util.Properties does: key=value, key: value or key value lines,
+    # and ! comments, backslash continuations and escapes."""
     props, pending = {}, ""
     with open(path, encoding="utf-8") as f:
         for raw in f:
-            line = pending + raw.rstrip("\n").lstrip()
-            pending = ""
-            if not line or line[0] in "#!":
+            part = raw.rstrip("\r\n").lstrip()
+            if not pending and (not part or part[0] in "#!"):
                 continue
-            if line.endswith("\\") and not line.endswith("\\\\"):
+            line, pending = pending + part, ""
+            trailing = len(line) - len(line.rstrip("\\"))
+            if trailing % 2 == 1:
                 pending = line[:-1]
                 continue
-            m = re.match(r"((?:[^=:\s\\]|\\.)+)\s*[=:\s]\s*(.*)", line)
+            m = re.match(r"((?:\\.|[^=:\s\\])+)\s*[=:]?\s*(.*)", line)
             if m:
-                props[m.group(1).replace("\\", "")] = m.group(2).strip()
+                props[_unescape(m.group(1))] = _unescape(m.group(2)).strip()
     return props
 
 

@@ -104,6 +104,8 @@ class DeploymentFilesTest {
                     service.getKey(), withConfig(args, DEPLOY.resolve("aen.properties")), brokers);
         }
         assertThat(Files.readString(DEPLOY.resolve("Dockerfile")))
+                .as("the image runs as an unprivileged user")
+                .containsPattern("(?m)^USER [1-9][0-9]*")
                 .contains("-t aen-stream:latest")
                 .contains("/src/ops/target/aen.jar")
                 .contains("/src/ops/target/lib");
@@ -189,7 +191,13 @@ class DeploymentFilesTest {
                             spec.getOrDefault("volumeClaimTemplates", List.of())) {
                 volumeNames.add(name(claim));
             }
+            Map<String, Object> podSecurity = (Map<String, Object>) pod.get("securityContext");
+            assertThat(podSecurity).as("pod securityContext of %s", name(w)).isNotNull();
+            assertThat(podSecurity.get("runAsNonRoot"))
+                    .as("%s runs as non-root", name(w))
+                    .isEqualTo(true);
             for (Map<String, Object> c : (List<Map<String, Object>>) pod.get("containers")) {
+                assertHardened(name(w), w.get("kind").toString(), c, template);
                 for (Map<String, Object> m :
                         (List<Map<String, Object>>) c.getOrDefault("volumeMounts", List.of())) {
                     assertThat(volumeNames)
@@ -274,8 +282,67 @@ class DeploymentFilesTest {
                         "3@kafka-2." + headless + ":9093");
     }
 
+    /**
+     * A container drops every capability and cannot gain privileges; aen's own has a read-only root
+     * file system; a long-running one has liveness and readiness probes on a port it declares and
+     * memory requests and limits; a scraped pod declares the port its annotation names.
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertHardened(
+            String workload, String kind, Map<String, Object> c, Map<String, Object> template) {
+        Map<String, Object> sc = (Map<String, Object>) c.get("securityContext");
+        assertThat(sc).as("securityContext of %s", workload).isNotNull();
+        assertThat(sc.get("allowPrivilegeEscalation")).isEqualTo(false);
+        assertThat((List<Object>) ((Map<String, Object>) sc.get("capabilities")).get("drop"))
+                .as("capabilities %s drops", workload)
+                .contains("ALL");
+        if ("aen-stream:latest".equals(c.get("image")))
+            assertThat(sc.get("readOnlyRootFilesystem"))
+                    .as("%s read-only root", workload)
+                    .isEqualTo(true);
+        if (kind.equals("Job")) return;
+        Set<Object> ports = new HashSet<>();
+        for (Map<String, Object> port :
+                (List<Map<String, Object>>) c.getOrDefault("ports", List.of())) {
+            ports.add(port.get("name"));
+            ports.add(port.get("containerPort"));
+        }
+        for (String probe : List.of("livenessProbe", "readinessProbe")) {
+            Map<String, Object> p = (Map<String, Object>) c.get(probe);
+            assertThat(p).as("%s of %s", probe, workload).isNotNull();
+            Map<String, Object> target =
+                    (Map<String, Object>)
+                            (p.containsKey("httpGet") ? p.get("httpGet") : p.get("tcpSocket"));
+            assertThat(ports)
+                    .as("the port %s of %s probes", probe, workload)
+                    .contains(target.get("port"));
+        }
+        Map<String, Object> resources = (Map<String, Object>) c.get("resources");
+        assertThat(((Map<String, Object>) resources.get("requests")).get("memory"))
+                .as("%s memory request", workload)
+                .isNotNull();
+        assertThat(((Map<String, Object>) resources.get("limits")).get("memory"))
+                .as("%s memory limit", workload)
+                .isNotNull();
+        Map<String, Object> annotations =
+                (Map<String, Object>)
+                        ((Map<String, Object>) template.get("metadata"))
+                                .getOrDefault("annotations", Map.of());
+        if (annotations.containsKey("prometheus.io/port"))
+            assertThat(ports)
+                    .as("%s declares the port Prometheus scrapes", workload)
+                    .contains(Integer.parseInt(annotations.get("prometheus.io/port").toString()));
+    }
+
     /** Trainers sign what they publish and encoders serve only what verifies. */
     private static void assertSignedModels(String where, List<String> args) {
+        if (args.contains("train") || args.contains("encode")) {
+            int n = args.indexOf("--n");
+            assertThat(n)
+                    .as("%s names the width of MiniLM's rows, the deployment's producer", where)
+                    .isPositive();
+            assertThat(args.get(n + 1)).isEqualTo("384");
+        }
         if (args.contains("train"))
             assertThat(args).as("%s signs its versions", where).contains("--signing-key");
         if (args.contains("encode"))
