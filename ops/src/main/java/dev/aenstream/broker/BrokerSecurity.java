@@ -1,5 +1,6 @@
 package dev.aenstream.broker;
 
+import dev.aenstream.topics.ComponentAcls;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -51,8 +52,7 @@ public final class BrokerSecurity {
     public static final String ADMIN = "admin";
 
     /** One principal per component, so ACLs can give each only what it needs (docs/security.md). */
-    public static final List<String> COMPONENTS =
-            List.of("producer", "encoder", "trainer", "dashboard");
+    public static final List<String> COMPONENTS = ComponentAcls.COMPONENTS;
 
     /** Subject of the broker certificate; its principal on the controller listener. */
     static final String BROKER_SUBJECT = "CN=aen-broker";

@@ -12,7 +12,6 @@ import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -97,13 +96,11 @@ final class BrokerCommand implements Callable<Integer> {
     private static EmbeddedBroker secured(EmbeddedBroker broker) throws Exception {
         if (!broker.secure()) return broker;
         Topics topics = new Topics(Topics.DEFAULT_PREFIX);
-        Map<String, String> principals = new LinkedHashMap<>();
-        for (String c : BrokerSecurity.COMPONENTS) principals.put(c, "User:" + c);
         try (Admin admin = Admin.create(broker.adminConnection().client())) {
             TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
             new ComponentAcls(
                             topics,
-                            principals,
+                            ComponentAcls.principals(Map.of()),
                             EncodeConfig.DEFAULT_APPLICATION_ID,
                             OnlineTrainerConfig.DEFAULT_GROUP)
                     .create(admin);

@@ -117,10 +117,9 @@ final class KafkaTarget implements AutoCloseable {
      */
     int grant(String applicationId, String trainerGroup) throws Exception {
         if (!secure()) return 0;
-        Map<String, String> principals = new java.util.LinkedHashMap<>();
-        for (String c : BrokerSecurity.COMPONENTS) principals.put(c, "User:" + c);
         try (Admin admin = Admin.create(embedded.adminConnection().client())) {
-            return new ComponentAcls(topics, principals, applicationId, trainerGroup)
+            return new ComponentAcls(
+                            topics, ComponentAcls.principals(Map.of()), applicationId, trainerGroup)
                     .create(admin)
                     .size();
         }

@@ -1,6 +1,5 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.broker.BrokerSecurity;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.online.OnlineTrainerConfig;
@@ -86,19 +85,12 @@ final class TopicsCommand implements Callable<Integer> {
                         c.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
             }
             if (acls) {
-                Map<String, String> who = new LinkedHashMap<>();
-                for (String c : BrokerSecurity.COMPONENTS)
-                    who.put(c, principals.getOrDefault(c, "User:" + c));
-                for (String c : principals.keySet()) {
-                    if (!who.containsKey(c))
-                        throw new IllegalArgumentException(
-                                "--principal names an unknown component '"
-                                        + c
-                                        + "'; they are "
-                                        + BrokerSecurity.COMPONENTS);
-                }
                 var bindings =
-                        new ComponentAcls(target.topics(), who, applicationId, groupId)
+                        new ComponentAcls(
+                                        target.topics(),
+                                        ComponentAcls.principals(principals),
+                                        applicationId,
+                                        groupId)
                                 .create(admin);
                 System.out.printf("%d ACLs granted:%n", bindings.size());
                 for (var b : bindings) {

@@ -34,12 +34,31 @@ public record ComponentAcls(
         String trainerGroup) {
     private static final long TIMEOUT_S = 60;
 
+    /** The components that talk to Kafka, each as its own principal. */
+    public static final List<String> COMPONENTS =
+            List.of("producer", "encoder", "trainer", "dashboard");
+
     public ComponentAcls {
-        for (String c : List.of("producer", "encoder", "trainer", "dashboard")) {
+        for (String c : COMPONENTS) {
             if (!principals.containsKey(c))
                 throw new IllegalArgumentException("no principal given for the " + c);
         }
         principals = Map.copyOf(principals);
+    }
+
+    /**
+     * Each component as the user of its own name ({@code User:encoder}, ...), as the secured
+     * embedded broker makes them, with {@code overrides} taking their place where given.
+     */
+    public static Map<String, String> principals(Map<String, String> overrides) {
+        for (String c : overrides.keySet()) {
+            if (!COMPONENTS.contains(c))
+                throw new IllegalArgumentException(
+                        "unknown component '" + c + "'; they are " + COMPONENTS);
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String c : COMPONENTS) out.put(c, overrides.getOrDefault(c, "User:" + c));
+        return out;
     }
 
     /** Every binding, allowing from any host. */
