@@ -94,4 +94,48 @@ class PythonProducerIT {
             }
         }
     }
+
+    /**
+     * The Python producer reads the client settings file a secured broker writes for the Java
+     * clients and turns it into librdkafka's settings. (Publishing through it needs librdkafka
+     * 2.6.1 or newer: older ones fail SCRAM against Kafka 4; Debian ships 2.0.2.)
+     */
+    @Test
+    void thePythonProducerTranslatesTheJavaClientSettingsFile() throws Exception {
+        ExternalTools.requirePython(
+                "python3-confluent-kafka python3-avro python3-numpy",
+                "confluent_kafka",
+                "avro",
+                "numpy");
+        Path producers = Paths.get("..", "producers", "python").toAbsolutePath().normalize();
+        dev.aenstream.broker.BrokerSecurity security =
+                dev.aenstream.broker.BrokerSecurity.in(dir.resolve("security"));
+        Path settings = security.writeClientConfig("producer");
+        Process python =
+                new ProcessBuilder(
+                                ExternalTools.PYTHON,
+                                "-c",
+                                "import json, sys; sys.path.insert(0, sys.argv[1]);"
+                                        + " import aen_producer as a;"
+                                        + " print(json.dumps(a.client_config("
+                                        + "a.read_java_properties(sys.argv[2]))))",
+                                producers.toString(),
+                                settings.toString())
+                        .redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .start();
+        assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = new String(python.getInputStream().readAllBytes()).strip();
+        assertThat(python.exitValue()).as(out).isZero();
+        JsonNode c = new ObjectMapper().readTree(out);
+        assertThat(c.get("security.protocol").asText()).isEqualTo("SASL_SSL");
+        assertThat(c.get("sasl.mechanism").asText()).isEqualTo("SCRAM-SHA-512");
+        assertThat(c.get("sasl.username").asText()).isEqualTo("producer");
+        assertThat(c.get("sasl.password").asText())
+                .isEqualTo(
+                        security.clientProperties("producer")
+                                .get("sasl.jaas.config")
+                                .replaceAll("(?s).*password=\"([^\"]*)\".*", "$1"));
+        assertThat(c.get("ssl.ca.location").asText())
+                .isEqualTo(security.caCertificate().toString());
+    }
 }
