@@ -149,7 +149,10 @@ public final class ModelSigning {
         }
     }
 
-    /** The public key that belongs to {@code key} (Ed25519 derives it from the private key). */
+    /**
+     * The public key written beside {@code privateKeyFile} ({@code PREFIX.pub} next to {@code
+     * PREFIX.key}, as {@link #write} leaves them).
+     */
     public static PublicKey publicOf(Path privateKeyFile) {
         Path pub = Path.of(privateKeyFile.toString().replaceFirst("\\.key$", "") + ".pub");
         if (!Files.exists(pub))
