@@ -22,8 +22,12 @@ import java.util.Map;
 /**
  * Checkpoints of one SAE's training in {@code DIR/SAE_ID/}: safetensors files holding the
  * parameters, Adam state, EMA and per-feature last-fired tokens, with the step, the configuration,
- * a SHA-256 of the tensor bytes and caller extras (such as Kafka offsets) as metadata. {@code
- * LATEST} names the newest; the two newest are kept.
+ * a SHA-256 of the tensor bytes and caller extras (such as Kafka offsets) as metadata.
+ *
+ * <p>A checkpoint is written under a temporary name, forced to disk, renamed and the directory
+ * forced, before the manifest {@code LATEST} names it; the manifest it replaces is kept as {@code
+ * LATEST.previous}, the fallback when the newest checkpoint cannot be read. Pruning removes only
+ * checkpoints neither manifest names, so a crash at any moment leaves a readable checkpoint.
  */
 public final class Checkpoints {
     /** Infinity is a valid max grad norm (no clipping), so non-numeric numbers are allowed. */
@@ -31,7 +35,15 @@ public final class Checkpoints {
             JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
     private static final String LATEST = "LATEST";
-    private static final int KEEP = 2;
+    private static final String PREVIOUS = "LATEST.previous";
+    private static final String PARTIAL = ".partial";
+
+    /** What a checkpoint's file name looks like; nothing else in the folder is ever deleted. */
+    private static final java.util.regex.Pattern CHECKPOINT =
+            java.util.regex.Pattern.compile("step-\\d{12}\\.safetensors(\\.partial)?");
+
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(Checkpoints.class);
 
     /** A loaded checkpoint. */
     public record Checkpoint(
@@ -64,16 +76,57 @@ public final class Checkpoints {
         extra.forEach((k, v) -> meta.put("extra." + k, v));
         String name = String.format("step-%012d.safetensors", state.step());
         Path file = saeDir.resolve(name);
-        Safetensors.write(file, tensors, meta);
-        Path tmp = saeDir.resolve(LATEST + ".tmp");
-        Files.writeString(tmp, name);
-        Files.move(
-                tmp,
-                saeDir.resolve(LATEST),
-                StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        Path partial = saeDir.resolve(name + PARTIAL);
+        try {
+            Safetensors.write(partial, tensors, meta);
+            force(partial);
+            Files.move(
+                    partial,
+                    file,
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+            force(saeDir);
+        } catch (IOException e) {
+            // A full disk must not leave a half checkpoint behind; the manifests still name good
+            // ones.
+            Files.deleteIfExists(partial);
+            throw e;
+        }
+        Path latest = saeDir.resolve(LATEST);
+        String before = Files.exists(latest) ? Files.readString(latest).strip() : null;
+        if (before != null && !before.equals(name)) replace(saeDir, PREVIOUS, before);
+        replace(saeDir, LATEST, name);
         prune(saeDir);
         return file;
+    }
+
+    /** Writes {@code text} to {@code saeDir/target} atomically and durably. */
+    private static void replace(Path saeDir, String target, String text) throws IOException {
+        Path tmp = saeDir.resolve(target + ".tmp");
+        Files.writeString(tmp, text);
+        force(tmp);
+        Files.move(
+                tmp,
+                saeDir.resolve(target),
+                StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        force(saeDir);
+    }
+
+    /** Forces a file's bytes, or a directory's entries, to the disk. */
+    private static void force(Path path) throws IOException {
+        boolean dir = Files.isDirectory(path);
+        try (var channel =
+                java.nio.channels.FileChannel.open(
+                        path,
+                        dir
+                                ? java.nio.file.StandardOpenOption.READ
+                                : java.nio.file.StandardOpenOption.WRITE)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot open a directory for sync; the file itself was forced.
+            if (!dir) throw e;
+        }
     }
 
     /**
@@ -81,9 +134,25 @@ public final class Checkpoints {
      * none.
      */
     public static Checkpoint latest(Path dir, String saeId) throws IOException {
-        Path pointer = dir.resolve(saeId).resolve(LATEST);
+        Path saeDir = dir.resolve(saeId);
+        Path pointer = saeDir.resolve(LATEST);
         if (!Files.exists(pointer)) return null;
-        return load(dir.resolve(saeId).resolve(Files.readString(pointer).strip()));
+        String newest = Files.readString(pointer).strip();
+        try {
+            return load(saeDir.resolve(newest));
+        } catch (IOException e) {
+            Path previous = saeDir.resolve(PREVIOUS);
+            if (!Files.exists(previous)) throw e;
+            String fallback = Files.readString(previous).strip();
+            LOG.warn(
+                    "checkpoint {} of SAE {} cannot be read ({}); resuming from the previous one,"
+                            + " {}",
+                    newest,
+                    saeId,
+                    e.getMessage(),
+                    fallback);
+            return load(saeDir.resolve(fallback));
+        }
     }
 
     public static Checkpoint load(Path file) throws IOException {
@@ -173,14 +242,19 @@ public final class Checkpoints {
         }
     }
 
+    /** Deletes the checkpoints (and leftover partial ones) that neither manifest names. */
     private static void prune(Path saeDir) throws IOException {
+        java.util.Set<String> named = new java.util.HashSet<>();
+        for (String manifest : List.of(LATEST, PREVIOUS)) {
+            Path m = saeDir.resolve(manifest);
+            if (Files.exists(m)) named.add(Files.readString(m).strip());
+        }
         try (var files = Files.list(saeDir)) {
-            List<Path> checkpoints =
-                    files.filter(f -> f.getFileName().toString().startsWith("step-"))
-                            .sorted()
-                            .toList();
-            for (int i = 0; i < checkpoints.size() - KEEP; i++)
-                Files.deleteIfExists(checkpoints.get(i));
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (CHECKPOINT.matcher(name).matches() && !named.contains(name))
+                    Files.deleteIfExists(f);
+            }
         }
     }
 }
