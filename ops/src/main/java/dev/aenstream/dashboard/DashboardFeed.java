@@ -44,6 +44,17 @@ public final class DashboardFeed implements AutoCloseable {
     static final int ALERTS_KEPT = 200;
     private static final Duration POLL = Duration.ofMillis(250);
 
+    /** How long finding a topic's partitions may take before the broker counts as unreachable. */
+    private static final Duration PARTITIONS_TIMEOUT = Duration.ofSeconds(5);
+
+    /** How often new partitions are looked for. */
+    private static final Duration REFRESH = Duration.ofSeconds(10);
+
+    /** Back-off between attempts while Kafka cannot be reached: doubling, within these bounds. */
+    private static final long MIN_BACKOFF_MS = 500;
+
+    private static final long MAX_BACKOFF_MS = 15_000;
+
     private final Topics topics;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
@@ -110,32 +121,52 @@ public final class DashboardFeed implements AutoCloseable {
                         topics.saeState(),
                         topics.alerts(),
                         topics.models());
-        try {
-            List<TopicPartition> assigned = new ArrayList<>();
-            while (!closed.get()) {
+        List<TopicPartition> assigned = new ArrayList<>();
+        long backoffMs = 0;
+        while (!closed.get()) {
+            try {
                 // Topics may appear after the dashboard starts (a fresh cluster); pick up new
                 // partitions as they come.
-                List<TopicPartition> now = new ArrayList<>();
+                // Partitions only join: one missing from a metadata answer while a broker comes
+                // back keeps its place, so nothing is read twice.
+                List<TopicPartition> added = new ArrayList<>();
                 for (String topic : names) {
-                    consumer.partitionsFor(topic, Duration.ofSeconds(5))
-                            .forEach(p -> now.add(new TopicPartition(topic, p.partition())));
+                    for (var p : consumer.partitionsFor(topic, PARTITIONS_TIMEOUT)) {
+                        TopicPartition tp = new TopicPartition(topic, p.partition());
+                        if (!assigned.contains(tp)) added.add(tp);
+                    }
                 }
-                if (!now.equals(assigned)) {
-                    List<TopicPartition> added = new ArrayList<>(now);
-                    added.removeAll(assigned);
-                    consumer.assign(now);
+                if (!added.isEmpty()) {
+                    assigned.addAll(added);
+                    consumer.assign(assigned);
                     consumer.seekToBeginning(added);
-                    assigned = now;
                 }
-                long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                if (backoffMs > 0) LOG.info("dashboard feed reconnected to Kafka");
+                backoffMs = 0;
+                long until = System.nanoTime() + REFRESH.toNanos();
                 while (!closed.get() && System.nanoTime() < until) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) accept(r);
                 }
+            } catch (WakeupException e) {
+                if (!closed.get()) throw e;
+            } catch (RuntimeException e) {
+                // A broker outage: keep what was read, wait, and catch up once it is back.
+                if (backoffMs == 0)
+                    LOG.warn(
+                            "dashboard feed cannot reach Kafka ({}); retrying with back-off",
+                            e.toString());
+                backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, backoffMs * 2));
+                sleep(backoffMs);
             }
-        } catch (WakeupException e) {
-            if (!closed.get()) throw e;
-        } catch (RuntimeException e) {
-            LOG.error("dashboard feed stopped: {}", e.toString(), e);
+        }
+    }
+
+    private void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed.set(true);
         }
     }
 
