@@ -55,7 +55,7 @@ public final class BrokerSecurity {
     public static final List<String> COMPONENTS = ComponentAcls.COMPONENTS;
 
     /** Subject of the broker certificate; its principal on the controller listener. */
-    static final String BROKER_SUBJECT = "CN=aen-broker";
+    private static final String BROKER_SUBJECT = "CN=aen-broker";
 
     private static final Duration VALIDITY = Duration.ofDays(365);
     private static final String CA_FILE = "ca.pem";
@@ -119,7 +119,8 @@ public final class BrokerSecurity {
         writePrivate(dir.resolve(PASSWORDS_FILE), w.toString());
     }
 
-    private static List<String> principals() {
+    /** Every principal the broker knows: its own, then the components'. */
+    public static List<String> principals() {
         var all = new java.util.ArrayList<String>();
         all.add(ADMIN);
         all.addAll(COMPONENTS);
@@ -213,25 +214,45 @@ public final class BrokerSecurity {
         return dir.resolve(CA_FILE);
     }
 
+    /** The broker's settings for SASL_SSL clients, a TLS controller listener and ACLs. */
+    Map<String, String> brokerSettings() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("sasl.enabled.mechanisms", MECHANISM);
+        p.put("sasl.mechanism.inter.broker.protocol", MECHANISM);
+        p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", jaas(ADMIN));
+        p.put("ssl.keystore.type", "PEM");
+        p.put("ssl.keystore.location", brokerKeyStore().toString());
+        p.put("ssl.truststore.type", "PEM");
+        p.put("ssl.truststore.location", caCertificate().toString());
+        // The controller quorum authenticates by certificate: only the broker's own is accepted.
+        p.put("listener.name.controller.ssl.client.auth", "required");
+        p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        p.put("super.users", "User:" + ADMIN + ";User:" + BROKER_SUBJECT);
+        p.put("allow.everyone.if.no.acl.found", "false");
+        return p;
+    }
+
+    /** Every principal's SCRAM credential, written into the cluster's metadata when formatted. */
+    List<String> scramArguments() {
+        return passwords.entrySet().stream()
+                .map(e -> MECHANISM + "=[name=" + e.getKey() + ",password=" + e.getValue() + "]")
+                .toList();
+    }
+
     /** The broker's PEM key store: its private key and certificate chain. */
-    Path brokerKeyStore() {
+    private Path brokerKeyStore() {
         return dir.resolve(BROKER_FILE);
     }
 
     /** The SCRAM password of {@code principal}. */
-    String password(String principal) {
+    private String password(String principal) {
         String p = passwords.get(principal);
         if (p == null) throw new IllegalArgumentException("no principal named " + principal);
         return p;
     }
 
-    /** Every principal and its password, for the credentials the broker is formatted with. */
-    Map<String, String> passwords() {
-        return Map.copyOf(passwords);
-    }
-
     /** The JAAS line of {@code principal}'s SCRAM login. */
-    String jaas(String principal) {
+    private String jaas(String principal) {
         return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
                 + principal
                 + "\" password=\""

@@ -2,6 +2,7 @@ package dev.aenstream.broker;
 
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.topics.ComponentAcls;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -101,7 +102,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                         + ":"
                         + (secure ? "SSL" : "PLAINTEXT"));
         props.put("inter.broker.listener.name", clientListener);
-        if (secure) props.putAll(secureSettings(security));
+        if (secure) props.putAll(security.brokerSettings());
         props.put("log.dirs", logs.toString());
         props.put("num.partitions", "4");
         props.put("auto.create.topics.enable", "false");
@@ -132,7 +133,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                     .setMetadataLogDirectory(logs.toString())
                     .setControllerListenerName(CONTROLLER)
                     .setReleaseVersion(MetadataVersion.latestProduction())
-                    .setScramArguments(secure ? scramArguments(security) : List.of())
+                    .setScramArguments(secure ? security.scramArguments() : List.of())
                     .run();
             LOG.info("formatted a new single-node cluster {} in {}", clusterId, logs);
         }
@@ -154,42 +155,6 @@ public final class EmbeddedBroker implements AutoCloseable {
                         : "",
                 dir);
         return broker;
-    }
-
-    /** The broker's settings for SASL_SSL clients, a TLS controller listener and ACLs. */
-    private static Map<String, String> secureSettings(BrokerSecurity security) {
-        Map<String, String> p = new java.util.LinkedHashMap<>();
-        p.put("sasl.enabled.mechanisms", BrokerSecurity.MECHANISM);
-        p.put("sasl.mechanism.inter.broker.protocol", BrokerSecurity.MECHANISM);
-        p.put(
-                "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
-                security.jaas(BrokerSecurity.ADMIN));
-        p.put("ssl.keystore.type", "PEM");
-        p.put("ssl.keystore.location", security.brokerKeyStore().toString());
-        p.put("ssl.truststore.type", "PEM");
-        p.put("ssl.truststore.location", security.caCertificate().toString());
-        // The controller quorum authenticates by certificate: only the broker's own is accepted.
-        p.put("listener.name.controller.ssl.client.auth", "required");
-        p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
-        p.put(
-                "super.users",
-                "User:" + BrokerSecurity.ADMIN + ";User:" + BrokerSecurity.BROKER_SUBJECT);
-        p.put("allow.everyone.if.no.acl.found", "false");
-        return p;
-    }
-
-    /** Every principal's SCRAM credential, written into the cluster's metadata when formatted. */
-    private static List<String> scramArguments(BrokerSecurity security) {
-        return security.passwords().entrySet().stream()
-                .map(
-                        e ->
-                                BrokerSecurity.MECHANISM
-                                        + "=[name="
-                                        + e.getKey()
-                                        + ",password="
-                                        + e.getValue()
-                                        + "]")
-                .toList();
     }
 
     /** Whether clients must authenticate (SASL_SSL and ACLs). */
@@ -215,6 +180,21 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** The super user's connection: what provisions topics and ACLs. */
     public KafkaConnection adminConnection() {
         return connection(BrokerSecurity.ADMIN);
+    }
+
+    /**
+     * Grants each component, as the user of its own name, the ACLs {@link ComponentAcls} lists for
+     * encoders of {@code applicationId} and a trainer in {@code trainerGroup} (both prefixes);
+     * returns how many. A plaintext broker authorises nothing, so it grants none.
+     */
+    public int grant(Topics topics, String applicationId, String trainerGroup) throws Exception {
+        if (!secure()) return 0;
+        try (Admin admin = Admin.create(adminConnection().client())) {
+            return new ComponentAcls(
+                            topics, ComponentAcls.principals(Map.of()), applicationId, trainerGroup)
+                    .create(admin)
+                    .size();
+        }
     }
 
     private void awaitReady() throws Exception {

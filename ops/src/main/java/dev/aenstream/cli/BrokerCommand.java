@@ -7,13 +7,9 @@ import dev.aenstream.cli.options.DashboardOptions;
 import dev.aenstream.cli.options.MetricsOptions;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.online.OnlineTrainerConfig;
-import dev.aenstream.topics.ComponentAcls;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
@@ -76,10 +72,7 @@ final class BrokerCommand implements Callable<Integer> {
                 System.out.println(
                         "SASL_SSL with SCRAM-SHA-512 and ACLs; client settings for"
                                 + " --command-config:");
-                List<String> principals = new ArrayList<>();
-                principals.add(BrokerSecurity.ADMIN);
-                principals.addAll(BrokerSecurity.COMPONENTS);
-                for (String p : principals)
+                for (String p : BrokerSecurity.principals())
                     System.out.printf("  %-9s %s%n", p, broker.security().writeClientConfig(p));
             }
             System.out.println("data in " + broker.dataDir() + "; Ctrl-C stops the broker");
@@ -98,13 +91,9 @@ final class BrokerCommand implements Callable<Integer> {
         Topics topics = new Topics(Topics.DEFAULT_PREFIX);
         try (Admin admin = Admin.create(broker.adminConnection().client())) {
             TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
-            new ComponentAcls(
-                            topics,
-                            ComponentAcls.principals(Map.of()),
-                            EncodeConfig.DEFAULT_APPLICATION_ID,
-                            OnlineTrainerConfig.DEFAULT_GROUP)
-                    .create(admin);
         }
+        broker.grant(
+                topics, EncodeConfig.DEFAULT_APPLICATION_ID, OnlineTrainerConfig.DEFAULT_GROUP);
         return broker;
     }
 }

@@ -42,26 +42,24 @@ final class KafkaTarget implements AutoCloseable {
      */
     static KafkaTarget open(KafkaOptions options, boolean secure) throws Exception {
         EmbeddedBroker embedded = null;
-        String bootstrap = options.bootstrap();
+        Map<String, String> clientProperties = options.clientProperties();
+        String bootstrap = options.bootstrap(clientProperties);
         if (secure && bootstrap != null)
             throw new IllegalArgumentException(
                     "--secure starts a secured embedded broker; to use a secured cluster of your"
                             + " own, give its client settings with --command-config");
         KafkaConnection connection;
-        KafkaConnection admin;
         if (bootstrap == null) {
             LOG.info(
                     "no --bootstrap-servers given: starting an embedded single-node Kafka broker{}",
                     secure ? " with SASL_SSL and ACLs" : "");
             embedded = EmbeddedBroker.start(0, null, secure);
-            admin = embedded.adminConnection().with(secure ? Map.of() : options.clientProperties());
-            connection = admin;
+            connection = embedded.adminConnection().with(secure ? Map.of() : clientProperties);
         } else {
-            connection = new KafkaConnection(bootstrap, options.clientProperties());
-            admin = connection;
+            connection = new KafkaConnection(bootstrap, clientProperties);
         }
         LOG.info("Kafka clients connect to {}", connection);
-        try (Admin client = Admin.create(admin.client())) {
+        try (Admin client = Admin.create(connection.client())) {
             TopicProvisioner.ensure(client, options.topics(), options.topicSettings());
         } catch (ExecutionException e) {
             if (!(embedded == null && e.getCause() instanceof AuthorizationException denied))
@@ -116,13 +114,7 @@ final class KafkaTarget implements AutoCloseable {
      * applicationId} and a trainer in {@code trainerGroup} (both prefixes); returns how many.
      */
     int grant(String applicationId, String trainerGroup) throws Exception {
-        if (!secure()) return 0;
-        try (Admin admin = Admin.create(embedded.adminConnection().client())) {
-            return new ComponentAcls(
-                            topics, ComponentAcls.principals(Map.of()), applicationId, trainerGroup)
-                    .create(admin)
-                    .size();
-        }
+        return embedded == null ? 0 : embedded.grant(topics, applicationId, trainerGroup);
     }
 
     Topics topics() {

@@ -177,10 +177,7 @@ public final class ModelFollower implements AutoCloseable {
         if (expectedN > 0 && m.getN() != expectedN) {
             refuse(
                     m,
-                    "SAE "
-                            + m.getSaeId()
-                            + " v"
-                            + m.getVersion()
+                    name(m)
                             + " refused: it takes rows of n="
                             + m.getN()
                             + " but the stream's rows have n="
@@ -192,14 +189,7 @@ public final class ModelFollower implements AutoCloseable {
             encoder =
                     SaeEncoder.open(a.onnx(), m.getN(), m.getD(), m.getKMax(), device, ortThreads);
         } catch (Exception e) {
-            refuse(
-                    m,
-                    "SAE "
-                            + m.getSaeId()
-                            + " v"
-                            + m.getVersion()
-                            + " refused: ONNX Runtime cannot load it: "
-                            + e.getMessage());
+            refuse(m, name(m) + " refused: ONNX Runtime cannot load it: " + e.getMessage());
             return;
         }
         synchronized (opened) {

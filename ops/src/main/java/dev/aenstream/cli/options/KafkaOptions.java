@@ -74,12 +74,12 @@ public final class KafkaOptions {
     }
 
     /**
-     * The cluster to use: --bootstrap-servers, else bootstrap.servers of the client properties,
-     * else null (an embedded broker).
+     * The cluster to use: --bootstrap-servers, else bootstrap.servers of {@code clientProperties}
+     * (as {@link #clientProperties} read them), else null (an embedded broker).
      */
-    public String bootstrap() {
+    public String bootstrap(Map<String, String> clientProperties) {
         if (bootstrapServers != null && !bootstrapServers.isBlank()) return bootstrapServers;
-        String fromProperties = clientProperties().get("bootstrap.servers");
+        String fromProperties = clientProperties.get("bootstrap.servers");
         return fromProperties == null || fromProperties.isBlank() ? null : fromProperties;
     }
 
