@@ -2,41 +2,13 @@ package dev.aenstream.broker;
 
 import dev.aenstream.topics.ComponentAcls;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The security of an embedded broker started with {@code --secure}: a certificate authority and a
@@ -55,13 +27,11 @@ public final class BrokerSecurity {
     public static final List<String> COMPONENTS = ComponentAcls.COMPONENTS;
 
     /** Subject of the broker certificate; its principal on the controller listener. */
-    private static final String BROKER_SUBJECT = "CN=aen-broker";
+    static final String BROKER_SUBJECT = "CN=aen-broker";
 
-    private static final Duration VALIDITY = Duration.ofDays(365);
     private static final String CA_FILE = "ca.pem";
     private static final String BROKER_FILE = "broker.pem";
     private static final String PASSWORDS_FILE = "passwords.properties";
-    private static final int PASSWORD_BYTES = 24;
 
     private final Path dir;
     private final Map<String, String> passwords;
@@ -74,8 +44,7 @@ public final class BrokerSecurity {
     /** The security kept in {@code dir}, made there first if it is not. */
     public static BrokerSecurity in(Path dir) {
         try {
-            Files.createDirectories(dir);
-            restrict(dir, "rwx------");
+            Pki.folder(dir, false);
             if (!Files.exists(dir.resolve(PASSWORDS_FILE))) create(dir);
             Properties p = new Properties();
             try (var r = Files.newBufferedReader(dir.resolve(PASSWORDS_FILE))) {
@@ -90,33 +59,17 @@ public final class BrokerSecurity {
     }
 
     private static void create(Path dir) throws IOException {
-        try {
-            KeyPair caKeys = rsa();
-            X500Name caName = new X500Name("CN=aen-stream embedded CA");
-            X509Certificate ca = certificate(caName, caName, caKeys, caKeys, true);
-            KeyPair brokerKeys = rsa();
-            X509Certificate broker =
-                    certificate(new X500Name(BROKER_SUBJECT), caName, brokerKeys, caKeys, false);
-            writePrivate(dir.resolve(CA_FILE), pem(ca));
-            // Kafka's PEM key store: the private key (PKCS#8, unencrypted), then the chain.
-            writePrivate(
-                    dir.resolve(BROKER_FILE),
-                    pem(new JcaPKCS8Generator(brokerKeys.getPrivate(), null).generate())
-                            + pem(broker)
-                            + pem(ca));
-        } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
-            throw new IllegalStateException("cannot make the broker's certificates", e);
-        }
-        SecureRandom random = new SecureRandom();
-        Properties p = new Properties();
-        for (String name : principals()) {
-            byte[] bytes = new byte[PASSWORD_BYTES];
-            random.nextBytes(bytes);
-            p.setProperty(name, Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
-        }
-        StringWriter w = new StringWriter();
-        p.store(w, "SCRAM-SHA-512 passwords of the embedded broker's principals");
-        writePrivate(dir.resolve(PASSWORDS_FILE), w.toString());
+        Pki.Issued ca = Pki.authority("CN=aen-stream embedded CA");
+        Pki.Issued broker = Pki.issue(ca, BROKER_SUBJECT, List.of("localhost", "127.0.0.1"));
+        Pki.write(dir.resolve(CA_FILE), Pki.pem(ca.certificate()), false);
+        Pki.write(dir.resolve(BROKER_FILE), broker.keyStorePem(ca), false);
+        Map<String, String> passwords = new LinkedHashMap<>();
+        for (String name : principals()) passwords.put(name, Pki.password());
+        Pki.writeProperties(
+                dir.resolve(PASSWORDS_FILE),
+                passwords,
+                "SCRAM-SHA-512 passwords of the embedded broker's principals",
+                false);
     }
 
     /** Every principal the broker knows: its own, then the components'. */
@@ -125,83 +78,6 @@ public final class BrokerSecurity {
         all.add(ADMIN);
         all.addAll(COMPONENTS);
         return all;
-    }
-
-    private static KeyPair rsa() throws GeneralSecurityException {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        return g.generateKeyPair();
-    }
-
-    private static X509Certificate certificate(
-            X500Name subject, X500Name issuer, KeyPair subjectKeys, KeyPair issuerKeys, boolean ca)
-            throws GeneralSecurityException,
-                    IOException,
-                    org.bouncycastle.operator.OperatorCreationException {
-        Instant now = Instant.now();
-        var b =
-                new JcaX509v3CertificateBuilder(
-                        issuer,
-                        new BigInteger(64, new SecureRandom()),
-                        Date.from(now.minus(Duration.ofMinutes(5))),
-                        Date.from(now.plus(VALIDITY)),
-                        subject,
-                        subjectKeys.getPublic());
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-        if (ca) {
-            b.addExtension(
-                    Extension.keyUsage,
-                    true,
-                    new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-        } else {
-            b.addExtension(
-                    Extension.keyUsage,
-                    true,
-                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
-            b.addExtension(
-                    Extension.extendedKeyUsage,
-                    false,
-                    new ExtendedKeyUsage(
-                            new KeyPurposeId[] {
-                                KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
-                            }));
-            b.addExtension(
-                    Extension.subjectAlternativeName,
-                    false,
-                    new GeneralNames(
-                            new GeneralName[] {
-                                new GeneralName(GeneralName.dNSName, "localhost"),
-                                new GeneralName(GeneralName.iPAddress, "127.0.0.1")
-                            }));
-        }
-        ContentSigner signer =
-                new JcaContentSignerBuilder("SHA256withRSA").build(issuerKeys.getPrivate());
-        return new JcaX509CertificateConverter().getCertificate(b.build(signer));
-    }
-
-    private static String pem(Object o) throws IOException {
-        StringWriter s = new StringWriter();
-        try (JcaPEMWriter w = new JcaPEMWriter(s)) {
-            w.writeObject(o);
-        }
-        return s.toString();
-    }
-
-    private static void writePrivate(Path file, String text) throws IOException {
-        Files.deleteIfExists(file);
-        Files.createFile(file);
-        restrict(file, "rw-------");
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.write(text);
-        }
-    }
-
-    private static void restrict(Path path, String permissions) throws IOException {
-        try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
-        } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system: its own defaults apply.
-        }
     }
 
     /** The folder holding the certificates, passwords and client configuration files. */
@@ -253,21 +129,30 @@ public final class BrokerSecurity {
 
     /** The JAAS line of {@code principal}'s SCRAM login. */
     private String jaas(String principal) {
+        return jaas(principal, password(principal));
+    }
+
+    static String jaas(String principal, String password) {
         return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
                 + principal
                 + "\" password=\""
-                + password(principal)
+                + password
                 + "\";";
     }
 
     /** Client settings of {@code principal}: SASL_SSL, SCRAM-SHA-512, trusting the run's CA. */
     public Map<String, String> clientProperties(String principal) {
+        return saslSslClient(principal, password(principal), caCertificate());
+    }
+
+    /** Client settings of a SCRAM-SHA-512 login over TLS, trusting the CA in {@code ca} (PEM). */
+    static Map<String, String> saslSslClient(String principal, String password, Path ca) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("security.protocol", "SASL_SSL");
         p.put("sasl.mechanism", MECHANISM);
-        p.put("sasl.jaas.config", jaas(principal));
+        p.put("sasl.jaas.config", jaas(principal, password));
         p.put("ssl.truststore.type", "PEM");
-        p.put("ssl.truststore.location", caCertificate().toString());
+        p.put("ssl.truststore.location", ca.toString());
         return p;
     }
 
@@ -277,12 +162,12 @@ public final class BrokerSecurity {
      */
     public Path writeClientConfig(String principal) {
         Path file = dir.resolve(principal + ".properties");
-        Properties p = new Properties();
-        p.putAll(clientProperties(principal));
         try {
-            StringWriter w = new StringWriter();
-            p.store(w, "Kafka client settings of principal " + principal);
-            writePrivate(file, w.toString());
+            Pki.writeProperties(
+                    file,
+                    clientProperties(principal),
+                    "Kafka client settings of principal " + principal,
+                    false);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

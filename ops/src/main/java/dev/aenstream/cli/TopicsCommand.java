@@ -1,10 +1,12 @@
 package dev.aenstream.cli;
 
+import dev.aenstream.broker.ClusterCredentials;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.topics.ComponentAcls;
 import dev.aenstream.topics.TopicProvisioner;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -25,6 +27,8 @@ import picocli.CommandLine.Option;
             "Create the topic set where missing (activations, codes, feature-stats, models,"
                 + " trainer-metrics, alerts, dlq) and describe each topic: partitions, replication,"
                 + " cleanup policy, message size limit.",
+            "With --scram-passwords, also write the components' SCRAM passwords into the"
+                    + " cluster (a deployment's set-up job, ops/deploy/README.md).",
             "With --acls, also grant each component's principal the ACLs it needs and no more"
                     + " (docs/security.md); run it as a principal allowed to create ACLs."
         })
@@ -44,6 +48,16 @@ final class TopicsCommand implements Callable<Integer> {
                     "The principal of a component (producer, encoder, trainer, dashboard);"
                             + " repeatable (default: User:COMPONENT for each).")
     Map<String, String> principals = new LinkedHashMap<>();
+
+    @Option(
+            names = "--scram-passwords",
+            paramLabel = "DIR",
+            description =
+                    "Also write each component's SCRAM-SHA-512 password into the cluster, read"
+                            + " from DIR/COMPONENT.password (the admin folder of aen keys"
+                            + " cluster); run it as a super user, such as that folder's mutual-TLS"
+                            + " client.")
+    Path scramPasswords;
 
     @Option(
             names = "--application-id",
@@ -83,6 +97,13 @@ final class TopicsCommand implements Callable<Integer> {
                         d.partitions().get(0).replicas().size(),
                         c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value(),
                         c.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
+            }
+            if (scramPasswords != null) {
+                var users =
+                        ClusterCredentials.installScram(
+                                admin, scramPasswords, ComponentAcls.principals(principals));
+                System.out.printf(
+                        "SCRAM-SHA-512 credentials written for %s%n", String.join(", ", users));
             }
             if (acls) {
                 var bindings =

@@ -2,11 +2,14 @@ package dev.aenstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aenstream.broker.BrokerSecurity;
+import dev.aenstream.broker.ClusterCredentials;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,10 +54,14 @@ class DeploymentFilesTest {
             voters.add(env.get("KAFKA_CONTROLLER_QUORUM_VOTERS").toString());
             assertThat(env.get("KAFKA_PROCESS_ROLES").toString()).isEqualTo("broker,controller");
             assertThat(env.get("KAFKA_ADVERTISED_LISTENERS").toString())
-                    .isEqualTo("PLAINTEXT://" + broker + ":9092");
+                    .isEqualTo("SASL_SSL://" + broker + ":9092,INTERNAL://" + broker + ":9094");
             assertThat(env.get("KAFKA_LISTENERS").toString())
-                    .contains(":9092")
+                    .contains("SASL_SSL://:9092")
                     .contains("CONTROLLER://:9093");
+            assertKafkaSecured(broker, strings(env));
+            assertThat(mounts(services.get(broker)))
+                    .as("%s reads its TLS stores where the apache/kafka image looks", broker)
+                    .containsEntry(KAFKA_SECRETS, ClusterCredentials.BROKER);
             assertThat(Integer.parseInt(env.get("KAFKA_MIN_INSYNC_REPLICAS").toString()))
                     .isLessThan(
                             Integer.parseInt(
@@ -81,7 +88,10 @@ class DeploymentFilesTest {
                 assertThat(services.keySet()).containsAll((Set<String>) deps.keySet());
             for (Object mount :
                     (List<Object>) service.getValue().getOrDefault("volumes", List.of())) {
-                String source = mount.toString().split(":")[0];
+                String source =
+                        mount instanceof Map<?, ?> m
+                                ? m.get("source").toString()
+                                : mount.toString().split(":")[0];
                 if (source.startsWith("./"))
                     assertThat(DEPLOY.resolve(source.substring(2)))
                             .as(mount.toString())
@@ -102,7 +112,27 @@ class DeploymentFilesTest {
             assertSignedModels(service.getKey(), args);
             assertCommandParses(
                     service.getKey(), withConfig(args, DEPLOY.resolve("aen.properties")), brokers);
+            if (!Set.of("credentials", "keys").contains(service.getKey()))
+                assertOwnCredentials(service.getKey(), args, mounts(service.getValue()));
         }
+        assertThat(
+                        services.entrySet().stream()
+                                .filter(
+                                        e ->
+                                                ((List<Object>)
+                                                                e.getValue()
+                                                                        .getOrDefault(
+                                                                                "volumes",
+                                                                                List.of()))
+                                                        .stream()
+                                                                .anyMatch(
+                                                                        m ->
+                                                                                m.toString()
+                                                                                        .startsWith(
+                                                                                                "credentials:")))
+                                .map(Map.Entry::getKey))
+                .as("only the service that makes them sees every credential")
+                .containsExactly("credentials");
         assertThat(Files.readString(DEPLOY.resolve("Dockerfile")))
                 .as("the image runs as an unprivileged user")
                 .containsPattern("(?m)^USER [1-9][0-9]*")
@@ -215,6 +245,14 @@ class DeploymentFilesTest {
                         ((List<Object>) c.get("args")).stream().map(Object::toString).toList();
                 assertCommandParses(name(w), withConfig(args, config), List.copyOf(serviceNames));
                 assertSignedModels(name(w), args);
+                Map<String, String> own = new HashMap<>();
+                secretMounts(spec, c)
+                        .forEach(
+                                (path, secret) -> {
+                                    if (secret.startsWith("aen-kafka-"))
+                                        own.put(path, secret.substring("aen-kafka-".length()));
+                                });
+                assertOwnCredentials(name(w), args, own);
             }
         }
         // Every Service selects some pods, and named target ports exist on them.
@@ -274,6 +312,13 @@ class DeploymentFilesTest {
                                 .map(e -> e.get("value").toString())
                                 .findFirst()
                                 .orElseThrow();
+        Map<String, String> kafkaEnv = new HashMap<>();
+        for (Map<String, Object> e : (List<Map<String, Object>>) container.get("env"))
+            if (e.get("value") != null)
+                kafkaEnv.put(e.get("name").toString(), e.get("value").toString());
+        assertKafkaSecured("the kafka StatefulSet", kafkaEnv);
+        assertThat(secretMounts(kafkaSpec, container))
+                .containsEntry(KAFKA_SECRETS, "aen-kafka-" + ClusterCredentials.BROKER);
         String headless = (String) kafkaSpec.get("serviceName");
         assertThat(voters.split(","))
                 .containsExactly(
@@ -334,6 +379,131 @@ class DeploymentFilesTest {
                     .contains(Integer.parseInt(annotations.get("prometheus.io/port").toString()));
     }
 
+    private static final String KAFKA_SECRETS = "/etc/kafka/secrets";
+
+    /**
+     * A broker's settings: every listener speaks TLS, clients log in with SCRAM, brokers and the
+     * set-up job by certificate, ACLs decide, and no secret is in the file.
+     */
+    private static void assertKafkaSecured(String where, Map<String, String> env) {
+        Map<String, String> protocols = new HashMap<>();
+        for (String pair : env.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").split(",")) {
+            String[] kv = pair.split(":");
+            protocols.put(kv[0], kv[1]);
+        }
+        assertThat(protocols.values())
+                .as("%s: listeners' protocols", where)
+                .containsOnly("SASL_SSL", "SSL");
+        for (String listener : env.get("KAFKA_LISTENERS").split(",")) {
+            String name = listener.substring(0, listener.indexOf("://"));
+            assertThat(protocols).as("%s: protocol of %s", where, name).containsKey(name);
+            String auth =
+                    env.get("KAFKA_LISTENER_NAME_" + name.replace("_", "__") + "_SSL_CLIENT_AUTH");
+            if (protocols.get(name).equals("SSL"))
+                assertThat(auth)
+                        .as("%s: %s authenticates by certificate", where, name)
+                        .isEqualTo("required");
+        }
+        assertThat(protocols.get(env.get("KAFKA_INTER_BROKER_LISTENER_NAME"))).isEqualTo("SSL");
+        assertThat(protocols.get(env.get("KAFKA_CONTROLLER_LISTENER_NAMES"))).isEqualTo("SSL");
+        assertThat(env.get("KAFKA_SASL_ENABLED_MECHANISMS")).isEqualTo(BrokerSecurity.MECHANISM);
+        assertThat(env.get("KAFKA_AUTHORIZER_CLASS_NAME")).endsWith(".StandardAuthorizer");
+        assertThat(env.get("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND")).isEqualTo("false");
+        assertThat(env.get("KAFKA_SUPER_USERS").split(";"))
+                .as("%s: super users are certificates only", where)
+                .allMatch(u -> u.startsWith("User:CN="));
+        assertThat(env)
+                .as("%s: TLS stores named as aen keys cluster writes them", where)
+                .containsEntry("KAFKA_SSL_KEYSTORE_FILENAME", ClusterCredentials.KEYSTORE)
+                .containsEntry(
+                        "KAFKA_SSL_KEYSTORE_CREDENTIALS", ClusterCredentials.KEYSTORE_PASSWORD)
+                .containsEntry("KAFKA_SSL_KEY_CREDENTIALS", ClusterCredentials.KEY_PASSWORD)
+                .containsEntry("KAFKA_SSL_TRUSTSTORE_FILENAME", ClusterCredentials.TRUSTSTORE)
+                .containsEntry(
+                        "KAFKA_SSL_TRUSTSTORE_CREDENTIALS", ClusterCredentials.TRUSTSTORE_PASSWORD);
+        for (var e : env.entrySet()) {
+            assertThat(e.getKey())
+                    .as("%s: no password in the file", where)
+                    .doesNotEndWith("_PASSWORD");
+            assertThat(e.getValue().toLowerCase())
+                    .as("%s: %s", where, e.getKey())
+                    .doesNotContain("password=");
+        }
+    }
+
+    /**
+     * A component logs in with the client settings of its own credentials folder, mounted where
+     * those settings say, and its dashboard (if any) as the dashboard principal.
+     *
+     * @param mounted credentials folders by where they are mounted
+     */
+    private static void assertOwnCredentials(
+            String where, List<String> args, Map<String, String> mounted) {
+        for (String flag : List.of("--command-config", "--http-command-config")) {
+            int at = args.indexOf(flag);
+            if (flag.equals("--command-config"))
+                assertThat(at).as("%s logs in with its own client settings", where).isPositive();
+            if (at < 0) continue;
+            Path file = Path.of(args.get(at + 1));
+            assertThat(file.getFileName().toString()).isEqualTo(ClusterCredentials.CLIENT_CONFIG);
+            assertThat(file.getParent().getParent())
+                    .isEqualTo(ClusterCredentials.DEFAULT_MOUNT_ROOT);
+            String holder = file.getParent().getFileName().toString();
+            assertThat(mounted)
+                    .as("%s mounts the %s folder at %s", where, holder, file.getParent())
+                    .containsEntry(file.getParent().toString(), holder);
+            if (flag.equals("--http-command-config")) assertThat(holder).isEqualTo("dashboard");
+        }
+        assertThat(mounted.size())
+                .as("%s mounts no credentials but its own and the dashboard's: %s", where, mounted)
+                .isLessThanOrEqualTo(args.contains("--http-command-config") ? 2 : 1);
+    }
+
+    /** A Compose service's mounts of the credentials volume: target to subpath. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> mounts(Map<String, Object> service) {
+        Map<String, String> out = new HashMap<>();
+        for (Object m : (List<Object>) service.getOrDefault("volumes", List.of())) {
+            if (!(m instanceof Map<?, ?> mount) || !"credentials".equals(mount.get("source")))
+                continue;
+            assertThat(mount.get("read_only")).as("%s is read-only", mount).isEqualTo(true);
+            out.put(
+                    mount.get("target").toString(),
+                    ((Map<String, Object>) mount.get("volume")).get("subpath").toString());
+        }
+        return out;
+    }
+
+    /** A pod container's mounts of Secrets: mount path to Secret name. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> secretMounts(
+            Map<String, Object> workloadSpec, Map<String, Object> container) {
+        Map<String, Object> pod =
+                (Map<String, Object>)
+                        ((Map<String, Object>) workloadSpec.get("template")).get("spec");
+        Map<String, String> secretByVolume = new HashMap<>();
+        for (Map<String, Object> v :
+                (List<Map<String, Object>>) pod.getOrDefault("volumes", List.of()))
+            if (v.get("secret") != null)
+                secretByVolume.put(
+                        v.get("name").toString(),
+                        ((Map<String, Object>) v.get("secret")).get("secretName").toString());
+        Map<String, String> out = new HashMap<>();
+        for (Map<String, Object> m :
+                (List<Map<String, Object>>) container.getOrDefault("volumeMounts", List.of()))
+            if (secretByVolume.containsKey(m.get("name").toString()))
+                out.put(
+                        m.get("mountPath").toString(),
+                        secretByVolume.get(m.get("name").toString()));
+        return out;
+    }
+
+    private static Map<String, String> strings(Map<String, Object> env) {
+        Map<String, String> out = new HashMap<>();
+        env.forEach((k, v) -> out.put(k, v.toString()));
+        return out;
+    }
+
     /** Trainers sign what they publish and encoders serve only what verifies. */
     private static void assertSignedModels(String where, List<String> args) {
         if (args.contains("train") || args.contains("encode")) {
@@ -361,7 +531,10 @@ class DeploymentFilesTest {
     private static String[] withConfig(List<String> args, Path config) {
         List<String> out = new ArrayList<>(args);
         int at = out.indexOf("--config");
-        assertThat(at).as("%s passes --config", args).isGreaterThanOrEqualTo(0);
+        if (at < 0) {
+            assertThat(args).as("a command with no --config talks to no Kafka").contains("keys");
+            return out.toArray(String[]::new);
+        }
         out.set(at + 1, config.toString());
         return out.toArray(String[]::new);
     }
@@ -375,6 +548,7 @@ class DeploymentFilesTest {
         CommandLine cli = Aen.commandLine(args);
         CommandLine.ParseResult parsed = cli.parseArgs(args);
         assertThat(parsed.subcommand()).as("%s runs a subcommand", where).isNotNull();
+        if (!java.util.Arrays.asList(args).contains("--config")) return;
         Properties props = new Properties();
         props.load(
                 new StringReader(

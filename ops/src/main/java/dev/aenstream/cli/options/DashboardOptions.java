@@ -55,6 +55,16 @@ public final class DashboardOptions {
             description = "Read the dashboard's token from this file (its first line).")
     Path httpAuthTokenFile;
 
+    @Option(
+            names = "--http-command-config",
+            paramLabel = "FILE",
+            description =
+                    "Kafka client settings of the dashboard's reader, in place of"
+                            + " --command-config: on a secured cluster the dashboard reads as its"
+                            + " own principal, which may read what the command's may not"
+                            + " (default: the command's settings).")
+    Path httpCommandConfig;
+
     /** The token the dashboard requires, or null when it is open. */
     String token() {
         if (httpAuthToken != null && httpAuthTokenFile != null)
@@ -76,7 +86,13 @@ public final class DashboardOptions {
     /** A running dashboard, or nothing when it is off. */
     public AutoCloseable start(KafkaConnection connection, Topics topics) {
         if (httpPort == null || httpPort == OFF) return () -> {};
-        DashboardFeed feed = new DashboardFeed(connection, topics).start();
+        KafkaConnection reader =
+                httpCommandConfig == null
+                        ? connection
+                        : new KafkaConnection(
+                                connection.bootstrapServers(),
+                                KafkaConnection.readProperties(httpCommandConfig));
+        DashboardFeed feed = new DashboardFeed(reader, topics).start();
         try {
             return serve(feed, httpPort, null, feed);
         } catch (RuntimeException e) {
