@@ -165,20 +165,29 @@ public final class Safetensors {
         // The format asks for the data to start 8-byte aligned; pad the header with spaces.
         int padded = (headerBytes.length + 7) / 8 * 8;
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            out.write(
-                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
-            out.write(headerBytes);
-            for (int i = headerBytes.length; i < padded; i++) out.write(' ');
-            for (Tensor t : tensors.values()) {
-                ByteBuffer data = t.data().duplicate();
-                byte[] chunk = new byte[Math.min(data.remaining(), 1 << 20)];
-                while (data.hasRemaining()) {
-                    int len = Math.min(chunk.length, data.remaining());
-                    data.get(chunk, 0, len);
-                    out.write(chunk, 0, len);
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                out.write(
+                        ByteBuffer.allocate(8)
+                                .order(ByteOrder.LITTLE_ENDIAN)
+                                .putLong(padded)
+                                .array());
+                out.write(headerBytes);
+                for (int i = headerBytes.length; i < padded; i++) out.write(' ');
+                for (Tensor t : tensors.values()) {
+                    ByteBuffer data = t.data().duplicate();
+                    byte[] chunk = new byte[Math.min(data.remaining(), 1 << 20)];
+                    while (data.hasRemaining()) {
+                        int len = Math.min(chunk.length, data.remaining());
+                        data.get(chunk, 0, len);
+                        out.write(chunk, 0, len);
+                    }
                 }
             }
+        } catch (IOException e) {
+            // A full disk must not leave a half-written file behind.
+            Files.deleteIfExists(tmp);
+            throw e;
         }
         Files.move(
                 tmp,

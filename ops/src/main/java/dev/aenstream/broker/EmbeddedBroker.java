@@ -69,18 +69,51 @@ public final class EmbeddedBroker implements AutoCloseable {
      * grants ({@link BrokerSecurity}, docs/security.md).
      */
     public static EmbeddedBroker start(int port, Path dataDir, boolean secure) throws Exception {
+        return start(Node.single(port == 0 ? freePort() : port, freePort()), dataDir, secure);
+    }
+
+    /**
+     * One node (broker and controller) of a KRaft quorum: its id, its client and controller ports,
+     * the quorum's voters ({@code id@host:port,...}), the cluster's id, and the replication its
+     * internal topics get.
+     */
+    public record Node(
+            int nodeId,
+            int port,
+            int controllerPort,
+            String voters,
+            String clusterId,
+            short replication) {
+        /** The only node of a one-node cluster with a fresh id. */
+        static Node single(int port, int controllerPort) {
+            return new Node(
+                    NODE_ID,
+                    port,
+                    controllerPort,
+                    NODE_ID + "@localhost:" + controllerPort,
+                    Uuid.randomUuid().toString(),
+                    (short) 1);
+        }
+    }
+
+    /** Starts {@code node} of a quorum (plaintext), its data in {@code dataDir}. */
+    public static EmbeddedBroker start(Node node, Path dataDir) throws Exception {
+        return start(node, dataDir, false);
+    }
+
+    private static EmbeddedBroker start(Node node, Path dataDir, boolean secure) throws Exception {
         boolean temporary = dataDir == null;
         Path dir = temporary ? Files.createTempDirectory("aen-kafka-") : dataDir.toAbsolutePath();
         Path logs = dir.resolve("kafka-logs");
         Files.createDirectories(logs);
-        int brokerPort = port == 0 ? freePort() : port;
-        int controllerPort = freePort();
+        int brokerPort = node.port();
+        int controllerPort = node.controllerPort();
         BrokerSecurity security = secure ? BrokerSecurity.in(dir.resolve("security")) : null;
         String clientListener = secure ? "SASL_SSL" : "PLAINTEXT";
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
-        props.put("node.id", Integer.toString(NODE_ID));
-        props.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
+        props.put("node.id", Integer.toString(node.nodeId()));
+        props.put("controller.quorum.voters", node.voters());
         props.put(
                 "listeners",
                 clientListener
@@ -107,14 +140,19 @@ public final class EmbeddedBroker implements AutoCloseable {
         props.put("num.partitions", "4");
         props.put("auto.create.topics.enable", "false");
         props.put("message.max.bytes", Integer.toString(Topics.MAX_MESSAGE_BYTES));
-        // One node: every internal topic has one replica.
-        props.put("offsets.topic.replication.factor", "1");
+        // Internal topics on every node up to the quorum's size; one may be lost where there are
+        // three.
+        String replicas = Short.toString(node.replication());
+        String minIsr = Integer.toString(Math.max(1, node.replication() - 1));
+        props.put("default.replication.factor", replicas);
+        props.put("min.insync.replicas", minIsr);
+        props.put("offsets.topic.replication.factor", replicas);
         props.put("offsets.topic.num.partitions", "4");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
+        props.put("transaction.state.log.replication.factor", replicas);
+        props.put("transaction.state.log.min.isr", minIsr);
         props.put("transaction.state.log.num.partitions", "4");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", replicas);
+        props.put("share.coordinator.state.topic.min.isr", minIsr);
         props.put("group.initial.rebalance.delay.ms", "0");
         // Deleted topics leave at once: their unwritten pages are dropped instead of flushed a
         // minute
@@ -123,12 +161,12 @@ public final class EmbeddedBroker implements AutoCloseable {
         KafkaConfig config = KafkaConfig.fromProps(props, false);
 
         if (!Files.exists(logs.resolve("meta.properties"))) {
-            String clusterId = Uuid.randomUuid().toString();
+            String clusterId = node.clusterId();
             new Formatter()
                     .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
                     .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
                     .setClusterId(clusterId)
-                    .setNodeId(NODE_ID)
+                    .setNodeId(node.nodeId())
                     .setDirectories(List.of(logs.toString()))
                     .setMetadataLogDirectory(logs.toString())
                     .setControllerListenerName(CONTROLLER)

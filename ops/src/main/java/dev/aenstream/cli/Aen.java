@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             BrokerCommand.class,
             TopicsCommand.class,
+            ChaosCommand.class,
             ProduceCommand.class,
             EncodeCommand.class,
             TrainCommand.class,

@@ -53,10 +53,41 @@ final class BrokerCommand implements Callable<Integer> {
                             + " default application id and trainer group (docs/security.md).")
     boolean secure;
 
+    @Option(
+            names = "--voters",
+            paramLabel = "ID@HOST:PORT,...",
+            description =
+                    "Run one node of a multi-node quorum with these controller voters (each node"
+                        + " broker and controller); needs --node-id, --controller-port and"
+                        + " --cluster-id, the same voters and cluster id on every node. Internal"
+                        + " topics get one replica per voter. Default: a single-node cluster.")
+    String voters;
+
+    @Option(
+            names = "--node-id",
+            paramLabel = "ID",
+            description = "This node's id among the --voters (default: ${DEFAULT-VALUE}).")
+    int nodeId = 1;
+
+    @Option(
+            names = "--controller-port",
+            paramLabel = "PORT",
+            description = "This node's controller port, as named in --voters.")
+    Integer controllerPort;
+
+    @Option(
+            names = "--cluster-id",
+            paramLabel = "ID",
+            description =
+                    "The cluster's id (22 characters of URL-safe Base64), the same on every node;"
+                            + " used when the data directory is formatted.")
+    String clusterId;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535)
             throw new IllegalArgumentException("--port must be in 0..65535, got " + port);
+        if (voters != null) return quorumNode();
         CountDownLatch stopped = new CountDownLatch(1);
         try (AutoCloseable endpoint = metrics.start();
                 EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir, secure);
@@ -95,5 +126,34 @@ final class BrokerCommand implements Callable<Integer> {
         broker.grant(
                 topics, EncodeConfig.DEFAULT_APPLICATION_ID, OnlineTrainerConfig.DEFAULT_GROUP);
         return broker;
+    }
+
+    /** One node of a multi-node quorum, plaintext, until interrupted. */
+    private int quorumNode() throws Exception {
+        if (secure)
+            throw new IllegalArgumentException("--secure runs a single node; drop --voters");
+        if (controllerPort == null || clusterId == null)
+            throw new IllegalArgumentException("--voters needs --controller-port and --cluster-id");
+        String[] all = voters.split(",");
+        boolean listed = false;
+        for (String v : all) listed |= v.startsWith(nodeId + "@");
+        if (!listed)
+            throw new IllegalArgumentException(
+                    "--node-id " + nodeId + " is not among --voters " + voters);
+        var node =
+                new EmbeddedBroker.Node(
+                        nodeId, port, controllerPort, voters, clusterId, (short) all.length);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (AutoCloseable endpoint = metrics.start();
+                EmbeddedBroker broker = EmbeddedBroker.start(node, dataDir)) {
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(stopped::countDown, "aen-broker-shutdown"));
+            System.out.printf(
+                    "node %d of %s ready: bootstrap.servers=%s; data in %s%n",
+                    nodeId, voters, broker.bootstrapServers(), broker.dataDir());
+            System.out.flush();
+            stopped.await();
+        }
+        return 0;
     }
 }

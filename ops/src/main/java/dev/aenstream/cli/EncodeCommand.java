@@ -54,6 +54,15 @@ final class EncodeCommand implements Callable<Integer> {
             description = "Seconds to run; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
     long durationSeconds = 0;
 
+    @Option(
+            names = "--wait-for-saes",
+            paramLabel = "COUNT",
+            description =
+                    "Start encoding once this many SAEs are served from the models topic, so"
+                            + " that no batch is encoded by only some of them (default:"
+                            + " ${DEFAULT-VALUE}).")
+    int waitForSaes = 1;
+
     @Override
     public Integer call() throws Exception {
         // Checked before anything connects: an encoder with no way to trust a version never starts.
@@ -94,7 +103,7 @@ final class EncodeCommand implements Callable<Integer> {
                         "following %s for SAE versions of n=%d (start `aen train` to publish"
                                 + " some)%n",
                         target.topics().models(), n);
-                while (!follower.awaitServing(1, Duration.ofSeconds(10))) {
+                while (!follower.awaitServing(waitForSaes, Duration.ofSeconds(10))) {
                     if (stop.getCount() == 0) {
                         follower.close();
                         alerts.close();

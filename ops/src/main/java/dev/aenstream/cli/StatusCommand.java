@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
         description = {
             "Print the starvation monitor's current state per SAE from the sae-state topic:"
                 + " version, tokens seen, dead and rare shares, l0, and the density histogram drawn"
-                + " in text."
+                + " in text.",
+            "Waits out a broker that is away up to --timeout; exits 2 when the topic could not be"
+                    + " read to its end by then."
         })
 final class StatusCommand implements Callable<Integer> {
     private static final int BAR = 40;
@@ -39,6 +41,17 @@ final class StatusCommand implements Callable<Integer> {
             paramLabel = "PATH",
             description = "Also write the state per SAE as JSON to this file.")
     Path summaryJson;
+
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            description =
+                    "How long to wait for the state topic to be read to its end, a broker outage"
+                            + " included (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds = 60;
+
+    /** Set when the topic could not be read to its end in time: the exit code says so. */
+    private boolean incomplete;
 
     @Override
     public Integer call() throws Exception {
@@ -55,13 +68,24 @@ final class StatusCommand implements Callable<Integer> {
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);
             AvroSerde<SaeState> serde = new AvroSerde<>(SaeState.class);
-            long deadline = System.currentTimeMillis() + 30_000;
+            // A broker that is away for a while is waited for: the consumer reconnects by itself.
+            long deadline = System.currentTimeMillis() + timeoutSeconds * 1000;
             while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
                     && System.currentTimeMillis() < deadline) {
                 for (var r : consumer.poll(Duration.ofMillis(300))) {
                     SaeState s = serde.fromBytes(r.value());
                     states.put(s.getSaeId(), s);
                 }
+            }
+            long behind = 0;
+            for (TopicPartition tp : parts)
+                behind += Math.max(0, end.get(tp) - consumer.position(tp));
+            if (behind > 0) {
+                System.err.printf(
+                        "the broker did not deliver the last %d state records within %d s: what"
+                                + " follows may be out of date (--timeout waits longer)%n",
+                        behind, timeoutSeconds);
+                incomplete = true;
             }
         }
         if (states.isEmpty())
@@ -103,6 +127,6 @@ final class StatusCommand implements Callable<Integer> {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("saes", saes);
         SummaryJson.write(summaryJson, summary);
-        return 0;
+        return incomplete ? 2 : 0;
     }
 }

@@ -64,6 +64,7 @@ class ArchitectureTest {
                         "dev.aenstream.experiment..",
                         "dev.aenstream.bench..",
                         "dev.aenstream.broker..",
+                        "dev.aenstream.chaos..",
                         "dev.aenstream.dashboard..")
                 .whereLayer("ops")
                 .mayNotBeAccessedByAnyLayer()
@@ -110,6 +111,7 @@ class ArchitectureTest {
                         "dev.aenstream.experiment..",
                         "dev.aenstream.bench..",
                         "dev.aenstream.broker..",
+                        "dev.aenstream.chaos..",
                         "dev.aenstream.dashboard..")
                 .should()
                 .dependOnClassesThat()

@@ -18,7 +18,12 @@ public final class EncodeApp implements AutoCloseable {
     public EncodeApp(KafkaConnection connection, EncodeConfig config, SaeRegistry registry) {
         this.streams =
                 new KafkaStreams(
-                        EncodeTopology.build(config.topics(), registry, stats, config.monitor()),
+                        EncodeTopology.build(
+                                config.topics(),
+                                registry,
+                                stats,
+                                config.monitor(),
+                                config.limits()),
                         config.streamsProperties(connection));
         streams.setUncaughtExceptionHandler(
                 e -> {

@@ -25,6 +25,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param monitor the statistics and starvation monitor; null encodes only
  * @param replicationFactor replication of the internal topics (changelogs, repartitions); -1 takes
  *     the broker's default
+ * @param limits how large a record it takes and writes
  */
 public record EncodeConfig(
         String applicationId,
@@ -34,7 +35,8 @@ public record EncodeConfig(
         long commitIntervalMs,
         Path stateDir,
         MonitorConfig monitor,
-        short replicationFactor) {
+        short replicationFactor,
+        RecordLimits limits) {
     public static final String DEFAULT_APPLICATION_ID = "aen-encode";
     public static final int DEFAULT_STREAM_THREADS = 1;
     public static final String DEFAULT_GUARANTEE = StreamsConfig.EXACTLY_ONCE_V2;
@@ -65,6 +67,7 @@ public record EncodeConfig(
         if (replicationFactor == 0 || replicationFactor < -1)
             throw new IllegalArgumentException(
                     "replication factor must be positive or -1 (broker default)");
+        if (limits == null) throw new IllegalArgumentException("record limits are required");
     }
 
     /** The defaults, for {@code topics} with state under {@code stateDir}. */
@@ -80,7 +83,8 @@ public record EncodeConfig(
                 .processingGuarantee(processingGuarantee)
                 .commitIntervalMs(commitIntervalMs)
                 .monitor(monitor)
-                .replicationFactor(replicationFactor);
+                .replicationFactor(replicationFactor)
+                .limits(limits);
     }
 
     public EncodeConfig withApplicationId(String id) {
@@ -110,6 +114,7 @@ public record EncodeConfig(
         private long commitIntervalMs = DEFAULT_COMMIT_INTERVAL_MS;
         private MonitorConfig monitor = MonitorConfig.defaults();
         private short replicationFactor = BROKER_DEFAULT_REPLICATION;
+        private RecordLimits limits = RecordLimits.defaults();
 
         private Builder(Topics topics, Path stateDir) {
             this.topics = topics;
@@ -146,6 +151,11 @@ public record EncodeConfig(
             return this;
         }
 
+        public Builder limits(RecordLimits v) {
+            limits = v;
+            return this;
+        }
+
         public EncodeConfig build() {
             return new EncodeConfig(
                     applicationId,
@@ -155,7 +165,8 @@ public record EncodeConfig(
                     commitIntervalMs,
                     stateDir,
                     monitor,
-                    replicationFactor);
+                    replicationFactor,
+                    limits);
         }
     }
 

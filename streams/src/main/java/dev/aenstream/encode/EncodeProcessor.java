@@ -4,6 +4,7 @@ import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.DeadLetterReason;
+import dev.aenstream.avro.FeatureCodes;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.PayloadException;
@@ -11,6 +12,7 @@ import dev.aenstream.avro.RecordDecodingException;
 import dev.aenstream.monitor.FeatureAccumulator;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.sae.SparseCodes;
+import dev.aenstream.sae.runtime.SaeEncoder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
@@ -19,6 +21,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +30,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +46,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
 
     private final SaeRegistry registry;
     private final EncodeStats stats;
+    private final RecordLimits limits;
 
     /** Null when statistics are off. */
     private final MonitorConfig monitor;
@@ -67,10 +70,12 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     /** Reused native-order input buffer, grown to the largest batch seen. */
     private FloatBuffer rows = FloatBuffer.allocate(0);
 
-    EncodeProcessor(SaeRegistry registry, EncodeStats stats, MonitorConfig monitor) {
+    EncodeProcessor(
+            SaeRegistry registry, EncodeStats stats, MonitorConfig monitor, RecordLimits limits) {
         this.registry = registry;
         this.stats = stats;
         this.monitor = monitor;
+        this.limits = limits;
     }
 
     @Override
@@ -105,20 +110,28 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                         DeadLetterReason.PROCESSING_ERROR, "no SAE is being served");
             }
             FloatBuffer x = load(batch, saes);
+            // Every SAE encodes before anything is forwarded: one input yields all its codes or
+            // one dead letter, never both.
+            List<SparseCodes> all = new ArrayList<>(saes.size());
+            List<List<FeatureCodes>> records = new ArrayList<>(saes.size());
             for (ServingSae sae : saes) {
                 long ortStart = System.nanoTime();
-                SparseCodes codes = sae.encoder().encode(x.duplicate().rewind(), batch.getRows());
+                SparseCodes codes = encode(sae, x, batch.getRows());
                 ortMeter.record(System.nanoTime() - ortStart, TimeUnit.NANOSECONDS);
-                context.forward(
-                        record.withValue(
-                                CodesRecords.toRecord(
-                                        codes,
-                                        sae.saeId(),
-                                        sae.version(),
-                                        batch.getProducerId(),
-                                        batch.getSequence())));
-                stats.encoded(codes.rows(), activeSum(codes));
-                if (monitor != null) accumulate(sae, x, codes, record.timestamp());
+                all.add(codes);
+                records.add(
+                        CodesRecords.toRecords(
+                                codes,
+                                sae.saeId(),
+                                sae.version(),
+                                batch.getProducerId(),
+                                batch.getSequence(),
+                                limits.maxRecordBytes()));
+            }
+            for (int i = 0; i < saes.size(); i++) {
+                for (FeatureCodes part : records.get(i)) context.forward(record.withValue(part));
+                stats.encoded(all.get(i).rows(), activeSum(all.get(i)));
+                if (monitor != null) accumulate(saes.get(i), x, all.get(i), record.timestamp());
             }
             rowsMeter.increment(batch.getRows());
             batchMeter.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -127,6 +140,23 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         } catch (Exception e) {
             LOG.warn("encoding failed for a record at {}: {}", where(), e.toString());
             deadLetter(record, DeadLetterReason.PROCESSING_ERROR, e.toString());
+        } catch (OutOfMemoryError | StackOverflowError | LinkageError | AssertionError e) {
+            // Errors one record can cause and the JVM survives: the record is set aside, the
+            // stream goes on. Others (InternalError, a broken VM) still stop the thread.
+            LOG.error("encoding failed for a record at {}: {}", where(), e.toString());
+            deadLetter(record, DeadLetterReason.PROCESSING_ERROR, e.toString());
+        }
+    }
+
+    /** Codes of {@code rows} rows of {@code x} by {@code sae}; a graph that misfits is rejected. */
+    private static SparseCodes encode(ServingSae sae, FloatBuffer x, int rows)
+            throws RejectedRecord, ai.onnxruntime.OrtException {
+        try {
+            return sae.encoder().encode(x.duplicate().rewind(), rows);
+        } catch (SaeEncoder.ShapeMismatch e) {
+            throw new RejectedRecord(
+                    DeadLetterReason.SHAPE_MISMATCH,
+                    "SAE " + sae.saeId() + " v" + sae.version() + ": " + e.getMessage());
         }
     }
 
@@ -220,11 +250,36 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             throw new RejectedRecord(
                     DeadLetterReason.MALFORMED_BYTES, "batch declares " + count + " rows");
         }
+        // The declared shape is checked against the limit and the payload before anything is
+        // allocated for it: a small record must not make the encoder reserve gigabytes.
         long size = (long) count * n;
-        if (size > Integer.MAX_VALUE / 4) {
+        if (size > limits.maxRecordValues() || size > Integer.MAX_VALUE / Float.BYTES) {
+            throw new RejectedRecord(
+                    DeadLetterReason.TOO_LARGE,
+                    "batch declares "
+                            + count
+                            + " x "
+                            + n
+                            + " = "
+                            + size
+                            + " values, over the limit of "
+                            + Math.min(limits.maxRecordValues(), Integer.MAX_VALUE / Float.BYTES)
+                            + " (--max-record-values)");
+        }
+        long expected = size * Matrices.bytesPerElement(batch.getDtype());
+        if (batch.getPayload().remaining() != expected) {
             throw new RejectedRecord(
                     DeadLetterReason.MALFORMED_BYTES,
-                    "batch of " + count + " x " + n + " is too large");
+                    "payload has "
+                            + batch.getPayload().remaining()
+                            + " bytes, but "
+                            + count
+                            + " rows x "
+                            + n
+                            + " "
+                            + batch.getDtype()
+                            + " need "
+                            + expected);
         }
         if (rows.capacity() < size) {
             rows =
@@ -250,20 +305,22 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     }
 
     private void deadLetter(Record<byte[], byte[]> record, DeadLetterReason reason, String detail) {
-        RecordMetadata meta = context.recordMetadata().orElse(null);
         LOG.debug("dead letter {} at {}: {}", reason, where(), detail);
         DeadLetter letter =
-                DeadLetter.newBuilder()
-                        .setReason(reason)
-                        .setDetail(detail)
-                        .setApplication(APPLICATION)
-                        .setSourceTopic(meta == null ? "" : meta.topic())
-                        .setSourcePartition(meta == null ? -1 : meta.partition())
-                        .setSourceOffset(meta == null ? -1 : meta.offset())
-                        .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-                        .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-                        .setTimestampMs(record.timestamp())
-                        .build();
+                DeadLetters.of(
+                        reason,
+                        detail,
+                        APPLICATION,
+                        context.recordMetadata()
+                                .map(
+                                        m ->
+                                                new DeadLetters.Source(
+                                                        m.topic(), m.partition(), m.offset()))
+                                .orElse(DeadLetters.Source.UNKNOWN),
+                        record.key(),
+                        record.value(),
+                        record.timestamp(),
+                        limits.maxRecordBytes());
         context.forward(record.withValue(letter));
         stats.deadLettered();
     }

@@ -26,9 +26,19 @@ public final class EncodeTopology {
 
     private EncodeTopology() {}
 
-    /** The topology; {@code monitor} null turns statistics and monitoring off. */
+    /** The topology with the default record limits; {@code monitor} null turns statistics off. */
     public static Topology build(
             Topics topics, SaeRegistry registry, EncodeStats stats, MonitorConfig monitor) {
+        return build(topics, registry, stats, monitor, RecordLimits.defaults());
+    }
+
+    /** The topology; {@code monitor} null turns statistics and monitoring off. */
+    public static Topology build(
+            Topics topics,
+            SaeRegistry registry,
+            EncodeStats stats,
+            MonitorConfig monitor,
+            RecordLimits limits) {
         StreamsBuilder builder = new StreamsBuilder();
         String[] stores = {};
         if (monitor != null) {
@@ -50,7 +60,7 @@ public final class EncodeTopology {
                                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                                         .withName("activations"))
                         .process(
-                                () -> new EncodeProcessor(registry, stats, monitor),
+                                () -> new EncodeProcessor(registry, stats, monitor, limits),
                                 Named.as("encode"),
                                 stores);
         out.filter((k, v) -> v instanceof FeatureCodes, Named.as("codes-only"))

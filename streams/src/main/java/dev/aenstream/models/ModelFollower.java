@@ -44,7 +44,29 @@ public final class ModelFollower implements AutoCloseable {
     /** How long a replaced encoder stays open for batches that took it just before the swap. */
     private static final long RETIRE_AFTER_S = 30;
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    /** The first wait after the follower fails; each further failure doubles it. */
+    static final Duration MIN_BACKOFF = Duration.ofMillis(500);
+
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    /** Polls in a row that must succeed before a restarted follower counts as back. */
+    private static final int BACK_AFTER_POLLS = 3;
+
+    private final Properties consumerProps;
+    private final List<String> topic;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private final java.util.concurrent.CountDownLatch closing =
+            new java.util.concurrent.CountDownLatch(1);
+
+    /**
+     * 1 while the follower is down and waiting to restart, else 0 (gauge aen.models.follower.down).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger down =
+            io.micrometer.core.instrument.Metrics.gauge(
+                    "aen.models.follower.down", new java.util.concurrent.atomic.AtomicInteger());
+
+    private final java.util.concurrent.atomic.AtomicLong restarts =
+            new java.util.concurrent.atomic.AtomicLong();
     private final SaeRegistry registry;
     private final AlertPublisher alerts;
     private final Device device;
@@ -62,6 +84,10 @@ public final class ModelFollower implements AutoCloseable {
                     });
     private final List<SaeEncoder> opened = new ArrayList<>();
     private final Map<String, Long> refused = new ConcurrentHashMap<>();
+
+    /** Every version refused, as SAE@version: one alert each, however often the topic is read. */
+    private final java.util.Set<String> refusedVersions = ConcurrentHashMap.newKeySet();
+
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
     private final ModelTrust trust;
@@ -88,11 +114,11 @@ public final class ModelFollower implements AutoCloseable {
         Properties props = connection.client();
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
-        this.consumer =
-                new KafkaConsumer<>(
-                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = Partitions.assignAll(consumer, topics.models());
-        consumer.seekToBeginning(partitions);
+        // Trainers publish each version in a transaction: only committed versions are served.
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        this.consumerProps = props;
+        this.topic = List.of(topics.models());
+        this.consumer = open();
         this.thread = new Thread(this::loop, "aen-model-follower");
         thread.setDaemon(true);
         thread.start();
@@ -113,26 +139,120 @@ public final class ModelFollower implements AutoCloseable {
         return true;
     }
 
-    private void loop() {
+    /** A consumer of the whole models topic from its beginning. */
+    private KafkaConsumer<byte[], byte[]> open() {
+        KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(
+                        consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         try {
-            while (!closed.get()) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200)))
-                    handle(record);
-            }
-        } catch (org.apache.kafka.common.errors.WakeupException e) {
-            if (!closed.get()) throw e;
-        } finally {
-            consumer.close();
+            List<TopicPartition> partitions = Partitions.assignAll(c, topic.get(0));
+            c.seekToBeginning(partitions);
+            return c;
+        } catch (RuntimeException e) {
+            c.close(Duration.ZERO);
+            throw e;
         }
+    }
+
+    /**
+     * Follows the topic until closed. Whatever stops it (an authorisation change, a broker that
+     * answers nonsense, a bug) is logged and alerted, and the follower starts again from the
+     * beginning of the topic after a back-off; the versions it serves keep serving meanwhile.
+     */
+    private void loop() {
+        Duration backoff = MIN_BACKOFF;
+        while (!closed.get()) {
+            try {
+                if (consumer == null) consumer = open();
+                int answered = 0;
+                while (!closed.get()) {
+                    var records = consumer.poll(Duration.ofMillis(200));
+                    // Back once the topic has answered a few polls in a row: a new consumer's
+                    // first poll can return before its first fetch has failed.
+                    if (++answered >= BACK_AFTER_POLLS && down.getAndSet(0) == 1) {
+                        LOG.info("the model follower is back, reading the models topic again");
+                        backoff = MIN_BACKOFF;
+                    }
+                    for (ConsumerRecord<byte[], byte[]> record : records) handle(record);
+                }
+            } catch (org.apache.kafka.common.errors.WakeupException e) {
+                if (closed.get()) break;
+                backoff = failed(e, backoff);
+            } catch (Exception | OutOfMemoryError | StackOverflowError | LinkageError e) {
+                backoff = failed(e, backoff);
+            }
+        }
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) c.close();
+    }
+
+    /** Marks the follower down, alerts, waits {@code backoff}; returns the next back-off. */
+    private Duration failed(Throwable e, Duration backoff) {
+        if (closed.get()) return backoff;
+        restarts.incrementAndGet();
+        boolean first = down.getAndSet(1) == 0;
+        LOG.warn(
+                "the model follower stopped ({}); restarting in {} ms",
+                e.toString(),
+                backoff.toMillis());
+        if (first && alerts != null) {
+            try {
+                alerts.send(
+                        AlertType.MODEL_FOLLOWER_DOWN,
+                        Severity.CRITICAL,
+                        "",
+                        0,
+                        List.of(),
+                        0,
+                        0,
+                        "the model follower stopped and restarts with back-off; new versions are"
+                                + " not served until it is back: "
+                                + e);
+            } catch (RuntimeException alertFailed) {
+                LOG.warn("cannot send the follower's alert: {}", alertFailed.toString());
+            }
+        }
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        consumer = null;
+        if (c != null) {
+            try {
+                c.close(Duration.ZERO);
+            } catch (RuntimeException closing) {
+                LOG.debug("closing a failed follower's consumer: {}", closing.toString());
+            }
+        }
+        try {
+            closing.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            closed.set(true);
+        }
+        Duration next = backoff.multipliedBy(2);
+        return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
+    }
+
+    /** True while the follower is down, waiting to restart. */
+    public boolean down() {
+        return down.get() == 1;
+    }
+
+    /** How many times the follower has stopped and restarted. */
+    public long restarts() {
+        return restarts.get();
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record) {
         String type = ModelRecords.type(record.headers());
+        // A tombstone retires an old version's chunk: nothing to assemble.
+        if (record.value() == null) return;
         try {
             if (ModelRecords.CHUNK.equals(type)) {
                 assembler.add(chunks.fromBytes(record.value()));
             } else if (ModelRecords.MODEL.equals(type)) {
-                serve(assembler.complete(models.fromBytes(record.value())));
+                SaeModel m = models.fromBytes(record.value());
+                // Read again after a restart: refused once is enough.
+                if (refusedVersions.contains(m.getSaeId() + "@" + m.getVersion())) return;
+                serve(assembler.complete(m));
             } else {
                 LOG.warn(
                         "skipping a models-topic record at offset {} with no {} header",
@@ -192,6 +312,13 @@ public final class ModelFollower implements AutoCloseable {
             refuse(m, name(m) + " refused: ONNX Runtime cannot load it: " + e.getMessage());
             return;
         }
+        try {
+            encoder.check();
+        } catch (Exception e) {
+            closeQuietly(encoder);
+            refuse(m, name(m) + " refused: its graph does not fit its metadata: " + e.getMessage());
+            return;
+        }
         synchronized (opened) {
             opened.add(encoder);
         }
@@ -233,6 +360,7 @@ public final class ModelFollower implements AutoCloseable {
 
     private void refuse(SaeModel model, String reason) {
         refused.merge(model.getSaeId(), model.getVersion(), Math::max);
+        refusedVersions.add(model.getSaeId() + "@" + model.getVersion());
         LOG.warn(reason);
         if (alerts != null) {
             alerts.send(
@@ -258,7 +386,9 @@ public final class ModelFollower implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         closed.set(true);
-        consumer.wakeup();
+        closing.countDown();
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) c.wakeup();
         thread.join(10_000);
         retirer.shutdownNow();
         synchronized (opened) {

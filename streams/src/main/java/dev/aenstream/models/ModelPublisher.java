@@ -1,13 +1,9 @@
 package dev.aenstream.models;
 
-import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SaeModel;
-import dev.aenstream.avro.SaeModelChunk;
 import dev.aenstream.topics.Producers;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,14 +13,20 @@ import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 
 /** Publishes SAE versions to the models topic: chunks, then the metadata that commits them. */
 public final class ModelPublisher implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
-    private final String topic;
-    private final AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
-    private final AvroSerde<SaeModelChunk> chunks = new AvroSerde<>(SaeModelChunk.class);
-    private final KeyPair signingKeys;
+    private final VersionRecords records;
+    private final boolean transactional;
+
+    /** A failed transaction whose abort timed out too: aborted before the next one begins. */
+    private boolean abortPending;
+
+    /** The newest version this publisher sent per SAE id, whose chunks the next one retires. */
+    private final Map<String, SaeModel> published = new java.util.HashMap<>();
 
     /** Publishes unsigned versions. */
     public ModelPublisher(KafkaConnection connection, String topic) {
@@ -35,9 +37,45 @@ public final class ModelPublisher implements AutoCloseable {
      * Publishes versions signed with {@code signingKeys} ({@link ModelSigning}; null: unsigned).
      */
     public ModelPublisher(KafkaConnection connection, String topic, KeyPair signingKeys) {
-        this.topic = topic;
-        this.signingKeys = signingKeys;
-        this.producer = Producers.idempotent(connection, "aen-model-publisher");
+        this(connection, topic, signingKeys, null);
+    }
+
+    /**
+     * Publishes versions signed with {@code signingKeys}, each in a transaction of {@code
+     * transactionalId} (null: no transactions). A newer publisher with the same id fences this one:
+     * its next {@link #publish} throws {@link Fenced}, so two trainers of the same SAEs never both
+     * publish.
+     */
+    public ModelPublisher(
+            KafkaConnection connection, String topic, KeyPair signingKeys, String transactionalId) {
+        this.records = new VersionRecords(topic, signingKeys);
+        this.transactional = transactionalId != null;
+        this.producer =
+                transactional
+                        ? Producers.transactional(
+                                connection, "aen-model-publisher", transactionalId)
+                        : Producers.idempotent(connection, "aen-model-publisher");
+    }
+
+    /**
+     * Names the newest version already on the topic for its SAE (published before a restart), so
+     * that the next version this publisher sends retires its chunks.
+     */
+    public void replacing(SaeModel newestOnTopic) {
+        published.merge(
+                newestOnTopic.getSaeId(),
+                newestOnTopic,
+                (a, b) -> a.getVersion() >= b.getVersion() ? a : b);
+    }
+
+    /** Another publisher with the same transactional id took over: this one may not publish. */
+    public static final class Fenced extends Exception {
+        Fenced(Throwable cause) {
+            super(
+                    "another trainer with the same transactional id publishes these SAEs now: "
+                            + cause.getMessage(),
+                    cause);
+        }
     }
 
     /** What describes a version besides its bytes. */
@@ -52,66 +90,51 @@ public final class ModelPublisher implements AutoCloseable {
             Map<String, String> hyperparameters) {}
 
     /**
-     * Sends the version and waits until the broker has every record of it; returns its metadata.
+     * Sends the version and waits until the broker has every record of it; then tombstones the
+     * chunks of the version it replaces, so compaction leaves only the newest committed version's
+     * chunks (and any newer one's, while it is being published). Returns the version's metadata.
      */
     public SaeModel publish(Version v, byte[] onnx)
-            throws ExecutionException, InterruptedException {
-        int count =
-                Math.max(
-                        1, (onnx.length + ModelRecords.CHUNK_BYTES - 1) / ModelRecords.CHUNK_BYTES);
-        List<Future<RecordMetadata>> sent = new ArrayList<>(count + 1);
-        for (int i = 0; i < count; i++) {
-            int from = i * ModelRecords.CHUNK_BYTES;
-            int to = Math.min(onnx.length, from + ModelRecords.CHUNK_BYTES);
-            SaeModelChunk chunk =
-                    SaeModelChunk.newBuilder()
-                            .setSaeId(v.saeId())
-                            .setVersion(v.version())
-                            .setIndex(i)
-                            .setCount(count)
-                            .setData(ByteBuffer.wrap(onnx, from, to - from))
-                            .build();
-            sent.add(
-                    producer.send(
-                            record(
-                                    ModelRecords.chunkKey(v.saeId(), i),
-                                    chunks.toBytes(chunk),
-                                    ModelRecords.CHUNK)));
+            throws ExecutionException, InterruptedException, Fenced {
+        VersionRecords.Publication p = records.publication(v, onnx);
+        SaeModel replaced = published.get(v.saeId());
+        List<ProducerRecord<byte[], byte[]>> retire =
+                replaced != null && replaced.getVersion() < v.version()
+                        ? records.tombstones(replaced)
+                        : List.of();
+        if (transactional) {
+            // The version and the retirement of the one it replaces commit together.
+            try {
+                if (abortPending) {
+                    // The broker was away when the last transaction failed: finish aborting it.
+                    producer.abortTransaction();
+                    abortPending = false;
+                }
+                producer.beginTransaction();
+                for (var r : p.records()) producer.send(r);
+                for (var r : retire) producer.send(r);
+                producer.commitTransaction();
+            } catch (ProducerFencedException | InvalidProducerEpochException e) {
+                throw new Fenced(e);
+            } catch (org.apache.kafka.common.KafkaException e) {
+                try {
+                    producer.abortTransaction();
+                } catch (ProducerFencedException abort) {
+                    throw new Fenced(abort);
+                } catch (org.apache.kafka.common.KafkaException abort) {
+                    abortPending = true;
+                }
+                throw new ExecutionException(e);
+            }
+        } else {
+            List<Future<RecordMetadata>> sent = new ArrayList<>(p.records().size());
+            for (var r : p.records()) sent.add(producer.send(r));
+            for (Future<RecordMetadata> f : sent) f.get();
+            for (var r : retire) producer.send(r);
+            producer.flush();
         }
-        SaeModel model =
-                SaeModel.newBuilder()
-                        .setSaeId(v.saeId())
-                        .setVersion(v.version())
-                        .setArch(v.arch())
-                        .setN(v.n())
-                        .setD(v.d())
-                        .setKMax(v.kMax())
-                        .setNormalisation(v.normalisation())
-                        .setHyperparameters(v.hyperparameters())
-                        .setChecksum(ModelRecords.sha256(onnx))
-                        .setSizeBytes(onnx.length)
-                        .setChunkCount(count)
-                        .setCreatedAtMs(System.currentTimeMillis())
-                        .build();
-        if (signingKeys != null)
-            ModelSigning.sign(model, signingKeys.getPrivate(), signingKeys.getPublic());
-        // One partition and an idempotent producer keep the order: the metadata lands after its
-        // chunks.
-        sent.add(
-                producer.send(
-                        record(
-                                ModelRecords.modelKey(v.saeId()),
-                                models.toBytes(model),
-                                ModelRecords.MODEL)));
-        for (Future<RecordMetadata> f : sent) f.get();
-        return model;
-    }
-
-    private ProducerRecord<byte[], byte[]> record(String key, byte[] value, String type) {
-        ProducerRecord<byte[], byte[]> r =
-                new ProducerRecord<>(topic, 0, key.getBytes(StandardCharsets.UTF_8), value);
-        r.headers().add(ModelRecords.TYPE_HEADER, ModelRecords.typeBytes(type));
-        return r;
+        published.put(v.saeId(), p.model());
+        return p.model();
     }
 
     @Override

@@ -1,13 +1,22 @@
 package dev.aenstream.models;
 
+import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.KafkaConnection;
+import dev.aenstream.avro.SaeModel;
+import dev.aenstream.topics.TopicSnapshot;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
  * How model versions sit on the models topic: chunks of the ONNX bytes first, then the metadata
  * record that commits the version. A header says which of the two a record is; keys are chosen for
- * compaction (the latest metadata per SAE, and the latest chunk per SAE and index, survive).
+ * compaction: the latest metadata per SAE survives, and chunks are keyed by SAE, version and index,
+ * so a half-published newer version never overwrites the chunks of the committed one. A publisher
+ * tombstones a version's chunks once a newer version is committed.
  */
 public final class ModelRecords {
     public static final String TYPE_HEADER = "aen.record";
@@ -23,8 +32,28 @@ public final class ModelRecords {
         return saeId;
     }
 
-    public static String chunkKey(String saeId, int index) {
-        return saeId + "/chunk/" + index;
+    public static String chunkKey(String saeId, long version, int index) {
+        return saeId + "/v" + version + "/chunk/" + index;
+    }
+
+    /**
+     * The metadata of the newest version on the models topic per SAE id, read from its start to its
+     * current end: a trainer numbers its next versions past these, and retires their chunks when
+     * its first version replaces them.
+     */
+    public static Map<String, SaeModel> newestVersions(KafkaConnection connection, String topic) {
+        AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
+        Map<String, SaeModel> newest = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : TopicSnapshot.read(connection, topic)) {
+            if (r.value() == null || !MODEL.equals(type(r.headers()))) continue;
+            try {
+                SaeModel m = models.fromBytes(r.value());
+                newest.merge(m.getSaeId(), m, (a, b) -> a.getVersion() >= b.getVersion() ? a : b);
+            } catch (RuntimeException unreadable) {
+                // Not a version anyone serves: it numbers nothing.
+            }
+        }
+        return newest;
     }
 
     /** The record type named by the headers, or null. */

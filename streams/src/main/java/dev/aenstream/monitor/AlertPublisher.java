@@ -63,17 +63,24 @@ public final class AlertPublisher implements AlertSink, AutoCloseable {
                                     ? null
                                     : crossLeverage.subList(from, from + ids.size()),
                             System.currentTimeMillis());
-            producer.send(
-                    new ProducerRecord<>(
-                            topic, saeId.getBytes(StandardCharsets.UTF_8), serde.toBytes(alert)),
-                    (m, e) -> {
-                        if (e != null)
-                            LOG.error(
-                                    "could not send a {} alert for {}: {}",
-                                    type,
-                                    saeId,
-                                    e.toString());
-                    });
+            try {
+                producer.send(
+                        new ProducerRecord<>(
+                                topic,
+                                saeId.getBytes(StandardCharsets.UTF_8),
+                                serde.toBytes(alert)),
+                        (m, e) -> {
+                            if (e != null)
+                                LOG.error(
+                                        "could not send a {} alert for {}: {}",
+                                        type,
+                                        saeId,
+                                        e.toString());
+                        });
+            } catch (org.apache.kafka.common.KafkaException e) {
+                // The broker is away: what raised the alert must go on; the log keeps it.
+                LOG.error("could not send a {} alert for {}: {}", type, saeId, e.toString());
+            }
             from += MAX_IDS_PER_RECORD;
         } while (from < featureIds.size());
         LOG.info("alert {} {} {} v{}: {}", severity, type, saeId, version, message);

@@ -1,12 +1,21 @@
 package dev.aenstream.online;
 
 import dev.aenstream.avro.ActivationBatch;
+import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.DeadLetter;
+import dev.aenstream.avro.DeadLetterReason;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
+import dev.aenstream.avro.RowIds;
+import dev.aenstream.avro.SaeModel;
+import dev.aenstream.avro.Severity;
+import dev.aenstream.avro.Topics;
 import dev.aenstream.avro.TrainerMetrics;
+import dev.aenstream.encode.DeadLetters;
 import dev.aenstream.models.ModelPublisher;
+import dev.aenstream.models.ModelRecords;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.eval.SampleGeometry;
@@ -38,6 +47,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -60,6 +70,22 @@ public final class OnlineTrainer implements AutoCloseable {
     private final Map<String, StarvationWatch> watches = new HashMap<>();
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<TopicPartition> partitions;
+
+    /** How long the lag figure may wait for the broker before the last one stands. */
+    private static final Duration LAG_TIMEOUT = Duration.ofSeconds(5);
+
+    /** How often the trainer looks for partitions added to the activations topic. */
+    static final long PARTITION_CHECK_MS = 10_000;
+
+    /**
+     * Appended to the group id to name the transactions versions are published in: a second trainer
+     * of the same group fences the first.
+     */
+    public static final String TRANSACTIONAL_SUFFIX = "-models";
+
+    /** The application named in the dead letters the trainer sends. */
+    static final String APPLICATION = "train";
+
     private final Map<TopicPartition, Long> positions = new HashMap<>();
     private final ModelPublisher models;
     private final AlertPublisher alerts;
@@ -72,6 +98,17 @@ public final class OnlineTrainer implements AutoCloseable {
     private long batchesTaken;
     private long rowsRead;
     private long skippedRecords;
+    private long rowsDeadLettered;
+    private long rowChecksum;
+    private long recordsLostToRetention;
+    private long publishFailures;
+    private long checkpointFailures;
+    private boolean fenced;
+    private final AvroSerde<DeadLetter> deadLetters = new AvroSerde<>(DeadLetter.class);
+
+    /** The newest version on the models topic per SAE id when the trainer opened. */
+    private final Map<String, SaeModel> newestOnTopic;
+
     private volatile List<TrainingMetrics> latest = List.of();
     private final Map<String, Long> published = new HashMap<>();
     private final Map<String, SampleGeometry.Figures> geometry = new HashMap<>();
@@ -88,9 +125,11 @@ public final class OnlineTrainer implements AutoCloseable {
             KafkaConnection connection,
             OnlineTrainerConfig config,
             List<Trainer> trainers,
-            TrainerManifest manifest)
+            TrainerManifest manifest,
+            Map<String, SaeModel> newestOnTopic)
             throws IOException {
         this.config = config;
+        this.newestOnTopic = newestOnTopic;
         this.trainers = trainers;
         TrainConfig first = trainers.get(0).config();
         this.n = first.n();
@@ -119,12 +158,15 @@ public final class OnlineTrainer implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 16);
+        // Never jump silently: an offset retention has removed is found, counted and alerted.
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         this.consumer =
                 new KafkaConsumer<>(
                         props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         // One trainer owns every partition: checkpointed positions, not group rebalancing, decide
         // where it reads.
-        this.partitions = Partitions.assignAll(consumer, config.topics().activations());
+        this.partitions =
+                new ArrayList<>(Partitions.assignAll(consumer, config.topics().activations()));
         if (manifest != null) {
             for (TopicPartition tp : partitions) {
                 Long at = manifest.positions().get(tp.toString());
@@ -137,11 +179,22 @@ public final class OnlineTrainer implements AutoCloseable {
             }
             assembler.restore(manifest.pending(config.checkpointDir()));
             batchesTaken = manifest.batchesTaken();
+            rowsRead = manifest.rowsRead();
+            rowsDeadLettered = manifest.rowsDeadLettered();
+            rowChecksum = manifest.rowChecksum();
         } else {
             consumer.seekToBeginning(partitions);
         }
         this.models =
-                new ModelPublisher(connection, config.topics().models(), config.signingKeys());
+                new ModelPublisher(
+                        connection,
+                        config.topics().models(),
+                        config.signingKeys(),
+                        config.groupId() + TRANSACTIONAL_SUFFIX);
+        // Versions published before a restart: the first new one retires their chunks.
+        for (Trainer t : trainers)
+            if (newestOnTopic.containsKey(t.saeId()))
+                models.replacing(newestOnTopic.get(t.saeId()));
         this.alerts = new AlertPublisher(connection, config.topics().alerts());
         this.metricsProducer = Producers.idempotent(connection, "aen-trainer-metrics");
     }
@@ -186,7 +239,12 @@ public final class OnlineTrainer implements AutoCloseable {
                     trainers.add(Trainer.start(sae.saeId(), sae.config(), device, threads));
                 }
             }
-            return new OnlineTrainer(connection, config, trainers, manifest);
+            return new OnlineTrainer(
+                    connection,
+                    config,
+                    trainers,
+                    manifest,
+                    ModelRecords.newestVersions(connection, config.topics().models()));
         } catch (Exception e) {
             for (Trainer t : trainers) t.close();
             throw e;
@@ -221,17 +279,70 @@ public final class OnlineTrainer implements AutoCloseable {
         return skippedRecords;
     }
 
+    /** Rows set aside (NaN or Inf) and sent to the dead letters instead of trained on. */
+    public long rowsDeadLettered() {
+        return rowsDeadLettered;
+    }
+
+    /**
+     * Sum of {@link RowIds#hash} over every row read and kept, across restarts: equal to the
+     * producers' sum when each row was read exactly once.
+     */
+    public long rowChecksum() {
+        return rowChecksum;
+    }
+
+    /** Activation records retention removed before the trainer read them. */
+    public long recordsLostToRetention() {
+        return recordsLostToRetention;
+    }
+
+    /** Publications that failed (the broker away) and were tried again later. */
+    public long publishFailures() {
+        return publishFailures;
+    }
+
+    /** Checkpoints that could not be written (a full disk); the previous one stayed. */
+    public long checkpointFailures() {
+        return checkpointFailures;
+    }
+
     /**
      * Trains until {@code stop} says so or, when configured, the topic stays idle; ends with a
      * checkpoint.
      */
     public void run(BooleanSupplier stop) throws Exception {
+        try {
+            train(stop);
+        } catch (ModelPublisher.Fenced e) {
+            // Another trainer of this group took over: its checkpoints are the ones that count.
+            fenced = true;
+            LOG.error("stopping without a checkpoint: {}", e.getMessage());
+            throw e;
+        } finally {
+            // Whatever else ends the run, it ends with a checkpoint.
+            if (config.checkpointDir() != null && !fenced) checkpoint();
+        }
+    }
+
+    private void train(BooleanSupplier stop) throws Exception {
         for (Trainer t : trainers) publish(t);
         float[] rows = new float[0];
         float[] batchRows = new float[batch * n];
         long lastRecord = System.currentTimeMillis();
+        long partitionsCheckedAt = System.currentTimeMillis();
         while (!stop.getAsBoolean()) {
-            var records = consumer.poll(Duration.ofMillis(200));
+            if (System.currentTimeMillis() - partitionsCheckedAt > PARTITION_CHECK_MS) {
+                joinNewPartitions();
+                partitionsCheckedAt = System.currentTimeMillis();
+            }
+            org.apache.kafka.clients.consumer.ConsumerRecords<byte[], byte[]> records;
+            try {
+                records = consumer.poll(Duration.ofMillis(200));
+            } catch (OffsetOutOfRangeException e) {
+                skipRetentionGap(e.offsetOutOfRangePartitions());
+                continue;
+            }
             if (records.isEmpty()) {
                 if (config.idleExitMs() > 0
                         && System.currentTimeMillis() - lastRecord > config.idleExitMs()) {
@@ -249,7 +360,8 @@ public final class OnlineTrainer implements AutoCloseable {
                     Matrices.decode(a.getPayload(), a.getDtype(), count, n, FloatBuffer.wrap(rows));
                     if (config.normalise() && a.getNormalisation() == Normalisation.NONE)
                         Matrices.normaliseRows(rows, 0, count, n);
-                    assembler.add(rows, 0, count);
+                    int kept = keepFinite(rows, a, record);
+                    assembler.add(rows, 0, kept);
                     rowsRead += count;
                 }
                 positions.put(
@@ -260,11 +372,117 @@ public final class OnlineTrainer implements AutoCloseable {
                     batchesTaken++;
                     step(batchRows);
                     if (config.checkpointDir() != null
-                            && batchesTaken % config.checkpointEvery() == 0) checkpoint();
+                            && batchesTaken % config.checkpointEvery() == 0) tryCheckpoint();
                 }
             }
         }
-        if (config.checkpointDir() != null) checkpoint();
+    }
+
+    /**
+     * Moves the finite rows of {@code rows} to the front and returns how many; the others go to the
+     * dead letters with their row numbers, so one bad row costs that row, not its batch.
+     */
+    private int keepFinite(float[] rows, ActivationBatch a, ConsumerRecord<byte[], byte[]> record) {
+        int count = a.getRows();
+        List<Integer> bad = new ArrayList<>();
+        int kept = 0;
+        for (int r = 0; r < count; r++) {
+            boolean finite = true;
+            for (int j = r * n; j < (r + 1) * n && finite; j++) finite = Float.isFinite(rows[j]);
+            if (!finite) {
+                bad.add(r);
+                continue;
+            }
+            if (kept != r) System.arraycopy(rows, r * n, rows, kept * n, n);
+            kept++;
+            rowChecksum += RowIds.hash(a.getProducerId(), a.getSequence(), r);
+        }
+        if (!bad.isEmpty()) {
+            rowsDeadLettered += bad.size();
+            DeadLetter letter =
+                    DeadLetters.of(
+                            DeadLetterReason.NON_FINITE,
+                            "rows "
+                                    + bad
+                                    + " of "
+                                    + count
+                                    + " hold NaN or Inf"
+                                    + (config.normalise() ? " (after normalisation)" : "")
+                                    + "; the trainer trained on the other "
+                                    + kept,
+                            APPLICATION,
+                            new DeadLetters.Source(
+                                    record.topic(), record.partition(), record.offset()),
+                            record.key(),
+                            record.value(),
+                            record.timestamp(),
+                            Topics.MAX_MESSAGE_BYTES);
+            send(
+                    new ProducerRecord<>(
+                            config.topics().dlq(), record.key(), deadLetters.toBytes(letter)),
+                    "a dead letter");
+        }
+        return kept;
+    }
+
+    /**
+     * Retention removed records the trainer had not read: counts them, raises {@code
+     * ROWS_LOST_TO_RETENTION} and goes on from the oldest record still there.
+     */
+    private void skipRetentionGap(Map<TopicPartition, Long> gone) {
+        Map<TopicPartition, Long> start = consumer.beginningOffsets(gone.keySet());
+        for (TopicPartition tp : gone.keySet()) {
+            long from = gone.get(tp);
+            long to = start.get(tp);
+            long lost = Math.max(0, to - from);
+            recordsLostToRetention += lost;
+            consumer.seek(tp, to);
+            positions.put(tp, to);
+            String message =
+                    lost
+                            + " activation records of "
+                            + tp
+                            + " (offsets "
+                            + from
+                            + " to "
+                            + (to - 1)
+                            + ") were removed by retention before the trainer read them;"
+                            + " it goes on from offset "
+                            + to;
+            LOG.warn(message);
+            for (Trainer t : trainers)
+                alerts.send(
+                        AlertType.ROWS_LOST_TO_RETENTION,
+                        Severity.WARNING,
+                        t.saeId(),
+                        published.getOrDefault(t.saeId(), 0L),
+                        List.of(),
+                        lost,
+                        0,
+                        message);
+        }
+    }
+
+    /**
+     * Partitions added to the activations topic since the trainer opened, read from their start.
+     */
+    private void joinNewPartitions() {
+        List<TopicPartition> now;
+        try {
+            // listTopics asks the broker; partitionsFor would answer from a cache minutes old.
+            var info =
+                    consumer.listTopics(Duration.ofSeconds(5)).get(config.topics().activations());
+            if (info == null) return;
+            now = info.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        } catch (org.apache.kafka.common.KafkaException e) {
+            return; // the broker is away: the next check will do
+        }
+        List<TopicPartition> added = now.stream().filter(tp -> !partitions.contains(tp)).toList();
+        if (added.isEmpty()) return;
+        partitions.addAll(added);
+        consumer.assign(partitions);
+        consumer.seekToBeginning(added);
+        LOG.info("reading partitions added to the activations topic: {}", added);
     }
 
     private ActivationBatch decode(ConsumerRecord<byte[], byte[]> record) {
@@ -347,12 +565,43 @@ public final class OnlineTrainer implements AutoCloseable {
         return Map.copyOf(geometry);
     }
 
-    private long version(Trainer t) {
-        return 1 + t.stepsDone() / config.publishEvery();
+    /** The version the SAE's figures and alerts belong to: the newest it published. */
+    private synchronized long version(Trainer t) {
+        return published.getOrDefault(t.saeId(), 0L);
     }
 
+    /**
+     * The next version of {@code t}: one per {@code publishEvery} steps, and always past every
+     * version already on the models topic, so a resumed trainer never reuses a number.
+     */
+    private synchronized long nextVersion(Trainer t) {
+        long floor =
+                Math.max(
+                        newestOnTopic.containsKey(t.saeId())
+                                ? newestOnTopic.get(t.saeId()).getVersion()
+                                : 0L,
+                        published.getOrDefault(t.saeId(), 0L));
+        return Math.max(1 + t.stepsDone() / config.publishEvery(), floor + 1);
+    }
+
+    /** Publishes a version of {@code t}; when the broker is away, says so and goes on training. */
     private void publish(Trainer t) throws Exception {
-        long v = version(t);
+        try {
+            publishVersion(t);
+        } catch (java.util.concurrent.ExecutionException
+                | org.apache.kafka.common.KafkaException e) {
+            publishFailures++;
+            LOG.warn(
+                    "could not publish SAE {} at step {} ({}); training goes on and publishes at"
+                            + " the next interval",
+                    t.saeId(),
+                    t.stepsDone(),
+                    e.getCause() == null ? e.toString() : e.getCause().toString());
+        }
+    }
+
+    private void publishVersion(Trainer t) throws Exception {
+        long v = nextVersion(t);
         TrainConfig c = t.config();
         int kMax = c.arch() == Arch.TOPK ? c.k() : Math.min(config.kMax(), c.d());
         byte[] onnx =
@@ -390,10 +639,15 @@ public final class OnlineTrainer implements AutoCloseable {
     private long consumerLag() {
         if (lagAtBatch != batchesTaken) {
             long lag = 0;
-            for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(partitions).entrySet()) {
-                lag += Math.max(0, e.getValue() - positions.getOrDefault(e.getKey(), 0L));
+            try {
+                for (Map.Entry<TopicPartition, Long> e :
+                        consumer.endOffsets(partitions, LAG_TIMEOUT).entrySet()) {
+                    lag += Math.max(0, e.getValue() - positions.getOrDefault(e.getKey(), 0L));
+                }
+                consumerLag.set(lag);
+            } catch (org.apache.kafka.common.KafkaException e) {
+                // The broker is away: the last figure stands.
             }
-            consumerLag.set(lag);
             lagAtBatch = batchesTaken;
         }
         return consumerLag.get();
@@ -430,16 +684,50 @@ public final class OnlineTrainer implements AutoCloseable {
                         .setDeadCrossLeverage(
                                 finite(g.active().meanCrossLeverage(t.window().deadFeatures())))
                         .build();
-        metricsProducer.send(
+        send(
                 new ProducerRecord<>(
                         config.topics().trainerMetrics(),
                         t.saeId().getBytes(StandardCharsets.UTF_8),
-                        metricsSerde.toBytes(record)));
+                        metricsSerde.toBytes(record)),
+                "trainer metrics");
+    }
+
+    /** Sends {@code record}; a broker that is away costs the record a log line, not the run. */
+    private void send(ProducerRecord<byte[], byte[]> record, String what) {
+        try {
+            metricsProducer.send(
+                    record,
+                    (m, e) -> {
+                        if (e != null) LOG.warn("could not send {}: {}", what, e.toString());
+                    });
+        } catch (org.apache.kafka.common.KafkaException e) {
+            LOG.warn("could not send {}: {}", what, e.toString());
+        }
     }
 
     /** Avro holds NaN, but JSON readers of the topic do not: an undefined figure is null. */
     private static Double finite(double v) {
         return Double.isFinite(v) ? v : null;
+    }
+
+    /**
+     * A periodic checkpoint: one that cannot be written (a full disk) is reported, the previous one
+     * stays intact (checkpoints are written aside and renamed), and training goes on to try again
+     * at the next interval.
+     */
+    private void tryCheckpoint() {
+        try {
+            checkpoint();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            checkpointFailures++;
+            LOG.error(
+                    "could not write the checkpoint at batch {} ({}); the previous checkpoint"
+                            + " stays and training goes on, trying again at the next one, every {}"
+                            + " batches",
+                    batchesTaken,
+                    e.toString(),
+                    config.checkpointEvery());
+        }
     }
 
     /**
@@ -456,7 +744,15 @@ public final class OnlineTrainer implements AutoCloseable {
                 TrainerManifest.writePending(dir, batchesTaken, assembler.pending(), n);
         Map<String, Long> at = new LinkedHashMap<>();
         positions.forEach((tp, offset) -> at.put(tp.toString(), offset));
-        new TrainerManifest(at, pendingFile, assembler.pendingRows(), batchesTaken, files)
+        new TrainerManifest(
+                        at,
+                        pendingFile,
+                        assembler.pendingRows(),
+                        batchesTaken,
+                        files,
+                        rowsRead,
+                        rowsDeadLettered,
+                        rowChecksum)
                 .write(dir);
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         positions.forEach((tp, offset) -> commit.put(tp, new OffsetAndMetadata(offset)));

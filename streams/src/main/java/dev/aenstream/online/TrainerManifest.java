@@ -16,13 +16,20 @@ import java.util.Map;
  *
  * @param positions next offset to read per {@code topic-partition}
  * @param saes checkpoint file of each SAE, relative to the checkpoint directory
+ * @param rowsRead rows read up to the positions (trained on, pending, or dead-lettered)
+ * @param rowsDeadLettered rows among them sent to the dead letters (NaN or Inf)
+ * @param rowChecksum sum of {@link dev.aenstream.avro.RowIds#hash} over the rows read and kept:
+ *     checks that every row was read exactly once
  */
 public record TrainerManifest(
         Map<String, Long> positions,
         String pendingFile,
         int pendingRows,
         long batchesTaken,
-        Map<String, String> saes) {
+        Map<String, String> saes,
+        long rowsRead,
+        long rowsDeadLettered,
+        long rowChecksum) {
     public static final String FILE = "trainer.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -112,8 +112,12 @@ public record ComponentAcls(
                 AclOperation.DESCRIBE);
 
         String trainer = principals.get("trainer");
-        topic(out, trainer, topics.activations(), AclOperation.READ);
-        for (String t : List.of(topics.models(), topics.trainerMetrics(), topics.alerts()))
+        // It reads the models topic once at start, to number its versions past those there.
+        for (String t : List.of(topics.activations(), topics.models()))
+            topic(out, trainer, t, AclOperation.READ);
+        // Rows holding NaN or Inf go to the dead letters, the rest of their batch trains.
+        for (String t :
+                List.of(topics.models(), topics.trainerMetrics(), topics.alerts(), topics.dlq()))
             topic(out, trainer, t, AclOperation.WRITE);
         add(
                 out,
@@ -122,6 +126,15 @@ public record ComponentAcls(
                 trainerGroup,
                 PatternType.PREFIXED,
                 AclOperation.READ);
+        // Versions are published in transactions named after the group: a second trainer fences.
+        for (AclOperation op : List.of(AclOperation.WRITE, AclOperation.DESCRIBE))
+            add(
+                    out,
+                    trainer,
+                    ResourceType.TRANSACTIONAL_ID,
+                    trainerGroup,
+                    PatternType.PREFIXED,
+                    op);
 
         String dashboard = principals.get("dashboard");
         for (String t :

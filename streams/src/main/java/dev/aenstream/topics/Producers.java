@@ -6,7 +6,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** The idempotent byte-array producers the trainer, the model publisher and the alerts share. */
+/**
+ * The idempotent (or transactional) byte-array producers the trainer, the model publisher and the
+ * alerts share.
+ */
 public final class Producers {
     private Producers() {}
 
@@ -17,5 +20,28 @@ public final class Producers {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * An idempotent producer with {@code transactionalId}, its transactions initialised: a newer
+     * producer with the same id fences this one (its next transaction fails with {@code
+     * ProducerFencedException}).
+     */
+    public static KafkaProducer<byte[], byte[]> transactional(
+            KafkaConnection connection, String clientId, String transactionalId) {
+        Properties props = connection.client();
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        try {
+            producer.initTransactions();
+            return producer;
+        } catch (RuntimeException e) {
+            producer.close();
+            throw e;
+        }
     }
 }

@@ -161,7 +161,7 @@ class ModelTransportIT {
                 send(
                         producer,
                         topic,
-                        ModelRecords.chunkKey(saeId, i),
+                        ModelRecords.chunkKey(saeId, version, i),
                         chunks.toBytes(chunk),
                         ModelRecords.CHUNK);
             }

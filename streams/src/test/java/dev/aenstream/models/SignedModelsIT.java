@@ -183,7 +183,7 @@ class SignedModelsIT {
         send(
                 producer,
                 topic,
-                ModelRecords.chunkKey(model.getSaeId(), 0),
+                ModelRecords.chunkKey(model.getSaeId(), model.getVersion(), 0),
                 new AvroSerde<>(SaeModelChunk.class).toBytes(chunk),
                 ModelRecords.CHUNK);
         send(

@@ -72,12 +72,10 @@ public final class SaeEncoder implements AutoCloseable {
         try (OnnxTensor x = OnnxTensor.createTensor(env, input, new long[] {rows, n});
                 OrtSession.Result result = opened.session().run(Map.of(EncoderGraph.INPUT, x))) {
             FloatBuffer values =
-                    ((OnnxTensor) result.get(EncoderGraph.VALUES).orElseThrow()).getFloatBuffer();
+                    output(result, EncoderGraph.VALUES, (long) rows * kMax).getFloatBuffer();
             LongBuffer indices =
-                    ((OnnxTensor) result.get(EncoderGraph.INDICES).orElseThrow()).getLongBuffer();
-            FloatBuffer active =
-                    ((OnnxTensor) result.get(EncoderGraph.ACTIVE_COUNTS).orElseThrow())
-                            .getFloatBuffer();
+                    output(result, EncoderGraph.INDICES, (long) rows * kMax).getLongBuffer();
+            FloatBuffer active = output(result, EncoderGraph.ACTIVE_COUNTS, rows).getFloatBuffer();
             return compress(rows, values, indices, active, totals(result));
         }
     }
@@ -86,20 +84,68 @@ public final class SaeEncoder implements AutoCloseable {
      * The per-feature totals, when the graph has them (encoders built before they existed, still on
      * the models topic, do not).
      */
-    private static SparseCodes.FeatureTotals totals(OrtSession.Result result) {
-        var fires = result.get(EncoderGraph.FEATURE_FIRES);
-        var sums = result.get(EncoderGraph.FEATURE_SUMS);
-        var max = result.get(EncoderGraph.FEATURE_MAX);
-        if (fires.isEmpty() || sums.isEmpty() || max.isEmpty()) return null;
+    private SparseCodes.FeatureTotals totals(OrtSession.Result result) {
+        if (result.get(EncoderGraph.FEATURE_FIRES).isEmpty()
+                || result.get(EncoderGraph.FEATURE_SUMS).isEmpty()
+                || result.get(EncoderGraph.FEATURE_MAX).isEmpty()) return null;
         return new SparseCodes.FeatureTotals(
-                floats(fires.get()), floats(sums.get()), floats(max.get()));
+                floats(output(result, EncoderGraph.FEATURE_FIRES, d)),
+                floats(output(result, EncoderGraph.FEATURE_SUMS, d)),
+                floats(output(result, EncoderGraph.FEATURE_MAX, d)));
     }
 
-    private static float[] floats(ai.onnxruntime.OnnxValue value) {
-        FloatBuffer buffer = ((OnnxTensor) value).getFloatBuffer();
+    /** The output {@code name}, which must hold {@code size} values, or a {@link ShapeMismatch}. */
+    private OnnxTensor output(OrtSession.Result result, String name, long size) {
+        var value = result.get(name);
+        if (value.isEmpty() || !(value.get() instanceof OnnxTensor t))
+            throw new ShapeMismatch("the graph has no tensor output " + name);
+        long have = t.getInfo().getNumElements();
+        if (have != size)
+            throw new ShapeMismatch(
+                    "output "
+                            + name
+                            + " has "
+                            + have
+                            + " values "
+                            + java.util.Arrays.toString(t.getInfo().getShape())
+                            + " where the model's n="
+                            + n
+                            + ", D="
+                            + d
+                            + ", k_max="
+                            + kMax
+                            + " give "
+                            + size);
+        return t;
+    }
+
+    private static float[] floats(OnnxTensor value) {
+        FloatBuffer buffer = value.getFloatBuffer();
         float[] out = new float[buffer.remaining()];
         buffer.get(out);
         return out;
+    }
+
+    /**
+     * Encodes one row of zeros and one of ones, so a graph whose outputs do not fit the model's
+     * declared n, D and k_max is found before it serves a record.
+     *
+     * @throws ShapeMismatch naming the output that does not fit
+     */
+    public void check() throws OrtException {
+        FloatBuffer probe =
+                java.nio.ByteBuffer.allocateDirect(2 * n * Float.BYTES)
+                        .order(java.nio.ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+        for (int i = n; i < 2 * n; i++) probe.put(i, 1f);
+        encode(probe, 2);
+    }
+
+    /** A graph's outputs do not have the shapes or values its model declares. */
+    public static final class ShapeMismatch extends IllegalStateException {
+        public ShapeMismatch(String message) {
+            super(message);
+        }
     }
 
     /**
@@ -128,7 +174,11 @@ public final class SaeEncoder implements AutoCloseable {
         for (int r = 0; r < rows; r++) {
             int base = r * kMax;
             for (int e = rowOffsets[r], i = 0; e < rowOffsets[r + 1]; e++, i++) {
-                idx[e] = (int) indices.get(base + i);
+                long feature = indices.get(base + i);
+                if (feature < 0 || feature >= d)
+                    throw new ShapeMismatch(
+                            "feature index " + feature + " in row " + r + " is outside D=" + d);
+                idx[e] = (int) feature;
                 val[e] = values.get(base + i);
             }
         }

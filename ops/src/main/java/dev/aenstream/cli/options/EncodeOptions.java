@@ -2,6 +2,7 @@ package dev.aenstream.cli.options;
 
 import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.EncodeConfig;
+import dev.aenstream.encode.RecordLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -44,6 +45,15 @@ public final class EncodeOptions {
                             + " rebuilt (default: ${DEFAULT-VALUE}).")
     Path stateDir = Path.of("data/streams");
 
+    @Option(
+            names = "--max-record-values",
+            paramLabel = "VALUES",
+            description =
+                    "The most values (rows x n) one activation record may declare; a larger one"
+                            + " becomes a TOO_LARGE dead letter before memory is reserved for it"
+                            + " (default: ${DEFAULT-VALUE}).")
+    long maxRecordValues = RecordLimits.DEFAULT_MAX_RECORD_VALUES;
+
     /** The settings without statistics; add them with {@link EncodeConfig#withMonitor}. */
     public EncodeConfig config(Topics topics, short replicationFactor) throws java.io.IOException {
         Path dir = stateDir;
@@ -55,6 +65,7 @@ public final class EncodeOptions {
                 .commitIntervalMs(commitIntervalMs)
                 .monitor(null)
                 .replicationFactor(replicationFactor)
+                .limits(new RecordLimits(maxRecordValues, Topics.MAX_MESSAGE_BYTES))
                 .build();
     }
 }

@@ -1,0 +1,574 @@
+package dev.aenstream.chaos;
+
+import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.avro.KafkaConnection;
+import dev.aenstream.avro.SaeModel;
+import dev.aenstream.avro.Topics;
+import dev.aenstream.models.ModelRecords;
+import dev.aenstream.online.TrainerManifest;
+import dev.aenstream.sae.train.Checkpoints;
+import dev.aenstream.topics.TopicProvisioner;
+import dev.aenstream.topics.TopicSettings;
+import dev.aenstream.topics.TopicSnapshot;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * The chaos soak: three brokers (replication 3, {@code min.insync.replicas} 2), two encoders and
+ * the trainer of two SAEs, each a child JVM, and an in-process producer of rows with known ids. For
+ * the duration it SIGKILLs an encoder, the trainer or a broker (the active controller every other
+ * time) at seeded random moments, restarting each and timing its recovery; then it lets the
+ * pipeline drain and checks, from what reached Kafka, that nothing was lost or duplicated.
+ */
+public final class ChaosSoak {
+    /**
+     * @param durationSeconds how long faults are injected
+     * @param seed decides the rows, the targets and the moments
+     * @param workDir the brokers', encoders' and trainer's folders and logs
+     * @param minGapSeconds least wait between one recovery and the next fault
+     * @param maxGapSeconds most wait between one recovery and the next fault
+     * @param minFaults faults to inject at least: the soak goes on past the duration until then
+     */
+    public record Settings(
+            long durationSeconds,
+            long seed,
+            Path workDir,
+            int n,
+            int dSae,
+            int rowsPerBatch,
+            double batchesPerSecond,
+            double minGapSeconds,
+            double maxGapSeconds,
+            int minFaults) {
+        public Settings {
+            if (durationSeconds <= 0)
+                throw new IllegalArgumentException("--duration must be positive");
+            if (minGapSeconds < 0 || maxGapSeconds < minGapSeconds)
+                throw new IllegalArgumentException(
+                        "the gap between faults must be 0 <= min <= max");
+        }
+    }
+
+    /**
+     * One injected fault: what was killed, when (seconds into the soak), how long until it was
+     * back.
+     */
+    public record Fault(String target, double atSeconds, double recoverySeconds) {}
+
+    static final String PREFIX = "chaos.";
+    static final String APPLICATION_ID = "chaos-encode";
+    static final String GROUP_ID = "chaos-trainer";
+    static final Map<String, String> SAES = Map.of("a", "aen", "b", "l1");
+    private static final int BROKERS = 3;
+    private static final int ENCODERS = 2;
+    private static final Duration READY = Duration.ofSeconds(180);
+    private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(120);
+
+    /** What an encoder prints once its Kafka Streams application runs (EncodeCommand). */
+    private static final String RUNNING = "RUNNING:";
+
+    /** What a quorum node prints once it is ready (BrokerCommand). */
+    private static final String BROKER_READY = " ready: bootstrap.servers=";
+
+    /**
+     * Kafka Streams' default session (45 s) would keep a killed encoder's partitions idle that long
+     * before the group moves them; the soak's encoders are missed sooner.
+     */
+    private static final List<String> ENCODER_SESSION =
+            List.of(
+                    "--command-property", "session.timeout.ms=10000",
+                    "--command-property", "heartbeat.interval.ms=2000");
+
+    private final Settings settings;
+    private final Consumer<String> progress;
+    private final Topics topics = new Topics(PREFIX);
+    private final List<Child> brokers = new ArrayList<>();
+    private final List<Child> encoders = new ArrayList<>();
+    private Child trainer;
+    private String bootstrap;
+
+    public ChaosSoak(Settings settings, Consumer<String> progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** Runs the soak and returns its figures (the summary's fields). */
+    public Map<String, Object> run() throws Exception {
+        Path work = settings.workDir().toAbsolutePath();
+        Files.createDirectories(work);
+        long began = System.nanoTime();
+        try {
+            startBrokers(work);
+            KafkaConnection kafka = KafkaConnection.of(bootstrap);
+            try (Admin admin = admin()) {
+                TopicProvisioner.ensure(admin, topics, new TopicSettings(4, (short) BROKERS));
+                startTrainer(work);
+                await(
+                        "the trainer's first versions",
+                        READY,
+                        () -> publishedSaes(kafka).containsAll(SAES.keySet()));
+                RowProducer producer =
+                        new RowProducer(
+                                kafka,
+                                topics.activations(),
+                                settings.n(),
+                                settings.rowsPerBatch(),
+                                settings.batchesPerSecond(),
+                                settings.seed());
+                producer.start();
+                startEncoders(work);
+                await(
+                        "two encoders in their group",
+                        READY,
+                        () -> encoderMembers(admin) == ENCODERS);
+                progress.accept(
+                        "all running; injecting faults for " + settings.durationSeconds() + " s");
+                List<Fault> faults = injectFaults(admin, began);
+                producer.close();
+                progress.accept(
+                        String.format(
+                                "producer stopped: %d batches acknowledged, %d failed; draining",
+                                producer.acknowledged().size(), producer.failed()));
+                return verify(kafka, producer, faults, began);
+            }
+        } finally {
+            for (Child c : encoders) c.stop(30);
+            if (trainer != null) trainer.stop(60);
+            for (Child c : brokers) c.stop(30);
+        }
+    }
+
+    private void startBrokers(Path work) throws Exception {
+        int[] ports = new int[BROKERS];
+        int[] controllers = new int[BROKERS];
+        List<String> voters = new ArrayList<>();
+        List<String> servers = new ArrayList<>();
+        for (int i = 0; i < BROKERS; i++) {
+            ports[i] = freePort();
+            controllers[i] = freePort();
+            voters.add((i + 1) + "@localhost:" + controllers[i]);
+            servers.add("localhost:" + ports[i]);
+        }
+        bootstrap = String.join(",", servers);
+        String clusterId = Uuid.randomUuid().toString();
+        for (int i = 0; i < BROKERS; i++) {
+            Child b =
+                    new Child(
+                            "broker-" + (i + 1),
+                            List.of(
+                                    "broker",
+                                    "--node-id",
+                                    Integer.toString(i + 1),
+                                    "--port",
+                                    Integer.toString(ports[i]),
+                                    "--controller-port",
+                                    Integer.toString(controllers[i]),
+                                    "--voters",
+                                    String.join(",", voters),
+                                    "--cluster-id",
+                                    clusterId,
+                                    "--data-dir",
+                                    work.resolve("broker-" + (i + 1)).toString()),
+                            work.resolve("broker-" + (i + 1) + ".log"),
+                            "768m");
+            b.start();
+            brokers.add(b);
+        }
+        try (Admin admin = admin()) {
+            await("three brokers", READY, () -> liveBrokers(admin).size() == BROKERS);
+        }
+        progress.accept("brokers ready at " + bootstrap);
+    }
+
+    private void startTrainer(Path work) throws Exception {
+        List<String> args = new ArrayList<>(List.of("train"));
+        args.addAll(kafkaArgs());
+        args.addAll(
+                List.of(
+                        "--n",
+                        Integer.toString(settings.n()),
+                        "--d-sae",
+                        Integer.toString(settings.dSae()),
+                        "--batch",
+                        "64",
+                        "--checkpoint-dir",
+                        work.resolve("trainer").toString(),
+                        "--checkpoint-every",
+                        "5",
+                        "--resume",
+                        "--publish-every",
+                        "25",
+                        "--metrics-every",
+                        "10",
+                        "--idle-exit",
+                        "15",
+                        "--group-id",
+                        GROUP_ID,
+                        "--http-port",
+                        "-1"));
+        for (var sae : new TreeMap<>(SAES).entrySet()) {
+            args.add("--sae");
+            args.add(sae.getKey() + ":" + sae.getValue());
+        }
+        trainer = new Child("trainer", args, work.resolve("trainer.log"), "768m");
+        trainer.start();
+    }
+
+    private void startEncoders(Path work) throws Exception {
+        for (int i = 0; i < ENCODERS; i++) {
+            List<String> args = new ArrayList<>(List.of("encode"));
+            args.addAll(kafkaArgs());
+            args.addAll(
+                    List.of(
+                            "--n",
+                            Integer.toString(settings.n()),
+                            "--application-id",
+                            APPLICATION_ID,
+                            "--state-dir",
+                            work.resolve("encoder-" + (i + 1)).toString(),
+                            "--allow-unsigned-models",
+                            "--wait-for-saes",
+                            Integer.toString(SAES.size()),
+                            "--stream-threads",
+                            "1",
+                            "--ort-threads",
+                            "1",
+                            "--http-port",
+                            "-1"));
+            args.addAll(ENCODER_SESSION);
+            Child e =
+                    new Child(
+                            "encoder-" + (i + 1),
+                            args,
+                            work.resolve("encoder-" + (i + 1) + ".log"),
+                            "768m");
+            e.start();
+            encoders.add(e);
+        }
+    }
+
+    private List<String> kafkaArgs() {
+        return List.of(
+                "--bootstrap-server", bootstrap,
+                "--topic-prefix", PREFIX,
+                "--replication-factor", Integer.toString(BROKERS));
+    }
+
+    /** Kills and restarts a component at seeded random moments until the duration has passed. */
+    private List<Fault> injectFaults(Admin admin, long began) throws Exception {
+        SplittableRandom random = new SplittableRandom(settings.seed());
+        List<Fault> faults = new ArrayList<>();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.durationSeconds());
+        int brokerFaults = 0;
+        while (true) {
+            double gap =
+                    settings.minGapSeconds()
+                            + random.nextDouble()
+                                    * (settings.maxGapSeconds() - settings.minGapSeconds());
+            if (System.nanoTime() + (long) (gap * 1e9) > end
+                    && faults.size() >= settings.minFaults()) break;
+            Thread.sleep((long) (gap * 1000));
+            Child target;
+            String what;
+            Callable<Boolean> back;
+            switch (faults.size() % 3) {
+                case 0 -> {
+                    Child encoder = encoders.get(random.nextInt(ENCODERS));
+                    target = encoder;
+                    what = target.name();
+                    // Back: the new process is running and the group holds it and the other.
+                    back =
+                            () ->
+                                    encoder.latestOutput().contains(RUNNING)
+                                            && encoderMembers(admin) == ENCODERS;
+                }
+                case 1 -> {
+                    target = trainer;
+                    what = target.name();
+                    long metricsBefore = endOffset(admin, topics.trainerMetrics());
+                    back =
+                            () ->
+                                    trainer.alive()
+                                            && endOffset(admin, topics.trainerMetrics())
+                                                    > metricsBefore;
+                }
+                default -> {
+                    boolean active = brokerFaults++ % 2 == 0;
+                    int id = active ? controller(admin) : 1 + random.nextInt(BROKERS);
+                    Child broker = brokers.get(id - 1);
+                    target = broker;
+                    what = target.name() + (active ? " (the active controller)" : "");
+                    // Back: the new process is ready and every replica is in sync again.
+                    back =
+                            () ->
+                                    broker.latestOutput().contains(BROKER_READY)
+                                            && underReplicated(admin) == 0;
+                }
+            }
+            double at = (System.nanoTime() - began) / 1e9;
+            target.kill();
+            long killed = System.nanoTime();
+            target.start();
+            boolean recovered = awaitQuietly(back, RECOVERY_LIMIT);
+            double recovery = recovered ? (System.nanoTime() - killed) / 1e9 : -1;
+            faults.add(new Fault(what, at, recovery));
+            progress.accept(
+                    String.format(
+                            "fault %d at %.0f s: SIGKILL %s, %s",
+                            faults.size(),
+                            at,
+                            what,
+                            recovered
+                                    ? String.format("back in %.1f s", recovery)
+                                    : "not back within " + RECOVERY_LIMIT.toSeconds() + " s"));
+        }
+        return faults;
+    }
+
+    /** Lets the pipeline finish what was produced, then checks it against the producer's ledger. */
+    private Map<String, Object> verify(
+            KafkaConnection kafka, RowProducer producer, List<Fault> faults, long began)
+            throws Exception {
+        Set<Long> acked = new HashSet<>(producer.acknowledged());
+        long batches = acked.size();
+        AvroSerde<FeatureCodes> codesSerde = new AvroSerde<>(FeatureCodes.class);
+        Map<String, Integer> codes = new HashMap<>();
+        Map<String, Set<Long>> servedVersions = new HashMap<>();
+        long deadline = System.nanoTime() + READY.toNanos();
+        while (true) {
+            codes.clear();
+            servedVersions.clear();
+            for (var r : TopicSnapshot.read(kafka, topics.codes())) {
+                FeatureCodes c = codesSerde.fromBytes(r.value());
+                if (!RowProducer.PRODUCER_ID.equals(c.getProducerId()) || c.getPart() != 0)
+                    continue;
+                codes.merge(c.getSequence() + "/" + c.getSaeId(), 1, Integer::sum);
+                servedVersions
+                        .computeIfAbsent(c.getSaeId(), k -> new HashSet<>())
+                        .add(c.getVersion());
+            }
+            long complete = 0;
+            for (long s : acked)
+                for (String sae : SAES.keySet()) if (codes.containsKey(s + "/" + sae)) complete++;
+            if (complete == batches * SAES.size() || System.nanoTime() > deadline) break;
+            Thread.sleep(3000);
+        }
+        long codesMissing = 0, codesDuplicated = 0;
+        for (long s : acked)
+            for (String sae : SAES.keySet()) {
+                int count = codes.getOrDefault(s + "/" + sae, 0);
+                if (count == 0) codesMissing++;
+                codesDuplicated += Math.max(0, count - 1);
+            }
+
+        progress.accept("codes checked; waiting for the trainer to read everything and stop");
+        if (!trainer.awaitExit(READY.toSeconds())) trainer.stop(60);
+        Path dir = settings.workDir().toAbsolutePath().resolve("trainer");
+        TrainerManifest manifest = TrainerManifest.read(dir);
+        long rowsProduced = batches * producer.rowsPerBatch();
+        Map<String, Object> perSae = new LinkedHashMap<>();
+        long trainedMissing = 0, trainedDuplicated = 0;
+        for (String sae : new TreeMap<>(SAES).keySet()) {
+            long tokens = Checkpoints.load(dir.resolve(manifest.saes().get(sae))).tokens();
+            long accounted = tokens + manifest.pendingRows() + manifest.rowsDeadLettered();
+            long missing = Math.max(0, rowsProduced - accounted);
+            long duplicated = Math.max(0, accounted - rowsProduced);
+            trainedMissing += missing;
+            trainedDuplicated += duplicated;
+            perSae.put(
+                    sae,
+                    Map.of(
+                            "rows_trained", tokens,
+                            "rows_trained_missing", missing,
+                            "rows_trained_duplicated", duplicated));
+        }
+
+        AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
+        Map<String, List<Long>> published = new TreeMap<>();
+        for (var r : TopicSnapshot.read(kafka, topics.models())) {
+            if (r.value() == null || !ModelRecords.MODEL.equals(ModelRecords.type(r.headers())))
+                continue;
+            SaeModel m = models.fromBytes(r.value());
+            published.computeIfAbsent(m.getSaeId(), k -> new ArrayList<>()).add(m.getVersion());
+        }
+        long nonMonotonic = 0, unpublished = 0, versions = 0;
+        for (var e : published.entrySet()) {
+            versions += e.getValue().size();
+            for (int i = 1; i < e.getValue().size(); i++)
+                if (e.getValue().get(i) <= e.getValue().get(i - 1)) nonMonotonic++;
+        }
+        for (var e : servedVersions.entrySet())
+            for (long v : e.getValue())
+                if (!published.getOrDefault(e.getKey(), List.of()).contains(v)) unpublished++;
+        long deadLetters = TopicSnapshot.read(kafka, topics.dlq()).size();
+
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("duration_s", settings.durationSeconds());
+        out.put("seed", settings.seed());
+        out.put("faults_injected", faults.size());
+        out.put(
+                "faults_not_recovered",
+                faults.stream().filter(f -> f.recoverySeconds() < 0).count());
+        out.put(
+                "faults",
+                faults.stream()
+                        .map(
+                                f ->
+                                        Map.of(
+                                                "target",
+                                                f.target(),
+                                                "at_s",
+                                                round(f.atSeconds()),
+                                                "recovery_s",
+                                                round(f.recoverySeconds())))
+                        .toList());
+        out.put("batches_produced", batches);
+        out.put("batches_failed", producer.failed());
+        out.put("rows_produced", rowsProduced);
+        out.put("codes_missing", codesMissing);
+        out.put("codes_duplicated", codesDuplicated);
+        out.put("rows_read", manifest.rowsRead());
+        out.put("rows_pending", manifest.pendingRows());
+        out.put("rows_dead_lettered", manifest.rowsDeadLettered());
+        out.put("rows_trained_missing", trainedMissing);
+        out.put("rows_trained_duplicated", trainedDuplicated);
+        out.put("row_checksum_match", manifest.rowChecksum() == producer.checksum());
+        out.put("per_sae", perSae);
+        out.put("versions_published", versions);
+        out.put("versions_non_monotonic", nonMonotonic);
+        out.put("versions_served_unpublished", unpublished);
+        out.put("dead_letters", deadLetters);
+        out.put("elapsed_s", round((System.nanoTime() - began) / 1e9));
+        boolean ok =
+                codesMissing == 0
+                        && codesDuplicated == 0
+                        && trainedMissing == 0
+                        && trainedDuplicated == 0
+                        && manifest.rowChecksum() == producer.checksum()
+                        && nonMonotonic == 0
+                        && unpublished == 0
+                        && deadLetters == 0
+                        && faults.stream().allMatch(f -> f.recoverySeconds() >= 0);
+        out.put("ok", ok);
+        return out;
+    }
+
+    private Admin admin() {
+        Map<String, Object> props = new HashMap<>();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        return Admin.create(props);
+    }
+
+    private static Set<Integer> liveBrokers(Admin admin) throws Exception {
+        Set<Integer> ids = new HashSet<>();
+        admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).forEach(n -> ids.add(n.id()));
+        return ids;
+    }
+
+    private static int controller(Admin admin) throws Exception {
+        return admin.describeMetadataQuorum().quorumInfo().get(10, TimeUnit.SECONDS).leaderId();
+    }
+
+    /** Partitions of the soak's topics with fewer in-sync replicas than replicas. */
+    private long underReplicated(Admin admin) throws Exception {
+        return admin
+                .describeTopics(topics.all())
+                .allTopicNames()
+                .get(10, TimeUnit.SECONDS)
+                .values()
+                .stream()
+                .flatMap(d -> d.partitions().stream())
+                .filter(p -> p.isr().size() < p.replicas().size())
+                .count();
+    }
+
+    private static int encoderMembers(Admin admin) throws Exception {
+        var d =
+                admin.describeConsumerGroups(List.of(APPLICATION_ID))
+                        .all()
+                        .get(10, TimeUnit.SECONDS)
+                        .get(APPLICATION_ID);
+        return d.groupState() == GroupState.STABLE ? d.members().size() : -1;
+    }
+
+    private static long endOffset(Admin admin, String topic) throws Exception {
+        var partitions =
+                admin.describeTopics(List.of(topic))
+                        .allTopicNames()
+                        .get(10, TimeUnit.SECONDS)
+                        .get(topic)
+                        .partitions();
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>
+                latest = new HashMap<>();
+        for (var p : partitions)
+            latest.put(
+                    new org.apache.kafka.common.TopicPartition(topic, p.partition()),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest());
+        long sum = 0;
+        for (var r : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values())
+            sum += r.offset();
+        return sum;
+    }
+
+    private Set<String> publishedSaes(KafkaConnection kafka) {
+        return ModelRecords.newestVersions(kafka, topics.models()).keySet();
+    }
+
+    private void await(String what, Duration limit, Callable<Boolean> condition) throws Exception {
+        if (!awaitQuietly(condition, limit))
+            throw new IllegalStateException(
+                    "timed out after "
+                            + limit.toSeconds()
+                            + " s waiting for "
+                            + what
+                            + " (logs in "
+                            + settings.workDir()
+                            + ")");
+    }
+
+    /** Polls {@code condition} (its exceptions count as false) until true or {@code limit}. */
+    private static boolean awaitQuietly(Callable<Boolean> condition, Duration limit)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (condition.call()) return true;
+            } catch (Exception e) {
+                // not yet
+            }
+            Thread.sleep(500);
+        }
+        return false;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.aenstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A bounded chaos soak: at least ten SIGKILLs of encoders, the trainer and brokers (the active
+ * controller among them), and nothing lost or duplicated, by the soak's own reading of what reached
+ * Kafka.
+ */
+class ChaosIT {
+    @TempDir Path dir;
+
+    @Test
+    void tenKillsAndNothingLostOrDuplicated() throws Exception {
+        Path summary = dir.resolve("chaos.json");
+        int exit =
+                Aen.commandLine(new String[0])
+                        .execute(
+                                "chaos",
+                                "--duration",
+                                "120",
+                                "--min-faults",
+                                "10",
+                                "--min-gap",
+                                "1",
+                                "--max-gap",
+                                "4",
+                                "--seed",
+                                "7",
+                                "--work-dir",
+                                dir.resolve("work").toString(),
+                                "--summary-json",
+                                summary.toString());
+        JsonNode s = new ObjectMapper().readTree(summary.toFile());
+        assertThat(s.get("faults_injected").asInt()).isGreaterThanOrEqualTo(10);
+        assertThat(s.get("faults").toString())
+                .contains("the active controller")
+                .contains("trainer")
+                .contains("encoder");
+        assertThat(s.get("faults_not_recovered").asLong()).isZero();
+        assertThat(s.get("batches_produced").asLong()).isPositive();
+        for (String zero :
+                new String[] {
+                    "codes_missing",
+                    "codes_duplicated",
+                    "rows_trained_missing",
+                    "rows_trained_duplicated",
+                    "versions_non_monotonic",
+                    "versions_served_unpublished",
+                    "dead_letters"
+                }) assertThat(s.get(zero).asLong()).as(zero).isZero();
+        assertThat(s.get("row_checksum_match").asBoolean()).isTrue();
+        assertThat(s.get("rows_read").asLong()).isEqualTo(s.get("rows_produced").asLong());
+        assertThat(exit).isZero();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.aenstream.encode;
+
+import dev.aenstream.avro.Topics;
+
+/**
+ * How large a record the encoder takes and writes.
+ *
+ * @param maxRecordValues the most values (rows × n) one activation record may declare; a larger one
+ *     becomes a {@code TOO_LARGE} dead letter before anything is allocated for it
+ * @param maxRecordBytes the largest record the codes and dead-letter topics take: larger codes are
+ *     split into parts, a larger dead letter carries a reference to its input instead of all of it
+ */
+public record RecordLimits(long maxRecordValues, int maxRecordBytes) {
+    /** 2^24 values: a 64 MiB float32 input buffer, four times a full 16 MiB float32 record. */
+    public static final long DEFAULT_MAX_RECORD_VALUES = 1L << 24;
+
+    /** The smallest record limit that leaves room for codes and dead letters. */
+    static final int MIN_RECORD_BYTES = 2 * CodesRecords.RECORD_OVERHEAD_BYTES;
+
+    public RecordLimits {
+        if (maxRecordValues <= 0)
+            throw new IllegalArgumentException(
+                    "the most values per record must be positive, got " + maxRecordValues);
+        if (maxRecordBytes < MIN_RECORD_BYTES)
+            throw new IllegalArgumentException(
+                    "the record limit must be at least "
+                            + MIN_RECORD_BYTES
+                            + " bytes, got "
+                            + maxRecordBytes);
+    }
+
+    /**
+     * At most {@value #DEFAULT_MAX_RECORD_VALUES} values in, records up to aen's topic limit out.
+     */
+    public static RecordLimits defaults() {
+        return new RecordLimits(DEFAULT_MAX_RECORD_VALUES, Topics.MAX_MESSAGE_BYTES);
+    }
+}
