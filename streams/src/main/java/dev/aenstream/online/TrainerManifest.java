@@ -2,6 +2,7 @@ package dev.aenstream.online;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aenstream.sae.Safetensors;
+import dev.aenstream.sae.train.Checkpoints;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,14 +39,19 @@ public record TrainerManifest(
         return Files.exists(file) ? JSON.readValue(file.toFile(), TrainerManifest.class) : null;
     }
 
+    /**
+     * Writes the manifest aside, forces it to disk, renames it into place and forces the folder.
+     */
     void write(Path dir) throws IOException {
         Path tmp = dir.resolve(FILE + ".tmp");
         JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), this);
+        Checkpoints.force(tmp);
         Files.move(
                 tmp,
                 dir.resolve(FILE),
                 StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
+        Checkpoints.force(dir);
     }
 
     static String writePending(Path dir, long batchesTaken, float[] rows, int n)
@@ -54,6 +60,9 @@ public record TrainerManifest(
         Map<String, Safetensors.Tensor> t = new LinkedHashMap<>();
         t.put("rows", Safetensors.Tensor.ofFloats(rows, rows.length / n, n));
         Safetensors.write(dir.resolve(name), t, Map.of());
+        // On disk before the manifest that names it.
+        Checkpoints.force(dir.resolve(name));
+        Checkpoints.force(dir);
         try (var files = Files.list(dir)) {
             for (Path old :
                     files.filter(f -> f.getFileName().toString().startsWith("pending-"))

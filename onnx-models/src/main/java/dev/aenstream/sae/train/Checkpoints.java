@@ -114,7 +114,7 @@ public final class Checkpoints {
     }
 
     /** Forces a file's bytes, or a directory's entries, to the disk. */
-    private static void force(Path path) throws IOException {
+    public static void force(Path path) throws IOException {
         boolean dir = Files.isDirectory(path);
         try (var channel =
                 java.nio.channels.FileChannel.open(
