@@ -5,13 +5,13 @@ import dev.aenstream.avro.FeatureCodes;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.models.ModelRecords;
 import dev.aenstream.online.TrainerManifest;
 import dev.aenstream.sae.train.Checkpoints;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import dev.aenstream.topics.TopicSnapshot;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -163,8 +163,8 @@ public final class ChaosSoak {
         List<String> voters = new ArrayList<>();
         List<String> servers = new ArrayList<>();
         for (int i = 0; i < BROKERS; i++) {
-            ports[i] = freePort();
-            controllers[i] = freePort();
+            ports[i] = EmbeddedBroker.freePort();
+            controllers[i] = EmbeddedBroker.freePort();
             voters.add((i + 1) + "@localhost:" + controllers[i]);
             servers.add("localhost:" + ports[i]);
         }
@@ -402,14 +402,9 @@ public final class ChaosSoak {
                             "rows_trained_duplicated", duplicated));
         }
 
-        AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
         Map<String, List<Long>> published = new TreeMap<>();
-        for (var r : TopicSnapshot.read(kafka, topics.models())) {
-            if (r.value() == null || !ModelRecords.MODEL.equals(ModelRecords.type(r.headers())))
-                continue;
-            SaeModel m = models.fromBytes(r.value());
+        for (SaeModel m : ModelRecords.versions(kafka, topics.models()))
             published.computeIfAbsent(m.getSaeId(), k -> new ArrayList<>()).add(m.getVersion());
-        }
         long nonMonotonic = 0, unpublished = 0, versions = 0;
         for (var e : published.entrySet()) {
             versions += e.getValue().size();
@@ -564,11 +559,5 @@ public final class ChaosSoak {
 
     private static double round(double v) {
         return Math.round(v * 10) / 10.0;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -7,6 +7,7 @@ import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.RowIds;
+import dev.aenstream.topics.Producers;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -15,9 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Sends activation batches of random rows at a steady rate, idempotently, and keeps the ledger the
@@ -47,12 +46,7 @@ final class RowProducer implements AutoCloseable {
             int rows,
             double batchesPerSecond,
             long seed) {
-        var props = connection.client();
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "aen-chaos-producer");
-        this.producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = Producers.idempotent(connection, "aen-chaos-producer");
         this.topic = topic;
         this.n = n;
         this.rows = rows;

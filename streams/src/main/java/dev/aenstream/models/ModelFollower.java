@@ -53,7 +53,7 @@ public final class ModelFollower implements AutoCloseable {
     private static final int BACK_AFTER_POLLS = 3;
 
     private final Properties consumerProps;
-    private final List<String> topic;
+    private final String topic;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private final java.util.concurrent.CountDownLatch closing =
             new java.util.concurrent.CountDownLatch(1);
@@ -83,10 +83,9 @@ public final class ModelFollower implements AutoCloseable {
                         return t;
                     });
     private final List<SaeEncoder> opened = new ArrayList<>();
-    private final Map<String, Long> refused = new ConcurrentHashMap<>();
 
-    /** Every version refused, as SAE@version: one alert each, however often the topic is read. */
-    private final java.util.Set<String> refusedVersions = ConcurrentHashMap.newKeySet();
+    /** Every version refused, per SAE id: one alert each, however often the topic is read. */
+    private final Map<String, java.util.Set<Long>> refused = new ConcurrentHashMap<>();
 
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
@@ -117,7 +116,7 @@ public final class ModelFollower implements AutoCloseable {
         // Trainers publish each version in a transaction: only committed versions are served.
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.consumerProps = props;
-        this.topic = List.of(topics.models());
+        this.topic = topics.models();
         this.consumer = open();
         this.thread = new Thread(this::loop, "aen-model-follower");
         thread.setDaemon(true);
@@ -126,7 +125,9 @@ public final class ModelFollower implements AutoCloseable {
 
     /** Versions refused so far, newest per SAE id. */
     public Map<String, Long> refused() {
-        return Map.copyOf(refused);
+        Map<String, Long> newest = new java.util.HashMap<>();
+        refused.forEach((id, versions) -> newest.put(id, java.util.Collections.max(versions)));
+        return Map.copyOf(newest);
     }
 
     /** Waits until at least {@code count} SAEs are served, or the timeout passes. */
@@ -145,7 +146,7 @@ public final class ModelFollower implements AutoCloseable {
                 new KafkaConsumer<>(
                         consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         try {
-            List<TopicPartition> partitions = Partitions.assignAll(c, topic.get(0));
+            List<TopicPartition> partitions = Partitions.assignAll(c, topic);
             c.seekToBeginning(partitions);
             return c;
         } catch (RuntimeException e) {
@@ -251,7 +252,8 @@ public final class ModelFollower implements AutoCloseable {
             } else if (ModelRecords.MODEL.equals(type)) {
                 SaeModel m = models.fromBytes(record.value());
                 // Read again after a restart: refused once is enough.
-                if (refusedVersions.contains(m.getSaeId() + "@" + m.getVersion())) return;
+                if (refused.getOrDefault(m.getSaeId(), java.util.Set.of()).contains(m.getVersion()))
+                    return;
                 serve(assembler.complete(m));
             } else {
                 LOG.warn(
@@ -359,8 +361,8 @@ public final class ModelFollower implements AutoCloseable {
     }
 
     private void refuse(SaeModel model, String reason) {
-        refused.merge(model.getSaeId(), model.getVersion(), Math::max);
-        refusedVersions.add(model.getSaeId() + "@" + model.getVersion());
+        refused.computeIfAbsent(model.getSaeId(), id -> ConcurrentHashMap.newKeySet())
+                .add(model.getVersion());
         LOG.warn(reason);
         if (alerts != null) {
             alerts.send(

@@ -5,7 +5,9 @@ import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.topics.TopicSnapshot;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -37,22 +39,31 @@ public final class ModelRecords {
     }
 
     /**
-     * The metadata of the newest version on the models topic per SAE id, read from its start to its
-     * current end: a trainer numbers its next versions past these, and retires their chunks when
-     * its first version replaces them.
+     * The metadata of every committed version on the models topic, in the order it was published,
+     * read from the topic's start to its current end.
      */
-    public static Map<String, SaeModel> newestVersions(KafkaConnection connection, String topic) {
+    public static List<SaeModel> versions(KafkaConnection connection, String topic) {
         AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
-        Map<String, SaeModel> newest = new HashMap<>();
+        List<SaeModel> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : TopicSnapshot.read(connection, topic)) {
             if (r.value() == null || !MODEL.equals(type(r.headers()))) continue;
             try {
-                SaeModel m = models.fromBytes(r.value());
-                newest.merge(m.getSaeId(), m, (a, b) -> a.getVersion() >= b.getVersion() ? a : b);
+                out.add(models.fromBytes(r.value()));
             } catch (RuntimeException unreadable) {
                 // Not a version anyone serves: it numbers nothing.
             }
         }
+        return out;
+    }
+
+    /**
+     * The metadata of the newest version on the models topic per SAE id: a trainer numbers its next
+     * versions past these, and retires their chunks when its first version replaces them.
+     */
+    public static Map<String, SaeModel> newestVersions(KafkaConnection connection, String topic) {
+        Map<String, SaeModel> newest = new HashMap<>();
+        for (SaeModel m : versions(connection, topic))
+            newest.merge(m.getSaeId(), m, (a, b) -> a.getVersion() >= b.getVersion() ? a : b);
         return newest;
     }
 

@@ -15,11 +15,18 @@ public final class Producers {
 
     public static KafkaProducer<byte[], byte[]> idempotent(
             KafkaConnection connection, String clientId) {
+        return new KafkaProducer<>(
+                idempotentSettings(connection, clientId),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
+    }
+
+    private static Properties idempotentSettings(KafkaConnection connection, String clientId) {
         Properties props = connection.client();
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        return props;
     }
 
     /**
@@ -29,10 +36,7 @@ public final class Producers {
      */
     public static KafkaProducer<byte[], byte[]> transactional(
             KafkaConnection connection, String clientId, String transactionalId) {
-        Properties props = connection.client();
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        Properties props = idempotentSettings(connection, clientId);
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
