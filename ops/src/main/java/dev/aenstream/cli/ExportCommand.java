@@ -31,10 +31,14 @@ final class ExportCommand implements Callable<Integer> {
             names = "--out",
             paramLabel = "FILE",
             required = true,
-            description = "Where to write the encoder .onnx.")
+            description =
+                    "Where to write the encoder .onnx; weights of 1 MiB or more go to FILE.data"
+                            + " beside it (ONNX external data).")
     Path out;
 
     @Mixin KMaxOption kMax;
+
+    @Mixin dev.aenstream.cli.options.WeightsOption weights;
 
     @Option(
             names = "--normalise",
@@ -43,13 +47,20 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SaeSources.EncoderModel model = SaeSources.load(from, kMax.kMax(), normalise);
+        SaeSources.EncoderModel model =
+                SaeSources.load(from, kMax.kMax(), normalise, weights.weights());
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
-        Files.write(out, model.onnx());
+        model.model().writeFiles(out);
         System.out.printf(
-                "wrote %s: n=%d, D=%d, k_max=%d, %,d bytes (%s)%n",
-                out, model.n(), model.d(), model.kMax(), model.onnx().length, model.origin());
+                "wrote %s%s: n=%d, D=%d, k_max=%d, %,d bytes (%s)%n",
+                out,
+                model.model().selfContained() ? "" : " and its external data " + out + ".data",
+                model.n(),
+                model.d(),
+                model.kMax(),
+                model.model().sizeBytes(),
+                model.origin());
         return 0;
     }
 }

@@ -2,19 +2,71 @@ package dev.aenstream.models;
 
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SaeModelChunk;
+import dev.aenstream.sae.onnx.OnnxPackage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * Puts model versions back together from the models topic: keeps the chunks of each SAE's newest
- * version and, when the metadata arrives, checks that every chunk is there and that the bytes match
- * the checksum.
+ * Puts model versions back together from the models topic: writes the chunks of each SAE's newest
+ * version to a file as they arrive (a version is never whole in memory, so its size is bounded by
+ * disk only), hashing them on the way, and when the metadata arrives checks that every chunk is
+ * there and that the bytes match the checksum.
+ *
+ * <p>Chunks of one version arrive in index order (one partition, one producer, and compaction keeps
+ * the order), so each is appended; a gap refuses the version.
  */
-public final class ModelAssembler {
-    /** A complete version that passed its checksum. */
-    public record Assembled(SaeModel model, byte[] onnx) {}
+public final class ModelAssembler implements AutoCloseable {
+    /**
+     * A complete version that passed its checksum, in {@code file}; the caller owns the file and
+     * deletes it when done.
+     */
+    public record Assembled(SaeModel model, Path file) {
+        /** True when the file is a graph with external data after it ({@link OnnxPackage}). */
+        public boolean packaged() {
+            return model.getGraphBytes() >= 0;
+        }
+
+        /** The ONNX graph: the whole file, or its first {@code graphBytes} bytes. */
+        public byte[] graph() throws IOException {
+            long length = packaged() ? model.getGraphBytes() : model.getSizeBytes();
+            if (length > Integer.MAX_VALUE - 8)
+                throw new IOException("a graph of " + length + " bytes exceeds ONNX's 2 GiB");
+            ByteBuffer out = ByteBuffer.allocate((int) length);
+            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                while (out.hasRemaining()) if (in.read(out, out.position()) < 0) break;
+            }
+            if (out.hasRemaining()) throw new IOException(file + " ends inside its graph");
+            return out.array();
+        }
+
+        /** Where the graph's external data starts in the file. */
+        public long weightsStart() {
+            return OnnxPackage.weightsStart(model.getGraphBytes());
+        }
+
+        /** How many bytes of external data follow the graph (0 when self-contained). */
+        public long weightsBytes() {
+            return packaged() ? model.getSizeBytes() - weightsStart() : 0;
+        }
+
+        /** Removes the file. */
+        public void delete() {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
 
     /** A version that cannot be used, and why. */
     public static final class RefusedModel extends Exception {
@@ -34,52 +86,129 @@ public final class ModelAssembler {
         }
     }
 
-    /** Chunks by SAE id, of the newest version seen for it, by index. */
-    private final Map<String, Map<Integer, SaeModelChunk>> pending = new HashMap<>();
+    /** The newest version of one SAE being written to disk. */
+    private static final class Spool {
+        final long version;
+        final Path file;
+        final FileChannel channel;
+        final MessageDigest sha256 = ModelRecords.sha256();
+        int nextIndex;
+        long bytes;
+        String broken;
 
-    private final Map<String, Long> pendingVersion = new HashMap<>();
+        Spool(long version, Path file) throws IOException {
+            this.version = version;
+            this.file = file;
+            this.channel =
+                    FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
+
+        void discard() {
+            try {
+                channel.close();
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // A file left behind is removed with the folder.
+            }
+        }
+    }
+
+    private final Path dir;
+    private final boolean ownsDir;
+    private final Map<String, Spool> pending = new HashMap<>();
+    private long files;
+
+    /** Spools versions in a temporary folder, removed on {@link #close()}. */
+    public ModelAssembler() {
+        this(temporaryFolder(), true);
+    }
+
+    /** Spools versions in {@code dir}. */
+    public ModelAssembler(Path dir) {
+        this(dir, false);
+    }
+
+    private ModelAssembler(Path dir, boolean ownsDir) {
+        this.dir = dir;
+        this.ownsDir = ownsDir;
+    }
+
+    private static Path temporaryFolder() {
+        try {
+            return Files.createTempDirectory("aen-models-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make a folder for model versions", e);
+        }
+    }
 
     public void add(SaeModelChunk chunk) {
         String id = chunk.getSaeId();
-        Long current = pendingVersion.get(id);
-        if (current == null || chunk.getVersion() > current) {
-            pending.put(id, new TreeMap<>());
-            pendingVersion.put(id, chunk.getVersion());
-        } else if (chunk.getVersion() < current) {
+        Spool spool = pending.get(id);
+        if (spool == null || chunk.getVersion() > spool.version) {
+            if (spool != null) spool.discard();
+            try {
+                // Named by a counter: the SAE id comes from the topic and is no file name.
+                spool = new Spool(chunk.getVersion(), dir.resolve("version-" + files++ + ".part"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot spool SAE " + id + " to " + dir, e);
+            }
+            pending.put(id, spool);
+        } else if (chunk.getVersion() < spool.version) {
             return;
         }
-        pending.get(id).put(chunk.getIndex(), chunk);
+        if (spool.broken != null || chunk.getIndex() < spool.nextIndex) return;
+        if (chunk.getIndex() > spool.nextIndex) {
+            spool.broken = "chunk " + spool.nextIndex + " is missing";
+            return;
+        }
+        ByteBuffer data = chunk.getData().duplicate();
+        spool.sha256.update(data.duplicate());
+        try {
+            while (data.hasRemaining()) spool.channel.write(data);
+        } catch (IOException e) {
+            spool.broken = "its chunks cannot be written to " + dir + ": " + e.getMessage();
+            return;
+        }
+        spool.bytes += chunk.getData().remaining();
+        spool.nextIndex++;
     }
 
-    /** Completes the version the metadata names. */
+    /** Completes the version the metadata names; the file is the caller's from here on. */
     public Assembled complete(SaeModel model) throws RefusedModel {
-        Map<Integer, SaeModelChunk> parts = pending.get(model.getSaeId());
-        Long version = pendingVersion.get(model.getSaeId());
-        if (parts == null || version == null || version != model.getVersion()) {
+        Spool spool = pending.get(model.getSaeId());
+        if (spool == null || spool.version != model.getVersion()) {
             throw new RefusedModel(model, "its chunks were not found on the topic");
         }
-        if (parts.size() != model.getChunkCount()) {
-            throw new RefusedModel(
-                    model, "has " + parts.size() + " of " + model.getChunkCount() + " chunks");
-        }
-        if (model.getSizeBytes() > Integer.MAX_VALUE)
-            throw new RefusedModel(model, "is larger than 2 GiB");
-        byte[] bytes = new byte[(int) model.getSizeBytes()];
-        int at = 0;
-        for (int i = 0; i < model.getChunkCount(); i++) {
-            SaeModelChunk chunk = parts.get(i);
-            if (chunk == null) throw new RefusedModel(model, "chunk " + i + " is missing");
-            ByteBuffer data = chunk.getData().duplicate();
-            if (at + data.remaining() > bytes.length)
-                throw new RefusedModel(model, "chunks hold more bytes than the declared size");
-            data.get(bytes, at, data.remaining());
-            at += chunk.getData().remaining();
-        }
         pending.remove(model.getSaeId());
-        pendingVersion.remove(model.getSaeId());
-        if (at != bytes.length)
-            throw new RefusedModel(model, "chunks hold " + at + " of " + bytes.length + " bytes");
-        String checksum = ModelRecords.sha256(bytes);
+        try {
+            check(model, spool);
+            spool.channel.close();
+        } catch (RefusedModel | IOException e) {
+            spool.discard();
+            if (e instanceof RefusedModel refused) throw refused;
+            throw new RefusedModel(model, "its file cannot be closed: " + e.getMessage());
+        }
+        return new Assembled(model, spool.file);
+    }
+
+    private static void check(SaeModel model, Spool spool) throws RefusedModel {
+        if (spool.broken != null) throw new RefusedModel(model, spool.broken);
+        if (spool.nextIndex != model.getChunkCount()) {
+            throw new RefusedModel(
+                    model, "has " + spool.nextIndex + " of " + model.getChunkCount() + " chunks");
+        }
+        if (spool.bytes != model.getSizeBytes())
+            throw new RefusedModel(
+                    model, "chunks hold " + spool.bytes + " of " + model.getSizeBytes() + " bytes");
+        if (model.getGraphBytes() >= 0
+                && OnnxPackage.weightsStart(model.getGraphBytes()) > model.getSizeBytes())
+            throw new RefusedModel(
+                    model,
+                    "its graph of "
+                            + model.getGraphBytes()
+                            + " bytes does not fit its "
+                            + model.getSizeBytes());
+        String checksum = HexFormat.of().formatHex(spool.sha256.digest());
         if (!checksum.equals(model.getChecksum())) {
             throw new RefusedModel(
                     model,
@@ -88,6 +217,20 @@ public final class ModelAssembler {
                             + " does not match the published "
                             + model.getChecksum());
         }
-        return new Assembled(model, bytes);
+    }
+
+    /** Discards the versions still arriving, and the folder if this assembler made it. */
+    @Override
+    public void close() {
+        pending.values().forEach(Spool::discard);
+        pending.clear();
+        if (ownsDir) {
+            try (var left = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) left::iterator) Files.deleteIfExists(f);
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                // The temporary folder is the system's to clean then.
+            }
+        }
     }
 }

@@ -254,7 +254,13 @@ public final class ModelFollower implements AutoCloseable {
                 // Read again after a restart: refused once is enough.
                 if (refused.getOrDefault(m.getSaeId(), java.util.Set.of()).contains(m.getVersion()))
                     return;
-                serve(assembler.complete(m));
+                ModelAssembler.Assembled a = assembler.complete(m);
+                try {
+                    serve(a);
+                } finally {
+                    // ONNX Runtime and the decoder have read what they keep: the file may go.
+                    a.delete();
+                }
             } else {
                 LOG.warn(
                         "skipping a models-topic record at offset {} with no {} header",
@@ -286,12 +292,12 @@ public final class ModelFollower implements AutoCloseable {
         }
         ai.onnx.proto.OnnxMl.ModelProto graph;
         try {
-            graph = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(a.onnx());
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            refuse(m, name(m) + " refused: its bytes are not an ONNX model");
+            graph = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(a.graph());
+        } catch (java.io.IOException e) {
+            refuse(m, name(m) + " refused: its bytes are not an ONNX model: " + e.getMessage());
             return;
         }
-        String unsafe = ModelTrust.graphRefusal(graph);
+        String unsafe = ModelTrust.graphRefusal(graph, a.weightsBytes());
         if (unsafe != null) {
             refuse(m, name(m) + " refused: " + unsafe);
             return;
@@ -307,12 +313,28 @@ public final class ModelFollower implements AutoCloseable {
             return;
         }
         SaeEncoder encoder;
+        dev.aenstream.sae.SaeDecoder decoder;
+        java.nio.file.Path graphFile = a.file().resolveSibling(a.file().getFileName() + ".onnx");
         try {
+            // The graph finds its weights where they arrived, after itself in the same file.
+            java.nio.file.Files.write(
+                    graphFile,
+                    a.packaged()
+                            ? dev.aenstream.sae.onnx.OnnxPackage.relocate(
+                                    a.graph(), a.file().getFileName().toString(), a.weightsStart())
+                            : a.graph());
             encoder =
-                    SaeEncoder.open(a.onnx(), m.getN(), m.getD(), m.getKMax(), device, ortThreads);
-        } catch (Exception e) {
+                    SaeEncoder.open(graphFile, m.getN(), m.getD(), m.getKMax(), device, ortThreads);
+            decoder = dev.aenstream.sae.onnx.DecoderTensors.read(graph, a.file(), a.weightsStart());
+        } catch (Exception | OutOfMemoryError e) {
             refuse(m, name(m) + " refused: ONNX Runtime cannot load it: " + e.getMessage());
             return;
+        } finally {
+            try {
+                java.nio.file.Files.deleteIfExists(graphFile);
+            } catch (java.io.IOException e) {
+                LOG.debug("cannot remove {}: {}", graphFile, e.toString());
+            }
         }
         try {
             encoder.check();
@@ -334,7 +356,7 @@ public final class ModelFollower implements AutoCloseable {
                                         + " version "
                                         + m.getVersion()
                                         + " from the models topic",
-                                dev.aenstream.sae.SaeDecoder.from(graph.getGraph()),
+                                decoder,
                                 m.getNormalisation()
                                         == dev.aenstream.avro.Normalisation.UNIT_SQRT_N));
         LOG.info(
@@ -393,6 +415,7 @@ public final class ModelFollower implements AutoCloseable {
         if (c != null) c.wakeup();
         thread.join(10_000);
         retirer.shutdownNow();
+        assembler.close();
         synchronized (opened) {
             opened.forEach(ModelFollower::closeQuietly);
             opened.clear();

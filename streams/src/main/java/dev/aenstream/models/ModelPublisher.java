@@ -3,6 +3,7 @@ package dev.aenstream.models;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SaeModel;
+import dev.aenstream.sae.onnx.OnnxPackage;
 import dev.aenstream.topics.Producers;
 import java.security.KeyPair;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -18,6 +20,14 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 
 /** Publishes SAE versions to the models topic: chunks, then the metadata that commits them. */
 public final class ModelPublisher implements AutoCloseable {
+    /**
+     * How long one version's transaction may stay open: a Llama-size version (4.3 GB) takes 22 s on
+     * two cores, a third of the client's default minute, and a slower disk or network more; a
+     * trainer that dies mid-version is aborted at once when it restarts (same transactional id), so
+     * the wait only holds while it is gone.
+     */
+    static final java.time.Duration TRANSACTION_TIMEOUT = java.time.Duration.ofMinutes(10);
+
     private final KafkaProducer<byte[], byte[]> producer;
     private final VersionRecords records;
     private final boolean transactional;
@@ -53,7 +63,10 @@ public final class ModelPublisher implements AutoCloseable {
         this.producer =
                 transactional
                         ? Producers.transactional(
-                                connection, "aen-model-publisher", transactionalId)
+                                connection,
+                                "aen-model-publisher",
+                                transactionalId,
+                                TRANSACTION_TIMEOUT)
                         : Producers.idempotent(connection, "aen-model-publisher");
     }
 
@@ -89,19 +102,26 @@ public final class ModelPublisher implements AutoCloseable {
             Normalisation normalisation,
             Map<String, String> hyperparameters) {}
 
-    /**
-     * Sends the version and waits until the broker has every record of it; then tombstones the
-     * chunks of the version it replaces, so compaction leaves only the newest committed version's
-     * chunks (and any newer one's, while it is being published). Returns the version's metadata.
-     */
+    /** Publishes a self-contained ONNX model ({@link #publish(Version, OnnxPackage)}). */
     public SaeModel publish(Version v, byte[] onnx)
             throws ExecutionException, InterruptedException, Fenced {
-        VersionRecords.Publication p = records.publication(v, onnx);
+        return publish(v, OnnxPackage.of(onnx));
+    }
+
+    /**
+     * Sends the version, streamed in chunks as the package writes itself (never whole in memory),
+     * and waits until the broker has every record of it; then tombstones the chunks of the version
+     * it replaces, so compaction leaves only the newest committed version's chunks (and any newer
+     * one's, while it is being published). Returns the version's metadata.
+     */
+    public SaeModel publish(Version v, OnnxPackage model)
+            throws ExecutionException, InterruptedException, Fenced {
         SaeModel replaced = published.get(v.saeId());
         List<ProducerRecord<byte[], byte[]>> retire =
                 replaced != null && replaced.getVersion() < v.version()
                         ? records.tombstones(replaced)
                         : List.of();
+        VersionRecords.Publication p;
         if (transactional) {
             // The version and the retirement of the one it replaces commit together.
             try {
@@ -111,7 +131,7 @@ public final class ModelPublisher implements AutoCloseable {
                     abortPending = false;
                 }
                 producer.beginTransaction();
-                for (var r : p.records()) producer.send(r);
+                p = send(v, model, r -> producer.send(r));
                 for (var r : retire) producer.send(r);
                 producer.commitTransaction();
             } catch (ProducerFencedException | InvalidProducerEpochException e) {
@@ -127,14 +147,27 @@ public final class ModelPublisher implements AutoCloseable {
                 throw new ExecutionException(e);
             }
         } else {
-            List<Future<RecordMetadata>> sent = new ArrayList<>(p.records().size());
-            for (var r : p.records()) sent.add(producer.send(r));
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            p = send(v, model, r -> sent.add(producer.send(r)));
             for (Future<RecordMetadata> f : sent) f.get();
+            producer.send(p.record());
             for (var r : retire) producer.send(r);
             producer.flush();
         }
         published.put(v.saeId(), p.model());
         return p.model();
+    }
+
+    /**
+     * Streams the package's chunks to {@code send}; in a transaction the metadata follows at once
+     * (the commit makes them visible together), otherwise the caller sends it once every chunk is
+     * acknowledged.
+     */
+    private VersionRecords.Publication send(
+            Version v, OnnxPackage model, Consumer<ProducerRecord<byte[], byte[]>> send) {
+        VersionRecords.Publication p = records.chunks(v, model, send);
+        if (transactional) send.accept(p.record());
+        return p;
     }
 
     @Override

@@ -14,18 +14,22 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * How model versions sit on the models topic: chunks of the ONNX bytes first, then the metadata
- * record that commits the version. A header says which of the two a record is; keys are chosen for
- * compaction: the latest metadata per SAE survives, and chunks are keyed by SAE, version and index,
- * so a half-published newer version never overwrites the chunks of the committed one. A publisher
- * tombstones a version's chunks once a newer version is committed.
+ * How model versions sit on the models topic: chunks of the version's bytes first (an ONNX model,
+ * or a graph with its weights beside it: {@link dev.aenstream.sae.onnx.OnnxPackage}), then the
+ * metadata record that commits the version. A header says which of the two a record is; keys are
+ * chosen for compaction: the latest metadata per SAE survives, and chunks are keyed by SAE, version
+ * and index, so a half-published newer version never overwrites the chunks of the committed one. A
+ * publisher tombstones a version's chunks once a newer version is committed.
  */
 public final class ModelRecords {
     public static final String TYPE_HEADER = "aen.record";
     public static final String MODEL = "model";
     public static final String CHUNK = "chunk";
 
-    /** Chunk size: far below the 1 MB default message limit of brokers and producers. */
+    /**
+     * Chunk size: far below the 1 MB default message limit of brokers and producers. Every chunk
+     * but a version's last holds exactly this many bytes.
+     */
     public static final int CHUNK_BYTES = 512 * 1024;
 
     private ModelRecords() {}
@@ -78,9 +82,12 @@ public final class ModelRecords {
     }
 
     static String sha256(byte[] bytes) {
+        return java.util.HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    static java.security.MessageDigest sha256() {
         try {
-            return java.util.HexFormat.of()
-                    .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+            return java.security.MessageDigest.getInstance("SHA-256");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -63,6 +63,9 @@ public final class ModelSigning {
                         Integer.toString(m.getD()),
                         Integer.toString(m.getKMax()),
                         m.getChecksum());
+        // Where the graph ends decides what runs: signed whenever set, and absent from versions
+        // signed before it existed, whose signatures stay valid.
+        if (m.getGraphBytes() >= 0) text += "\ngraph " + m.getGraphBytes();
         return text.getBytes(StandardCharsets.UTF_8);
     }
 

@@ -72,25 +72,11 @@ public record ModelTrust(List<PublicKey> trusted, boolean allowUnsigned, long ma
     }
 
     /**
-     * Why {@code graph} must not be loaded, or null: a tensor stored as external data would make
-     * ONNX Runtime read a file named by whoever published the graph.
+     * Why {@code graph} must not be loaded, or null: a tensor stored as external data anywhere but
+     * in the version's own {@code weightsBytes} of weights would make ONNX Runtime read a file
+     * named by whoever published the graph.
      */
-    public static String graphRefusal(OnnxMl.ModelProto graph) {
-        for (OnnxMl.TensorProto t : graph.getGraph().getInitializerList()) {
-            if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL
-                    || t.getExternalDataCount() > 0)
-                return "its graph references an external data file (tensor " + t.getName() + ")";
-        }
-        for (OnnxMl.NodeProto node : graph.getGraph().getNodeList()) {
-            for (OnnxMl.AttributeProto a : node.getAttributeList()) {
-                if (a.hasT()
-                        && (a.getT().getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL
-                                || a.getT().getExternalDataCount() > 0))
-                    return "its graph references an external data file (node "
-                            + node.getName()
-                            + ")";
-            }
-        }
-        return null;
+    public static String graphRefusal(OnnxMl.ModelProto graph, long weightsBytes) {
+        return dev.aenstream.sae.onnx.OnnxPackage.externalRefusal(graph, weightsBytes);
     }
 }

@@ -604,12 +604,16 @@ public final class OnlineTrainer implements AutoCloseable {
         long v = nextVersion(t);
         TrainConfig c = t.config();
         int kMax = c.arch() == Arch.TOPK ? c.k() : Math.min(config.kMax(), c.d());
-        byte[] onnx =
+        var onnx =
                 SaeSources.fromParameters(
                                 t.trainStep().parameters(),
-                                new EncoderSpec(kMax, config.normalise(), c.arch() == Arch.TOPK),
+                                new EncoderSpec(
+                                        kMax,
+                                        config.normalise(),
+                                        c.arch() == Arch.TOPK,
+                                        config.weights()),
                                 t.saeId() + " step " + t.stepsDone())
-                        .onnx();
+                        .model();
         Map<String, String> hyper = new LinkedHashMap<>();
         hyper.put("lambda1", Double.toString(c.lambda1()));
         hyper.put("lambda2", Double.toString(c.effectiveLambda2()));

@@ -3,6 +3,7 @@ package dev.aenstream.online;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.monitor.ModelAlertThresholds;
 import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.onnx.WeightPrecision;
 import dev.aenstream.sae.train.SparsityTarget;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -20,6 +21,7 @@ import java.security.KeyPair;
  * @param shuffleRows rows in the shuffle buffer batches are drawn from; 0 trains in arrival order
  * @param normalise rescale rows to L2 norm sqrt(n) before training, and in the published encoders
  * @param kMax top-k cut of published encoders (TopK SAEs use their k)
+ * @param weights the element type published encoders store their weight matrices in
  * @param targetL0 matched sparsity: penalised SAEs move lambda1 towards this L0 (0: off)
  * @param settleSteps steps before matched sparsity first moves lambda1
  * @param modelAlerts thresholds of the model-level alerts
@@ -40,7 +42,8 @@ public record OnlineTrainerConfig(
         long idleExitMs,
         double targetL0,
         long settleSteps,
-        KeyPair signingKeys) {
+        KeyPair signingKeys,
+        WeightPrecision weights) {
     public static final String DEFAULT_GROUP = "aen-trainer";
     public static final long DEFAULT_CHECKPOINT_EVERY = 1000;
     public static final long DEFAULT_PUBLISH_EVERY = 500;
@@ -57,6 +60,7 @@ public record OnlineTrainerConfig(
         }
         if (shuffleRows < 0 || kMax <= 0)
             throw new IllegalArgumentException("shuffle >= 0 and k_max > 0 required");
+        if (weights == null) throw new IllegalArgumentException("weights need a precision");
         if (modelAlerts == null)
             throw new IllegalArgumentException("model alert thresholds are required");
         if (idleExitMs < 0) throw new IllegalArgumentException("idle exit must be >= 0");
@@ -93,6 +97,7 @@ public record OnlineTrainerConfig(
         private double targetL0;
         private long settleSteps = SparsityTarget.DEFAULT_SETTLE_STEPS;
         private KeyPair signingKeys;
+        private WeightPrecision weights = WeightPrecision.FLOAT32;
 
         private Builder(Topics topics) {
             this.topics = topics;
@@ -162,6 +167,12 @@ public record OnlineTrainerConfig(
             return this;
         }
 
+        /** Stores the weight matrices of published versions in this precision. */
+        public Builder weights(WeightPrecision v) {
+            weights = v;
+            return this;
+        }
+
         /** Signs every published version with these keys (null: unsigned). */
         public Builder signingKeys(KeyPair v) {
             signingKeys = v;
@@ -183,7 +194,8 @@ public record OnlineTrainerConfig(
                     idleExitMs,
                     targetL0,
                     settleSteps,
-                    signingKeys);
+                    signingKeys,
+                    weights);
         }
     }
 }

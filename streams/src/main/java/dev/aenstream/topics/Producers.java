@@ -36,8 +36,22 @@ public final class Producers {
      */
     public static KafkaProducer<byte[], byte[]> transactional(
             KafkaConnection connection, String clientId, String transactionalId) {
+        return transactional(connection, clientId, transactionalId, null);
+    }
+
+    /**
+     * As {@link #transactional(KafkaConnection, String, String)}, with transactions that may stay
+     * open up to {@code timeout} (null: the client's default, one minute).
+     */
+    public static KafkaProducer<byte[], byte[]> transactional(
+            KafkaConnection connection,
+            String clientId,
+            String transactionalId,
+            java.time.Duration timeout) {
         Properties props = idempotentSettings(connection, clientId);
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        if (timeout != null)
+            props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) timeout.toMillis());
         KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
         try {

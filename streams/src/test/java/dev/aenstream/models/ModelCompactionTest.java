@@ -6,7 +6,9 @@ import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SaeModelChunk;
+import dev.aenstream.sae.onnx.OnnxPackage;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,11 +29,11 @@ class ModelCompactionTest {
     void aRestartingEncoderRebuildsTheNewestCommittedVersionAfterCompaction() throws Exception {
         byte[] v1 = graph(1), v2 = graph(2), v3 = graph(3);
         List<ProducerRecord<byte[], byte[]>> log = new ArrayList<>();
-        log.addAll(records.publication(version(1), v1).records());
-        var second = records.publication(version(2), v2);
-        log.addAll(second.records());
-        log.addAll(records.tombstones(records.publication(version(1), v1).model()));
-        List<ProducerRecord<byte[], byte[]>> third = records.publication(version(3), v3).records();
+        var first = publish(version(1), v1, log);
+        var second = publish(version(2), v2, log);
+        log.addAll(records.tombstones(first.model()));
+        List<ProducerRecord<byte[], byte[]>> third = new ArrayList<>();
+        publish(version(3), v3, third);
         // The trainer dies after two of v3's three chunks: no metadata commits it.
         log.addAll(third.subList(0, 2));
         assertThat(second.model().getChunkCount()).as("chunks per version").isEqualTo(3);
@@ -52,7 +54,18 @@ class ModelCompactionTest {
         }
         assertThat(newest).isNotNull();
         assertThat(newest.model().getVersion()).isEqualTo(2);
-        assertThat(newest.onnx()).isEqualTo(v2);
+        assertThat(Files.readAllBytes(newest.file())).isEqualTo(v2);
+        assertThat(newest.graph()).isEqualTo(v2);
+        newest.delete();
+        assembler.close();
+    }
+
+    /** Version {@code v}'s records, chunks then metadata, appended to {@code log}. */
+    private VersionRecords.Publication publish(
+            ModelPublisher.Version v, byte[] onnx, List<ProducerRecord<byte[], byte[]>> log) {
+        VersionRecords.Publication p = records.chunks(v, OnnxPackage.of(onnx), log::add);
+        log.add(p.record());
+        return p;
     }
 
     /** Kafka's compaction: per key the newest record, in log order; tombstones removed. */

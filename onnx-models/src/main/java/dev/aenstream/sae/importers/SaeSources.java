@@ -5,6 +5,8 @@ import dev.aenstream.sae.SaeFiles;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderGraph;
 import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.onnx.OnnxPackage;
+import dev.aenstream.sae.onnx.WeightPrecision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +23,7 @@ public final class SaeSources {
      * null) and its origin.
      */
     public record EncoderModel(
-            byte[] onnx, int n, int d, int kMax, SaeDecoder decoder, String origin) {}
+            OnnxPackage model, int n, int d, int kMax, SaeDecoder decoder, String origin) {}
 
     /**
      * @param kMax top-k cut for sources that do not fix one (a TopK SAE's own k wins)
@@ -29,6 +31,12 @@ public final class SaeSources {
      *     graph)
      */
     public static EncoderModel load(Path path, int kMax, boolean normalise) throws IOException {
+        return load(path, kMax, normalise, WeightPrecision.FLOAT32);
+    }
+
+    /** As {@link #load(Path, int, boolean)}, the weight matrices stored in {@code weights}. */
+    public static EncoderModel load(Path path, int kMax, boolean normalise, WeightPrecision weights)
+            throws IOException {
         if (Files.isDirectory(path)) {
             ImportedSae sae;
             if (SparsifyImporter.looksLike(path)) sae = SparsifyImporter.read(path);
@@ -41,7 +49,8 @@ public final class SaeSources {
                                 + ") nor a sparsify (cfg.json + "
                                 + SparsifyImporter.WEIGHTS
                                 + ") directory");
-            EncoderSpec spec = new EncoderSpec(sae.spec().kMax(), normalise, sae.spec().topK());
+            EncoderSpec spec =
+                    new EncoderSpec(sae.spec().kMax(), normalise, sae.spec().topK(), weights);
             return fromParameters(sae.params(), spec, sae.source());
         }
         if (!Files.isRegularFile(path)) throw new IOException("no SAE at " + path);
@@ -52,16 +61,26 @@ public final class SaeSources {
                         path
                                 + ": normalisation cannot be added to an exported encoder;"
                                 + " normalise upstream");
+            if (weights != WeightPrecision.FLOAT32)
+                throw new IOException(
+                        path
+                                + ": an exported encoder keeps its own weights; --weights applies"
+                                + " to SAEs given by their parameters");
             OnnxEncoderImporter.Wrapped w =
                     OnnxEncoderImporter.wrap(Files.readAllBytes(path), kMax);
             return new EncoderModel(
-                    w.model(), w.n(), w.d(), w.kMax(), null, "ONNX encoder " + path);
+                    OnnxPackage.adopt(w.model(), path.toAbsolutePath().getParent()),
+                    w.n(),
+                    w.d(),
+                    w.kMax(),
+                    null,
+                    "ONNX encoder " + path);
         }
         if (name.endsWith(".safetensors")) {
             SaeParameters params = SaeFiles.load(path);
             return fromParameters(
                     params,
-                    new EncoderSpec(Math.min(kMax, params.d()), normalise),
+                    new EncoderSpec(Math.min(kMax, params.d()), normalise, false, weights),
                     "parameters from " + path);
         }
         throw new IOException(path + ": expected a directory, a .safetensors file or a .onnx file");
@@ -75,9 +94,9 @@ public final class SaeSources {
             SaeParameters params, EncoderSpec spec, String origin) {
         int k = Math.min(spec.kMax(), params.d());
         SaeDecoder decoder = SaeDecoder.of(params);
-        var model = EncoderGraph.build(params, spec, "sae_encoder");
-        byte[] bytes =
-                model.toBuilder().setGraph(decoder.addTo(model.getGraph())).build().toByteArray();
-        return new EncoderModel(bytes, params.n(), params.d(), k, decoder, origin);
+        OnnxPackage model =
+                EncoderGraph.packaged(
+                        EncoderGraph.Weights.of(params).withDecoder(decoder), spec, "sae_encoder");
+        return new EncoderModel(model, params.n(), params.d(), k, decoder, origin);
     }
 }

@@ -2,6 +2,7 @@ package dev.aenstream.sae.onnx;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import dev.aenstream.sae.SaeDecoder;
 import dev.aenstream.sae.SaeParameters;
 import java.util.Map;
 
@@ -78,11 +79,62 @@ public final class EncoderGraph {
         return g.graph();
     }
 
+    /** The encoder with every tensor inside its graph (models under protobuf's 2 GiB). */
     public static OnnxMl.ModelProto build(SaeParameters p, EncoderSpec spec, String graphName) {
-        int n = p.n();
-        int d = p.d();
+        return graph(Weights.of(p), spec, graphName, Long.MAX_VALUE).model();
+    }
+
+    /**
+     * The encoder as a package: tensors of {@link OnnxPackage#EXTERNAL_FROM_BYTES} or more lie
+     * beside the graph, so the model may have any size; the decoder's tensors ride along when
+     * {@code w} has them.
+     */
+    public static OnnxPackage packaged(Weights w, EncoderSpec spec, String graphName) {
+        return graph(w, spec, graphName, OnnxPackage.EXTERNAL_FROM_BYTES).packaged();
+    }
+
+    /**
+     * What an encoder graph is built from, as values written when the package is: {@code wEnc} [D,
+     * n], {@code bEnc} [D], {@code bDec} [n]; {@code atoms} [D, n] and {@code decoderBias} [n] are
+     * the decoder, carried as tensors no node uses (both null: none).
+     */
+    public record Weights(
+            int n,
+            int d,
+            OnnxPackage.Values wEnc,
+            OnnxPackage.Values bEnc,
+            OnnxPackage.Values bDec,
+            OnnxPackage.Values atoms,
+            OnnxPackage.Values decoderBias) {
+        public static Weights of(SaeParameters p) {
+            return new Weights(
+                    p.n(),
+                    p.d(),
+                    OnnxPackage.Values.of(p.wEnc()),
+                    OnnxPackage.Values.of(p.bEnc()),
+                    OnnxPackage.Values.of(p.bDec()),
+                    null,
+                    null);
+        }
+
+        /** These weights with the decoder's tensors. */
+        public Weights withDecoder(SaeDecoder decoder) {
+            return new Weights(
+                    n,
+                    d,
+                    wEnc,
+                    bEnc,
+                    bDec,
+                    DecoderTensors.atoms(decoder),
+                    DecoderTensors.bias(decoder));
+        }
+    }
+
+    private static Graph graph(Weights w, EncoderSpec spec, String graphName, long externalFrom) {
+        int n = w.n();
+        int d = w.d();
         int k = Math.min(spec.kMax(), d);
-        Graph g = new Graph(graphName, DataType.FLOAT);
+        Graph g = new Graph(graphName, DataType.FLOAT).externalFrom(externalFrom);
         String x = g.input(INPUT, -1, n);
 
         String scales;
@@ -94,11 +146,17 @@ public final class EncoderGraph {
         } else {
             scales = unitScales(g, x);
         }
-        String wEnc = g.floats("W_enc", p.wEnc(), d, n);
-        String bEnc = g.floats("b_enc", p.bEnc(), d);
-        String bDec = g.floats("b_dec", p.bDec(), n);
+        String wEnc = g.weights("W_enc", w.wEnc(), spec.weights(), d, n);
+        String bEnc = g.weights("b_enc", w.bEnc(), d);
+        String bDec = g.weights("b_dec", w.bDec(), n);
         String pre = g.op("Gemm", Map.of("transB", 1L), g.sub(input, bDec), wEnc, bEnc);
         sparseOutputs(g, g.op("Relu", pre), scales, k, spec.topK());
-        return g.model();
+        if (w.atoms() != null) {
+            // Stored in the same precision; the graph's cast of them is pruned, the follower
+            // widens them when it reads the decoder.
+            g.weights(SaeDecoder.ATOMS, w.atoms(), spec.weights(), d, n);
+            g.weights(SaeDecoder.B_DEC, w.decoderBias(), n);
+        }
+        return g;
     }
 }

@@ -27,6 +27,12 @@ public final class Graph {
     private int counter;
     private String prefix = "";
 
+    /** Float tensors of at least this many bytes become external data (never, unless told). */
+    private long externalFrom = Long.MAX_VALUE;
+
+    private final java.util.List<OnnxPackage.External> externals = new java.util.ArrayList<>();
+    private long weightsBytes;
+
     public Graph(String name, DataType real) {
         if (real != DataType.FLOAT && real != DataType.DOUBLE) {
             throw new IllegalArgumentException("graphs compute in FLOAT or DOUBLE, not " + real);
@@ -103,17 +109,91 @@ public final class Graph {
         return name;
     }
 
+    /**
+     * Float constants of at least {@code bytes} bytes become external data of the {@link
+     * #packaged()} model from now on.
+     */
+    public Graph externalFrom(long bytes) {
+        this.externalFrom = bytes;
+        return this;
+    }
+
     /** A float32 constant tensor (weights baked into an encoder). */
     public String floats(String name, float[] values, long... dims) {
+        return weights(name, OnnxPackage.Values.of(values), dims);
+    }
+
+    /**
+     * A float32 constant tensor whose values are written only when the {@link #packaged()} model
+     * is: its bytes may exceed what one array or buffer holds.
+     */
+    public String external(String name, OnnxPackage.Values values, long... dims) {
+        return external(name, values, DataType.FLOAT, dims);
+    }
+
+    private String external(String name, OnnxPackage.Values values, DataType type, long... dims) {
+        long offset = OnnxPackage.weightsStart(weightsBytes);
         OnnxMl.TensorProto.Builder t =
                 OnnxMl.TensorProto.newBuilder()
                         .setName(name)
-                        .setDataType(DataType.FLOAT.getNumber());
+                        .setDataType(type.getNumber())
+                        .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
+                        .addExternalData(OnnxPackage.entry("location", OnnxPackage.WEIGHTS))
+                        .addExternalData(OnnxPackage.entry("offset", Long.toString(offset)))
+                        .addExternalData(
+                                OnnxPackage.entry("length", Long.toString(values.bytes())));
         for (long d : dims) t.addDims(d);
-        ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(values);
-        graph.addInitializer(t.setRawData(ByteString.copyFrom(bytes)));
+        graph.addInitializer(t);
+        externals.add(new OnnxPackage.External(name, offset, values));
+        weightsBytes = offset + values.bytes();
         return name;
+    }
+
+    /**
+     * A float32 constant given as values to write: external data when it reaches the {@link
+     * #externalFrom} size, else inside the graph.
+     */
+    public String weights(String name, OnnxPackage.Values values, long... dims) {
+        return weights(name, values, WeightPrecision.FLOAT32, dims);
+    }
+
+    /**
+     * float32 {@code values} stored in {@code precision}; for float16 and bfloat16 the graph casts
+     * them to float32, and the returned name is the cast's.
+     */
+    public String weights(
+            String name, OnnxPackage.Values values, WeightPrecision precision, long... dims) {
+        if (precision != WeightPrecision.FLOAT32) {
+            String stored = name + "." + precision.label();
+            OnnxPackage.Values narrow = values.in(precision);
+            if (narrow.bytes() >= externalFrom) external(stored, narrow, precision.type(), dims);
+            else inline(stored, narrow, precision.type(), dims);
+            return op("Cast", Map.of("to", (long) DataType.FLOAT.getNumber()), stored);
+        }
+        if (values.bytes() >= externalFrom) return external(name, values, dims);
+        return inline(name, values, DataType.FLOAT, dims);
+    }
+
+    private String inline(String name, OnnxPackage.Values values, DataType type, long... dims) {
+        var bytes = new java.io.ByteArrayOutputStream((int) values.bytes());
+        try {
+            values.writeTo(java.nio.channels.Channels.newChannel(bytes));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        OnnxMl.TensorProto.Builder t =
+                OnnxMl.TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(type.getNumber())
+                        .setRawData(ByteString.copyFrom(bytes.toByteArray()));
+        for (long d : dims) t.addDims(d);
+        graph.addInitializer(t);
+        return name;
+    }
+
+    /** The model with its external tensors beside it. */
+    public OnnxPackage packaged() {
+        return new OnnxPackage(model().toByteArray(), externals);
     }
 
     /** An int64 constant vector (axes, shapes, k). */
@@ -207,6 +287,9 @@ public final class Graph {
         return op("Cast", Map.of("to", (long) real.getNumber()), x);
     }
 
+    /**
+     * The model; its external tensors, if any, have no values in it ({@link #packaged()} has them).
+     */
     public OnnxMl.ModelProto model() {
         return OnnxMl.ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)

@@ -41,11 +41,35 @@ public final class OrtSessions {
      * @throws OrtException if the model does not load, or CUDA was demanded and is not there
      */
     public static Opened open(byte[] model, Device device, int intraOpThreads) throws OrtException {
+        return open((env, options) -> env.createSession(model, options), device, intraOpThreads);
+    }
+
+    /**
+     * Opens a session for the model file, whose external data ONNX Runtime reads from beside it (so
+     * the model may be larger than a byte array).
+     */
+    public static Opened open(java.nio.file.Path model, Device device, int intraOpThreads)
+            throws OrtException {
+        return open(
+                (env, options) -> env.createSession(model.toString(), options),
+                device,
+                intraOpThreads);
+    }
+
+    /** How a session is made from the environment and the options chosen for the device. */
+    @FunctionalInterface
+    private interface Creator {
+        OrtSession create(OrtEnvironment env, OrtSession.SessionOptions options)
+                throws OrtException;
+    }
+
+    private static Opened open(Creator creator, Device device, int intraOpThreads)
+            throws OrtException {
         OrtEnvironment env = environment();
         if (device != Device.CPU) {
             try (OrtSession.SessionOptions options = options(intraOpThreads)) {
                 options.addCUDA(0);
-                OrtSession session = env.createSession(model, options);
+                OrtSession session = creator.create(env, options);
                 announce("ONNX Runtime runs on CUDA (device 0)");
                 return new Opened(session, Device.CUDA);
             } catch (OrtException | UnsatisfiedLinkError | RuntimeException e) {
@@ -66,7 +90,7 @@ public final class OrtSessions {
             announce("ONNX Runtime runs on CPU (--device cpu)");
         }
         try (OrtSession.SessionOptions options = options(intraOpThreads)) {
-            return new Opened(env.createSession(model, options), Device.CPU);
+            return new Opened(creator.create(env, options), Device.CPU);
         }
     }
 

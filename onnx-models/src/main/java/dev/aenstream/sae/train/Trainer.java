@@ -43,6 +43,7 @@ public final class Trainer implements AutoCloseable {
     /** A fresh run from docs/aen-sae.md's initialisation. */
     public static Trainer start(String saeId, TrainConfig config, Device device, int threads)
             throws OrtException {
+        checkMemory(saeId, config);
         TrainStep step =
                 TrainStep.open(
                         config,
@@ -57,10 +58,26 @@ public final class Trainer implements AutoCloseable {
             String saeId, Checkpoints.Checkpoint checkpoint, Device device, int threads)
             throws OrtException {
         TrainConfig config = checkpoint.config();
+        checkMemory(saeId, config);
         TrainStep step = TrainStep.open(config, checkpoint.state(), device, threads);
         FeatureWindow window = new FeatureWindow(config.d(), config.deadWindowTokens());
         window.restore(checkpoint.tokens(), checkpoint.lastFired());
         return new Trainer(saeId, step, window);
+    }
+
+    /** Refuses, with the figures, a run this JVM or machine cannot hold. */
+    private static void checkMemory(String saeId, TrainConfig config) {
+        TrainMemory.of(config)
+                .check(
+                        "training SAE "
+                                + saeId
+                                + " (n="
+                                + config.n()
+                                + ", D="
+                                + config.d()
+                                + ", batch "
+                                + config.batch()
+                                + ")");
     }
 
     public String saeId() {

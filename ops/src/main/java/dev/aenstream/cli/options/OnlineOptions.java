@@ -51,6 +51,8 @@ public final class OnlineOptions {
 
     @Mixin KMaxOption kMax;
 
+    @Mixin WeightsOption weights;
+
     @Mixin ModelAlertOptions modelAlerts;
 
     @Option(
@@ -71,6 +73,7 @@ public final class OnlineOptions {
                 .shuffleRows(shuffleRows)
                 .normalise(normalise)
                 .kMax(kMax.kMax())
+                .weights(weights.weights())
                 .modelAlerts(modelAlerts.thresholds())
                 .idleExitMs((long) (idleExitSeconds * 1000))
                 .signingKeys(signing.keys())

@@ -94,7 +94,7 @@ public final class SaeOptions {
         }
         SaeEncoder encoder =
                 SaeEncoder.open(
-                        model.onnx(),
+                        model.model(),
                         model.n(),
                         model.d(),
                         model.kMax(),

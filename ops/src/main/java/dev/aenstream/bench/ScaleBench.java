@@ -1,0 +1,449 @@
+package dev.aenstream.bench;
+
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import dev.aenstream.avro.KafkaConnection;
+import dev.aenstream.avro.Normalisation;
+import dev.aenstream.avro.SaeModel;
+import dev.aenstream.avro.Topics;
+import dev.aenstream.encode.SaeRegistry;
+import dev.aenstream.encode.ServingSae;
+import dev.aenstream.models.ModelFollower;
+import dev.aenstream.models.ModelPublisher;
+import dev.aenstream.models.ModelTrust;
+import dev.aenstream.sae.SparseCodes;
+import dev.aenstream.sae.onnx.EncoderGraph;
+import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.onnx.Graph;
+import dev.aenstream.sae.onnx.OnnxPackage;
+import dev.aenstream.sae.onnx.WeightPrecision;
+import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.sae.runtime.OrtSessions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * One large SAE version through the whole path: published to the models topic in chunks, followed,
+ * spooled, checked and loaded by an encoder's follower, checked against a direct computation of its
+ * codes, and timed against the bare matrix product of the same shape.
+ */
+public final class ScaleBench {
+    /** Rows whose codes are computed directly and compared with what the encoder serves. */
+    static final int CHECKED_ROWS = 4;
+
+    /** Alternating rounds of timing the encoder and the bare product. */
+    private static final int TIMING_ROUNDS = 4;
+
+    private static final long PROGRESS_EVERY_NS = 30_000_000_000L;
+
+    /** How far a served code may be from the direct computation (float against double sums). */
+    public static final double CODE_TOLERANCE = 1e-4;
+
+    /** What one run measured. */
+    public record Result(
+            int n,
+            int dSae,
+            long modelBytes,
+            long largestTensorBytes,
+            double publishS,
+            double loadS,
+            long baselineRssBytes,
+            long publishPeakRssBytes,
+            long loadPeakRssBytes,
+            long peakRssBytes,
+            int checkedRows,
+            double maxCodeError,
+            int rowsPerCall,
+            double encodeRowsPerS,
+            double matmulRowsPerS,
+            String device,
+            WeightPrecision weights,
+            double swapS,
+            long swapPeakRssBytes) {
+        public double encodeRatio() {
+            return encodeRowsPerS / matmulRowsPerS;
+        }
+
+        /** The figures by the names of the summary contract. */
+        public Map<String, Object> summary() {
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            out.put("n", n);
+            out.put("d_sae", dSae);
+            out.put("model_bytes", modelBytes);
+            out.put("largest_tensor_bytes", largestTensorBytes);
+            out.put("publish_s", publishS);
+            out.put("load_s", loadS);
+            out.put("baseline_rss_bytes", baselineRssBytes);
+            out.put("publish_peak_rss_bytes", publishPeakRssBytes);
+            out.put("load_peak_rss_bytes", loadPeakRssBytes);
+            out.put("peak_rss_bytes", peakRssBytes);
+            out.put("checked_rows", checkedRows);
+            out.put("max_code_error", maxCodeError);
+            out.put("rows_per_call", rowsPerCall);
+            out.put("encode_rows_per_s", encodeRowsPerS);
+            out.put("matmul_rows_per_s", matmulRowsPerS);
+            out.put("encode_ratio", encodeRatio());
+            out.put("device", device);
+            out.put("weights", weights.label());
+            if (swapS > 0) {
+                out.put("swap_s", swapS);
+                out.put("swap_peak_rss_bytes", swapPeakRssBytes);
+            }
+            return out;
+        }
+    }
+
+    /** What to run. */
+    /**
+     * What to run; {@code swap}: then publish a second version while the first serves, and measure
+     * the swap.
+     */
+    public record Config(
+            int kMax,
+            int rowsPerCall,
+            double seconds,
+            Device device,
+            int ortThreads,
+            long seed,
+            boolean swap,
+            WeightPrecision weights) {}
+
+    private ScaleBench() {}
+
+    /**
+     * Publishes {@code sae} as version 1 of SAE {@code saeId} on {@code topics}' models topic,
+     * serves it through a model follower, checks and times it.
+     *
+     * @throws AssertionError if a served code differs from the direct computation
+     */
+    public static Result run(
+            KafkaConnection connection,
+            Topics topics,
+            String saeId,
+            SyntheticSae sae,
+            Config config,
+            PrintStream progress)
+            throws Exception {
+        int kMax = Math.min(config.kMax(), sae.d());
+        long baseline = Memory.resetPeak();
+        OnnxPackage model =
+                EncoderGraph.packaged(
+                        sae.weights(),
+                        new EncoderSpec(kMax, false, false, config.weights()),
+                        "sae_encoder");
+        progress.printf(
+                "scale: publishing %s, n=%d D=%d: %,d bytes (W_enc %,d bytes)%n",
+                saeId, sae.n(), sae.d(), model.sizeBytes(), sae.matrixBytes());
+        try (ModelPublisher publisher =
+                new ModelPublisher(connection, topics.models(), null, "aen-bench-scale")) {
+            long started = System.nanoTime();
+            SaeModel published = publisher.publish(version(saeId, 1, sae, kMax), model);
+            double publishS = seconds(started);
+            long publishPeak = Memory.peak();
+            progress.printf("scale: published in %.1f s%n", publishS);
+
+            Memory.resetPeak();
+            started = System.nanoTime();
+            SaeRegistry registry = new SaeRegistry();
+            try (ModelFollower follower =
+                    new ModelFollower(
+                            connection,
+                            topics,
+                            registry,
+                            null,
+                            sae.n(),
+                            ModelTrust.anyVersion(),
+                            config.device(),
+                            config.ortThreads())) {
+                awaitVersion(registry, follower, 1, started, progress);
+                double loadS = seconds(started);
+                long loadPeak = Memory.peak();
+                progress.printf("scale: served after %.1f s%n", loadS);
+                ServingSae serving = registry.serving().get(0);
+
+                int rows = config.rowsPerCall();
+                float[] x = rows(Math.max(rows, CHECKED_ROWS), sae.n(), config.seed());
+                FloatBuffer input = direct(x);
+                double error = check(sae, serving, x, input, kMax, config.weights());
+                progress.printf(
+                        "scale: %d rows' codes equal the direct computation (max error %.2g)%n",
+                        CHECKED_ROWS, error);
+                double[] rates =
+                        rates(
+                                sae,
+                                input,
+                                rows,
+                                config,
+                                () ->
+                                        serving.encoder()
+                                                .encode(
+                                                        input.duplicate().limit(rows * sae.n()),
+                                                        rows));
+                double encode = rates[0];
+                double matmul = rates[1];
+                double swapS = 0;
+                long swapPeak = 0;
+                if (config.swap()) {
+                    // A second version while the first serves: the follower holds both until the
+                    // old
+                    // one retires.
+                    started = System.nanoTime();
+                    publisher.publish(
+                            version(saeId, 2, sae, kMax),
+                            EncoderGraph.packaged(
+                                    new SyntheticSae(sae.n(), sae.d(), config.seed() + 1).weights(),
+                                    new EncoderSpec(kMax, false, false, config.weights()),
+                                    "sae_encoder"));
+                    // The follower starts loading now; the publisher's part is over.
+                    Memory.resetPeak();
+                    awaitVersion(registry, follower, 2, started, progress);
+                    swapS = seconds(started);
+                    swapPeak = Memory.peak();
+                    progress.printf("scale: version 2 replaced version 1 after %.1f s%n", swapS);
+                }
+                Result result =
+                        new Result(
+                                sae.n(),
+                                sae.d(),
+                                published.getSizeBytes(),
+                                sae.matrixBytes(),
+                                publishS,
+                                loadS,
+                                baseline,
+                                publishPeak,
+                                loadPeak,
+                                Math.max(publishPeak, loadPeak),
+                                CHECKED_ROWS,
+                                error,
+                                rows,
+                                encode,
+                                matmul,
+                                serving.encoder().device().label(),
+                                config.weights(),
+                                swapS,
+                                swapPeak);
+                return result;
+            }
+        }
+    }
+
+    private static ModelPublisher.Version version(
+            String saeId, long version, SyntheticSae sae, int kMax) {
+        return new ModelPublisher.Version(
+                saeId, version, "synthetic", sae.n(), sae.d(), kMax, Normalisation.NONE, Map.of());
+    }
+
+    /** Waits until {@code version} serves, with a line of progress every half minute. */
+    private static void awaitVersion(
+            SaeRegistry registry,
+            ModelFollower follower,
+            long version,
+            long started,
+            PrintStream progress)
+            throws InterruptedException {
+        long nextReport = started + PROGRESS_EVERY_NS;
+        while (registry.serving().isEmpty() || registry.serving().get(0).version() < version) {
+            if (!follower.refused().isEmpty())
+                throw new IllegalStateException(
+                        "the follower refused version " + version + ": see the log above");
+            Thread.sleep(100);
+            if (System.nanoTime() > nextReport) {
+                progress.printf("scale: loading, %.0f s so far%n", seconds(started));
+                nextReport += PROGRESS_EVERY_NS;
+            }
+        }
+    }
+
+    /**
+     * Largest difference between served codes and the direct computation, over the checked rows.
+     */
+    private static double check(
+            SyntheticSae sae,
+            ServingSae serving,
+            float[] x,
+            FloatBuffer input,
+            int kMax,
+            WeightPrecision stored)
+            throws Exception {
+        SparseCodes codes =
+                serving.encoder()
+                        .encode(input.duplicate().limit(CHECKED_ROWS * sae.n()), CHECKED_ROWS);
+        double worst = 0;
+        for (int r = 0; r < CHECKED_ROWS; r++) {
+            float[] h = sae.encode(x, r * sae.n(), stored);
+            int[] expected = SyntheticSae.topK(h, kMax);
+            int from = codes.rowOffsets()[r];
+            int to = codes.rowOffsets()[r + 1];
+            if (to - from != expected.length)
+                throw new AssertionError(
+                        "row "
+                                + r
+                                + ": "
+                                + (to - from)
+                                + " codes served, "
+                                + expected.length
+                                + " expected");
+            float kth = h[expected[expected.length - 1]];
+            for (int e = from; e < to; e++) {
+                int feature = codes.indices()[e];
+                float served = codes.values()[e];
+                double err = Math.abs(served - h[feature]);
+                // A feature within the tolerance of the k-th value may trade places with it.
+                if (err > CODE_TOLERANCE || (h[feature] < kth - CODE_TOLERANCE))
+                    throw new AssertionError(
+                            "row "
+                                    + r
+                                    + ", feature "
+                                    + feature
+                                    + ": served "
+                                    + served
+                                    + ", direct "
+                                    + h[feature]
+                                    + " (k-th "
+                                    + kth
+                                    + ")");
+                if (Math.abs(h[expected[e - from]] - served) > CODE_TOLERANCE)
+                    throw new AssertionError(
+                            "row "
+                                    + r
+                                    + ", rank "
+                                    + (e - from)
+                                    + ": served "
+                                    + served
+                                    + ", direct "
+                                    + h[expected[e - from]]);
+                worst = Math.max(worst, err);
+            }
+        }
+        return worst;
+    }
+
+    /**
+     * Rows per second of the encoder's product alone on the same shape, weights outside the graph
+     * as served.
+     */
+    private static double[] rates(
+            SyntheticSae sae, FloatBuffer input, int rows, Config config, Call encode)
+            throws Exception {
+        Graph g =
+                new Graph("encode_matmul_only", DataType.FLOAT)
+                        .externalFrom(OnnxPackage.EXTERNAL_FROM_BYTES);
+        String x = g.input("x", rows, sae.n());
+        String wEnc = g.weights("W_enc", sae.weights().wEnc(), sae.d(), sae.n());
+        g.output(g.op("Gemm", Map.of("transB", 1L), x, wEnc), "pre", rows, sae.d());
+        Path dir = Files.createTempDirectory("aen-matmul-");
+        try {
+            Path file = dir.resolve("matmul.onnx");
+            g.packaged().writeFiles(file);
+            OrtEnvironment env = OrtSessions.environment();
+            try (OrtSessions.Opened session =
+                            OrtSessions.open(file, config.device(), config.ortThreads());
+                    OnnxTensor in =
+                            OnnxTensor.createTensor(
+                                    env,
+                                    input.duplicate().limit(rows * sae.n()),
+                                    new long[] {rows, sae.n()})) {
+                Call matmul = () -> session.session().run(Map.of("x", in)).close();
+                double round = config.seconds() / 2 / TIMING_ROUNDS;
+                double[] best = new double[2];
+                // Untimed first calls: ONNX Runtime sizes its working memory on them.
+                encode.run();
+                matmul.run();
+                for (int r = 0; r < TIMING_ROUNDS; r++) {
+                    best[0] = Math.max(best[0], rate(round, rows, encode));
+                    best[1] = Math.max(best[1], rate(round, rows, matmul));
+                }
+                return best;
+            }
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    /** Rows per second of {@code call} repeated for at least {@code seconds}. */
+    private static double rate(double seconds, int rows, Call call) throws Exception {
+        long calls = 0;
+        long started = System.nanoTime();
+        long deadline = started + (long) (seconds * 1e9);
+        do {
+            call.run();
+            calls++;
+        } while (System.nanoTime() < deadline);
+        return calls * rows / seconds(started);
+    }
+
+    private static float[] rows(int rows, int n, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[rows * n];
+        for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+        return x;
+    }
+
+    private static FloatBuffer direct(float[] x) {
+        FloatBuffer b =
+                ByteBuffer.allocateDirect(x.length * Float.BYTES)
+                        .order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+        b.put(x).flip();
+        return b;
+    }
+
+    private static double seconds(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1e9;
+    }
+
+    /** This process's resident memory, from Linux's /proc (0 where there is none). */
+    static final class Memory {
+        private Memory() {}
+
+        /**
+         * Collects the heap's garbage (the publisher's chunks, in this one process) and resets the
+         * peak resident size to the current one; returns the current one.
+         */
+        static long resetPeak() {
+            // A trainer and an encoder are separate processes: the publisher's garbage is no part
+            // of what the encoder needs. A full collection also gives unused heap back.
+            System.gc();
+            try {
+                // "5" resets the peak resident set size (Linux 4.0 and later).
+                Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            } catch (IOException | UnsupportedOperationException e) {
+                // Without it the peak covers the whole run so far: still an upper bound.
+            }
+            return field("VmRSS:");
+        }
+
+        /** The peak resident size since the last reset. */
+        static long peak() {
+            return field("VmHWM:");
+        }
+
+        private static long field(String name) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith(name))
+                        return Long.parseLong(line.substring(name.length()).trim().split("\\s+")[0])
+                                * 1024;
+                }
+            } catch (IOException | RuntimeException e) {
+                // Not Linux: no figure.
+            }
+            return 0;
+        }
+    }
+}
