@@ -141,7 +141,7 @@ public final class ScaleBench {
                         "sae_encoder");
         progress.printf(
                 "scale: publishing %s, n=%d D=%d: %,d bytes (W_enc %,d bytes)%n",
-                saeId, sae.n(), sae.d(), model.sizeBytes(), sae.matrixBytes());
+                saeId, sae.n(), sae.d(), model.sizeBytes(), storedMatrixBytes(sae, config));
         try (ModelPublisher publisher =
                 new ModelPublisher(connection, topics.models(), null, "aen-bench-scale")) {
             long started = System.nanoTime();
@@ -214,7 +214,7 @@ public final class ScaleBench {
                                 sae.n(),
                                 sae.d(),
                                 published.getSizeBytes(),
-                                sae.matrixBytes(),
+                                storedMatrixBytes(sae, config),
                                 publishS,
                                 loadS,
                                 baseline,
@@ -233,6 +233,11 @@ public final class ScaleBench {
                 return result;
             }
         }
+    }
+
+    /** Bytes of W_enc as the version stores it. */
+    private static long storedMatrixBytes(SyntheticSae sae, Config config) {
+        return sae.matrixBytes() / Float.BYTES * config.weights().bytes();
     }
 
     private static ModelPublisher.Version version(

@@ -290,9 +290,11 @@ public final class ModelFollower implements AutoCloseable {
             refuse(m, distrusted);
             return;
         }
+        byte[] graphBytes;
         ai.onnx.proto.OnnxMl.ModelProto graph;
         try {
-            graph = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(a.graph());
+            graphBytes = a.graph();
+            graph = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(graphBytes);
         } catch (java.io.IOException e) {
             refuse(m, name(m) + " refused: its bytes are not an ONNX model: " + e.getMessage());
             return;
@@ -312,7 +314,7 @@ public final class ModelFollower implements AutoCloseable {
                             + expectedN);
             return;
         }
-        SaeEncoder encoder;
+        SaeEncoder encoder = null;
         dev.aenstream.sae.SaeDecoder decoder;
         java.nio.file.Path graphFile = a.file().resolveSibling(a.file().getFileName() + ".onnx");
         try {
@@ -321,12 +323,13 @@ public final class ModelFollower implements AutoCloseable {
                     graphFile,
                     a.packaged()
                             ? dev.aenstream.sae.onnx.OnnxPackage.relocate(
-                                    a.graph(), a.file().getFileName().toString(), a.weightsStart())
-                            : a.graph());
+                                    graphBytes, a.file().getFileName().toString(), a.weightsStart())
+                            : graphBytes);
             encoder =
                     SaeEncoder.open(graphFile, m.getN(), m.getD(), m.getKMax(), device, ortThreads);
             decoder = dev.aenstream.sae.onnx.DecoderTensors.read(graph, a.file(), a.weightsStart());
         } catch (Exception | OutOfMemoryError e) {
+            if (encoder != null) closeQuietly(encoder);
             refuse(m, name(m) + " refused: ONNX Runtime cannot load it: " + e.getMessage());
             return;
         } finally {

@@ -4,6 +4,8 @@ import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import dev.aenstream.sae.SaeDecoder;
 import dev.aenstream.sae.SaeParameters;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -81,7 +83,7 @@ public final class EncoderGraph {
 
     /** The encoder with every tensor inside its graph (models under protobuf's 2 GiB). */
     public static OnnxMl.ModelProto build(SaeParameters p, EncoderSpec spec, String graphName) {
-        return graph(Weights.of(p), spec, graphName, Long.MAX_VALUE).model();
+        return graph(Weights.of(p), spec, graphName, Long.MAX_VALUE, CAST_BLOCK_BYTES).model();
     }
 
     /**
@@ -90,7 +92,14 @@ public final class EncoderGraph {
      * {@code w} has them.
      */
     public static OnnxPackage packaged(Weights w, EncoderSpec spec, String graphName) {
-        return graph(w, spec, graphName, OnnxPackage.EXTERNAL_FROM_BYTES).packaged();
+        return packaged(w, spec, graphName, CAST_BLOCK_BYTES);
+    }
+
+    /** As {@link #packaged(Weights, EncoderSpec, String)}, with cast blocks of this size. */
+    static OnnxPackage packaged(
+            Weights w, EncoderSpec spec, String graphName, long castBlockBytes) {
+        return graph(w, spec, graphName, OnnxPackage.EXTERNAL_FROM_BYTES, castBlockBytes)
+                .packaged();
     }
 
     /**
@@ -130,7 +139,51 @@ public final class EncoderGraph {
         }
     }
 
-    private static Graph graph(Weights w, EncoderSpec spec, String graphName, long externalFrom) {
+    /**
+     * {@code W_enc x + b_enc}. Half-precision weights are cast to float32 in the graph, and ONNX
+     * Runtime folds each cast into one tensor when it loads the graph, which fails (the process
+     * aborts) for a result of 2 GiB or more; so such weights are cut into row blocks of at most
+     * {@code castBlockBytes} in float32, one product each, joined along the features.
+     */
+    private static String preActivations(
+            Graph g, Weights w, WeightPrecision precision, String centred, long castBlockBytes) {
+        int n = w.n();
+        int d = w.d();
+        long floatBytes = (long) d * n * Float.BYTES;
+        if (precision == WeightPrecision.FLOAT32 || floatBytes <= castBlockBytes) {
+            String wEnc = g.weights("W_enc", w.wEnc(), precision, d, n);
+            return g.op(
+                    "Gemm", Map.of("transB", 1L), centred, wEnc, g.weights("b_enc", w.bEnc(), d));
+        }
+        int rowsPerBlock = (int) Math.max(1, castBlockBytes / ((long) n * Float.BYTES));
+        List<String> blocks = new ArrayList<>();
+        for (int from = 0, b = 0; from < d; from += rowsPerBlock, b++) {
+            int rows = Math.min(rowsPerBlock, d - from);
+            long bytes = (long) rows * n * Float.BYTES;
+            String wEnc =
+                    g.weights(
+                            "W_enc." + b,
+                            OnnxPackage.Values.slice(
+                                    w.wEnc(), (long) from * n * Float.BYTES, bytes),
+                            precision,
+                            rows,
+                            n);
+            String bEnc =
+                    g.weights(
+                            "b_enc." + b,
+                            OnnxPackage.Values.slice(
+                                    w.bEnc(), (long) from * Float.BYTES, (long) rows * Float.BYTES),
+                            rows);
+            blocks.add(g.op("Gemm", Map.of("transB", 1L), centred, wEnc, bEnc));
+        }
+        return g.op("Concat", Map.of("axis", 1L), blocks.toArray(String[]::new));
+    }
+
+    /** Largest float32 matrix a half-precision weight block is cast to (1 GiB). */
+    static final long CAST_BLOCK_BYTES = 1L << 30;
+
+    private static Graph graph(
+            Weights w, EncoderSpec spec, String graphName, long externalFrom, long castBlockBytes) {
         int n = w.n();
         int d = w.d();
         int k = Math.min(spec.kMax(), d);
@@ -146,15 +199,13 @@ public final class EncoderGraph {
         } else {
             scales = unitScales(g, x);
         }
-        String wEnc = g.weights("W_enc", w.wEnc(), spec.weights(), d, n);
-        String bEnc = g.weights("b_enc", w.bEnc(), d);
-        String bDec = g.weights("b_dec", w.bDec(), n);
-        String pre = g.op("Gemm", Map.of("transB", 1L), g.sub(input, bDec), wEnc, bEnc);
+        String centred = g.sub(input, g.weights("b_dec", w.bDec(), n));
+        String pre = preActivations(g, w, spec.weights(), centred, castBlockBytes);
         sparseOutputs(g, g.op("Relu", pre), scales, k, spec.topK());
         if (w.atoms() != null) {
-            // Stored in the same precision; the graph's cast of them is pruned, the follower
-            // widens them when it reads the decoder.
-            g.weights(SaeDecoder.ATOMS, w.atoms(), spec.weights(), d, n);
+            // Stored in the encoder's precision for no node to use: the follower widens them when
+            // it reads the decoder.
+            g.stored(SaeDecoder.ATOMS, w.atoms(), spec.weights(), d, n);
             g.weights(SaeDecoder.B_DEC, w.decoderBias(), n);
         }
         return g;

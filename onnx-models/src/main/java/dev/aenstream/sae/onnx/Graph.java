@@ -163,15 +163,24 @@ public final class Graph {
      */
     public String weights(
             String name, OnnxPackage.Values values, WeightPrecision precision, long... dims) {
-        if (precision != WeightPrecision.FLOAT32) {
-            String stored = name + "." + precision.label();
-            OnnxPackage.Values narrow = values.in(precision);
-            if (narrow.bytes() >= externalFrom) external(stored, narrow, precision.type(), dims);
-            else inline(stored, narrow, precision.type(), dims);
-            return op("Cast", Map.of("to", (long) DataType.FLOAT.getNumber()), stored);
-        }
-        if (values.bytes() >= externalFrom) return external(name, values, dims);
-        return inline(name, values, DataType.FLOAT, dims);
+        if (precision == WeightPrecision.FLOAT32) return stored(name, values, precision, dims);
+        return op(
+                "Cast",
+                Map.of("to", (long) DataType.FLOAT.getNumber()),
+                stored(name, values, precision, dims));
+    }
+
+    /**
+     * float32 {@code values} stored in {@code precision} for no node to use (named {@code
+     * name.float16} or {@code name.bfloat16} when narrowed); returns the stored tensor's name.
+     */
+    public String stored(
+            String name, OnnxPackage.Values values, WeightPrecision precision, long... dims) {
+        String stored =
+                precision == WeightPrecision.FLOAT32 ? name : name + "." + precision.label();
+        OnnxPackage.Values narrow = values.in(precision);
+        if (narrow.bytes() >= externalFrom) return external(stored, narrow, precision.type(), dims);
+        return inline(stored, narrow, precision.type(), dims);
     }
 
     private String inline(String name, OnnxPackage.Values values, DataType type, long... dims) {

@@ -127,6 +127,52 @@ public final class OnnxPackage {
             };
         }
 
+        /**
+         * Bytes {@code [from, from + length)} of {@code values} (a block of a matrix's rows): the
+         * whole is written and the rest dropped, so any values can be cut, at the cost of writing
+         * them once per slice.
+         */
+        static Values slice(Values values, long from, long length) {
+            return new Values() {
+                @Override
+                public long bytes() {
+                    return length;
+                }
+
+                @Override
+                public void writeTo(WritableByteChannel out) throws IOException {
+                    values.writeTo(
+                            new WritableByteChannel() {
+                                private long at;
+
+                                @Override
+                                public int write(ByteBuffer src) throws IOException {
+                                    int written = src.remaining();
+                                    long start = Math.max(at, from);
+                                    long end = Math.min(at + written, from + length);
+                                    if (start < end) {
+                                        ByteBuffer part = src.duplicate();
+                                        part.position(src.position() + (int) (start - at));
+                                        part.limit(src.position() + (int) (end - at));
+                                        while (part.hasRemaining()) out.write(part);
+                                    }
+                                    at += written;
+                                    src.position(src.limit());
+                                    return written;
+                                }
+
+                                @Override
+                                public boolean isOpen() {
+                                    return true;
+                                }
+
+                                @Override
+                                public void close() {}
+                            });
+                }
+            };
+        }
+
         /** {@code length} bytes of {@code file} from {@code offset}, copied as they are. */
         static Values fromFile(Path file, long offset, long length) {
             return new Values() {

@@ -18,7 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Encoders whose weight matrices are stored in float16 or bfloat16 give the float32 codes within a
@@ -45,16 +45,44 @@ class WeightPrecisionIT {
 
     @TempDir Path dir;
 
-    @ParameterizedTest
-    @EnumSource(WeightPrecision.class)
-    void codesStayWithinTheStatedToleranceOfFloat32(WeightPrecision precision) throws Exception {
+    /**
+     * Each precision, and half precisions cut into four cast blocks (as weights whose float32 form
+     * reaches 1 GiB are, at a size this test can afford).
+     */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(WeightPrecision.FLOAT32, 1L << 30),
+                org.junit.jupiter.params.provider.Arguments.of(WeightPrecision.FLOAT16, 1L << 30),
+                org.junit.jupiter.params.provider.Arguments.of(WeightPrecision.BFLOAT16, 1L << 30),
+                org.junit.jupiter.params.provider.Arguments.of(
+                        WeightPrecision.FLOAT16, (long) N * D),
+                org.junit.jupiter.params.provider.Arguments.of(
+                        WeightPrecision.BFLOAT16, (long) N * D));
+    }
+
+    @ParameterizedTest(name = "{0}, cast blocks of {1} bytes")
+    @MethodSource("cases")
+    void codesStayWithinTheStatedToleranceOfFloat32(WeightPrecision precision, long castBlock)
+            throws Exception {
         SaeParameters params = SaeParameters.initialise(N, D, 11);
         SaeDecoder decoder = SaeDecoder.of(params);
         // Every feature leaves the graph, so the whole code vector is compared.
         EncoderSpec spec = new EncoderSpec(D, false, false, precision);
         OnnxPackage packaged =
                 EncoderGraph.packaged(
-                        EncoderGraph.Weights.of(params).withDecoder(decoder), spec, "sae_encoder");
+                        EncoderGraph.Weights.of(params).withDecoder(decoder),
+                        spec,
+                        "sae_encoder",
+                        castBlock);
+        long blocks =
+                parse(packaged).getGraph().getNodeList().stream()
+                        .filter(node -> node.getOpType().equals("Gemm"))
+                        .count();
+        assertThat(blocks)
+                .isEqualTo(
+                        precision == WeightPrecision.FLOAT32
+                                ? 1
+                                : Math.max(1, (long) N * D * Float.BYTES / castBlock));
         OnnxPackage float32 =
                 EncoderGraph.packaged(
                         EncoderGraph.Weights.of(params).withDecoder(decoder),
@@ -90,7 +118,9 @@ class WeightPrecisionIT {
                 worst = Math.max(worst, Math.sqrt(diff / norm));
             }
         }
-        System.out.printf("%s weights: worst norm-wise relative error %.2e%n", precision, worst);
+        System.out.printf(
+                "%s weights in %d blocks: worst norm-wise relative error %.2e%n",
+                precision, blocks, worst);
         assertThat(worst).isLessThanOrEqualTo(tolerance(precision));
 
         // The decoder the follower reads back is the stored one, widened.
