@@ -74,9 +74,10 @@ public record ModelTrust(List<PublicKey> trusted, boolean allowUnsigned, long ma
     /**
      * Why {@code graph} must not be loaded, or null: a tensor stored as external data anywhere but
      * in the version's own {@code weightsBytes} of weights would make ONNX Runtime read a file
-     * named by whoever published the graph.
+     * named by whoever published the graph; nor may it fold a constant that aborts ONNX Runtime.
      */
     public static String graphRefusal(OnnxMl.ModelProto graph, long weightsBytes) {
-        return dev.aenstream.sae.onnx.OnnxPackage.externalRefusal(graph, weightsBytes);
+        String external = dev.aenstream.sae.onnx.OnnxPackage.externalRefusal(graph, weightsBytes);
+        return external != null ? external : dev.aenstream.sae.onnx.OnnxPackage.foldRefusal(graph);
     }
 }

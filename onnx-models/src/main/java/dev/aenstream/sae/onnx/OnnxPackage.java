@@ -389,6 +389,67 @@ public final class OnnxPackage {
         return model.toBuilder().setGraph(g).build().toByteArray();
     }
 
+    /** The largest constant ONNX Runtime folds without aborting the process (2 GiB - 1 bytes). */
+    static final long FOLD_LIMIT_BYTES = Integer.MAX_VALUE;
+
+    /** Elementwise operators of one input, whose folded output has the input's element count. */
+    private static final java.util.Set<String> UNARY =
+            java.util.Set.of(
+                    "Cast",
+                    "Identity",
+                    "Neg",
+                    "Abs",
+                    "Relu",
+                    "Sqrt",
+                    "Exp",
+                    "Log",
+                    "Reciprocal",
+                    "Sigmoid",
+                    "Tanh",
+                    "Floor",
+                    "Ceil",
+                    "Sign");
+
+    /**
+     * Why loading {@code model} would abort ONNX Runtime, or null: it folds an elementwise node of
+     * a constant into one tensor when it loads a graph, and the process aborts (a failed C++
+     * assertion, no exception) when that tensor has 2 GiB or more, so a version from a topic is
+     * refused before it can take an encoder down with it.
+     */
+    public static String foldRefusal(OnnxMl.ModelProto model) {
+        java.util.Map<String, OnnxMl.TensorProto> constants = new java.util.HashMap<>();
+        for (OnnxMl.TensorProto t : model.getGraph().getInitializerList())
+            constants.put(t.getName(), t);
+        for (OnnxMl.NodeProto node : model.getGraph().getNodeList()) {
+            if (!UNARY.contains(node.getOpType()) || node.getInputCount() != 1) continue;
+            OnnxMl.TensorProto in = constants.get(node.getInput(0));
+            if (in == null) continue;
+            long elements = 1;
+            for (long dim : in.getDimsList()) {
+                if (dim < 0 || (dim > 0 && elements > Long.MAX_VALUE / dim))
+                    return "node " + node.getName() + " folds a tensor of impossible shape";
+                elements *= dim;
+            }
+            int type = in.getDataType();
+            for (OnnxMl.AttributeProto a : node.getAttributeList())
+                if (node.getOpType().equals("Cast") && a.getName().equals("to"))
+                    type = (int) a.getI();
+            long bytes = elementBytes(type);
+            if (bytes > 0 && elements > FOLD_LIMIT_BYTES / bytes)
+                return "node "
+                        + node.getName()
+                        + " ("
+                        + node.getOpType()
+                        + " of "
+                        + in.getName()
+                        + ") folds into a constant of "
+                        + elements * bytes
+                        + " bytes when ONNX Runtime loads the graph, which aborts the process from"
+                        + " 2 GiB on; cut the tensor into blocks";
+        }
+        return null;
+    }
+
     /**
      * Why {@code model}'s external data cannot be trusted, or null: only a package's own weights
      * may be referenced ({@value #WEIGHTS}, within its {@code weightsBytes}, exactly the tensor's

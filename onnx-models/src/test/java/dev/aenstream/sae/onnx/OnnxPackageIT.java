@@ -154,6 +154,39 @@ class OnnxPackageIT {
     }
 
     @Test
+    void aGraphWhoseFoldedCastReachesTwoGibIsRefusedBeforeOnnxRuntimeSeesIt() throws Exception {
+        // 65,536 x 8,192 values: 1 GiB in float16, 2 GiB once cast to float32. The refusal reads
+        // only the graph, so the values are never written.
+        OnnxPackage.Values unwritten =
+                new OnnxPackage.Values() {
+                    @Override
+                    public long bytes() {
+                        return 65_536L * 8192 * Float.BYTES;
+                    }
+
+                    @Override
+                    public void writeTo(java.nio.channels.WritableByteChannel out) {
+                        throw new AssertionError("not written");
+                    }
+                };
+        Graph g = new Graph("big", OnnxMl.TensorProto.DataType.FLOAT).externalFrom(1 << 20);
+        g.input("x", -1, 8192);
+        String cast = g.weights("W", unwritten, WeightPrecision.FLOAT16, 65_536, 8192);
+        g.output(cast, "out", 65_536, 8192);
+        assertThat(OnnxPackage.foldRefusal(g.model()))
+                .contains("Cast of W.float16")
+                .contains("2147483648 bytes")
+                .contains("aborts the process");
+        // The encoder's own half-precision graphs cast in blocks, and pass.
+        OnnxPackage halved =
+                EncoderGraph.packaged(
+                        EncoderGraph.Weights.of(params),
+                        new EncoderSpec(K, false, false, WeightPrecision.FLOAT16),
+                        "e");
+        assertThat(OnnxPackage.foldRefusal(parse(halved.graph()))).isNull();
+    }
+
+    @Test
     void anExternalFileOutsideTheModelsFolderIsNotRead(@TempDir Path dir) throws Exception {
         OnnxPackage packaged = dense();
         Path model = dir.resolve("sub").resolve("m.onnx");
