@@ -1,5 +1,8 @@
 package dev.aenstream.sae;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Codes of a batch in compressed-row form: row r owns entries {@code rowOffsets[r] ..
  * rowOffsets[r+1]} of {@code indices} and {@code values}; {@code activeCounts[r]} is how many
@@ -46,5 +49,87 @@ public record SparseCodes(
         long sum = 0;
         for (int c : activeCounts) sum += c;
         return (double) sum / rows;
+    }
+
+    /**
+     * The codes of a whole dictionary from its shards' codes of the same rows: each row's entries
+     * of all shards, shifted to global feature ids ({@code firstFeatures}), the {@code k} largest
+     * kept (ties by feature id); active counts add up, and per-feature totals (when every shard has
+     * them) are laid side by side. The codes are exact, as each shard's top-k holds every global
+     * top-k entry of its slice; the totals too, except a TopK SAE's, whose features fire only above
+     * the global k-th value, which no shard knows.
+     */
+    public static SparseCodes merge(List<SparseCodes> shards, int[] firstFeatures, int d, int k) {
+        if (shards.isEmpty() || shards.size() != firstFeatures.length)
+            throw new IllegalArgumentException("one first feature per shard, and shards to merge");
+        int rows = shards.get(0).rows();
+        for (SparseCodes s : shards)
+            if (s.rows() != rows)
+                throw new IllegalArgumentException(
+                        "shards of one batch have the same rows: " + s.rows() + " vs " + rows);
+        int[] rowOffsets = new int[rows + 1];
+        int[] activeCounts = new int[rows];
+        List<int[]> rowIndices = new ArrayList<>(rows);
+        List<float[]> rowValues = new ArrayList<>(rows);
+        for (int r = 0; r < rows; r++) {
+            List<long[]> entries = new ArrayList<>();
+            for (int s = 0; s < shards.size(); s++) {
+                SparseCodes c = shards.get(s);
+                activeCounts[r] += c.activeCounts()[r];
+                for (int e = c.rowOffsets()[r]; e < c.rowOffsets()[r + 1]; e++)
+                    entries.add(
+                            new long[] {
+                                c.indices()[e] + (long) firstFeatures[s],
+                                Float.floatToRawIntBits(c.values()[e])
+                            });
+            }
+            entries.sort(
+                    (a, b) -> {
+                        int byValue =
+                                Float.compare(
+                                        Float.intBitsToFloat((int) b[1]),
+                                        Float.intBitsToFloat((int) a[1]));
+                        return byValue != 0 ? byValue : Long.compare(a[0], b[0]);
+                    });
+            int kept = Math.min(k, entries.size());
+            int[] idx = new int[kept];
+            float[] val = new float[kept];
+            for (int e = 0; e < kept; e++) {
+                idx[e] = (int) entries.get(e)[0];
+                val[e] = Float.intBitsToFloat((int) entries.get(e)[1]);
+            }
+            rowIndices.add(idx);
+            rowValues.add(val);
+            rowOffsets[r + 1] = rowOffsets[r] + kept;
+        }
+        int[] indices = new int[rowOffsets[rows]];
+        float[] values = new float[rowOffsets[rows]];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(
+                    rowIndices.get(r), 0, indices, rowOffsets[r], rowIndices.get(r).length);
+            System.arraycopy(rowValues.get(r), 0, values, rowOffsets[r], rowValues.get(r).length);
+        }
+        return new SparseCodes(
+                rows,
+                d,
+                rowOffsets,
+                indices,
+                values,
+                activeCounts,
+                mergeTotals(shards, firstFeatures, d));
+    }
+
+    private static FeatureTotals mergeTotals(List<SparseCodes> shards, int[] firstFeatures, int d) {
+        float[] fires = new float[d];
+        float[] sums = new float[d];
+        float[] max = new float[d];
+        for (int s = 0; s < shards.size(); s++) {
+            FeatureTotals t = shards.get(s).totals();
+            if (t == null) return null;
+            System.arraycopy(t.fires(), 0, fires, firstFeatures[s], t.fires().length);
+            System.arraycopy(t.sums(), 0, sums, firstFeatures[s], t.sums().length);
+            System.arraycopy(t.max(), 0, max, firstFeatures[s], t.max().length);
+        }
+        return new FeatureTotals(fires, sums, max);
     }
 }

@@ -2,6 +2,7 @@ package dev.aenstream.sae.onnx;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.SaeDecoder;
 import dev.aenstream.sae.SaeParameters;
 import java.util.ArrayList;
@@ -124,6 +125,26 @@ public final class EncoderGraph {
                     OnnxPackage.Values.of(p.bDec()),
                     null,
                     null);
+        }
+
+        /**
+         * The weights of one shard of the dictionary: its rows of {@code W_enc}, {@code b_enc} and
+         * the atoms (contiguous byte ranges, written from the whole), {@code b_dec} whole.
+         */
+        public Weights shard(DictionaryShard shard) {
+            long first = shard.first(d);
+            int width = shard.width(d);
+            long rowBytes = (long) n * Float.BYTES;
+            return new Weights(
+                    n,
+                    width,
+                    OnnxPackage.Values.slice(wEnc, first * rowBytes, width * rowBytes),
+                    OnnxPackage.Values.slice(bEnc, first * Float.BYTES, (long) width * Float.BYTES),
+                    bDec,
+                    atoms == null
+                            ? null
+                            : OnnxPackage.Values.slice(atoms, first * rowBytes, width * rowBytes),
+                    decoderBias);
         }
 
         /** These weights with the decoder's tensors. */
