@@ -114,31 +114,27 @@ public final class ModelAssembler implements AutoCloseable {
     }
 
     private final Path dir;
-    private final boolean ownsDir;
+    private final SpoolFolder folder;
     private final Map<String, Spool> pending = new HashMap<>();
     private long files;
 
-    /** Spools versions in a temporary folder, removed on {@link #close()}. */
+    /**
+     * Spools versions in a temporary folder of its own, removed on {@link #close()} (or by the next
+     * follower, if this process is killed).
+     */
     public ModelAssembler() {
-        this(temporaryFolder(), true);
+        this(SpoolFolder.create());
     }
 
     /** Spools versions in {@code dir}. */
     public ModelAssembler(Path dir) {
-        this(dir, false);
-    }
-
-    private ModelAssembler(Path dir, boolean ownsDir) {
         this.dir = dir;
-        this.ownsDir = ownsDir;
+        this.folder = null;
     }
 
-    private static Path temporaryFolder() {
-        try {
-            return Files.createTempDirectory("aen-models-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot make a folder for model versions", e);
-        }
+    private ModelAssembler(SpoolFolder folder) {
+        this.dir = folder.dir();
+        this.folder = folder;
     }
 
     public void add(SaeModelChunk chunk) {
@@ -224,13 +220,6 @@ public final class ModelAssembler implements AutoCloseable {
     public void close() {
         pending.values().forEach(Spool::discard);
         pending.clear();
-        if (ownsDir) {
-            try (var left = Files.list(dir)) {
-                for (Path f : (Iterable<Path>) left::iterator) Files.deleteIfExists(f);
-                Files.deleteIfExists(dir);
-            } catch (IOException e) {
-                // The temporary folder is the system's to clean then.
-            }
-        }
+        if (folder != null) folder.close();
     }
 }
