@@ -344,35 +344,25 @@ public final class ScaleBench {
         String x = g.input("x", rows, sae.n());
         String wEnc = g.weights("W_enc", sae.weights().wEnc(), sae.d(), sae.n());
         g.output(g.op("Gemm", Map.of("transB", 1L), x, wEnc), "pre", rows, sae.d());
-        Path dir = Files.createTempDirectory("aen-matmul-");
-        try {
-            Path file = dir.resolve("matmul.onnx");
-            g.packaged().writeFiles(file);
-            OrtEnvironment env = OrtSessions.environment();
-            try (OrtSessions.Opened session =
-                            OrtSessions.open(file, config.device(), config.ortThreads());
-                    OnnxTensor in =
-                            OnnxTensor.createTensor(
-                                    env,
-                                    input.duplicate().limit(rows * sae.n()),
-                                    new long[] {rows, sae.n()})) {
-                Call matmul = () -> session.session().run(Map.of("x", in)).close();
-                double round = config.seconds() / 2 / TIMING_ROUNDS;
-                double[] best = new double[2];
-                // Untimed first calls: ONNX Runtime sizes its working memory on them.
-                encode.run();
-                matmul.run();
-                for (int r = 0; r < TIMING_ROUNDS; r++) {
-                    best[0] = Math.max(best[0], rate(round, rows, encode));
-                    best[1] = Math.max(best[1], rate(round, rows, matmul));
-                }
-                return best;
+        OrtEnvironment env = OrtSessions.environment();
+        try (OrtSessions.Opened session =
+                        OrtSessions.open(g.packaged(), config.device(), config.ortThreads());
+                OnnxTensor in =
+                        OnnxTensor.createTensor(
+                                env,
+                                input.duplicate().limit(rows * sae.n()),
+                                new long[] {rows, sae.n()})) {
+            Call matmul = () -> session.session().run(Map.of("x", in)).close();
+            double round = config.seconds() / 2 / TIMING_ROUNDS;
+            double[] best = new double[2];
+            // Untimed first calls: ONNX Runtime sizes its working memory on them.
+            encode.run();
+            matmul.run();
+            for (int r = 0; r < TIMING_ROUNDS; r++) {
+                best[0] = Math.max(best[0], rate(round, rows, encode));
+                best[1] = Math.max(best[1], rate(round, rows, matmul));
             }
-        } finally {
-            try (var files = Files.list(dir)) {
-                for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
-            }
-            Files.deleteIfExists(dir);
+            return best;
         }
     }
 

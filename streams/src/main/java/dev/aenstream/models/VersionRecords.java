@@ -7,7 +7,6 @@ import dev.aenstream.sae.onnx.OnnxPackage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.MessageDigest;
@@ -120,7 +119,7 @@ final class VersionRecords {
     }
 
     /** Cuts the bytes written to it into chunk records, hashing them on the way. */
-    private final class ChunkChannel implements WritableByteChannel {
+    private final class ChunkChannel extends OnnxPackage.Sink {
         private final ModelPublisher.Version v;
         private final int count;
         private final Consumer<ProducerRecord<byte[], byte[]>> send;
@@ -164,14 +163,6 @@ final class VersionRecords {
                 throw new IllegalStateException(
                         "the package wrote " + index + " chunks where its size gives " + count);
         }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {}
     }
 
     /** Tombstones of every chunk of {@code model}'s version: compaction removes them. */

@@ -88,7 +88,7 @@ public final class OnnxPackage {
                     ByteBuffer carry =
                             ByteBuffer.allocate(Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
                     floats.writeTo(
-                            new WritableByteChannel() {
+                            new Sink() {
                                 @Override
                                 public int write(ByteBuffer given) throws IOException {
                                     int written = given.remaining();
@@ -113,14 +113,6 @@ public final class OnnxPackage {
                                     narrow.putShort(precision.narrow(value));
                                     if (!narrow.hasRemaining()) drain(narrow, out);
                                 }
-
-                                @Override
-                                public boolean isOpen() {
-                                    return true;
-                                }
-
-                                @Override
-                                public void close() {}
                             });
                     drain(narrow, out);
                 }
@@ -142,7 +134,7 @@ public final class OnnxPackage {
                 @Override
                 public void writeTo(WritableByteChannel out) throws IOException {
                     values.writeTo(
-                            new WritableByteChannel() {
+                            new Sink() {
                                 private long at;
 
                                 @Override
@@ -160,14 +152,6 @@ public final class OnnxPackage {
                                     src.position(src.limit());
                                     return written;
                                 }
-
-                                @Override
-                                public boolean isOpen() {
-                                    return true;
-                                }
-
-                                @Override
-                                public void close() {}
                             });
                 }
             };
@@ -222,6 +206,20 @@ public final class OnnxPackage {
     @FunctionalInterface
     public interface Generator {
         float value(long i);
+    }
+
+    /**
+     * A channel that stays open and has nothing to close: the end of a pipe whose bytes a writer
+     * passes on (narrowed, cut, chunked) to something else.
+     */
+    public abstract static class Sink implements WritableByteChannel {
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {}
     }
 
     /** One external tensor: where its bytes start in the weights, and what they are. */

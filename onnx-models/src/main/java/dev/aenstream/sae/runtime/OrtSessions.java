@@ -56,6 +56,29 @@ public final class OrtSessions {
                 intraOpThreads);
     }
 
+    /**
+     * Opens a session for a packaged model: one with external data is written to a temporary folder
+     * for ONNX Runtime to read (graph and {@code .data} beside it), and the folder is removed once
+     * the session holds the weights.
+     */
+    public static Opened open(
+            dev.aenstream.sae.onnx.OnnxPackage model, Device device, int intraOpThreads)
+            throws OrtException, java.io.IOException {
+        if (model.selfContained()) return open(model.graph(), device, intraOpThreads);
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("aen-onnx-");
+        try {
+            java.nio.file.Path file = dir.resolve("model.onnx");
+            model.writeFiles(file);
+            return open(file, device, intraOpThreads);
+        } finally {
+            try (var files = java.nio.file.Files.list(dir)) {
+                for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator)
+                    java.nio.file.Files.deleteIfExists(f);
+            }
+            java.nio.file.Files.deleteIfExists(dir);
+        }
+    }
+
     /** How a session is made from the environment and the options chosen for the device. */
     @FunctionalInterface
     private interface Creator {

@@ -12,10 +12,7 @@ import dev.aenstream.sae.onnx.OnnxPackage;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
@@ -44,34 +41,11 @@ public final class SaeEncoder implements AutoCloseable {
                 model, params.n(), params.d(), Math.min(spec.kMax(), params.d()), device, threads);
     }
 
-    /**
-     * Opens a packaged encoder; one with external data is written to a temporary folder for ONNX
-     * Runtime to read, and the folder is removed once the session holds the weights.
-     */
+    /** Opens a packaged encoder ({@link OrtSessions#open(OnnxPackage, Device, int)}). */
     public static SaeEncoder open(
             OnnxPackage model, int n, int d, int kMax, Device device, int threads)
             throws OrtException, IOException {
-        if (model.selfContained()) return open(model.graph(), n, d, kMax, device, threads);
-        Path dir = Files.createTempDirectory("aen-encoder-");
-        try {
-            Path file = dir.resolve("model.onnx");
-            try (FileChannel out =
-                    FileChannel.open(
-                            file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                model.writeTo(out);
-            }
-            Path graph = dir.resolve("graph.onnx");
-            Files.write(
-                    graph,
-                    OnnxPackage.relocate(
-                            model.graph(), file.getFileName().toString(), model.weightsStart()));
-            return open(graph, n, d, kMax, device, threads);
-        } finally {
-            try (var files = Files.list(dir)) {
-                for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
-            }
-            Files.deleteIfExists(dir);
-        }
+        return new SaeEncoder(OrtSessions.open(model, device, threads), n, d, kMax);
     }
 
     /**
