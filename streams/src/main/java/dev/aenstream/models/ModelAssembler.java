@@ -123,18 +123,8 @@ public final class ModelAssembler implements AutoCloseable {
      * follower, if this process is killed).
      */
     public ModelAssembler() {
-        this(SpoolFolder.create());
-    }
-
-    /** Spools versions in {@code dir}. */
-    public ModelAssembler(Path dir) {
-        this.dir = dir;
-        this.folder = null;
-    }
-
-    private ModelAssembler(SpoolFolder folder) {
+        this.folder = SpoolFolder.create();
         this.dir = folder.dir();
-        this.folder = folder;
     }
 
     public void add(SaeModelChunk chunk) {
@@ -215,11 +205,11 @@ public final class ModelAssembler implements AutoCloseable {
         }
     }
 
-    /** Discards the versions still arriving, and the folder if this assembler made it. */
+    /** Discards the versions still arriving, and the folder. */
     @Override
     public void close() {
         pending.values().forEach(Spool::discard);
         pending.clear();
-        if (folder != null) folder.close();
+        folder.close();
     }
 }

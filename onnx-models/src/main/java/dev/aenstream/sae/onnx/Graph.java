@@ -123,14 +123,6 @@ public final class Graph {
         return weights(name, OnnxPackage.Values.of(values), dims);
     }
 
-    /**
-     * A float32 constant tensor whose values are written only when the {@link #packaged()} model
-     * is: its bytes may exceed what one array or buffer holds.
-     */
-    public String external(String name, OnnxPackage.Values values, long... dims) {
-        return external(name, values, DataType.FLOAT, dims);
-    }
-
     private String external(String name, OnnxPackage.Values values, DataType type, long... dims) {
         long offset = OnnxPackage.weightsStart(weightsBytes);
         OnnxMl.TensorProto.Builder t =
