@@ -39,6 +39,17 @@ public record DictionaryShard(int index, int count) {
         return (int) ((long) (index + 1) * d / count);
     }
 
+    /** {@code i/S}, as {@link #parse} reads it. */
+    public String label() {
+        return index + "/" + count;
+    }
+
+    /** How a person reads which features of {@code d} it serves; empty for the whole. */
+    public String describe(int d) {
+        if (count == 1) return "";
+        return " shard " + label() + " (features " + first(d) + " to " + (end(d) - 1) + ")";
+    }
+
     public int width(int d) {
         return end(d) - first(d);
     }

@@ -43,6 +43,16 @@ public record SparseCodes(
         return dense;
     }
 
+    /**
+     * These codes of a dictionary slice as codes of the whole: feature ids shifted by {@code
+     * first}, in a dictionary of {@code d}; the per-feature totals stay the slice's.
+     */
+    public SparseCodes inDictionary(int first, int d) {
+        int[] shifted = new int[indices.length];
+        for (int e = 0; e < shifted.length; e++) shifted[e] = indices[e] + first;
+        return new SparseCodes(rows, d, rowOffsets, shifted, values, activeCounts, totals);
+    }
+
     /** Mean number of active features per row, counted before the top-k cut. */
     public double meanL0() {
         if (rows == 0) return 0;

@@ -96,7 +96,8 @@ public final class PipelineBench {
             double e2e,
             double train,
             double trainMatmul,
-            int trainBatch) {
+            int trainBatch,
+            Map<String, Object> e2eProfile) {
         public double harmonicLimit() {
             return 1 / (1 / kafka + 1 / encode);
         }
@@ -141,7 +142,7 @@ public final class PipelineBench {
     public void warmUp(Shape shape, double seconds) throws Exception {
         System.out.printf(
                 "warming up the JIT: %.0f s end to end on %s, not measured%n", seconds, shape);
-        endToEnd(shape, seconds, "warmup");
+        endToEnd(shape, seconds, "warmup", new java.util.HashMap<>());
         dropTopics();
     }
 
@@ -173,19 +174,22 @@ public final class PipelineBench {
                 "  (b) ONNX Runtime encode    %,10.0f rows/s   %.2f of its matrix product alone"
                         + " (%,.0f rows/s)%n",
                 encode[0], encode[0] / encode[1], encode[1]);
-        double e2e = endToEnd(shape, 0.45 * seconds);
+        Map<String, Object> profile = new java.util.LinkedHashMap<>();
+        double e2e = endToEnd(shape, 0.45 * seconds, "e2e", profile);
         dropTopics();
         double harmonic = 1 / (1 / kafka + 1 / encode[0]);
         System.out.printf(
                 "  (c) end to end             %,10.0f rows/s   %.2f of the harmonic limit 1/(1/a +"
                         + " 1/b) = %,.0f rows/s%n",
                 e2e, e2e / harmonic, harmonic);
+        System.out.println("      " + StageTimes.describe(profile));
         double[] train = train(shape, 0.2 * seconds);
         System.out.printf(
                 "  (d) training               %,10.0f tokens/s %.2f of its five matrix products"
                         + " alone (%,.0f tokens/s)%n",
                 train[0], train[0] / train[1], train[1]);
-        return new Figures(shape, kafka, encode[0], encode[1], e2e, train[0], train[1], trainBatch);
+        return new Figures(
+                shape, kafka, encode[0], encode[1], e2e, train[0], train[1], trainBatch, profile);
     }
 
     private Topics topics(String phase, Shape shape) throws Exception {
@@ -453,10 +457,12 @@ public final class PipelineBench {
      * statistics on), codes read back committed.
      */
     double endToEnd(Shape shape, double seconds) throws Exception {
-        return endToEnd(shape, seconds, "e2e");
+        return endToEnd(shape, seconds, "e2e", new java.util.HashMap<>());
     }
 
-    private double endToEnd(Shape shape, double seconds, String phase) throws Exception {
+    /** As {@link #endToEnd(Shape, double)}; {@code profile} gets the processor's stage times. */
+    private double endToEnd(Shape shape, double seconds, String phase, Map<String, Object> profile)
+            throws Exception {
         Topics topics = topics(phase, shape);
         SaeParameters params = sparse(shape, rowBlocks(shape).get(0));
         SaeRegistry registry = new SaeRegistry();
@@ -509,7 +515,9 @@ public final class PipelineBench {
                                 },
                                 "bench-e2e-feed");
                 feed.start();
-                double rate = rate(tally::tokens, seconds);
+                StageTimes[] window = new StageTimes[1];
+                double rate = rate(tally::tokens, seconds, () -> window[0] = StageTimes.now());
+                profile.putAll(StageTimes.now().since(window[0], streamThreads));
                 stop.set(true);
                 feed.join();
                 return rate;
@@ -543,6 +551,16 @@ public final class PipelineBench {
      */
     private static double rate(java.util.function.LongSupplier count, double seconds)
             throws InterruptedException {
+        return rate(count, seconds, () -> {});
+    }
+
+    /**
+     * As {@link #rate(java.util.function.LongSupplier, double)}; {@code started} runs as the
+     * measured part begins.
+     */
+    private static double rate(
+            java.util.function.LongSupplier count, double seconds, Runnable started)
+            throws InterruptedException {
         long firstDeadline = System.nanoTime() + FIRST_ROWS_TIMEOUT.toNanos();
         while (count.getAsLong() == 0) {
             if (System.nanoTime() > firstDeadline)
@@ -550,6 +568,7 @@ public final class PipelineBench {
             Thread.sleep(10);
         }
         Thread.sleep((long) (seconds * SETTLE_SHARE * 1000));
+        started.run();
         long from = count.getAsLong();
         long start = System.nanoTime();
         Thread.sleep((long) (seconds * (1 - SETTLE_SHARE) * 1000));

@@ -12,6 +12,7 @@ import dev.aenstream.encode.ServingSae;
 import dev.aenstream.models.ModelFollower;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.models.ModelTrust;
+import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.onnx.EncoderGraph;
 import dev.aenstream.sae.onnx.EncoderSpec;
@@ -20,6 +21,7 @@ import dev.aenstream.sae.onnx.OnnxPackage;
 import dev.aenstream.sae.onnx.WeightPrecision;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.OrtSessions;
+import dev.aenstream.sae.runtime.SaeEncoder;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -27,6 +29,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -67,7 +70,9 @@ public final class ScaleBench {
             String device,
             WeightPrecision weights,
             double swapS,
-            long swapPeakRssBytes) {
+            long swapPeakRssBytes,
+            List<ShardFigures> shards,
+            double shardedMaxCodeError) {
         public double encodeRatio() {
             return encodeRowsPerS / matmulRowsPerS;
         }
@@ -97,14 +102,51 @@ public final class ScaleBench {
                 out.put("swap_s", swapS);
                 out.put("swap_peak_rss_bytes", swapPeakRssBytes);
             }
+            if (!shards.isEmpty()) {
+                out.put("shard_count", shards.size());
+                out.put("sharded_max_code_error", shardedMaxCodeError);
+                out.put("shards", shards.stream().map(ShardFigures::summary).toList());
+            }
             return out;
         }
     }
 
-    /** What to run. */
+    /**
+     * One shard's figures: a follower serving only its slice of the version, as one of {@code S}
+     * machines would (they run one after the other here).
+     */
+    public record ShardFigures(
+            String shard,
+            int features,
+            double loadS,
+            long rssBeforeBytes,
+            long loadPeakRssBytes,
+            double encodeRowsPerS,
+            double matmulRowsPerS) {
+        public double encodeRatio() {
+            return encodeRowsPerS / matmulRowsPerS;
+        }
+
+        Map<String, Object> summary() {
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            out.put("shard", shard);
+            out.put("features", features);
+            out.put("load_s", loadS);
+            out.put("rss_before_bytes", rssBeforeBytes);
+            out.put("load_peak_rss_bytes", loadPeakRssBytes);
+            // What the shard itself added: the process held the whole version before.
+            out.put("load_added_rss_bytes", loadPeakRssBytes - rssBeforeBytes);
+            out.put("encode_rows_per_s", encodeRowsPerS);
+            out.put("matmul_rows_per_s", matmulRowsPerS);
+            out.put("encode_ratio", encodeRatio());
+            return out;
+        }
+    }
+
     /**
      * What to run; {@code swap}: then publish a second version while the first serves, and measure
-     * the swap.
+     * the swap; {@code shards} above 1: then serve the newest version in that many shards, one
+     * after the other, each checked and timed against the product of its slice.
      */
     public record Config(
             int kMax,
@@ -114,7 +156,12 @@ public final class ScaleBench {
             int ortThreads,
             long seed,
             boolean swap,
-            WeightPrecision weights) {}
+            WeightPrecision weights,
+            int shards) {
+        public Config {
+            if (shards < 1) throw new IllegalArgumentException("shards must be at least 1");
+        }
+    }
 
     private ScaleBench() {}
 
@@ -154,15 +201,7 @@ public final class ScaleBench {
             started = System.nanoTime();
             SaeRegistry registry = new SaeRegistry();
             try (ModelFollower follower =
-                    new ModelFollower(
-                            connection,
-                            topics,
-                            registry,
-                            null,
-                            sae.n(),
-                            ModelTrust.anyVersion(),
-                            config.device(),
-                            config.ortThreads())) {
+                    follower(connection, topics, registry, sae, config, DictionaryShard.WHOLE)) {
                 awaitVersion(registry, follower, 1, started, progress);
                 double loadS = seconds(started);
                 long loadPeak = Memory.peak();
@@ -172,13 +211,22 @@ public final class ScaleBench {
                 int rows = config.rowsPerCall();
                 float[] x = rows(Math.max(rows, CHECKED_ROWS), sae.n(), config.seed());
                 FloatBuffer input = direct(x);
-                double error = check(sae, serving, x, input, kMax, config.weights());
+                double error =
+                        check(
+                                sae,
+                                serving.encoder()
+                                        .encode(
+                                                input.duplicate().limit(CHECKED_ROWS * sae.n()),
+                                                CHECKED_ROWS),
+                                x,
+                                kMax,
+                                config.weights());
                 progress.printf(
                         "scale: %d rows' codes equal the direct computation (max error %.2g)%n",
                         CHECKED_ROWS, error);
                 double[] rates =
                         rates(
-                                sae,
+                                sae.weights(),
                                 input,
                                 rows,
                                 config,
@@ -191,7 +239,9 @@ public final class ScaleBench {
                 double matmul = rates[1];
                 double swapS = 0;
                 long swapPeak = 0;
+                SyntheticSae newest = sae;
                 if (config.swap()) {
+                    newest = new SyntheticSae(sae.n(), sae.d(), config.seed() + 1);
                     // A second version while the first serves: the follower holds both until the
                     // old
                     // one retires.
@@ -199,7 +249,7 @@ public final class ScaleBench {
                     publisher.publish(
                             version(saeId, 2, sae, kMax),
                             EncoderGraph.packaged(
-                                    new SyntheticSae(sae.n(), sae.d(), config.seed() + 1).weights(),
+                                    newest.weights(),
                                     new EncoderSpec(kMax, false, false, config.weights()),
                                     "sae_encoder"));
                     // The follower starts loading now; the publisher's part is over.
@@ -209,6 +259,23 @@ public final class ScaleBench {
                     swapPeak = Memory.peak();
                     progress.printf("scale: version 2 replaced version 1 after %.1f s%n", swapS);
                 }
+                // The whole version's encoder goes before the shards load, as on another machine.
+                follower.close();
+                List<ShardFigures> shards = new java.util.ArrayList<>();
+                double shardedError =
+                        config.shards() > 1
+                                ? shards(
+                                        connection,
+                                        topics,
+                                        newest,
+                                        config.swap() ? 2 : 1,
+                                        kMax,
+                                        x,
+                                        input,
+                                        config,
+                                        shards,
+                                        progress)
+                                : 0;
                 Result result =
                         new Result(
                                 sae.n(),
@@ -229,10 +296,32 @@ public final class ScaleBench {
                                 serving.encoder().device().label(),
                                 config.weights(),
                                 swapS,
-                                swapPeak);
+                                swapPeak,
+                                shards,
+                                shardedError);
                 return result;
             }
         }
+    }
+
+    /** An encoder's follower of the models topic, serving {@code shard} of each version. */
+    private static ModelFollower follower(
+            KafkaConnection connection,
+            Topics topics,
+            SaeRegistry registry,
+            SyntheticSae sae,
+            Config config,
+            DictionaryShard shard) {
+        return new ModelFollower(
+                connection,
+                topics,
+                registry,
+                null,
+                sae.n(),
+                ModelTrust.anyVersion(),
+                config.device(),
+                config.ortThreads(),
+                shard);
     }
 
     /** Bytes of W_enc as the version stores it. */
@@ -271,16 +360,7 @@ public final class ScaleBench {
      * Largest difference between served codes and the direct computation, over the checked rows.
      */
     private static double check(
-            SyntheticSae sae,
-            ServingSae serving,
-            float[] x,
-            FloatBuffer input,
-            int kMax,
-            WeightPrecision stored)
-            throws Exception {
-        SparseCodes codes =
-                serving.encoder()
-                        .encode(input.duplicate().limit(CHECKED_ROWS * sae.n()), CHECKED_ROWS);
+            SyntheticSae sae, SparseCodes codes, float[] x, int kMax, WeightPrecision stored) {
         double worst = 0;
         for (int r = 0; r < CHECKED_ROWS; r++) {
             float[] h = sae.encode(x, r * sae.n(), stored);
@@ -336,13 +416,13 @@ public final class ScaleBench {
      * as served.
      */
     private static double[] rates(
-            SyntheticSae sae, FloatBuffer input, int rows, Config config, Call encode)
+            EncoderGraph.Weights sae, FloatBuffer input, int rows, Config config, Call encode)
             throws Exception {
         Graph g =
                 new Graph("encode_matmul_only", DataType.FLOAT)
                         .externalFrom(OnnxPackage.EXTERNAL_FROM_BYTES);
         String x = g.input("x", rows, sae.n());
-        String wEnc = g.weights("W_enc", sae.weights().wEnc(), sae.d(), sae.n());
+        String wEnc = g.weights("W_enc", sae.wEnc(), sae.d(), sae.n());
         g.output(g.op("Gemm", Map.of("transB", 1L), x, wEnc), "pre", rows, sae.d());
         OrtEnvironment env = OrtSessions.environment();
         try (OrtSessions.Opened session =
@@ -364,6 +444,89 @@ public final class ScaleBench {
             }
             return best;
         }
+    }
+
+    /**
+     * Serves {@code version} of {@code sae} in {@code config.shards()} shards, one follower after
+     * the other (each as one machine of S would): adds each shard's load and throughput figures to
+     * {@code figures} and returns the largest difference between the shards' merged codes and the
+     * direct computation.
+     */
+    private static double shards(
+            KafkaConnection connection,
+            Topics topics,
+            SyntheticSae sae,
+            long version,
+            int kMax,
+            float[] x,
+            FloatBuffer input,
+            Config config,
+            List<ShardFigures> figures,
+            PrintStream progress)
+            throws Exception {
+        int count = config.shards();
+        int rows = config.rowsPerCall();
+        List<SparseCodes> checked = new java.util.ArrayList<>();
+        int[] first = new int[count];
+        for (int i = 0; i < count; i++) {
+            DictionaryShard shard = new DictionaryShard(i, count);
+            first[i] = shard.first(sae.d());
+            long before = Memory.resetPeak();
+            long started = System.nanoTime();
+            SaeRegistry registry = new SaeRegistry();
+            try (ModelFollower follower =
+                    follower(connection, topics, registry, sae, config, shard)) {
+                awaitVersion(registry, follower, version, started, progress);
+                double loadS = seconds(started);
+                long loadPeak = Memory.peak();
+                SaeEncoder encoder = registry.serving().get(0).encoder();
+                checked.add(
+                        encoder.encode(
+                                input.duplicate().limit(CHECKED_ROWS * sae.n()), CHECKED_ROWS));
+                double[] rates =
+                        rates(
+                                sae.weights().shard(shard),
+                                input,
+                                rows,
+                                config,
+                                () ->
+                                        encoder.encode(
+                                                input.duplicate().limit(rows * sae.n()), rows));
+                ShardFigures f =
+                        new ShardFigures(
+                                shard.label(),
+                                shard.width(sae.d()),
+                                loadS,
+                                before,
+                                loadPeak,
+                                rates[0],
+                                rates[1]);
+                figures.add(f);
+                progress.printf(
+                        "scale: shard %s (%,d features) served after %.1f s, resident memory %.2f"
+                                + " GiB more than before; encode %,.0f rows/s against %,.0f, ratio"
+                                + " %.3f%n",
+                        f.shard(),
+                        f.features(),
+                        f.loadS(),
+                        (f.loadPeakRssBytes() - f.rssBeforeBytes()) / (double) (1L << 30),
+                        f.encodeRowsPerS(),
+                        f.matmulRowsPerS(),
+                        f.encodeRatio());
+            }
+        }
+        double error =
+                check(
+                        sae,
+                        SparseCodes.merge(checked, first, sae.d(), kMax),
+                        x,
+                        kMax,
+                        config.weights());
+        progress.printf(
+                "scale: the %d shards' merged codes equal the direct computation (max error"
+                        + " %.2g)%n",
+                count, error);
+        return error;
     }
 
     private interface Call {

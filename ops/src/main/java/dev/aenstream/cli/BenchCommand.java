@@ -169,6 +169,7 @@ final class BenchCommand implements Callable<Integer> {
                 m.put("train_matmul_rows_per_s", f.trainMatmul());
                 m.put("train_ratio", f.train() / f.trainMatmul());
                 m.put("train_batch", f.trainBatch());
+                m.put("e2e_profile", f.e2eProfile());
                 perShape.add(m);
             }
         }
@@ -265,6 +266,16 @@ final class BenchCommand implements Callable<Integer> {
         boolean skipSwap;
 
         @Option(
+                names = "--shards",
+                paramLabel = "S",
+                description =
+                        "Then serve the newest version in S shards (aen encode --shard i/S), one"
+                                + " after the other as S machines would: each shard's load time,"
+                                + " peak memory and encode ratio against its slice's product, and"
+                                + " the merged codes checked (default: ${DEFAULT-VALUE}, none).")
+        int shards = 1;
+
+        @Option(
                 names = "--summary-json",
                 paramLabel = "PATH",
                 description =
@@ -279,6 +290,9 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(
                         "--n, --d-sae, --rows-per-call and --duration must be positive,"
                                 + " --ort-threads >= 0");
+            if (shards < 1 || shards > dSae)
+                throw new IllegalArgumentException(
+                        "--shards must be between 1 and --d-sae, got " + shards);
             dev.aenstream.bench.ScaleBench.Result r;
             try (KafkaTarget target = KafkaTarget.open(kafka)) {
                 r =
@@ -295,7 +309,8 @@ final class BenchCommand implements Callable<Integer> {
                                         ortThreads,
                                         7,
                                         !skipSwap,
-                                        weights.weights()),
+                                        weights.weights(),
+                                        shards),
                                 System.out);
             }
             if (r.swapS() > 0)

@@ -73,17 +73,18 @@ final class EncodeCommand implements Callable<Integer> {
                 KafkaTarget target = KafkaTarget.open(kafka);
                 AutoCloseable web = dashboard.start(target.connection(), target.topics())) {
             SaeRegistry registry = new SaeRegistry();
-            ServingSae fixed = sae.fixed() ? sae.open(n) : null;
+            ServingSae fixed = sae.fixed() ? sae.open(n, encode.shard()) : null;
             ModelFollower follower = null;
             AlertPublisher alerts = null;
             if (fixed != null) {
                 registry.put(fixed);
                 System.out.printf(
-                        "serving SAE %s v%d (n=%d, D=%d, k_max=%d) on %s: %s%n",
+                        "serving SAE %s v%d%s (n=%d, D=%d, k_max=%d) on %s: %s%n",
                         fixed.saeId(),
                         fixed.version(),
+                        fixed.shard().describe(fixed.d()),
                         fixed.encoder().n(),
-                        fixed.encoder().d(),
+                        fixed.d(),
                         fixed.encoder().kMax(),
                         fixed.encoder().device().label(),
                         fixed.origin());
@@ -98,11 +99,16 @@ final class EncodeCommand implements Callable<Integer> {
                                 n,
                                 policy,
                                 sae.device(),
-                                sae.ortThreads());
+                                sae.ortThreads(),
+                                encode.shard());
                 System.out.printf(
-                        "following %s for SAE versions of n=%d (start `aen train` to publish"
+                        "following %s for SAE versions of n=%d%s (start `aen train` to publish"
                                 + " some)%n",
-                        target.topics().models(), n);
+                        target.topics().models(),
+                        n,
+                        encode.shard().count() == 1
+                                ? ""
+                                : ", serving shard " + encode.shard().label() + " of each");
                 while (!follower.awaitServing(waitForSaes, Duration.ofSeconds(10))) {
                     if (stop.getCount() == 0) {
                         follower.close();

@@ -3,6 +3,7 @@ package dev.aenstream.cli;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.SaeState;
 import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.monitor.SaeStates;
 import dev.aenstream.sae.train.FeatureWindow;
 import dev.aenstream.topics.Partitions;
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ final class StatusCommand implements Callable<Integer> {
                     && System.currentTimeMillis() < deadline) {
                 for (var r : consumer.poll(Duration.ofMillis(300))) {
                     SaeState s = serde.fromBytes(r.value());
-                    states.put(s.getSaeId(), s);
+                    states.put(SaeStates.key(s.getSaeId(), s.getShard(), s.getShards()), s);
                 }
             }
             long behind = 0;
@@ -93,10 +94,11 @@ final class StatusCommand implements Callable<Integer> {
                     "no SAE state yet: the encoders publish it once statistics windows close");
         List<Map<String, Object>> saes = new ArrayList<>();
         String[] labels = FeatureWindow.binLabels();
-        for (SaeState s : states.values()) {
+        for (SaeState s : SaeStates.merged(states.values())) {
             System.out.printf(
-                    "%s v%d: %,d tokens, D=%d, dead %.2f%%, rare %.2f%%, l0 %.1f%n",
+                    "%s%s v%d: %,d tokens, D=%d, dead %.2f%%, rare %.2f%%, l0 %.1f%n",
                     s.getSaeId(),
+                    s.getShards() == 1 ? "" : " shard " + s.getShard() + "/" + s.getShards(),
                     s.getVersion(),
                     s.getTokens(),
                     s.getD(),
@@ -114,6 +116,7 @@ final class StatusCommand implements Callable<Integer> {
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("sae_id", s.getSaeId());
+            if (s.getShards() > 1) m.put("shard", s.getShard() + "/" + s.getShards());
             m.put("version", s.getVersion());
             m.put("dead_pct", s.getDeadPct());
             m.put("rare_pct", s.getRarePct());

@@ -10,6 +10,8 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.models.ModelRecords;
 import dev.aenstream.monitor.Diagnosis;
+import dev.aenstream.monitor.SaeStates;
+import dev.aenstream.monitor.ShardedWindows;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -68,6 +70,7 @@ public final class DashboardFeed implements AutoCloseable {
     private final Map<String, Sae> saes = new ConcurrentHashMap<>();
     private final Deque<Map<String, Object>> alerts = new ArrayDeque<>();
     private final Map<String, Long> alertsBySae = new ConcurrentHashMap<>();
+    private final ShardedWindows shardedWindows = new ShardedWindows();
     private volatile long recordsRead;
 
     /** What the dashboard knows about one SAE. */
@@ -92,6 +95,10 @@ public final class DashboardFeed implements AutoCloseable {
         volatile long trainedTokens;
         volatile long step;
         volatile Map<String, Object> state = Map.of();
+
+        /** The latest view of each shard, while the dictionary is served in shards. */
+        final Map<Integer, SaeState> shardStates = new TreeMap<>();
+
         final Map<Long, Map<String, Object>> versions = new TreeMap<>();
     }
 
@@ -222,8 +229,10 @@ public final class DashboardFeed implements AutoCloseable {
         return v == null ? Double.NaN : v;
     }
 
-    private void encoding(FeatureStats f) {
-        if (f.getTokens() == 0) return;
+    private void encoding(FeatureStats shardOrWhole) {
+        // A sharded dictionary's windows count once all its shards have reported them.
+        FeatureStats f = shardedWindows.add(shardOrWhole).orElse(null);
+        if (f == null || f.getTokens() == 0) return;
         Sae s = sae(f.getSaeId());
         s.encodedTokens += f.getTokens();
         double seconds = Math.max(1, f.getWindowEndMs() - f.getWindowStartMs()) / 1000.0;
@@ -236,7 +245,16 @@ public final class DashboardFeed implements AutoCloseable {
                 orNaN(f.getShrinkage()));
     }
 
-    private void state(SaeState st) {
+    private void state(SaeState view) {
+        Sae sae = sae(view.getSaeId());
+        SaeState st = view;
+        if (view.getShards() > 1) {
+            if (sae.shardStates.values().stream().anyMatch(o -> o.getShards() != view.getShards()))
+                sae.shardStates.clear();
+            sae.shardStates.put(view.getShard(), view);
+            st = SaeStates.whole(List.copyOf(sae.shardStates.values())).orElse(null);
+            if (st == null) return;
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", st.getVersion());
         m.put("d", st.getD());

@@ -37,7 +37,7 @@ class LargeModelIT {
                             "llama-l16",
                             sae,
                             new ScaleBench.Config(
-                                    32, 16, 1, Device.CPU, 0, 7, false, WeightPrecision.FLOAT32),
+                                    32, 16, 1, Device.CPU, 0, 7, false, WeightPrecision.FLOAT32, 1),
                             new PrintStream(System.out, true));
             assertThat(r.largestTensorBytes()).isGreaterThan(Integer.MAX_VALUE);
             assertThat(r.modelBytes()).isGreaterThan(2 * (long) Integer.MAX_VALUE);

@@ -1,6 +1,7 @@
 package dev.aenstream.encode;
 
 import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.SparseCodes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,12 +22,23 @@ public final class CodesRecords {
     /** The codes as one record, whatever its size. */
     public static FeatureCodes toRecord(
             SparseCodes codes, String saeId, long version, String producerId, long sequence) {
-        return part(codes, 0, codes.rows(), 0, 1, saeId, version, producerId, sequence);
+        return part(
+                codes,
+                0,
+                codes.rows(),
+                0,
+                1,
+                saeId,
+                version,
+                producerId,
+                sequence,
+                DictionaryShard.WHOLE);
     }
 
     /**
      * The codes as records of at most {@code maxRecordBytes} each: one when they fit, else parts of
-     * consecutive rows ({@code firstRow}, {@code part}, {@code parts}).
+     * consecutive rows ({@code firstRow}, {@code part}, {@code parts}); the codes of a shard of the
+     * dictionary name it.
      */
     public static List<FeatureCodes> toRecords(
             SparseCodes codes,
@@ -34,6 +46,7 @@ public final class CodesRecords {
             long version,
             String producerId,
             long sequence,
+            DictionaryShard shard,
             int maxRecordBytes) {
         long budget = (long) maxRecordBytes - RECORD_OVERHEAD_BYTES;
         if (budget <= 0)
@@ -66,7 +79,8 @@ public final class CodesRecords {
                             saeId,
                             version,
                             producerId,
-                            sequence));
+                            sequence,
+                            shard));
         }
         return out;
     }
@@ -85,7 +99,8 @@ public final class CodesRecords {
             String saeId,
             long version,
             String producerId,
-            long sequence) {
+            long sequence,
+            DictionaryShard shard) {
         int[] offsets = new int[to - from + 1];
         int base = codes.rowOffsets()[from];
         for (int r = from; r <= to; r++) offsets[r - from] = codes.rowOffsets()[r] - base;
@@ -104,6 +119,8 @@ public final class CodesRecords {
                 .setFirstRow(from)
                 .setPart(part)
                 .setParts(parts)
+                .setShard(shard.index())
+                .setShards(shard.count())
                 .build();
     }
 

@@ -3,6 +3,7 @@ package dev.aenstream.encode;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.monitor.MonitorConfig;
+import dev.aenstream.sae.DictionaryShard;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.Set;
@@ -26,6 +27,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param replicationFactor replication of the internal topics (changelogs, repartitions); -1 takes
  *     the broker's default
  * @param limits how large a record it takes and writes
+ * @param shard the slice of each dictionary this application serves; each shard is an application
+ *     of its own ({@link #streamsApplicationId}), as every shard must see every row
  */
 public record EncodeConfig(
         String applicationId,
@@ -36,7 +39,8 @@ public record EncodeConfig(
         Path stateDir,
         MonitorConfig monitor,
         short replicationFactor,
-        RecordLimits limits) {
+        RecordLimits limits,
+        DictionaryShard shard) {
     public static final String DEFAULT_APPLICATION_ID = "aen-encode";
     public static final int DEFAULT_STREAM_THREADS = 1;
     public static final String DEFAULT_GUARANTEE = StreamsConfig.EXACTLY_ONCE_V2;
@@ -68,6 +72,17 @@ public record EncodeConfig(
             throw new IllegalArgumentException(
                     "replication factor must be positive or -1 (broker default)");
         if (limits == null) throw new IllegalArgumentException("record limits are required");
+        if (shard == null) throw new IllegalArgumentException("a shard is required");
+    }
+
+    /**
+     * The Kafka Streams application id: the given one, or for a shard {@code ID-shard-i-of-S}, so
+     * that shards do not share partitions (each reads every row) and instances of one shard do.
+     */
+    public String streamsApplicationId() {
+        return shard.count() == 1
+                ? applicationId
+                : applicationId + "-shard-" + shard.index() + "-of-" + shard.count();
     }
 
     /** The defaults, for {@code topics} with state under {@code stateDir}. */
@@ -84,7 +99,8 @@ public record EncodeConfig(
                 .commitIntervalMs(commitIntervalMs)
                 .monitor(monitor)
                 .replicationFactor(replicationFactor)
-                .limits(limits);
+                .limits(limits)
+                .shard(shard);
     }
 
     public EncodeConfig withApplicationId(String id) {
@@ -115,6 +131,7 @@ public record EncodeConfig(
         private MonitorConfig monitor = MonitorConfig.defaults();
         private short replicationFactor = BROKER_DEFAULT_REPLICATION;
         private RecordLimits limits = RecordLimits.defaults();
+        private DictionaryShard shard = DictionaryShard.WHOLE;
 
         private Builder(Topics topics, Path stateDir) {
             this.topics = topics;
@@ -156,6 +173,11 @@ public record EncodeConfig(
             return this;
         }
 
+        public Builder shard(DictionaryShard v) {
+            shard = v;
+            return this;
+        }
+
         public EncodeConfig build() {
             return new EncodeConfig(
                     applicationId,
@@ -166,14 +188,15 @@ public record EncodeConfig(
                     stateDir,
                     monitor,
                     replicationFactor,
-                    limits);
+                    limits,
+                    shard);
         }
     }
 
     /** Kafka Streams properties for a cluster. */
     public Properties streamsProperties(KafkaConnection connection) {
         Properties p = connection.client();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, streamsApplicationId());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);

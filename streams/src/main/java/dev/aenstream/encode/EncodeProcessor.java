@@ -65,6 +65,18 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             Timer.builder("aen.ort")
                     .description("Time inside ONNX Runtime per call")
                     .register(Metrics.globalRegistry);
+    private final Timer loadMeter =
+            Timer.builder("aen.encode.load")
+                    .description(
+                            "Time to decode and check one activation record's rows, before"
+                                    + " encoding")
+                    .register(Metrics.globalRegistry);
+    private final Timer statisticsMeter =
+            Timer.builder("aen.encode.statistics")
+                    .description(
+                            "Time to add one record's codes to the statistics (with the fve's"
+                                    + " reconstruction) and save them, per SAE")
+                    .register(Metrics.globalRegistry);
     private ProcessorContext<byte[], Object> context;
 
     /** Reused native-order input buffer, grown to the largest batch seen. */
@@ -109,14 +121,16 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                 throw new RejectedRecord(
                         DeadLetterReason.PROCESSING_ERROR, "no SAE is being served");
             }
+            long loadStart = System.nanoTime();
             FloatBuffer x = load(batch, saes);
+            loadMeter.record(System.nanoTime() - loadStart, TimeUnit.NANOSECONDS);
             // Every SAE encodes before anything is forwarded: one input yields all its codes or
             // one dead letter, never both.
             List<SparseCodes> all = new ArrayList<>(saes.size());
             List<List<FeatureCodes>> records = new ArrayList<>(saes.size());
             for (ServingSae sae : saes) {
                 long ortStart = System.nanoTime();
-                SparseCodes codes = encode(sae, x, batch.getRows());
+                SparseCodes codes = sae.global(encode(sae, x, batch.getRows()));
                 ortMeter.record(System.nanoTime() - ortStart, TimeUnit.NANOSECONDS);
                 all.add(codes);
                 records.add(
@@ -126,12 +140,18 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                                 sae.version(),
                                 batch.getProducerId(),
                                 batch.getSequence(),
+                                sae.shard(),
                                 limits.maxRecordBytes()));
             }
             for (int i = 0; i < saes.size(); i++) {
                 for (FeatureCodes part : records.get(i)) context.forward(record.withValue(part));
                 stats.encoded(all.get(i).rows(), activeSum(all.get(i)));
-                if (monitor != null) accumulate(saes.get(i), x, all.get(i), record.timestamp());
+                if (monitor != null) {
+                    long statisticsStart = System.nanoTime();
+                    accumulate(saes.get(i), x, all.get(i), record.timestamp());
+                    statisticsMeter.record(
+                            System.nanoTime() - statisticsStart, TimeUnit.NANOSECONDS);
+                }
             }
             rowsMeter.increment(batch.getRows());
             batchMeter.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -170,7 +190,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             acc = null;
         }
         if (acc == null) {
-            acc = new FeatureAccumulator(sae.saeId(), sae.version(), codes.d(), start);
+            acc = new FeatureAccumulator(sae.saeId(), sae.version(), sae.shard(), sae.d(), start);
             accumulators.put(sae.saeId(), acc);
         }
         acc.add(codes);

@@ -1,5 +1,6 @@
 package dev.aenstream.models;
 
+import ai.onnx.proto.OnnxMl;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.KafkaConnection;
@@ -10,6 +11,10 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
 import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.DictionaryShard;
+import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.onnx.EncoderTensors;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import dev.aenstream.topics.Partitions;
@@ -90,11 +95,9 @@ public final class ModelFollower implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
     private final ModelTrust trust;
+    private final DictionaryShard shard;
 
-    /**
-     * @param expectedN width of the stream's rows; versions of another width are refused
-     * @param trust which versions may be served (signatures, version jumps)
-     */
+    /** A follower serving whole dictionaries. */
     public ModelFollower(
             KafkaConnection connection,
             Topics topics,
@@ -104,7 +107,35 @@ public final class ModelFollower implements AutoCloseable {
             ModelTrust trust,
             Device device,
             int ortThreads) {
+        this(
+                connection,
+                topics,
+                registry,
+                alerts,
+                expectedN,
+                trust,
+                device,
+                ortThreads,
+                DictionaryShard.WHOLE);
+    }
+
+    /**
+     * @param expectedN width of the stream's rows; versions of another width are refused
+     * @param trust which versions may be served (signatures, version jumps)
+     * @param shard the slice of each version's dictionary to serve
+     */
+    public ModelFollower(
+            KafkaConnection connection,
+            Topics topics,
+            SaeRegistry registry,
+            AlertPublisher alerts,
+            int expectedN,
+            ModelTrust trust,
+            Device device,
+            int ortThreads,
+            DictionaryShard shard) {
         this.registry = registry;
+        this.shard = shard;
         this.trust = trust;
         this.alerts = alerts;
         this.expectedN = expectedN;
@@ -314,20 +345,29 @@ public final class ModelFollower implements AutoCloseable {
                             + expectedN);
             return;
         }
+        if (shard.count() > m.getD()) {
+            refuse(
+                    m,
+                    name(m)
+                            + " refused: its D="
+                            + m.getD()
+                            + " cannot be split into "
+                            + shard.count()
+                            + " shards");
+            return;
+        }
         SaeEncoder encoder = null;
-        dev.aenstream.sae.SaeDecoder decoder;
+        dev.aenstream.sae.SaeDecoder decoder = null;
         java.nio.file.Path graphFile = a.file().resolveSibling(a.file().getFileName() + ".onnx");
         try {
-            // The graph finds its weights where they arrived, after itself in the same file.
-            java.nio.file.Files.write(
-                    graphFile,
-                    a.packaged()
-                            ? dev.aenstream.sae.onnx.OnnxPackage.relocate(
-                                    graphBytes, a.file().getFileName().toString(), a.weightsStart())
-                            : graphBytes);
-            encoder =
-                    SaeEncoder.open(graphFile, m.getN(), m.getD(), m.getKMax(), device, ortThreads);
-            decoder = dev.aenstream.sae.onnx.DecoderTensors.read(graph, a.file(), a.weightsStart());
+            if (shard.count() > 1) {
+                encoder = openShard(m, graph, a);
+            } else {
+                encoder = openWhole(m, graphBytes, graphFile, a);
+                decoder =
+                        dev.aenstream.sae.onnx.DecoderTensors.read(
+                                graph, a.file(), a.weightsStart());
+            }
         } catch (Exception | OutOfMemoryError e) {
             if (encoder != null) closeQuietly(encoder);
             refuse(m, name(m) + " refused: ONNX Runtime cannot load it: " + e.getMessage());
@@ -361,11 +401,14 @@ public final class ModelFollower implements AutoCloseable {
                                         + " from the models topic",
                                 decoder,
                                 m.getNormalisation()
-                                        == dev.aenstream.avro.Normalisation.UNIT_SQRT_N));
+                                        == dev.aenstream.avro.Normalisation.UNIT_SQRT_N,
+                                shard,
+                                m.getD()));
         LOG.info(
-                "serving SAE {} v{} ({}, n={}, D={}, {} bytes){}",
+                "serving SAE {} v{}{} ({}, n={}, D={}, {} bytes){}",
                 m.getSaeId(),
                 m.getVersion(),
+                shard.describe(m.getD()),
                 m.getArch(),
                 m.getN(),
                 m.getD(),
@@ -373,6 +416,48 @@ public final class ModelFollower implements AutoCloseable {
                 replaced == null ? "" : ", replacing v" + replaced.version());
         if (replaced != null)
             retirer.schedule(() -> retire(replaced.encoder()), RETIRE_AFTER_S, TimeUnit.SECONDS);
+    }
+
+    /** The version as it arrived: its graph, written beside the spool, reads its weights there. */
+    private SaeEncoder openWhole(
+            SaeModel m, byte[] graphBytes, java.nio.file.Path graphFile, ModelAssembler.Assembled a)
+            throws Exception {
+        java.nio.file.Files.write(
+                graphFile,
+                a.packaged()
+                        ? dev.aenstream.sae.onnx.OnnxPackage.relocate(
+                                graphBytes, a.file().getFileName().toString(), a.weightsStart())
+                        : graphBytes);
+        return SaeEncoder.open(graphFile, m.getN(), m.getD(), m.getKMax(), device, ortThreads);
+    }
+
+    /**
+     * This follower's shard of a version: the graph rebuilt from the spooled weights for its slice
+     * of the features, with the version's own settings; the fve needs the whole dictionary, so the
+     * decoder is not read.
+     */
+    private SaeEncoder openShard(SaeModel m, OnnxMl.ModelProto graph, ModelAssembler.Assembled a)
+            throws Exception {
+        EncoderTensors.Read read = EncoderTensors.read(graph, a.file(), a.weightsStart());
+        if (read.weights().d() != m.getD() || read.weights().n() != m.getN())
+            throw new IllegalArgumentException(
+                    "its graph holds n="
+                            + read.weights().n()
+                            + ", D="
+                            + read.weights().d()
+                            + " but its metadata says n="
+                            + m.getN()
+                            + ", D="
+                            + m.getD());
+        EncoderSpec spec =
+                read.spec() != null
+                        ? read.spec()
+                        : new EncoderSpec(
+                                m.getKMax(),
+                                m.getNormalisation()
+                                        == dev.aenstream.avro.Normalisation.UNIT_SQRT_N,
+                                Arch.TOPK.label().equals(m.getArch()));
+        return SaeEncoder.openShard(read, spec, shard, device, ortThreads);
     }
 
     private static String name(SaeModel m) {
@@ -410,8 +495,12 @@ public final class ModelFollower implements AutoCloseable {
         }
     }
 
+    /** Set by the first {@link #close}: closing again does nothing. */
+    private final AtomicBoolean released = new AtomicBoolean();
+
     @Override
     public void close() throws InterruptedException {
+        if (!released.compareAndSet(false, true)) return;
         closed.set(true);
         closing.countDown();
         KafkaConsumer<byte[], byte[]> c = consumer;

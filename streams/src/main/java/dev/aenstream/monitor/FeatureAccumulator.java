@@ -2,6 +2,7 @@ package dev.aenstream.monitor;
 
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Matrices;
+import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.SaeDecoder;
 import dev.aenstream.sae.SparseCodes;
 import java.nio.ByteBuffer;
@@ -11,12 +12,16 @@ import java.nio.FloatBuffer;
 /**
  * Per-feature statistics of one SAE version over one window, in primitive arrays: fire counts, sums
  * and maxima of activations, tokens and the l0 sum, and with a decoder the sums behind the fve.
- * Updated from sparse codes in time proportional to their entries.
+ * Updated from sparse codes in time proportional to their entries. The statistics of a shard of the
+ * dictionary cover its slice of features; {@link #whole} lays a window's shards side by side.
  */
 public final class FeatureAccumulator {
     private final String saeId;
     private final long version;
     private final int d;
+    private final int shard;
+    private final int shards;
+    private final int firstFeature;
     private final long windowStartMs;
     private final long[] fires;
     private final double[] sums;
@@ -34,14 +39,23 @@ public final class FeatureAccumulator {
     private double[] l1Sums;
 
     public FeatureAccumulator(String saeId, long version, int d, long windowStartMs) {
+        this(saeId, version, DictionaryShard.WHOLE, d, windowStartMs);
+    }
+
+    /** Statistics of {@code shard}'s features of a dictionary of {@code dictionary}. */
+    public FeatureAccumulator(
+            String saeId, long version, DictionaryShard shard, int dictionary, long windowStartMs) {
         this(
                 saeId,
                 version,
-                d,
+                shard.width(dictionary),
+                shard.index(),
+                shard.count(),
+                shard.first(dictionary),
                 windowStartMs,
-                new long[d],
-                new double[d],
-                new float[d],
+                new long[shard.width(dictionary)],
+                new double[shard.width(dictionary)],
+                new float[shard.width(dictionary)],
                 0,
                 0,
                 null,
@@ -52,6 +66,9 @@ public final class FeatureAccumulator {
             String saeId,
             long version,
             int d,
+            int shard,
+            int shards,
+            int firstFeature,
             long windowStartMs,
             long[] fires,
             double[] sums,
@@ -63,6 +80,9 @@ public final class FeatureAccumulator {
         this.saeId = saeId;
         this.version = version;
         this.d = d;
+        this.shard = shard;
+        this.shards = shards;
+        this.firstFeature = firstFeature;
         this.windowStartMs = windowStartMs;
         this.fires = fires;
         this.sums = sums;
@@ -90,7 +110,7 @@ public final class FeatureAccumulator {
             int[] idx = codes.indices();
             float[] val = codes.values();
             for (int e = 0; e < codes.entries(); e++) {
-                int j = idx[e];
+                int j = idx[e] - firstFeature;
                 fires[j]++;
                 sums[j] += val[e];
                 if (val[e] > max[j]) max[j] = val[e];
@@ -192,6 +212,9 @@ public final class FeatureAccumulator {
                 .setXL1Sum(l1Sums == null ? null : l1Sums[0])
                 .setXhatL1Sum(l1Sums == null ? null : l1Sums[1])
                 .setShrinkage(shrinkage())
+                .setShard(shard)
+                .setShards(shards)
+                .setFirstFeature(firstFeature)
                 .build();
     }
 
@@ -222,6 +245,9 @@ public final class FeatureAccumulator {
                 r.getSaeId(),
                 r.getVersion(),
                 d,
+                r.getShard(),
+                r.getShards(),
+                r.getFirstFeature(),
                 r.getWindowStartMs(),
                 fires,
                 sums,
@@ -238,6 +264,21 @@ public final class FeatureAccumulator {
     public static FeatureStats merge(FeatureStats a, FeatureStats b) {
         FeatureAccumulator x = fromRecord(a);
         FeatureAccumulator y = fromRecord(b);
+        if (x.d != y.d || x.shard != y.shard || x.shards != y.shards)
+            throw new IllegalArgumentException(
+                    "statistics of shard "
+                            + x.shard
+                            + "/"
+                            + x.shards
+                            + " (D="
+                            + x.d
+                            + ") and "
+                            + y.shard
+                            + "/"
+                            + y.shards
+                            + " (D="
+                            + y.d
+                            + ") are of different features: merge them with whole()");
         for (int j = 0; j < x.d; j++) {
             x.fires[j] += y.fires[j];
             x.sums[j] += y.sums[j];
@@ -259,6 +300,64 @@ public final class FeatureAccumulator {
             x.l1Sums = null;
         }
         return x.toRecord(Math.max(a.getWindowEndMs(), b.getWindowEndMs()));
+    }
+
+    /**
+     * The statistics of a whole dictionary from those of its shards over one window: each shard's
+     * per-feature arrays at its features, active-feature sums added; every shard saw the same
+     * tokens. fve and shrinkage need the whole dictionary's codes of each row and are unknown.
+     *
+     * @throws IllegalArgumentException unless the records are each shard of one window once, with
+     *     the same tokens (a shard behind the others has not finished the window)
+     */
+    public static FeatureStats whole(java.util.List<FeatureStats> parts) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("no statistics to merge");
+        FeatureStats first = parts.get(0);
+        if (first.getShards() == 1 && parts.size() == 1) return first;
+        if (parts.size() != first.getShards())
+            throw new IllegalArgumentException(
+                    "have " + parts.size() + " of " + first.getShards() + " shards' statistics");
+        FeatureAccumulator[] byShard = new FeatureAccumulator[first.getShards()];
+        for (FeatureStats p : parts) {
+            if (!p.getSaeId().equals(first.getSaeId())
+                    || p.getVersion() != first.getVersion()
+                    || p.getWindowStartMs() != first.getWindowStartMs()
+                    || p.getShards() != first.getShards())
+                throw new IllegalArgumentException(
+                        "statistics of different SAEs, versions, windows or shardings");
+            if (p.getTokens() != first.getTokens())
+                throw new IllegalArgumentException(
+                        "shard "
+                                + p.getShard()
+                                + " saw "
+                                + p.getTokens()
+                                + " tokens but shard "
+                                + first.getShard()
+                                + " saw "
+                                + first.getTokens()
+                                + ": not every shard has finished the window");
+            if (byShard[p.getShard()] != null)
+                throw new IllegalArgumentException("shard " + p.getShard() + " twice");
+            byShard[p.getShard()] = fromRecord(p);
+        }
+        int d = 0;
+        for (FeatureAccumulator a : byShard) {
+            if (a.firstFeature != d)
+                throw new IllegalArgumentException(
+                        "shard " + a.shard + " starts at feature " + a.firstFeature + ", not " + d);
+            d += a.d;
+        }
+        FeatureAccumulator w =
+                new FeatureAccumulator(
+                        first.getSaeId(), first.getVersion(), d, first.getWindowStartMs());
+        for (FeatureAccumulator a : byShard) {
+            System.arraycopy(a.fires, 0, w.fires, a.firstFeature, a.d);
+            System.arraycopy(a.sums, 0, w.sums, a.firstFeature, a.d);
+            System.arraycopy(a.max, 0, w.max, a.firstFeature, a.d);
+            w.l0Sum += a.l0Sum;
+        }
+        w.tokens = first.getTokens();
+        return w.toRecord(parts.stream().mapToLong(FeatureStats::getWindowEndMs).max().getAsLong());
     }
 
     /** Fire counts of a statistics record. */

@@ -39,6 +39,12 @@ final class MonitorState {
     private boolean deadFractionHigh;
     private double l0;
 
+    /** The shard of the dictionary the statistics are of, as the latest record said. */
+    private int shard;
+
+    private int shards = 1;
+    private int firstFeature;
+
     MonitorState(int d) {
         this.d = d;
         this.sinceFire = new long[d];
@@ -60,6 +66,9 @@ final class MonitorState {
     /** Moves the state forward by one statistics record; returns the alerts it makes due. */
     List<Alert> update(String saeId, FeatureStats stats, MonitorConfig config, long nowMs) {
         long t = stats.getTokens();
+        shard = stats.getShard();
+        shards = stats.getShards();
+        firstFeature = stats.getFirstFeature();
         long[] fires = FeatureAccumulator.fireCounts(stats);
         version = Math.max(version, stats.getVersion());
         tokens += t;
@@ -87,13 +96,20 @@ final class MonitorState {
             else next = density < config.rareDensity() ? RARE : HEALTHY;
             status[j] = next;
             if (next == alerted[j] || tokens - lastAlertAt[j] < config.hysteresisTokens()) continue;
-            if (next == DEAD) dead.add(j);
-            else if (next == RARE) rare.add(j);
-            else revived.add(j);
+            // Alerts name global feature ids, whichever shard's statistics these are.
+            if (next == DEAD) dead.add(firstFeature + j);
+            else if (next == RARE) rare.add(firstFeature + j);
+            else revived.add(firstFeature + j);
             alerted[j] = next;
             lastAlertAt[j] = tokens;
         }
-        String window = " (" + tokens + " tokens seen, version " + version + ")";
+        String window =
+                (shards == 1 ? "" : " of shard " + shard + "/" + shards)
+                        + " ("
+                        + tokens
+                        + " tokens seen, version "
+                        + version
+                        + ")";
         batched(
                 alerts,
                 saeId,
@@ -192,6 +208,8 @@ final class MonitorState {
                 .setL0(l0)
                 .setDensityHistogram(bins)
                 .setUpdatedAtMs(nowMs)
+                .setShard(shard)
+                .setShards(shards)
                 .build();
     }
 

@@ -43,6 +43,9 @@ final class StarvationMonitor implements Processor<String, FeatureStats, String,
         }
         store.put(saeId, state.toBytes());
         MonitorMetrics.deadPct(saeId, state.deadPct());
-        context.forward(record.withValue((SpecificRecord) state.toRecord(saeId, now)));
+        // A shard's view has its own key, so the compacted topic keeps every shard's.
+        context.forward(
+                record.withKey(SaeStates.key(saeId, stats.getShard(), stats.getShards()))
+                        .withValue((SpecificRecord) state.toRecord(saeId, now)));
     }
 }

@@ -48,7 +48,11 @@ public final class StatisticsTopology {
                                 .withValueSerde(stats));
 
         partials.groupBy(
-                        (saeId, s) -> saeId + "/v" + s.getVersion(),
+                        // A shard's windows are keyed apart from the other shards' (saeId#i/S).
+                        (saeId, s) ->
+                                SaeStates.key(saeId, s.getShard(), s.getShards())
+                                        + "/v"
+                                        + s.getVersion(),
                         Grouped.with("stats-by-version", Serdes.String(), stats))
                 .windowedBy(
                         TimeWindows.ofSizeAndGrace(

@@ -31,6 +31,12 @@ public final class EncoderGraph {
     public static final String FEATURE_MAX = "feature_max";
     private static final double NORM_FLOOR = 1e-12;
 
+    /** Metadata properties that record the {@link EncoderSpec} an encoder was built with. */
+    static final String K_MAX = "aen.k_max";
+
+    static final String NORMALISE = "aen.normalise";
+    static final String TOP_K = "aen.top_k";
+
     private EncoderGraph() {}
 
     /** A [rows, 1] tensor of ones: the scales of rows that were not normalised. */
@@ -138,13 +144,16 @@ public final class EncoderGraph {
             return new Weights(
                     n,
                     width,
-                    OnnxPackage.Values.slice(wEnc, first * rowBytes, width * rowBytes),
-                    OnnxPackage.Values.slice(bEnc, first * Float.BYTES, (long) width * Float.BYTES),
+                    wEnc.slice(first * rowBytes, width * rowBytes),
+                    bEnc.slice(first * Float.BYTES, (long) width * Float.BYTES),
                     bDec,
-                    atoms == null
-                            ? null
-                            : OnnxPackage.Values.slice(atoms, first * rowBytes, width * rowBytes),
+                    atoms == null ? null : atoms.slice(first * rowBytes, width * rowBytes),
                     decoderBias);
+        }
+
+        /** These weights without the decoder's tensors. */
+        public Weights withoutDecoder() {
+            return new Weights(n, d, wEnc, bEnc, bDec, null, null);
         }
 
         /** These weights with the decoder's tensors. */
@@ -184,16 +193,14 @@ public final class EncoderGraph {
             String wEnc =
                     g.weights(
                             "W_enc." + b,
-                            OnnxPackage.Values.slice(
-                                    w.wEnc(), (long) from * n * Float.BYTES, bytes),
+                            w.wEnc().slice((long) from * n * Float.BYTES, bytes),
                             precision,
                             rows,
                             n);
             String bEnc =
                     g.weights(
                             "b_enc." + b,
-                            OnnxPackage.Values.slice(
-                                    w.bEnc(), (long) from * Float.BYTES, (long) rows * Float.BYTES),
+                            w.bEnc().slice((long) from * Float.BYTES, (long) rows * Float.BYTES),
                             rows);
             blocks.add(g.op("Gemm", Map.of("transB", 1L), centred, wEnc, bEnc));
         }
@@ -209,6 +216,10 @@ public final class EncoderGraph {
         int d = w.d();
         int k = Math.min(spec.kMax(), d);
         Graph g = new Graph(graphName, DataType.FLOAT).externalFrom(externalFrom);
+        // How it was built, so the graph can be rebuilt (as a shard of its dictionary) from itself.
+        g.metadata(K_MAX, Integer.toString(spec.kMax()))
+                .metadata(NORMALISE, Boolean.toString(spec.normalise()))
+                .metadata(TOP_K, Boolean.toString(spec.topK()));
         String x = g.input(INPUT, -1, n);
 
         String scales;

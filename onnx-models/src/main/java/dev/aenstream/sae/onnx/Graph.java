@@ -31,6 +31,7 @@ public final class Graph {
     private long externalFrom = Long.MAX_VALUE;
 
     private final java.util.List<OnnxPackage.External> externals = new java.util.ArrayList<>();
+    private final Map<String, String> metadata = new java.util.LinkedHashMap<>();
     private long weightsBytes;
 
     public Graph(String name, DataType real) {
@@ -292,8 +293,9 @@ public final class Graph {
      * The model; its external tensors, if any, have no values in it ({@link #packaged()} has them).
      */
     public OnnxMl.ModelProto model() {
-        return OnnxMl.ModelProto.newBuilder()
-                .setIrVersion(IR_VERSION)
+        OnnxMl.ModelProto.Builder model = OnnxMl.ModelProto.newBuilder();
+        metadata.forEach((key, value) -> model.addMetadataProps(OnnxPackage.entry(key, value)));
+        return model.setIrVersion(IR_VERSION)
                 .setProducerName("aen-stream")
                 .setDomain("dev.aenstream")
                 .setModelVersion(1)
@@ -301,6 +303,12 @@ public final class Graph {
                         OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setGraph(graph)
                 .build();
+    }
+
+    /** Sets one of the model's metadata properties, which say how it was built. */
+    public Graph metadata(String key, String value) {
+        metadata.put(key, value);
+        return this;
     }
 
     private String fresh(String base) {

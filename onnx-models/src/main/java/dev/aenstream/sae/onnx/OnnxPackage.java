@@ -84,33 +84,11 @@ public final class OnnxPackage {
                 public void writeTo(WritableByteChannel out) throws IOException {
                     ByteBuffer narrow =
                             ByteBuffer.allocate(PIECE_BYTES / 2).order(ByteOrder.LITTLE_ENDIAN);
-                    // Floats may arrive split across writes: the odd bytes wait for the rest.
-                    ByteBuffer carry =
-                            ByteBuffer.allocate(Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
                     floats.writeTo(
-                            new Sink() {
+                            new Elements(Float.BYTES) {
                                 @Override
-                                public int write(ByteBuffer given) throws IOException {
-                                    int written = given.remaining();
-                                    ByteBuffer src =
-                                            given.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                                    given.position(given.limit());
-                                    while (src.hasRemaining()) {
-                                        if (carry.position() > 0 || src.remaining() < Float.BYTES) {
-                                            while (carry.hasRemaining() && src.hasRemaining())
-                                                carry.put(src.get());
-                                            if (carry.hasRemaining()) break;
-                                            put(carry.flip().getFloat());
-                                            carry.clear();
-                                            continue;
-                                        }
-                                        put(src.getFloat());
-                                    }
-                                    return written;
-                                }
-
-                                private void put(float value) throws IOException {
-                                    narrow.putShort(precision.narrow(value));
+                                void element(ByteBuffer in) throws IOException {
+                                    narrow.putShort(precision.narrow(in.getFloat()));
                                     if (!narrow.hasRemaining()) drain(narrow, out);
                                 }
                             });
@@ -120,11 +98,15 @@ public final class OnnxPackage {
         }
 
         /**
-         * Bytes {@code [from, from + length)} of {@code values} (a block of a matrix's rows): the
-         * whole is written and the rest dropped, so any values can be cut, at the cost of writing
-         * them once per slice.
+         * Bytes {@code [from, from + length)} of these values (a block of a matrix's rows): by
+         * default the whole is written and the rest dropped, so any values can be cut, at the cost
+         * of writing them once per slice; values read from a file read only the slice.
          */
-        static Values slice(Values values, long from, long length) {
+        default Values slice(long from, long length) {
+            Values whole = this;
+            if (from < 0 || length < 0 || from + length > bytes())
+                throw new IllegalArgumentException(
+                        "slice [" + from + ", " + (from + length) + ") of " + bytes() + " bytes");
             return new Values() {
                 @Override
                 public long bytes() {
@@ -133,7 +115,7 @@ public final class OnnxPackage {
 
                 @Override
                 public void writeTo(WritableByteChannel out) throws IOException {
-                    values.writeTo(
+                    whole.writeTo(
                             new Sink() {
                                 private long at;
 
@@ -157,6 +139,71 @@ public final class OnnxPackage {
             };
         }
 
+        /**
+         * float32 values of these bytes stored in {@code precision} (widened as they are written):
+         * the inverse of {@link #in}, exact both ways.
+         */
+        default Values widened(WeightPrecision precision) {
+            if (precision == WeightPrecision.FLOAT32) return this;
+            Values narrow = this;
+            return new Values() {
+                @Override
+                public long bytes() {
+                    return narrow.bytes() / precision.bytes() * Float.BYTES;
+                }
+
+                @Override
+                public void writeTo(WritableByteChannel out) throws IOException {
+                    ByteBuffer wide =
+                            ByteBuffer.allocate(PIECE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                    narrow.writeTo(
+                            new Elements(precision.bytes()) {
+                                @Override
+                                void element(ByteBuffer in) throws IOException {
+                                    wide.putFloat(precision.widen(in.getShort()));
+                                    if (!wide.hasRemaining()) drain(wide, out);
+                                }
+                            });
+                    drain(wide, out);
+                }
+
+                @Override
+                public Values slice(long from, long length) {
+                    // Cut where the values are stored, in their own element size.
+                    return narrow.slice(
+                                    from / Float.BYTES * precision.bytes(),
+                                    length / Float.BYTES * precision.bytes())
+                            .widened(precision);
+                }
+            };
+        }
+
+        /** These values, then {@code next}'s. */
+        default Values then(Values next) {
+            Values first = this;
+            return new Values() {
+                @Override
+                public long bytes() {
+                    return first.bytes() + next.bytes();
+                }
+
+                @Override
+                public void writeTo(WritableByteChannel out) throws IOException {
+                    first.writeTo(out);
+                    next.writeTo(out);
+                }
+
+                @Override
+                public Values slice(long from, long length) {
+                    long split = first.bytes();
+                    if (from + length <= split) return first.slice(from, length);
+                    if (from >= split) return next.slice(from - split, length);
+                    return first.slice(from, split - from)
+                            .then(next.slice(0, from + length - split));
+                }
+            };
+        }
+
         /** {@code length} bytes of {@code file} from {@code offset}, copied as they are. */
         static Values fromFile(Path file, long offset, long length) {
             return new Values() {
@@ -176,6 +223,20 @@ public final class OnnxPackage {
                             done += moved;
                         }
                     }
+                }
+
+                @Override
+                public Values slice(long from, long sliced) {
+                    if (from < 0 || sliced < 0 || from + sliced > length)
+                        throw new IllegalArgumentException(
+                                "slice ["
+                                        + from
+                                        + ", "
+                                        + (from + sliced)
+                                        + ") of "
+                                        + length
+                                        + " bytes");
+                    return fromFile(file, offset + from, sliced);
                 }
             };
         }
@@ -222,6 +283,39 @@ public final class OnnxPackage {
         public void close() {}
     }
 
+    /**
+     * A sink that hands on whole elements of a few bytes each, however the writes before it split
+     * them: the odd bytes of one write wait for the rest in the next.
+     */
+    abstract static class Elements extends Sink {
+        private final ByteBuffer carry;
+
+        Elements(int bytes) {
+            carry = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        /** Takes one little-endian element at {@code in}'s position, reading all its bytes. */
+        abstract void element(ByteBuffer in) throws IOException;
+
+        @Override
+        public int write(ByteBuffer given) throws IOException {
+            int written = given.remaining();
+            ByteBuffer src = given.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            given.position(given.limit());
+            while (src.hasRemaining()) {
+                if (carry.position() > 0 || src.remaining() < carry.capacity()) {
+                    while (carry.hasRemaining() && src.hasRemaining()) carry.put(src.get());
+                    if (carry.hasRemaining()) break;
+                    element(carry.flip());
+                    carry.clear();
+                    continue;
+                }
+                element(src);
+            }
+            return written;
+        }
+    }
+
     /** One external tensor: where its bytes start in the weights, and what they are. */
     public record External(String name, long offset, Values values) {}
 
@@ -231,6 +325,11 @@ public final class OnnxPackage {
     OnnxPackage(byte[] graph, List<External> externals) {
         this.graph = graph;
         this.externals = List.copyOf(externals);
+    }
+
+    /** The tensors that lie beside the graph, in the order of their offsets. */
+    List<External> externals() {
+        return externals;
     }
 
     /** A model with every tensor inside its graph. */

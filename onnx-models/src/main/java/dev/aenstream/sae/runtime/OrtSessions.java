@@ -122,6 +122,9 @@ public final class OrtSessions {
         else LOG.debug(line);
     }
 
+    /** The system property that turns on ONNX Runtime's profiler, naming where its traces go. */
+    public static final String PROFILE_PROPERTY = "aen.ort.profile";
+
     private static OrtSession.SessionOptions options(int intraOpThreads) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -129,6 +132,10 @@ public final class OrtSessions {
         // model cut at its hook).
         options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
         if (intraOpThreads > 0) options.setIntraOpNumThreads(intraOpThreads);
+        // -Daen.ort.profile=PREFIX: ONNX Runtime writes each session's per-node timings as a
+        // Chrome trace (PREFIX_<date>.json) when the session closes.
+        String profile = System.getProperty(PROFILE_PROPERTY);
+        if (profile != null && !profile.isBlank()) options.enableProfiling(profile);
         return options;
     }
 

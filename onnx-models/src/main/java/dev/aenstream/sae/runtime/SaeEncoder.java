@@ -4,10 +4,12 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.onnx.EncoderGraph;
 import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.onnx.EncoderTensors;
 import dev.aenstream.sae.onnx.OnnxPackage;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -46,6 +48,26 @@ public final class SaeEncoder implements AutoCloseable {
             OnnxPackage model, int n, int d, int kMax, Device device, int threads)
             throws OrtException, IOException {
         return new SaeEncoder(OrtSessions.open(model, device, threads), n, d, kMax);
+    }
+
+    /**
+     * Opens shard {@code shard} of the encoder whose weights were {@code read}, built to {@code
+     * spec} (its weights in the precision they were read in); without the decoder's tensors.
+     */
+    public static SaeEncoder openShard(
+            EncoderTensors.Read read,
+            EncoderSpec spec,
+            DictionaryShard shard,
+            Device device,
+            int threads)
+            throws OrtException, IOException {
+        EncoderGraph.Weights w = read.weights().withoutDecoder().shard(shard);
+        OnnxPackage model =
+                EncoderGraph.packaged(
+                        w,
+                        spec.withWeights(read.precision()),
+                        "sae_encoder_shard_" + shard.index() + "_of_" + shard.count());
+        return open(model, w.n(), w.d(), Math.min(spec.kMax(), w.d()), device, threads);
     }
 
     /**

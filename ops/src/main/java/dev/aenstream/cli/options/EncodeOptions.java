@@ -3,6 +3,7 @@ package dev.aenstream.cli.options;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.RecordLimits;
+import dev.aenstream.sae.DictionaryShard;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -54,6 +55,36 @@ public final class EncodeOptions {
                             + " (default: ${DEFAULT-VALUE}).")
     long maxRecordValues = RecordLimits.DEFAULT_MAX_RECORD_VALUES;
 
+    @Option(
+            names = "--shard",
+            paramLabel = "i/S",
+            converter = ShardConverter.class,
+            description =
+                    "Serve shard i of S of each SAE's dictionary, features [i*D/S, (i+1)*D/S): S"
+                            + " instances (or GPUs) split one dictionary too large for one. Each"
+                            + " shard reads every row, as application ID-shard-i-of-S; codes name"
+                            + " their shard and use global feature ids, the statistics and the"
+                            + " monitor work per shard, and readers merge them (default: the whole"
+                            + " dictionary).")
+    DictionaryShard shard = DictionaryShard.WHOLE;
+
+    public DictionaryShard shard() {
+        return shard;
+    }
+
+    /** Reads {@code i/S}. */
+    static final class ShardConverter
+            implements picocli.CommandLine.ITypeConverter<DictionaryShard> {
+        @Override
+        public DictionaryShard convert(String value) {
+            try {
+                return DictionaryShard.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     /** The settings without statistics; add them with {@link EncodeConfig#withMonitor}. */
     public EncodeConfig config(Topics topics, short replicationFactor) throws java.io.IOException {
         Path dir = stateDir;
@@ -66,6 +97,7 @@ public final class EncodeOptions {
                 .monitor(null)
                 .replicationFactor(replicationFactor)
                 .limits(new RecordLimits(maxRecordValues, Topics.MAX_MESSAGE_BYTES))
+                .shard(shard)
                 .build();
     }
 }

@@ -1,9 +1,11 @@
 package dev.aenstream.cli.options;
 
 import dev.aenstream.encode.ServingSae;
+import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.importers.SaeSources;
 import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.onnx.EncoderTensors;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import java.nio.file.Path;
@@ -81,6 +83,11 @@ public final class SaeOptions {
      * version 1.
      */
     public ServingSae open(int n) throws Exception {
+        return open(n, DictionaryShard.WHOLE);
+    }
+
+    /** As {@link #open(int)}, serving {@code shard} of its dictionary. */
+    public ServingSae open(int n, DictionaryShard shard) throws Exception {
         SaeSources.EncoderModel model =
                 saeFile != null
                         ? SaeSources.load(saeFile, kMax.kMax(), normalise)
@@ -91,6 +98,21 @@ public final class SaeOptions {
         if (model.n() != n) {
             throw new IllegalArgumentException(
                     "SAE in " + saeFile + " has n=" + model.n() + " but the rows have n=" + n);
+        }
+        if (shard.count() > 1) {
+            EncoderTensors.Read read = EncoderTensors.read(model.model());
+            EncoderSpec spec =
+                    read.spec() != null ? read.spec() : new EncoderSpec(model.kMax(), normalise);
+            return new ServingSae(
+                    saeId,
+                    1,
+                    SaeEncoder.openShard(
+                            read, spec, shard, device.device(), ortThreads.ortThreads()),
+                    model.origin(),
+                    null,
+                    normalise,
+                    shard,
+                    model.d());
         }
         SaeEncoder encoder =
                 SaeEncoder.open(
