@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             BenchCommand.class,
             ExportCommand.class,
+            ModelsCommand.class,
             StatusCommand.class,
             AlertsCommand.class,
             DemoCommand.class,
@@ -62,8 +63,7 @@ public final class Aen implements Runnable {
                     // A failing command says why in one line; AEN_DEBUG=1 shows where.
                     command.getErr()
                             .println(
-                                    "aen "
-                                            + command.getCommandName()
+                                    command.getCommandSpec().qualifiedName()
                                             + ": "
                                             + (e.getMessage() != null ? e.getMessage() : e));
                     if (System.getenv("AEN_DEBUG") != null) e.printStackTrace(command.getErr());

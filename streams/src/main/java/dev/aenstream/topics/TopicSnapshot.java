@@ -24,11 +24,25 @@ public final class TopicSnapshot {
      */
     public static List<ConsumerRecord<byte[], byte[]>> read(
             KafkaConnection connection, String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        forEach(connection, topic, out::add);
+        return out;
+    }
+
+    /**
+     * Hands each committed record of {@code topic} up to its end now to {@code sink}, in order per
+     * partition, without holding them: for topics too large to keep in memory (model versions).
+     *
+     * @throws IllegalStateException when the topic cannot be read to its end in two minutes
+     */
+    public static void forEach(
+            KafkaConnection connection,
+            String topic,
+            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink) {
         var props = connection.client();
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c =
                 new KafkaConsumer<>(
                         props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -40,9 +54,8 @@ public final class TopicSnapshot {
                 if (System.nanoTime() > deadline)
                     throw new IllegalStateException(
                             "could not read " + topic + " to its end in " + LIMIT);
-                c.poll(Duration.ofMillis(500)).forEach(out::add);
+                c.poll(Duration.ofMillis(500)).forEach(sink);
             }
         }
-        return out;
     }
 }

@@ -4,7 +4,19 @@ import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderSpec;
 
 /**
- * An SAE read from another tool's files: our parameters, how to build its encoder, and where it
- * came from.
+ * An SAE read from another tool's files (or our own): our parameters, how to build its encoder,
+ * where it came from, the model and hook point it reads when its files say (else null), and for a
+ * JumpReLU SAE its threshold per feature (else null).
  */
-public record ImportedSae(SaeParameters params, EncoderSpec spec, String source) {}
+public record ImportedSae(
+        SaeParameters params,
+        EncoderSpec spec,
+        String source,
+        String modelName,
+        String hookName,
+        float[] threshold) {
+    /** A ReLU or TopK SAE whose files do not name its model and hook point. */
+    public ImportedSae(SaeParameters params, EncoderSpec spec, String source) {
+        this(params, spec, source, null, null, null);
+    }
+}

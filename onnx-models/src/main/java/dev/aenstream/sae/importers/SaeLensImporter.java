@@ -11,7 +11,8 @@ import java.nio.file.Path;
 
 /**
  * Reads an SAELens SAE ({@code cfg.json} and {@code sae_weights.safetensors}, W_enc stored d_in x
- * d_sae) of the "standard" (ReLU) or "topk" architecture. When {@code apply_b_dec_to_input} is
+ * d_sae) of the "standard" (ReLU), "topk" or "jumprelu" architecture (ReLU where the pre-activation
+ * passes a threshold per feature, as Gemma Scope's SAEs). When {@code apply_b_dec_to_input} is
  * false, W_enc b_dec is folded into b_enc, so our encoder's {@code W_enc (x - b_dec) + b_enc}
  * computes SAELens' codes exactly.
  */
@@ -29,12 +30,12 @@ public final class SaeLensImporter {
     public static ImportedSae read(Path dir, int defaultKMax) throws IOException {
         JsonNode cfg = JSON.readTree(dir.resolve("cfg.json").toFile());
         String arch = cfg.path("architecture").asText("standard");
-        if (!arch.equals("standard") && !arch.equals("topk")) {
+        if (!arch.equals("standard") && !arch.equals("topk") && !arch.equals("jumprelu")) {
             throw new IOException(
                     dir
                             + ": SAELens architecture '"
                             + arch
-                            + "' is not supported (standard and topk are)");
+                            + "' is not supported (standard, topk and jumprelu are)");
         }
         String norm = cfg.path("normalize_activations").asText("none");
         if (!norm.equals("none")) {
@@ -66,10 +67,39 @@ public final class SaeLensImporter {
                                 .path("k")
                                 .asInt(cfg.path("k").asInt(defaultKMax))
                         : defaultKMax;
+        float[] threshold = arch.equals("jumprelu") ? threshold(dir, w, d) : null;
         return new ImportedSae(
                 new SaeParameters(n, d, wEnc, bEnc, wDec, bDec),
                 new EncoderSpec(Math.min(k, d), false, arch.equals("topk")),
-                "SAELens " + arch + " SAE from " + dir);
+                "SAELens " + arch + " SAE from " + dir,
+                text(cfg, "model_name"),
+                text(cfg, "hook_name"),
+                threshold);
+    }
+
+    /**
+     * A JumpReLU's thresholds: {@code threshold}, or {@code log_threshold} as older SAEs store it.
+     */
+    private static float[] threshold(Path dir, Safetensors.Contents w, int d) throws IOException {
+        float[] t;
+        if (w.tensors().containsKey("threshold")) {
+            t = w.require("threshold").toFloats();
+        } else if (w.tensors().containsKey("log_threshold")) {
+            t = w.require("log_threshold").toFloats();
+            for (int j = 0; j < t.length; j++) t[j] = (float) Math.exp(t[j]);
+        } else {
+            throw new IOException(dir + ": a jumprelu SAE needs a threshold (or log_threshold)");
+        }
+        if (t.length != d)
+            throw new IOException(
+                    dir + ": threshold has " + t.length + " values for " + d + " features");
+        return t;
+    }
+
+    /** A string field of the config, or null when it is missing or empty. */
+    static String text(JsonNode cfg, String field) {
+        String value = cfg.path(field).asText("");
+        return value.isEmpty() ? null : value;
     }
 
     private static void checkDims(Path dir, JsonNode cfg, int n, int d) throws IOException {

@@ -5,6 +5,7 @@ import dev.aenstream.sae.SaeFiles;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderGraph;
 import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.onnx.EncoderTensors;
 import dev.aenstream.sae.onnx.OnnxPackage;
 import dev.aenstream.sae.onnx.WeightPrecision;
 import java.io.IOException;
@@ -38,24 +39,29 @@ public final class SaeSources {
     public static EncoderModel load(Path path, int kMax, boolean normalise, WeightPrecision weights)
             throws IOException {
         if (Files.isDirectory(path)) {
-            ImportedSae sae;
-            if (SparsifyImporter.looksLike(path)) sae = SparsifyImporter.read(path);
-            else if (SaeLensImporter.looksLike(path)) sae = SaeLensImporter.read(path, kMax);
-            else
-                throw new IOException(
-                        path
-                                + " is neither a SAELens (cfg.json + "
-                                + SaeLensImporter.WEIGHTS
-                                + ") nor a sparsify (cfg.json + "
-                                + SparsifyImporter.WEIGHTS
-                                + ") directory");
+            ImportedSae sae = imported(path, kMax);
             EncoderSpec spec =
                     new EncoderSpec(sae.spec().kMax(), normalise, sae.spec().topK(), weights);
-            return fromParameters(sae.params(), spec, sae.source());
+            return fromImported(sae, spec);
         }
         if (!Files.isRegularFile(path)) throw new IOException("no SAE at " + path);
         String name = path.getFileName().toString();
         if (name.endsWith(".onnx")) {
+            ImportedSae own = ownEncoder(path);
+            if (own != null) {
+                // An encoder aen built keeps the settings it records; --weights may change how
+                // its matrices are stored.
+                EncoderSpec spec =
+                        weights == WeightPrecision.FLOAT32
+                                ? own.spec()
+                                : own.spec().withWeights(weights);
+                if (normalise && !spec.normalise())
+                    throw new IOException(
+                            path
+                                    + ": this encoder was built without normalisation; export it"
+                                    + " again with --normalise");
+                return fromImported(own, spec);
+            }
             if (normalise)
                 throw new IOException(
                         path
@@ -77,13 +83,75 @@ public final class SaeSources {
                     "ONNX encoder " + path);
         }
         if (name.endsWith(".safetensors")) {
-            SaeParameters params = SaeFiles.load(path);
+            ImportedSae sae = imported(path, kMax);
             return fromParameters(
-                    params,
-                    new EncoderSpec(Math.min(kMax, params.d()), normalise, false, weights),
-                    "parameters from " + path);
+                    sae.params(),
+                    new EncoderSpec(sae.spec().kMax(), normalise, false, weights),
+                    sae.source());
         }
         throw new IOException(path + ": expected a directory, a .safetensors file or a .onnx file");
+    }
+
+    /**
+     * The SAE's parameters, from a SAELens or sparsify directory or a .safetensors file of ours (a
+     * checkpoint or parameters; a ReLU SAE cut at {@code kMax}): what an exporter writes out.
+     *
+     * @throws IOException for an ONNX encoder, whose decoder no format can be written without, and
+     *     for anything else that is not an SAE
+     */
+    public static ImportedSae imported(Path path, int kMax) throws IOException {
+        if (Files.isDirectory(path)) {
+            if (SparsifyImporter.looksLike(path)) return SparsifyImporter.read(path);
+            if (SaeLensImporter.looksLike(path)) return SaeLensImporter.read(path, kMax);
+            throw new IOException(
+                    path
+                            + " is neither a SAELens (cfg.json + "
+                            + SaeLensImporter.WEIGHTS
+                            + ") nor a sparsify (cfg.json + "
+                            + SparsifyImporter.WEIGHTS
+                            + ") directory");
+        }
+        if (!Files.isRegularFile(path)) throw new IOException("no SAE at " + path);
+        if (path.getFileName().toString().endsWith(".onnx")) {
+            ImportedSae own = ownEncoder(path);
+            if (own != null) return own;
+        }
+        if (path.getFileName().toString().endsWith(".safetensors")) {
+            SaeParameters params = SaeFiles.load(path);
+            return new ImportedSae(
+                    params,
+                    new EncoderSpec(Math.min(kMax, params.d()), false, false),
+                    "parameters from " + path);
+        }
+        throw new IOException(
+                path
+                        + ": only an SAE given by its parameters (a checkpoint or .safetensors, a"
+                        + " SAELens or sparsify directory, an encoder aen exported) can be"
+                        + " written in another layout; an ONNX encoder made elsewhere has no"
+                        + " decoder to write");
+    }
+
+    /**
+     * An encoder aen built (its graph records how, and carries the decoder), read back as the SAE
+     * it was built from; null for any other ONNX graph.
+     */
+    private static ImportedSae ownEncoder(Path path) throws IOException {
+        OnnxPackage pkg =
+                OnnxPackage.adopt(Files.readAllBytes(path), path.toAbsolutePath().getParent());
+        EncoderTensors.Read read;
+        try {
+            read = EncoderTensors.read(pkg);
+        } catch (IOException notOurs) {
+            return null;
+        }
+        if (read.spec() == null || read.weights().atoms() == null) return null;
+        return new ImportedSae(
+                EncoderTensors.parameters(read),
+                read.spec(),
+                "aen encoder " + path,
+                null,
+                null,
+                read.weights().threshold() == null ? null : read.weights().threshold().floats());
     }
 
     /**
@@ -92,11 +160,17 @@ public final class SaeSources {
      */
     public static EncoderModel fromParameters(
             SaeParameters params, EncoderSpec spec, String origin) {
+        return fromImported(new ImportedSae(params, spec, origin), spec);
+    }
+
+    /** The encoder graph of an imported SAE, built to {@code spec}, carrying its decoder. */
+    private static EncoderModel fromImported(ImportedSae sae, EncoderSpec spec) {
+        SaeParameters params = sae.params();
         int k = Math.min(spec.kMax(), params.d());
         SaeDecoder decoder = SaeDecoder.of(params);
-        OnnxPackage model =
-                EncoderGraph.packaged(
-                        EncoderGraph.Weights.of(params).withDecoder(decoder), spec, "sae_encoder");
-        return new EncoderModel(model, params.n(), params.d(), k, decoder, origin);
+        EncoderGraph.Weights w =
+                EncoderGraph.Weights.of(params).withDecoder(decoder).withThreshold(sae.threshold());
+        OnnxPackage model = EncoderGraph.packaged(w, spec, "sae_encoder");
+        return new EncoderModel(model, params.n(), params.d(), k, decoder, sae.source());
     }
 }

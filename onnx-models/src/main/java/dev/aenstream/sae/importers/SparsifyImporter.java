@@ -12,7 +12,8 @@ import java.nio.file.Path;
 /**
  * Reads an EleutherAI sparsify SAE ({@code cfg.json} and {@code sae.safetensors}: encoder.weight
  * [D, n], encoder.bias, W_dec [D, n], b_dec). Its codes are the top k of ReLU(encoder(x - b_dec)),
- * which is our encoder with k_max = k.
+ * which is our encoder with k_max = k. Options that would make it compute something else (another
+ * activation such as groupmax, a skip connection, a transcoder) are refused by name.
  */
 public final class SparsifyImporter {
     static final String WEIGHTS = "sae.safetensors";
@@ -28,6 +29,19 @@ public final class SparsifyImporter {
     public static ImportedSae read(Path dir) throws IOException {
         JsonNode cfg = JSON.readTree(dir.resolve("cfg.json").toFile());
         if (!cfg.has("k")) throw new IOException(dir + ": sparsify cfg.json has no k");
+        // Options that change what the SAE computes: serving one as a plain TopK SAE would give
+        // wrong codes, so each is refused by name.
+        String activation = cfg.path("activation").asText("topk");
+        if (!activation.equals("topk"))
+            throw new IOException(
+                    dir
+                            + ": sparsify activation '"
+                            + activation
+                            + "' is not supported (only topk is)");
+        for (String option : new String[] {"skip_connection", "transcode"})
+            if (cfg.path(option).asBoolean(false))
+                throw new IOException(
+                        dir + ": sparsify option " + option + "=true is not supported");
         Safetensors.Contents w = Safetensors.read(dir.resolve(WEIGHTS));
         Safetensors.Tensor enc = w.require("encoder.weight");
         int d = Math.toIntExact(enc.shape()[0]);
@@ -53,6 +67,10 @@ public final class SparsifyImporter {
                         wDec,
                         w.require("b_dec").toFloats()),
                 new EncoderSpec(Math.min(k, d), false, true),
-                "sparsify TopK(k=" + k + ") SAE from " + dir);
+                "sparsify TopK(k=" + k + ") SAE from " + dir,
+                null,
+                // sparsify names an SAE's folder after the hook point it was trained on.
+                dir.toAbsolutePath().getFileName().toString(),
+                null);
     }
 }

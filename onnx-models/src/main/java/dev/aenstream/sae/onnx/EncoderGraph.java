@@ -35,6 +35,10 @@ public final class EncoderGraph {
     static final String K_MAX = "aen.k_max";
 
     static final String NORMALISE = "aen.normalise";
+
+    /** The JumpReLU thresholds' tensor, when the encoder has them. */
+    static final String THRESHOLD = "threshold";
+
     static final String TOP_K = "aen.top_k";
 
     private EncoderGraph() {}
@@ -112,7 +116,8 @@ public final class EncoderGraph {
     /**
      * What an encoder graph is built from, as values written when the package is: {@code wEnc} [D,
      * n], {@code bEnc} [D], {@code bDec} [n]; {@code atoms} [D, n] and {@code decoderBias} [n] are
-     * the decoder, carried as tensors no node uses (both null: none).
+     * the decoder, carried as tensors no node uses (both null: none); {@code threshold} [D], when
+     * not null, makes the activation a JumpReLU: a feature fires only above its threshold.
      */
     public record Weights(
             int n,
@@ -121,7 +126,20 @@ public final class EncoderGraph {
             OnnxPackage.Values bEnc,
             OnnxPackage.Values bDec,
             OnnxPackage.Values atoms,
-            OnnxPackage.Values decoderBias) {
+            OnnxPackage.Values decoderBias,
+            OnnxPackage.Values threshold) {
+        /** Weights of a ReLU or TopK encoder. */
+        public Weights(
+                int n,
+                int d,
+                OnnxPackage.Values wEnc,
+                OnnxPackage.Values bEnc,
+                OnnxPackage.Values bDec,
+                OnnxPackage.Values atoms,
+                OnnxPackage.Values decoderBias) {
+            this(n, d, wEnc, bEnc, bDec, atoms, decoderBias, null);
+        }
+
         public static Weights of(SaeParameters p) {
             return new Weights(
                     p.n(),
@@ -148,12 +166,31 @@ public final class EncoderGraph {
                     bEnc.slice(first * Float.BYTES, (long) width * Float.BYTES),
                     bDec,
                     atoms == null ? null : atoms.slice(first * rowBytes, width * rowBytes),
-                    decoderBias);
+                    decoderBias,
+                    threshold == null
+                            ? null
+                            : threshold.slice(first * Float.BYTES, (long) width * Float.BYTES));
+        }
+
+        /** These weights with a JumpReLU threshold per feature (null: none). */
+        public Weights withThreshold(float[] thresholds) {
+            if (thresholds != null && thresholds.length != d)
+                throw new IllegalArgumentException(
+                        "a threshold per feature: " + d + ", not " + thresholds.length);
+            return new Weights(
+                    n,
+                    d,
+                    wEnc,
+                    bEnc,
+                    bDec,
+                    atoms,
+                    decoderBias,
+                    thresholds == null ? null : OnnxPackage.Values.of(thresholds));
         }
 
         /** These weights without the decoder's tensors. */
         public Weights withoutDecoder() {
-            return new Weights(n, d, wEnc, bEnc, bDec, null, null);
+            return new Weights(n, d, wEnc, bEnc, bDec, null, null, threshold);
         }
 
         /** These weights with the decoder's tensors. */
@@ -165,7 +202,8 @@ public final class EncoderGraph {
                     bEnc,
                     bDec,
                     DecoderTensors.atoms(decoder),
-                    DecoderTensors.bias(decoder));
+                    DecoderTensors.bias(decoder),
+                    threshold);
         }
     }
 
@@ -233,7 +271,16 @@ public final class EncoderGraph {
         }
         String centred = g.sub(input, g.weights("b_dec", w.bDec(), n));
         String pre = preActivations(g, w, spec.weights(), centred, castBlockBytes);
-        sparseOutputs(g, g.op("Relu", pre), scales, k, spec.topK());
+        String h = g.op("Relu", pre);
+        if (w.threshold() != null)
+            // JumpReLU: ReLU(pre) where pre passes the feature's threshold, else 0 (as SAELens).
+            h =
+                    g.op(
+                            "Where",
+                            g.op("Greater", pre, g.weights(THRESHOLD, w.threshold(), d)),
+                            h,
+                            g.scalar(0));
+        sparseOutputs(g, h, scales, k, spec.topK());
         if (w.atoms() != null) {
             // Stored in the encoder's precision for no node to use: the follower widens them when
             // it reads the decoder.

@@ -104,9 +104,41 @@ public final class EncoderTensors {
         }
         return new Read(
                 new EncoderGraph.Weights(
-                        n, Math.toIntExact(d), w, b, values(bDec, external), atoms, decoderBias),
+                        n,
+                        Math.toIntExact(d),
+                        w,
+                        b,
+                        values(bDec, external),
+                        atoms,
+                        decoderBias,
+                        byName.containsKey(EncoderGraph.THRESHOLD)
+                                ? values(byName.get(EncoderGraph.THRESHOLD), external)
+                                : null),
                 precision,
                 spec(model, precision));
+    }
+
+    /**
+     * The parameters of an encoder that carries its decoder (every version aen publishes does),
+     * read into arrays: what an exporter writes out.
+     *
+     * @throws IOException when the graph has no decoder tensors
+     */
+    public static dev.aenstream.sae.SaeParameters parameters(Read read) throws IOException {
+        EncoderGraph.Weights w = read.weights();
+        if (w.atoms() == null)
+            throw new IOException(
+                    "the encoder carries no decoder ("
+                            + SaeDecoder.ATOMS
+                            + "), so its SAE cannot"
+                            + " be written out whole");
+        float[] atoms = w.atoms().floats();
+        float[] wDec = new float[atoms.length];
+        // Atoms are rows [D, n]; W_dec is [n, D].
+        for (int j = 0; j < w.d(); j++)
+            for (int i = 0; i < w.n(); i++) wDec[i * w.d() + j] = atoms[j * w.n() + i];
+        return new dev.aenstream.sae.SaeParameters(
+                w.n(), w.d(), w.wEnc().floats(), w.bEnc().floats(), wDec, w.bDec().floats());
     }
 
     private static EncoderSpec spec(OnnxMl.ModelProto model, WeightPrecision precision) {

@@ -97,6 +97,24 @@ public final class OnnxPackage {
             };
         }
 
+        /** These float32 values in an array (at most 2^31 - 1 of them). */
+        default float[] floats() throws IOException {
+            long count = bytes() / Float.BYTES;
+            if (count > Integer.MAX_VALUE - 8)
+                throw new IOException(count + " values do not fit in one array");
+            float[] out = new float[(int) count];
+            writeTo(
+                    new Elements(Float.BYTES) {
+                        private int at;
+
+                        @Override
+                        void element(ByteBuffer in) {
+                            out[at++] = in.getFloat();
+                        }
+                    });
+            return out;
+        }
+
         /**
          * Bytes {@code [from, from + length)} of these values (a block of a matrix's rows): by
          * default the whole is written and the rest dropped, so any values can be cut, at the cost

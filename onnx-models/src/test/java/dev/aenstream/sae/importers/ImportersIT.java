@@ -69,6 +69,32 @@ class ImportersIT {
         }
     }
 
+    /**
+     * A JumpReLU SAE (SAELens "jumprelu", Gemma Scope's kind): PyTorch's codes, where thresholds
+     * cut features that a plain ReLU would keep.
+     */
+    @Test
+    void saeLensJumpReluCodesEqualPyTorchs() throws Exception {
+        Path sae = fixture("saelens_jumprelu");
+        SaeSources.EncoderModel model = SaeSources.load(sae, 1 << 20, false);
+        Safetensors.Contents expected = Safetensors.read(sae.resolve("expected.safetensors"));
+        float[] x = expected.require("x").toFloats();
+        float[] h = expected.require("h").toFloats();
+        int rows = x.length / model.n();
+        try (SaeEncoder encoder =
+                SaeEncoder.open(model.model(), model.n(), model.d(), model.kMax(), Device.CPU, 1)) {
+            assertCodes(encoder.encode(FloatBuffer.wrap(x), rows), h, model.d());
+        }
+        // The thresholds matter: a plain ReLU of the same weights keeps more features.
+        ImportedSae imported = SaeLensImporter.read(sae, 1 << 20);
+        int cut = 0;
+        for (int r = 0; r < rows; r++) {
+            double[] relu = ReferenceEncoder.encode(imported.params(), x, r * model.n(), false);
+            for (int j = 0; j < model.d(); j++) if (relu[j] > 0 && h[r * model.d() + j] == 0) cut++;
+        }
+        assertThat(cut).as("features the thresholds cut").isGreaterThan(rows);
+    }
+
     @Test
     void sparsifyCodesAreTheTopKOfTheDirectComputation() throws Exception {
         Path sae = fixture("sparsify");

@@ -1,0 +1,151 @@
+package dev.aenstream.cli;
+
+import ai.onnx.proto.OnnxMl;
+import dev.aenstream.avro.Normalisation;
+import dev.aenstream.avro.SaeModel;
+import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.models.ModelAssembler;
+import dev.aenstream.models.ModelPull;
+import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.importers.ImportedSae;
+import dev.aenstream.sae.onnx.EncoderGraph;
+import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.onnx.EncoderTensors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** The SAE versions on the models topic. */
+@Command(
+        name = "models",
+        mixinStandardHelpOptions = true,
+        description = "The SAE versions the trainers publish on the models topic.",
+        subcommands = {ModelsCommand.Pull.class})
+final class ModelsCommand implements Runnable {
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "give a subcommand: pull");
+    }
+
+    /** Takes one version off the models topic and writes it in a layout other tools read. */
+    @Command(
+            name = "pull",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Take a version of an SAE off the models topic (the newest unless --version),"
+                    + " assembled from its chunks and checked against its checksum, and write it as"
+                    + " an ONNX encoder (--out FILE, its weights in FILE.data) or in SAELens' or"
+                    + " sparsify's layout (--out DIR), which those tools and aen's --sae-file read."
+            })
+    static final class Pull implements Callable<Integer> {
+        @Mixin KafkaOptions kafka;
+
+        @Option(
+                names = "--sae-id",
+                paramLabel = "ID",
+                required = true,
+                description = "The SAE whose version to take.")
+        String saeId;
+
+        @Option(
+                names = "--version",
+                paramLabel = "V",
+                description = "The version (default: the newest on the topic).")
+        long version = ModelPull.NEWEST;
+
+        @Option(
+                names = "--out",
+                paramLabel = "FILE|DIR",
+                required = true,
+                description =
+                        "Where to write: the .onnx file, or the directory for saelens and"
+                                + " sparsify.")
+        Path out;
+
+        @Option(
+                names = "--format",
+                paramLabel = "FORMAT",
+                description = "onnx, saelens or sparsify (default: ${DEFAULT-VALUE}).")
+        ExportCommand.Format format = ExportCommand.Format.onnx;
+
+        @Option(
+                names = "--model-name",
+                paramLabel = "NAME",
+                description = "The model the SAE reads, for SAELens' cfg.json.")
+        String modelName;
+
+        @Option(
+                names = "--hook-name",
+                paramLabel = "HOOK",
+                description = "The hook point it reads, for SAELens' cfg.json.")
+        String hookName;
+
+        @Override
+        public Integer call() throws Exception {
+            try (KafkaTarget target = KafkaTarget.open(kafka);
+                    ModelAssembler assembler = new ModelAssembler()) {
+                ModelAssembler.Assembled a =
+                        ModelPull.pull(
+                                target.connection(),
+                                target.topics().models(),
+                                saeId,
+                                version,
+                                assembler);
+                try {
+                    write(a);
+                } finally {
+                    a.delete();
+                }
+            }
+            return 0;
+        }
+
+        private void write(ModelAssembler.Assembled a) throws Exception {
+            SaeModel m = a.model();
+            String origin =
+                    "SAE " + m.getSaeId() + " v" + m.getVersion() + " from the models topic";
+            EncoderTensors.Read read =
+                    EncoderTensors.read(
+                            OnnxMl.ModelProto.parseFrom(a.graph()), a.file(), a.weightsStart());
+            // Graphs from before encoders recorded their spec: the version's metadata says.
+            EncoderSpec spec =
+                    read.spec() != null
+                            ? read.spec()
+                            : new EncoderSpec(
+                                    m.getKMax(),
+                                    m.getNormalisation() == Normalisation.UNIT_SQRT_N,
+                                    Arch.TOPK.label().equals(m.getArch()),
+                                    read.precision());
+            if (format == ExportCommand.Format.onnx) {
+                Path parent = out.toAbsolutePath().getParent();
+                if (parent != null) Files.createDirectories(parent);
+                EncoderGraph.packaged(read.weights(), spec, "sae_encoder").writeFiles(out);
+                System.out.printf(
+                        "wrote %s (and %s.data): %s, n=%d, D=%d, %s weights%n",
+                        out, out, origin, m.getN(), m.getD(), read.precision().label());
+                return;
+            }
+            ExportCommand.writeLayout(
+                    new ImportedSae(
+                            EncoderTensors.parameters(read),
+                            spec,
+                            origin,
+                            null,
+                            null,
+                            read.weights().threshold() == null
+                                    ? null
+                                    : read.weights().threshold().floats()),
+                    format,
+                    out,
+                    modelName,
+                    hookName);
+        }
+    }
+}
