@@ -1,8 +1,7 @@
 package dev.aenstream.cli;
 
 import dev.aenstream.cli.options.KMaxOption;
-import dev.aenstream.sae.importers.ImportedSae;
-import dev.aenstream.sae.importers.SaeExporters;
+import dev.aenstream.cli.options.LayoutOptions;
 import dev.aenstream.sae.importers.SaeSources;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,34 +41,7 @@ final class ExportCommand implements Callable<Integer> {
                             + " sparsify, the directory.")
     Path out;
 
-    /** The layouts an SAE can be written in. */
-    enum Format {
-        onnx,
-        saelens,
-        sparsify
-    }
-
-    @Option(
-            names = "--format",
-            paramLabel = "FORMAT",
-            description = "onnx, saelens or sparsify (default: ${DEFAULT-VALUE}).")
-    Format format = Format.onnx;
-
-    @Option(
-            names = "--model-name",
-            paramLabel = "NAME",
-            description =
-                    "The model whose activations the SAE reads, for SAELens' cfg.json (default:"
-                            + " what the source's cfg.json says).")
-    String modelName;
-
-    @Option(
-            names = "--hook-name",
-            paramLabel = "HOOK",
-            description =
-                    "The hook point it reads (e.g. blocks.16.hook_resid_post), for SAELens'"
-                            + " cfg.json (default: what the source says).")
-    String hookName;
+    @Mixin LayoutOptions layout;
 
     @Mixin KMaxOption kMax;
 
@@ -82,7 +54,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (format != Format.onnx) return writeLayout();
+        if (layout.format() != LayoutOptions.Format.onnx) return writeLayout();
         SaeSources.EncoderModel model =
                 SaeSources.load(from, kMax.kMax(), normalise, weights.weights());
         Path parent = out.toAbsolutePath().getParent();
@@ -105,49 +77,14 @@ final class ExportCommand implements Callable<Integer> {
         if (normalise)
             throw new IllegalArgumentException(
                     "--normalise is not part of "
-                            + format
+                            + layout.format()
                             + "'s layout: rescale rows to norm sqrt(n) before they reach it");
         if (weights.weights() != dev.aenstream.sae.onnx.WeightPrecision.FLOAT32)
             throw new IllegalArgumentException(
-                    "--weights applies to ONNX encoders; " + format + " is written in float32");
-        writeLayout(SaeSources.imported(from, kMax.kMax()), format, out, modelName, hookName);
+                    "--weights applies to ONNX encoders; "
+                            + layout.format()
+                            + " is written in float32");
+        layout.write(SaeSources.imported(from, kMax.kMax()), out);
         return 0;
-    }
-
-    /**
-     * Writes {@code sae} in SAELens' or sparsify's layout to {@code out}; the model and hook names
-     * (SAELens') default to what the SAE's source said.
-     */
-    static void writeLayout(
-            ImportedSae sae, Format format, Path out, String modelName, String hookName)
-            throws java.io.IOException {
-        if (sae.spec().normalise())
-            throw new IllegalArgumentException(
-                    sae.source()
-                            + " rescales rows to norm sqrt(n) inside its encoder, which "
-                            + format
-                            + "'s layout cannot say; write it as onnx");
-        if (format == Format.saelens) {
-            String model = modelName != null ? modelName : sae.modelName();
-            String hook = hookName != null ? hookName : sae.hookName();
-            if (model == null || hook == null)
-                throw new IllegalArgumentException(
-                        sae.source()
-                                + " does not say which model and hook point it reads: give"
-                                + " --model-name and --hook-name, which SAELens needs to run it");
-            SaeExporters.saeLens(sae, out, model, hook);
-        } else {
-            SaeExporters.sparsify(sae, out);
-        }
-        System.out.printf(
-                "wrote %s in the %s layout: n=%d, D=%d%s (%s)%n",
-                out,
-                format,
-                sae.params().n(),
-                sae.params().d(),
-                sae.spec().topK()
-                        ? ", TopK k=" + sae.spec().kMax()
-                        : sae.threshold() != null ? ", JumpReLU" : ", ReLU",
-                sae.source());
     }
 }

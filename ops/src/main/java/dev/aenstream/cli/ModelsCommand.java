@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.cli.options.LayoutOptions;
 import dev.aenstream.models.ModelAssembler;
 import dev.aenstream.models.ModelPull;
 import dev.aenstream.sae.Arch;
@@ -37,7 +38,6 @@ final class ModelsCommand implements Runnable {
     /** Takes one version off the models topic and writes it in a layout other tools read. */
     @Command(
             name = "pull",
-            mixinStandardHelpOptions = true,
             description = {
                 "Take a version of an SAE off the models topic (the newest unless --version),"
                     + " assembled from its chunks and checked against its checksum, and write it as"
@@ -45,6 +45,13 @@ final class ModelsCommand implements Runnable {
                     + " sparsify's layout (--out DIR), which those tools and aen's --sae-file read."
             })
     static final class Pull implements Callable<Integer> {
+        // Not the standard help mixin: its --version would take the name of the SAE's version.
+        @Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                description = "Show this help message and exit.")
+        boolean help;
+
         @Mixin KafkaOptions kafka;
 
         @Option(
@@ -69,23 +76,7 @@ final class ModelsCommand implements Runnable {
                                 + " sparsify.")
         Path out;
 
-        @Option(
-                names = "--format",
-                paramLabel = "FORMAT",
-                description = "onnx, saelens or sparsify (default: ${DEFAULT-VALUE}).")
-        ExportCommand.Format format = ExportCommand.Format.onnx;
-
-        @Option(
-                names = "--model-name",
-                paramLabel = "NAME",
-                description = "The model the SAE reads, for SAELens' cfg.json.")
-        String modelName;
-
-        @Option(
-                names = "--hook-name",
-                paramLabel = "HOOK",
-                description = "The hook point it reads, for SAELens' cfg.json.")
-        String hookName;
+        @Mixin LayoutOptions layout;
 
         @Override
         public Integer call() throws Exception {
@@ -123,7 +114,7 @@ final class ModelsCommand implements Runnable {
                                     m.getNormalisation() == Normalisation.UNIT_SQRT_N,
                                     Arch.TOPK.label().equals(m.getArch()),
                                     read.precision());
-            if (format == ExportCommand.Format.onnx) {
+            if (layout.format() == LayoutOptions.Format.onnx) {
                 Path parent = out.toAbsolutePath().getParent();
                 if (parent != null) Files.createDirectories(parent);
                 EncoderGraph.packaged(read.weights(), spec, "sae_encoder").writeFiles(out);
@@ -132,7 +123,7 @@ final class ModelsCommand implements Runnable {
                         out, out, origin, m.getN(), m.getD(), read.precision().label());
                 return;
             }
-            ExportCommand.writeLayout(
+            layout.write(
                     new ImportedSae(
                             EncoderTensors.parameters(read),
                             spec,
@@ -142,10 +133,7 @@ final class ModelsCommand implements Runnable {
                             read.weights().threshold() == null
                                     ? null
                                     : read.weights().threshold().floats()),
-                    format,
-                    out,
-                    modelName,
-                    hookName);
+                    out);
         }
     }
 }

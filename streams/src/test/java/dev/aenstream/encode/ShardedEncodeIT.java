@@ -135,10 +135,6 @@ class ShardedEncodeIT {
                         assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
 
                 long windowStart = produce(bootstrap, topics);
-                // Each application flushes the window once the wall clock passes its end.
-                long flushed = windowStart + WINDOW_MS - System.currentTimeMillis();
-                Thread.sleep(Math.max(0, flushed) + 2_000);
-
                 compareCodes(bootstrap, topics);
                 compareStatistics(bootstrap, topics, windowStart);
                 compareStates(bootstrap, topics);
@@ -236,8 +232,7 @@ class ShardedEncodeIT {
         AvroSerde<FeatureStats> serde = new AvroSerde<>(FeatureStats.class);
         Map<String, FeatureStats> latest = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r :
-                TopicReader.readFor(
-                        bootstrap, topics.featureStats(), true, Duration.ofSeconds(5))) {
+                onePerApplication(bootstrap, topics.featureStats())) {
             FeatureStats s = serde.fromBytes(r.value());
             if (s.getWindowStartMs() == windowStart)
                 latest.put(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8), s);
@@ -269,8 +264,7 @@ class ShardedEncodeIT {
     private static void compareStates(String bootstrap, Topics topics) {
         AvroSerde<SaeState> serde = new AvroSerde<>(SaeState.class);
         Map<String, SaeState> latest = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r :
-                TopicReader.readFor(bootstrap, topics.saeState(), true, Duration.ofSeconds(5))) {
+        for (ConsumerRecord<byte[], byte[]> r : onePerApplication(bootstrap, topics.saeState())) {
             SaeState s = serde.fromBytes(r.value());
             latest.put(SaeStates.key(s.getSaeId(), s.getShard(), s.getShards()), s);
         }
@@ -287,6 +281,22 @@ class ShardedEncodeIT {
             assertThat(m.getDensityHistogram()).isEqualTo(whole.getDensityHistogram());
         }
         assertThat(whole.getDeadPct()).as("some features starved in the test").isPositive();
+    }
+
+    /**
+     * The records of a topic the five applications each write once the window closes: each flushes
+     * it at its first wall-clock punctuation after the window's end, which comes up to a window
+     * later.
+     */
+    private static List<ConsumerRecord<byte[], byte[]>> onePerApplication(
+            String bootstrap, String topic) {
+        return TopicReader.read(
+                bootstrap,
+                topic,
+                true,
+                SHARDS + 1,
+                Duration.ofMillis(3 * WINDOW_MS + 30_000),
+                Duration.ofSeconds(2));
     }
 
     private static org.assertj.core.data.Offset<Double> within() {
