@@ -1,13 +1,12 @@
 package dev.aenstream.cli;
 
 import ai.onnx.proto.OnnxMl;
-import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.LayoutOptions;
 import dev.aenstream.models.ModelAssembler;
 import dev.aenstream.models.ModelPull;
-import dev.aenstream.sae.Arch;
+import dev.aenstream.models.ModelRecords;
 import dev.aenstream.sae.importers.ImportedSae;
 import dev.aenstream.sae.onnx.EncoderGraph;
 import dev.aenstream.sae.onnx.EncoderSpec;
@@ -105,15 +104,7 @@ final class ModelsCommand implements Runnable {
             EncoderTensors.Read read =
                     EncoderTensors.read(
                             OnnxMl.ModelProto.parseFrom(a.graph()), a.file(), a.weightsStart());
-            // Graphs from before encoders recorded their spec: the version's metadata says.
-            EncoderSpec spec =
-                    read.spec() != null
-                            ? read.spec()
-                            : new EncoderSpec(
-                                    m.getKMax(),
-                                    m.getNormalisation() == Normalisation.UNIT_SQRT_N,
-                                    Arch.TOPK.label().equals(m.getArch()),
-                                    read.precision());
+            EncoderSpec spec = ModelRecords.encoderSpec(m, read);
             if (layout.format() == LayoutOptions.Format.onnx) {
                 Path parent = out.toAbsolutePath().getParent();
                 if (parent != null) Files.createDirectories(parent);
@@ -123,17 +114,7 @@ final class ModelsCommand implements Runnable {
                         out, out, origin, m.getN(), m.getD(), read.precision().label());
                 return;
             }
-            layout.write(
-                    new ImportedSae(
-                            EncoderTensors.parameters(read),
-                            spec,
-                            origin,
-                            null,
-                            null,
-                            read.weights().threshold() == null
-                                    ? null
-                                    : read.weights().threshold().floats()),
-                    out);
+            layout.write(ImportedSae.of(read, spec, origin), out);
         }
     }
 }

@@ -11,7 +11,6 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
 import dev.aenstream.monitor.AlertPublisher;
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.onnx.EncoderTensors;
@@ -449,14 +448,7 @@ public final class ModelFollower implements AutoCloseable {
                             + m.getN()
                             + ", D="
                             + m.getD());
-        EncoderSpec spec =
-                read.spec() != null
-                        ? read.spec()
-                        : new EncoderSpec(
-                                m.getKMax(),
-                                m.getNormalisation()
-                                        == dev.aenstream.avro.Normalisation.UNIT_SQRT_N,
-                                Arch.TOPK.label().equals(m.getArch()));
+        EncoderSpec spec = ModelRecords.encoderSpec(m, read);
         return SaeEncoder.openShard(read, spec, shard, device, ortThreads);
     }
 

@@ -71,6 +71,20 @@ public final class ModelRecords {
         return newest;
     }
 
+    /**
+     * How version {@code m}'s encoder was built: as its graph records it, or for graphs from before
+     * they did, as its metadata says; its matrices in the precision they were read in.
+     */
+    public static dev.aenstream.sae.onnx.EncoderSpec encoderSpec(
+            SaeModel m, dev.aenstream.sae.onnx.EncoderTensors.Read read) {
+        if (read.spec() != null) return read.spec();
+        return new dev.aenstream.sae.onnx.EncoderSpec(
+                m.getKMax(),
+                m.getNormalisation() == dev.aenstream.avro.Normalisation.UNIT_SQRT_N,
+                dev.aenstream.sae.Arch.TOPK.label().equals(m.getArch()),
+                read.precision());
+    }
+
     /** The record type named by the headers, or null. */
     public static String type(Headers headers) {
         Header h = headers.lastHeader(TYPE_HEADER);

@@ -15,6 +15,23 @@ public record ImportedSae(
         String modelName,
         String hookName,
         float[] threshold) {
+    /**
+     * The SAE an encoder graph aen built was made from, read back from its tensors (decoder and
+     * thresholds included), built to {@code spec}.
+     */
+    public static ImportedSae of(
+            dev.aenstream.sae.onnx.EncoderTensors.Read read, EncoderSpec spec, String source)
+            throws java.io.IOException {
+        var threshold = read.weights().threshold();
+        return new ImportedSae(
+                dev.aenstream.sae.onnx.EncoderTensors.parameters(read),
+                spec,
+                source,
+                null,
+                null,
+                threshold == null ? null : threshold.floats());
+    }
+
     /** A ReLU or TopK SAE whose files do not name its model and hook point. */
     public ImportedSae(SaeParameters params, EncoderSpec spec, String source) {
         this(params, spec, source, null, null, null);

@@ -145,13 +145,7 @@ public final class SaeSources {
             return null;
         }
         if (read.spec() == null || read.weights().atoms() == null) return null;
-        return new ImportedSae(
-                EncoderTensors.parameters(read),
-                read.spec(),
-                "aen encoder " + path,
-                null,
-                null,
-                read.weights().threshold() == null ? null : read.weights().threshold().floats());
+        return ImportedSae.of(read, read.spec(), "aen encoder " + path);
     }
 
     /**
