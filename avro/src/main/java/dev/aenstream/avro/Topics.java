@@ -56,6 +56,14 @@ public record Topics(String prefix) {
         return prefix + "sae-state";
     }
 
+    /**
+     * Compacted: each feature's top activating tokens per SAE version, with their text, in blocks
+     * of features.
+     */
+    public String featureContexts() {
+        return prefix + "feature-contexts";
+    }
+
     public List<String> all() {
         return List.of(
                 activations(),
@@ -65,6 +73,7 @@ public record Topics(String prefix) {
                 trainerMetrics(),
                 alerts(),
                 dlq(),
-                saeState());
+                saeState(),
+                featureContexts());
     }
 }

@@ -2,6 +2,7 @@ package dev.aenstream.dashboard;
 
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.FeatureContexts;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
@@ -12,6 +13,7 @@ import dev.aenstream.models.ModelRecords;
 import dev.aenstream.monitor.Diagnosis;
 import dev.aenstream.monitor.SaeStates;
 import dev.aenstream.monitor.ShardedWindows;
+import dev.aenstream.sae.eval.PoissonSne;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -33,9 +35,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the trainer-metrics, feature-stats, sae-state, alerts and models topics from their start
- * and keeps, bounded, what the dashboard draws. It reads without a consumer group, so any number of
- * dashboards can watch one cluster without disturbing each other or the encoders.
+ * Follows the trainer-metrics, feature-stats, sae-state, alerts, models and feature-contexts topics
+ * from their start and keeps, bounded, what the dashboard draws. It reads without a consumer group,
+ * so any number of dashboards can watch one cluster without disturbing each other or the encoders.
  */
 public final class DashboardFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DashboardFeed.class);
@@ -44,6 +46,10 @@ public final class DashboardFeed implements AutoCloseable {
     static final int SERIES_CAPACITY = 2_000;
 
     static final int ALERTS_KEPT = 200;
+
+    /** Features an alert links to on the page; the rest are counted. */
+    static final int FEATURE_LINKS = 20;
+
     private static final Duration POLL = Duration.ofMillis(250);
 
     /** How long finding a topic's partitions may take before the broker counts as unreachable. */
@@ -71,6 +77,10 @@ public final class DashboardFeed implements AutoCloseable {
     private final Deque<Map<String, Object>> alerts = new ArrayDeque<>();
     private final Map<String, Long> alertsBySae = new ConcurrentHashMap<>();
     private final ShardedWindows shardedWindows = new ShardedWindows();
+    private final FeatureViews features = new FeatureViews();
+    private final DictionaryMap maps =
+            new DictionaryMap(features::counts, PoissonSne.Config.defaults());
+    private final AvroSerde<FeatureContexts> contextsSerde = new AvroSerde<>(FeatureContexts.class);
     private volatile long recordsRead;
 
     /** What the dashboard knows about one SAE. */
@@ -127,7 +137,8 @@ public final class DashboardFeed implements AutoCloseable {
                         topics.featureStats(),
                         topics.saeState(),
                         topics.alerts(),
-                        topics.models());
+                        topics.models(),
+                        topics.featureContexts());
         List<TopicPartition> assigned = new ArrayList<>();
         long backoffMs = 0;
         while (!closed.get()) {
@@ -186,6 +197,8 @@ public final class DashboardFeed implements AutoCloseable {
             else if (topic.equals(topics.featureStats())) encoding(statsSerde.fromBytes(r.value()));
             else if (topic.equals(topics.saeState())) state(stateSerde.fromBytes(r.value()));
             else if (topic.equals(topics.alerts())) alert(alertSerde.fromBytes(r.value()));
+            else if (topic.equals(topics.featureContexts()))
+                features.contexts(contextsSerde.fromBytes(r.value()));
             else if (topic.equals(topics.models())
                     && ModelRecords.MODEL.equals(ModelRecords.type(r.headers())))
                 model(modelSerde.fromBytes(r.value()));
@@ -233,6 +246,7 @@ public final class DashboardFeed implements AutoCloseable {
         // A sharded dictionary's windows count once all its shards have reported them.
         FeatureStats f = shardedWindows.add(shardOrWhole).orElse(null);
         if (f == null || f.getTokens() == 0) return;
+        features.window(f);
         Sae s = sae(f.getSaeId());
         s.encodedTokens += f.getTokens();
         double seconds = Math.max(1, f.getWindowEndMs() - f.getWindowStartMs()) / 1000.0;
@@ -255,6 +269,7 @@ public final class DashboardFeed implements AutoCloseable {
             st = SaeStates.whole(List.copyOf(sae.shardStates.values())).orElse(null);
             if (st == null) return;
         }
+        features.state(st);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", st.getVersion());
         m.put("d", st.getD());
@@ -275,6 +290,9 @@ public final class DashboardFeed implements AutoCloseable {
         m.put("sae_id", a.getSaeId());
         m.put("version", a.getVersion());
         m.put("features", a.getFeatureIds().size());
+        m.put(
+                "feature_ids",
+                a.getFeatureIds().subList(0, Math.min(FEATURE_LINKS, a.getFeatureIds().size())));
         List<Float> h = a.getCrossLeverage();
         if (h != null) {
             int shadowed = 0;
@@ -287,6 +305,7 @@ public final class DashboardFeed implements AutoCloseable {
             while (alerts.size() > ALERTS_KEPT) alerts.removeLast();
         }
         alertsBySae.merge(a.getSaeId(), 1L, Long::sum);
+        features.alert(a);
     }
 
     private void model(SaeModel m) {
@@ -319,6 +338,19 @@ public final class DashboardFeed implements AutoCloseable {
                     out.putIfAbsent((String) a.get("sae_id"), (String) a.get("message"));
         }
         return out;
+    }
+
+    /**
+     * What a feature page shows of feature {@code feature} of {@code saeId}, or null when the SAE
+     * is unknown.
+     */
+    public Map<String, Object> feature(String saeId, int feature) {
+        return features.feature(saeId, feature);
+    }
+
+    /** The live p-SNE map of an SAE's dictionary, or a note while the first one is made. */
+    public Map<String, Object> map(String saeId) {
+        return maps.map(saeId);
     }
 
     /** Alerts seen per SAE id since the start of the topic. */
@@ -359,6 +391,7 @@ public final class DashboardFeed implements AutoCloseable {
 
     @Override
     public void close() {
+        maps.close();
         if (closed.compareAndSet(false, true)) {
             consumer.wakeup();
             try {

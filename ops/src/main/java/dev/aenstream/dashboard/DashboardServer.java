@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.javalin.Javalin;
+import io.javalin.http.BadRequestResponse;
 import io.javalin.http.Context;
+import io.javalin.http.NotFoundResponse;
 import io.javalin.http.UnauthorizedResponse;
 import io.javalin.http.staticfiles.Location;
 import java.net.URLDecoder;
@@ -17,8 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The web dashboard: a page drawing the feed with uPlot (from its webjar), and {@code /api/state}
- * with the data as JSON for the page and for scripts.
+ * The web dashboard: a page drawing the feed with uPlot (from its webjar), {@code /api/state} with
+ * the data as JSON for the page and for scripts, and a page per feature ({@code
+ * /feature.html?sae=ID&feature=J}, data at {@code /api/feature}), and a live p-SNE map of each
+ * dictionary ({@code /api/map?sae=ID}).
  */
 public final class DashboardServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DashboardServer.class);
@@ -70,6 +74,31 @@ public final class DashboardServer implements AutoCloseable {
                                         ctx.contentType("application/json")
                                                 .result(write(json, state));
                                     });
+                            config.routes.get(
+                                    "/api/map",
+                                    ctx -> {
+                                        String sae = ctx.queryParam("sae");
+                                        if (sae == null)
+                                            throw new BadRequestResponse("give ?sae=SAE_ID");
+                                        ctx.contentType("application/json")
+                                                .result(write(json, feed.map(sae)));
+                                    });
+                            config.routes.get(
+                                    "/api/feature",
+                                    ctx -> {
+                                        String sae = ctx.queryParam("sae");
+                                        Integer feature = featureId(ctx.queryParam("feature"));
+                                        if (sae == null || feature == null)
+                                            throw new BadRequestResponse(
+                                                    "give ?sae=SAE_ID&feature=FEATURE_ID, the"
+                                                            + " feature a whole number from 0");
+                                        Map<String, Object> page = feed.feature(sae, feature);
+                                        if (page == null)
+                                            throw new NotFoundResponse(
+                                                    "no SAE of that id has been seen");
+                                        ctx.contentType("application/json")
+                                                .result(write(json, page));
+                                    });
                         });
         app.start(host, port);
         DashboardServer server = new DashboardServer(app, host);
@@ -109,6 +138,11 @@ public final class DashboardServer implements AutoCloseable {
     private static boolean matches(String given, String token) {
         return MessageDigest.isEqual(
                 given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Integer featureId(String text) {
+        if (text == null || !text.matches("\\d{1,9}")) return null;
+        return Integer.valueOf(text);
     }
 
     private static String write(ObjectMapper json, Object value) {

@@ -6,11 +6,16 @@ import dev.aenstream.avro.Dtype;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
+import dev.aenstream.avro.TextSpan;
 import dev.aenstream.avro.Topics;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
@@ -84,6 +89,21 @@ public final class ActivationPublisher implements AutoCloseable {
      */
     public void publish(float[] x, int rows, int n, int[] tokenIds, int[] textOffsets)
             throws InterruptedException {
+        publish(x, rows, n, tokenIds, textOffsets, null);
+    }
+
+    /**
+     * As {@link #publish(float[], int, int)}, with where each row comes from in text: each record
+     * carries its rows' token ids, offsets and the parts of their documents around them.
+     */
+    public void publish(float[] x, int rows, int n, RowText text) throws InterruptedException {
+        if (text.rows() < rows) throw new IllegalArgumentException("fewer text rows than rows");
+        publish(x, rows, n, text.tokenIds(), text.textOffsets(), text);
+    }
+
+    private void publish(
+            float[] x, int rows, int n, int[] tokenIds, int[] textOffsets, RowText text)
+            throws InterruptedException {
         if (tokenIds != null && tokenIds.length < rows)
             throw new IllegalArgumentException("fewer token ids than rows");
         if (textOffsets != null && textOffsets.length < 2 * rows)
@@ -102,8 +122,40 @@ public final class ActivationPublisher implements AutoCloseable {
                     config.normalisation(),
                     scales,
                     tokenIds == null ? null : ints(tokenIds, start, count),
-                    textOffsets == null ? null : ints(textOffsets, 2 * start, 2 * count));
+                    textOffsets == null ? null : ints(textOffsets, 2 * start, 2 * count),
+                    text == null ? null : spans(text, start, count));
         }
+    }
+
+    /** The record's documents, each cut to its rows with a margin, and each row's index in them. */
+    private record Spans(List<TextSpan> documents, ByteBuffer rowDocuments) {}
+
+    private static Spans spans(RowText text, int from, int count) {
+        Map<Integer, int[]> range = new LinkedHashMap<>();
+        for (int r = from; r < from + count; r++) {
+            int[] span =
+                    range.computeIfAbsent(
+                            text.rowDocuments()[r],
+                            d -> new int[] {Integer.MAX_VALUE, 0, range.size()});
+            span[0] = Math.min(span[0], text.textOffsets()[2 * r]);
+            span[1] = Math.max(span[1], text.textOffsets()[2 * r + 1]);
+        }
+        List<TextSpan> documents = new ArrayList<>(range.size());
+        range.forEach(
+                (doc, span) -> {
+                    String all = text.documents().get(doc).text();
+                    int start = Math.max(0, span[0] - RowText.MARGIN_CHARS);
+                    int end = Math.min(all.length(), span[1] + RowText.MARGIN_CHARS);
+                    documents.add(
+                            new TextSpan(
+                                    text.documents().get(doc).name(),
+                                    start,
+                                    all.substring(start, end)));
+                });
+        ByteBuffer rowDocuments = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int r = from; r < from + count; r++)
+            rowDocuments.putInt(range.get(text.rowDocuments()[r])[2]);
+        return new Spans(documents, rowDocuments.flip());
     }
 
     private static ByteBuffer ints(int[] values, int from, int count) {
@@ -132,7 +184,7 @@ public final class ActivationPublisher implements AutoCloseable {
                             + " need "
                             + expected);
         }
-        send(payload, rows, n, dtype, Normalisation.NONE, null, null, null);
+        send(payload, rows, n, dtype, Normalisation.NONE, null, null, null, null);
     }
 
     private void send(
@@ -143,7 +195,8 @@ public final class ActivationPublisher implements AutoCloseable {
             Normalisation normalisation,
             ByteBuffer scales,
             ByteBuffer tokenIds,
-            ByteBuffer textOffsets)
+            ByteBuffer textOffsets,
+            Spans spans)
             throws InterruptedException {
         throwIfFailed();
         ActivationBatch batch =
@@ -160,6 +213,8 @@ public final class ActivationPublisher implements AutoCloseable {
                         .setPayload(payload)
                         .setTokenIds(tokenIds)
                         .setTextOffsets(textOffsets)
+                        .setDocuments(spans == null ? null : spans.documents())
+                        .setRowDocuments(spans == null ? null : spans.rowDocuments())
                         .setTimestampMs(System.currentTimeMillis())
                         .build();
         byte[] key = (config.producerId() + "/" + sequence).getBytes(StandardCharsets.UTF_8);

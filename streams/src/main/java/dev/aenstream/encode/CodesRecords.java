@@ -1,6 +1,7 @@
 package dev.aenstream.encode;
 
 import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.monitor.RowOrigins;
 import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.SparseCodes;
 import java.nio.ByteBuffer;
@@ -32,7 +33,8 @@ public final class CodesRecords {
                 version,
                 producerId,
                 sequence,
-                DictionaryShard.WHOLE);
+                DictionaryShard.WHOLE,
+                RowOrigins.none());
     }
 
     /**
@@ -47,6 +49,27 @@ public final class CodesRecords {
             String producerId,
             long sequence,
             DictionaryShard shard,
+            int maxRecordBytes) {
+        return toRecords(
+                codes,
+                saeId,
+                version,
+                producerId,
+                sequence,
+                shard,
+                RowOrigins.none(),
+                maxRecordBytes);
+    }
+
+    /** As above, each part carrying its rows' origins (token ids, offsets, documents). */
+    public static List<FeatureCodes> toRecords(
+            SparseCodes codes,
+            String saeId,
+            long version,
+            String producerId,
+            long sequence,
+            DictionaryShard shard,
+            RowOrigins origins,
             int maxRecordBytes) {
         long budget = (long) maxRecordBytes - RECORD_OVERHEAD_BYTES;
         if (budget <= 0)
@@ -80,14 +103,18 @@ public final class CodesRecords {
                             version,
                             producerId,
                             sequence,
-                            shard));
+                            shard,
+                            origins));
         }
         return out;
     }
 
-    /** Wire bytes of row r: its offset and active count, and 8 bytes per entry. */
+    /**
+     * Wire bytes of row r: its offset and active count, at most four ints of origins (token id,
+     * offsets, document), and 8 bytes per entry. Document ids fit in the overhead kept.
+     */
     private static long rowBytes(SparseCodes codes, int r) {
-        return 2L * Integer.BYTES + 8L * (codes.rowOffsets()[r + 1] - codes.rowOffsets()[r]);
+        return 6L * Integer.BYTES + 8L * (codes.rowOffsets()[r + 1] - codes.rowOffsets()[r]);
     }
 
     private static FeatureCodes part(
@@ -100,28 +127,31 @@ public final class CodesRecords {
             long version,
             String producerId,
             long sequence,
-            DictionaryShard shard) {
+            DictionaryShard shard,
+            RowOrigins origins) {
         int[] offsets = new int[to - from + 1];
         int base = codes.rowOffsets()[from];
         for (int r = from; r <= to; r++) offsets[r - from] = codes.rowOffsets()[r] - base;
         int end = codes.rowOffsets()[to];
-        return FeatureCodes.newBuilder()
-                .setSaeId(saeId)
-                .setVersion(version)
-                .setD(codes.d())
-                .setRows(to - from)
-                .setProducerId(producerId)
-                .setSequence(sequence)
-                .setRowOffsets(ints(offsets))
-                .setIndices(ints(Arrays.copyOfRange(codes.indices(), base, end)))
-                .setValues(floats(Arrays.copyOfRange(codes.values(), base, end)))
-                .setActiveCounts(ints(Arrays.copyOfRange(codes.activeCounts(), from, to)))
-                .setFirstRow(from)
-                .setPart(part)
-                .setParts(parts)
-                .setShard(shard.index())
-                .setShards(shard.count())
-                .build();
+        FeatureCodes.Builder record =
+                FeatureCodes.newBuilder()
+                        .setSaeId(saeId)
+                        .setVersion(version)
+                        .setD(codes.d())
+                        .setRows(to - from)
+                        .setProducerId(producerId)
+                        .setSequence(sequence)
+                        .setRowOffsets(ints(offsets))
+                        .setIndices(ints(Arrays.copyOfRange(codes.indices(), base, end)))
+                        .setValues(floats(Arrays.copyOfRange(codes.values(), base, end)))
+                        .setActiveCounts(ints(Arrays.copyOfRange(codes.activeCounts(), from, to)))
+                        .setFirstRow(from)
+                        .setPart(part)
+                        .setParts(parts)
+                        .setShard(shard.index())
+                        .setShards(shard.count());
+        origins.copyTo(record, from, to);
+        return record.build();
     }
 
     /** The parts of one batch's codes (any order) joined back into the batch's codes. */

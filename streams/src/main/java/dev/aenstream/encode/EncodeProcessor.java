@@ -5,12 +5,15 @@ import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.DeadLetterReason;
 import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.avro.FeatureContexts;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.PayloadException;
 import dev.aenstream.avro.RecordDecodingException;
 import dev.aenstream.monitor.FeatureAccumulator;
 import dev.aenstream.monitor.MonitorConfig;
+import dev.aenstream.monitor.RowOrigins;
+import dev.aenstream.monitor.TopContexts;
 import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import io.micrometer.core.instrument.Counter;
@@ -38,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * Encodes each activation record with every SAE the registry serves, in one ONNX Runtime call per
  * SAE, and forwards a codes record per SAE; a record it cannot encode becomes a dead letter with
  * the reason and its original bytes. With statistics on, it accumulates per-feature statistics per
- * SAE and forwards one partial record per SAE and window.
+ * SAE and forwards one partial record per SAE and window, and the tokens of each batch that may be
+ * among their features' top contexts.
  */
 final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object> {
     private static final Logger LOG = LoggerFactory.getLogger(EncodeProcessor.class);
@@ -52,6 +56,10 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     private final MonitorConfig monitor;
 
     private final Map<String, FeatureAccumulator> accumulators = new HashMap<>();
+
+    /** Per SAE id the current version's top contexts; only their thresholds live here. */
+    private final Map<String, TopContexts> topContexts = new HashMap<>();
+
     private final AvroSerde<FeatureStats> statsSerde = new AvroSerde<>(FeatureStats.class);
     private KeyValueStore<String, byte[]> accumulatorStore;
     private final AvroSerde<ActivationBatch> activations = new AvroSerde<>(ActivationBatch.class);
@@ -116,6 +124,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         long start = System.nanoTime();
         try {
             ActivationBatch batch = decode(record.value());
+            RowOrigins origins = origins(batch);
             List<ServingSae> saes = registry.serving();
             if (saes.isEmpty()) {
                 throw new RejectedRecord(
@@ -141,6 +150,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                                 batch.getProducerId(),
                                 batch.getSequence(),
                                 sae.shard(),
+                                origins,
                                 limits.maxRecordBytes()));
             }
             for (int i = 0; i < saes.size(); i++) {
@@ -149,6 +159,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                 if (monitor != null) {
                     long statisticsStart = System.nanoTime();
                     accumulate(saes.get(i), x, all.get(i), record.timestamp());
+                    contexts(saes.get(i), all.get(i), origins, batch, record.timestamp());
                     statisticsMeter.record(
                             System.nanoTime() - statisticsStart, TimeUnit.NANOSECONDS);
                 }
@@ -199,6 +210,43 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                     x, codes, sae.decoder(), sae.normalised(), monitor.fveRowStride());
         accumulatorStore.put(
                 sae.saeId(), statsSerde.toBytes(acc.toRecord(acc.windowStartMs() + window)));
+    }
+
+    /** Forwards the tokens of this batch that may be among their features' top contexts. */
+    private void contexts(
+            ServingSae sae,
+            SparseCodes codes,
+            RowOrigins origins,
+            ActivationBatch batch,
+            long timestamp) {
+        if (monitor.topContexts() == 0) return;
+        TopContexts top = topContexts.get(sae.saeId());
+        if (top == null || top.version() != sae.version()) {
+            top =
+                    new TopContexts(
+                            sae.saeId(),
+                            sae.version(),
+                            codes.d(),
+                            monitor.topContexts(),
+                            monitor.contextChars());
+            topContexts.put(sae.saeId(), top);
+        }
+        for (FeatureContexts c :
+                top.candidates(codes, origins, batch.getProducerId(), batch.getSequence())) {
+            byte[] key =
+                    TopContexts.key(c.getSaeId(), c.getVersion(), c.getBlock())
+                            .getBytes(StandardCharsets.UTF_8);
+            context.forward(new Record<byte[], Object>(key, c, timestamp));
+        }
+    }
+
+    private static RowOrigins origins(ActivationBatch batch) throws RejectedRecord {
+        try {
+            return RowOrigins.of(batch);
+        } catch (IllegalArgumentException e) {
+            throw new RejectedRecord(
+                    DeadLetterReason.MALFORMED_BYTES, "token origins: " + e.getMessage());
+        }
     }
 
     /**

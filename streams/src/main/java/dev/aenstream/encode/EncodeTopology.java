@@ -3,10 +3,12 @@ package dev.aenstream.encode;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.avro.FeatureContexts;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.monitor.StatisticsTopology;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -19,7 +21,7 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * activations → encode → codes; unprocessable records → dead letters; with statistics, →
- * feature-stats, monitor, alerts.
+ * feature-stats, monitor, alerts, and top contexts → feature-contexts.
  */
 public final class EncodeTopology {
     static final String ACCUMULATORS = "feature-accumulators";
@@ -85,6 +87,15 @@ public final class EncodeTopology {
                                                     (FeatureStats) v),
                                     Named.as("stats-by-sae"));
             StatisticsTopology.add(builder, topics, partials, monitor);
+            KStream<String, FeatureContexts> candidates =
+                    out.filter((k, v) -> v instanceof FeatureContexts, Named.as("contexts-only"))
+                            .map(
+                                    (k, v) ->
+                                            KeyValue.pair(
+                                                    new String(k, StandardCharsets.UTF_8),
+                                                    (FeatureContexts) v),
+                                    Named.as("key-contexts-by-block"));
+            StatisticsTopology.addContexts(topics, candidates);
         }
         return builder.build();
     }

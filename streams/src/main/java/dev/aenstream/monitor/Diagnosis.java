@@ -27,6 +27,14 @@ public final class Diagnosis {
         return out;
     }
 
+    /** The diagnosis of one dead feature from its cross-leverage, or null when not measured. */
+    public static String of(double crossLeverage) {
+        if (Double.isNaN(crossLeverage)) return null;
+        return crossLeverage >= SHADOWED
+                ? "shadowed by active atoms (the paper's geometric starvation)"
+                : "uncovered: no active atom covers it, the data did not ask for it";
+    }
+
     /** ": k shadowed (h >= 0.5), m uncovered, mean h x", or "" when nothing was measured. */
     public static String summary(List<Integer> ids, double[] crossLeverage) {
         List<Float> h = leverages(ids, crossLeverage);

@@ -11,11 +11,18 @@ import java.nio.FloatBuffer;
 
 /**
  * Per-feature statistics of one SAE version over one window, in primitive arrays: fire counts, sums
- * and maxima of activations, tokens and the l0 sum, and with a decoder the sums behind the fve.
- * Updated from sparse codes in time proportional to their entries. The statistics of a shard of the
- * dictionary cover its slice of features; {@link #whole} lays a window's shards side by side.
+ * and maxima of activations, a histogram of them, tokens and the l0 sum, and with a decoder the
+ * sums behind the fve. Updated from sparse codes in time proportional to their entries. The
+ * statistics of a shard of the dictionary cover its slice of features; {@link #whole} lays a
+ * window's shards side by side.
  */
 public final class FeatureAccumulator {
+    /** Bins of the activation histogram: below 2^-8, one per octave up to 2^6, and above. */
+    public static final int HISTOGRAM_BINS = 16;
+
+    /** Exponent of the lower edge of bin 1. */
+    private static final int FIRST_EXPONENT = -8;
+
     private final String saeId;
     private final long version;
     private final int d;
@@ -26,6 +33,10 @@ public final class FeatureAccumulator {
     private final long[] fires;
     private final double[] sums;
     private final float[] max;
+
+    /** d x {@link #HISTOGRAM_BINS}: per feature, its activations per power-of-two bin. */
+    private final long[] histogram;
+
     private long tokens;
     private double l0Sum;
 
@@ -56,6 +67,7 @@ public final class FeatureAccumulator {
                 new long[shard.width(dictionary)],
                 new double[shard.width(dictionary)],
                 new float[shard.width(dictionary)],
+                new long[shard.width(dictionary) * HISTOGRAM_BINS],
                 0,
                 0,
                 null,
@@ -73,6 +85,7 @@ public final class FeatureAccumulator {
             long[] fires,
             double[] sums,
             float[] max,
+            long[] histogram,
             long tokens,
             double l0Sum,
             double[] reconstruction,
@@ -87,6 +100,7 @@ public final class FeatureAccumulator {
         this.fires = fires;
         this.sums = sums;
         this.max = max;
+        this.histogram = histogram;
         this.tokens = tokens;
         this.l0Sum = l0Sum;
         this.reconstruction = reconstruction;
@@ -116,8 +130,24 @@ public final class FeatureAccumulator {
                 if (val[e] > max[j]) max[j] = val[e];
             }
         }
+        int[] idx = codes.indices();
+        float[] val = codes.values();
+        for (int e = 0; e < codes.entries(); e++) {
+            if (val[e] > 0) histogram[(idx[e] - firstFeature) * HISTOGRAM_BINS + bin(val[e])]++;
+        }
         for (int c : codes.activeCounts()) l0Sum += c;
         tokens += codes.rows();
+    }
+
+    /** The histogram bin of a positive activation. */
+    public static int bin(float v) {
+        int e = Math.getExponent(v);
+        return Math.max(0, Math.min(HISTOGRAM_BINS - 1, e - FIRST_EXPONENT + 1));
+    }
+
+    /** The lower edge of histogram bin b (0 for bin 0). */
+    public static double binStart(int b) {
+        return b == 0 ? 0 : Math.scalb(1.0, b - 1 + FIRST_EXPONENT);
     }
 
     /**
@@ -215,7 +245,26 @@ public final class FeatureAccumulator {
                 .setShard(shard)
                 .setShards(shards)
                 .setFirstFeature(firstFeature)
+                .setActivationHistogram(longs(histogram))
                 .build();
+    }
+
+    private static ByteBuffer longs(long[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.asLongBuffer().put(values);
+        return b;
+    }
+
+    /** A record's activation histogram, d x {@link #HISTOGRAM_BINS}; zeros for older records. */
+    public static long[] histogram(FeatureStats r) {
+        long[] h = new long[r.getD() * HISTOGRAM_BINS];
+        if (r.getActivationHistogram() != null)
+            r.getActivationHistogram()
+                    .duplicate()
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asLongBuffer()
+                    .get(h);
+        return h;
     }
 
     private static ByteBuffer doubles(double[] values) {
@@ -252,6 +301,7 @@ public final class FeatureAccumulator {
                 fires,
                 sums,
                 max,
+                histogram(r),
                 r.getTokens(),
                 r.getL0Sum(),
                 reconstruction,
@@ -284,6 +334,7 @@ public final class FeatureAccumulator {
             x.sums[j] += y.sums[j];
             x.max[j] = Math.max(x.max[j], y.max[j]);
         }
+        for (int i = 0; i < x.histogram.length; i++) x.histogram[i] += y.histogram[i];
         x.tokens += y.tokens;
         x.l0Sum += y.l0Sum;
         if (x.reconstruction != null && y.reconstruction != null) {
@@ -354,6 +405,12 @@ public final class FeatureAccumulator {
             System.arraycopy(a.fires, 0, w.fires, a.firstFeature, a.d);
             System.arraycopy(a.sums, 0, w.sums, a.firstFeature, a.d);
             System.arraycopy(a.max, 0, w.max, a.firstFeature, a.d);
+            System.arraycopy(
+                    a.histogram,
+                    0,
+                    w.histogram,
+                    a.firstFeature * HISTOGRAM_BINS,
+                    a.d * HISTOGRAM_BINS);
             w.l0Sum += a.l0Sum;
         }
         w.tokens = first.getTokens();

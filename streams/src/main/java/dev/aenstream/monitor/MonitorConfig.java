@@ -30,7 +30,9 @@ public record MonitorConfig(
         ModelAlertThresholds modelAlerts,
         long windowMs,
         long graceMs,
-        int fveRowStride) {
+        int fveRowStride,
+        int topContexts,
+        int contextChars) {
     public static final long DEFAULT_DEAD_TOKENS = FeatureWindow.DEFAULT_DEAD_WINDOW_TOKENS;
     public static final double DEFAULT_RARE_DENSITY = 1e-4;
     public static final double DEFAULT_RARE_REARM_FACTOR = 2;
@@ -40,6 +42,12 @@ public record MonitorConfig(
     public static final long DEFAULT_WINDOW_MS = 10_000;
     public static final long DEFAULT_GRACE_MS = 60_000;
     public static final int DEFAULT_FVE_ROW_STRIDE = 16;
+
+    /** Top activating tokens kept per feature and version, as SAE-Vis shows about as many. */
+    public static final int DEFAULT_TOP_CONTEXTS = 10;
+
+    /** Characters of text shown on each side of a top token. */
+    public static final int DEFAULT_CONTEXT_CHARS = 60;
 
     public MonitorConfig {
         if (deadTokens <= 0
@@ -60,7 +68,27 @@ public record MonitorConfig(
             throw new IllegalArgumentException("re-arm factor must be >= 1, got " + rearmFactor);
         if (modelAlerts == null)
             throw new IllegalArgumentException("model alert thresholds are required");
+        if (topContexts < 0 || topContexts > MAX_TOP_CONTEXTS)
+            throw new IllegalArgumentException(
+                    "top contexts per feature must be in [0, "
+                            + MAX_TOP_CONTEXTS
+                            + "] (0 keeps none), got "
+                            + topContexts);
+        if (contextChars < 0 || contextChars > MAX_CONTEXT_CHARS)
+            throw new IllegalArgumentException(
+                    "context characters must be in [0, "
+                            + MAX_CONTEXT_CHARS
+                            + "], got "
+                            + contextChars);
     }
+
+    /**
+     * Bounds that keep a block of feature contexts well under the topic's record limit: 256
+     * features x 100 contexts x ~500 characters.
+     */
+    public static final int MAX_TOP_CONTEXTS = 100;
+
+    public static final int MAX_CONTEXT_CHARS = 200;
 
     /**
      * Defaults: dead after the shared dead window without a fire (2,560,000 tokens), rare below
@@ -86,7 +114,9 @@ public record MonitorConfig(
                 .modelAlerts(modelAlerts)
                 .windowMs(windowMs)
                 .graceMs(graceMs)
-                .fveRowStride(fveRowStride);
+                .fveRowStride(fveRowStride)
+                .topContexts(topContexts)
+                .contextChars(contextChars);
     }
 
     /** Sets fields by name, starting from the defaults; {@link #build} validates. */
@@ -101,6 +131,8 @@ public record MonitorConfig(
         private long windowMs = DEFAULT_WINDOW_MS;
         private long graceMs = DEFAULT_GRACE_MS;
         private int fveRowStride = DEFAULT_FVE_ROW_STRIDE;
+        private int topContexts = DEFAULT_TOP_CONTEXTS;
+        private int contextChars = DEFAULT_CONTEXT_CHARS;
 
         private Builder() {}
 
@@ -154,6 +186,16 @@ public record MonitorConfig(
             return this;
         }
 
+        public Builder topContexts(int v) {
+            topContexts = v;
+            return this;
+        }
+
+        public Builder contextChars(int v) {
+            contextChars = v;
+            return this;
+        }
+
         public MonitorConfig build() {
             return new MonitorConfig(
                     deadTokens,
@@ -165,7 +207,9 @@ public record MonitorConfig(
                     modelAlerts,
                     windowMs,
                     graceMs,
-                    fveRowStride);
+                    fveRowStride,
+                    topContexts,
+                    contextChars);
         }
     }
 }

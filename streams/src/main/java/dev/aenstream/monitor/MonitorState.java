@@ -45,6 +45,9 @@ final class MonitorState {
     private int shards = 1;
     private int firstFeature;
 
+    /** Whether enough tokens were seen to judge features (the monitor's minimum). */
+    private boolean judged;
+
     MonitorState(int d) {
         this.d = d;
         this.sinceFire = new long[d];
@@ -80,7 +83,8 @@ final class MonitorState {
             sinceFire[j] = fires[j] > 0 ? 0 : sinceFire[j] + t;
         }
         List<Alert> alerts = new ArrayList<>();
-        if (tokens < config.minTokens()) return alerts;
+        judged = tokens >= config.minTokens();
+        if (!judged) return alerts;
         List<Integer> dead = new ArrayList<>();
         List<Integer> rare = new ArrayList<>();
         List<Integer> revived = new ArrayList<>();
@@ -210,6 +214,8 @@ final class MonitorState {
                 .setUpdatedAtMs(nowMs)
                 .setShard(shard)
                 .setShards(shards)
+                .setFirstFeature(firstFeature)
+                .setFeatureStatus(judged ? java.nio.ByteBuffer.wrap(status.clone()) : null)
                 .build();
     }
 

@@ -45,7 +45,7 @@ public final class SaeStates {
      * The view of the whole dictionary from one view per shard, or empty while a shard is missing:
      * features add up, dead and rare shares are weighted by each shard's features, l0 adds up (a
      * row's active features are the sum of each shard's), the density histograms add bin by bin;
-     * tokens and version are the least any shard has reached.
+     * tokens and version are the least any shard has reached; per-feature status side by side.
      */
     public static Optional<SaeState> whole(List<SaeState> shards) {
         if (shards.isEmpty()) return Optional.empty();
@@ -79,6 +79,12 @@ public final class SaeStates {
         }
         List<Long> bins = new ArrayList<>();
         for (long h : histogram) bins.add(h);
+        // Shards lie side by side in feature order; one without per-feature status leaves it out.
+        java.nio.ByteBuffer status = java.nio.ByteBuffer.allocate(d);
+        for (SaeState s : byShard) {
+            if (s.getFeatureStatus() == null || status == null) status = null;
+            else status.put(s.getFeatureStatus().duplicate());
+        }
         return Optional.of(
                 SaeState.newBuilder()
                         .setSaeId(byShard[0].getSaeId())
@@ -90,6 +96,7 @@ public final class SaeStates {
                         .setL0(l0)
                         .setDensityHistogram(bins)
                         .setUpdatedAtMs(updated)
+                        .setFeatureStatus(status == null ? null : status.flip())
                         .build());
     }
 }

@@ -2,6 +2,7 @@ package dev.aenstream.monitor;
 
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.FeatureContexts;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.SaeState;
 import dev.aenstream.avro.Topics;
@@ -19,6 +20,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -31,6 +33,27 @@ import org.apache.kafka.streams.state.WindowStore;
  */
 public final class StatisticsTopology {
     private StatisticsTopology() {}
+
+    /**
+     * Merges every task's top-context candidates per block of features into the compacted
+     * feature-contexts topic: per feature the top k over every token its version encoded.
+     */
+    public static void addContexts(Topics topics, KStream<String, FeatureContexts> candidates) {
+        AvroSerde<FeatureContexts> serde = new AvroSerde<>(FeatureContexts.class);
+        candidates
+                .groupByKey(Grouped.with("contexts-by-block", Serdes.String(), serde))
+                .reduce(
+                        TopContexts::merge,
+                        Named.as("merge-contexts"),
+                        Materialized.<String, FeatureContexts, KeyValueStore<Bytes, byte[]>>as(
+                                        "feature-contexts")
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(serde))
+                .toStream(Named.as("merged-contexts"))
+                .to(
+                        topics.featureContexts(),
+                        Produced.with(Serdes.String(), serde).withName("feature-contexts-sink"));
+    }
 
     public static void add(
             StreamsBuilder builder,

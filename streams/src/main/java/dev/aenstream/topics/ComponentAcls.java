@@ -80,7 +80,8 @@ public record ComponentAcls(
                         topics.dlq(),
                         topics.featureStats(),
                         topics.alerts(),
-                        topics.saeState())) topic(out, encoder, t, AclOperation.WRITE);
+                        topics.saeState(),
+                        topics.featureContexts())) topic(out, encoder, t, AclOperation.WRITE);
         // Kafka Streams' own resources all start with the application id.
         add(
                 out,
@@ -145,6 +146,7 @@ public record ComponentAcls(
                         topics.featureStats(),
                         topics.models(),
                         topics.saeState(),
+                        topics.featureContexts(),
                         topics.trainerMetrics())) topic(out, dashboard, t, AclOperation.READ);
         return out;
     }

@@ -48,6 +48,7 @@ public final class TopicProvisioner {
         plan.add(topic(topics.alerts(), 1, settings, Map.of()));
         plan.add(topic(topics.dlq(), 1, settings, bulk));
         plan.add(topic(topics.saeState(), 1, settings, compacted));
+        plan.add(topic(topics.featureContexts(), settings.partitions(), settings, compacted));
         return plan;
     }
 

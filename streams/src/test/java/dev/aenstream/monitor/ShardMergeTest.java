@@ -149,7 +149,7 @@ class ShardMergeTest {
         // A tiny record limit splits shard 0's codes into one part per row.
         List<FeatureCodes> shard0 =
                 CodesRecords.toRecords(
-                        low.inDictionary(0, D), "s", 1, "p", 9, new DictionaryShard(0, 2), 65_564);
+                        low.inDictionary(0, D), "s", 1, "p", 9, new DictionaryShard(0, 2), 65_580);
         List<FeatureCodes> shard1 =
                 CodesRecords.toRecords(
                         high.inDictionary(5, D),

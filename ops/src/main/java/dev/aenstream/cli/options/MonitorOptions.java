@@ -66,6 +66,23 @@ public final class MonitorOptions {
                             + " ${DEFAULT-VALUE}).")
     long hysteresisTokens = MonitorConfig.DEFAULT_HYSTERESIS_TOKENS;
 
+    @Option(
+            names = "--top-contexts",
+            paramLabel = "K",
+            description =
+                    "Top activating tokens kept per feature and version, with their text, for the"
+                            + " dashboard's feature pages (aen.feature-contexts); 0 keeps none"
+                            + " (default: ${DEFAULT-VALUE}).")
+    int topContexts = MonitorConfig.DEFAULT_TOP_CONTEXTS;
+
+    @Option(
+            names = "--context-chars",
+            paramLabel = "CHARS",
+            description =
+                    "Characters of text kept on each side of a top token (default:"
+                            + " ${DEFAULT-VALUE}).")
+    int contextChars = MonitorConfig.DEFAULT_CONTEXT_CHARS;
+
     @Mixin ModelAlertOptions modelAlerts;
 
     public ModelAlertThresholds modelAlerts() {
@@ -84,6 +101,8 @@ public final class MonitorOptions {
                 .windowMs(windowMs)
                 .graceMs(graceMs)
                 .fveRowStride(fveRowStride)
+                .topContexts(topContexts)
+                .contextChars(contextChars)
                 .build();
     }
 }

@@ -2,6 +2,7 @@ package dev.aenstream.produce.transformer;
 
 import ai.onnxruntime.OrtException;
 import dev.aenstream.produce.ActivationPublisher;
+import dev.aenstream.produce.RowText;
 import dev.aenstream.produce.text.Document;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -10,7 +11,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Runs text through a hooked model and publishes one activation row per text token, with its token
- * id and character offsets; special tokens and padding are left out.
+ * id, character offsets and document; special tokens and padding are left out.
  */
 public final class TransformerProducer {
     private final TransformerModel model;
@@ -78,25 +79,30 @@ public final class TransformerProducer {
     public long run(Iterator<Document> source, BooleanSupplier stop)
             throws OrtException, InterruptedException {
         List<TokenSequence> pending = new ArrayList<>(batchSize);
+        List<Document> from = new ArrayList<>(batchSize);
         while (!stop.getAsBoolean() && source.hasNext()) {
             Document doc = source.next();
             current = doc;
             documents++;
             for (TokenSequence window : tokeniser.windows(doc.text())) {
                 pending.add(window);
+                from.add(doc);
                 if (pending.size() == batchSize) {
-                    publish(pending);
+                    publish(pending, from);
                     pending.clear();
+                    from.clear();
                     if (stop.getAsBoolean()) break;
                 }
             }
         }
-        if (!pending.isEmpty()) publish(pending);
+        if (!pending.isEmpty()) publish(pending, from);
         publisher.flush();
         return tokens;
     }
 
-    private void publish(List<TokenSequence> batch) throws OrtException, InterruptedException {
+    /** Publishes the text tokens of {@code batch}, whose window i was cut from {@code from[i]}. */
+    private void publish(List<TokenSequence> batch, List<Document> from)
+            throws OrtException, InterruptedException {
         TransformerModel.Activations acts = model.run(batch).get(hook);
         int width = acts.width();
         this.width = width;
@@ -105,19 +111,23 @@ public final class TransformerProducer {
         float[] x = new float[rows * width];
         int[] ids = new int[rows];
         int[] offsets = new int[2 * rows];
+        int[] rowDocuments = new int[rows];
+        List<Document> docs = new ArrayList<>();
         int r = 0;
         for (int b = 0; b < batch.size(); b++) {
             TokenSequence s = batch.get(b);
+            if (docs.isEmpty() || docs.get(docs.size() - 1) != from.get(b)) docs.add(from.get(b));
             for (int t = 0; t < s.length(); t++) {
                 if (!s.text()[t]) continue;
                 System.arraycopy(acts.values(), (b * acts.seq() + t) * width, x, r * width, width);
                 ids[r] = (int) s.ids()[t];
                 offsets[2 * r] = s.starts()[t];
                 offsets[2 * r + 1] = s.ends()[t];
+                rowDocuments[r] = docs.size() - 1;
                 r++;
             }
         }
-        publisher.publish(x, rows, width, ids, offsets);
+        publisher.publish(x, rows, width, new RowText(ids, offsets, rowDocuments, docs));
         tokens += rows;
         pace.await(tokens);
     }
