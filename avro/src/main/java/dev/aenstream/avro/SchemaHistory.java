@@ -30,13 +30,19 @@ public final class SchemaHistory {
     /** The archived schemas, in INDEX order. */
     public static List<Schema> archived() {
         List<Schema> schemas = new ArrayList<>();
+        // Each file is parsed alone so that two versions of one named type never clash.
+        for (String name : archivedFiles()) schemas.add(new Schema.Parser().parse(read(name)));
+        return schemas;
+    }
+
+    /** The archived schemas' file names under {@code history/}, in INDEX order. */
+    public static List<String> archivedFiles() {
+        List<String> names = new ArrayList<>();
         for (String file : read("INDEX").split("\\R")) {
             String name = file.strip();
-            if (name.isEmpty() || name.startsWith("#")) continue;
-            // Each file is parsed alone so that two versions of one named type never clash.
-            schemas.add(new Schema.Parser().parse(read(name)));
+            if (!name.isEmpty() && !name.startsWith("#")) names.add(name);
         }
-        return schemas;
+        return names;
     }
 
     private static SchemaStore.Cache load() {

@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             ExportCommand.class,
             ModelsCommand.class,
+            FeaturesCommand.class,
             StatusCommand.class,
             AlertsCommand.class,
             DemoCommand.class,

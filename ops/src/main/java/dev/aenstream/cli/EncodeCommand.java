@@ -1,5 +1,6 @@
 package dev.aenstream.cli;
 
+import dev.aenstream.cli.options.BindingOptions;
 import dev.aenstream.cli.options.DashboardOptions;
 import dev.aenstream.cli.options.EncodeOptions;
 import dev.aenstream.cli.options.KafkaOptions;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Option;
 final class EncodeCommand implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
     @Mixin SaeOptions sae;
+    @Mixin BindingOptions binding;
     @Mixin EncodeOptions encode;
     @Mixin MetricsOptions metrics;
     @Mixin DashboardOptions dashboard;
@@ -67,13 +69,19 @@ final class EncodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // Checked before anything connects: an encoder with no way to trust a version never starts.
         var policy = sae.fixed() ? null : trust.trust();
+        if (!sae.fixed() && !binding.binding().isAny())
+            throw new IllegalArgumentException(
+                    "--source-model and --hook-point bind an SAE given by --sae-file or"
+                            + " --untrained; versions from the models topic carry the binding"
+                            + " their trainer gave them");
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
         try (AutoCloseable endpoint = metrics.start();
                 KafkaTarget target = KafkaTarget.open(kafka);
                 AutoCloseable web = dashboard.start(target.connection(), target.topics())) {
             SaeRegistry registry = new SaeRegistry();
-            ServingSae fixed = sae.fixed() ? sae.open(n, encode.shard()) : null;
+            ServingSae fixed =
+                    sae.fixed() ? sae.open(n, encode.shard()).withSource(binding.binding()) : null;
             ModelFollower follower = null;
             AlertPublisher alerts = null;
             if (fixed != null) {
@@ -136,13 +144,15 @@ final class EncodeCommand implements Callable<Integer> {
                     EncodeStats s = app.stats();
                     System.out.printf(
                             "%s: %,d records, %,d rows (%,.0f rows/s), mean l0 %.1f, %d dead"
-                                    + " letters; serving %s%n",
+                                    + " letters, %d passed over by an SAE bound to another"
+                                    + " source; serving %s%n",
                             app.state(),
                             s.records(),
                             s.rows(),
                             (s.rows() - lastRows) / 5.0,
                             s.meanL0(),
                             s.deadLetters(),
+                            s.mismatched(),
                             registry.serving().stream()
                                     .map(x -> x.saeId() + " v" + x.version())
                                     .toList());

@@ -114,7 +114,10 @@ final class ModelsCommand implements Runnable {
                         out, out, origin, m.getN(), m.getD(), read.precision().label());
                 return;
             }
-            layout.write(ImportedSae.of(read, spec, origin), out);
+            // The version's binding names the model and hook it was trained on.
+            layout.write(
+                    ImportedSae.of(read, spec, origin).named(m.getSourceModel(), m.getHookPoint()),
+                    out);
         }
     }
 }

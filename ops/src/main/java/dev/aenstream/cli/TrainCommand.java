@@ -343,8 +343,13 @@ final class TrainCommand implements Callable<Integer> {
             trainer.run(stop::get);
             progress.shutdownNow();
             System.out.printf(
-                    "read %,d rows in %,d batches; skipped %d unusable records%n",
-                    trainer.rowsRead(), trainer.batchesTaken(), trainer.skippedRecords());
+                    "read %,d rows in %,d batches; skipped %d unusable records; passed over %d"
+                            + " records of other sources than %s%n",
+                    trainer.rowsRead(),
+                    trainer.batchesTaken(),
+                    trainer.skippedRecords(),
+                    trainer.recordsMismatched(),
+                    trainer.source());
         } finally {
             finished.countDown();
         }

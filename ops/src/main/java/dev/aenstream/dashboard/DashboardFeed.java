@@ -321,6 +321,23 @@ public final class DashboardFeed implements AutoCloseable {
         synchronized (s.versions) {
             s.versions.put(m.getVersion(), v);
         }
+        if (m.getLineage() != null && m.getLineageFrom() != null) {
+            int[] previous = new int[m.getLineage().remaining() / 4];
+            m.getLineage()
+                    .duplicate()
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .asIntBuffer()
+                    .get(previous);
+            float[] cos = new float[previous.length];
+            if (m.getLineageCos() != null)
+                m.getLineageCos()
+                        .duplicate()
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer()
+                        .get(cos);
+            features.lineage(m.getSaeId(), m.getVersion(), m.getLineageFrom(), previous, cos);
+            v.put("continued", java.util.Arrays.stream(previous).filter(p -> p >= 0).count());
+        }
     }
 
     /** The monitor's dead% of an SAE (from its latest state record), or null before one came. */

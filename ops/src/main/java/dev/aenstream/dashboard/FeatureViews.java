@@ -20,8 +20,9 @@ import java.util.TreeMap;
 
 /**
  * What a feature page shows, per SAE: each version's top contexts and activation histogram, the
- * fire counts of the latest statistics windows, the monitor's status per feature and the latest
- * dead diagnosis. Bounded: {@link #VERSIONS_KEPT} versions, {@link #WINDOWS_KEPT} windows.
+ * fire counts of the latest statistics windows, the monitor's status per feature, the latest dead
+ * diagnosis, and each version's lineage, so that a feature is followed under the ids it had in
+ * older versions. Bounded: {@link #VERSIONS_KEPT} versions, {@link #WINDOWS_KEPT} windows.
  */
 final class FeatureViews {
     /** Versions whose contexts and histograms are kept per SAE: the newest ones. */
@@ -44,7 +45,15 @@ final class FeatureViews {
         long statusVersion;
         final Map<Integer, Float> crossLeverage = new HashMap<>();
         final Map<Integer, Long> deadSince = new HashMap<>();
+
+        /** Per version, which feature of an earlier version each of its features continues. */
+        final TreeMap<Long, Lineage> lineage = new TreeMap<>();
     }
+
+    private record Lineage(long from, int[] previous, float[] cos) {}
+
+    /** Versions whose lineage is kept per SAE: enough to follow a feature through the windows. */
+    static final int LINEAGES_KEPT = 64;
 
     private record Window(long endMs, long version, long tokens, long[] fires) {}
 
@@ -90,6 +99,40 @@ final class FeatureViews {
         st.getFeatureStatus().duplicate().get(status);
         s.status = status;
         s.statusVersion = st.getVersion();
+    }
+
+    /**
+     * A version's lineage: which feature of version {@code from} each of its features continues.
+     */
+    synchronized void lineage(String saeId, long version, long from, int[] previous, float[] cos) {
+        Sae s = sae(saeId);
+        s.lineage.put(version, new Lineage(from, previous, cos));
+        while (s.lineage.size() > LINEAGES_KEPT) s.lineage.pollFirstEntry();
+    }
+
+    /**
+     * Feature {@code j} of version {@code newest} followed back: its id in each older version it
+     * goes back to, newest first, until a version where it was new. A version without lineage keeps
+     * the ids as they are.
+     */
+    private static TreeMap<Long, Integer> ids(Sae s, long newest, int j, Iterable<Long> versions) {
+        TreeMap<Long, Integer> out = new TreeMap<>();
+        java.util.TreeSet<Long> all = new java.util.TreeSet<>();
+        versions.forEach(all::add);
+        all.addAll(s.lineage.keySet());
+        int id = j;
+        long at = newest;
+        out.put(newest, j);
+        for (long v : all.headSet(newest, false).descendingSet()) {
+            Lineage l = s.lineage.get(at);
+            if (l != null && l.from() >= v) {
+                id = id < l.previous().length ? l.previous()[id] : -1;
+            }
+            if (id < 0) break;
+            out.put(v, id);
+            at = v;
+        }
+        return out;
     }
 
     synchronized void alert(Alert a) {
@@ -156,12 +199,19 @@ final class FeatureViews {
             out.put("cross_leverage", h);
             out.put("diagnosis", Diagnosis.of(h));
         }
-        // Windows of versions served side by side (a swap inside a window) count together.
+        List<Long> known = new ArrayList<>(s.contexts.keySet());
+        known.addAll(s.histograms.keySet());
+        for (Window w : s.windows) known.add(w.version());
+        long newest = known.stream().mapToLong(Long::longValue).max().orElse(0);
+        TreeMap<Long, Integer> ids = ids(s, newest, j, known);
+        // Windows of versions served side by side (a swap inside a window) count together; each
+        // version's window counts the feature under the id it had there.
         TreeMap<Long, long[]> byEnd = new TreeMap<>();
         for (Window w : s.windows) {
-            if (j >= w.fires().length) continue;
+            Integer id = ids.get(w.version());
+            if (id == null || id >= w.fires().length) continue;
             long[] sum = byEnd.computeIfAbsent(w.endMs(), e -> new long[2]);
-            sum[0] += w.fires()[j];
+            sum[0] += w.fires()[id];
             sum[1] += w.tokens();
         }
         List<Object> density = new ArrayList<>();
@@ -175,15 +225,30 @@ final class FeatureViews {
                     density.add(p);
                 });
         out.put("density", density);
+        out.put("newest_version", newest);
+        java.util.TreeSet<Long> shown = new java.util.TreeSet<>(s.contexts.keySet());
+        shown.addAll(s.histograms.keySet());
         List<Object> versions = new ArrayList<>();
-        for (long v : s.contexts.descendingKeySet()) versions.add(version(s, v, j));
-        for (long v : s.histograms.descendingKeySet())
-            if (!s.contexts.containsKey(v)) versions.add(version(s, v, j));
-        versions.sort(
-                (a, b) ->
-                        Long.compare(
-                                (Long) ((Map<?, ?>) b).get("version"),
-                                (Long) ((Map<?, ?>) a).get("version")));
+        for (long v : shown.descendingSet()) {
+            Integer id = ids.get(v);
+            if (id == null) continue;
+            Map<String, Object> m = version(s, v, id);
+            Lineage l = s.lineage.get(v);
+            if (l != null && id < l.previous().length && l.previous()[id] >= 0) {
+                m.put(
+                        "continues",
+                        Map.of(
+                                "version",
+                                l.from(),
+                                "feature",
+                                l.previous()[id],
+                                "cos",
+                                l.cos()[id]));
+            } else if (l != null) {
+                m.put("new_in_version", true);
+            }
+            versions.add(m);
+        }
         out.put("versions", versions);
         double[] edges = new double[FeatureAccumulator.HISTOGRAM_BINS];
         for (int b = 0; b < edges.length; b++) edges[b] = FeatureAccumulator.binStart(b);
@@ -195,6 +260,7 @@ final class FeatureViews {
     private static Map<String, Object> version(Sae s, long v, int j) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", v);
+        m.put("feature", j);
         long[] fires = s.fires.get(v);
         if (fires != null && j < fires.length) {
             m.put("fires", fires[j]);

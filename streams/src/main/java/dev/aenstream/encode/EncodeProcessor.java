@@ -10,6 +10,7 @@ import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.PayloadException;
 import dev.aenstream.avro.RecordDecodingException;
+import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.monitor.FeatureAccumulator;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.monitor.RowOrigins;
@@ -125,11 +126,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         try {
             ActivationBatch batch = decode(record.value());
             RowOrigins origins = origins(batch);
-            List<ServingSae> saes = registry.serving();
-            if (saes.isEmpty()) {
-                throw new RejectedRecord(
-                        DeadLetterReason.PROCESSING_ERROR, "no SAE is being served");
-            }
+            List<ServingSae> saes = bound(registry.serving(), batch);
             long loadStart = System.nanoTime();
             FloatBuffer x = load(batch, saes);
             loadMeter.record(System.nanoTime() - loadStart, TimeUnit.NANOSECONDS);
@@ -177,6 +174,41 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             LOG.error("encoding failed for a record at {}: {}", where(), e.toString());
             deadLetter(record, DeadLetterReason.PROCESSING_ERROR, e.toString());
         }
+    }
+
+    /**
+     * The served SAEs bound to the batch's source; each that is not is counted. A record no served
+     * SAE is bound to is rejected, naming what is served.
+     */
+    private List<ServingSae> bound(List<ServingSae> serving, ActivationBatch batch)
+            throws RejectedRecord {
+        if (serving.isEmpty())
+            throw new RejectedRecord(DeadLetterReason.PROCESSING_ERROR, "no SAE is being served");
+        List<ServingSae> bound = new ArrayList<>(serving.size());
+        for (ServingSae sae : serving) {
+            if (sae.source().matches(batch)) {
+                bound.add(sae);
+            } else {
+                stats.passedOver();
+                Metrics.counter("aen.encode.mismatched", "sae_id", sae.saeId()).increment();
+            }
+        }
+        if (bound.isEmpty()) {
+            StringBuilder served = new StringBuilder();
+            for (ServingSae sae : serving)
+                served.append(served.length() == 0 ? "" : "; ")
+                        .append(sae.saeId())
+                        .append(" (")
+                        .append(sae.source())
+                        .append(')');
+            throw new RejectedRecord(
+                    DeadLetterReason.NO_MATCHING_SAE,
+                    "no served SAE takes records of "
+                            + SourceBinding.of(batch)
+                            + "; served: "
+                            + served);
+        }
+        return bound;
     }
 
     /** Codes of {@code rows} rows of {@code x} by {@code sae}; a graph that misfits is rejected. */

@@ -11,6 +11,7 @@ public final class EncodeStats {
     private final LongAdder rows = new LongAdder();
     private final LongAdder activeFeatures = new LongAdder();
     private final LongAdder deadLetters = new LongAdder();
+    private final LongAdder mismatched = new LongAdder();
 
     void encoded(int rowCount, long active) {
         records.increment();
@@ -20,6 +21,18 @@ public final class EncodeStats {
 
     void deadLettered() {
         deadLetters.increment();
+    }
+
+    void passedOver() {
+        mismatched.increment();
+    }
+
+    /**
+     * Times a served SAE passed over a record of another source (model or hook) than it is bound
+     * to: counted, never encoded.
+     */
+    public long mismatched() {
+        return mismatched.sum();
     }
 
     public long records() {

@@ -402,7 +402,8 @@ public final class ModelFollower implements AutoCloseable {
                                 m.getNormalisation()
                                         == dev.aenstream.avro.Normalisation.UNIT_SQRT_N,
                                 shard,
-                                m.getD()));
+                                m.getD(),
+                                dev.aenstream.avro.SourceBinding.of(m)));
         LOG.info(
                 "serving SAE {} v{}{} ({}, n={}, D={}, {} bytes){}",
                 m.getSaeId(),

@@ -3,6 +3,7 @@ package dev.aenstream.models;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SaeModel;
+import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.sae.onnx.OnnxPackage;
 import dev.aenstream.topics.Producers;
 import java.security.KeyPair;
@@ -100,7 +101,55 @@ public final class ModelPublisher implements AutoCloseable {
             int d,
             int kMax,
             Normalisation normalisation,
-            Map<String, String> hyperparameters) {}
+            Map<String, String> hyperparameters,
+            SourceBinding source,
+            FeatureLineage lineage) {
+        public Version {
+            if (source == null) source = SourceBinding.ANY;
+        }
+
+        /** A version bound to {@code source}, not matched to an earlier one. */
+        public Version(
+                String saeId,
+                long version,
+                String arch,
+                int n,
+                int d,
+                int kMax,
+                Normalisation normalisation,
+                Map<String, String> hyperparameters,
+                SourceBinding source) {
+            this(saeId, version, arch, n, d, kMax, normalisation, hyperparameters, source, null);
+        }
+
+        /** A version that takes records of any source. */
+        public Version(
+                String saeId,
+                long version,
+                String arch,
+                int n,
+                int d,
+                int kMax,
+                Normalisation normalisation,
+                Map<String, String> hyperparameters) {
+            this(
+                    saeId,
+                    version,
+                    arch,
+                    n,
+                    d,
+                    kMax,
+                    normalisation,
+                    hyperparameters,
+                    SourceBinding.ANY);
+        }
+    }
+
+    /**
+     * Which feature of version {@code from} each feature of a version continues ({@code
+     * previous[j]}, -1 when new), with the |cos| of their decoder atoms.
+     */
+    public record FeatureLineage(long from, int[] previous, float[] cos) {}
 
     /** Publishes a self-contained ONNX model ({@link #publish(Version, OnnxPackage)}). */
     public SaeModel publish(Version v, byte[] onnx)

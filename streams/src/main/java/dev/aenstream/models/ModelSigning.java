@@ -66,6 +66,9 @@ public final class ModelSigning {
         // Where the graph ends decides what runs: signed whenever set, and absent from versions
         // signed before it existed, whose signatures stay valid.
         if (m.getGraphBytes() >= 0) text += "\ngraph " + m.getGraphBytes();
+        // Which records a version takes decides what it encodes: signed the same way.
+        if (m.getSourceModel() != null) text += "\nsource " + m.getSourceModel();
+        if (m.getHookPoint() != null) text += "\nhook " + m.getHookPoint();
         return text.getBytes(StandardCharsets.UTF_8);
     }
 

@@ -80,6 +80,11 @@ final class VersionRecords {
                         .setChunkCount(chunkCount)
                         .setGraphBytes(graphBytes)
                         .setCreatedAtMs(System.currentTimeMillis())
+                        .setSourceModel(v.source().sourceModel())
+                        .setHookPoint(v.source().hookPoint())
+                        .setLineageFrom(v.lineage() == null ? null : v.lineage().from())
+                        .setLineage(v.lineage() == null ? null : ints(v.lineage().previous()))
+                        .setLineageCos(v.lineage() == null ? null : floats(v.lineage().cos()))
                         .build();
         if (signingKeys != null)
             ModelSigning.sign(model, signingKeys.getPrivate(), signingKeys.getPublic());
@@ -89,6 +94,22 @@ final class VersionRecords {
                         ModelRecords.modelKey(v.saeId()),
                         models.toBytes(model),
                         ModelRecords.MODEL));
+    }
+
+    private static java.nio.ByteBuffer ints(int[] values) {
+        java.nio.ByteBuffer b =
+                java.nio.ByteBuffer.allocate(values.length * 4)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(values);
+        return b;
+    }
+
+    private static java.nio.ByteBuffer floats(float[] values) {
+        java.nio.ByteBuffer b =
+                java.nio.ByteBuffer.allocate(values.length * 4)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return b;
     }
 
     /** A version's metadata and the record that carries it. */

@@ -11,6 +11,7 @@ import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.RowIds;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.Severity;
+import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.encode.DeadLetters;
@@ -18,6 +19,8 @@ import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.models.ModelRecords;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.eval.FeatureMatch;
 import dev.aenstream.sae.eval.SampleGeometry;
 import dev.aenstream.sae.importers.SaeSources;
 import dev.aenstream.sae.onnx.EncoderSpec;
@@ -98,6 +101,24 @@ public final class OnlineTrainer implements AutoCloseable {
     private long batchesTaken;
     private long rowsRead;
     private long skippedRecords;
+
+    /**
+     * Decoders of the versions published last, per SAE id, to match the next one to; kept up to
+     * {@link #LINEAGE_MAX_VALUES} values (larger dictionaries publish no lineage).
+     */
+    private final Map<String, PublishedAtoms> publishedAtoms = new HashMap<>();
+
+    /** n x D of the largest decoder kept for lineage: 128 MiB of float32. */
+    static final long LINEAGE_MAX_VALUES = 1L << 25;
+
+    private record PublishedAtoms(long version, int d, float[] wDec) {}
+
+    /** Records of another source than the SAEs are bound to: counted, never trained on. */
+    private long recordsMismatched;
+
+    /** The records the SAEs take: the configured binding, its open sides filled by the first. */
+    private volatile SourceBinding source;
+
     private long rowsDeadLettered;
     private long rowChecksum;
     private long recordsLostToRetention;
@@ -129,6 +150,7 @@ public final class OnlineTrainer implements AutoCloseable {
             Map<String, SaeModel> newestOnTopic)
             throws IOException {
         this.config = config;
+        this.source = config.source();
         this.newestOnTopic = newestOnTopic;
         this.trainers = trainers;
         TrainConfig first = trainers.get(0).config();
@@ -271,6 +293,16 @@ public final class OnlineTrainer implements AutoCloseable {
         return rowsRead;
     }
 
+    /** Records passed over because they came from another model or hook than the SAEs take. */
+    public long recordsMismatched() {
+        return recordsMismatched;
+    }
+
+    /** The model and hook the SAEs learn from; open sides until the first record came. */
+    public SourceBinding source() {
+        return source;
+    }
+
     public long batchesTaken() {
         return batchesTaken;
     }
@@ -354,6 +386,10 @@ public final class OnlineTrainer implements AutoCloseable {
             lastRecord = System.currentTimeMillis();
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 ActivationBatch a = decode(record);
+                if (a != null && !takes(a)) {
+                    recordsMismatched++;
+                    a = null;
+                }
                 if (a != null) {
                     int count = a.getRows();
                     if (rows.length < count * n) rows = new float[count * n];
@@ -376,6 +412,36 @@ public final class OnlineTrainer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Whether the SAEs take this record: one source model and hook point, the configured one or,
+     * where it is open, the first record's. An SAE trained on two hooks would learn neither.
+     */
+    private boolean takes(ActivationBatch a) {
+        SourceBinding bound = source;
+        if (bound.sourceModel() == null || bound.hookPoint() == null) {
+            if (!bound.matches(a)) return false;
+            source =
+                    new SourceBinding(
+                            bound.sourceModel() == null ? a.getSourceModel() : bound.sourceModel(),
+                            bound.hookPoint() == null ? a.getHookPoint() : bound.hookPoint());
+            LOG.info(
+                    "the SAEs learn from records of {}{}",
+                    source,
+                    config.source().isAny()
+                            ? " (the first record's; --source-model and --hook-point choose)"
+                            : "");
+            return true;
+        }
+        if (bound.matches(a)) return true;
+        if (recordsMismatched == 0)
+            LOG.warn(
+                    "passing over records of {}: the SAEs here learn from {} (counted in"
+                            + " recordsMismatched)",
+                    SourceBinding.of(a),
+                    bound);
+        return false;
     }
 
     /**
@@ -604,9 +670,10 @@ public final class OnlineTrainer implements AutoCloseable {
         long v = nextVersion(t);
         TrainConfig c = t.config();
         int kMax = c.arch() == Arch.TOPK ? c.k() : Math.min(config.kMax(), c.d());
+        SaeParameters params = t.trainStep().parameters();
         var onnx =
                 SaeSources.fromParameters(
-                                t.trainStep().parameters(),
+                                params,
                                 new EncoderSpec(
                                         kMax,
                                         config.normalise(),
@@ -628,12 +695,34 @@ public final class OnlineTrainer implements AutoCloseable {
                         c.d(),
                         kMax,
                         config.normalise() ? Normalisation.UNIT_SQRT_N : Normalisation.NONE,
-                        hyper),
+                        hyper,
+                        source,
+                        lineage(t.saeId(), params)),
                 onnx);
         synchronized (this) {
             published.put(t.saeId(), v);
         }
+        if ((long) params.n() * params.d() <= LINEAGE_MAX_VALUES)
+            publishedAtoms.put(t.saeId(), new PublishedAtoms(v, params.d(), params.wDec()));
         LOG.info("published SAE {} v{} at step {}", t.saeId(), v, t.stepsDone());
+    }
+
+    /**
+     * Which feature of the version published before each feature of {@code params} continues, or
+     * null for the first version this trainer publishes (ids carry over as they are).
+     */
+    private ModelPublisher.FeatureLineage lineage(String saeId, SaeParameters params) {
+        PublishedAtoms before = publishedAtoms.get(saeId);
+        if (before == null || (long) params.n() * params.d() > LINEAGE_MAX_VALUES) return null;
+        FeatureMatch m =
+                FeatureMatch.of(
+                        before.wDec(),
+                        before.d(),
+                        params.wDec(),
+                        params.d(),
+                        params.n(),
+                        FeatureMatch.DEFAULT_MIN_COS);
+        return new ModelPublisher.FeatureLineage(before.version(), m.previous(), m.cos());
     }
 
     /**

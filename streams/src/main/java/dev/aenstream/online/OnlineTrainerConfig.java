@@ -1,5 +1,6 @@
 package dev.aenstream.online;
 
+import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.monitor.ModelAlertThresholds;
 import dev.aenstream.sae.onnx.EncoderSpec;
@@ -27,6 +28,8 @@ import java.security.KeyPair;
  * @param modelAlerts thresholds of the model-level alerts
  * @param idleExitMs stop after this long without new records; 0 runs until stopped
  * @param signingKeys the key pair every published version is signed with; null publishes unsigned
+ * @param source the records the SAEs take; where it leaves the model or hook open, the first
+ *     record's fills it, since an SAE learns one hook
  */
 public record OnlineTrainerConfig(
         Topics topics,
@@ -43,7 +46,8 @@ public record OnlineTrainerConfig(
         double targetL0,
         long settleSteps,
         KeyPair signingKeys,
-        WeightPrecision weights) {
+        WeightPrecision weights,
+        SourceBinding source) {
     public static final String DEFAULT_GROUP = "aen-trainer";
     public static final long DEFAULT_CHECKPOINT_EVERY = 1000;
     public static final long DEFAULT_PUBLISH_EVERY = 500;
@@ -61,6 +65,7 @@ public record OnlineTrainerConfig(
         if (shuffleRows < 0 || kMax <= 0)
             throw new IllegalArgumentException("shuffle >= 0 and k_max > 0 required");
         if (weights == null) throw new IllegalArgumentException("weights need a precision");
+        if (source == null) source = SourceBinding.ANY;
         if (modelAlerts == null)
             throw new IllegalArgumentException("model alert thresholds are required");
         if (idleExitMs < 0) throw new IllegalArgumentException("idle exit must be >= 0");
@@ -98,6 +103,7 @@ public record OnlineTrainerConfig(
         private long settleSteps = SparsityTarget.DEFAULT_SETTLE_STEPS;
         private KeyPair signingKeys;
         private WeightPrecision weights = WeightPrecision.FLOAT32;
+        private SourceBinding source = SourceBinding.ANY;
 
         private Builder(Topics topics) {
             this.topics = topics;
@@ -173,6 +179,12 @@ public record OnlineTrainerConfig(
             return this;
         }
 
+        /** Takes only the records of this source model and hook point (null sides: the first's). */
+        public Builder source(SourceBinding v) {
+            source = v;
+            return this;
+        }
+
         /** Signs every published version with these keys (null: unsigned). */
         public Builder signingKeys(KeyPair v) {
             signingKeys = v;
@@ -195,7 +207,8 @@ public record OnlineTrainerConfig(
                     targetL0,
                     settleSteps,
                     signingKeys,
-                    weights);
+                    weights,
+                    source);
         }
     }
 }

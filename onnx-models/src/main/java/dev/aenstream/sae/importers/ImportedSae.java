@@ -32,6 +32,11 @@ public record ImportedSae(
                 threshold == null ? null : threshold.floats());
     }
 
+    /** This SAE, naming the model and hook point it was trained on. */
+    public ImportedSae named(String modelName, String hookName) {
+        return new ImportedSae(params, spec, source, modelName, hookName, threshold);
+    }
+
     /** A ReLU or TopK SAE whose files do not name its model and hook point. */
     public ImportedSae(SaeParameters params, EncoderSpec spec, String source) {
         this(params, spec, source, null, null, null);

@@ -53,6 +53,8 @@ public final class OnlineOptions {
 
     @Mixin WeightsOption weights;
 
+    @Mixin BindingOptions binding;
+
     @Mixin ModelAlertOptions modelAlerts;
 
     @Option(
@@ -74,6 +76,7 @@ public final class OnlineOptions {
                 .normalise(normalise)
                 .kMax(kMax.kMax())
                 .weights(weights.weights())
+                .source(binding.binding())
                 .modelAlerts(modelAlerts.thresholds())
                 .idleExitMs((long) (idleExitSeconds * 1000))
                 .signingKeys(signing.keys())
