@@ -12,13 +12,16 @@ import java.nio.file.Path;
 /**
  * Reads an SAELens SAE ({@code cfg.json} and {@code sae_weights.safetensors}, W_enc stored d_in x
  * d_sae) of the "standard" (ReLU), "topk" or "jumprelu" architecture (ReLU where the pre-activation
- * passes a threshold per feature, as Gemma Scope's SAEs). When {@code apply_b_dec_to_input} is
- * false, W_enc b_dec is folded into b_enc, so our encoder's {@code W_enc (x - b_dec) + b_enc}
- * computes SAELens' codes exactly.
+ * passes a threshold per feature, as Gemma Scope's SAEs), or "gated" and "batchtopk", which are
+ * served as JumpReLUs that give exactly their codes. When {@code apply_b_dec_to_input} is false,
+ * W_enc b_dec is folded into b_enc, so our encoder's {@code W_enc (x - b_dec) + b_enc} computes
+ * SAELens' codes exactly.
  */
 public final class SaeLensImporter {
     static final String WEIGHTS = "sae_weights.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.List<String> ARCHITECTURES =
+            java.util.List.of("standard", "topk", "jumprelu", "gated", "batchtopk");
 
     private SaeLensImporter() {}
 
@@ -30,12 +33,14 @@ public final class SaeLensImporter {
     public static ImportedSae read(Path dir, int defaultKMax) throws IOException {
         JsonNode cfg = JSON.readTree(dir.resolve("cfg.json").toFile());
         String arch = cfg.path("architecture").asText("standard");
-        if (!arch.equals("standard") && !arch.equals("topk") && !arch.equals("jumprelu")) {
+        if (!ARCHITECTURES.contains(arch)) {
             throw new IOException(
                     dir
                             + ": SAELens architecture '"
                             + arch
-                            + "' is not supported (standard, topk and jumprelu are)");
+                            + "' is not supported ("
+                            + String.join(", ", ARCHITECTURES)
+                            + " are)");
         }
         String norm = cfg.path("normalize_activations").asText("none");
         if (!norm.equals("none")) {
@@ -52,8 +57,18 @@ public final class SaeLensImporter {
         checkDims(dir, cfg, n, d);
         float[] wEnc = Layouts.transpose(wEncT.toFloats(), n, d);
         float[] wDec = Layouts.transpose(w.require("W_dec").toFloats(), d, n);
-        float[] bEnc = w.require("b_enc").toFloats();
         float[] bDec = w.require("b_dec").toFloats();
+        float[] bEnc;
+        float[] threshold = null;
+        if (arch.equals("gated")) {
+            Gated g = gated(dir, w, wEnc, n, d);
+            bEnc = g.bEnc();
+            threshold = g.threshold();
+        } else {
+            bEnc = w.require("b_enc").toFloats();
+            if (arch.equals("jumprelu")) threshold = threshold(dir, w, d);
+            if (arch.equals("batchtopk")) threshold = batchThreshold(dir, w, d);
+        }
         if (!cfg.path("apply_b_dec_to_input").asBoolean(true)) {
             for (int j = 0; j < d; j++) {
                 double acc = bEnc[j];
@@ -67,7 +82,6 @@ public final class SaeLensImporter {
                                 .path("k")
                                 .asInt(cfg.path("k").asInt(defaultKMax))
                         : defaultKMax;
-        float[] threshold = arch.equals("jumprelu") ? threshold(dir, w, d) : null;
         return new ImportedSae(
                 new SaeParameters(n, d, wEnc, bEnc, wDec, bDec),
                 new EncoderSpec(Math.min(k, d), false, arch.equals("topk")),
@@ -75,6 +89,60 @@ public final class SaeLensImporter {
                 text(cfg, "model_name"),
                 text(cfg, "hook_name"),
                 threshold);
+    }
+
+    /** The gated SAE's encoder as a JumpReLU: its W_enc scaled in place, b_enc and thresholds. */
+    private record Gated(float[] bEnc, float[] threshold) {}
+
+    /**
+     * A gated SAE computes f = (W x + b_gate > 0) · ReLU(e^r ⊙ W x + b_mag) per feature. With pre =
+     * e^r ⊙ W x + b_mag the gate is W x > −b_gate, that is pre > b_mag − b_gate e^r (e^r > 0): a
+     * JumpReLU of the scaled encoder W' = e^r ⊙ W, b_enc = b_mag and θ = b_mag − b_gate e^r, so it
+     * is served exactly as one.
+     */
+    private static Gated gated(Path dir, Safetensors.Contents w, float[] wEnc, int n, int d)
+            throws IOException {
+        float[] bGate = perFeature(dir, w, "b_gate", d);
+        float[] bMag = perFeature(dir, w, "b_mag", d);
+        float[] rMag = perFeature(dir, w, "r_mag", d);
+        float[] threshold = new float[d];
+        for (int j = 0; j < d; j++) {
+            double scale = Math.exp(rMag[j]);
+            for (int i = 0; i < n; i++) wEnc[j * n + i] = (float) (wEnc[j * n + i] * scale);
+            threshold[j] = (float) (bMag[j] - bGate[j] * scale);
+        }
+        return new Gated(bMag, threshold);
+    }
+
+    /**
+     * A BatchTopK SAE's inference threshold: its codes at training depend on the whole batch, so it
+     * is served, as SAELens serves it, as a JumpReLU at the one threshold it estimated ({@code
+     * topk_threshold}, or a per-feature {@code threshold}).
+     */
+    private static float[] batchThreshold(Path dir, Safetensors.Contents w, int d)
+            throws IOException {
+        if (w.tensors().containsKey("threshold")) return perFeature(dir, w, "threshold", d);
+        if (!w.tensors().containsKey("topk_threshold"))
+            throw new IOException(
+                    dir
+                            + ": a batchtopk SAE needs its inference threshold (topk_threshold):"
+                            + " without it its codes depend on the batch, and no per-token encoder"
+                            + " gives them");
+        float[] t = w.require("topk_threshold").toFloats();
+        if (t.length != 1)
+            throw new IOException(dir + ": topk_threshold has " + t.length + " values, not one");
+        float[] out = new float[d];
+        java.util.Arrays.fill(out, t[0]);
+        return out;
+    }
+
+    private static float[] perFeature(Path dir, Safetensors.Contents w, String name, int d)
+            throws IOException {
+        float[] v = w.require(name).toFloats();
+        if (v.length != d)
+            throw new IOException(
+                    dir + ": " + name + " has " + v.length + " values for " + d + " features");
+        return v;
     }
 
     /**

@@ -95,6 +95,40 @@ class ImportersIT {
         assertThat(cut).as("features the thresholds cut").isGreaterThan(rows);
     }
 
+    /**
+     * Gated SAEs (with and without b_dec applied to the input) and a BatchTopK SAE at its inference
+     * threshold, served as JumpReLUs: PyTorch's codes, computed the way SAELens computes them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"saelens_gated", "saelens_gated_no_bdec", "saelens_batchtopk"})
+    void saeLensGatedAndBatchTopKCodesEqualPyTorchs(String name) throws Exception {
+        Path sae = fixture(name);
+        SaeSources.EncoderModel model = SaeSources.load(sae, 1 << 20, false);
+        Safetensors.Contents expected = Safetensors.read(sae.resolve("expected.safetensors"));
+        float[] x = expected.require("x").toFloats();
+        float[] h = expected.require("h").toFloats();
+        int rows = x.length / model.n();
+        int fired = 0;
+        for (float v : h) if (v > 0) fired++;
+        assertThat(fired).as("codes that fire").isGreaterThan(rows).isLessThan(h.length);
+        try (SaeEncoder encoder =
+                SaeEncoder.open(model.model(), model.n(), model.d(), model.kMax(), Device.CPU, 1)) {
+            assertCodes(encoder.encode(FloatBuffer.wrap(x), rows), h, model.d());
+        }
+    }
+
+    @Test
+    void aBatchTopKSaeWithoutItsInferenceThresholdIsRefused() throws Exception {
+        Files.writeString(dir.resolve("cfg.json"), "{\"architecture\": \"batchtopk\", \"k\": 5}");
+        Files.copy(
+                fixture("saelens").resolve("sae_weights.safetensors"),
+                dir.resolve("sae_weights.safetensors"));
+        assertThatThrownBy(() -> SaeLensImporter.read(dir, 8))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("topk_threshold")
+                .hasMessageContaining("depend on the batch");
+    }
+
     @Test
     void sparsifyCodesAreTheTopKOfTheDirectComputation() throws Exception {
         Path sae = fixture("sparsify");
