@@ -63,7 +63,11 @@ final class FeatureViews {
 
     synchronized void contexts(FeatureContexts c) {
         Sae s = sae(c.getSaeId());
-        s.contexts.computeIfAbsent(c.getVersion(), v -> new HashMap<>()).put(c.getBlock(), c);
+        // A newer record of a block holds the best of the older one; a block split between shards
+        // comes in one record per shard: merging covers both.
+        s.contexts
+                .computeIfAbsent(c.getVersion(), v -> new HashMap<>())
+                .merge(c.getBlock(), c, TopContexts::merge);
         trim(s.contexts);
     }
 

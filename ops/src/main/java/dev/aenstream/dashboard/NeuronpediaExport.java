@@ -10,6 +10,7 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.models.ModelRecords;
 import dev.aenstream.monitor.FeatureAccumulator;
 import dev.aenstream.monitor.ShardedWindows;
+import dev.aenstream.monitor.TopContexts;
 import dev.aenstream.topics.TopicSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -62,12 +63,17 @@ public final class NeuronpediaExport {
                 r -> {
                     if (r.value() == null || r.key() == null) return;
                     String key = new String(r.key(), StandardCharsets.UTF_8);
-                    if (key.startsWith(prefix)) latest.put(key, contextsSerde.fromBytes(r.value()));
+                    // A shard writes its own keys (saeId#i/S/v...).
+                    if (key.startsWith(prefix) || key.startsWith(saeId + "#"))
+                        latest.put(key, contextsSerde.fromBytes(r.value()));
                 });
-        TreeMap<Long, List<FeatureContexts>> byVersion = new TreeMap<>();
+        // Per version its blocks, the shards' records of one block merged.
+        TreeMap<Long, Map<Integer, FeatureContexts>> byVersion = new TreeMap<>();
         for (FeatureContexts c : latest.values())
             if (c.getSaeId().equals(saeId))
-                byVersion.computeIfAbsent(c.getVersion(), v -> new ArrayList<>()).add(c);
+                byVersion
+                        .computeIfAbsent(c.getVersion(), v -> new TreeMap<>())
+                        .merge(c.getBlock(), c, TopContexts::merge);
         if (byVersion.isEmpty() || (version != NEWEST && !byVersion.containsKey(version)))
             throw new IllegalArgumentException(
                     byVersion.isEmpty()
@@ -87,7 +93,7 @@ public final class NeuronpediaExport {
         Totals totals = totals(connection, topics, saeId, v);
         SaeModel model = model(connection, topics, saeId, v);
         Map<Integer, List<FeatureContext>> byFeature = new TreeMap<>();
-        for (FeatureContexts block : byVersion.get(v))
+        for (FeatureContexts block : byVersion.get(v).values())
             for (FeatureContext c : block.getContexts())
                 byFeature.computeIfAbsent(c.getFeature(), j -> new ArrayList<>()).add(c);
 

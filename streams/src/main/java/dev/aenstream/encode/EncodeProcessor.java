@@ -266,7 +266,12 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         for (FeatureContexts c :
                 top.candidates(codes, origins, batch.getProducerId(), batch.getSequence())) {
             byte[] key =
-                    TopContexts.key(c.getSaeId(), c.getVersion(), c.getBlock())
+                    TopContexts.key(
+                                    c.getSaeId(),
+                                    sae.shard().index(),
+                                    sae.shard().count(),
+                                    c.getVersion(),
+                                    c.getBlock())
                             .getBytes(StandardCharsets.UTF_8);
             context.forward(new Record<byte[], Object>(key, c, timestamp));
         }

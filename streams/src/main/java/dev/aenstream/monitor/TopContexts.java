@@ -208,12 +208,30 @@ public final class TopContexts {
         int k = Math.max(a.getK(), b.getK());
         List<FeatureContext> both = new ArrayList<>(a.getContexts());
         both.addAll(b.getContexts());
-        return FeatureContexts.newBuilder(a).setK(k).setContexts(best(both, k)).build();
+        // A fresh builder, not a copy of a: Avro's deep copy would instantiate the nested records
+        // by name, which its class security allows only once AvroSerde has declared ours trusted.
+        return FeatureContexts.newBuilder()
+                .setSaeId(a.getSaeId())
+                .setVersion(a.getVersion())
+                .setBlock(a.getBlock())
+                .setBlockSize(a.getBlockSize())
+                .setK(k)
+                .setContexts(best(both, k))
+                .build();
     }
 
     /** The key of a block's record: {@code saeId/vVERSION/bBLOCK}. */
     public static String key(String saeId, long version, int block) {
         return saeId + "/v" + version + "/b" + block;
+    }
+
+    /**
+     * The key of a block's record as a shard of the dictionary writes it ({@code
+     * saeId#i/S/vVERSION/bBLOCK}): a block that spans two shards comes from two applications, and
+     * compaction must keep both. Readers merge them with {@link #merge}.
+     */
+    public static String key(String saeId, int shard, int shards, long version, int block) {
+        return key(SaeStates.key(saeId, shard, shards), version, block);
     }
 
     /** The key of the record holding {@code feature}'s contexts. */

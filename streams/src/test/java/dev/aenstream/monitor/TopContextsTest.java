@@ -52,6 +52,53 @@ class TopContextsTest {
     }
 
     @Test
+    void theShardsRecordsOfABlockMergeIntoTheWholeDictionarys() {
+        Random random = new Random(3);
+        TopContexts whole = new TopContexts("s", 1, D, K, 0);
+        TopContexts low = new TopContexts("s", 1, D, K, 0);
+        TopContexts high = new TopContexts("s", 1, D, K, 0);
+        Map<Integer, FeatureContexts> merged = new HashMap<>();
+        Map<Integer, FeatureContexts> expected = new HashMap<>();
+        for (int b = 0; b < 20; b++) {
+            SparseCodes codes = batch(random);
+            for (FeatureContexts c : whole.candidates(codes, RowOrigins.none(), "p", b))
+                expected.merge(c.getBlock(), c, TopContexts::merge);
+            // Shard 0 holds features [0, 20), shard 1 the rest: both write block 0.
+            for (FeatureContexts c : low.candidates(only(codes, 0, 20), RowOrigins.none(), "p", b))
+                merged.merge(c.getBlock(), c, TopContexts::merge);
+            for (FeatureContexts c : high.candidates(only(codes, 20, D), RowOrigins.none(), "p", b))
+                merged.merge(c.getBlock(), c, TopContexts::merge);
+        }
+        assertThat(flatten(merged.values())).isEqualTo(flatten(expected.values()));
+        assertThat(TopContexts.key("s", 1, 4, 7, 0)).isEqualTo("s#1/4/v7/b0");
+        assertThat(TopContexts.key("s", 0, 1, 7, 0)).isEqualTo(TopContexts.key("s", 7, 0));
+    }
+
+    /** The entries of features [from, to) of {@code codes}, as a shard of them would have. */
+    private static SparseCodes only(SparseCodes codes, int from, int to) {
+        int[] offsets = new int[codes.rows() + 1];
+        List<Integer> idx = new ArrayList<>();
+        List<Float> val = new ArrayList<>();
+        for (int r = 0; r < codes.rows(); r++) {
+            for (int e = codes.rowOffsets()[r]; e < codes.rowOffsets()[r + 1]; e++) {
+                if (codes.indices()[e] < from || codes.indices()[e] >= to) continue;
+                idx.add(codes.indices()[e]);
+                val.add(codes.values()[e]);
+            }
+            offsets[r + 1] = idx.size();
+        }
+        float[] values = new float[val.size()];
+        for (int i = 0; i < values.length; i++) values[i] = val.get(i);
+        return new SparseCodes(
+                codes.rows(),
+                D,
+                offsets,
+                idx.stream().mapToInt(Integer::intValue).toArray(),
+                values,
+                codes.activeCounts());
+    }
+
+    @Test
     void recordsOfDifferentBlocksOrVersionsDoNotMerge() {
         Random random = new Random(1);
         SparseCodes codes = batch(random);
@@ -59,7 +106,15 @@ class TopContextsTest {
                 new TopContexts("s", 1, D, K, 0)
                         .candidates(codes, RowOrigins.none(), "p", 0)
                         .get(0);
-        FeatureContexts b = FeatureContexts.newBuilder(a).setVersion(2).build();
+        FeatureContexts b =
+                FeatureContexts.newBuilder()
+                        .setSaeId("s")
+                        .setVersion(2)
+                        .setBlock(0)
+                        .setBlockSize(a.getBlockSize())
+                        .setK(K)
+                        .setContexts(a.getContexts())
+                        .build();
         assertThatThrownBy(() -> TopContexts.merge(a, b))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("s/v1/b0")
