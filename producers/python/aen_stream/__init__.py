@@ -1,8 +1,8 @@
 """aen-stream from Python: publish a model's activations, read codes, alerts, statistics and metrics."""
 from .producer import ActivationPublisher, RowText, hook, hook_layer
 from .settings import client_config, read_java_properties
-from .wire import Codec, SchemaStore, fingerprint
+from .wire import Codec, SchemaStore
 
 __all__ = ["ActivationPublisher", "RowText", "hook", "hook_layer", "client_config", "read_java_properties",
-           "Codec", "SchemaStore", "fingerprint", "readers"]
+           "Codec", "SchemaStore", "readers"]
 __version__ = "0.1.0"

@@ -4,9 +4,9 @@ A record is the marker C3 01, the writer schema's CRC-64-AVRO fingerprint (littl
 body. Readers find the writer schema by its fingerprint among the archived versions and resolve it to the
 newest one, as the Java side does, so records written before a schema gained a field still read.
 
-The Parsing Canonical Form comes from the Avro library (``Schema.canonical_form``); Debian's python3-avro
-(1.11) has no fingerprint function yet, so the 64-bit Rabin fingerprint the Avro specification defines is
-applied to it here. The tests check every fingerprint against those the Java Avro library computes.
+The fingerprints are the Avro library's: the archive's FINGERPRINTS file holds, per schema version, the
+fingerprint Java's Avro computes (SchemaNormalization.parsingFingerprint64; a test keeps the file true).
+Debian's python3-avro (1.11) has no fingerprint function of its own.
 """
 import io
 import json
@@ -17,48 +17,6 @@ import avro.io
 import avro.schema
 
 MARKER = b"\xc3\x01"
-_EMPTY = 0xC15D213AA4D7A795
-
-
-def _table():
-    table = []
-    for i in range(256):
-        fp = i
-        for _ in range(8):
-            fp = (fp >> 1) ^ (_EMPTY & -(fp & 1))
-        table.append(fp)
-    return table
-
-
-_TABLE = _table()
-
-
-def fingerprint(schema):
-    """CRC-64-AVRO fingerprint of a parsed schema's Parsing Canonical Form."""
-    fp = _EMPTY
-    for b in schema.canonical_form.encode("utf-8"):
-        fp = (fp >> 8) ^ _TABLE[(fp ^ b) & 0xFF]
-    return fp
-
-
-_PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
-
-
-def _simple_primitives(node):
-    """Writes a primitive with properties, {"type": "string", "avro.java.string": "String"}, as "string".
-
-    The Parsing Canonical Form drops such properties ([STRIP], [PRIMITIVES]); python3-avro 1.11 keeps the
-    object form, which would give the Java-written archive a fingerprint Java never computes.
-    """
-    if isinstance(node, dict):
-        kind = node.get("type")
-        # A field ({"name": ..., "type": "int"}) is not a schema; a primitive schema object has no name.
-        if isinstance(kind, str) and kind in _PRIMITIVES and "name" not in node and "logicalType" not in node:
-            return node["type"]
-        return {k: _simple_primitives(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_simple_primitives(v) for v in node]
-    return node
 
 
 def _schema_dir():
@@ -81,17 +39,28 @@ class SchemaStore:
         directory = directory or _schema_dir()
         with open(os.path.join(directory, "INDEX"), encoding="utf-8") as f:
             files = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+        with open(os.path.join(directory, "FINGERPRINTS"), encoding="utf-8") as f:
+            known = dict(line.split() for line in f if line.strip())
         self.by_fingerprint = {}
         self.newest = {}
         self.files = {}
         for name in files:
+            if name not in known:
+                raise ValueError(f"aen_stream: {name} has no fingerprint in FINGERPRINTS")
             with open(os.path.join(directory, name), encoding="utf-8") as f:
-                schema = avro.schema.parse(json.dumps(_simple_primitives(json.load(f))))
-            fp = fingerprint(schema)
+                schema = avro.schema.parse(f.read())
+            fp = int(known[name], 16)
             self.by_fingerprint[fp] = schema
             self.files[name] = fp
             # INDEX lists versions oldest first: the last of a name is its newest.
             self.newest[schema.fullname] = schema
+
+    def fingerprint(self, schema):
+        """The fingerprint of one of the archived schemas."""
+        for fp, known in self.by_fingerprint.items():
+            if known is schema:
+                return fp
+        raise KeyError(f"{schema.fullname} is not one of the archived schemas")
 
     def schema(self, name):
         """The newest schema of a record, by short or full name (ActivationBatch, dev.aenstream.avro.Alert)."""
@@ -118,7 +87,7 @@ class Codec:
     def __init__(self, name, schemas=None):
         self.schemas = schemas or store()
         self.schema = self.schemas.schema(name)
-        self.header = MARKER + struct.pack("<Q", fingerprint(self.schema))
+        self.header = MARKER + struct.pack("<Q", self.schemas.fingerprint(self.schema))
         self.writer = avro.io.DatumWriter(self.schema)
         self.readers = {}
 
@@ -134,7 +103,7 @@ class Codec:
         fp = struct.unpack("<Q", data[2:10])[0]
         writer = self.schemas.by_fingerprint.get(fp)
         if writer is None:
-            raise ValueError(f"unknown schema fingerprint {fp:016x}")
+            raise ValueError(f"unknown schema fingerprint {fp:016x} (a newer aen-stream? reinstall the package)")
         if writer.fullname != self.schema.fullname:
             raise ValueError(f"a {writer.fullname} record, not a {self.schema.fullname}")
         reader = self.readers.get(fp)

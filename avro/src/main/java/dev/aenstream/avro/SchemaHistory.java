@@ -13,8 +13,8 @@ import org.apache.avro.message.SchemaStore;
  * Every version of our schemas that was ever written to a topic, so readers decode old bytes.
  *
  * <p>Archived versions live as resources under {@code dev/aenstream/avro/history/}, listed in its
- * {@code INDEX}; when a schema changes, its new text is archived there as well (a test enforces
- * it).
+ * {@code INDEX}; when a schema changes, its new text is archived there as well, and its fingerprint
+ * added to {@code FINGERPRINTS} (tests enforce both).
  */
 public final class SchemaHistory {
     private static final String DIR = "history/";
@@ -33,6 +33,14 @@ public final class SchemaHistory {
         // Each file is parsed alone so that two versions of one named type never clash.
         for (String name : archivedFiles()) schemas.add(new Schema.Parser().parse(read(name)));
         return schemas;
+    }
+
+    /**
+     * The text of {@code history/FINGERPRINTS}: per archived file, in INDEX order, its name and the
+     * Avro library's CRC-64-AVRO fingerprint in hex, for readers in other languages.
+     */
+    public static String fingerprintsFile() {
+        return read("FINGERPRINTS");
     }
 
     /** The archived schemas' file names under {@code history/}, in INDEX order. */

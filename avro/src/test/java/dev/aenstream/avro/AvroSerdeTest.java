@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
@@ -48,6 +49,29 @@ class AvroSerdeTest {
                             schema.getName(), schema.toString(true))
                     .contains(SchemaNormalization.parsingFingerprint64(schema));
         }
+    }
+
+    /**
+     * The history's FINGERPRINTS file, which the Python package reads instead of computing
+     * fingerprints itself, holds the Avro library's fingerprint of every archived schema.
+     */
+    @Test
+    void theFingerprintsFileHoldsTheAvroLibrarysFingerprints() throws Exception {
+        StringBuilder expected = new StringBuilder();
+        List<String> files = SchemaHistory.archivedFiles();
+        List<Schema> schemas = SchemaHistory.archived();
+        for (int i = 0; i < files.size(); i++)
+            expected.append(
+                    String.format(
+                            "%s %016x%n",
+                            files.get(i),
+                            SchemaNormalization.parsingFingerprint64(schemas.get(i))));
+        assertThat(SchemaHistory.fingerprintsFile())
+                .as(
+                        "avro/src/main/resources/dev/aenstream/avro/history/FINGERPRINTS must"
+                                + " read:%n%s",
+                        expected)
+                .isEqualTo(expected.toString());
     }
 
     @Test

@@ -29,6 +29,8 @@ final class SampleRecords {
                         .setPayload(bytes(1, 2, 3, 4))
                         .setTokenIds(bytes(9, 0, 0, 0))
                         .setTextOffsets(bytes(0, 0, 0, 0, 3, 0, 0, 0))
+                        .setDocuments(List.of(new TextSpan("doc", 0, "the river")))
+                        .setRowDocuments(bytes(0, 0, 0, 0))
                         .setTimestampMs(123)
                         .build(),
                 FeatureCodes.newBuilder()
@@ -128,6 +130,28 @@ final class SampleRecords {
                         .setKey(null)
                         .setValue(bytes(1))
                         .setTimestampMs(6)
+                        .build(),
+                FeatureContexts.newBuilder()
+                        .setSaeId("aen")
+                        .setVersion(3)
+                        .setBlock(0)
+                        .setBlockSize(256)
+                        .setK(2)
+                        .setContexts(
+                                List.of(
+                                        FeatureContext.newBuilder()
+                                                .setFeature(4)
+                                                .setValue(1.5f)
+                                                .setProducerId("p")
+                                                .setSequence(7)
+                                                .setRow(0)
+                                                .setTokenId(9)
+                                                .setDocumentId("doc")
+                                                .setTextStart(4)
+                                                .setText("the river")
+                                                .setHighlightStart(4)
+                                                .setHighlightEnd(9)
+                                                .build()))
                         .build());
     }
 }
