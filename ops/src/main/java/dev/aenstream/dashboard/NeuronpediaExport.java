@@ -56,14 +56,14 @@ public final class NeuronpediaExport {
         AvroSerde<FeatureContexts> contextsSerde = new AvroSerde<>(FeatureContexts.class);
         // Latest record per key: the topic is compacted, but not yet compacted records repeat.
         Map<String, FeatureContexts> latest = new TreeMap<>();
-        String prefix = saeId + "/v";
+        String prefix = saeId + "/b";
         TopicSnapshot.forEach(
                 connection,
                 topics.featureContexts(),
                 r -> {
                     if (r.value() == null || r.key() == null) return;
                     String key = new String(r.key(), StandardCharsets.UTF_8);
-                    // A shard writes its own keys (saeId#i/S/v...).
+                    // A shard writes its own keys (saeId#i/S/b...).
                     if (key.startsWith(prefix) || key.startsWith(saeId + "#"))
                         latest.put(key, contextsSerde.fromBytes(r.value()));
                 });
@@ -86,7 +86,7 @@ public final class NeuronpediaExport {
                                     + version
                                     + " of SAE "
                                     + saeId
-                                    + "; the topic holds versions "
+                                    + "; the topic keeps the newest version's only, and holds "
                                     + byVersion.keySet());
         long v = version == NEWEST ? byVersion.lastKey() : version;
 

@@ -270,7 +270,6 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                                     c.getSaeId(),
                                     sae.shard().index(),
                                     sae.shard().count(),
-                                    c.getVersion(),
                                     c.getBlock())
                             .getBytes(StandardCharsets.UTF_8);
             context.forward(new Record<byte[], Object>(key, c, timestamp));

@@ -16,6 +16,9 @@ import java.util.TreeMap;
  * merges candidates from every task and instance ({@link #merge}) into one record per block of
  * features.
  *
+ * <p>Each block's record holds the newest version's contexts only (the newer version wins a merge):
+ * what is kept is bounded by D x k per SAE, whatever the number of versions.
+ *
  * <p>Exact in any order and under exactly-once: a task's threshold is the k-th best value it has
  * seen, never above the k-th best of all tokens, so no token of the true top k is held back;
  * merging keeps the top k under one total order (value, then producer, sequence and row) and takes
@@ -194,17 +197,21 @@ public final class TopContexts {
         return out;
     }
 
-    /** Two records of one block as one: per feature the k best of both, a token once. */
+    /**
+     * Two records of one block as one: per feature the k best of both, a token once. Of two
+     * versions the newer wins whole: a block's record holds one version's contexts, so the topic
+     * and the merging store stay bounded by D x k however many versions are published.
+     */
     public static FeatureContexts merge(FeatureContexts a, FeatureContexts b) {
         if (!a.getSaeId().toString().equals(b.getSaeId().toString())
-                || a.getVersion() != b.getVersion()
                 || a.getBlock() != b.getBlock()
                 || a.getBlockSize() != b.getBlockSize())
             throw new IllegalArgumentException(
-                    "contexts of different SAEs, versions or blocks: "
-                            + key(a.getSaeId().toString(), a.getVersion(), a.getBlock())
+                    "contexts of different SAEs or blocks: "
+                            + key(a.getSaeId().toString(), a.getBlock())
                             + " and "
-                            + key(b.getSaeId().toString(), b.getVersion(), b.getBlock()));
+                            + key(b.getSaeId().toString(), b.getBlock()));
+        if (a.getVersion() != b.getVersion()) return a.getVersion() > b.getVersion() ? a : b;
         int k = Math.max(a.getK(), b.getK());
         List<FeatureContext> both = new ArrayList<>(a.getContexts());
         both.addAll(b.getContexts());
@@ -220,22 +227,17 @@ public final class TopContexts {
                 .build();
     }
 
-    /** The key of a block's record: {@code saeId/vVERSION/bBLOCK}. */
-    public static String key(String saeId, long version, int block) {
-        return saeId + "/v" + version + "/b" + block;
+    /** The key of a block's record: {@code saeId/bBLOCK}; the record names its version. */
+    public static String key(String saeId, int block) {
+        return saeId + "/b" + block;
     }
 
     /**
      * The key of a block's record as a shard of the dictionary writes it ({@code
-     * saeId#i/S/vVERSION/bBLOCK}): a block that spans two shards comes from two applications, and
-     * compaction must keep both. Readers merge them with {@link #merge}.
+     * saeId#i/S/bBLOCK}): a block that spans two shards comes from two applications, and compaction
+     * must keep both. Readers merge them with {@link #merge}.
      */
-    public static String key(String saeId, int shard, int shards, long version, int block) {
-        return key(SaeStates.key(saeId, shard, shards), version, block);
-    }
-
-    /** The key of the record holding {@code feature}'s contexts. */
-    public static String keyOf(String saeId, long version, int feature) {
-        return key(saeId, version, feature / BLOCK_SIZE);
+    public static String key(String saeId, int shard, int shards, int block) {
+        return key(SaeStates.key(saeId, shard, shards), block);
     }
 }

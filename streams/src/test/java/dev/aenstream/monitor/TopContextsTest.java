@@ -70,8 +70,8 @@ class TopContextsTest {
                 merged.merge(c.getBlock(), c, TopContexts::merge);
         }
         assertThat(flatten(merged.values())).isEqualTo(flatten(expected.values()));
-        assertThat(TopContexts.key("s", 1, 4, 7, 0)).isEqualTo("s#1/4/v7/b0");
-        assertThat(TopContexts.key("s", 0, 1, 7, 0)).isEqualTo(TopContexts.key("s", 7, 0));
+        assertThat(TopContexts.key("s", 1, 4, 0)).isEqualTo("s#1/4/b0");
+        assertThat(TopContexts.key("s", 0, 1, 0)).isEqualTo(TopContexts.key("s", 0));
     }
 
     /** The entries of features [from, to) of {@code codes}, as a shard of them would have. */
@@ -99,7 +99,7 @@ class TopContextsTest {
     }
 
     @Test
-    void recordsOfDifferentBlocksOrVersionsDoNotMerge() {
+    void aNewerVersionReplacesABlockAndOtherBlocksDoNotMerge() {
         Random random = new Random(1);
         SparseCodes codes = batch(random);
         FeatureContexts a =
@@ -107,18 +107,24 @@ class TopContextsTest {
                         .candidates(codes, RowOrigins.none(), "p", 0)
                         .get(0);
         FeatureContexts b =
+                new TopContexts("s", 2, D, K, 0)
+                        .candidates(batch(random), RowOrigins.none(), "p", 1)
+                        .get(0);
+        assertThat(TopContexts.merge(a, b)).isSameAs(b);
+        assertThat(TopContexts.merge(b, a)).isSameAs(b);
+        FeatureContexts other =
                 FeatureContexts.newBuilder()
                         .setSaeId("s")
-                        .setVersion(2)
-                        .setBlock(0)
+                        .setVersion(1)
+                        .setBlock(1)
                         .setBlockSize(a.getBlockSize())
                         .setK(K)
-                        .setContexts(a.getContexts())
+                        .setContexts(List.of())
                         .build();
-        assertThatThrownBy(() -> TopContexts.merge(a, b))
+        assertThatThrownBy(() -> TopContexts.merge(a, other))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("s/v1/b0")
-                .hasMessageContaining("s/v2/b0");
+                .hasMessageContaining("s/b0")
+                .hasMessageContaining("s/b1");
     }
 
     /** Rows with a few features each; values on a coarse grid, so ties happen. */
