@@ -62,6 +62,12 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     private final Map<String, TopContexts> topContexts = new HashMap<>();
 
     private final AvroSerde<FeatureStats> statsSerde = new AvroSerde<>(FeatureStats.class);
+    private final AvroSerde<FeatureContexts> contextsSerde = new AvroSerde<>(FeatureContexts.class);
+
+    /** How often waiting top-context candidates go out: feature pages lag by at most this. */
+    static final long CONTEXTS_FLUSH_MS = 5_000;
+
+    private KeyValueStore<String, byte[]> candidateStore;
     private KeyValueStore<String, byte[]> accumulatorStore;
     private final AvroSerde<ActivationBatch> activations = new AvroSerde<>(ActivationBatch.class);
     private final Counter rowsMeter = Metrics.counter("aen.encode.rows");
@@ -118,6 +124,11 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                 Duration.ofMillis(monitor.windowMs()),
                 PunctuationType.WALL_CLOCK_TIME,
                 this::flushDue);
+        candidateStore = context.getStateStore(EncodeTopology.CONTEXT_CANDIDATES);
+        context.schedule(
+                Duration.ofMillis(CONTEXTS_FLUSH_MS),
+                PunctuationType.WALL_CLOCK_TIME,
+                now -> flushContexts());
     }
 
     @Override
@@ -263,17 +274,53 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                             monitor.contextChars());
             topContexts.put(sae.saeId(), top);
         }
+        // Candidates wait in a changelogged store and go out together every few seconds: merging
+        // them downstream costs a whole block each time, and the store keeps them exact under
+        // exactly-once (a crash restores what was not yet sent).
         for (FeatureContexts c :
                 top.candidates(codes, origins, batch.getProducerId(), batch.getSequence())) {
-            byte[] key =
+            // One entry per batch and block: a record's candidates are written once.
+            String key =
                     TopContexts.key(
                                     c.getSaeId(),
                                     sae.shard().index(),
                                     sae.shard().count(),
                                     c.getBlock())
-                            .getBytes(StandardCharsets.UTF_8);
-            context.forward(new Record<byte[], Object>(key, c, timestamp));
+                            + "|"
+                            + c.getVersion()
+                            + "|"
+                            + batch.getProducerId()
+                            + "|"
+                            + batch.getSequence();
+            candidateStore.put(key, contextsSerde.toBytes(c));
         }
+    }
+
+    /** Forwards the waiting candidates, one record per block and version, and forgets them. */
+    private void flushContexts() {
+        Map<String, List<FeatureContexts>> blocks = new HashMap<>();
+        List<String> sent = new ArrayList<>();
+        try (var all = candidateStore.all()) {
+            all.forEachRemaining(
+                    kv -> {
+                        FeatureContexts part = contextsSerde.fromBytes(kv.value);
+                        String block = kv.key.substring(0, kv.key.indexOf('|'));
+                        blocks.computeIfAbsent(
+                                        block + "|" + part.getVersion(), b -> new ArrayList<>())
+                                .add(part);
+                        sent.add(kv.key);
+                    });
+        }
+        long now = System.currentTimeMillis();
+        blocks.forEach(
+                (key, parts) ->
+                        context.forward(
+                                new Record<byte[], Object>(
+                                        key.substring(0, key.indexOf('|'))
+                                                .getBytes(StandardCharsets.UTF_8),
+                                        TopContexts.gather(parts),
+                                        now)));
+        for (String key : sent) candidateStore.delete(key);
     }
 
     private static RowOrigins origins(ActivationBatch batch) throws RejectedRecord {

@@ -26,6 +26,9 @@ import org.apache.kafka.streams.state.Stores;
 public final class EncodeTopology {
     static final String ACCUMULATORS = "feature-accumulators";
 
+    /** Top-context candidates not yet forwarded, one entry per token and feature. */
+    static final String CONTEXT_CANDIDATES = "feature-context-candidates";
+
     private EncodeTopology() {}
 
     /** The topology with the default record limits; {@code monitor} null turns statistics off. */
@@ -52,7 +55,13 @@ public final class EncodeTopology {
                                     Serdes.String(),
                                     Serdes.ByteArray())
                             .withCachingEnabled());
-            stores = new String[] {ACCUMULATORS};
+            builder.addStateStore(
+                    Stores.keyValueStoreBuilder(
+                                    Stores.persistentKeyValueStore(CONTEXT_CANDIDATES),
+                                    Serdes.String(),
+                                    Serdes.ByteArray())
+                            .withCachingEnabled());
+            stores = new String[] {ACCUMULATORS, CONTEXT_CANDIDATES};
         }
         // Values are read as raw bytes so that a record which does not decode still reaches the
         // dead letters whole.

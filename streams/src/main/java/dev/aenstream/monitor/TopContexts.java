@@ -227,6 +227,30 @@ public final class TopContexts {
                 .build();
     }
 
+    /**
+     * Records of one block and version as one, in a single pass: per feature the k best of all of
+     * them, a token once.
+     */
+    public static FeatureContexts gather(List<FeatureContexts> records) {
+        FeatureContexts first = records.get(0);
+        int k = 0;
+        List<FeatureContext> all = new ArrayList<>();
+        for (FeatureContexts r : records) {
+            if (r.getVersion() != first.getVersion() || r.getBlock() != first.getBlock())
+                throw new IllegalArgumentException("records of different versions or blocks");
+            k = Math.max(k, r.getK());
+            all.addAll(r.getContexts());
+        }
+        return FeatureContexts.newBuilder()
+                .setSaeId(first.getSaeId())
+                .setVersion(first.getVersion())
+                .setBlock(first.getBlock())
+                .setBlockSize(first.getBlockSize())
+                .setK(k)
+                .setContexts(best(all, k))
+                .build();
+    }
+
     /** The key of a block's record: {@code saeId/bBLOCK}; the record names its version. */
     public static String key(String saeId, int block) {
         return saeId + "/b" + block;
