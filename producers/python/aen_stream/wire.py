@@ -9,7 +9,6 @@ fingerprint Java's Avro computes (SchemaNormalization.parsingFingerprint64; a te
 Debian's python3-avro (1.11) has no fingerprint function of its own.
 """
 import io
-import json
 import os
 import struct
 
@@ -115,7 +114,3 @@ class Codec:
 def fingerprints():
     """{archived file name: fingerprint}, for checks against other implementations."""
     return dict(store().files)
-
-
-def dumps_fingerprints():
-    return json.dumps({k: f"{v:016x}" for k, v in fingerprints().items()})
