@@ -143,29 +143,29 @@ class FeatureStats:
         return self.fire_counts / max(1, self.tokens)
 
 
+def _records(topic, record, wrap, bootstrap_servers, prefix, idle, max_records, client_settings):
+    for _, r in Reader(bootstrap_servers, prefix + topic, record,
+                       client_settings=client_settings).read(idle, max_records):
+        yield wrap(r)
+
+
 def codes(bootstrap_servers, prefix="aen.", idle=10.0, max_records=None, client_settings=None):
     """Yields the codes records of ``prefix``codes as Codes."""
-    for _, r in Reader(bootstrap_servers, prefix + "codes", "FeatureCodes",
-                       client_settings=client_settings).read(idle, max_records):
-        yield Codes(r)
+    return _records("codes", "FeatureCodes", Codes, bootstrap_servers, prefix, idle, max_records, client_settings)
 
 
 def alerts(bootstrap_servers, prefix="aen.", idle=10.0, max_records=None, client_settings=None):
     """Yields the alerts as dicts (alertType, severity, saeId, version, featureIds, value, message, ...)."""
-    for _, r in Reader(bootstrap_servers, prefix + "alerts", "Alert",
-                       client_settings=client_settings).read(idle, max_records):
-        yield r
+    return _records("alerts", "Alert", dict, bootstrap_servers, prefix, idle, max_records, client_settings)
 
 
 def feature_stats(bootstrap_servers, prefix="aen.", idle=10.0, max_records=None, client_settings=None):
     """Yields the merged statistics windows as FeatureStats."""
-    for _, r in Reader(bootstrap_servers, prefix + "feature-stats", "FeatureStats",
-                       client_settings=client_settings).read(idle, max_records):
-        yield FeatureStats(r)
+    return _records("feature-stats", "FeatureStats", FeatureStats, bootstrap_servers, prefix, idle, max_records,
+                    client_settings)
 
 
 def trainer_metrics(bootstrap_servers, prefix="aen.", idle=10.0, max_records=None, client_settings=None):
     """Yields the trainers' metrics as dicts (saeId, step, tokens, l0, fve, deadPct, ...)."""
-    for _, r in Reader(bootstrap_servers, prefix + "trainer-metrics", "TrainerMetrics",
-                       client_settings=client_settings).read(idle, max_records):
-        yield r
+    return _records("trainer-metrics", "TrainerMetrics", dict, bootstrap_servers, prefix, idle, max_records,
+                    client_settings)

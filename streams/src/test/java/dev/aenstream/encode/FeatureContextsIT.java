@@ -7,6 +7,7 @@ import dev.aenstream.avro.FeatureCodes;
 import dev.aenstream.avro.FeatureContext;
 import dev.aenstream.avro.FeatureContexts;
 import dev.aenstream.avro.KafkaConnection;
+import dev.aenstream.avro.LittleEndian;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.produce.ActivationPublisher;
@@ -14,13 +15,12 @@ import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.RowText;
 import dev.aenstream.produce.text.Document;
 import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import dev.aenstream.testkit.KafkaTestCluster;
 import dev.aenstream.testkit.TopicReader;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -222,10 +222,11 @@ class FeatureContextsIT {
                         Duration.ofSeconds(30),
                         Duration.ofSeconds(1))) {
             FeatureCodes c = serde.fromBytes(r.value());
-            int[] offsets = ints(c.getRowOffsets());
-            int[] idx = ints(c.getIndices());
-            float[] val = floats(c.getValues());
-            assertThat(ints(c.getTokenIds())).hasSize(c.getRows());
+            SparseCodes codes = CodesRecords.fromRecord(c);
+            int[] offsets = codes.rowOffsets();
+            int[] idx = codes.indices();
+            float[] val = codes.values();
+            assertThat(LittleEndian.ints(c.getTokenIds())).hasSize(c.getRows());
             for (int row = 0; row < c.getRows(); row++)
                 for (int e = offsets[row]; e < offsets[row + 1]; e++)
                     if (val[e] > 0)
@@ -263,17 +264,5 @@ class FeatureContextsIT {
             }
         }
         assertThat(checked).isGreaterThan(D);
-    }
-
-    private static int[] ints(ByteBuffer b) {
-        int[] out = new int[b.remaining() / 4];
-        b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
-        return out;
-    }
-
-    private static float[] floats(ByteBuffer b) {
-        float[] out = new float[b.remaining() / 4];
-        b.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-        return out;
     }
 }
