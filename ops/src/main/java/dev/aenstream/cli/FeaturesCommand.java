@@ -2,6 +2,7 @@ package dev.aenstream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.cli.options.SaeVersionOptions;
 import dev.aenstream.dashboard.NeuronpediaExport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,27 +40,9 @@ final class FeaturesCommand implements Runnable {
                     + " and correlations stay empty: aen-stream does not compute them."
             })
     static final class Export implements Callable<Integer> {
-        // Not the standard help mixin: its --version would take the name of the SAE's version.
-        @Option(
-                names = {"-h", "--help"},
-                usageHelp = true,
-                description = "Show this help message and exit.")
-        boolean help;
-
         @Mixin KafkaOptions kafka;
 
-        @Option(
-                names = "--sae-id",
-                paramLabel = "ID",
-                required = true,
-                description = "The SAE whose features to write.")
-        String saeId;
-
-        @Option(
-                names = "--version",
-                paramLabel = "V",
-                description = "The version (default: the newest with contexts on the topic).")
-        long version = NeuronpediaExport.NEWEST;
+        @Mixin SaeVersionOptions sae;
 
         @Option(
                 names = "--format",
@@ -104,11 +87,11 @@ final class FeaturesCommand implements Runnable {
                         NeuronpediaExport.read(
                                 target.connection(),
                                 target.topics(),
-                                saeId,
-                                version,
+                                sae.saeId(),
+                                sae.version(),
                                 modelId,
                                 layer,
-                                saeSet == null ? saeId : saeSet);
+                                saeSet == null ? sae.saeId() : saeSet);
                 Path parent = out.toAbsolutePath().getParent();
                 if (parent != null) Files.createDirectories(parent);
                 new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.toFile(), batch);
@@ -122,7 +105,7 @@ final class FeaturesCommand implements Runnable {
                                 .count();
                 System.out.printf(
                         "wrote %s: %d features of SAE %s, %d with top activations%n",
-                        out, features.size(), saeId, withContexts);
+                        out, features.size(), sae.saeId(), withContexts);
             }
             return 0;
         }

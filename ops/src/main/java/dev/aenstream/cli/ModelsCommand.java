@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.LayoutOptions;
+import dev.aenstream.cli.options.SaeVersionOptions;
 import dev.aenstream.models.ModelAssembler;
 import dev.aenstream.models.ModelPull;
 import dev.aenstream.models.ModelRecords;
@@ -44,27 +45,9 @@ final class ModelsCommand implements Runnable {
                     + " sparsify's layout (--out DIR), which those tools and aen's --sae-file read."
             })
     static final class Pull implements Callable<Integer> {
-        // Not the standard help mixin: its --version would take the name of the SAE's version.
-        @Option(
-                names = {"-h", "--help"},
-                usageHelp = true,
-                description = "Show this help message and exit.")
-        boolean help;
-
         @Mixin KafkaOptions kafka;
 
-        @Option(
-                names = "--sae-id",
-                paramLabel = "ID",
-                required = true,
-                description = "The SAE whose version to take.")
-        String saeId;
-
-        @Option(
-                names = "--version",
-                paramLabel = "V",
-                description = "The version (default: the newest on the topic).")
-        long version = ModelPull.NEWEST;
+        @Mixin SaeVersionOptions sae;
 
         @Option(
                 names = "--out",
@@ -85,8 +68,8 @@ final class ModelsCommand implements Runnable {
                         ModelPull.pull(
                                 target.connection(),
                                 target.topics().models(),
-                                saeId,
-                                version,
+                                sae.saeId(),
+                                sae.version(),
                                 assembler);
                 try {
                     write(a);

@@ -5,6 +5,7 @@ import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureContexts;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.KafkaConnection;
+import dev.aenstream.avro.LittleEndian;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SaeState;
 import dev.aenstream.avro.Topics;
@@ -322,19 +323,11 @@ public final class DashboardFeed implements AutoCloseable {
             s.versions.put(m.getVersion(), v);
         }
         if (m.getLineage() != null && m.getLineageFrom() != null) {
-            int[] previous = new int[m.getLineage().remaining() / 4];
-            m.getLineage()
-                    .duplicate()
-                    .order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                    .asIntBuffer()
-                    .get(previous);
-            float[] cos = new float[previous.length];
-            if (m.getLineageCos() != null)
-                m.getLineageCos()
-                        .duplicate()
-                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                        .asFloatBuffer()
-                        .get(cos);
+            int[] previous = LittleEndian.ints(m.getLineage());
+            float[] cos =
+                    m.getLineageCos() == null
+                            ? new float[previous.length]
+                            : LittleEndian.floats(m.getLineageCos());
             features.lineage(m.getSaeId(), m.getVersion(), m.getLineageFrom(), previous, cos);
             v.put("continued", java.util.Arrays.stream(previous).filter(p -> p >= 0).count());
         }

@@ -7,6 +7,7 @@ import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.models.ModelPull;
 import dev.aenstream.models.ModelRecords;
 import dev.aenstream.monitor.FeatureAccumulator;
 import dev.aenstream.monitor.ShardedWindows;
@@ -32,12 +33,9 @@ import java.util.TreeMap;
 public final class NeuronpediaExport {
     private NeuronpediaExport() {}
 
-    /** Every version: pass this to export the newest one. */
-    public static final long NEWEST = -1;
-
     /**
-     * The batch of version {@code version} ({@link #NEWEST}: the newest with contexts) of {@code
-     * saeId}.
+     * The batch of version {@code version} ({@link ModelPull#NEWEST}: the newest with contexts) of
+     * {@code saeId}.
      *
      * @param modelId Neuronpedia's model id; null takes the version's source model
      * @param layer Neuronpedia's layer number of the hook
@@ -74,7 +72,7 @@ public final class NeuronpediaExport {
                 byVersion
                         .computeIfAbsent(c.getVersion(), v -> new TreeMap<>())
                         .merge(c.getBlock(), c, TopContexts::merge);
-        if (byVersion.isEmpty() || (version != NEWEST && !byVersion.containsKey(version)))
+        if (byVersion.isEmpty() || (version != ModelPull.NEWEST && !byVersion.containsKey(version)))
             throw new IllegalArgumentException(
                     byVersion.isEmpty()
                             ? "no feature contexts of SAE "
@@ -88,7 +86,7 @@ public final class NeuronpediaExport {
                                     + saeId
                                     + "; the topic keeps the newest version's only, and holds "
                                     + byVersion.keySet());
-        long v = version == NEWEST ? byVersion.lastKey() : version;
+        long v = version == ModelPull.NEWEST ? byVersion.lastKey() : version;
 
         Totals totals = totals(connection, topics, saeId, v);
         SaeModel model = model(connection, topics, saeId, v);

@@ -4,6 +4,7 @@ import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.Dtype;
 import dev.aenstream.avro.KafkaConnection;
+import dev.aenstream.avro.LittleEndian;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.TextSpan;
@@ -121,8 +122,10 @@ public final class ActivationPublisher implements AutoCloseable {
                     config.dtype(),
                     config.normalisation(),
                     scales,
-                    tokenIds == null ? null : ints(tokenIds, start, count),
-                    textOffsets == null ? null : ints(textOffsets, 2 * start, 2 * count),
+                    tokenIds == null ? null : LittleEndian.ints(tokenIds, start, count),
+                    textOffsets == null
+                            ? null
+                            : LittleEndian.ints(textOffsets, 2 * start, 2 * count),
                     text == null ? null : spans(text, start, count));
         }
     }
@@ -152,16 +155,10 @@ public final class ActivationPublisher implements AutoCloseable {
                                     start,
                                     all.substring(start, end)));
                 });
-        ByteBuffer rowDocuments = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
+        int[] rowDocuments = new int[count];
         for (int r = from; r < from + count; r++)
-            rowDocuments.putInt(range.get(text.rowDocuments()[r])[2]);
-        return new Spans(documents, rowDocuments.flip());
-    }
-
-    private static ByteBuffer ints(int[] values, int from, int count) {
-        ByteBuffer bytes = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asIntBuffer().put(values, from, count);
-        return bytes;
+            rowDocuments[r - from] = range.get(text.rowDocuments()[r])[2];
+        return new Spans(documents, LittleEndian.ints(rowDocuments));
     }
 
     /**

@@ -1,11 +1,10 @@
 package dev.aenstream.encode;
 
 import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.avro.LittleEndian;
 import dev.aenstream.monitor.RowOrigins;
 import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.SparseCodes;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,28 +39,8 @@ public final class CodesRecords {
     /**
      * The codes as records of at most {@code maxRecordBytes} each: one when they fit, else parts of
      * consecutive rows ({@code firstRow}, {@code part}, {@code parts}); the codes of a shard of the
-     * dictionary name it.
+     * dictionary name it, and each part carries its rows' origins (token ids, offsets, documents).
      */
-    public static List<FeatureCodes> toRecords(
-            SparseCodes codes,
-            String saeId,
-            long version,
-            String producerId,
-            long sequence,
-            DictionaryShard shard,
-            int maxRecordBytes) {
-        return toRecords(
-                codes,
-                saeId,
-                version,
-                producerId,
-                sequence,
-                shard,
-                RowOrigins.none(),
-                maxRecordBytes);
-    }
-
-    /** As above, each part carrying its rows' origins (token ids, offsets, documents). */
     public static List<FeatureCodes> toRecords(
             SparseCodes codes,
             String saeId,
@@ -141,10 +120,14 @@ public final class CodesRecords {
                         .setRows(to - from)
                         .setProducerId(producerId)
                         .setSequence(sequence)
-                        .setRowOffsets(ints(offsets))
-                        .setIndices(ints(Arrays.copyOfRange(codes.indices(), base, end)))
-                        .setValues(floats(Arrays.copyOfRange(codes.values(), base, end)))
-                        .setActiveCounts(ints(Arrays.copyOfRange(codes.activeCounts(), from, to)))
+                        .setRowOffsets(LittleEndian.ints(offsets))
+                        .setIndices(
+                                LittleEndian.ints(Arrays.copyOfRange(codes.indices(), base, end)))
+                        .setValues(
+                                LittleEndian.floats(Arrays.copyOfRange(codes.values(), base, end)))
+                        .setActiveCounts(
+                                LittleEndian.ints(
+                                        Arrays.copyOfRange(codes.activeCounts(), from, to)))
                         .setFirstRow(from)
                         .setPart(part)
                         .setParts(parts)
@@ -185,33 +168,9 @@ public final class CodesRecords {
         return new SparseCodes(
                 record.getRows(),
                 record.getD(),
-                ints(record.getRowOffsets()),
-                ints(record.getIndices()),
-                floats(record.getValues()),
-                ints(record.getActiveCounts()));
-    }
-
-    private static ByteBuffer ints(int[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asIntBuffer().put(values);
-        return b;
-    }
-
-    private static ByteBuffer floats(float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        return b;
-    }
-
-    private static int[] ints(ByteBuffer bytes) {
-        int[] out = new int[bytes.remaining() / 4];
-        bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
-        return out;
-    }
-
-    private static float[] floats(ByteBuffer bytes) {
-        float[] out = new float[bytes.remaining() / 4];
-        bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-        return out;
+                LittleEndian.ints(record.getRowOffsets()),
+                LittleEndian.ints(record.getIndices()),
+                LittleEndian.floats(record.getValues()),
+                LittleEndian.ints(record.getActiveCounts()));
     }
 }

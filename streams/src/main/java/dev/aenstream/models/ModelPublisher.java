@@ -108,20 +108,6 @@ public final class ModelPublisher implements AutoCloseable {
             if (source == null) source = SourceBinding.ANY;
         }
 
-        /** A version bound to {@code source}, not matched to an earlier one. */
-        public Version(
-                String saeId,
-                long version,
-                String arch,
-                int n,
-                int d,
-                int kMax,
-                Normalisation normalisation,
-                Map<String, String> hyperparameters,
-                SourceBinding source) {
-            this(saeId, version, arch, n, d, kMax, normalisation, hyperparameters, source, null);
-        }
-
         /** A version that takes records of any source. */
         public Version(
                 String saeId,
@@ -141,7 +127,8 @@ public final class ModelPublisher implements AutoCloseable {
                     kMax,
                     normalisation,
                     hyperparameters,
-                    SourceBinding.ANY);
+                    SourceBinding.ANY,
+                    null);
         }
     }
 

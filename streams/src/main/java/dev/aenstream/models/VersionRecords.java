@@ -83,8 +83,15 @@ final class VersionRecords {
                         .setSourceModel(v.source().sourceModel())
                         .setHookPoint(v.source().hookPoint())
                         .setLineageFrom(v.lineage() == null ? null : v.lineage().from())
-                        .setLineage(v.lineage() == null ? null : ints(v.lineage().previous()))
-                        .setLineageCos(v.lineage() == null ? null : floats(v.lineage().cos()))
+                        .setLineage(
+                                v.lineage() == null
+                                        ? null
+                                        : dev.aenstream.avro.LittleEndian.ints(
+                                                v.lineage().previous()))
+                        .setLineageCos(
+                                v.lineage() == null
+                                        ? null
+                                        : dev.aenstream.avro.LittleEndian.floats(v.lineage().cos()))
                         .build();
         if (signingKeys != null)
             ModelSigning.sign(model, signingKeys.getPrivate(), signingKeys.getPublic());
@@ -94,22 +101,6 @@ final class VersionRecords {
                         ModelRecords.modelKey(v.saeId()),
                         models.toBytes(model),
                         ModelRecords.MODEL));
-    }
-
-    private static java.nio.ByteBuffer ints(int[] values) {
-        java.nio.ByteBuffer b =
-                java.nio.ByteBuffer.allocate(values.length * 4)
-                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.asIntBuffer().put(values);
-        return b;
-    }
-
-    private static java.nio.ByteBuffer floats(float[] values) {
-        java.nio.ByteBuffer b =
-                java.nio.ByteBuffer.allocate(values.length * 4)
-                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        return b;
     }
 
     /** A version's metadata and the record that carries it. */

@@ -1,6 +1,7 @@
 package dev.aenstream.monitor;
 
 import dev.aenstream.avro.FeatureStats;
+import dev.aenstream.avro.LittleEndian;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.SaeDecoder;
@@ -120,20 +121,18 @@ public final class FeatureAccumulator {
                 sums[j] += totals.sums()[j];
                 if (totals.max()[j] > max[j]) max[j] = totals.max()[j];
             }
-        } else {
-            int[] idx = codes.indices();
-            float[] val = codes.values();
-            for (int e = 0; e < codes.entries(); e++) {
-                int j = idx[e] - firstFeature;
+        }
+        // One pass over the entries: the histogram always, the totals when the encoder gave none.
+        int[] idx = codes.indices();
+        float[] val = codes.values();
+        for (int e = 0; e < codes.entries(); e++) {
+            int j = idx[e] - firstFeature;
+            if (totals == null) {
                 fires[j]++;
                 sums[j] += val[e];
                 if (val[e] > max[j]) max[j] = val[e];
             }
-        }
-        int[] idx = codes.indices();
-        float[] val = codes.values();
-        for (int e = 0; e < codes.entries(); e++) {
-            if (val[e] > 0) histogram[(idx[e] - firstFeature) * HISTOGRAM_BINS + bin(val[e])]++;
+            if (val[e] > 0) histogram[j * HISTOGRAM_BINS + bin(val[e])]++;
         }
         for (int c : codes.activeCounts()) l0Sum += c;
         tokens += codes.rows();
@@ -245,26 +244,15 @@ public final class FeatureAccumulator {
                 .setShard(shard)
                 .setShards(shards)
                 .setFirstFeature(firstFeature)
-                .setActivationHistogram(longs(histogram))
+                .setActivationHistogram(LittleEndian.longs(histogram))
                 .build();
-    }
-
-    private static ByteBuffer longs(long[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        b.asLongBuffer().put(values);
-        return b;
     }
 
     /** A record's activation histogram, d x {@link #HISTOGRAM_BINS}; zeros for older records. */
     public static long[] histogram(FeatureStats r) {
-        long[] h = new long[r.getD() * HISTOGRAM_BINS];
-        if (r.getActivationHistogram() != null)
-            r.getActivationHistogram()
-                    .duplicate()
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .asLongBuffer()
-                    .get(h);
-        return h;
+        return r.getActivationHistogram() == null
+                ? new long[r.getD() * HISTOGRAM_BINS]
+                : LittleEndian.longs(r.getActivationHistogram());
     }
 
     private static ByteBuffer doubles(double[] values) {
@@ -419,8 +407,6 @@ public final class FeatureAccumulator {
 
     /** Fire counts of a statistics record. */
     public static long[] fireCounts(FeatureStats r) {
-        long[] fires = new long[r.getD()];
-        r.getFireCounts().duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(fires);
-        return fires;
+        return LittleEndian.longs(r.getFireCounts());
     }
 }

@@ -2,9 +2,9 @@ package dev.aenstream.monitor;
 
 import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.FeatureCodes;
+import dev.aenstream.avro.LittleEndian;
 import dev.aenstream.avro.TextSpan;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -82,9 +82,7 @@ public final class RowOrigins {
                             + rows
                             + " rows need "
                             + rows * perRow * Integer.BYTES);
-        int[] out = new int[rows * perRow];
-        bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
-        return out;
+        return LittleEndian.ints(bytes);
     }
 
     /** Row r's token id, or null. */
@@ -127,20 +125,15 @@ public final class RowOrigins {
 
     /** Copies the origins of rows [from, to) into a codes record. */
     public void copyTo(FeatureCodes.Builder codes, int from, int to) {
-        if (tokenIds != null) codes.setTokenIds(slice(tokenIds, from, to));
-        if (textOffsets != null) codes.setTextOffsets(slice(textOffsets, 2 * from, 2 * to));
+        if (tokenIds != null) codes.setTokenIds(LittleEndian.ints(tokenIds, from, to - from));
+        if (textOffsets != null)
+            codes.setTextOffsets(LittleEndian.ints(textOffsets, 2 * from, 2 * (to - from)));
         if (rowDocuments != null) {
             List<String> ids = new ArrayList<>(documents.size());
             for (TextSpan d : documents) ids.add(d.getDocumentId());
             codes.setDocumentIds(ids);
-            codes.setRowDocuments(slice(rowDocuments, from, to));
+            codes.setRowDocuments(LittleEndian.ints(rowDocuments, from, to - from));
         }
-    }
-
-    private static ByteBuffer slice(int[] values, int from, int to) {
-        ByteBuffer b = ByteBuffer.allocate((to - from) * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asIntBuffer().put(values, from, to - from);
-        return b;
     }
 
     /** Rows of a batch without origins. */

@@ -212,19 +212,7 @@ public final class TopContexts {
                             + " and "
                             + key(b.getSaeId().toString(), b.getBlock()));
         if (a.getVersion() != b.getVersion()) return a.getVersion() > b.getVersion() ? a : b;
-        int k = Math.max(a.getK(), b.getK());
-        List<FeatureContext> both = new ArrayList<>(a.getContexts());
-        both.addAll(b.getContexts());
-        // A fresh builder, not a copy of a: Avro's deep copy would instantiate the nested records
-        // by name, which its class security allows only once AvroSerde has declared ours trusted.
-        return FeatureContexts.newBuilder()
-                .setSaeId(a.getSaeId())
-                .setVersion(a.getVersion())
-                .setBlock(a.getBlock())
-                .setBlockSize(a.getBlockSize())
-                .setK(k)
-                .setContexts(best(both, k))
-                .build();
+        return gather(List.of(a, b));
     }
 
     /**
@@ -241,6 +229,9 @@ public final class TopContexts {
             k = Math.max(k, r.getK());
             all.addAll(r.getContexts());
         }
+        // A fresh builder, not a copy of a record: Avro's deep copy would instantiate the nested
+        // records by name, which its class security allows only once AvroSerde has declared ours
+        // trusted.
         return FeatureContexts.newBuilder()
                 .setSaeId(first.getSaeId())
                 .setVersion(first.getVersion())

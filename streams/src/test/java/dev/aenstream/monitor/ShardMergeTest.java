@@ -149,7 +149,14 @@ class ShardMergeTest {
         // A tiny record limit splits shard 0's codes into one part per row.
         List<FeatureCodes> shard0 =
                 CodesRecords.toRecords(
-                        low.inDictionary(0, D), "s", 1, "p", 9, new DictionaryShard(0, 2), 65_580);
+                        low.inDictionary(0, D),
+                        "s",
+                        1,
+                        "p",
+                        9,
+                        new DictionaryShard(0, 2),
+                        RowOrigins.none(),
+                        65_580);
         List<FeatureCodes> shard1 =
                 CodesRecords.toRecords(
                         high.inDictionary(5, D),
@@ -158,6 +165,7 @@ class ShardMergeTest {
                         "p",
                         9,
                         new DictionaryShard(1, 2),
+                        RowOrigins.none(),
                         1 << 20);
         ShardedCodes reader = new ShardedCodes(2, 8);
         assertThat(reader.add(shard0.get(0))).isEmpty();
@@ -185,6 +193,7 @@ class ShardMergeTest {
                                 "p",
                                 10,
                                 new DictionaryShard(1, 2),
+                                RowOrigins.none(),
                                 1 << 20)
                         .get(0));
         assertThat(small.abandoned()).isEqualTo(1);
