@@ -12,9 +12,13 @@ import com.tngtech.archunit.core.domain.JavaConstructorCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import dev.aenstream.avro.AlertType;
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.encode.EncodeConfig;
+import dev.aenstream.models.ModelPublisher;
+import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.monitor.ModelAlerts;
 import dev.aenstream.monitor.MonitorConfig;
+import dev.aenstream.online.OnlineTrainer;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.sae.train.TrainConfig;
@@ -116,6 +120,30 @@ class ArchitectureTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("dev.aenstream.cli..")
+                .check(classes);
+    }
+
+    @Test
+    void theTrainingLoopKnowsNoKafka() {
+        noClasses()
+                .that()
+                .resideInAPackage("dev.aenstream.online")
+                .and()
+                .haveSimpleNameNotStartingWith("Kafka")
+                .and()
+                .doNotBelongToAnyOf(OnlineTrainer.class)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.apache.kafka..", "dev.aenstream.topics..")
+                .orShould()
+                .dependOnClassesThat(
+                        JavaClass.Predicates.equivalentTo(ModelPublisher.class)
+                                .or(JavaClass.Predicates.equivalentTo(AlertPublisher.class))
+                                .or(JavaClass.Predicates.equivalentTo(KafkaConnection.class)))
+                .because(
+                        "the loop meets Kafka only through its ports (ActivationSource,"
+                                + " VersionSink, TrainerOutputs), whose adapters are Kafka* and"
+                                + " OnlineTrainer wires them")
                 .check(classes);
     }
 

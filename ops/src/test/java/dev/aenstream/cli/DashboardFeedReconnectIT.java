@@ -41,13 +41,17 @@ class DashboardFeedReconnectIT {
                     TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
                 }
                 alert(kafka, topics, "before the outage");
-                Wait.until(Duration.ofSeconds(60), () -> alerts(feed) == 1);
+                assertThat(Wait.until(Duration.ofSeconds(60), () -> alerts(feed) == 1))
+                        .as("the feed shows the alert sent before the outage")
+                        .isTrue();
             }
             // The broker is gone for a while; the feed keeps trying.
             Thread.sleep(7_000);
             try (EmbeddedBroker broker = EmbeddedBroker.start(port, dir.resolve("kafka"))) {
                 alert(kafka, topics, "after the outage");
-                Wait.until(Duration.ofSeconds(90), () -> alerts(feed) == 2);
+                assertThat(Wait.until(Duration.ofSeconds(90), () -> alerts(feed) == 2))
+                        .as("the feed shows the alert sent after the outage")
+                        .isTrue();
                 assertThat(alerts(feed)).isEqualTo(2);
             }
         }

@@ -186,12 +186,19 @@ class EncodeFailoverIT {
                 assertThat(codes.values()).as("no batch encoded twice").containsOnly(1);
 
                 long[] counted = {0};
-                Wait.until(
-                        Duration.ofSeconds(120),
-                        Duration.ZERO,
-                        () ->
-                                (counted[0] = latestState(bootstrap, topics.saeState()).getTokens())
-                                        == (long) RECORDS * ROWS_PER_RECORD);
+                assertThat(
+                                Wait.until(
+                                        Duration.ofSeconds(120),
+                                        Duration.ZERO,
+                                        () ->
+                                                (counted[0] =
+                                                                latestState(
+                                                                                bootstrap,
+                                                                                topics.saeState())
+                                                                        .getTokens())
+                                                        == (long) RECORDS * ROWS_PER_RECORD))
+                        .as("the statistics counted every token")
+                        .isTrue();
                 assertThat(counted[0])
                         .as("tokens the statistics counted")
                         .isEqualTo((long) RECORDS * ROWS_PER_RECORD);

@@ -2,10 +2,14 @@ package dev.aenstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aenstream.sae.Arch;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -29,6 +33,29 @@ class HelpTest {
             assertThat(out.toString())
                     .as("aen %s --help", String.join(" ", path))
                     .contains("Usage: aen" + (path.isEmpty() ? "" : " " + String.join(" ", path)));
+        }
+    }
+
+    @Test
+    void theDemoSaysWhatItTrains() {
+        CommandLine cli = Aen.commandLine(new String[0]);
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute("demo", "--help")).isZero();
+        // Picocli wraps the description: words are compared across line breaks.
+        String help = out.toString().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+        Set<Arch> trained =
+                DemoCommand.DEFAULT_SAES.stream()
+                        .map(s -> Arch.parse(s.substring(s.indexOf(':') + 1)))
+                        .collect(Collectors.toSet());
+        for (Arch arch : Arch.values()) {
+            String named = arch == Arch.AEN ? "aen-sae" : arch.label() + " baseline";
+            if (trained.contains(arch)) assertThat(help).as("demo help").contains(named);
+            else
+                assertThat(help)
+                        .as("demo help")
+                        .doesNotContain(named)
+                        .doesNotContain("vanilla-" + arch.label());
         }
     }
 

@@ -92,28 +92,36 @@ class MetricsEndpointIT {
                                 SpikedConfig.builder().n(32).atoms(64).k(4).seed(1).build());
                 float[] x = new float[64 * 32];
                 String[] scraped = {""};
-                Wait.until(
-                        Duration.ofSeconds(60),
-                        () -> {
-                            generator.next(x, 0, 64);
-                            publisher.publish(x, 64, 32);
-                            publisher.flush();
-                            scraped[0] =
-                                    HttpClient.newHttpClient()
-                                            .send(
-                                                    HttpRequest.newBuilder(
-                                                                    URI.create(
-                                                                            "http://localhost:"
-                                                                                    + endpoint
-                                                                                            .port()
-                                                                                    + "/metrics"))
-                                                            .timeout(Duration.ofSeconds(10))
-                                                            .build(),
-                                                    HttpResponse.BodyHandlers.ofString())
-                                            .body();
-                            return scraped[0].contains("aen_dead_pct{sae_id=\"metrics-sae\"}")
-                                    && scraped[0].contains("records_lag");
-                        });
+                assertThat(
+                                Wait.until(
+                                        Duration.ofSeconds(60),
+                                        () -> {
+                                            generator.next(x, 0, 64);
+                                            publisher.publish(x, 64, 32);
+                                            publisher.flush();
+                                            scraped[0] =
+                                                    HttpClient.newHttpClient()
+                                                            .send(
+                                                                    HttpRequest.newBuilder(
+                                                                                    URI.create(
+                                                                                            "http://localhost:"
+                                                                                                    + endpoint
+                                                                                                            .port()
+                                                                                                    + "/metrics"))
+                                                                            .timeout(
+                                                                                    Duration
+                                                                                            .ofSeconds(
+                                                                                                    10))
+                                                                            .build(),
+                                                                    HttpResponse.BodyHandlers
+                                                                            .ofString())
+                                                            .body();
+                                            return scraped[0].contains(
+                                                            "aen_dead_pct{sae_id=\"metrics-sae\"}")
+                                                    && scraped[0].contains("records_lag");
+                                        }))
+                        .as("the metrics endpoint shows the encoder's figures")
+                        .isTrue();
                 String scrape = scraped[0];
                 for (String name :
                         List.of(

@@ -32,7 +32,6 @@ import dev.aenstream.topics.TopicSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +75,7 @@ class PythonPackageIT {
         // pip, setuptools and wheel are asked for by the install itself: importing setuptools
         // beside
         // torch in one interpreter trips its distutils check.
-        Path pkg = Paths.get("..", "producers", "python").toAbsolutePath().normalize();
+        Path pkg = ExternalTools.pythonPackageCopy(dir);
         Path venv = dir.resolve("venv");
         run(
                 dir,

@@ -20,7 +20,6 @@ import dev.aenstream.testkit.Wait;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -44,10 +43,7 @@ class PythonProducerIT {
                 "numpy",
                 "torch");
         Topics topics = new Topics("python.");
-        Path script =
-                Paths.get("..", "producers", "python", "aen_producer.py")
-                        .toAbsolutePath()
-                        .normalize();
+        Path script = ExternalTools.pythonPackageCopy(dir).resolve("aen_producer.py");
         try (EmbeddedBroker broker = EmbeddedBroker.start(0, dir.resolve("kafka"));
                 Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
                 SaeEncoder encoder =
@@ -87,7 +83,9 @@ class PythonProducerIT {
                 JsonNode summary = new ObjectMapper().readTree(out.substring(out.lastIndexOf('{')));
                 long rows = summary.get("rows").asLong();
                 assertThat(rows).isEqualTo(5L * 4 * 32);
-                Wait.until(Duration.ofSeconds(60), () -> app.stats().rows() >= rows);
+                assertThat(Wait.until(Duration.ofSeconds(60), () -> app.stats().rows() >= rows))
+                        .as("the encoder took every row the Python producer sent")
+                        .isTrue();
                 assertThat(app.stats().rows()).as("rows encoded").isEqualTo(rows);
                 assertThat(app.stats().records()).isEqualTo(summary.get("records").asLong());
                 assertThat(app.stats().deadLetters()).as("dead letters").isZero();
@@ -107,7 +105,7 @@ class PythonProducerIT {
                 "confluent_kafka",
                 "avro",
                 "numpy");
-        Path producers = Paths.get("..", "producers", "python").toAbsolutePath().normalize();
+        Path producers = ExternalTools.pythonPackageCopy(dir);
         dev.aenstream.broker.BrokerSecurity security =
                 dev.aenstream.broker.BrokerSecurity.in(dir.resolve("security"));
         Path settings = security.writeClientConfig("producer");

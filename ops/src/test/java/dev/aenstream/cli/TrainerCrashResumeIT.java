@@ -167,14 +167,19 @@ class TrainerCrashResumeIT {
             for (TopicPartition tp : parts)
                 consumer.seek(tp, positions.getOrDefault(tp.toString(), 0L));
             long[] read = {0};
-            Wait.until(
-                    Duration.ofSeconds(30),
-                    Duration.ZERO,
-                    () -> {
-                        for (var r : consumer.poll(Duration.ofMillis(300)))
-                            read[0] += serde.fromBytes(r.value()).getRows();
-                        return parts.stream().noneMatch(tp -> consumer.position(tp) < end.get(tp));
-                    });
+            assertThat(
+                            Wait.until(
+                                    Duration.ofSeconds(30),
+                                    Duration.ZERO,
+                                    () -> {
+                                        for (var r : consumer.poll(Duration.ofMillis(300)))
+                                            read[0] += serde.fromBytes(r.value()).getRows();
+                                        return parts.stream()
+                                                .noneMatch(
+                                                        tp -> consumer.position(tp) < end.get(tp));
+                                    }))
+                    .as("the reader reached the end of every partition")
+                    .isTrue();
             rows += read[0];
         }
         return rows;

@@ -84,7 +84,7 @@ public final class ModelPublisher implements AutoCloseable {
 
     /** Another publisher with the same transactional id took over: this one may not publish. */
     public static final class Fenced extends Exception {
-        Fenced(Throwable cause) {
+        public Fenced(Throwable cause) {
             super(
                     "another trainer with the same transactional id publishes these SAEs now: "
                             + cause.getMessage(),

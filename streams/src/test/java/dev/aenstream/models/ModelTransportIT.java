@@ -110,9 +110,12 @@ class ModelTransportIT {
                         new ModelPublisher.Version(
                                 "big", 3, "aen", 8, 16, 4, Normalisation.NONE, Map.of()),
                         narrow);
-                Wait.until(
-                        Duration.ofSeconds(60),
-                        () -> follower.refused().getOrDefault("big", 0L) >= 3);
+                assertThat(
+                                Wait.until(
+                                        Duration.ofSeconds(60),
+                                        () -> follower.refused().getOrDefault("big", 0L) >= 3))
+                        .as("the follower refused the three versions")
+                        .isTrue();
                 assertThat(follower.refused()).containsEntry("big", 3L);
                 assertThat(registry.serving())
                         .singleElement()

@@ -102,7 +102,12 @@ class SignedModelsIT {
                 // A signed graph whose weights live in a file on the encoder's disk.
                 signed.publish(version(6), external(graphA));
 
-                Wait.until(Duration.ofSeconds(60), () -> alerts(cluster, topics).size() >= 6);
+                assertThat(
+                                Wait.until(
+                                        Duration.ofSeconds(60),
+                                        () -> alerts(cluster, topics).size() >= 6))
+                        .as("a refusal alert for each of the six versions")
+                        .isTrue();
                 assertThat(registry.serving())
                         .singleElement()
                         .satisfies(s -> assertThat(s.version()).isEqualTo(1));

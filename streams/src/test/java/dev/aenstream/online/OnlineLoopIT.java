@@ -136,10 +136,15 @@ class OnlineLoopIT {
                             // Version 2 needs 25 steps of 64 rows: these first batches are encoded
                             // with version 1 whatever the timing.
                             publisher.flush();
-                            Wait.until(
-                                    Duration.ofSeconds(60),
-                                    Duration.ofMillis(50),
-                                    () -> app.stats().records() >= 2L * FIRST_RECORDS);
+                            assertThat(
+                                            Wait.until(
+                                                    Duration.ofSeconds(60),
+                                                    Duration.ofMillis(50),
+                                                    () ->
+                                                            app.stats().records()
+                                                                    >= 2L * FIRST_RECORDS))
+                                    .as("the first batches were encoded with version 1")
+                                    .isTrue();
                         }
                         // Paced, so that versions change while batches are being encoded.
                         if (r % 10 == 9) {

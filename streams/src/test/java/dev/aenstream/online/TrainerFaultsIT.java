@@ -85,7 +85,8 @@ class TrainerFaultsIT {
                     .satisfies(
                             l -> {
                                 assertThat(l.getReason()).isEqualTo(DeadLetterReason.NON_FINITE);
-                                assertThat(l.getApplication()).isEqualTo(OnlineTrainer.APPLICATION);
+                                assertThat(l.getApplication())
+                                        .isEqualTo(ActivationIntake.APPLICATION);
                                 assertThat(l.getDetail())
                                         .contains("rows [5] of 33")
                                         .contains("other 32");
@@ -173,7 +174,8 @@ class TrainerFaultsIT {
                 producer.flush();
                 assertThat(
                                 Wait.until(
-                                        Duration.ofMillis(3 * OnlineTrainer.PARTITION_CHECK_MS),
+                                        Duration.ofMillis(
+                                                3 * KafkaActivationSource.PARTITION_CHECK_MS),
                                         () -> trainer.rowsRead() >= 8 * ROWS))
                         .as("rows of the new partition are read")
                         .isTrue();

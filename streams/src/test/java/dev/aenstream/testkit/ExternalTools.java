@@ -1,8 +1,13 @@
 package dev.aenstream.testkit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The tools outside the JVM that integration tests call, each checked before use so that a missing
@@ -38,6 +43,43 @@ public final class ExternalTools {
                             + String.format(HOW, packages)
                             + ": "
                             + new String(p.getInputStream().readAllBytes()).strip());
+        }
+    }
+
+    /** What building or running Python leaves beside the sources; never copied. */
+    private static final Set<String> PYTHON_LEFTOVERS = Set.of("build", "__pycache__", ".eggs");
+
+    /**
+     * A copy of the checkout's Python package (producers/python, with the Avro schema history its
+     * build reads at the same relative place) under {@code dir}; its path. Tests install and run
+     * the copy, so that pip's build folder, egg-info and bytecode land in a temporary folder, never
+     * in the source tree.
+     */
+    public static Path pythonPackageCopy(Path dir) {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        Path copy = dir.resolve("checkout");
+        copyTree(root.resolve("producers/python"), copy.resolve("producers/python"));
+        String history = "avro/src/main/resources/dev/aenstream/avro/history";
+        copyTree(root.resolve(history), copy.resolve(history));
+        return copy.resolve("producers/python");
+    }
+
+    private static void copyTree(Path from, Path to) {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path rel = from.relativize(f);
+                boolean leftover = false;
+                for (Path part : rel)
+                    leftover |=
+                            PYTHON_LEFTOVERS.contains(part.toString())
+                                    || part.toString().endsWith(".egg-info");
+                if (leftover) continue;
+                Path target = to.resolve(rel.toString());
+                if (Files.isDirectory(f)) Files.createDirectories(target);
+                else Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
