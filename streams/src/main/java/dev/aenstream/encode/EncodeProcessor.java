@@ -9,7 +9,6 @@ import dev.aenstream.avro.FeatureContexts;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.PayloadException;
-import dev.aenstream.avro.RecordDecodingException;
 import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.monitor.FeatureAccumulator;
 import dev.aenstream.monitor.MonitorConfig;
@@ -52,6 +51,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     private final SaeRegistry registry;
     private final EncodeStats stats;
     private final RecordLimits limits;
+    private final ActivationCheck check;
 
     /** Null when statistics are off. */
     private final MonitorConfig monitor;
@@ -69,7 +69,6 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
 
     private KeyValueStore<String, byte[]> candidateStore;
     private KeyValueStore<String, byte[]> accumulatorStore;
-    private final AvroSerde<ActivationBatch> activations = new AvroSerde<>(ActivationBatch.class);
     private final Counter rowsMeter = Metrics.counter("aen.encode.rows");
     private final Timer batchMeter =
             Timer.builder("aen.encode.batch")
@@ -103,6 +102,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         this.stats = stats;
         this.monitor = monitor;
         this.limits = limits;
+        this.check = new ActivationCheck(limits.maxRecordValues());
     }
 
     @Override
@@ -135,7 +135,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     public void process(Record<byte[], byte[]> record) {
         long start = System.nanoTime();
         try {
-            ActivationBatch batch = decode(record.value());
+            ActivationBatch batch = check.decode(record.value());
             RowOrigins origins = origins(batch);
             List<ServingSae> saes = bound(registry.serving(), batch);
             long loadStart = System.nanoTime();
@@ -359,86 +359,20 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         return sum;
     }
 
-    private ActivationBatch decode(byte[] value) throws RejectedRecord {
-        if (value == null || value.length == 0) {
-            throw new RejectedRecord(DeadLetterReason.MALFORMED_BYTES, "empty record value");
-        }
-        try {
-            return activations.fromBytes(value);
-        } catch (RecordDecodingException e) {
-            DeadLetterReason reason =
-                    e.problem() == RecordDecodingException.Problem.UNKNOWN_SCHEMA
-                            ? DeadLetterReason.UNKNOWN_SCHEMA
-                            : DeadLetterReason.MALFORMED_BYTES;
-            throw new RejectedRecord(reason, e.getMessage());
-        }
-    }
-
     /** Validates the batch against the served SAEs and decodes its rows into the reused buffer. */
     private FloatBuffer load(ActivationBatch batch, List<ServingSae> saes) throws RejectedRecord {
+        for (ServingSae sae : saes)
+            check.width(batch, sae.encoder().n(), "SAE " + sae.saeId() + " v" + sae.version());
+        int size = check.shape(batch);
         int n = batch.getN();
         int count = batch.getRows();
-        for (ServingSae sae : saes) {
-            if (sae.encoder().n() != n) {
-                throw new RejectedRecord(
-                        DeadLetterReason.WRONG_WIDTH,
-                        "rows have width n="
-                                + n
-                                + " but SAE "
-                                + sae.saeId()
-                                + " v"
-                                + sae.version()
-                                + " expects n="
-                                + sae.encoder().n()
-                                + " (source "
-                                + batch.getSourceModel()
-                                + " "
-                                + batch.getHookPoint()
-                                + ")");
-            }
-        }
-        if (count <= 0) {
-            throw new RejectedRecord(
-                    DeadLetterReason.MALFORMED_BYTES, "batch declares " + count + " rows");
-        }
-        // The declared shape is checked against the limit and the payload before anything is
-        // allocated for it: a small record must not make the encoder reserve gigabytes.
-        long size = (long) count * n;
-        if (size > limits.maxRecordValues() || size > Integer.MAX_VALUE / Float.BYTES) {
-            throw new RejectedRecord(
-                    DeadLetterReason.TOO_LARGE,
-                    "batch declares "
-                            + count
-                            + " x "
-                            + n
-                            + " = "
-                            + size
-                            + " values, over the limit of "
-                            + Math.min(limits.maxRecordValues(), Integer.MAX_VALUE / Float.BYTES)
-                            + " (--max-record-values)");
-        }
-        long expected = size * Matrices.bytesPerElement(batch.getDtype());
-        if (batch.getPayload().remaining() != expected) {
-            throw new RejectedRecord(
-                    DeadLetterReason.MALFORMED_BYTES,
-                    "payload has "
-                            + batch.getPayload().remaining()
-                            + " bytes, but "
-                            + count
-                            + " rows x "
-                            + n
-                            + " "
-                            + batch.getDtype()
-                            + " need "
-                            + expected);
-        }
         if (rows.capacity() < size) {
             rows =
-                    ByteBuffer.allocateDirect((int) size * 4)
+                    ByteBuffer.allocateDirect(size * 4)
                             .order(ByteOrder.nativeOrder())
                             .asFloatBuffer();
         }
-        FloatBuffer x = rows.duplicate().clear().limit((int) size);
+        FloatBuffer x = rows.duplicate().clear().limit(size);
         try {
             Matrices.decode(batch.getPayload(), batch.getDtype(), count, n, x.duplicate());
         } catch (PayloadException e) {

@@ -1,7 +1,6 @@
 package dev.aenstream.online;
 
 import dev.aenstream.avro.ActivationBatch;
-import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.DeadLetterReason;
 import dev.aenstream.avro.Matrices;
@@ -9,7 +8,10 @@ import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.RowIds;
 import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.encode.ActivationCheck;
 import dev.aenstream.encode.DeadLetters;
+import dev.aenstream.encode.RecordLimits;
+import dev.aenstream.encode.RejectedRecord;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +33,8 @@ final class ActivationIntake {
     private final boolean normalise;
     private final SourceBinding configured;
     private final TrainerOutputs outputs;
-    private final AvroSerde<ActivationBatch> activations = new AvroSerde<>(ActivationBatch.class);
+    private final ActivationCheck check =
+            new ActivationCheck(RecordLimits.DEFAULT_MAX_RECORD_VALUES);
     private float[] rows = new float[0];
 
     /** The records the SAEs take: the configured binding, its open sides filled by the first. */
@@ -84,24 +87,21 @@ final class ActivationIntake {
 
     private ActivationBatch decode(ActivationSource.Arrival record) {
         try {
-            ActivationBatch a = activations.fromBytes(record.value());
-            if (a.getN() != n)
-                throw new IllegalArgumentException("rows have n=" + a.getN() + ", the SAEs n=" + n);
-            if (a.getRows() <= 0) throw new IllegalArgumentException("no rows");
-            long expected = (long) a.getRows() * n * Matrices.bytesPerElement(a.getDtype());
-            if (a.getPayload().remaining() != expected)
-                throw new IllegalArgumentException("payload does not match its shape");
+            ActivationBatch a = check.decode(record.value());
+            check.width(a, n, "the SAEs trained here");
+            check.shape(a);
             return a;
-        } catch (RuntimeException e) {
+        } catch (RejectedRecord e) {
             // The encoders send such records to the dead letters; the trainer only has to stay off
             // them.
             skippedRecords++;
             if (Long.bitCount(skippedRecords) == 1) {
                 LOG.warn(
-                        "skipped {} unusable activation record(s) so far; latest at {}@{}: {}",
+                        "skipped {} unusable activation record(s) so far; latest at {}@{}: {} {}",
                         skippedRecords,
                         record.position(),
                         record.offset(),
+                        e.reason(),
                         e.getMessage());
             }
             return null;

@@ -146,6 +146,9 @@ class TrainingLoopTest {
         source.addRaw(0, "not avro".getBytes(StandardCharsets.UTF_8));
         source.add(0, rows(ROWS, 1), ROWS, "other-model", "h");
         source.add(0, rows(2 * ROWS, 2), 2 * ROWS);
+        ActivationBatch lying = serde.fromBytes(source.lastValue());
+        lying.setRows(1 << 30); // a few bytes declaring 8 G values: refused before any allocation
+        source.addRaw(0, serde.toBytes(lying));
         TrainingLoop loop =
                 loop(
                         config().source(new SourceBinding("test", "h")).build(),
@@ -154,7 +157,7 @@ class TrainingLoopTest {
                         Map.of());
         loop.run(source::drained);
 
-        assertThat(loop.skippedRecords()).isEqualTo(1);
+        assertThat(loop.skippedRecords()).isEqualTo(2);
         assertThat(loop.recordsMismatched()).isEqualTo(1);
         assertThat(loop.rowsRead()).isEqualTo(2 * ROWS);
         assertThat(loop.batchesTaken()).isEqualTo(1);
@@ -358,6 +361,10 @@ class TrainingLoopTest {
         void gap(int partition, long from, long to) {
             queue.add(new Gap(TOPIC, partition, from, to));
             offsets.put(partition, to);
+        }
+
+        byte[] lastValue() {
+            return ((Arrival) queue.peekLast()).value();
         }
 
         boolean drained() {
