@@ -1,6 +1,5 @@
 package dev.aenstream.models;
 
-import ai.onnx.proto.OnnxMl;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.KafkaConnection;
@@ -12,8 +11,6 @@ import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.sae.DictionaryShard;
-import dev.aenstream.sae.onnx.EncoderSpec;
-import dev.aenstream.sae.onnx.EncoderTensors;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import dev.aenstream.topics.Partitions;
@@ -73,9 +70,6 @@ public final class ModelFollower implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicLong();
     private final SaeRegistry registry;
     private final AlertPublisher alerts;
-    private final Device device;
-    private final int ortThreads;
-    private final int expectedN;
     private final ModelAssembler assembler = new ModelAssembler();
     private final AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
     private final AvroSerde<SaeModelChunk> chunks = new AvroSerde<>(SaeModelChunk.class);
@@ -93,8 +87,9 @@ public final class ModelFollower implements AutoCloseable {
 
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
-    private final ModelTrust trust;
     private final DictionaryShard shard;
+    private final VersionAdmission admission;
+    private final VersionLoader loader;
 
     /** A follower serving whole dictionaries. */
     public ModelFollower(
@@ -135,11 +130,9 @@ public final class ModelFollower implements AutoCloseable {
             DictionaryShard shard) {
         this.registry = registry;
         this.shard = shard;
-        this.trust = trust;
         this.alerts = alerts;
-        this.expectedN = expectedN;
-        this.device = device;
-        this.ortThreads = ortThreads;
+        this.admission = new VersionAdmission(trust, expectedN, shard);
+        this.loader = new VersionLoader(device, ortThreads, shard);
         Properties props = connection.client();
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
@@ -315,90 +308,27 @@ public final class ModelFollower implements AutoCloseable {
                         .findFirst()
                         .orElse(null);
         if (current != null && current.version() >= m.getVersion()) return;
-        String distrusted = trust.refusal(m, current == null ? 0 : current.version());
-        if (distrusted != null) {
-            refuse(m, distrusted);
-            return;
-        }
-        byte[] graphBytes;
-        ai.onnx.proto.OnnxMl.ModelProto graph;
+        VersionLoader.Loaded loaded;
         try {
-            graphBytes = a.graph();
-            graph = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(graphBytes);
-        } catch (java.io.IOException e) {
-            refuse(m, name(m) + " refused: its bytes are not an ONNX model: " + e.getMessage());
-            return;
-        }
-        String unsafe = ModelTrust.graphRefusal(graph, a.weightsBytes());
-        if (unsafe != null) {
-            refuse(m, name(m) + " refused: " + unsafe);
-            return;
-        }
-        if (expectedN > 0 && m.getN() != expectedN) {
-            refuse(
-                    m,
-                    name(m)
-                            + " refused: it takes rows of n="
-                            + m.getN()
-                            + " but the stream's rows have n="
-                            + expectedN);
-            return;
-        }
-        if (shard.count() > m.getD()) {
-            refuse(
-                    m,
-                    name(m)
-                            + " refused: its D="
-                            + m.getD()
-                            + " cannot be split into "
-                            + shard.count()
-                            + " shards");
-            return;
-        }
-        SaeEncoder encoder = null;
-        dev.aenstream.sae.SaeDecoder decoder = null;
-        java.nio.file.Path graphFile = a.file().resolveSibling(a.file().getFileName() + ".onnx");
-        try {
-            if (shard.count() > 1) {
-                encoder = openShard(m, graph, a);
-            } else {
-                encoder = openWhole(m, graphBytes, graphFile, a);
-                decoder =
-                        dev.aenstream.sae.onnx.DecoderTensors.read(
-                                graph, a.file(), a.weightsStart());
-            }
-        } catch (Exception | OutOfMemoryError e) {
-            if (encoder != null) closeQuietly(encoder);
-            refuse(m, name(m) + " refused: ONNX Runtime cannot load it: " + e.getMessage());
-            return;
-        } finally {
-            try {
-                java.nio.file.Files.deleteIfExists(graphFile);
-            } catch (java.io.IOException e) {
-                LOG.debug("cannot remove {}: {}", graphFile, e.toString());
-            }
-        }
-        try {
-            encoder.check();
-        } catch (Exception e) {
-            closeQuietly(encoder);
-            refuse(m, name(m) + " refused: its graph does not fit its metadata: " + e.getMessage());
+            loaded = loader.load(a, admission.admit(a, current == null ? 0 : current.version()));
+        } catch (VersionRefused e) {
+            refuse(m, e.getMessage());
             return;
         }
         synchronized (opened) {
-            opened.add(encoder);
+            opened.add(loaded.encoder());
         }
         ServingSae replaced =
                 registry.put(
                         new ServingSae(
                                 m.getSaeId(),
                                 m.getVersion(),
-                                encoder,
+                                loaded.encoder(),
                                 m.getArch()
                                         + " version "
                                         + m.getVersion()
                                         + " from the models topic",
-                                decoder,
+                                loaded.decoder(),
                                 m.getNormalisation()
                                         == dev.aenstream.avro.Normalisation.UNIT_SQRT_N,
                                 shard,
@@ -418,48 +348,9 @@ public final class ModelFollower implements AutoCloseable {
             retirer.schedule(() -> retire(replaced.encoder()), RETIRE_AFTER_S, TimeUnit.SECONDS);
     }
 
-    /** The version as it arrived: its graph, written beside the spool, reads its weights there. */
-    private SaeEncoder openWhole(
-            SaeModel m, byte[] graphBytes, java.nio.file.Path graphFile, ModelAssembler.Assembled a)
-            throws Exception {
-        java.nio.file.Files.write(
-                graphFile,
-                a.packaged()
-                        ? dev.aenstream.sae.onnx.OnnxPackage.relocate(
-                                graphBytes, a.file().getFileName().toString(), a.weightsStart())
-                        : graphBytes);
-        return SaeEncoder.open(graphFile, m.getN(), m.getD(), m.getKMax(), device, ortThreads);
-    }
-
-    /**
-     * This follower's shard of a version: the graph rebuilt from the spooled weights for its slice
-     * of the features, with the version's own settings; the fve needs the whole dictionary, so the
-     * decoder is not read.
-     */
-    private SaeEncoder openShard(SaeModel m, OnnxMl.ModelProto graph, ModelAssembler.Assembled a)
-            throws Exception {
-        EncoderTensors.Read read = EncoderTensors.read(graph, a.file(), a.weightsStart());
-        if (read.weights().d() != m.getD() || read.weights().n() != m.getN())
-            throw new IllegalArgumentException(
-                    "its graph holds n="
-                            + read.weights().n()
-                            + ", D="
-                            + read.weights().d()
-                            + " but its metadata says n="
-                            + m.getN()
-                            + ", D="
-                            + m.getD());
-        EncoderSpec spec = ModelRecords.encoderSpec(m, read);
-        return SaeEncoder.openShard(read, spec, shard, device, ortThreads);
-    }
-
-    private static String name(SaeModel m) {
-        return "SAE " + m.getSaeId() + " v" + m.getVersion();
-    }
-
     private void retire(SaeEncoder encoder) {
         synchronized (opened) {
-            if (opened.remove(encoder)) closeQuietly(encoder);
+            if (opened.remove(encoder)) VersionLoader.closeQuietly(encoder);
         }
     }
 
@@ -480,14 +371,6 @@ public final class ModelFollower implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(SaeEncoder encoder) {
-        try {
-            encoder.close();
-        } catch (Exception e) {
-            LOG.debug("closing a retired encoder: {}", e.toString());
-        }
-    }
-
     /** Set by the first {@link #close}: closing again does nothing. */
     private final AtomicBoolean released = new AtomicBoolean();
 
@@ -502,7 +385,7 @@ public final class ModelFollower implements AutoCloseable {
         retirer.shutdownNow();
         assembler.close();
         synchronized (opened) {
-            opened.forEach(ModelFollower::closeQuietly);
+            opened.forEach(VersionLoader::closeQuietly);
             opened.clear();
         }
     }
