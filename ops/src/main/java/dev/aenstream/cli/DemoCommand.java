@@ -1,5 +1,6 @@
 package dev.aenstream.cli;
 
+import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.bench.CodesTally;
 import dev.aenstream.bench.Daemon;
@@ -22,6 +23,7 @@ import dev.aenstream.models.ModelFollower;
 import dev.aenstream.models.ModelSigning;
 import dev.aenstream.models.ModelTrust;
 import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.monitor.FollowerAlerts;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.online.OnlineTrainer;
 import dev.aenstream.online.OnlineTrainerConfig;
@@ -268,7 +270,6 @@ final class DemoCommand implements Callable<Integer> {
                                         .metricsEvery(DEMO_METRICS_EVERY)
                                         .normalise(normalised)
                                         .kMax(kMax.kMax())
-                                        .modelAlerts(monitor.modelAlerts())
                                         .targetL0(targetL0)
                                         .settleSteps(DEMO_SETTLE_STEPS)
                                         .build(),
@@ -283,7 +284,7 @@ final class DemoCommand implements Callable<Integer> {
                                 target.connection("encoder"),
                                 target.topics(),
                                 registry,
-                                alerts,
+                                new FollowerAlerts(alerts),
                                 feed.n(),
                                 ModelTrust.signedBy(List.of(signing.getPublic())),
                                 dev,
@@ -439,7 +440,8 @@ final class DemoCommand implements Callable<Integer> {
 
     /**
      * One row per SAE: what the trainer reached, the version the encoders serve, the paper's
-     * figures and the alerts raised; then each SAE's latest FEATURE_DEAD alert with its diagnosis.
+     * figures and the alerts raised; then each SAE's latest FEATURE_DEAD alert (the served version)
+     * and FEATURE_STARVING alert (the trainer's, with its diagnosis).
      */
     private static void printTable(
             OnlineTrainer trainer,
@@ -477,9 +479,11 @@ final class DemoCommand implements Callable<Integer> {
                     m.warmupFactor(),
                     alerts.getOrDefault(m.saeId(), 0L));
         }
-        observed.latestDeadAlerts()
-                .forEach(
-                        (id, message) -> System.out.printf("  FEATURE_DEAD %s: %s%n", id, message));
+        // What the monitor saw the served version do, then why the trainer's features starve.
+        for (AlertType type : List.of(AlertType.FEATURE_DEAD, AlertType.FEATURE_STARVING))
+            observed.latestAlerts(type)
+                    .forEach(
+                            (id, message) -> System.out.printf("  %s %s: %s%n", type, id, message));
     }
 
     private void writeSummary(

@@ -14,6 +14,7 @@ import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
 import dev.aenstream.models.ModelFollower;
 import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.monitor.FollowerAlerts;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -103,7 +104,7 @@ final class EncodeCommand implements Callable<Integer> {
                                 target.connection(),
                                 target.topics(),
                                 registry,
-                                alerts,
+                                new FollowerAlerts(alerts),
                                 n,
                                 policy,
                                 sae.device(),

@@ -1,6 +1,7 @@
 package dev.aenstream.dashboard;
 
 import dev.aenstream.avro.Alert;
+import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureContexts;
 import dev.aenstream.avro.FeatureStats;
@@ -339,12 +340,12 @@ public final class DashboardFeed implements AutoCloseable {
         return s == null ? null : (Double) s.state.get("dead_pct");
     }
 
-    /** The message of the latest FEATURE_DEAD alert per SAE id (it carries the diagnosis). */
-    public Map<String, String> latestDeadAlerts() {
+    /** The message of the latest alert of {@code type} per SAE id. */
+    public Map<String, String> latestAlerts(AlertType type) {
         Map<String, String> out = new TreeMap<>();
         synchronized (alerts) {
             for (Map<String, Object> a : alerts) // newest first
-            if ("FEATURE_DEAD".equals(a.get("type")))
+            if (type.toString().equals(a.get("type")))
                     out.putIfAbsent((String) a.get("sae_id"), (String) a.get("message"));
         }
         return out;

@@ -139,14 +139,19 @@ final class FeatureViews {
         return out;
     }
 
+    /**
+     * FEATURE_DEAD (the monitor's count) dates a feature's death; FEATURE_STARVING (the trainer's
+     * facts) carries why it starves.
+     */
     synchronized void alert(Alert a) {
-        if (a.getAlertType() != AlertType.FEATURE_DEAD) return;
+        boolean dead = a.getAlertType() == AlertType.FEATURE_DEAD;
+        if (!dead && a.getAlertType() != AlertType.FEATURE_STARVING) return;
         Sae s = sae(a.getSaeId());
         List<Integer> ids = a.getFeatureIds();
         List<Float> h = a.getCrossLeverage();
         for (int i = 0; i < ids.size(); i++) {
-            s.deadSince.put(ids.get(i), a.getTimestampMs());
-            if (h != null && i < h.size() && h.get(i) != null)
+            if (dead) s.deadSince.put(ids.get(i), a.getTimestampMs());
+            else if (h != null && i < h.size() && h.get(i) != null)
                 s.crossLeverage.put(ids.get(i), h.get(i));
         }
     }

@@ -11,12 +11,13 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaConstructorCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.monitor.AlertPublisher;
-import dev.aenstream.monitor.ModelAlerts;
+import dev.aenstream.monitor.AlertSink;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.online.OnlineTrainer;
 import dev.aenstream.online.OnlineTrainerConfig;
@@ -148,23 +149,58 @@ class ArchitectureTest {
     }
 
     @Test
-    void modelLevelAlertsAreRaisedByOneClass() {
-        for (String type :
-                new String[] {
-                    AlertType.DEAD_FRACTION_HIGH.name(), AlertType.WEIGHT_SATURATED.name()
-                }) {
-            noClasses()
-                    .that()
-                    .doNotBelongToAnyOf(ModelAlerts.class)
-                    .and()
-                    .resideOutsideOfPackage("dev.aenstream.avro")
-                    .should()
-                    .accessField(AlertType.class, type)
-                    .because(
-                            "DEAD_FRACTION_HIGH and WEIGHT_SATURATED follow one rule, in"
-                                    + " ModelAlerts")
-                    .check(classes);
+    void theMonitorIsTheOneWriterOfAlerts() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("dev.aenstream.monitor")
+                .should()
+                .callMethodWhere(
+                        DescribedPredicate.describe(
+                                "a method that makes or sends an alert",
+                                call ->
+                                        (call.getTargetOwner().isAssignableTo(AlertSink.class)
+                                                        && Set.of("send", "record", "into")
+                                                                .contains(call.getName()))
+                                                || (call.getTargetOwner()
+                                                                .isEquivalentTo(Alert.class)
+                                                        && call.getName().equals("newBuilder"))))
+                .because(
+                        "trainer and encoders publish facts; the monitor decides what is an alert"
+                                + " (docs/architecture.md)")
+                .check(classes);
+    }
+
+    @Test
+    void eachAlertTypeIsRaisedByOneClass() {
+        JavaClasses monitor =
+                new ClassFileImporter()
+                        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                        .withImportOption(location -> !location.contains("-tests.jar"))
+                        .importPackages("dev.aenstream.monitor");
+        Map<String, Set<String>> raisers = new TreeMap<>();
+        for (JavaClass c : monitor) {
+            c.getFieldAccessesFromSelf().stream()
+                    .filter(f -> f.getTargetOwner().isEquivalentTo(AlertType.class))
+                    .filter(f -> !f.getName().equals("UNKNOWN") && !f.getName().startsWith("$"))
+                    .forEach(
+                            f ->
+                                    raisers.computeIfAbsent(f.getName(), k -> new TreeSet<>())
+                                            .add(topLevel(c).getName()));
         }
+        assertThat(raisers.keySet())
+                .as("every alert type but UNKNOWN is raised somewhere in the monitor")
+                .containsExactlyInAnyOrderElementsOf(
+                        java.util.Arrays.stream(AlertType.values())
+                                .map(Enum::name)
+                                .filter(n -> !n.equals("UNKNOWN"))
+                                .toList());
+        assertThat(raisers).allSatisfy((type, by) -> assertThat(by).as(type).hasSize(1));
+    }
+
+    private static JavaClass topLevel(JavaClass c) {
+        JavaClass top = c;
+        while (top.getEnclosingClass().isPresent()) top = top.getEnclosingClass().get();
+        return top;
     }
 
     @Test

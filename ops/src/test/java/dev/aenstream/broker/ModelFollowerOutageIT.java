@@ -14,6 +14,7 @@ import dev.aenstream.models.ModelFollower;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.models.ModelTrust;
 import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.monitor.FollowerAlerts;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderGraph;
@@ -78,7 +79,7 @@ class ModelFollowerOutageIT {
                                     encoder,
                                     topics,
                                     registry,
-                                    alerts,
+                                    new FollowerAlerts(alerts),
                                     N,
                                     ModelTrust.anyVersion(),
                                     Device.CPU,

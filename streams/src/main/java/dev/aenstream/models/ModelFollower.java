@@ -1,15 +1,13 @@
 package dev.aenstream.models;
 
-import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SaeModelChunk;
-import dev.aenstream.avro.Severity;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
-import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.monitor.FollowerAlerts;
 import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
@@ -69,7 +67,7 @@ public final class ModelFollower implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong restarts =
             new java.util.concurrent.atomic.AtomicLong();
     private final SaeRegistry registry;
-    private final AlertPublisher alerts;
+    private final FollowerAlerts alerts;
     private final ModelAssembler assembler = new ModelAssembler();
     private final AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
     private final AvroSerde<SaeModelChunk> chunks = new AvroSerde<>(SaeModelChunk.class);
@@ -96,7 +94,7 @@ public final class ModelFollower implements AutoCloseable {
             KafkaConnection connection,
             Topics topics,
             SaeRegistry registry,
-            AlertPublisher alerts,
+            FollowerAlerts alerts,
             int expectedN,
             ModelTrust trust,
             Device device,
@@ -122,7 +120,7 @@ public final class ModelFollower implements AutoCloseable {
             KafkaConnection connection,
             Topics topics,
             SaeRegistry registry,
-            AlertPublisher alerts,
+            FollowerAlerts alerts,
             int expectedN,
             ModelTrust trust,
             Device device,
@@ -219,23 +217,7 @@ public final class ModelFollower implements AutoCloseable {
                 "the model follower stopped ({}); restarting in {} ms",
                 e.toString(),
                 backoff.toMillis());
-        if (first && alerts != null) {
-            try {
-                alerts.send(
-                        AlertType.MODEL_FOLLOWER_DOWN,
-                        Severity.CRITICAL,
-                        "",
-                        0,
-                        List.of(),
-                        0,
-                        0,
-                        "the model follower stopped and restarts with back-off; new versions are"
-                                + " not served until it is back: "
-                                + e);
-            } catch (RuntimeException alertFailed) {
-                LOG.warn("cannot send the follower's alert: {}", alertFailed.toString());
-            }
-        }
+        if (first && alerts != null) alerts.down(e);
         KafkaConsumer<byte[], byte[]> c = consumer;
         consumer = null;
         if (c != null) {
@@ -358,17 +340,7 @@ public final class ModelFollower implements AutoCloseable {
         refused.computeIfAbsent(model.getSaeId(), id -> ConcurrentHashMap.newKeySet())
                 .add(model.getVersion());
         LOG.warn(reason);
-        if (alerts != null) {
-            alerts.send(
-                    AlertType.MODEL_REFUSED,
-                    Severity.WARNING,
-                    model.getSaeId(),
-                    model.getVersion(),
-                    List.of(),
-                    0,
-                    0,
-                    reason);
-        }
+        if (alerts != null) alerts.refused(model.getSaeId(), model.getVersion(), reason);
     }
 
     /** Set by the first {@link #close}: closing again does nothing. */

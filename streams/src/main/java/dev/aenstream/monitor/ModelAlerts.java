@@ -7,8 +7,9 @@ import java.util.List;
 /**
  * The one owner of the model-level alerting rules, DEAD_FRACTION_HIGH and WEIGHT_SATURATED, for one
  * SAE: each goes out once when its figure crosses the threshold and re-arms only after the figure
- * falls below {@link #REARM_SHARE} of it, so a value on the edge does not flap. The trainer and the
- * stream monitor each hold one per SAE and keep its two flags with their own state.
+ * falls below {@link #REARM_SHARE} of it, so a value on the edge does not flap. The starvation
+ * monitor (dead share, from the served version's counts) and the trainer's facts watch (saturation)
+ * each keep its flag with their own state.
  */
 public final class ModelAlerts {
     /** A model-level alert re-arms once its figure falls below this share of its threshold. */

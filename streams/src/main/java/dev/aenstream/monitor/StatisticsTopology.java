@@ -28,8 +28,9 @@ import org.apache.kafka.streams.state.WindowStore;
  * The statistics half of the encode application. Each encode task flushes one partial statistics
  * record per SAE and window; those are repartitioned by SAE id, merged across tasks and instances
  * into the feature-stats topic per window, and fed to the starvation monitor, whose alerts and
- * per-SAE state go to the alerts and sae-state topics. Trainer metrics feed the weight-saturation
- * alert.
+ * per-SAE state go to the alerts and sae-state topics. The trainer's facts (its metrics records)
+ * feed the alerts about training: starving features, weight saturation, rows lost to retention. The
+ * monitor is the one writer of the alerts topic.
  */
 public final class StatisticsTopology {
     private StatisticsTopology() {}
@@ -123,7 +124,7 @@ public final class StatisticsTopology {
 
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(SaturationWatch.STORE),
+                        Stores.persistentKeyValueStore(TrainerFactsWatch.STORE),
                         Serdes.String(),
                         Serdes.ByteArray()));
         builder.stream(
@@ -131,11 +132,11 @@ public final class StatisticsTopology {
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                                 .withName("trainer-metrics"))
                 .process(
-                        () -> new SaturationWatch(config),
-                        Named.as("saturation-watch"),
-                        SaturationWatch.STORE)
+                        () -> new TrainerFactsWatch(config),
+                        Named.as("trainer-facts-watch"),
+                        TrainerFactsWatch.STORE)
                 .to(
                         topics.alerts(),
-                        Produced.with(Serdes.String(), alerts).withName("saturation-alerts-sink"));
+                        Produced.with(Serdes.String(), alerts).withName("trainer-alerts-sink"));
     }
 }

@@ -5,8 +5,6 @@ import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.avro.TrainerMetrics;
-import dev.aenstream.monitor.AlertPublisher;
-import dev.aenstream.monitor.AlertSink;
 import dev.aenstream.topics.Producers;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -15,20 +13,18 @@ import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The training loop's reports on their topics: trainer-metrics, dlq and alerts. */
+/** The training loop's reports on their topics: trainer-metrics and dlq. */
 public final class KafkaTrainerOutputs implements TrainerOutputs {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTrainerOutputs.class);
 
     private final Topics topics;
     private final KafkaProducer<byte[], byte[]> producer;
-    private final AlertPublisher alerts;
     private final AvroSerde<TrainerMetrics> metricsSerde = new AvroSerde<>(TrainerMetrics.class);
     private final AvroSerde<DeadLetter> deadLetters = new AvroSerde<>(DeadLetter.class);
 
     public KafkaTrainerOutputs(KafkaConnection connection, Topics topics) {
         this.topics = topics;
         this.producer = Producers.idempotent(connection, "aen-trainer-metrics");
-        this.alerts = new AlertPublisher(connection, topics.alerts());
     }
 
     @Override
@@ -46,11 +42,6 @@ public final class KafkaTrainerOutputs implements TrainerOutputs {
         send(new ProducerRecord<>(topics.dlq(), key, deadLetters.toBytes(letter)), "a dead letter");
     }
 
-    @Override
-    public AlertSink alerts() {
-        return alerts;
-    }
-
     /** Sends {@code record}; a broker that is away costs the record a log line, not the run. */
     private void send(ProducerRecord<byte[], byte[]> record, String what) {
         try {
@@ -66,7 +57,6 @@ public final class KafkaTrainerOutputs implements TrainerOutputs {
 
     @Override
     public void close() {
-        alerts.close();
         producer.close();
     }
 }

@@ -2,7 +2,6 @@ package dev.aenstream.online;
 
 import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.avro.Topics;
-import dev.aenstream.monitor.ModelAlertThresholds;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.onnx.WeightPrecision;
 import dev.aenstream.sae.train.SparsityTarget;
@@ -18,14 +17,13 @@ import java.security.KeyPair;
  * @param checkpointDir where checkpoints go; null keeps none
  * @param checkpointEvery steps between checkpoints
  * @param publishEvery steps between versions published to the models topic
- * @param metricsEvery steps between trainer-metrics records and starvation checks
+ * @param metricsEvery steps between trainer-metrics records (figures and facts)
  * @param shuffleRows rows in the shuffle buffer batches are drawn from; 0 trains in arrival order
  * @param normalise rescale rows to L2 norm sqrt(n) before training, and in the published encoders
  * @param kMax top-k cut of published encoders (TopK SAEs use their k)
  * @param weights the element type published encoders store their weight matrices in
  * @param targetL0 matched sparsity: penalised SAEs move lambda1 towards this L0 (0: off)
  * @param settleSteps steps before matched sparsity first moves lambda1
- * @param modelAlerts thresholds of the model-level alerts
  * @param idleExitMs stop after this long without new records; 0 runs until stopped
  * @param signingKeys the key pair every published version is signed with; null publishes unsigned
  * @param source the records the SAEs take; where it leaves the model or hook open, the first
@@ -41,7 +39,6 @@ public record OnlineTrainerConfig(
         int shuffleRows,
         boolean normalise,
         int kMax,
-        ModelAlertThresholds modelAlerts,
         long idleExitMs,
         double targetL0,
         long settleSteps,
@@ -66,8 +63,6 @@ public record OnlineTrainerConfig(
             throw new IllegalArgumentException("shuffle >= 0 and k_max > 0 required");
         if (weights == null) throw new IllegalArgumentException("weights need a precision");
         if (source == null) source = SourceBinding.ANY;
-        if (modelAlerts == null)
-            throw new IllegalArgumentException("model alert thresholds are required");
         if (idleExitMs < 0) throw new IllegalArgumentException("idle exit must be >= 0");
         if (!(targetL0 >= 0)) throw new IllegalArgumentException("target L0 must be >= 0");
         if (settleSteps < 0) throw new IllegalArgumentException("settle steps must be >= 0");
@@ -97,7 +92,6 @@ public record OnlineTrainerConfig(
         private int shuffleRows = DEFAULT_SHUFFLE_ROWS;
         private boolean normalise;
         private int kMax = EncoderSpec.DEFAULT_K_MAX;
-        private ModelAlertThresholds modelAlerts = ModelAlertThresholds.defaults();
         private long idleExitMs = DEFAULT_IDLE_EXIT_MS;
         private double targetL0;
         private long settleSteps = SparsityTarget.DEFAULT_SETTLE_STEPS;
@@ -149,11 +143,6 @@ public record OnlineTrainerConfig(
             return this;
         }
 
-        public Builder modelAlerts(ModelAlertThresholds v) {
-            modelAlerts = v;
-            return this;
-        }
-
         public Builder idleExitMs(long v) {
             idleExitMs = v;
             return this;
@@ -202,7 +191,6 @@ public record OnlineTrainerConfig(
                     shuffleRows,
                     normalise,
                     kMax,
-                    modelAlerts,
                     idleExitMs,
                     targetL0,
                     settleSteps,

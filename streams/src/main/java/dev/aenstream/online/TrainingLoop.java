@@ -1,7 +1,6 @@
 package dev.aenstream.online;
 
-import dev.aenstream.avro.AlertType;
-import dev.aenstream.avro.Severity;
+import dev.aenstream.avro.RetentionGap;
 import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.sae.Arch;
@@ -48,7 +47,10 @@ public final class TrainingLoop {
     private final ActivationIntake intake;
     private final VersionPublication versions;
     private final BatchAssembler assembler;
-    private final Map<String, StarvationWatch> watches = new HashMap<>();
+
+    /** Retention gaps not yet reported, per SAE id: each goes out in one record of each SAE. */
+    private final Map<String, List<RetentionGap>> unreportedGaps = new HashMap<>();
+
     private final Map<String, Long> positions = new LinkedHashMap<>();
     private final Map<String, SampleGeometry.Figures> geometry = new HashMap<>();
     private final int n;
@@ -96,7 +98,7 @@ public final class TrainingLoop {
                                 + ", batch="
                                 + batch);
             }
-            watches.put(t.saeId(), new StarvationWatch(t.saeId(), config.modelAlerts()));
+            unreportedGaps.put(t.saeId(), new ArrayList<>());
             if (config.matchesSparsity() && t.config().arch() != Arch.TOPK)
                 t.target(SparsityTarget.tracking(config.targetL0(), config.settleSteps()));
         }
@@ -162,35 +164,43 @@ public final class TrainingLoop {
     }
 
     /**
-     * Retention removed records the loop had not read: counts them, raises {@code
-     * ROWS_LOST_TO_RETENTION} and goes on from the oldest record still there.
+     * Retention removed records the loop had not read: counts them, goes on from the oldest record
+     * still there, and reports the gap at once in a record of each SAE (the monitor raises
+     * ROWS_LOST_TO_RETENTION from it).
      */
     private void skip(ActivationSource.Gap gap) {
         recordsLostToRetention += gap.lost();
         positions.put(gap.position(), gap.to());
-        String message =
-                gap.lost()
-                        + " activation records of "
-                        + gap.position()
-                        + " (offsets "
-                        + gap.from()
-                        + " to "
-                        + (gap.to() - 1)
-                        + ") were removed by retention before the trainer read them;"
-                        + " it goes on from offset "
-                        + gap.to();
-        LOG.warn(message);
-        for (Trainer t : trainers)
-            outputs.alerts()
-                    .send(
-                            AlertType.ROWS_LOST_TO_RETENTION,
-                            Severity.WARNING,
-                            t.saeId(),
-                            versions.current(t.saeId()),
-                            List.of(),
-                            gap.lost(),
-                            0,
-                            message);
+        LOG.warn(
+                "{} activation records of {} (offsets {} to {}) were removed by retention before"
+                        + " the trainer read them; it goes on from offset {}",
+                gap.lost(),
+                gap.position(),
+                gap.from(),
+                gap.to() - 1,
+                gap.to());
+        RetentionGap fact =
+                RetentionGap.newBuilder()
+                        .setTopic(gap.topic())
+                        .setPartition(gap.partition())
+                        .setFromOffset(gap.from())
+                        .setToOffset(gap.to())
+                        .build();
+        for (Trainer t : trainers) {
+            unreportedGaps.get(t.saeId()).add(fact);
+            SampleGeometry.Figures g;
+            synchronized (this) {
+                g = geometry.get(t.saeId());
+            }
+            report(t, t.metrics(), g);
+        }
+    }
+
+    /** Sends the SAE's figures and facts, with the gaps not yet reported. */
+    private void report(Trainer t, TrainingMetrics m, SampleGeometry.Figures g) {
+        List<RetentionGap> gaps = unreportedGaps.get(t.saeId());
+        outputs.metrics(TrainerMetricsRecord.of(t, m, g, versions.current(t.saeId()), lag(), gaps));
+        gaps.clear();
     }
 
     private void step(float[] batchRows) throws Exception {
@@ -205,18 +215,8 @@ public final class TrainingLoop {
                 versions.publish(t, intake.source());
             TrainingMetrics m = t.metrics();
             figures.add(m);
-            if (r.applied() && done % config.metricsEvery() == 0) {
-                SampleGeometry.Figures g = measure(t, batchRows, done);
-                outputs.metrics(
-                        TrainerMetricsRecord.of(t, m, g, versions.current(t.saeId()), lag()));
-                watches.get(t.saeId())
-                        .check(
-                                t.window(),
-                                m.weightSaturation(),
-                                versions.current(t.saeId()),
-                                outputs.alerts(),
-                                g.active().crossLeverage());
-            }
+            if (r.applied() && done % config.metricsEvery() == 0)
+                report(t, m, measure(t, batchRows, done));
         }
         latest = List.copyOf(figures);
     }

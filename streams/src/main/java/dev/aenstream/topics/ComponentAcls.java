@@ -19,7 +19,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * activations; the encoder reads activations, models and trainer metrics and writes codes, dead
  * letters, statistics, alerts and SAE state, with its Kafka Streams group, internal topics and
  * transactions under its application id; the trainer reads activations in its group and writes
- * models, metrics and alerts; the dashboard and other readers only read.
+ * models, metrics (with the facts the encoders' monitor alerts on) and dead letters; the dashboard
+ * and other readers only read.
  *
  * @param topics the topic set
  * @param principals the principal of each component ({@code producer}, {@code encoder}, {@code
@@ -117,8 +118,7 @@ public record ComponentAcls(
         for (String t : List.of(topics.activations(), topics.models()))
             topic(out, trainer, t, AclOperation.READ);
         // Rows holding NaN or Inf go to the dead letters, the rest of their batch trains.
-        for (String t :
-                List.of(topics.models(), topics.trainerMetrics(), topics.alerts(), topics.dlq()))
+        for (String t : List.of(topics.models(), topics.trainerMetrics(), topics.dlq()))
             topic(out, trainer, t, AclOperation.WRITE);
         add(
                 out,

@@ -13,6 +13,7 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
 import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.monitor.FollowerAlerts;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderGraph;
 import dev.aenstream.sae.onnx.EncoderSpec;
@@ -73,7 +74,7 @@ class ModelTransportIT {
                                     KafkaConnection.of(bootstrap),
                                     topics,
                                     registry,
-                                    alerts,
+                                    new FollowerAlerts(alerts),
                                     n,
                                     ModelTrust.anyVersion(),
                                     Device.CPU,

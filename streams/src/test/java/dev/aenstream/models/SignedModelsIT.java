@@ -13,6 +13,7 @@ import dev.aenstream.avro.SaeModelChunk;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.monitor.FollowerAlerts;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderGraph;
 import dev.aenstream.sae.onnx.EncoderSpec;
@@ -70,7 +71,7 @@ class SignedModelsIT {
                                     kafka,
                                     topics,
                                     registry,
-                                    alerts,
+                                    new FollowerAlerts(alerts),
                                     N,
                                     ModelTrust.signedBy(List.of(trusted.getPublic())),
                                     Device.CPU,

@@ -10,8 +10,10 @@ import dev.aenstream.avro.Dtype;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
+import dev.aenstream.avro.RetentionGap;
 import dev.aenstream.avro.SaeState;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.encode.EncodeStats;
 import dev.aenstream.encode.EncodeTopology;
 import dev.aenstream.encode.SaeRegistry;
@@ -218,5 +220,82 @@ class StarvationTopologyTest {
         for (Alert a : alerts)
             out.computeIfAbsent(a.getAlertType(), t -> new TreeSet<>()).addAll(a.getFeatureIds());
         return out;
+    }
+
+    @Test
+    void theTrainersFactsBecomeTheMonitorsAlertsOnce() throws Exception {
+        Topics topics = Topics.defaults();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "facts-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        MonitorConfig config =
+                MonitorConfig.builder().modelAlerts(new ModelAlertThresholds(50, 0.5)).build();
+        AvroSerde<TrainerMetrics> metrics = new AvroSerde<>(TrainerMetrics.class);
+        try (TopologyTestDriver driver =
+                new TopologyTestDriver(
+                        EncodeTopology.build(topics, new SaeRegistry(), new EncodeStats(), config),
+                        props)) {
+            TestInputTopic<byte[], byte[]> in =
+                    driver.createInputTopic(
+                            topics.trainerMetrics(),
+                            new ByteArraySerializer(),
+                            new ByteArraySerializer());
+            var alerts =
+                    driver.createOutputTopic(
+                            topics.alerts(),
+                            new StringDeserializer(),
+                            new AvroSerde<>(Alert.class));
+            RetentionGap gap =
+                    RetentionGap.newBuilder()
+                            .setTopic(topics.activations())
+                            .setPartition(0)
+                            .setFromOffset(3)
+                            .setToOffset(7)
+                            .build();
+            TrainerMetrics facts =
+                    TrainerMetrics.newBuilder()
+                            .setSaeId("aen")
+                            .setArch("aen")
+                            .setVersion(4)
+                            .setStep(500)
+                            .setTokens(32_000)
+                            .setMse(0.1)
+                            .setL1(1)
+                            .setL2(1)
+                            .setLoss(0.2)
+                            .setL0(16)
+                            .setFve(0.6)
+                            .setDeadPct(25)
+                            .setWeightSaturation(0.7)
+                            .setWarmupFactor(1)
+                            .setTokensPerS(1000)
+                            .setConsumerLag(0)
+                            .setTimestampMs(0)
+                            .setStarvingFeatures(List.of(2, 5))
+                            .setStarvingLeverage(List.of(0.8f, 0.1f))
+                            .setWindowTokens(10_000)
+                            .setRetentionGaps(List.of(gap))
+                            .build();
+            byte[] key = "aen".getBytes(StandardCharsets.UTF_8);
+            in.pipeInput(key, metrics.toBytes(facts));
+            facts.setRetentionGaps(List.of());
+            in.pipeInput(key, metrics.toBytes(facts)); // the same state, no new gap: no alert
+            List<Alert> raised = alerts.readValuesToList();
+            assertThat(raised)
+                    .extracting(Alert::getAlertType)
+                    .containsExactlyInAnyOrder(
+                            AlertType.WEIGHT_SATURATED,
+                            AlertType.FEATURE_STARVING,
+                            AlertType.ROWS_LOST_TO_RETENTION);
+            assertThat(raised)
+                    .filteredOn(a -> a.getAlertType() == AlertType.FEATURE_STARVING)
+                    .singleElement()
+                    .satisfies(
+                            a -> {
+                                assertThat(a.getFeatureIds()).containsExactly(2, 5);
+                                assertThat(a.getCrossLeverage()).containsExactly(0.8f, 0.1f);
+                                assertThat(a.getVersion()).isEqualTo(4);
+                            });
+        }
     }
 }

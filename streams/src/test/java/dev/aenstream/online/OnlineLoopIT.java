@@ -14,6 +14,7 @@ import dev.aenstream.models.ModelFollower;
 import dev.aenstream.models.ModelRecords;
 import dev.aenstream.models.ModelTrust;
 import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.monitor.FollowerAlerts;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
@@ -98,7 +99,7 @@ class OnlineLoopIT {
                                     KafkaConnection.of(bootstrap),
                                     topics,
                                     registry,
-                                    alerts,
+                                    new FollowerAlerts(alerts),
                                     N,
                                     ModelTrust.anyVersion(),
                                     Device.CPU,

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aenstream.avro.ActivationBatch;
-import dev.aenstream.avro.Alert;
-import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.DeadLetterReason;
@@ -17,7 +15,6 @@ import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.models.ModelPublisher;
-import dev.aenstream.monitor.AlertSink;
 import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.onnx.OnnxPackage;
 import dev.aenstream.sae.runtime.Device;
@@ -40,9 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The training loop driven without a broker: an in-memory source of records, a list of published
- * versions, lists of figures, dead letters and alerts. What the Kafka trainer promises (every row
- * once across restarts, bad rows accounted for, retention gaps alerted, versions at their cadence)
- * is decided here.
+ * versions, lists of figures and dead letters. What the Kafka trainer promises (every row once
+ * across restarts, bad rows accounted for, retention gaps reported, versions at their cadence) is
+ * decided here.
  */
 class TrainingLoopTest {
     private static final int N = 8;
@@ -164,7 +161,7 @@ class TrainingLoopTest {
     }
 
     @Test
-    void aRetentionGapIsCountedAlertedAndSkipped() throws Exception {
+    void aRetentionGapIsCountedReportedAndSkipped() throws Exception {
         Source source = new Source();
         source.add(0, rows(ROWS, 1), ROWS);
         source.gap(0, 1, 41);
@@ -175,13 +172,15 @@ class TrainingLoopTest {
         loop.run(source::drained);
 
         assertThat(loop.recordsLostToRetention()).isEqualTo(40);
-        assertThat(outputs.alerts)
-                .filteredOn(a -> a.getAlertType() == AlertType.ROWS_LOST_TO_RETENTION)
+        assertThat(outputs.metrics)
+                .as("the gap goes out at once, in one record, as a fact for the monitor")
                 .singleElement()
                 .satisfies(
-                        a -> {
-                            assertThat(a.getValue()).isEqualTo(40);
-                            assertThat(a.getMessage()).contains("offsets 1 to 40").contains("41");
+                        m -> {
+                            assertThat(m.getRetentionGaps()).hasSize(1);
+                            assertThat(m.getRetentionGaps().get(0).getFromOffset()).isEqualTo(1);
+                            assertThat(m.getRetentionGaps().get(0).getToOffset()).isEqualTo(41);
+                            assertThat(m.getStep()).as("before any step").isZero();
                         });
         assertThat(TrainerManifest.read(checkpoints).positions())
                 .as("reading went on after the gap")
@@ -269,7 +268,7 @@ class TrainingLoopTest {
     }
 
     @Test
-    void starvationIsReportedThroughTheOutputs() throws Exception {
+    void starvingFeaturesGoOutAsFactsWithTheirCrossLeverage() throws Exception {
         Source source = new Source();
         // Rows along one direction: most features never fire, and the short window says so.
         for (int r = 0; r < 24; r++) {
@@ -285,10 +284,15 @@ class TrainingLoopTest {
         TrainingLoop loop = loop(config().metricsEvery(4).build(), source, train, Map.of());
         loop.run(source::drained);
 
-        assertThat(outputs.alerts)
-                .filteredOn(a -> a.getAlertType() == AlertType.FEATURE_DEAD)
-                .isNotEmpty()
-                .allSatisfy(a -> assertThat(a.getSaeId()).isEqualTo("aen"));
+        assertThat(outputs.metrics)
+                .extracting(TrainerMetrics::getStep)
+                .containsExactly(4L, 8L, 12L);
+        TrainerMetrics last = outputs.metrics.get(2);
+        assertThat(last.getWindowTokens()).isEqualTo(4 * BATCH);
+        assertThat(last.getStarvingFeatures()).isNotEmpty().isSorted();
+        assertThat(last.getStarvingLeverage()).hasSameSizeAs(last.getStarvingFeatures());
+        assertThat(last.getDeadPct()).isEqualTo(100.0 * last.getStarvingFeatures().size() / D);
+        assertThat(last.getRetentionGaps()).isEmpty();
     }
 
     private OnlineTrainerConfig.Builder config() {
@@ -419,7 +423,6 @@ class TrainingLoopTest {
     private static final class Outputs implements TrainerOutputs {
         final List<TrainerMetrics> metrics = new ArrayList<>();
         final List<DeadLetter> deadLetters = new ArrayList<>();
-        final List<Alert> alerts = new ArrayList<>();
 
         @Override
         public void metrics(TrainerMetrics figures) {
@@ -429,11 +432,6 @@ class TrainingLoopTest {
         @Override
         public void deadLetter(byte[] key, DeadLetter letter) {
             deadLetters.add(letter);
-        }
-
-        @Override
-        public AlertSink alerts() {
-            return AlertSink.into(alerts::add, 0);
         }
 
         @Override

@@ -55,8 +55,6 @@ public final class OnlineOptions {
 
     @Mixin BindingOptions binding;
 
-    @Mixin ModelAlertOptions modelAlerts;
-
     @Option(
             names = "--idle-exit",
             paramLabel = "SECONDS",
@@ -77,7 +75,6 @@ public final class OnlineOptions {
                 .kMax(kMax.kMax())
                 .weights(weights.weights())
                 .source(binding.binding())
-                .modelAlerts(modelAlerts.thresholds())
                 .idleExitMs((long) (idleExitSeconds * 1000))
                 .signingKeys(signing.keys())
                 .build();

@@ -1,0 +1,158 @@
+package dev.aenstream.monitor;
+
+import dev.aenstream.avro.Alert;
+import dev.aenstream.avro.AlertType;
+import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.RetentionGap;
+import dev.aenstream.avro.Severity;
+import dev.aenstream.avro.TrainerMetrics;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the trainer's facts (its trainer-metrics records) into alerts: {@code FEATURE_STARVING} for
+ * features that newly stopped firing in the trainer's window, with each one's cross-leverage and
+ * its reading; {@code WEIGHT_SATURATED} by the rule of {@link ModelAlerts}; {@code
+ * ROWS_LOST_TO_RETENTION} for each gap the trainer skipped. Per SAE it keeps, in a store, the
+ * starving features already alerted and the saturation flag.
+ */
+final class TrainerFactsWatch implements Processor<byte[], byte[], String, Alert> {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerFactsWatch.class);
+    static final String STORE = "trainer-facts-state";
+    private final MonitorConfig config;
+    private final AvroSerde<TrainerMetrics> serde = new AvroSerde<>(TrainerMetrics.class);
+    private ProcessorContext<String, Alert> context;
+    private KeyValueStore<String, byte[]> store;
+
+    TrainerFactsWatch(MonitorConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Alert> context) {
+        this.context = context;
+        this.store = context.getStateStore(STORE);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        TrainerMetrics m;
+        try {
+            m = serde.fromBytes(record.value());
+        } catch (RuntimeException e) {
+            LOG.warn("skipping an unreadable trainer-metrics record: {}", e.getMessage());
+            return;
+        }
+        String saeId = m.getSaeId();
+        byte[] saved = store.get(saeId);
+        State before = State.fromBytes(saved);
+        AlertSink sink =
+                AlertSink.into(
+                        alert -> {
+                            context.forward(new Record<>(saeId, alert, record.timestamp()));
+                            MonitorMetrics.alert(alert.getAlertType());
+                        },
+                        System.currentTimeMillis());
+        State after = check(m, before, config, sink);
+        // The store changes only when the state does, so a steady run writes nothing to its
+        // changelog.
+        if (!after.equals(before)) store.put(saeId, after.toBytes());
+    }
+
+    /** The alerts one record of facts makes due after {@code before}; the state after it. */
+    static State check(TrainerMetrics m, State before, MonitorConfig config, AlertSink sink) {
+        String saeId = m.getSaeId();
+        long version = m.getVersion();
+        ModelAlerts model = new ModelAlerts(config.modelAlerts()).restore(false, before.saturated);
+        // Architectures without adaptive weights report none: there is nothing to watch.
+        if (m.getWeightSaturation() != null)
+            model.checkSaturation(
+                    saeId, version, m.getWeightSaturation(), " at step " + m.getStep(), sink);
+        BitSet starving = before.starving;
+        if (m.getStarvingFeatures() != null) {
+            starving = new BitSet();
+            List<Integer> ids = m.getStarvingFeatures();
+            List<Float> leverage = m.getStarvingLeverage();
+            double[] byFeature = new double[ids.isEmpty() ? 0 : 1 + ids.get(ids.size() - 1)];
+            Arrays.fill(byFeature, Double.NaN);
+            List<Integer> newly = new java.util.ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                int j = ids.get(i);
+                starving.set(j);
+                if (!before.starving.get(j)) newly.add(j);
+                if (leverage != null && i < leverage.size() && j < byFeature.length)
+                    byFeature[j] = leverage.get(i);
+            }
+            if (!newly.isEmpty()) {
+                double[] measured = leverage == null ? null : byFeature;
+                sink.send(
+                        AlertType.FEATURE_STARVING,
+                        Severity.WARNING,
+                        saeId,
+                        version,
+                        newly,
+                        m.getDeadPct(),
+                        0,
+                        newly.size()
+                                + " features did not fire in the trainer's last "
+                                + m.getWindowTokens()
+                                + " tokens (step "
+                                + m.getStep()
+                                + ")"
+                                + Diagnosis.summary(newly, measured),
+                        Diagnosis.leverages(newly, measured));
+            }
+        }
+        for (RetentionGap gap : m.getRetentionGaps()) {
+            long lost = Math.max(0, gap.getToOffset() - gap.getFromOffset());
+            sink.send(
+                    AlertType.ROWS_LOST_TO_RETENTION,
+                    Severity.WARNING,
+                    saeId,
+                    version,
+                    List.of(),
+                    lost,
+                    0,
+                    lost
+                            + " activation records of "
+                            + gap.getTopic()
+                            + "-"
+                            + gap.getPartition()
+                            + " (offsets "
+                            + gap.getFromOffset()
+                            + " to "
+                            + (gap.getToOffset() - 1)
+                            + ") were removed by retention before the trainer read them;"
+                            + " it goes on from offset "
+                            + gap.getToOffset());
+        }
+        return new State(model.saturated(), starving);
+    }
+
+    /** What the watch keeps per SAE: the saturation flag and the starving features alerted. */
+    record State(boolean saturated, BitSet starving) {
+        static final State NONE = new State(false, new BitSet());
+
+        byte[] toBytes() {
+            byte[] bits = starving.toByteArray();
+            return ByteBuffer.allocate(1 + bits.length)
+                    .put((byte) (saturated ? 1 : 0))
+                    .put(bits)
+                    .array();
+        }
+
+        static State fromBytes(byte[] bytes) {
+            if (bytes == null || bytes.length == 0) return NONE;
+            return new State(
+                    bytes[0] == 1, BitSet.valueOf(Arrays.copyOfRange(bytes, 1, bytes.length)));
+        }
+    }
+}
