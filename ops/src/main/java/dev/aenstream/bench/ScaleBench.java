@@ -313,15 +313,16 @@ public final class ScaleBench {
             Config config,
             DictionaryShard shard) {
         return new ModelFollower(
-                connection,
-                topics,
-                registry,
-                null,
-                sae.n(),
-                ModelTrust.anyVersion(),
-                config.device(),
-                config.ortThreads(),
-                shard);
+                        connection,
+                        topics,
+                        registry,
+                        null,
+                        sae.n(),
+                        ModelTrust.anyVersion(),
+                        config.device(),
+                        config.ortThreads(),
+                        shard)
+                .start();
     }
 
     /** Bytes of W_enc as the version stores it. */

@@ -281,14 +281,15 @@ final class DemoCommand implements Callable<Integer> {
                         new AlertPublisher(target.connection("encoder"), target.topics().alerts());
                 ModelFollower follower =
                         new ModelFollower(
-                                target.connection("encoder"),
-                                target.topics(),
-                                registry,
-                                new FollowerAlerts(alerts),
-                                feed.n(),
-                                ModelTrust.signedBy(List.of(signing.getPublic())),
-                                dev,
-                                ORT_THREADS);
+                                        target.connection("encoder"),
+                                        target.topics(),
+                                        registry,
+                                        new FollowerAlerts(alerts),
+                                        feed.n(),
+                                        ModelTrust.signedBy(List.of(signing.getPublic())),
+                                        dev,
+                                        ORT_THREADS)
+                                .start();
                 DashboardFeed observed =
                         new DashboardFeed(target.connection("dashboard"), target.topics()).start();
                 AutoCloseable web =

@@ -101,15 +101,16 @@ final class EncodeCommand implements Callable<Integer> {
                 alerts = new AlertPublisher(target.connection(), target.topics().alerts());
                 follower =
                         new ModelFollower(
-                                target.connection(),
-                                target.topics(),
-                                registry,
-                                new FollowerAlerts(alerts),
-                                n,
-                                policy,
-                                sae.device(),
-                                sae.ortThreads(),
-                                encode.shard());
+                                        target.connection(),
+                                        target.topics(),
+                                        registry,
+                                        new FollowerAlerts(alerts),
+                                        n,
+                                        policy,
+                                        sae.device(),
+                                        sae.ortThreads(),
+                                        encode.shard())
+                                .start();
                 System.out.printf(
                         "following %s for SAE versions of n=%d%s (start `aen train` to publish"
                                 + " some)%n",

@@ -76,14 +76,15 @@ class ModelFollowerOutageIT {
                     AlertPublisher alerts = new AlertPublisher(encoder, topics.alerts());
                     ModelFollower follower =
                             new ModelFollower(
-                                    encoder,
-                                    topics,
-                                    registry,
-                                    new FollowerAlerts(alerts),
-                                    N,
-                                    ModelTrust.anyVersion(),
-                                    Device.CPU,
-                                    1)) {
+                                            encoder,
+                                            topics,
+                                            registry,
+                                            new FollowerAlerts(alerts),
+                                            N,
+                                            ModelTrust.anyVersion(),
+                                            Device.CPU,
+                                            1)
+                                    .start()) {
                 trainer.publish(version(1), graph(1));
                 assertThat(follower.awaitServing(1, Duration.ofSeconds(60))).isTrue();
 

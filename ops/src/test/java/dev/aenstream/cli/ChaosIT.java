@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.aenstream.testkit.Exclusive;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,24 +24,27 @@ class ChaosIT {
     @Test
     void sixKillsOfEveryKindAndNothingLostOrDuplicated() throws Exception {
         Path summary = dir.resolve("chaos.json");
-        int exit =
-                Aen.commandLine(new String[0])
-                        .execute(
-                                "chaos",
-                                "--duration",
-                                "120",
-                                "--min-faults",
-                                Integer.toString(FAULTS),
-                                "--min-gap",
-                                "1",
-                                "--max-gap",
-                                "4",
-                                "--seed",
-                                "7",
-                                "--work-dir",
-                                dir.resolve("work").toString(),
-                                "--summary-json",
-                                summary.toString());
+        int exit;
+        try (Exclusive memoryHeavy = Exclusive.memoryHeavy()) {
+            exit =
+                    Aen.commandLine(new String[0])
+                            .execute(
+                                    "chaos",
+                                    "--duration",
+                                    "120",
+                                    "--min-faults",
+                                    Integer.toString(FAULTS),
+                                    "--min-gap",
+                                    "1",
+                                    "--max-gap",
+                                    "4",
+                                    "--seed",
+                                    "7",
+                                    "--work-dir",
+                                    dir.resolve("work").toString(),
+                                    "--summary-json",
+                                    summary.toString());
+        }
         JsonNode s = new ObjectMapper().readTree(summary.toFile());
         assertThat(s.get("faults_injected").asInt()).isGreaterThanOrEqualTo(FAULTS);
         assertThat(s.get("faults").toString())

@@ -85,6 +85,7 @@ public final class ModelFollower implements AutoCloseable {
 
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
+    private final AtomicBoolean started = new AtomicBoolean();
     private final DictionaryShard shard;
     private final VersionAdmission admission;
     private final VersionLoader loader;
@@ -138,10 +139,17 @@ public final class ModelFollower implements AutoCloseable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.consumerProps = props;
         this.topic = topics.models();
-        this.consumer = open();
         this.thread = new Thread(this::loop, "aen-model-follower");
         thread.setDaemon(true);
-        thread.start();
+    }
+
+    /**
+     * Starts following the models topic on the follower's own thread; the first connection is made
+     * there, so a broker that is away is waited out with back-off, never thrown here.
+     */
+    public ModelFollower start() {
+        if (started.compareAndSet(false, true)) thread.start();
+        return this;
     }
 
     /** Versions refused so far, newest per SAE id. */
@@ -166,11 +174,16 @@ public final class ModelFollower implements AutoCloseable {
         KafkaConsumer<byte[], byte[]> c =
                 new KafkaConsumer<>(
                         consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        // Visible before the first request, so that close() can wake a follower that waits on a
+        // broker which is away.
+        consumer = c;
         try {
+            if (closed.get()) throw new org.apache.kafka.common.errors.WakeupException();
             List<TopicPartition> partitions = Partitions.assignAll(c, topic);
             c.seekToBeginning(partitions);
             return c;
         } catch (RuntimeException e) {
+            consumer = null;
             c.close(Duration.ZERO);
             throw e;
         }
@@ -353,7 +366,7 @@ public final class ModelFollower implements AutoCloseable {
         closing.countDown();
         KafkaConsumer<byte[], byte[]> c = consumer;
         if (c != null) c.wakeup();
-        thread.join(10_000);
+        if (started.get()) thread.join(10_000);
         retirer.shutdownNow();
         assembler.close();
         synchronized (opened) {

@@ -105,15 +105,16 @@ class ShardedEncodeIT {
                     SaeRegistry registry = new SaeRegistry();
                     ModelFollower follower =
                             new ModelFollower(
-                                    connection,
-                                    topics,
-                                    registry,
-                                    null,
-                                    N,
-                                    ModelTrust.anyVersion(),
-                                    Device.CPU,
-                                    1,
-                                    shard);
+                                            connection,
+                                            topics,
+                                            registry,
+                                            null,
+                                            N,
+                                            ModelTrust.anyVersion(),
+                                            Device.CPU,
+                                            1,
+                                            shard)
+                                    .start();
                     running.add(follower);
                     assertThat(follower.awaitServing(1, Duration.ofSeconds(60))).isTrue();
                     assertThat(registry.serving().get(0).encoder().d()).isEqualTo(shard.width(D));

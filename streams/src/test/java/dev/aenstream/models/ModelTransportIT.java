@@ -71,14 +71,15 @@ class ModelTransportIT {
                             new AlertPublisher(KafkaConnection.of(bootstrap), topics.alerts());
                     ModelFollower follower =
                             new ModelFollower(
-                                    KafkaConnection.of(bootstrap),
-                                    topics,
-                                    registry,
-                                    new FollowerAlerts(alerts),
-                                    n,
-                                    ModelTrust.anyVersion(),
-                                    Device.CPU,
-                                    1)) {
+                                            KafkaConnection.of(bootstrap),
+                                            topics,
+                                            registry,
+                                            new FollowerAlerts(alerts),
+                                            n,
+                                            ModelTrust.anyVersion(),
+                                            Device.CPU,
+                                            1)
+                                    .start()) {
                 SaeModel published =
                         publisher.publish(
                                 new ModelPublisher.Version(

@@ -68,14 +68,15 @@ class SignedModelsIT {
                     AlertPublisher alerts = new AlertPublisher(kafka, topics.alerts());
                     ModelFollower follower =
                             new ModelFollower(
-                                    kafka,
-                                    topics,
-                                    registry,
-                                    new FollowerAlerts(alerts),
-                                    N,
-                                    ModelTrust.signedBy(List.of(trusted.getPublic())),
-                                    Device.CPU,
-                                    1);
+                                            kafka,
+                                            topics,
+                                            registry,
+                                            new FollowerAlerts(alerts),
+                                            N,
+                                            ModelTrust.signedBy(List.of(trusted.getPublic())),
+                                            Device.CPU,
+                                            1)
+                                    .start();
                     KafkaProducer<byte[], byte[]> raw =
                             new KafkaProducer<>(
                                     kafka.client(),

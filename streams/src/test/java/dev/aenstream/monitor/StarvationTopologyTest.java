@@ -36,6 +36,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
 
@@ -103,9 +104,6 @@ class StarvationTopologyTest {
                         .fveRowStride(1)
                         .build();
         SaeRegistry registry = new SaeRegistry();
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "monitor-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         AvroSerde<ActivationBatch> serde = new AvroSerde<>(ActivationBatch.class);
         SaeParameters healthy = sae(0, false);
         try (SaeEncoder v1 =
@@ -115,21 +113,10 @@ class StarvationTopologyTest {
                                 Device.CPU,
                                 1);
                 SaeEncoder v2 = SaeEncoder.open(healthy, new EncoderSpec(D, false), Device.CPU, 1);
-                TopologyTestDriver driver =
-                        new TopologyTestDriver(
-                                EncodeTopology.build(topics, registry, new EncodeStats(), config),
-                                props)) {
+                TopologyTestDriver driver = driver(topics, registry, config)) {
             registry.put(new ServingSae("aen", 1, v1, "starving"));
-            TestInputTopic<byte[], byte[]> in =
-                    driver.createInputTopic(
-                            topics.activations(),
-                            new ByteArraySerializer(),
-                            new ByteArraySerializer());
-            var alerts =
-                    driver.createOutputTopic(
-                            topics.alerts(),
-                            new StringDeserializer(),
-                            new AvroSerde<>(Alert.class));
+            TestInputTopic<byte[], byte[]> in = input(driver, topics.activations());
+            var alerts = alerts(driver, topics);
             var states =
                     driver.createOutputTopic(
                             topics.saeState(),
@@ -225,26 +212,12 @@ class StarvationTopologyTest {
     @Test
     void theTrainersFactsBecomeTheMonitorsAlertsOnce() throws Exception {
         Topics topics = Topics.defaults();
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "facts-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         MonitorConfig config =
                 MonitorConfig.builder().modelAlerts(new ModelAlertThresholds(50, 0.5)).build();
         AvroSerde<TrainerMetrics> metrics = new AvroSerde<>(TrainerMetrics.class);
-        try (TopologyTestDriver driver =
-                new TopologyTestDriver(
-                        EncodeTopology.build(topics, new SaeRegistry(), new EncodeStats(), config),
-                        props)) {
-            TestInputTopic<byte[], byte[]> in =
-                    driver.createInputTopic(
-                            topics.trainerMetrics(),
-                            new ByteArraySerializer(),
-                            new ByteArraySerializer());
-            var alerts =
-                    driver.createOutputTopic(
-                            topics.alerts(),
-                            new StringDeserializer(),
-                            new AvroSerde<>(Alert.class));
+        try (TopologyTestDriver driver = driver(topics, new SaeRegistry(), config)) {
+            TestInputTopic<byte[], byte[]> in = input(driver, topics.trainerMetrics());
+            var alerts = alerts(driver, topics);
             RetentionGap gap =
                     RetentionGap.newBuilder()
                             .setTopic(topics.activations())
@@ -297,5 +270,24 @@ class StarvationTopologyTest {
                                 assertThat(a.getVersion()).isEqualTo(4);
                             });
         }
+    }
+
+    /** The whole encode application's topology under the test driver. */
+    private static TopologyTestDriver driver(
+            Topics topics, SaeRegistry registry, MonitorConfig config) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "monitor-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        return new TopologyTestDriver(
+                EncodeTopology.build(topics, registry, new EncodeStats(), config), props);
+    }
+
+    private static TestInputTopic<byte[], byte[]> input(TopologyTestDriver driver, String topic) {
+        return driver.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static TestOutputTopic<String, Alert> alerts(TopologyTestDriver driver, Topics topics) {
+        return driver.createOutputTopic(
+                topics.alerts(), new StringDeserializer(), new AvroSerde<>(Alert.class));
     }
 }

@@ -96,14 +96,15 @@ class OnlineLoopIT {
                             new AlertPublisher(KafkaConnection.of(bootstrap), topics.alerts());
                     ModelFollower follower =
                             new ModelFollower(
-                                    KafkaConnection.of(bootstrap),
-                                    topics,
-                                    registry,
-                                    new FollowerAlerts(alerts),
-                                    N,
-                                    ModelTrust.anyVersion(),
-                                    Device.CPU,
-                                    1)) {
+                                            KafkaConnection.of(bootstrap),
+                                            topics,
+                                            registry,
+                                            new FollowerAlerts(alerts),
+                                            N,
+                                            ModelTrust.anyVersion(),
+                                            Device.CPU,
+                                            1)
+                                    .start()) {
                 Future<?> training =
                         pool.submit(
                                 () -> {
