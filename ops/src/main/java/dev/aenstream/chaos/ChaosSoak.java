@@ -91,12 +91,13 @@ public final class ChaosSoak {
 
     /**
      * Kafka Streams' default session (45 s) would keep a killed encoder's partitions idle that long
-     * before the group moves them; the soak's encoders are missed sooner.
+     * before the group moves them; the soak's encoders are missed after the broker's minimum
+     * session (6 s).
      */
     private static final List<String> ENCODER_SESSION =
             List.of(
-                    "--command-property", "session.timeout.ms=10000",
-                    "--command-property", "heartbeat.interval.ms=2000");
+                    "--command-property", "session.timeout.ms=6000",
+                    "--command-property", "heartbeat.interval.ms=1500");
 
     private final Settings settings;
     private final Consumer<String> progress;

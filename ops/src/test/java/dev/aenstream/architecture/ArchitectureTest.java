@@ -1,19 +1,29 @@
 package dev.aenstream.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.InstanceofCheck;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.JavaConstructorCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
+import dev.aenstream.avro.Dtype;
 import dev.aenstream.avro.KafkaConnection;
+import dev.aenstream.avro.Matrices;
+import dev.aenstream.avro.RecordDecodingException;
+import dev.aenstream.encode.ActivationCheck;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.monitor.AlertPublisher;
@@ -145,6 +155,49 @@ class ArchitectureTest {
                         "the loop meets Kafka only through its ports (ActivationSource,"
                                 + " VersionSink, TrainerOutputs), whose adapters are Kafka* and"
                                 + " OnlineTrainer wires them")
+                .check(classes);
+    }
+
+    @Test
+    void topologiesRouteByNamedChildrenNotByType() {
+        classes()
+                .that()
+                .haveSimpleNameEndingWith("Topology")
+                .and()
+                .resideInAnyPackage("dev.aenstream.encode", "dev.aenstream.monitor")
+                .should(
+                        new ArchCondition<JavaClass>("make no instanceof check") {
+                            @Override
+                            public void check(JavaClass c, ConditionEvents events) {
+                                for (JavaCodeUnit unit : c.getCodeUnits())
+                                    for (InstanceofCheck check : unit.getInstanceofChecks())
+                                        events.add(
+                                                SimpleConditionEvent.violated(
+                                                        c,
+                                                        unit.getFullName()
+                                                                + " checks instanceof "
+                                                                + check.getRawType().getName()));
+                            }
+                        })
+                .because(
+                        "each processor forwards each kind of output to the child named for it"
+                                + " (docs/architecture.md)")
+                .check(classes);
+    }
+
+    @Test
+    void activationRecordsAreCheckedInOnePlace() {
+        noClasses()
+                .that()
+                .resideInAnyPackage("dev.aenstream.encode", "dev.aenstream.online")
+                .and()
+                .doNotBelongToAnyOf(ActivationCheck.class)
+                .should()
+                .dependOnClassesThat()
+                .belongToAnyOf(RecordDecodingException.class)
+                .orShould()
+                .callMethod(Matrices.class, "bytesPerElement", Dtype.class)
+                .because("encoders and trainer share one check of a record's bytes and shape")
                 .check(classes);
     }
 

@@ -6,7 +6,6 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.sae.onnx.WeightPrecision;
 import dev.aenstream.sae.runtime.Device;
-import dev.aenstream.testkit.Exclusive;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.io.PrintStream;
@@ -27,8 +26,7 @@ class LargeModelIT {
     @Test
     void aVersionLargerThanTwoGibTravelsLoadsAndServesExactCodes() throws Exception {
         Topics topics = new Topics("large.");
-        try (Exclusive memoryHeavy = Exclusive.memoryHeavy();
-                EmbeddedBroker broker = EmbeddedBroker.start(0, dir.resolve("kafka"));
+        try (EmbeddedBroker broker = EmbeddedBroker.start(0, dir.resolve("kafka"));
                 Admin admin = Admin.create(broker.adminConnection().client())) {
             TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
             SyntheticSae sae = new SyntheticSae(4096, 131_072, 42);

@@ -4,47 +4,45 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.aenstream.testkit.Exclusive;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A bounded chaos soak: six SIGKILLs, each kind twice (an encoder, the trainer, a broker, the
- * active controller among them), and nothing lost or duplicated, by the soak's own reading of what
- * reached Kafka. Each fault waits for recovery (30 to 40 s here), so the count bounds CI's time;
- * {@code aen chaos} runs the long soak (docs/operations.md).
+ * A bounded chaos soak: a SIGKILL of each kind (an encoder, the trainer, the active controller),
+ * and nothing lost or duplicated, by the soak's own reading of what reached Kafka. Each fault waits
+ * for recovery (15 to 35 s here), so the count bounds CI's time; {@code aen chaos} runs the long
+ * soak with as many faults as it is given time for (docs/operations.md).
  */
 class ChaosIT {
-    /** Encoder, trainer and broker in turn, twice: every kind of fault, the controller once. */
-    private static final int FAULTS = 6;
+    /**
+     * Encoder, trainer and broker in turn: every kind of fault, the first broker the controller.
+     */
+    private static final int FAULTS = 3;
 
     @TempDir Path dir;
 
     @Test
-    void sixKillsOfEveryKindAndNothingLostOrDuplicated() throws Exception {
+    void aKillOfEveryKindAndNothingLostOrDuplicated() throws Exception {
         Path summary = dir.resolve("chaos.json");
-        int exit;
-        try (Exclusive memoryHeavy = Exclusive.memoryHeavy()) {
-            exit =
-                    Aen.commandLine(new String[0])
-                            .execute(
-                                    "chaos",
-                                    "--duration",
-                                    "120",
-                                    "--min-faults",
-                                    Integer.toString(FAULTS),
-                                    "--min-gap",
-                                    "1",
-                                    "--max-gap",
-                                    "4",
-                                    "--seed",
-                                    "7",
-                                    "--work-dir",
-                                    dir.resolve("work").toString(),
-                                    "--summary-json",
-                                    summary.toString());
-        }
+        int exit =
+                Aen.commandLine(new String[0])
+                        .execute(
+                                "chaos",
+                                "--duration",
+                                "120",
+                                "--min-faults",
+                                Integer.toString(FAULTS),
+                                "--min-gap",
+                                "1",
+                                "--max-gap",
+                                "4",
+                                "--seed",
+                                "7",
+                                "--work-dir",
+                                dir.resolve("work").toString(),
+                                "--summary-json",
+                                summary.toString());
         JsonNode s = new ObjectMapper().readTree(summary.toFile());
         assertThat(s.get("faults_injected").asInt()).isGreaterThanOrEqualTo(FAULTS);
         assertThat(s.get("faults").toString())

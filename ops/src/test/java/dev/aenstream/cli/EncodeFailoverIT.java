@@ -92,7 +92,13 @@ class EncodeFailoverIT {
                                     "--stats-grace-ms",
                                     Long.toString(GRACE_MS),
                                     "--state-dir",
-                                    dir.resolve("state-a").toString()),
+                                    dir.resolve("state-a").toString(),
+                                    // Missed after 6 s (the broker's minimum), not Kafka Streams'
+                                    // 45: the survivor takes its partitions over sooner.
+                                    "--command-property",
+                                    "session.timeout.ms=6000",
+                                    "--command-property",
+                                    "heartbeat.interval.ms=1500"),
                             dir.resolve("a.log"));
 
             MonitorConfig monitor =

@@ -162,7 +162,8 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                                 limits.maxRecordBytes()));
             }
             for (int i = 0; i < saes.size(); i++) {
-                for (FeatureCodes part : records.get(i)) context.forward(record.withValue(part));
+                for (FeatureCodes part : records.get(i))
+                    context.forward(record.withValue(part), EncodeTopology.CODES);
                 stats.encoded(all.get(i).rows(), activeSum(all.get(i)));
                 if (monitor != null) {
                     long statisticsStart = System.nanoTime();
@@ -319,7 +320,8 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                                         key.substring(0, key.indexOf('|'))
                                                 .getBytes(StandardCharsets.UTF_8),
                                         TopContexts.gather(parts),
-                                        now)));
+                                        now),
+                                EncodeTopology.CONTEXTS));
         for (String key : sent) candidateStore.delete(key);
     }
 
@@ -346,9 +348,8 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
         FeatureStats partial = acc.toRecord(acc.windowStartMs() + monitor.windowMs());
         context.forward(
                 new Record<byte[], Object>(
-                        acc.saeId().getBytes(StandardCharsets.UTF_8),
-                        partial,
-                        acc.windowStartMs()));
+                        acc.saeId().getBytes(StandardCharsets.UTF_8), partial, acc.windowStartMs()),
+                EncodeTopology.STATISTICS);
         accumulators.remove(acc.saeId());
         accumulatorStore.delete(acc.saeId());
     }
@@ -406,7 +407,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                         record.value(),
                         record.timestamp(),
                         limits.maxRecordBytes());
-        context.forward(record.withValue(letter));
+        context.forward(record.withValue(letter), EncodeTopology.DEAD_LETTERS);
         stats.deadLettered();
     }
 

@@ -26,6 +26,13 @@ import org.apache.kafka.streams.state.Stores;
 public final class EncodeTopology {
     static final String ACCUMULATORS = "feature-accumulators";
 
+    /** The encoder's children, one per kind of output: it forwards each record to its own. */
+    static final String CODES = "codes";
+
+    static final String DEAD_LETTERS = "dead-letters";
+    static final String STATISTICS = "statistics";
+    static final String CONTEXTS = "contexts";
+
     /** Top-context candidates not yet forwarded, one entry per token and feature. */
     static final String CONTEXT_CANDIDATES = "feature-context-candidates";
 
@@ -74,36 +81,32 @@ public final class EncodeTopology {
                                 () -> new EncodeProcessor(registry, stats, monitor, limits),
                                 Named.as("encode"),
                                 stores);
-        out.filter((k, v) -> v instanceof FeatureCodes, Named.as("codes-only"))
-                .mapValues(v -> (FeatureCodes) v, Named.as("as-codes"))
+        // The processor forwards each kind of output to the child named for it, so each child
+        // receives one type only.
+        out.mapValues(v -> (FeatureCodes) v, Named.as(CODES))
                 .to(
                         topics.codes(),
                         Produced.with(Serdes.ByteArray(), new AvroSerde<>(FeatureCodes.class))
-                                .withName("codes"));
-        out.filter((k, v) -> v instanceof DeadLetter, Named.as("dead-letters-only"))
-                .mapValues(v -> (DeadLetter) v, Named.as("as-dead-letter"))
+                                .withName("codes-sink"));
+        out.mapValues(v -> (DeadLetter) v, Named.as(DEAD_LETTERS))
                 .to(
                         topics.dlq(),
                         Produced.with(Serdes.ByteArray(), new AvroSerde<>(DeadLetter.class))
-                                .withName("dead-letters"));
+                                .withName("dead-letters-sink"));
         if (monitor != null) {
             KStream<String, FeatureStats> partials =
-                    out.filter((k, v) -> v instanceof FeatureStats, Named.as("stats-only"))
-                            .map(
-                                    (k, v) ->
-                                            KeyValue.pair(
-                                                    ((FeatureStats) v).getSaeId(),
-                                                    (FeatureStats) v),
-                                    Named.as("stats-by-sae"));
+                    out.map(
+                            (k, v) ->
+                                    KeyValue.pair(((FeatureStats) v).getSaeId(), (FeatureStats) v),
+                            Named.as(STATISTICS));
             StatisticsTopology.add(builder, topics, partials, monitor);
             KStream<String, FeatureContexts> candidates =
-                    out.filter((k, v) -> v instanceof FeatureContexts, Named.as("contexts-only"))
-                            .map(
-                                    (k, v) ->
-                                            KeyValue.pair(
-                                                    new String(k, StandardCharsets.UTF_8),
-                                                    (FeatureContexts) v),
-                                    Named.as("key-contexts-by-block"));
+                    out.map(
+                            (k, v) ->
+                                    KeyValue.pair(
+                                            new String(k, StandardCharsets.UTF_8),
+                                            (FeatureContexts) v),
+                            Named.as(CONTEXTS));
             StatisticsTopology.addContexts(topics, candidates);
         }
         return builder.build();

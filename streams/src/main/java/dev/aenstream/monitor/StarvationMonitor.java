@@ -14,6 +14,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class StarvationMonitor implements Processor<String, FeatureStats, String, SpecificRecord> {
     static final String STORE = "starvation-state";
+
+    /** Its children: alerts go to one, the per-SAE state to the other. */
+    static final String ALERTS = "monitor-alerts";
+
+    static final String STATES = "monitor-states";
     private final MonitorConfig config;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, byte[]> store;
@@ -38,7 +43,7 @@ final class StarvationMonitor implements Processor<String, FeatureStats, String,
         if (state.d() != stats.getD()) state = new MonitorState(stats.getD());
         long now = System.currentTimeMillis();
         for (Alert alert : state.update(saeId, stats, config, now)) {
-            context.forward(record.withValue((SpecificRecord) alert));
+            context.forward(record.withValue((SpecificRecord) alert), ALERTS);
             MonitorMetrics.alert(alert.getAlertType());
         }
         store.put(saeId, state.toBytes());
@@ -46,6 +51,7 @@ final class StarvationMonitor implements Processor<String, FeatureStats, String,
         // A shard's view has its own key, so the compacted topic keeps every shard's.
         context.forward(
                 record.withKey(SaeStates.key(saeId, stats.getShard(), stats.getShards()))
-                        .withValue((SpecificRecord) state.toRecord(saeId, now)));
+                        .withValue((SpecificRecord) state.toRecord(saeId, now)),
+                STATES);
     }
 }

@@ -110,14 +110,12 @@ public final class StatisticsTopology {
                         Named.as("starvation-monitor"),
                         StarvationMonitor.STORE);
         monitored
-                .filter((k, v) -> v instanceof Alert, Named.as("alerts-only"))
-                .mapValues(v -> (Alert) v, Named.as("as-alert"))
+                .mapValues(v -> (Alert) v, Named.as(StarvationMonitor.ALERTS))
                 .to(
                         topics.alerts(),
                         Produced.with(Serdes.String(), alerts).withName("alerts-sink"));
         monitored
-                .filter((k, v) -> v instanceof SaeState, Named.as("states-only"))
-                .mapValues(v -> (SaeState) v, Named.as("as-state"))
+                .mapValues(v -> (SaeState) v, Named.as(StarvationMonitor.STATES))
                 .to(
                         topics.saeState(),
                         Produced.with(Serdes.String(), states).withName("sae-state-sink"));
