@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The online trainer's loop, knowing no Kafka: records in through an {@link ActivationSource},
  * fixed-size batches assembled from them, one step per batch for each SAE side by side, and out
- * through its ports every few steps: versions ({@link VersionSink}), figures and starvation ({@link
- * TrainerOutputs}), checkpoints that tie the source's positions to the rows read but not yet
- * trained on, so that a resumed run trains on every row exactly once.
+ * through its ports every few steps: versions ({@link VersionSink}), figures with the facts the
+ * monitor raises alerts from ({@link TrainerOutputs}; the loop raises none), and checkpoints that
+ * tie the source's positions to the rows read but not yet trained on, so that a resumed run trains
+ * on every row exactly once.
  */
 public final class TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
