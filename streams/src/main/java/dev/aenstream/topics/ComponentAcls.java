@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
@@ -34,6 +35,7 @@ public record ComponentAcls(
         String encoderApplicationId,
         String trainerGroup) {
     private static final long TIMEOUT_S = 60;
+    private static final long ACL_POLL_MS = 50;
 
     /** The components that talk to Kafka, each as its own principal. */
     public static final List<String> COMPONENTS =
@@ -151,10 +153,26 @@ public record ComponentAcls(
         return out;
     }
 
-    /** Creates every binding (creating one that exists changes nothing) and returns them. */
+    /**
+     * Creates every binding (creating one that exists changes nothing) and returns them once the
+     * broker answers with all of them: a broker applies new ACLs from its metadata log a moment
+     * after the controller commits them, and a client that asks before is refused for good.
+     */
     public List<AclBinding> create(Admin admin) throws Exception {
         List<AclBinding> all = bindings();
         admin.createAcls(all).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+        while (!admin.describeAcls(AclBindingFilter.ANY)
+                .values()
+                .get(TIMEOUT_S, TimeUnit.SECONDS)
+                .containsAll(all)) {
+            if (System.nanoTime() > deadline)
+                throw new java.util.concurrent.TimeoutException(
+                        "the broker did not report the ACLs it was given within "
+                                + TIMEOUT_S
+                                + " s");
+            Thread.sleep(ACL_POLL_MS);
+        }
         return all;
     }
 
