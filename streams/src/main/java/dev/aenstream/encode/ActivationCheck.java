@@ -5,6 +5,7 @@ import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.DeadLetterReason;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.RecordDecodingException;
+import java.util.function.Supplier;
 
 /**
  * What every reader of the activations topic checks before it trusts a record, the encoders and the
@@ -42,15 +43,18 @@ public final class ActivationCheck {
         }
     }
 
-    /** Rows of width {@code n}, as {@code whose} (named in the detail) expects. */
-    public void width(ActivationBatch batch, int n, String whose) throws RejectedRecord {
+    /**
+     * Rows of width {@code n}, as {@code whose} (named in the detail; asked only on a mismatch, so
+     * the hot path builds no string) expects.
+     */
+    public void width(ActivationBatch batch, int n, Supplier<String> whose) throws RejectedRecord {
         if (batch.getN() != n)
             throw new RejectedRecord(
                     DeadLetterReason.WRONG_WIDTH,
                     "rows have width n="
                             + batch.getN()
                             + " but "
-                            + whose
+                            + whose.get()
                             + " expects n="
                             + n
                             + " (source "

@@ -363,7 +363,8 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     /** Validates the batch against the served SAEs and decodes its rows into the reused buffer. */
     private FloatBuffer load(ActivationBatch batch, List<ServingSae> saes) throws RejectedRecord {
         for (ServingSae sae : saes)
-            check.width(batch, sae.encoder().n(), "SAE " + sae.saeId() + " v" + sae.version());
+            check.width(
+                    batch, sae.encoder().n(), () -> "SAE " + sae.saeId() + " v" + sae.version());
         int size = check.shape(batch);
         int n = batch.getN();
         int count = batch.getRows();

@@ -88,7 +88,7 @@ final class ActivationIntake {
     private ActivationBatch decode(ActivationSource.Arrival record) {
         try {
             ActivationBatch a = check.decode(record.value());
-            check.width(a, n, "the SAEs trained here");
+            check.width(a, n, () -> "the SAEs trained here");
             check.shape(a);
             return a;
         } catch (RejectedRecord e) {

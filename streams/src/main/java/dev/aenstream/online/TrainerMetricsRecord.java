@@ -33,7 +33,8 @@ final class TrainerMetricsRecord {
             long lag,
             List<RetentionGap> gaps) {
         FeatureWindow window = t.window();
-        int[] starving = window.windowComplete() ? window.deadFeatures() : null;
+        int[] dead = window.deadFeatures();
+        int[] starving = window.windowComplete() ? dead : null;
         double[] leverage = g == null ? null : g.active().crossLeverage();
         return TrainerMetrics.newBuilder()
                 .setSaeId(t.saeId())
@@ -60,10 +61,7 @@ final class TrainerMetricsRecord {
                 .setCoherenceMax(g == null || g.coherence() == null ? null : g.coherence().max())
                 .setActiveCondition(g == null ? null : finite(g.active().condition()))
                 .setLeakage(g == null ? null : finite(g.active().leakage()))
-                .setDeadCrossLeverage(
-                        g == null
-                                ? null
-                                : finite(g.active().meanCrossLeverage(window.deadFeatures())))
+                .setDeadCrossLeverage(g == null ? null : finite(g.active().meanCrossLeverage(dead)))
                 .setStarvingFeatures(starving == null ? null : ids(starving))
                 .setStarvingLeverage(
                         starving == null || leverage == null ? null : leverages(starving, leverage))

@@ -21,7 +21,7 @@ class ActivationCheckTest {
     @Test
     void aFitRecordPassesAndSaysItsSize() throws Exception {
         ActivationBatch a = check.decode(serde.toBytes(batch(3)));
-        check.width(a, N, "the SAE");
+        check.width(a, N, () -> "the SAE");
         assertThat(check.shape(a)).isEqualTo(3 * N);
     }
 
@@ -50,7 +50,7 @@ class ActivationCheckTest {
 
     @Test
     void rowsOfAnotherWidthNameWhoExpectedWhat() {
-        assertThatThrownBy(() -> check.width(batch(2), N + 1, "SAE big v3"))
+        assertThatThrownBy(() -> check.width(batch(2), N + 1, () -> "SAE big v3"))
                 .isInstanceOfSatisfying(
                         RejectedRecord.class,
                         e -> {
