@@ -17,10 +17,10 @@ import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.SaeDecoder;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.OrtSessions;
 import dev.aenstream.sae.runtime.SaeEncoder;
@@ -531,7 +531,8 @@ public final class PipelineBench {
      */
     double[] train(Shape shape, double seconds) throws Exception {
         TrainConfig config =
-                TrainConfig.languageModel(Arch.AEN, shape.n(), shape.d()).withBatch(trainBatch);
+                TrainConfig.languageModel(Penalties.AEN, shape.n(), shape.d())
+                        .with(TrainConfig.BATCH, trainBatch);
         double train;
         try (Trainer trainer = Trainer.start("bench", config, device, 0)) {
             train =

@@ -11,6 +11,7 @@ import dev.aenstream.cli.options.OrtThreadsOption;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.produce.synthetic.SyntheticFeed;
 import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.sae.setting.Profile;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.Trainer;
 import java.nio.file.Path;
@@ -83,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
             names = "--train-batch",
             paramLabel = "ROWS",
             description = "Rows per training step (default: ${DEFAULT-VALUE}).")
-    int trainBatch = TrainConfig.LM_BATCH;
+    int trainBatch = TrainConfig.BATCH.defaults().at(Profile.LANGUAGE_MODEL, 0);
 
     @Mixin DeviceOption device;
 
@@ -389,13 +390,13 @@ final class BenchCommand implements Callable<Integer> {
             if (steps <= 0 || warmupSteps < 0)
                 throw new IllegalArgumentException("--steps must be positive, --warmup-steps >= 0");
             TrainConfig config = hyper.languageModel(n);
-            int batch = config.batch();
+            int batch = config.get(TrainConfig.BATCH);
             int d = config.d();
             Device dev = device.device();
             System.out.printf(
                     "bench train: %s n=%d D=%d batch=%d, %d timed steps after %d warm-up, %d"
                             + " cores%n",
-                    config.arch().label(),
+                    config.penalty().label(),
                     n,
                     d,
                     batch,
@@ -419,7 +420,7 @@ final class BenchCommand implements Callable<Integer> {
             summary.put("n", n);
             summary.put("d_sae", d);
             summary.put("batch", batch);
-            summary.put("arch", config.arch().label());
+            summary.put("arch", config.penalty().label());
             summary.put("steps", steps);
             summary.put("device", ranOn);
             summary.put("cores", Runtime.getRuntime().availableProcessors());

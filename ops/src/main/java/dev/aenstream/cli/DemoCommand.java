@@ -31,8 +31,11 @@ import dev.aenstream.online.SaeDefinition;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.eval.SampleGeometry;
+import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.Penalised;
+import dev.aenstream.sae.penalty.Penalties;
+import dev.aenstream.sae.penalty.TopK;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.SparsityTarget;
 import dev.aenstream.sae.train.TrainConfig;
@@ -236,14 +239,14 @@ final class DemoCommand implements Callable<Integer> {
         // demo's batch so that steps come often.
         TrainConfig base =
                 (languageModel
-                                ? TrainConfig.languageModel(Arch.AEN, feed.n(), dSae.dSae())
-                                        .withBatch(DEMO_BATCH)
-                                : TrainConfig.synthetic(Arch.AEN, feed.n(), dSae.dSae()))
+                                ? TrainConfig.languageModel(Penalties.AEN, feed.n(), dSae.dSae())
+                                        .with(TrainConfig.BATCH, DEMO_BATCH)
+                                : TrainConfig.synthetic(Penalties.AEN, feed.n(), dSae.dSae()))
                         .toBuilder()
-                                .tWarm(warmup)
-                                .tRamp(ramp)
-                                .k(SparsityTarget.topK(targetL0))
-                                .deadWindowTokens(deadWindow())
+                                .set(AdaptiveWeights.T_WARM, warmup)
+                                .set(AdaptiveWeights.T_RAMP, ramp)
+                                .set(TopK.K, SparsityTarget.topK(targetL0))
+                                .set(TrainConfig.DEAD_WINDOW_TOKENS, deadWindow())
                                 .build();
         List<SaeDefinition> definitions =
                 (saes.isEmpty() ? DEFAULT_SAES : saes)
@@ -533,8 +536,8 @@ final class DemoCommand implements Callable<Integer> {
             s.put("shrinkage", g == null ? null : g.shrinkage());
             s.put("phi", m.warmupFactor());
             TrainConfig c = trainer.config(m.saeId());
-            if (c.arch() == Arch.TOPK) s.put("k", c.k());
-            else s.put("lambda1", c.lambda1());
+            if (c.has(TopK.K)) s.put("k", c.get(TopK.K));
+            if (c.has(Penalised.LAMBDA1)) s.put("lambda1", c.get(Penalised.LAMBDA1));
             if (m.weightSaturation() != null) s.put("weight_saturation", m.weightSaturation());
             s.put("tokens_trained", m.tokens());
             s.put("tokens_encoded", f == null ? 0 : f.tokens());

@@ -5,7 +5,7 @@ import dev.aenstream.experiment.ExperimentReport;
 import dev.aenstream.experiment.RunStore;
 import dev.aenstream.experiment.StarvationExperiment;
 import dev.aenstream.experiment.StarvationPreset;
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.Penalties;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -162,7 +162,9 @@ final class ExperimentCommand implements Runnable {
                             .narrowed(
                                     steps,
                                     rhos == null ? null : List.copyOf(rhos),
-                                    archs == null ? null : archs.stream().map(Arch::parse).toList(),
+                                    archs == null
+                                            ? null
+                                            : archs.stream().map(Penalties::parse).toList(),
                                     bDecInit == null ? null : centred(bDecInit));
             String[] parts = shard.split("/");
             if (parts.length != 2)

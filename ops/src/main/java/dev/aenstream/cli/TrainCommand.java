@@ -15,7 +15,8 @@ import dev.aenstream.experiment.SyntheticRun;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.Penalised;
+import dev.aenstream.sae.penalty.TopK;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.Checkpoints;
 import dev.aenstream.sae.train.SparsityTarget;
@@ -168,10 +169,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         SpikedConfig data = synthetic.config();
         TrainConfig config = hyper.synthetic(data.n());
-        if (targetL0 != null && config.arch() == Arch.TOPK)
-            config = config.toBuilder().k(SparsityTarget.topK(targetL0)).build();
+        if (targetL0 != null && config.has(TopK.K))
+            config = config.toBuilder().set(TopK.K, SparsityTarget.topK(targetL0)).build();
         long total = steps != null ? steps : config.defaultSteps();
-        String id = saeId != null ? saeId : config.arch().label();
+        String id = saeId != null ? saeId : config.penalty().label();
         Device dev = device.device();
         Checkpoints.Checkpoint checkpoint = resume ? Checkpoints.latest(checkpointDir, id) : null;
         if (resume && checkpoint == null)
@@ -184,22 +185,18 @@ final class TrainCommand implements Callable<Integer> {
                         : Trainer.start(id, config, dev, ortThreads.ortThreads())) {
             TrainConfig run = trainer.config();
             SparsityTarget sparsity =
-                    targetL0 != null && run.arch() != Arch.TOPK
+                    targetL0 != null && run.has(Penalised.LAMBDA1)
                             ? SparsityTarget.of(targetL0)
                             : null;
             trainer.target(sparsity);
             System.out.printf(
-                    "training %s (%s) n=%d D=%d batch=%d lambda1=%g lambda2=%g warm-up %d+%d,"
-                            + " %,d steps on %s%s%n",
+                    "training %s (%s) n=%d D=%d batch=%d %s, %,d steps on %s%s%n",
                     id,
-                    run.arch().label(),
+                    run.penalty().label(),
                     run.n(),
                     run.d(),
-                    run.batch(),
-                    run.lambda1(),
-                    run.effectiveLambda2(),
-                    run.tWarm(),
-                    run.tRamp(),
+                    run.get(TrainConfig.BATCH),
+                    run.describePenalty(),
                     total,
                     trainer.trainStep().device().label(),
                     checkpoint != null ? ", resumed at step " + trainer.stepsDone() : "");
@@ -302,17 +299,13 @@ final class TrainCommand implements Callable<Integer> {
             for (var d : definitions) {
                 TrainConfig c = d.config();
                 System.out.printf(
-                        "training %s (%s) n=%d D=%d batch=%d lambda1=%g lambda2=%g warm-up %d+%d"
-                                + " from %s%n",
+                        "training %s (%s) n=%d D=%d batch=%d %s from %s%n",
                         d.saeId(),
-                        c.arch().label(),
+                        c.penalty().label(),
                         c.n(),
                         c.d(),
-                        c.batch(),
-                        c.lambda1(),
-                        c.effectiveLambda2(),
-                        c.tWarm(),
-                        c.tRamp(),
+                        c.get(TrainConfig.BATCH),
+                        c.describePenalty(),
                         target.topics().activations());
             }
             var progress =
@@ -365,7 +358,7 @@ final class TrainCommand implements Callable<Integer> {
 
     private static void print(Trainer t) {
         TrainingMetrics m = t.metrics();
-        boolean topK = t.config().arch() == Arch.TOPK;
+        TrainConfig c = t.config();
         System.out.printf(
                 "%8d %10.5f %10.5f %10.5f %8.1f %7.3f %7.2f %6s %5.2f %10s %,10.0f%n",
                 m.step(),
@@ -377,7 +370,7 @@ final class TrainCommand implements Callable<Integer> {
                 m.deadPct(),
                 saturation(m, "%.1f"),
                 m.warmupFactor(),
-                topK ? "-" : String.format("%.3g", t.config().lambda1()),
+                c.has(Penalised.LAMBDA1) ? String.format("%.3g", c.get(Penalised.LAMBDA1)) : "-",
                 m.tokensPerS());
     }
 }

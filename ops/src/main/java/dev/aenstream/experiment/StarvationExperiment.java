@@ -2,7 +2,8 @@ package dev.aenstream.experiment;
 
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.Penalised;
+import dev.aenstream.sae.penalty.Penalty;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.Checkpoints;
 import dev.aenstream.sae.train.SparsityTarget;
@@ -30,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class StarvationExperiment {
     /** One cell of the grid. */
-    public record RunSpec(Arch arch, double rho, long seed) {
+    public record RunSpec(Penalty arch, double rho, long seed) {
         /**
          * Identifies the run across resumes and shards: preset, target, arch, rho, seed and how
          * b_dec started.
@@ -89,7 +90,7 @@ public final class StarvationExperiment {
             List<RunSpec> runs = new ArrayList<>();
             for (long seed : seeds)
                 for (double rho : preset.rhos())
-                    for (Arch arch : preset.archs()) runs.add(new RunSpec(arch, rho, seed));
+                    for (Penalty arch : preset.archs()) runs.add(new RunSpec(arch, rho, seed));
             return runs;
         }
 
@@ -193,7 +194,7 @@ public final class StarvationExperiment {
             if (checkpoint != null)
                 System.out.printf("%s: resumed at step %,d%n", key, trainer.stepsDone());
             SparsityTarget sparsity = SparsityTarget.of(plan.targetL0());
-            trainer.target(spec.arch() == Arch.TOPK ? null : sparsity);
+            trainer.target(config.has(Penalised.LAMBDA1) ? sparsity : null);
             long startBatch = SyntheticRun.firstBatch(checkpoint, trainer);
             if (checkpoint == null && preset.centredStart())
                 SyntheticRun.centre(trainer, generator, startBatch);

@@ -1,7 +1,14 @@
 package dev.aenstream.experiment;
 
 import dev.aenstream.produce.synthetic.SpikedConfig;
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.ElasticNet;
+import dev.aenstream.sae.penalty.Ghost;
+import dev.aenstream.sae.penalty.Penalised;
+import dev.aenstream.sae.penalty.Penalties;
+import dev.aenstream.sae.penalty.Penalty;
+import dev.aenstream.sae.penalty.TopK;
+import dev.aenstream.sae.setting.Profile;
 import dev.aenstream.sae.train.SparsityTarget;
 import dev.aenstream.sae.train.TrainConfig;
 import java.util.List;
@@ -46,13 +53,12 @@ public record StarvationPreset(
         boolean centredStart,
         int evalRows,
         List<Double> rhos,
-        List<Arch> archs) {
+        List<Penalty> archs) {
     /** The paper's coherences. */
     public static final List<Double> RHOS = List.of(0.0, 0.3, 0.5, 0.7, 0.9);
 
     /** Every architecture the trainer runs. */
-    public static final List<Arch> ARCHS =
-            List.of(Arch.AEN, Arch.L1, Arch.ELASTIC, Arch.ALASSO, Arch.TOPK, Arch.GHOST);
+    public static final List<Penalty> ARCHS = Penalties.ALL;
 
     /** The paper's target L0 of the spiked study (k = 16 true atoms per row). */
     public static final double DEFAULT_TARGET_L0 = 16;
@@ -107,7 +113,7 @@ public record StarvationPreset(
      * are not null.
      */
     public StarvationPreset narrowed(
-            Long steps, List<Double> rhos, List<Arch> archs, Boolean centredStart) {
+            Long steps, List<Double> rhos, List<Penalty> archs, Boolean centredStart) {
         return new StarvationPreset(
                 name,
                 steps != null ? steps : this.steps,
@@ -136,23 +142,29 @@ public record StarvationPreset(
      * The training configuration of one run, before matched sparsity sets lambda1 (started from the
      * authors' best value for the architecture) or k.
      */
-    public TrainConfig train(Arch arch, SpikedConfig data, long seed, double targetL0) {
-        TrainConfig.Builder b =
+    public TrainConfig train(Penalty arch, SpikedConfig data, long seed, double targetL0) {
+        TrainConfig c =
                 TrainConfig.synthetic(arch, data.n(), data.atoms()).toBuilder()
-                        .tWarm(tWarm)
-                        .tRamp(tRamp)
-                        .beta(beta)
-                        .gamma(gamma)
-                        .p(p)
-                        .lambda2(lambda2)
-                        .lambda1(arch.adaptive() ? ADAPTIVE_LAMBDA1 : TrainConfig.DEFAULT_LAMBDA1)
-                        .seed(seed)
-                        .deadWindowTokens(deadWindowSteps * TrainConfig.SYNTHETIC_BATCH)
-                        .ghostBeta(ghostBeta)
-                        .ghostThreshold(ghostThreshold)
-                        .ghostMinSteps(ghostMinSteps);
-        if (arch == Arch.TOPK) b.k(SparsityTarget.topK(targetL0));
-        return b.build();
+                        .set(AdaptiveWeights.T_WARM, tWarm)
+                        .set(AdaptiveWeights.T_RAMP, tRamp)
+                        .set(AdaptiveWeights.BETA, beta)
+                        .set(AdaptiveWeights.GAMMA, gamma)
+                        .set(AdaptiveWeights.P, p)
+                        .set(ElasticNet.LAMBDA2, lambda2)
+                        .set(TrainConfig.SEED, seed)
+                        .set(
+                                TrainConfig.DEAD_WINDOW_TOKENS,
+                                deadWindowSteps
+                                        * TrainConfig.BATCH
+                                                .defaults()
+                                                .at(Profile.SYNTHETIC, data.n()))
+                        .set(Ghost.BETA, ghostBeta)
+                        .set(Ghost.THRESHOLD, ghostThreshold)
+                        .set(Ghost.MIN_STEPS, ghostMinSteps)
+                        .build();
+        if (c.has(AdaptiveWeights.T_RAMP)) c = c.with(Penalised.LAMBDA1, ADAPTIVE_LAMBDA1);
+        if (c.has(TopK.K)) c = c.with(TopK.K, SparsityTarget.topK(targetL0));
+        return c;
     }
 
     /**

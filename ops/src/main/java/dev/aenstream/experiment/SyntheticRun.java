@@ -2,12 +2,14 @@ package dev.aenstream.experiment;
 
 import dev.aenstream.monitor.FeatureAccumulator;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.SaeDecoder;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.eval.DictionaryGeometry;
 import dev.aenstream.sae.eval.DictionaryMatch;
-import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.onnx.WeightPrecision;
+import dev.aenstream.sae.penalty.ElasticNet;
+import dev.aenstream.sae.penalty.Penalised;
+import dev.aenstream.sae.penalty.TopK;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import dev.aenstream.sae.train.Checkpoints;
@@ -58,9 +60,9 @@ public final class SyntheticRun {
     /** Starts the fresh {@code trainer}'s b_dec at the mean of batch {@code batchIndex}. */
     public static void centre(Trainer trainer, SpikedGenerator generator, long batchIndex) {
         TrainConfig run = trainer.config();
-        float[] x = new float[run.batch() * run.n()];
-        generator.batch(batchIndex, x, run.batch(), null, null);
-        trainer.centreDecoderBias(x, 0, run.batch());
+        float[] x = new float[run.get(TrainConfig.BATCH) * run.n()];
+        generator.batch(batchIndex, x, run.get(TrainConfig.BATCH), null, null);
+        trainer.centreDecoderBias(x, 0, run.get(TrainConfig.BATCH));
     }
 
     /**
@@ -76,11 +78,11 @@ public final class SyntheticRun {
             StepListener listener)
             throws Exception {
         TrainConfig run = trainer.config();
-        float[] x = new float[run.batch() * run.n()];
+        float[] x = new float[run.get(TrainConfig.BATCH) * run.n()];
         long next = batchIndex;
         while (trainer.stepsDone() < steps) {
-            generator.batch(next++, x, run.batch(), null, null);
-            StepResult r = trainer.step(x, 0, run.batch());
+            generator.batch(next++, x, run.get(TrainConfig.BATCH), null, null);
+            StepResult r = trainer.step(x, 0, run.get(TrainConfig.BATCH));
             if (!r.applied())
                 System.out.printf("step %d skipped: non-finite loss or gradient%n", r.step());
             else if (listener != null) listener.stepped(trainer, r, next);
@@ -106,7 +108,7 @@ public final class SyntheticRun {
         float[] magnitudes = new float[evalRows * k];
         // An index far past any training batch: evaluation rows are never trained on.
         generator.batch(Long.MAX_VALUE / 2, x, evalRows, support, magnitudes);
-        int kMax = run.arch() == Arch.TOPK ? run.k() : d;
+        int kMax = run.penalty().kMax(run.settings(), d);
         float[] codes = new float[evalRows * d];
         float[] xhat = new float[evalRows * n];
         FeatureAccumulator reconstruction =
@@ -115,7 +117,7 @@ public final class SyntheticRun {
         try (SaeEncoder encoder =
                 SaeEncoder.open(
                         params,
-                        new EncoderSpec(kMax, false, run.arch() == Arch.TOPK),
+                        run.penalty().encoderSpec(kMax, false, WeightPrecision.FLOAT32),
                         Device.CPU,
                         ortThreads)) {
             var sparse = encoder.encode(FloatBuffer.wrap(x), evalRows);
@@ -140,7 +142,7 @@ public final class SyntheticRun {
         TrainingMetrics m = trainer.metrics();
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("sae_id", trainer.saeId());
-        summary.put("arch", run.arch().label());
+        summary.put("arch", run.penalty().label());
         summary.put("steps", trainer.stepsDone());
         summary.put("l0", l0 / evalRows);
         summary.put("fve", reconstruction.fve());
@@ -148,16 +150,18 @@ public final class SyntheticRun {
         summary.put("shrinkage", DictionaryGeometry.shrinkage(x, xhat, evalRows, n));
         summary.put("recovery", finiteOrNull(trainer.window().recoveryRate()));
         summary.put("phi", run.phi(trainer.stepsDone()));
-        if (run.arch() == Arch.TOPK) {
-            summary.put("k", run.k());
-        } else {
-            summary.put("lambda1", run.lambda1());
-            long windowSteps = Math.max(1, run.deadWindowTokens() / run.batch());
+        if (run.has(TopK.K)) summary.put("k", run.get(TopK.K));
+        if (run.has(Penalised.LAMBDA1)) {
+            summary.put("lambda1", run.get(Penalised.LAMBDA1));
+            long windowSteps =
+                    Math.max(
+                            1,
+                            run.get(TrainConfig.DEAD_WINDOW_TOKENS) / run.get(TrainConfig.BATCH));
             double[] range = trainer.lambda1Range(trainer.stepsDone() - windowSteps);
             summary.put("lambda1_window_min", range[0]);
             summary.put("lambda1_window_max", range[1]);
         }
-        summary.put("lambda2", run.effectiveLambda2());
+        summary.put("lambda2", run.has(ElasticNet.LAMBDA2) ? run.get(ElasticNet.LAMBDA2) : 0.0);
         summary.put("dict_cos", match.dictCos());
         summary.put("support_precision", s.precision());
         summary.put("support_recall", s.recall());
@@ -173,7 +177,7 @@ public final class SyntheticRun {
         summary.put("train_l0", m.l0());
         summary.put("train_fve", m.fve());
         summary.put("tokens", m.tokens());
-        summary.put("dead_window_tokens", run.deadWindowTokens());
+        summary.put("dead_window_tokens", run.get(TrainConfig.DEAD_WINDOW_TOKENS));
         summary.put("eval_rows", evalRows);
         summary.put("device", trainer.trainStep().device().label());
         return summary;

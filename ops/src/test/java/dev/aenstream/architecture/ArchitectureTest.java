@@ -2,16 +2,19 @@ package dev.aenstream.architecture;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.InstanceofCheck;
+import com.tngtech.archunit.core.domain.JavaAccess;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.JavaConstructorCall;
+import com.tngtech.archunit.core.domain.JavaFieldAccess;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
@@ -32,6 +35,8 @@ import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.online.OnlineTrainer;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
+import dev.aenstream.sae.penalty.Penalty;
+import dev.aenstream.sae.setting.Setting;
 import dev.aenstream.sae.train.TrainConfig;
 import java.util.Map;
 import java.util.Set;
@@ -212,7 +217,7 @@ class ArchitectureTest {
                                 "a method that makes or sends an alert",
                                 call ->
                                         (call.getTargetOwner().isAssignableTo(AlertSink.class)
-                                                        && Set.of("send", "record", "into")
+                                                        && Set.of("send", "alert", "into")
                                                                 .contains(call.getName()))
                                                 || (call.getTargetOwner()
                                                                 .isEquivalentTo(Alert.class)
@@ -221,6 +226,72 @@ class ArchitectureTest {
                         "trainer and encoders publish facts; the monitor decides what is an alert"
                                 + " (docs/architecture.md)")
                 .check(classes);
+    }
+
+    @Test
+    void onlyThePenaltiesKnowWhichPenaltyTheyAre() {
+        classes()
+                .that()
+                .resideOutsideOfPackage("dev.aenstream.sae.penalty")
+                .should(
+                        new ArchCondition<JavaClass>(
+                                "use a concrete penalty only for the settings it declares") {
+                            @Override
+                            public void check(JavaClass c, ConditionEvents events) {
+                                for (JavaAccess<?> access : c.getAccessesFromSelf()) {
+                                    JavaClass owner = access.getTargetOwner();
+                                    if (!concretePenalty(owner)) continue;
+                                    boolean settingDeclaration =
+                                            access instanceof JavaFieldAccess field
+                                                    && field.getTarget()
+                                                            .resolveMember()
+                                                            .map(
+                                                                    f ->
+                                                                            f.getRawType()
+                                                                                    .isAssignableTo(
+                                                                                            Setting
+                                                                                                    .class))
+                                                            .orElse(false);
+                                    if (!settingDeclaration)
+                                        events.add(
+                                                SimpleConditionEvent.violated(
+                                                        c, access.getDescription()));
+                                }
+                                for (JavaCodeUnit unit : c.getCodeUnits())
+                                    for (InstanceofCheck check : unit.getInstanceofChecks())
+                                        if (concretePenalty(check.getRawType()))
+                                            events.add(
+                                                    SimpleConditionEvent.violated(
+                                                            c,
+                                                            unit.getFullName()
+                                                                    + " checks instanceof "
+                                                                    + check.getRawType()
+                                                                            .getName()));
+                            }
+                        })
+                .because(
+                        "what differs between architectures lives in their penalty classes; others"
+                                + " ask a Penalty, and read a concrete one only for the settings it"
+                                + " declares (docs/architecture.md)")
+                .check(classes);
+    }
+
+    @Test
+    void aPenaltyAnswersWithBehaviourNotFlags() {
+        noMethods()
+                .that()
+                .areDeclaredInClassesThat()
+                .areAssignableTo(Penalty.class)
+                .and()
+                .arePublic()
+                .should()
+                .haveRawReturnType(boolean.class)
+                .because("a flag on the kind brings back the branches the penalty classes replace")
+                .check(classes);
+    }
+
+    private static boolean concretePenalty(JavaClass c) {
+        return c.isAssignableTo(Penalty.class) && !c.isEquivalentTo(Penalty.class);
     }
 
     @Test

@@ -13,7 +13,7 @@ import dev.aenstream.online.OnlineTrainer;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.online.SaeDefinition;
 import dev.aenstream.online.TrainerManifest;
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.testkit.Wait;
@@ -89,7 +89,8 @@ class TrainerBrokerOutageIT {
                         List.of(
                                 new SaeDefinition(
                                         "aen",
-                                        TrainConfig.synthetic(Arch.AEN, N, 32).withBatch(BATCH))),
+                                        TrainConfig.synthetic(Penalties.AEN, N, 32)
+                                                .with(TrainConfig.BATCH, BATCH))),
                         false,
                         Device.CPU,
                         1)) {

@@ -9,6 +9,7 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.dashboard.DashboardFeed;
 import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.monitor.AlertSink;
 import dev.aenstream.testkit.Wait;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
@@ -60,15 +61,11 @@ class DashboardFeedReconnectIT {
     private static void alert(KafkaConnection kafka, Topics topics, String message) {
         try (AlertPublisher alerts = new AlertPublisher(kafka, topics.alerts())) {
             alerts.send(
-                    AlertType.FEATURE_DEAD,
-                    Severity.WARNING,
-                    "sae",
-                    1,
-                    List.of(1),
-                    1,
-                    0,
-                    message,
-                    List.of(0.1f));
+                    AlertSink.alert(AlertType.FEATURE_DEAD, Severity.WARNING, "sae", 1)
+                            .setFeatureIds(List.of(1))
+                            .setValue(1)
+                            .setMessage(message)
+                            .setCrossLeverage(List.of(0.1f)));
             alerts.flush();
         }
     }

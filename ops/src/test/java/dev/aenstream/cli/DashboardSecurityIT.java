@@ -15,6 +15,7 @@ import dev.aenstream.dashboard.DashboardFeed;
 import dev.aenstream.dashboard.DashboardServer;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.monitor.AlertSink;
 import dev.aenstream.testkit.ExternalTools;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
@@ -58,15 +59,11 @@ class DashboardSecurityIT {
             try (AlertPublisher alerts = new AlertPublisher(kafka, topics.alerts());
                     ModelPublisher models = new ModelPublisher(kafka, topics.models())) {
                 alerts.send(
-                        AlertType.FEATURE_DEAD,
-                        Severity.WARNING,
-                        EVIL_ID,
-                        1,
-                        List.of(3, 4),
-                        2,
-                        0,
-                        EVIL_MESSAGE,
-                        List.of(0.1f, 0.9f));
+                        AlertSink.alert(AlertType.FEATURE_DEAD, Severity.WARNING, EVIL_ID, 1)
+                                .setFeatureIds(List.of(3, 4))
+                                .setValue(2)
+                                .setMessage(EVIL_MESSAGE)
+                                .setCrossLeverage(List.of(0.1f, 0.9f)));
                 alerts.flush();
                 models.publish(
                         new ModelPublisher.Version(

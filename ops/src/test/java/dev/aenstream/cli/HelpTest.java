@@ -2,7 +2,8 @@ package dev.aenstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.Penalties;
+import dev.aenstream.sae.penalty.Penalty;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -44,12 +45,12 @@ class HelpTest {
         assertThat(cli.execute("demo", "--help")).isZero();
         // Picocli wraps the description: words are compared across line breaks.
         String help = out.toString().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
-        Set<Arch> trained =
+        Set<Penalty> trained =
                 DemoCommand.DEFAULT_SAES.stream()
-                        .map(s -> Arch.parse(s.substring(s.indexOf(':') + 1)))
+                        .map(s -> Penalties.parse(s.substring(s.indexOf(':') + 1)))
                         .collect(Collectors.toSet());
-        for (Arch arch : Arch.values()) {
-            String named = arch == Arch.AEN ? "aen-sae" : arch.label() + " baseline";
+        for (Penalty arch : Penalties.ALL) {
+            String named = arch == Penalties.AEN ? "aen-sae" : arch.label() + " baseline";
             if (trained.contains(arch)) assertThat(help).as("demo help").contains(named);
             else
                 assertThat(help)

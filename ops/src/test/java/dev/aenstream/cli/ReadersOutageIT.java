@@ -8,6 +8,7 @@ import dev.aenstream.avro.Severity;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.monitor.AlertPublisher;
+import dev.aenstream.monitor.AlertSink;
 import dev.aenstream.testkit.AenProcess;
 import dev.aenstream.testkit.Wait;
 import dev.aenstream.topics.TopicProvisioner;
@@ -78,7 +79,9 @@ class ReadersOutageIT {
 
     private static void send(KafkaConnection kafka, Topics topics, String message) {
         try (AlertPublisher p = new AlertPublisher(kafka, topics.alerts())) {
-            p.send(AlertType.MODEL_REFUSED, Severity.WARNING, "sae", 1, List.of(), 0, 0, message);
+            p.send(
+                    AlertSink.alert(AlertType.MODEL_REFUSED, Severity.WARNING, "sae", 1)
+                            .setMessage(message));
             p.flush();
         }
     }

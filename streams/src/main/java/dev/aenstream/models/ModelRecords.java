@@ -3,6 +3,7 @@ package dev.aenstream.models;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
+import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.topics.TopicSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -78,11 +79,13 @@ public final class ModelRecords {
     public static dev.aenstream.sae.onnx.EncoderSpec encoderSpec(
             SaeModel m, dev.aenstream.sae.onnx.EncoderTensors.Read read) {
         if (read.spec() != null) return read.spec();
-        return new dev.aenstream.sae.onnx.EncoderSpec(
-                m.getKMax(),
-                m.getNormalisation() == dev.aenstream.avro.Normalisation.UNIT_SQRT_N,
-                dev.aenstream.sae.Arch.TOPK.label().equals(m.getArch()),
-                read.precision());
+        boolean normalise = m.getNormalisation() == dev.aenstream.avro.Normalisation.UNIT_SQRT_N;
+        return Penalties.find(m.getArch())
+                .map(p -> p.encoderSpec(m.getKMax(), normalise, read.precision()))
+                .orElseGet(
+                        () ->
+                                new dev.aenstream.sae.onnx.EncoderSpec(
+                                        m.getKMax(), normalise, false, read.precision()));
     }
 
     /** The record type named by the headers, or null. */

@@ -1,10 +1,8 @@
 package dev.aenstream.monitor;
 
 import dev.aenstream.avro.Alert;
-import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.KafkaConnection;
-import dev.aenstream.avro.Severity;
 import dev.aenstream.topics.Producers;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -34,35 +32,19 @@ public final class AlertPublisher implements AlertSink, AutoCloseable {
      * are none).
      */
     @Override
-    public void send(
-            AlertType type,
-            Severity severity,
-            String saeId,
-            long version,
-            List<Integer> featureIds,
-            double value,
-            double threshold,
-            String message,
-            List<Float> crossLeverage) {
+    public void send(Alert.Builder builder) {
+        Alert whole = builder.setTimestampMs(System.currentTimeMillis()).build();
+        List<Integer> featureIds = whole.getFeatureIds();
+        List<Float> leverage = whole.getCrossLeverage();
+        String saeId = whole.getSaeId();
         int from = 0;
         do {
-            List<Integer> ids =
-                    featureIds.subList(
-                            from, Math.min(featureIds.size(), from + MAX_IDS_PER_RECORD));
+            int to = Math.min(featureIds.size(), from + MAX_IDS_PER_RECORD);
             Alert alert =
-                    AlertSink.record(
-                            type,
-                            severity,
-                            saeId,
-                            version,
-                            ids,
-                            value,
-                            threshold,
-                            message,
-                            crossLeverage == null
-                                    ? null
-                                    : crossLeverage.subList(from, from + ids.size()),
-                            System.currentTimeMillis());
+                    Alert.newBuilder(whole)
+                            .setFeatureIds(featureIds.subList(from, to))
+                            .setCrossLeverage(leverage == null ? null : leverage.subList(from, to))
+                            .build();
             try {
                 producer.send(
                         new ProducerRecord<>(
@@ -73,17 +55,27 @@ public final class AlertPublisher implements AlertSink, AutoCloseable {
                             if (e != null)
                                 LOG.error(
                                         "could not send a {} alert for {}: {}",
-                                        type,
+                                        whole.getAlertType(),
                                         saeId,
                                         e.toString());
                         });
             } catch (org.apache.kafka.common.KafkaException e) {
                 // The broker is away: what raised the alert must go on; the log keeps it.
-                LOG.error("could not send a {} alert for {}: {}", type, saeId, e.toString());
+                LOG.error(
+                        "could not send a {} alert for {}: {}",
+                        whole.getAlertType(),
+                        saeId,
+                        e.toString());
             }
             from += MAX_IDS_PER_RECORD;
         } while (from < featureIds.size());
-        LOG.info("alert {} {} {} v{}: {}", severity, type, saeId, version, message);
+        LOG.info(
+                "alert {} {} {} v{}: {}",
+                whole.getSeverity(),
+                whole.getAlertType(),
+                saeId,
+                whole.getVersion(),
+                whole.getMessage());
     }
 
     public void flush() {

@@ -9,76 +9,32 @@ import java.util.function.Consumer;
 /** Where alerts go: the alerts topic in production, a list in tests. */
 public interface AlertSink {
     /**
-     * Sends one alert; {@code crossLeverage}, when not null, holds one figure per feature id (see
-     * the Alert schema).
+     * Sends one alert, its fields set by name on {@link #alert}'s builder; the sink stamps its
+     * time. {@code crossLeverage}, when set, holds one figure per feature id (see the Alert
+     * schema).
      */
-    void send(
-            AlertType type,
-            Severity severity,
-            String saeId,
-            long version,
-            List<Integer> featureIds,
-            double value,
-            double threshold,
-            String message,
-            List<Float> crossLeverage);
-
-    /** Sends one alert without a per-feature diagnosis. */
-    default void send(
-            AlertType type,
-            Severity severity,
-            String saeId,
-            long version,
-            List<Integer> featureIds,
-            double value,
-            double threshold,
-            String message) {
-        send(type, severity, saeId, version, featureIds, value, threshold, message, null);
-    }
+    void send(Alert.Builder alert);
 
     /**
-     * A sink that turns each alert into its record, stamped {@code nowMs}, and hands it to {@code
-     * out}.
+     * An alert of {@code type} about version {@code version} of {@code saeId}: no features, value 0
+     * and threshold 0 until set; the message is required.
      */
-    static AlertSink into(Consumer<Alert> out, long nowMs) {
-        return (type, severity, saeId, version, featureIds, value, threshold, message, leverage) ->
-                out.accept(
-                        record(
-                                type,
-                                severity,
-                                saeId,
-                                version,
-                                featureIds,
-                                value,
-                                threshold,
-                                message,
-                                leverage,
-                                nowMs));
-    }
-
-    /** The alert record of one {@link #send}. */
-    static Alert record(
-            AlertType type,
-            Severity severity,
-            String saeId,
-            long version,
-            List<Integer> featureIds,
-            double value,
-            double threshold,
-            String message,
-            List<Float> crossLeverage,
-            long nowMs) {
+    static Alert.Builder alert(AlertType type, Severity severity, String saeId, long version) {
         return Alert.newBuilder()
                 .setAlertType(type)
                 .setSeverity(severity)
                 .setSaeId(saeId)
                 .setVersion(version)
-                .setFeatureIds(featureIds)
-                .setValue(value)
-                .setThreshold(threshold)
-                .setMessage(message)
-                .setTimestampMs(nowMs)
-                .setCrossLeverage(crossLeverage)
-                .build();
+                .setFeatureIds(List.of())
+                .setValue(0)
+                .setThreshold(0)
+                .setCrossLeverage(null);
+    }
+
+    /**
+     * A sink that stamps each alert {@code nowMs}, builds its record and hands it to {@code out}.
+     */
+    static AlertSink into(Consumer<Alert> out, long nowMs) {
+        return alert -> out.accept(alert.setTimestampMs(nowMs).build());
     }
 }

@@ -2,7 +2,6 @@ package dev.aenstream.monitor;
 
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.Severity;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +39,7 @@ public final class FollowerAlerts {
     private void send(
             AlertType type, Severity severity, String saeId, long version, String message) {
         try {
-            sink.send(type, severity, saeId, version, List.of(), 0, 0, message);
+            sink.send(AlertSink.alert(type, severity, saeId, version).setMessage(message));
             MonitorMetrics.alert(type);
         } catch (RuntimeException failed) {
             // The follower goes on whatever happens to its alert; the log keeps it.

@@ -2,7 +2,6 @@ package dev.aenstream.monitor;
 
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.Severity;
-import java.util.List;
 
 /**
  * The one owner of the model-level alerting rules, DEAD_FRACTION_HIGH and WEIGHT_SATURATED, for one
@@ -35,14 +34,10 @@ public final class ModelAlerts {
                     String.format(
                             "%.1f%% of features are dead (threshold %.1f%%)", deadPct, threshold);
             sink.send(
-                    AlertType.DEAD_FRACTION_HIGH,
-                    Severity.CRITICAL,
-                    saeId,
-                    version,
-                    List.of(),
-                    deadPct,
-                    threshold,
-                    what + context);
+                    AlertSink.alert(AlertType.DEAD_FRACTION_HIGH, Severity.CRITICAL, saeId, version)
+                            .setValue(deadPct)
+                            .setThreshold(threshold)
+                            .setMessage(what + context));
         }
     }
 
@@ -57,14 +52,10 @@ public final class ModelAlerts {
             String what =
                     String.format("%.1f%% of adaptive weights are pinned at w_max", 100 * share);
             sink.send(
-                    AlertType.WEIGHT_SATURATED,
-                    Severity.WARNING,
-                    saeId,
-                    version,
-                    List.of(),
-                    share,
-                    threshold,
-                    what + context);
+                    AlertSink.alert(AlertType.WEIGHT_SATURATED, Severity.WARNING, saeId, version)
+                            .setValue(share)
+                            .setThreshold(threshold)
+                            .setMessage(what + context));
         }
     }
 

@@ -178,8 +178,13 @@ final class MonitorState {
             double threshold,
             String message,
             long nowMs) {
-        return AlertSink.record(
-                type, severity, saeId, version, ids, ids.size(), threshold, message, null, nowMs);
+        return AlertSink.alert(type, severity, saeId, version)
+                .setFeatureIds(ids)
+                .setValue(ids.size())
+                .setThreshold(threshold)
+                .setMessage(message)
+                .setTimestampMs(nowMs)
+                .build();
     }
 
     double deadPct() {

@@ -94,45 +94,46 @@ final class TrainerFactsWatch implements Processor<byte[], byte[], String, Alert
             if (!newly.isEmpty()) {
                 double[] measured = leverage == null ? null : byFeature;
                 sink.send(
-                        AlertType.FEATURE_STARVING,
-                        Severity.WARNING,
-                        saeId,
-                        version,
-                        newly,
-                        m.getDeadPct(),
-                        0,
-                        newly.size()
-                                + " features did not fire in the trainer's last "
-                                + m.getWindowTokens()
-                                + " tokens (step "
-                                + m.getStep()
-                                + ")"
-                                + Diagnosis.summary(newly, measured),
-                        Diagnosis.leverages(newly, measured));
+                        AlertSink.alert(
+                                        AlertType.FEATURE_STARVING,
+                                        Severity.WARNING,
+                                        saeId,
+                                        version)
+                                .setFeatureIds(newly)
+                                .setValue(m.getDeadPct())
+                                .setMessage(
+                                        newly.size()
+                                                + " features did not fire in the trainer's last "
+                                                + m.getWindowTokens()
+                                                + " tokens (step "
+                                                + m.getStep()
+                                                + ")"
+                                                + Diagnosis.summary(newly, measured))
+                                .setCrossLeverage(Diagnosis.leverages(newly, measured)));
             }
         }
         for (RetentionGap gap : m.getRetentionGaps()) {
             long lost = Math.max(0, gap.getToOffset() - gap.getFromOffset());
             sink.send(
-                    AlertType.ROWS_LOST_TO_RETENTION,
-                    Severity.WARNING,
-                    saeId,
-                    version,
-                    List.of(),
-                    lost,
-                    0,
-                    lost
-                            + " activation records of "
-                            + gap.getTopic()
-                            + "-"
-                            + gap.getPartition()
-                            + " (offsets "
-                            + gap.getFromOffset()
-                            + " to "
-                            + (gap.getToOffset() - 1)
-                            + ") were removed by retention before the trainer read them;"
-                            + " it goes on from offset "
-                            + gap.getToOffset());
+                    AlertSink.alert(
+                                    AlertType.ROWS_LOST_TO_RETENTION,
+                                    Severity.WARNING,
+                                    saeId,
+                                    version)
+                            .setValue(lost)
+                            .setMessage(
+                                    lost
+                                            + " activation records of "
+                                            + gap.getTopic()
+                                            + "-"
+                                            + gap.getPartition()
+                                            + " (offsets "
+                                            + gap.getFromOffset()
+                                            + " to "
+                                            + (gap.getToOffset() - 1)
+                                            + ") were removed by retention before the trainer read"
+                                            + " them; it goes on from offset "
+                                            + gap.getToOffset()));
         }
         return new State(model.saturated(), starving);
     }

@@ -2,8 +2,8 @@ package dev.aenstream.online;
 
 import dev.aenstream.avro.RetentionGap;
 import dev.aenstream.avro.TrainerMetrics;
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.eval.SampleGeometry;
+import dev.aenstream.sae.penalty.Penalised;
 import dev.aenstream.sae.train.FeatureWindow;
 import dev.aenstream.sae.train.Trainer;
 import dev.aenstream.sae.train.TrainingMetrics;
@@ -54,7 +54,10 @@ final class TrainerMetricsRecord {
                 .setTokensPerS(m.tokensPerS())
                 .setConsumerLag(lag)
                 .setTimestampMs(System.currentTimeMillis())
-                .setLambda1(t.config().arch() == Arch.TOPK ? null : t.config().lambda1())
+                .setLambda1(
+                        t.config().has(Penalised.LAMBDA1)
+                                ? t.config().get(Penalised.LAMBDA1)
+                                : null)
                 .setShrinkage(g == null ? null : finite(g.shrinkage()))
                 .setRecoveryRate(finite(window.recoveryRate()))
                 .setCoherenceMean(g == null || g.coherence() == null ? null : g.coherence().mean())

@@ -3,8 +3,8 @@ package dev.aenstream.online;
 import dev.aenstream.avro.RetentionGap;
 import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.models.ModelPublisher;
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.eval.SampleGeometry;
+import dev.aenstream.sae.penalty.Penalised;
 import dev.aenstream.sae.train.SparsityTarget;
 import dev.aenstream.sae.train.StepResult;
 import dev.aenstream.sae.train.TrainConfig;
@@ -84,28 +84,29 @@ public final class TrainingLoop {
         this.outputs = outputs;
         TrainConfig first = trainers.get(0).config();
         this.n = first.n();
-        this.batch = first.batch();
+        this.batch = first.get(TrainConfig.BATCH);
         for (Trainer t : trainers) {
-            if (t.config().n() != n || t.config().batch() != batch) {
+            if (t.config().n() != n || t.config().get(TrainConfig.BATCH) != batch) {
                 throw new IllegalArgumentException(
                         "SAEs trained side by side need the same n and batch; "
                                 + t.saeId()
                                 + " has n="
                                 + t.config().n()
                                 + ", batch="
-                                + t.config().batch()
+                                + t.config().get(TrainConfig.BATCH)
                                 + " vs n="
                                 + n
                                 + ", batch="
                                 + batch);
             }
             unreportedGaps.put(t.saeId(), new ArrayList<>());
-            if (config.matchesSparsity() && t.config().arch() != Arch.TOPK)
+            if (config.matchesSparsity() && t.config().has(Penalised.LAMBDA1))
                 t.target(SparsityTarget.tracking(config.targetL0(), config.settleSteps()));
         }
         this.intake = new ActivationIntake(n, config.normalise(), config.source(), outputs);
         this.versions = new VersionPublication(sink, config, newestOnTopic);
-        this.assembler = new BatchAssembler(n, batch, config.shuffleRows(), first.seed());
+        this.assembler =
+                new BatchAssembler(n, batch, config.shuffleRows(), first.get(TrainConfig.SEED));
         if (manifest != null) {
             positions.putAll(manifest.positions());
             assembler.restore(manifest.pending(config.checkpointDir()));
@@ -233,7 +234,7 @@ public final class TrainingLoop {
                         t.trainStep().parameters(),
                         batchRows,
                         batch,
-                        c.arch() == Arch.TOPK ? c.k() : 0,
+                        c.penalty().kMax(c.settings(), 0),
                         done % (COHERENCE_EVERY * config.metricsEvery()) == config.metricsEvery());
         synchronized (this) {
             SampleGeometry.Figures before = geometry.get(t.saeId());

@@ -3,11 +3,9 @@ package dev.aenstream.online;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.models.ModelPublisher;
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.eval.FeatureMatch;
 import dev.aenstream.sae.importers.SaeSources;
-import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.Trainer;
 import java.util.HashMap;
@@ -98,28 +96,22 @@ final class VersionPublication {
             throws VersionSink.Unavailable, ModelPublisher.Fenced, InterruptedException {
         long v = next(t);
         TrainConfig c = t.config();
-        int kMax = c.arch() == Arch.TOPK ? c.k() : Math.min(config.kMax(), c.d());
+        int kMax = c.penalty().kMax(c.settings(), Math.min(config.kMax(), c.d()));
         SaeParameters params = t.trainStep().parameters();
         var onnx =
                 SaeSources.fromParameters(
                                 params,
-                                new EncoderSpec(
-                                        kMax,
-                                        config.normalise(),
-                                        c.arch() == Arch.TOPK,
-                                        config.weights()),
+                                c.penalty().encoderSpec(kMax, config.normalise(), config.weights()),
                                 t.saeId() + " step " + t.stepsDone())
                         .model();
         Map<String, String> hyper = new LinkedHashMap<>();
-        hyper.put("lambda1", Double.toString(c.lambda1()));
-        hyper.put("lambda2", Double.toString(c.effectiveLambda2()));
-        hyper.put("gamma", Double.toString(c.gamma()));
+        c.penaltySettings().forEach((name, value) -> hyper.put(name, value.toString()));
         hyper.put("step", Long.toString(t.stepsDone()));
         sink.publish(
                 new ModelPublisher.Version(
                         t.saeId(),
                         v,
-                        c.arch().label(),
+                        c.penalty().label(),
                         c.n(),
                         c.d(),
                         kMax,

@@ -15,8 +15,16 @@ class TrainerFactsWatchTest {
 
     private final List<Sent> sent = new ArrayList<>();
     private final AlertSink sink =
-            (type, severity, saeId, version, ids, value, threshold, message, leverage) ->
-                    sent.add(new Sent(type, ids, value, message, leverage));
+            AlertSink.into(
+                    a ->
+                            sent.add(
+                                    new Sent(
+                                            a.getAlertType(),
+                                            a.getFeatureIds(),
+                                            a.getValue(),
+                                            a.getMessage(),
+                                            a.getCrossLeverage())),
+                    0);
     private final MonitorConfig config =
             MonitorConfig.builder().modelAlerts(new ModelAlertThresholds(25, 0.5)).build();
 

@@ -17,9 +17,9 @@ import dev.aenstream.encode.ServingSae;
 import dev.aenstream.models.ModelRecords;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderSpec;
+import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import dev.aenstream.sae.train.TrainConfig;
@@ -81,7 +81,8 @@ class HookBindingIT {
                         new ServingSae("sae-" + hook, 1, encoder, "test")
                                 .withSource(new SourceBinding("m", hook)));
             }
-            TrainConfig base = TrainConfig.synthetic(Arch.AEN, N, 32).withBatch(64);
+            TrainConfig base =
+                    TrainConfig.synthetic(Penalties.AEN, N, 32).with(TrainConfig.BATCH, 64);
             OnlineTrainerConfig config =
                     OnlineTrainerConfig.builder(topics)
                             .groupId("hook-trainer")

@@ -19,7 +19,8 @@ import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.testkit.KafkaTestCluster;
@@ -67,11 +68,16 @@ class OnlineLoopIT {
             TopicProvisioner.ensure(admin, topics, new TopicSettings(2, (short) 1));
             String bootstrap = cluster.bootstrapServers();
             TrainConfig base =
-                    TrainConfig.synthetic(Arch.AEN, N, 64).withBatch(64).withWarmup(20, 20);
+                    TrainConfig.synthetic(Penalties.AEN, N, 64)
+                            .with(TrainConfig.BATCH, 64)
+                            .toBuilder()
+                            .set(AdaptiveWeights.T_WARM, 20)
+                            .set(AdaptiveWeights.T_RAMP, 20)
+                            .build();
             List<SaeDefinition> saes =
                     List.of(
                             new SaeDefinition("aen", base),
-                            new SaeDefinition("l1", base.with(Arch.L1)));
+                            new SaeDefinition("l1", base.with(Penalties.parse("l1"))));
             OnlineTrainerConfig config =
                     OnlineTrainerConfig.builder(topics)
                             .groupId("loop-trainer")

@@ -16,7 +16,7 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.models.ModelRecords;
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.testkit.KafkaTestCluster;
@@ -263,7 +263,8 @@ class TrainerFaultsIT {
     private OnlineTrainer open(
             KafkaClusterTestKit cluster, OnlineTrainerConfig config, boolean resume)
             throws Exception {
-        TrainConfig train = TrainConfig.synthetic(Arch.AEN, N, 32).withBatch(BATCH);
+        TrainConfig train =
+                TrainConfig.synthetic(Penalties.AEN, N, 32).with(TrainConfig.BATCH, BATCH);
         return OnlineTrainer.open(
                 KafkaConnection.of(cluster.bootstrapServers()),
                 config,

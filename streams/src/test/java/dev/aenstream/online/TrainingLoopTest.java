@@ -15,8 +15,8 @@ import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.models.ModelPublisher;
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.onnx.OnnxPackage;
+import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.Checkpoints;
 import dev.aenstream.sae.train.TrainConfig;
@@ -277,9 +277,9 @@ class TrainingLoopTest {
             source.add(0, x, ROWS);
         }
         TrainConfig train =
-                TrainConfig.synthetic(Arch.AEN, N, D).toBuilder()
-                        .batch(BATCH)
-                        .deadWindowTokens(4 * BATCH)
+                TrainConfig.synthetic(Penalties.AEN, N, D).toBuilder()
+                        .set(TrainConfig.BATCH, BATCH)
+                        .set(TrainConfig.DEAD_WINDOW_TOKENS, 4 * BATCH)
                         .build();
         TrainingLoop loop = loop(config().metricsEvery(4).build(), source, train, Map.of());
         loop.run(source::drained);
@@ -311,7 +311,9 @@ class TrainingLoopTest {
             Map<String, Long> newestOnTopic)
             throws Exception {
         TrainConfig c =
-                train != null ? train : TrainConfig.synthetic(Arch.AEN, N, D).withBatch(BATCH);
+                train != null
+                        ? train
+                        : TrainConfig.synthetic(Penalties.AEN, N, D).with(TrainConfig.BATCH, BATCH);
         Trainer t = Trainer.start("aen", c, Device.CPU, 1);
         opened.add(t);
         return new TrainingLoop(config, List.of(t), source, versions, outputs, null, newestOnTopic);

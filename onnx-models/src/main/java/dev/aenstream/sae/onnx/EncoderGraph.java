@@ -21,6 +21,12 @@ import java.util.Map;
  * [D] float: so the monitor's counts are exact at any kMax, for the cost of three reductions.
  */
 public final class EncoderGraph {
+    /**
+     * A feature fires on a token when its code exceeds this (docs/aen-sae.md's dead threshold), in
+     * the encoder and the training step alike.
+     */
+    public static final double FIRE_THRESHOLD = 1e-12;
+
     public static final String INPUT = "x";
     public static final String VALUES = "values";
     public static final String INDICES = "indices";
@@ -68,10 +74,7 @@ public final class EncoderGraph {
         g.output(active, ACTIVE_COUNTS, -1);
         g.output(scales, SCALES, -1, 1);
         g.output(
-                g.sum(
-                        g.toReal(g.op("Greater", h, g.scalar(TrainStepGraph.FIRE_THRESHOLD))),
-                        false,
-                        0),
+                g.sum(g.toReal(g.op("Greater", h, g.scalar(FIRE_THRESHOLD))), false, 0),
                 FEATURE_FIRES,
                 -1);
         g.output(g.sum(h, false, 0), FEATURE_SUMS, -1);

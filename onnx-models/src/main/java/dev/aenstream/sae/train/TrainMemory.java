@@ -27,7 +27,8 @@ public record TrainMemory(long stateBytes, long startBytes, long workspaceBytes)
         long emas = 2 * d;
         long state = (2 * 3 * params + 2 * emas) * Float.BYTES;
         long start = (3 * params + emas) * Float.BYTES;
-        long workspace = (2 * n * d + BATCH_TENSORS * (long) c.batch() * d) * Float.BYTES;
+        long workspace =
+                (2 * n * d + BATCH_TENSORS * (long) c.get(TrainConfig.BATCH) * d) * Float.BYTES;
         return new TrainMemory(state, start, workspace);
     }
 

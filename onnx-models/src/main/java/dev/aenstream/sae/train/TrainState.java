@@ -1,6 +1,7 @@
 package dev.aenstream.sae.train;
 
 import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.penalty.Penalty;
 import java.util.Arrays;
 
 /**
@@ -36,6 +37,15 @@ public record TrainState(
     public TrainState(
             long step, SaeParameters params, float[][] adamM, float[][] adamV, float[] ema) {
         this(step, params, adamM, adamV, ema, ones(params.d()));
+    }
+
+    /** The state vector a penalty names ({@link Penalty#EMA} or {@link Penalty#FIRING_EMA}). */
+    public float[] vector(String name) {
+        return switch (name) {
+            case Penalty.EMA -> ema;
+            case Penalty.FIRING_EMA -> firingEma;
+            default -> throw new IllegalArgumentException("no state vector " + name);
+        };
     }
 
     static float[] ones(int d) {

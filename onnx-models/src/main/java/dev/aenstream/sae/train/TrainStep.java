@@ -1,16 +1,15 @@
 package dev.aenstream.sae.train;
 
-import static dev.aenstream.sae.onnx.TrainStepGraph.EMA;
-import static dev.aenstream.sae.onnx.TrainStepGraph.next;
+import static dev.aenstream.sae.train.TrainStepGraph.next;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.SaeParameters;
-import dev.aenstream.sae.onnx.TrainStepGraph;
+import dev.aenstream.sae.penalty.Penalised;
+import dev.aenstream.sae.penalty.Penalty;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.OrtSessions;
 import java.nio.ByteBuffer;
@@ -59,13 +58,9 @@ public final class TrainStep implements AutoCloseable {
             shapes.put(TrainStepGraph.m(p), shapes.get(p));
             shapes.put(TrainStepGraph.v(p), shapes.get(p));
         }
-        if (!topK()) {
-            stateNames.add(EMA);
-            shapes.put(EMA, new long[] {d});
-        }
-        if (ghost()) {
-            stateNames.add(TrainStepGraph.FIRING_EMA);
-            shapes.put(TrainStepGraph.FIRING_EMA, new long[] {d});
+        for (String name : config.penalty().state()) {
+            stateNames.add(name);
+            shapes.put(name, new long[] {d});
         }
         for (int slot = 0; slot < 2; slot++) {
             for (String name : stateNames) {
@@ -81,36 +76,20 @@ public final class TrainStep implements AutoCloseable {
             }
         }
         x =
-                ByteBuffer.allocateDirect(config.batch() * n * 4)
+                ByteBuffer.allocateDirect(config.get(TrainConfig.BATCH) * n * 4)
                         .order(ByteOrder.nativeOrder())
                         .asFloatBuffer();
-        constants.put("lr", scalar(config.lr()));
-        constants.put("beta1", scalar(config.adamBeta1()));
-        constants.put("beta2", scalar(config.adamBeta2()));
-        constants.put("eps", scalar(config.adamEps()));
-        constants.put("max_grad_norm", scalar(config.maxGradNorm()));
-        if (topK()) {
-            constants.put(TrainStepGraph.K, OnnxTensor.createTensor(env, new long[] {config.k()}));
-        } else {
-            constants.put("lambda1", scalar(config.lambda1()));
-            constants.put("lambda2", scalar(config.effectiveLambda2()));
-            constants.put("ema_beta", scalar(config.beta()));
-            constants.put("gamma", scalar(config.gamma()));
-            constants.put("w_min", scalar(config.wMin()));
-            constants.put("w_max", scalar(config.wMax()));
-            constants.put(
-                    TrainStepGraph.REFERENCE_COUNT,
-                    OnnxTensor.createTensor(env, new long[] {config.referenceCount()}));
-        }
-        if (ghost()) {
-            constants.put("ghost_scale", scalar(config.ghostScale()));
-            constants.put("ghost_threshold", scalar(config.ghostThreshold()));
-            constants.put("ghost_beta", scalar(config.ghostBeta()));
-            requested.add(TrainStepGraph.GHOST_LOSS);
-        }
+        constants.put("lr", scalar(config.get(TrainConfig.LR)));
+        constants.put("beta1", scalar(config.get(TrainConfig.ADAM_BETA1)));
+        constants.put("beta2", scalar(config.get(TrainConfig.ADAM_BETA2)));
+        constants.put("eps", scalar(config.get(TrainConfig.ADAM_EPS)));
+        constants.put("max_grad_norm", scalar(config.get(TrainConfig.MAX_GRAD_NORM)));
+        for (Map.Entry<String, Number> c :
+                config.penalty().constants(config.settings(), d).entrySet())
+            constants.put(c.getKey(), constant(c.getValue()));
         requested.addAll(TrainStepGraph.SCALAR_OUTPUTS);
         requested.addAll(TrainStepGraph.FEATURE_OUTPUTS);
-        if (!topK()) requested.add("w");
+        requested.addAll(config.penalty().outputs());
     }
 
     /** Builds the step graph for the configuration and opens it with the given state. */
@@ -121,8 +100,7 @@ public final class TrainStep implements AutoCloseable {
                                 new TrainStepGraph.Spec(
                                         config.n(),
                                         config.d(),
-                                        config.arch() == Arch.TOPK,
-                                        config.arch().ghost(),
+                                        config.penalty(),
                                         DataType.FLOAT,
                                         false))
                         .toByteArray();
@@ -131,16 +109,15 @@ public final class TrainStep implements AutoCloseable {
         return step;
     }
 
-    private boolean topK() {
-        return config.arch() == Arch.TOPK;
-    }
-
-    private boolean ghost() {
-        return config.arch().ghost();
-    }
-
     private OnnxTensor scalar(double value) throws OrtException {
         return OnnxTensor.createTensor(env, (float) value);
+    }
+
+    /** A Long feeds an int64 [1] tensor, anything else a real scalar. */
+    private OnnxTensor constant(Number value) throws OrtException {
+        return value instanceof Long l
+                ? OnnxTensor.createTensor(env, new long[] {l})
+                : scalar(value.doubleValue());
     }
 
     public TrainConfig config() {
@@ -152,8 +129,9 @@ public final class TrainStep implements AutoCloseable {
      * calibration); the configuration, and so every checkpoint, records the new value.
      */
     public void setLambda1(double lambda1) throws OrtException {
-        if (topK()) throw new IllegalStateException("TopK has no lambda1");
-        config = config.toBuilder().lambda1(lambda1).build();
+        if (!config.has(Penalised.LAMBDA1))
+            throw new IllegalStateException(config.penalty().label() + " has no lambda1");
+        config = config.with(Penalised.LAMBDA1, lambda1);
         constants.put("lambda1", scalar(lambda1)).close();
     }
 
@@ -187,8 +165,7 @@ public final class TrainStep implements AutoCloseable {
             slot.get(TrainStepGraph.m(p)).clear().put(state.adamM()[i]);
             slot.get(TrainStepGraph.v(p)).clear().put(state.adamV()[i]);
         }
-        if (!topK()) slot.get(EMA).clear().put(state.ema());
-        if (ghost()) slot.get(TrainStepGraph.FIRING_EMA).clear().put(state.firingEma());
+        for (String name : config.penalty().state()) slot.get(name).clear().put(state.vector(name));
         step = state.step();
     }
 
@@ -202,9 +179,14 @@ public final class TrainStep implements AutoCloseable {
             m[i] = read(slot.get(TrainStepGraph.m(name)));
             v[i] = read(slot.get(TrainStepGraph.v(name)));
         }
-        float[] ema = topK() ? TrainState.ones(config.d()) : read(slot.get(EMA));
+        float[] ema =
+                slot.containsKey(Penalty.EMA)
+                        ? read(slot.get(Penalty.EMA))
+                        : TrainState.ones(config.d());
         float[] firing =
-                ghost() ? read(slot.get(TrainStepGraph.FIRING_EMA)) : TrainState.ones(config.d());
+                slot.containsKey(Penalty.FIRING_EMA)
+                        ? read(slot.get(Penalty.FIRING_EMA))
+                        : TrainState.ones(config.d());
         return new TrainState(step, parameters(), m, v, ema, firing);
     }
 
@@ -230,26 +212,28 @@ public final class TrainStep implements AutoCloseable {
      * step number t advances only when the step is applied.
      */
     public StepResult run(float[] batch, int offset, int rows) throws OrtException {
-        if (rows <= 0 || rows > config.batch()) {
+        int batchSize = config.get(TrainConfig.BATCH);
+        if (rows <= 0 || rows > batchSize) {
             throw new IllegalArgumentException(
-                    "a step takes 1.." + config.batch() + " rows, got " + rows);
+                    "a step takes 1.." + batchSize + " rows, got " + rows);
         }
         x.clear().put(batch, offset, rows * config.n()).flip();
         long t = step + 1;
         double phi = config.phi(t);
         int next = 1 - current;
+        Map<String, OnnxTensor> perStep = new HashMap<>();
         try (OnnxTensor xTensor = OnnxTensor.createTensor(env, x, new long[] {rows, config.n()});
-                OnnxTensor bc1 = scalar(1 - Math.pow(config.adamBeta1(), t));
-                OnnxTensor bc2 = scalar(1 - Math.pow(config.adamBeta2(), t));
-                OnnxTensor phiTensor = scalar(phi);
-                OnnxTensor ghostOn = scalar(ghost() && t >= config.ghostMinSteps() ? 1 : 0)) {
+                OnnxTensor bc1 = scalar(1 - Math.pow(config.get(TrainConfig.ADAM_BETA1), t));
+                OnnxTensor bc2 = scalar(1 - Math.pow(config.get(TrainConfig.ADAM_BETA2), t))) {
+            for (Map.Entry<String, Double> v :
+                    config.penalty().perStep(config.settings(), t).entrySet())
+                perStep.put(v.getKey(), scalar(v.getValue()));
             Map<String, OnnxTensor> inputs = new HashMap<>(constants);
             inputs.putAll(tensors.get(current));
+            inputs.putAll(perStep);
             inputs.put(TrainStepGraph.X, xTensor);
             inputs.put("bias_correction1", bc1);
             inputs.put("bias_correction2", bc2);
-            if (!topK()) inputs.put("phi", phiTensor);
-            if (ghost()) inputs.put("ghost_on", ghostOn);
             Map<String, OnnxTensor> pinned = new HashMap<>();
             tensors.get(next).forEach((name, tensor) -> pinned.put(next(name), tensor));
             try (OrtSession.Result result = opened.session().run(inputs, requested, pinned)) {
@@ -271,9 +255,13 @@ public final class TrainStep implements AutoCloseable {
                         array(result, "mean_abs_h"),
                         array(result, "max_abs_h"),
                         array(result, "fire_counts"),
-                        topK() ? null : array(result, "w"),
-                        ghost() ? value(result, TrainStepGraph.GHOST_LOSS) : 0);
+                        requested.contains(Penalty.WEIGHTS) ? array(result, Penalty.WEIGHTS) : null,
+                        requested.contains(Penalty.GHOST_LOSS)
+                                ? value(result, Penalty.GHOST_LOSS)
+                                : 0);
             }
+        } finally {
+            for (OnnxTensor tensor : perStep.values()) tensor.close();
         }
     }
 

@@ -1,8 +1,9 @@
 package dev.aenstream.sae.train;
 
 import ai.onnxruntime.OrtException;
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.Penalised;
 import dev.aenstream.sae.runtime.Device;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ public final class Trainer implements AutoCloseable {
         this.saeId = saeId;
         this.step = step;
         this.window = window;
-        this.saturation = step.config().arch().adaptive() ? 0.0 : null;
+        this.saturation = step.config().has(AdaptiveWeights.W_MAX) ? 0.0 : null;
     }
 
     /** A fresh run from docs/aen-sae.md's initialisation. */
@@ -47,10 +48,13 @@ public final class Trainer implements AutoCloseable {
         TrainStep step =
                 TrainStep.open(
                         config,
-                        TrainState.initial(config.n(), config.d(), config.seed()),
+                        TrainState.initial(config.n(), config.d(), config.get(TrainConfig.SEED)),
                         device,
                         threads);
-        return new Trainer(saeId, step, new FeatureWindow(config.d(), config.deadWindowTokens()));
+        return new Trainer(
+                saeId,
+                step,
+                new FeatureWindow(config.d(), config.get(TrainConfig.DEAD_WINDOW_TOKENS)));
     }
 
     /** Continues from a checkpoint, with the checkpoint's configuration. */
@@ -60,7 +64,8 @@ public final class Trainer implements AutoCloseable {
         TrainConfig config = checkpoint.config();
         checkMemory(saeId, config);
         TrainStep step = TrainStep.open(config, checkpoint.state(), device, threads);
-        FeatureWindow window = new FeatureWindow(config.d(), config.deadWindowTokens());
+        FeatureWindow window =
+                new FeatureWindow(config.d(), config.get(TrainConfig.DEAD_WINDOW_TOKENS));
         window.restore(checkpoint.tokens(), checkpoint.lastFired());
         return new Trainer(saeId, step, window);
     }
@@ -76,7 +81,7 @@ public final class Trainer implements AutoCloseable {
                                 + ", D="
                                 + config.d()
                                 + ", batch "
-                                + config.batch()
+                                + config.get(TrainConfig.BATCH)
                                 + ")");
     }
 
@@ -109,13 +114,15 @@ public final class Trainer implements AutoCloseable {
      * it off.
      */
     public void target(SparsityTarget sparsity) {
-        if (sparsity != null && config().arch() == Arch.TOPK)
-            throw new IllegalArgumentException("TopK meets a target L0 with k, not lambda1");
+        if (sparsity != null && !config().has(Penalised.LAMBDA1))
+            throw new IllegalArgumentException(
+                    config().penalty().label()
+                            + " meets a target L0 with its settings, not lambda1");
         target = sparsity;
         l0Sum = 0;
         l0Steps = 0;
         lambda1Changes.clear();
-        lambda1Changes.add(new Lambda1Change(step.step(), config().lambda1()));
+        lambda1Changes.add(new Lambda1Change(step.step(), lambda1()));
     }
 
     /**
@@ -152,7 +159,7 @@ public final class Trainer implements AutoCloseable {
             window.add(rows, r.fireCounts());
             tokensThisRun += rows;
             if (r.w() != null && saturation != null) {
-                double wMax = config().wMax() * (1 - 1e-6);
+                double wMax = config().get(AdaptiveWeights.W_MAX) * (1 - 1e-6);
                 int pinned = 0;
                 for (float w : r.w()) if (w >= wMax) pinned++;
                 saturation = (double) pinned / r.w().length;
@@ -167,8 +174,8 @@ public final class Trainer implements AutoCloseable {
         l0Sum += r.l0();
         l0Steps++;
         if (r.step() % target.every() != 0) return;
-        step.setLambda1(target.next(config().lambda1(), l0Sum / l0Steps));
-        lambda1Changes.add(new Lambda1Change(r.step(), config().lambda1()));
+        step.setLambda1(target.next(lambda1(), l0Sum / l0Steps));
+        lambda1Changes.add(new Lambda1Change(r.step(), lambda1()));
         l0Sum = 0;
         l0Steps = 0;
     }
@@ -178,7 +185,7 @@ public final class Trainer implements AutoCloseable {
      * changes only: a resumed run knows those since the resume).
      */
     public double[] lambda1Range(long fromStep) {
-        double current = config().lambda1();
+        double current = lambda1();
         double min = current;
         double max = current;
         // Walking back: each change inside the window means the value before it trained there too.
@@ -191,13 +198,18 @@ public final class Trainer implements AutoCloseable {
         return new double[] {min, max};
     }
 
+    /** The lambda1 steps train with now (NaN for a penalty without one). */
+    private double lambda1() {
+        return config().has(Penalised.LAMBDA1) ? config().get(Penalised.LAMBDA1) : Double.NaN;
+    }
+
     /** Figures after the last step. */
     public TrainingMetrics metrics() {
         StepResult r = last;
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         return new TrainingMetrics(
                 saeId,
-                config().arch().label(),
+                config().penalty().label(),
                 step.step(),
                 window.tokens(),
                 r == null ? Double.NaN : r.mse(),

@@ -3,7 +3,10 @@ package dev.aenstream.sae.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.ElasticNet;
+import dev.aenstream.sae.penalty.Penalised;
+import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.runtime.Device;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -18,21 +21,27 @@ class AdaptiveWeightsTest {
     void theGraphsWeightsFollowTheSpecThroughHoldAndRamp() throws Exception {
         int n = 16, d = 48, batch = 32;
         TrainConfig config =
-                TrainConfig.synthetic(Arch.AEN, n, d)
-                        .withBatch(batch)
-                        .withWarmup(3, 4)
-                        .withLambdas(0.02, 1e-3);
+                TrainConfig.synthetic(Penalties.AEN, n, d)
+                        .with(TrainConfig.BATCH, batch)
+                        .toBuilder()
+                        .set(AdaptiveWeights.T_WARM, 3)
+                        .set(AdaptiveWeights.T_RAMP, 4)
+                        .build()
+                        .toBuilder()
+                        .set(Penalised.LAMBDA1, 0.02)
+                        .set(ElasticNet.LAMBDA2, 1e-3)
+                        .build();
         config =
                 config.toBuilder()
-                        .gamma(1.0)
-                        .beta(0.8)
-                        .p(0.1)
-                        .wMin(0.05)
-                        .wMax(4.0)
-                        .tWarm(3)
-                        .tRamp(4)
-                        .seed(0)
-                        .deadWindowTokens(1000)
+                        .set(AdaptiveWeights.GAMMA, 1.0)
+                        .set(AdaptiveWeights.BETA, 0.8)
+                        .set(AdaptiveWeights.P, 0.1)
+                        .set(AdaptiveWeights.W_MIN, 0.05)
+                        .set(AdaptiveWeights.W_MAX, 4.0)
+                        .set(AdaptiveWeights.T_WARM, 3)
+                        .set(AdaptiveWeights.T_RAMP, 4)
+                        .set(TrainConfig.SEED, 0)
+                        .set(TrainConfig.DEAD_WINDOW_TOKENS, 1000)
                         .build();
         ReferenceAdaptiveWeights reference = new ReferenceAdaptiveWeights(config);
         SplittableRandom random = new SplittableRandom(4);
@@ -65,7 +74,9 @@ class AdaptiveWeightsTest {
                 // the reference's wt.
                 assertThat(r.l1())
                         .as("l1 at t=%d", t)
-                        .isCloseTo(config.lambda1() * l1, offset(1e-5 * Math.max(1e-3, r.l1())));
+                        .isCloseTo(
+                                config.get(Penalised.LAMBDA1) * l1,
+                                offset(1e-5 * Math.max(1e-3, r.l1())));
             }
         }
     }

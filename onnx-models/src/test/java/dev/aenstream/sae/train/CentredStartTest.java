@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.aenstream.sae.Arch;
 import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.runtime.Device;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -17,7 +17,8 @@ class CentredStartTest {
 
     @Test
     void bDecStartsAtTheMeanOfTheRowsAndNothingElseMoves() throws Exception {
-        TrainConfig config = TrainConfig.synthetic(Arch.AEN, N, D).withBatch(ROWS);
+        TrainConfig config =
+                TrainConfig.synthetic(Penalties.AEN, N, D).with(TrainConfig.BATCH, ROWS);
         float[] x = new float[2 * N + ROWS * N];
         for (int i = 0; i < x.length; i++) x[i] = (float) (3 + Math.cos(0.7 * i));
         try (Trainer trainer = Trainer.start("aen", config, Device.CPU, 1)) {
@@ -45,7 +46,8 @@ class CentredStartTest {
 
     @Test
     void onlyAFreshRunCanBeCentred() throws Exception {
-        TrainConfig config = TrainConfig.synthetic(Arch.L1, N, D).withBatch(ROWS);
+        TrainConfig config =
+                TrainConfig.synthetic(Penalties.parse("l1"), N, D).with(TrainConfig.BATCH, ROWS);
         float[] x = new float[ROWS * N];
         for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
         try (Trainer trainer = Trainer.start("l1", config, Device.CPU, 1)) {

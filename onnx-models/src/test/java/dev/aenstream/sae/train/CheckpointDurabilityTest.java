@@ -2,7 +2,7 @@ package dev.aenstream.sae.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.Penalties;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointDurabilityTest {
     private static final int N = 4;
     private static final int D = 8;
-    private final TrainConfig config = TrainConfig.synthetic(Arch.L1, N, D).withBatch(2);
+    private final TrainConfig config =
+            TrainConfig.synthetic(Penalties.parse("l1"), N, D).with(TrainConfig.BATCH, 2);
 
     @TempDir Path dir;
 

@@ -3,7 +3,9 @@ package dev.aenstream.sae.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.Penalties;
+import dev.aenstream.sae.penalty.TopK;
 import dev.aenstream.sae.runtime.Device;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -27,7 +29,11 @@ class CheckpointResumeTest {
     @Test
     void resumingAtStepSGivesTheParametersOfAnUninterruptedRunAtSPlusK() throws Exception {
         int n = 16, d = 40, rows = 32, s = 7, k = 6;
-        TrainConfig config = TrainConfig.synthetic(Arch.AEN, n, d).withBatch(rows).withWarmup(4, 5);
+        TrainConfig config =
+                TrainConfig.synthetic(Penalties.AEN, n, d).with(TrainConfig.BATCH, rows).toBuilder()
+                        .set(AdaptiveWeights.T_WARM, 4)
+                        .set(AdaptiveWeights.T_RAMP, 5)
+                        .build();
         TrainState uninterrupted;
         try (Trainer trainer = Trainer.start("aen", config, Device.CPU, 1)) {
             for (long i = 0; i < s + k; i++) trainer.step(batch(i, rows, n), 0, rows);
@@ -50,7 +56,10 @@ class CheckpointResumeTest {
 
     @Test
     void aCorruptedCheckpointIsRefused() throws Exception {
-        TrainConfig config = TrainConfig.languageModel(Arch.TOPK, 8, 16).withBatch(8).withK(4);
+        TrainConfig config =
+                TrainConfig.languageModel(Penalties.parse("topk"), 8, 16)
+                        .with(TrainConfig.BATCH, 8)
+                        .with(TopK.K, 4);
         try (Trainer trainer = Trainer.start("topk", config, Device.CPU, 1)) {
             trainer.step(batch(0, 8, 8), 0, 8);
             Path file = trainer.checkpoint(dir, Map.of());
@@ -66,7 +75,8 @@ class CheckpointResumeTest {
 
     @Test
     void onlyTheTwoNewestCheckpointsAreKept() throws Exception {
-        TrainConfig config = TrainConfig.synthetic(Arch.L1, 8, 16).withBatch(8);
+        TrainConfig config =
+                TrainConfig.synthetic(Penalties.parse("l1"), 8, 16).with(TrainConfig.BATCH, 8);
         try (Trainer trainer = Trainer.start("l1", config, Device.CPU, 1)) {
             for (int i = 0; i < 4; i++) {
                 trainer.step(batch(i, 8, 8), 0, 8);

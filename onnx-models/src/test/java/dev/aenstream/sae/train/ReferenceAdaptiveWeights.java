@@ -1,5 +1,6 @@
 package dev.aenstream.sae.train;
 
+import dev.aenstream.sae.penalty.AdaptiveWeights;
 import java.util.Arrays;
 
 /**
@@ -37,19 +38,26 @@ final class ReferenceAdaptiveWeights {
      * 1.
      */
     public float[] update(long t, float[] meanAbsH) {
-        if (!config.arch().adaptive()) return wt;
-        double beta = config.beta();
+        if (!config.has(AdaptiveWeights.T_RAMP)) return wt;
+        double beta = config.get(AdaptiveWeights.BETA);
         for (int j = 0; j < ema.length; j++) ema[j] = beta * ema[j] + (1 - beta) * meanAbsH[j];
-        reference = topMean(config.referenceCount());
+        reference = topMean(AdaptiveWeights.referenceCount(config.settings(), config.d()));
         phi =
-                t < config.tWarm()
+                t < config.get(AdaptiveWeights.T_WARM)
                         ? 0
-                        : config.tRamp() == 0
+                        : config.get(AdaptiveWeights.T_RAMP) == 0
                                 ? 1
-                                : Math.min(1, (double) (t - config.tWarm()) / config.tRamp());
+                                : Math.min(
+                                        1,
+                                        (double) (t - config.get(AdaptiveWeights.T_WARM))
+                                                / config.get(AdaptiveWeights.T_RAMP));
         for (int j = 0; j < ema.length; j++) {
-            double raw = Math.pow(reference / Math.max(ema[j], 1e-5), config.gamma());
-            w[j] = Math.min(config.wMax(), Math.max(config.wMin(), raw));
+            double raw =
+                    Math.pow(reference / Math.max(ema[j], 1e-5), config.get(AdaptiveWeights.GAMMA));
+            w[j] =
+                    Math.min(
+                            config.get(AdaptiveWeights.W_MAX),
+                            Math.max(config.get(AdaptiveWeights.W_MIN), raw));
             wt[j] = (float) (1 + (w[j] - 1) * phi);
         }
         return wt;
@@ -65,9 +73,9 @@ final class ReferenceAdaptiveWeights {
 
     /** Share of w_j pinned at w_max: near 1 is a sick run worth an alert. */
     public double saturation() {
-        if (!config.arch().adaptive()) return 0;
+        if (!config.has(AdaptiveWeights.T_RAMP)) return 0;
         int pinned = 0;
-        for (double v : w) if (v >= config.wMax()) pinned++;
+        for (double v : w) if (v >= config.get(AdaptiveWeights.W_MAX)) pinned++;
         return (double) pinned / w.length;
     }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.aenstream.sae.Arch;
+import dev.aenstream.sae.penalty.Penalties;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,7 +15,9 @@ class TrainMemoryTest {
     private static final long GIB = 1L << 30;
 
     private static TrainConfig shape(int n, int d, int batch) {
-        return TrainConfig.synthetic(Arch.AEN, n, d).toBuilder().batch(batch).build();
+        return TrainConfig.synthetic(Penalties.AEN, n, d).toBuilder()
+                .set(TrainConfig.BATCH, batch)
+                .build();
     }
 
     @Test
