@@ -9,10 +9,9 @@ import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.Topics;
-import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
-import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
+import dev.aenstream.node.EncoderNode;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
@@ -26,7 +25,6 @@ import dev.aenstream.sae.runtime.OrtSessions;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.Trainer;
-import dev.aenstream.topics.Partitions;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.nio.ByteBuffer;
@@ -37,16 +35,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The four throughputs of {@code aen bench} for one SAE shape, each over a fixed time on one Kafka:
@@ -54,14 +45,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Rates are taken over the second part of each phase, after the pipeline has filled.
  */
 public final class PipelineBench {
-    /**
-     * Share of a phase spent filling the pipeline before the rate is taken. Half: the JIT compiles
-     * a phase's hot code during its first seconds, taking a fifth of the CPU then (seen with perf).
-     */
-    private static final double SETTLE_SHARE = 0.5;
-
-    private static final Duration FIRST_ROWS_TIMEOUT = Duration.ofSeconds(60);
-
     /**
      * Quiet time between phases, so that one phase's tail does not run into the next one's timing.
      */
@@ -84,26 +67,6 @@ public final class PipelineBench {
         @Override
         public String toString() {
             return "n=" + n + " D=" + d;
-        }
-    }
-
-    /** What one shape measured, in rows (tokens) per second. */
-    public record Figures(
-            Shape shape,
-            double kafka,
-            double encode,
-            double matmul,
-            double e2e,
-            double train,
-            double trainMatmul,
-            int trainBatch,
-            Map<String, Object> e2eProfile) {
-        public double harmonicLimit() {
-            return 1 / (1 / kafka + 1 / encode);
-        }
-
-        public double e2eRatio() {
-            return e2e / harmonicLimit();
         }
     }
 
@@ -165,7 +128,7 @@ public final class PipelineBench {
         Thread.sleep(PHASE_PAUSE.toMillis());
     }
 
-    public Figures run(Shape shape, double seconds) throws Exception {
+    public PipelineFigures run(Shape shape, double seconds) throws Exception {
         double kafka = kafka(shape, 0.2 * seconds);
         dropTopics();
         System.out.printf("  (a) Kafka produce+consume  %,10.0f rows/s%n", kafka);
@@ -188,7 +151,7 @@ public final class PipelineBench {
                 "  (d) training               %,10.0f tokens/s %.2f of its five matrix products"
                         + " alone (%,.0f tokens/s)%n",
                 train[0], train[0] / train[1], train[1]);
-        return new Figures(
+        return new PipelineFigures(
                 shape, kafka, encode[0], encode[1], e2e, train[0], train[1], trainBatch, profile);
     }
 
@@ -264,74 +227,13 @@ public final class PipelineBench {
      */
     double kafka(Shape shape, double seconds) throws Exception {
         Topics topics = topics("kafka", shape);
-        List<byte[]> records = records(shape);
-        Properties p =
-                ActivationPublisher.producerProperties(
-                        connection,
-                        PublisherConfig.of(
-                                topics.activations(), "bench", "bench", "bench-kafka-" + runId));
-        Properties c = connection.client();
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong consumed = new AtomicLong();
-        try (KafkaProducer<byte[], byte[]> producer =
-                        new KafkaProducer<>(
-                                p, new ByteArraySerializer(), new ByteArraySerializer());
-                KafkaConsumer<byte[], byte[]> consumer =
-                        new KafkaConsumer<>(
-                                c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            // Both ends ready before the clock starts: positions known, and every partition's
-            // leader
-            // reachable (a fresh topic's first sends otherwise wait on metadata and retries).
-            List<org.apache.kafka.common.TopicPartition> partitions =
-                    Partitions.assignAll(consumer, topics.activations());
-            consumer.seekToBeginning(partitions);
-            partitions.forEach(consumer::position);
-            for (org.apache.kafka.common.TopicPartition tp : partitions) {
-                producer.send(
-                                new ProducerRecord<>(
-                                        tp.topic(), tp.partition(), null, records.get(0)))
-                        .get();
-            }
-            Thread reader =
-                    new Thread(
-                            () -> {
-                                while (!stop.get())
-                                    consumed.addAndGet(
-                                            (long) consumer.poll(Duration.ofMillis(100)).count()
-                                                    * rowsPerRecord);
-                            },
-                            "bench-kafka-reader");
-            reader.start();
-            Thread writer =
-                    new Thread(
-                            () -> {
-                                java.util.concurrent.Semaphore inFlight =
-                                        new java.util.concurrent.Semaphore(
-                                                PublisherConfig.DEFAULT_MAX_IN_FLIGHT_RECORDS);
-                                for (long i = 0; !stop.get(); i++) {
-                                    try {
-                                        inFlight.acquire();
-                                    } catch (InterruptedException e) {
-                                        return;
-                                    }
-                                    producer.send(
-                                            new ProducerRecord<>(
-                                                    topics.activations(),
-                                                    ("bench/" + i).getBytes(),
-                                                    records.get((int) (i % records.size()))),
-                                            (m, e) -> inFlight.release());
-                                }
-                            },
-                            "bench-kafka-writer");
-            writer.start();
-            double rate = rate(consumed::get, seconds);
-            stop.set(true);
-            writer.join();
-            reader.join();
-            return rate;
-        }
+        return KafkaLimit.rowsPerSecond(
+                connection,
+                topics.activations(),
+                records(shape),
+                rowsPerRecord,
+                "bench-kafka-" + runId,
+                seconds);
     }
 
     /**
@@ -465,25 +367,24 @@ public final class PipelineBench {
             throws Exception {
         Topics topics = topics(phase, shape);
         SaeParameters params = sparse(shape, rowBlocks(shape).get(0));
-        SaeRegistry registry = new SaeRegistry();
         AtomicBoolean stop = new AtomicBoolean();
         String producerId = "bench-" + runId;
         try (SaeEncoder encoder =
                 SaeEncoder.open(params, new EncoderSpec(kMax, false), device, ortThreads)) {
-            registry.put(
+            ServingSae serving =
                     new ServingSae(
                             "bench",
                             1,
                             encoder,
                             "initialised for the benchmark",
                             SaeDecoder.of(params),
-                            false));
+                            false);
             EncodeConfig config =
                     EncodeConfig.defaults(topics, Files.createTempDirectory("aen-bench-"))
                             .withApplicationId(
                                     "aen-bench-" + runId + "-" + phase + "-" + shape.n());
             config = config.withStreamThreads(streamThreads);
-            try (EncodeApp app = new EncodeApp(connection, config, registry);
+            try (EncoderNode node = EncoderNode.serving(connection, config, serving);
                     CodesTally tally = new CodesTally(connection, topics, producerId);
                     ActivationPublisher publisher =
                             new ActivationPublisher(
@@ -494,7 +395,7 @@ public final class PipelineBench {
                                                     "bench",
                                                     producerId)
                                             .withRowsPerRecord(rowsPerRecord))) {
-                app.start();
+                node.startEncoding();
                 List<float[]> blocks = rowBlocks(shape);
                 Thread feed =
                         new Thread(
@@ -516,7 +417,8 @@ public final class PipelineBench {
                                 "bench-e2e-feed");
                 feed.start();
                 StageTimes[] window = new StageTimes[1];
-                double rate = rate(tally::tokens, seconds, () -> window[0] = StageTimes.now());
+                double rate =
+                        SettledRate.of(tally::tokens, seconds, () -> window[0] = StageTimes.now());
                 profile.putAll(StageTimes.now().since(window[0], streamThreads));
                 stop.set(true);
                 feed.join();
@@ -543,36 +445,5 @@ public final class PipelineBench {
                 MatmulOnlyGraph.trainStepRate(
                         trainBatch, shape.n(), shape.d(), device, 0, seconds / 3, 1, 1);
         return new double[] {train, matmul};
-    }
-
-    /**
-     * Rate of a growing count over the settled part of a phase of {@code seconds}, which starts
-     * when the first rows arrive (a Kafka Streams application takes a few seconds to join its
-     * group).
-     */
-    private static double rate(java.util.function.LongSupplier count, double seconds)
-            throws InterruptedException {
-        return rate(count, seconds, () -> {});
-    }
-
-    /**
-     * As {@link #rate(java.util.function.LongSupplier, double)}; {@code started} runs as the
-     * measured part begins.
-     */
-    private static double rate(
-            java.util.function.LongSupplier count, double seconds, Runnable started)
-            throws InterruptedException {
-        long firstDeadline = System.nanoTime() + FIRST_ROWS_TIMEOUT.toNanos();
-        while (count.getAsLong() == 0) {
-            if (System.nanoTime() > firstDeadline)
-                throw new IllegalStateException("no rows arrived within " + FIRST_ROWS_TIMEOUT);
-            Thread.sleep(10);
-        }
-        Thread.sleep((long) (seconds * SETTLE_SHARE * 1000));
-        started.run();
-        long from = count.getAsLong();
-        long start = System.nanoTime();
-        Thread.sleep((long) (seconds * (1 - SETTLE_SHARE) * 1000));
-        return (count.getAsLong() - from) / ((System.nanoTime() - start) / 1e9);
     }
 }

@@ -19,16 +19,12 @@ import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.onnx.Graph;
 import dev.aenstream.sae.onnx.OnnxPackage;
 import dev.aenstream.sae.onnx.WeightPrecision;
-import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.OrtSessions;
 import dev.aenstream.sae.runtime.SaeEncoder;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -50,119 +46,6 @@ public final class ScaleBench {
     /** How far a served code may be from the direct computation (float against double sums). */
     public static final double CODE_TOLERANCE = 1e-4;
 
-    /** What one run measured. */
-    public record Result(
-            int n,
-            int dSae,
-            long modelBytes,
-            long largestTensorBytes,
-            double publishS,
-            double loadS,
-            long baselineRssBytes,
-            long publishPeakRssBytes,
-            long loadPeakRssBytes,
-            long peakRssBytes,
-            int checkedRows,
-            double maxCodeError,
-            int rowsPerCall,
-            double encodeRowsPerS,
-            double matmulRowsPerS,
-            String device,
-            WeightPrecision weights,
-            double swapS,
-            long swapPeakRssBytes,
-            List<ShardFigures> shards,
-            double shardedMaxCodeError) {
-        public double encodeRatio() {
-            return encodeRowsPerS / matmulRowsPerS;
-        }
-
-        /** The figures by the names of the summary contract. */
-        public Map<String, Object> summary() {
-            Map<String, Object> out = new java.util.LinkedHashMap<>();
-            out.put("n", n);
-            out.put("d_sae", dSae);
-            out.put("model_bytes", modelBytes);
-            out.put("largest_tensor_bytes", largestTensorBytes);
-            out.put("publish_s", publishS);
-            out.put("load_s", loadS);
-            out.put("baseline_rss_bytes", baselineRssBytes);
-            out.put("publish_peak_rss_bytes", publishPeakRssBytes);
-            out.put("load_peak_rss_bytes", loadPeakRssBytes);
-            out.put("peak_rss_bytes", peakRssBytes);
-            out.put("checked_rows", checkedRows);
-            out.put("max_code_error", maxCodeError);
-            out.put("rows_per_call", rowsPerCall);
-            out.put("encode_rows_per_s", encodeRowsPerS);
-            out.put("matmul_rows_per_s", matmulRowsPerS);
-            out.put("encode_ratio", encodeRatio());
-            out.put("device", device);
-            out.put("weights", weights.label());
-            if (swapS > 0) {
-                out.put("swap_s", swapS);
-                out.put("swap_peak_rss_bytes", swapPeakRssBytes);
-            }
-            if (!shards.isEmpty()) {
-                out.put("shard_count", shards.size());
-                out.put("sharded_max_code_error", shardedMaxCodeError);
-                out.put("shards", shards.stream().map(ShardFigures::summary).toList());
-            }
-            return out;
-        }
-    }
-
-    /**
-     * One shard's figures: a follower serving only its slice of the version, as one of {@code S}
-     * machines would (they run one after the other here).
-     */
-    public record ShardFigures(
-            String shard,
-            int features,
-            double loadS,
-            long rssBeforeBytes,
-            long loadPeakRssBytes,
-            double encodeRowsPerS,
-            double matmulRowsPerS) {
-        public double encodeRatio() {
-            return encodeRowsPerS / matmulRowsPerS;
-        }
-
-        Map<String, Object> summary() {
-            Map<String, Object> out = new java.util.LinkedHashMap<>();
-            out.put("shard", shard);
-            out.put("features", features);
-            out.put("load_s", loadS);
-            out.put("rss_before_bytes", rssBeforeBytes);
-            out.put("load_peak_rss_bytes", loadPeakRssBytes);
-            // What the shard itself added: the process held the whole version before.
-            out.put("load_added_rss_bytes", loadPeakRssBytes - rssBeforeBytes);
-            out.put("encode_rows_per_s", encodeRowsPerS);
-            out.put("matmul_rows_per_s", matmulRowsPerS);
-            out.put("encode_ratio", encodeRatio());
-            return out;
-        }
-    }
-
-    /**
-     * What to run; {@code swap}: then publish a second version while the first serves, and measure
-     * the swap; {@code shards} above 1: then serve the newest version in that many shards, one
-     * after the other, each checked and timed against the product of its slice.
-     */
-    public record Config(
-            int kMax,
-            int rowsPerCall,
-            double seconds,
-            Device device,
-            int ortThreads,
-            long seed,
-            boolean swap,
-            WeightPrecision weights,
-            int shards) {
-        public Config {
-            if (shards < 1) throw new IllegalArgumentException("shards must be at least 1");
-        }
-    }
-
     private ScaleBench() {}
 
     /**
@@ -171,12 +54,12 @@ public final class ScaleBench {
      *
      * @throws AssertionError if a served code differs from the direct computation
      */
-    public static Result run(
+    public static ScaleFigures run(
             KafkaConnection connection,
             Topics topics,
             String saeId,
             SyntheticSae sae,
-            Config config,
+            ScaleConfig config,
             PrintStream progress)
             throws Exception {
         int kMax = Math.min(config.kMax(), sae.d());
@@ -276,8 +159,8 @@ public final class ScaleBench {
                                         shards,
                                         progress)
                                 : 0;
-                Result result =
-                        new Result(
+                ScaleFigures result =
+                        new ScaleFigures(
                                 sae.n(),
                                 sae.d(),
                                 published.getSizeBytes(),
@@ -310,7 +193,7 @@ public final class ScaleBench {
             Topics topics,
             SaeRegistry registry,
             SyntheticSae sae,
-            Config config,
+            ScaleConfig config,
             DictionaryShard shard) {
         return new ModelFollower(
                         connection,
@@ -326,7 +209,7 @@ public final class ScaleBench {
     }
 
     /** Bytes of W_enc as the version stores it. */
-    private static long storedMatrixBytes(SyntheticSae sae, Config config) {
+    private static long storedMatrixBytes(SyntheticSae sae, ScaleConfig config) {
         return sae.matrixBytes() / Float.BYTES * config.weights().bytes();
     }
 
@@ -357,9 +240,7 @@ public final class ScaleBench {
         }
     }
 
-    /**
-     * Largest difference between served codes and the direct computation, over the checked rows.
-     */
+    /** Largest difference between served codes and the direct computation, on the checked rows. */
     private static double check(
             SyntheticSae sae, SparseCodes codes, float[] x, int kMax, WeightPrecision stored) {
         double worst = 0;
@@ -417,7 +298,7 @@ public final class ScaleBench {
      * as served.
      */
     private static double[] rates(
-            EncoderGraph.Weights sae, FloatBuffer input, int rows, Config config, Call encode)
+            EncoderGraph.Weights sae, FloatBuffer input, int rows, ScaleConfig config, Call encode)
             throws Exception {
         Graph g =
                 new Graph("encode_matmul_only", DataType.FLOAT)
@@ -461,7 +342,7 @@ public final class ScaleBench {
             int kMax,
             float[] x,
             FloatBuffer input,
-            Config config,
+            ScaleConfig config,
             List<ShardFigures> figures,
             PrintStream progress)
             throws Exception {
@@ -564,45 +445,5 @@ public final class ScaleBench {
 
     private static double seconds(long startedNanos) {
         return (System.nanoTime() - startedNanos) / 1e9;
-    }
-
-    /** This process's resident memory, from Linux's /proc (0 where there is none). */
-    static final class Memory {
-        private Memory() {}
-
-        /**
-         * Collects the heap's garbage (the publisher's chunks, in this one process) and resets the
-         * peak resident size to the current one; returns the current one.
-         */
-        static long resetPeak() {
-            // A trainer and an encoder are separate processes: the publisher's garbage is no part
-            // of what the encoder needs. A full collection also gives unused heap back.
-            System.gc();
-            try {
-                // "5" resets the peak resident set size (Linux 4.0 and later).
-                Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-            } catch (IOException | UnsupportedOperationException e) {
-                // Without it the peak covers the whole run so far: still an upper bound.
-            }
-            return field("VmRSS:");
-        }
-
-        /** The peak resident size since the last reset. */
-        static long peak() {
-            return field("VmHWM:");
-        }
-
-        private static long field(String name) {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                    if (line.startsWith(name))
-                        return Long.parseLong(line.substring(name.length()).trim().split("\\s+")[0])
-                                * 1024;
-                }
-            } catch (IOException | RuntimeException e) {
-                // Not Linux: no figure.
-            }
-            return 0;
-        }
     }
 }

@@ -1,7 +1,7 @@
 package dev.aenstream.bench;
 
 import dev.aenstream.sae.onnx.EncoderGraph;
-import dev.aenstream.sae.onnx.OnnxPackage;
+import dev.aenstream.sae.onnx.TensorValues;
 import dev.aenstream.sae.onnx.WeightPrecision;
 import java.io.IOException;
 import java.nio.channels.WritableByteChannel;
@@ -53,10 +53,10 @@ public final class SyntheticSae {
                 n,
                 d,
                 rows(false),
-                OnnxPackage.Values.generated(d, j -> BIAS),
-                OnnxPackage.Values.of(zeros),
+                TensorValues.generated(d, j -> BIAS),
+                TensorValues.of(zeros),
                 rows(true),
-                OnnxPackage.Values.of(zeros));
+                TensorValues.of(zeros));
     }
 
     /** Column of entry {@code t} of row {@code j}. */
@@ -99,8 +99,8 @@ public final class SyntheticSae {
         for (int u = 0; u < m; u++) into[cols[u]] = atom ? weights[u] * scale : weights[u];
     }
 
-    private OnnxPackage.Values rows(boolean atoms) {
-        return new OnnxPackage.Values() {
+    private TensorValues rows(boolean atoms) {
+        return new TensorValues() {
             @Override
             public long bytes() {
                 return matrixBytes();
@@ -121,8 +121,7 @@ public final class SyntheticSae {
                         row(j + r, atoms, row, cols, weights);
                         System.arraycopy(row, 0, block, r * n, n);
                     }
-                    OnnxPackage.Values.of(
-                                    count == perBlock ? block : Arrays.copyOf(block, count * n))
+                    TensorValues.of(count == perBlock ? block : Arrays.copyOf(block, count * n))
                             .writeTo(out);
                 }
             }

@@ -1,7 +1,5 @@
 package dev.aenstream.chaos;
 
-import dev.aenstream.avro.AvroSerde;
-import dev.aenstream.avro.FeatureCodes;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.Topics;
@@ -16,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,8 +25,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -40,34 +35,6 @@ import org.apache.kafka.common.Uuid;
  * pipeline drain and checks, from what reached Kafka, that nothing was lost or duplicated.
  */
 public final class ChaosSoak {
-    /**
-     * @param durationSeconds how long faults are injected
-     * @param seed decides the rows, the targets and the moments
-     * @param workDir the brokers', encoders' and trainer's folders and logs
-     * @param minGapSeconds least wait between one recovery and the next fault
-     * @param maxGapSeconds most wait between one recovery and the next fault
-     * @param minFaults faults to inject at least: the soak goes on past the duration until then
-     */
-    public record Settings(
-            long durationSeconds,
-            long seed,
-            Path workDir,
-            int n,
-            int dSae,
-            int rowsPerBatch,
-            double batchesPerSecond,
-            double minGapSeconds,
-            double maxGapSeconds,
-            int minFaults) {
-        public Settings {
-            if (durationSeconds <= 0)
-                throw new IllegalArgumentException("--duration must be positive");
-            if (minGapSeconds < 0 || maxGapSeconds < minGapSeconds)
-                throw new IllegalArgumentException(
-                        "the gap between faults must be 0 <= min <= max");
-        }
-    }
-
     /**
      * One injected fault: what was killed, when (seconds into the soak), how long until it was
      * back.
@@ -99,7 +66,7 @@ public final class ChaosSoak {
                     "--command-property", "session.timeout.ms=6000",
                     "--command-property", "heartbeat.interval.ms=1500");
 
-    private final Settings settings;
+    private final ChaosSettings settings;
     private final Consumer<String> progress;
     private final Topics topics = new Topics(PREFIX);
     private final List<Child> brokers = new ArrayList<>();
@@ -107,7 +74,7 @@ public final class ChaosSoak {
     private Child trainer;
     private String bootstrap;
 
-    public ChaosSoak(Settings settings, Consumer<String> progress) {
+    public ChaosSoak(ChaosSettings settings, Consumer<String> progress) {
         this.settings = settings;
         this.progress = progress;
     }
@@ -120,7 +87,7 @@ public final class ChaosSoak {
         try {
             startBrokers(work);
             KafkaConnection kafka = KafkaConnection.of(bootstrap);
-            try (Admin admin = admin()) {
+            try (Admin admin = ClusterProbe.admin(bootstrap)) {
                 TopicProvisioner.ensure(admin, topics, new TopicSettings(4, (short) BROKERS));
                 startTrainer(work);
                 await(
@@ -140,7 +107,7 @@ public final class ChaosSoak {
                 await(
                         "two encoders in their group",
                         READY,
-                        () -> encoderMembers(admin) == ENCODERS);
+                        () -> ClusterProbe.members(admin, APPLICATION_ID) == ENCODERS);
                 progress.accept(
                         "all running; injecting faults for " + settings.durationSeconds() + " s");
                 List<Fault> faults = injectFaults(admin, began);
@@ -194,8 +161,8 @@ public final class ChaosSoak {
             b.start();
             brokers.add(b);
         }
-        try (Admin admin = admin()) {
-            await("three brokers", READY, () -> liveBrokers(admin).size() == BROKERS);
+        try (Admin admin = ClusterProbe.admin(bootstrap)) {
+            await("three brokers", READY, () -> ClusterProbe.liveBrokers(admin).size() == BROKERS);
         }
         progress.accept("brokers ready at " + bootstrap);
     }
@@ -300,21 +267,23 @@ public final class ChaosSoak {
                     back =
                             () ->
                                     encoder.latestOutput().contains(RUNNING)
-                                            && encoderMembers(admin) == ENCODERS;
+                                            && ClusterProbe.members(admin, APPLICATION_ID)
+                                                    == ENCODERS;
                 }
                 case 1 -> {
                     target = trainer;
                     what = target.name();
-                    long metricsBefore = endOffset(admin, topics.trainerMetrics());
+                    long metricsBefore = ClusterProbe.endOffset(admin, topics.trainerMetrics());
                     back =
                             () ->
                                     trainer.alive()
-                                            && endOffset(admin, topics.trainerMetrics())
+                                            && ClusterProbe.endOffset(
+                                                            admin, topics.trainerMetrics())
                                                     > metricsBefore;
                 }
                 default -> {
                     boolean active = brokerFaults++ % 2 == 0;
-                    int id = active ? controller(admin) : 1 + random.nextInt(BROKERS);
+                    int id = active ? ClusterProbe.controller(admin) : 1 + random.nextInt(BROKERS);
                     Child broker = brokers.get(id - 1);
                     target = broker;
                     what = target.name() + (active ? " (the active controller)" : "");
@@ -322,14 +291,14 @@ public final class ChaosSoak {
                     back =
                             () ->
                                     broker.latestOutput().contains(BROKER_READY)
-                                            && underReplicated(admin) == 0;
+                                            && ClusterProbe.underReplicated(admin, topics) == 0;
                 }
             }
             double at = (System.nanoTime() - began) / 1e9;
             target.kill();
             long killed = System.nanoTime();
             target.start();
-            boolean recovered = awaitQuietly(back, RECOVERY_LIMIT);
+            boolean recovered = ClusterProbe.awaitQuietly(back, RECOVERY_LIMIT);
             double recovery = recovered ? (System.nanoTime() - killed) / 1e9 : -1;
             faults.add(new Fault(what, at, recovery));
             progress.accept(
@@ -351,35 +320,13 @@ public final class ChaosSoak {
             throws Exception {
         Set<Long> acked = new HashSet<>(producer.acknowledged());
         long batches = acked.size();
-        AvroSerde<FeatureCodes> codesSerde = new AvroSerde<>(FeatureCodes.class);
-        Map<String, Integer> codes = new HashMap<>();
-        Map<String, Set<Long>> servedVersions = new HashMap<>();
+        CodesLedger ledger = new CodesLedger(SAES.keySet());
         long deadline = System.nanoTime() + READY.toNanos();
-        while (true) {
-            codes.clear();
-            servedVersions.clear();
-            for (var r : TopicSnapshot.read(kafka, topics.codes())) {
-                FeatureCodes c = codesSerde.fromBytes(r.value());
-                if (!RowProducer.PRODUCER_ID.equals(c.getProducerId()) || c.getPart() != 0)
-                    continue;
-                codes.merge(c.getSequence() + "/" + c.getSaeId(), 1, Integer::sum);
-                servedVersions
-                        .computeIfAbsent(c.getSaeId(), k -> new HashSet<>())
-                        .add(c.getVersion());
-            }
-            long complete = 0;
-            for (long s : acked)
-                for (String sae : SAES.keySet()) if (codes.containsKey(s + "/" + sae)) complete++;
-            if (complete == batches * SAES.size() || System.nanoTime() > deadline) break;
+        while (!ledger.read(kafka, topics.codes()).completes(acked) && System.nanoTime() < deadline)
             Thread.sleep(3000);
-        }
-        long codesMissing = 0, codesDuplicated = 0;
-        for (long s : acked)
-            for (String sae : SAES.keySet()) {
-                int count = codes.getOrDefault(s + "/" + sae, 0);
-                if (count == 0) codesMissing++;
-                codesDuplicated += Math.max(0, count - 1);
-            }
+        long codesMissing = ledger.missing(acked);
+        long codesDuplicated = ledger.duplicated(acked);
+        Map<String, Set<Long>> servedVersions = ledger.servedVersions();
 
         progress.accept("codes checked; waiting for the trainer to read everything and stop");
         if (!trainer.awaitExit(READY.toSeconds())) trainer.stop(60);
@@ -468,71 +415,12 @@ public final class ChaosSoak {
         return out;
     }
 
-    private Admin admin() {
-        Map<String, Object> props = new HashMap<>();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        return Admin.create(props);
-    }
-
-    private static Set<Integer> liveBrokers(Admin admin) throws Exception {
-        Set<Integer> ids = new HashSet<>();
-        admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).forEach(n -> ids.add(n.id()));
-        return ids;
-    }
-
-    private static int controller(Admin admin) throws Exception {
-        return admin.describeMetadataQuorum().quorumInfo().get(10, TimeUnit.SECONDS).leaderId();
-    }
-
-    /** Partitions of the soak's topics with fewer in-sync replicas than replicas. */
-    private long underReplicated(Admin admin) throws Exception {
-        return admin
-                .describeTopics(topics.all())
-                .allTopicNames()
-                .get(10, TimeUnit.SECONDS)
-                .values()
-                .stream()
-                .flatMap(d -> d.partitions().stream())
-                .filter(p -> p.isr().size() < p.replicas().size())
-                .count();
-    }
-
-    private static int encoderMembers(Admin admin) throws Exception {
-        var d =
-                admin.describeConsumerGroups(List.of(APPLICATION_ID))
-                        .all()
-                        .get(10, TimeUnit.SECONDS)
-                        .get(APPLICATION_ID);
-        return d.groupState() == GroupState.STABLE ? d.members().size() : -1;
-    }
-
-    private static long endOffset(Admin admin, String topic) throws Exception {
-        var partitions =
-                admin.describeTopics(List.of(topic))
-                        .allTopicNames()
-                        .get(10, TimeUnit.SECONDS)
-                        .get(topic)
-                        .partitions();
-        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>
-                latest = new HashMap<>();
-        for (var p : partitions)
-            latest.put(
-                    new org.apache.kafka.common.TopicPartition(topic, p.partition()),
-                    org.apache.kafka.clients.admin.OffsetSpec.latest());
-        long sum = 0;
-        for (var r : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values())
-            sum += r.offset();
-        return sum;
-    }
-
     private Set<String> publishedSaes(KafkaConnection kafka) {
         return ModelRecords.newestVersions(kafka, topics.models()).keySet();
     }
 
     private void await(String what, Duration limit, Callable<Boolean> condition) throws Exception {
-        if (!awaitQuietly(condition, limit))
+        if (!ClusterProbe.awaitQuietly(condition, limit))
             throw new IllegalStateException(
                     "timed out after "
                             + limit.toSeconds()
@@ -541,21 +429,6 @@ public final class ChaosSoak {
                             + " (logs in "
                             + settings.workDir()
                             + ")");
-    }
-
-    /** Polls {@code condition} (its exceptions count as false) until true or {@code limit}. */
-    private static boolean awaitQuietly(Callable<Boolean> condition, Duration limit)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.call()) return true;
-            } catch (Exception e) {
-                // not yet
-            }
-            Thread.sleep(500);
-        }
-        return false;
     }
 
     private static double round(double v) {

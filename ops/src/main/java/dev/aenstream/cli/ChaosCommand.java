@@ -1,5 +1,6 @@
 package dev.aenstream.cli;
 
+import dev.aenstream.chaos.ChaosSettings;
 import dev.aenstream.chaos.ChaosSoak;
 import java.nio.file.Path;
 import java.util.Map;
@@ -92,7 +93,7 @@ final class ChaosCommand implements Callable<Integer> {
             }
         }
         var settings =
-                new ChaosSoak.Settings(
+                new ChaosSettings(
                         durationSeconds,
                         seed,
                         workDir,

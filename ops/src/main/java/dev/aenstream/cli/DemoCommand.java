@@ -1,6 +1,5 @@
 package dev.aenstream.cli;
 
-import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.bench.CodesTally;
 import dev.aenstream.bench.Daemon;
@@ -15,37 +14,30 @@ import dev.aenstream.cli.options.SaeSpec;
 import dev.aenstream.cli.options.SyntheticOptions;
 import dev.aenstream.cli.options.TextOptions;
 import dev.aenstream.dashboard.DashboardFeed;
-import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
-import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.experiment.StarvationPreset;
-import dev.aenstream.models.ModelFollower;
 import dev.aenstream.models.ModelSigning;
 import dev.aenstream.models.ModelTrust;
-import dev.aenstream.monitor.AlertPublisher;
-import dev.aenstream.monitor.FollowerAlerts;
 import dev.aenstream.monitor.MonitorConfig;
-import dev.aenstream.online.OnlineTrainer;
+import dev.aenstream.node.EncoderNode;
+import dev.aenstream.node.TrainerNode;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.online.SaeDefinition;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
-import dev.aenstream.sae.eval.SampleGeometry;
+import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.penalty.AdaptiveWeights;
-import dev.aenstream.sae.penalty.Penalised;
 import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.penalty.TopK;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.SparsityTarget;
 import dev.aenstream.sae.train.TrainConfig;
-import dev.aenstream.sae.train.TrainingMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -257,13 +249,12 @@ final class DemoCommand implements Callable<Integer> {
         String runId = Long.toString(System.currentTimeMillis());
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService threads = Executors.newFixedThreadPool(2, Daemon.threads("aen-demo"));
-        SaeRegistry registry = new SaeRegistry();
         // The demo's trainer signs with a key made for the run, which its encoders alone trust.
         KeyPair signing = ModelSigning.generate();
         try (AutoCloseable endpoint = metrics.start();
                 KafkaTarget target = secured(KafkaTarget.open(kafka, secure), runId);
-                OnlineTrainer trainer =
-                        OnlineTrainer.open(
+                TrainerNode trainer =
+                        TrainerNode.open(
                                 target.connection("trainer"),
                                 OnlineTrainerConfig.builder(target.topics())
                                         .groupId(trainerGroup(runId))
@@ -280,19 +271,20 @@ final class DemoCommand implements Callable<Integer> {
                                 false,
                                 dev,
                                 ORT_THREADS);
-                AlertPublisher alerts =
-                        new AlertPublisher(target.connection("encoder"), target.topics().alerts());
-                ModelFollower follower =
-                        new ModelFollower(
-                                        target.connection("encoder"),
-                                        target.topics(),
-                                        registry,
-                                        new FollowerAlerts(alerts),
+                EncoderNode encoder =
+                        EncoderNode.following(
+                                target.connection("encoder"),
+                                EncodeConfig.defaults(
+                                                target.topics(),
+                                                Files.createTempDirectory("aen-streams-"))
+                                        .withApplicationId(applicationId(runId))
+                                        .withMonitor(monitorConfig()),
+                                new EncoderNode.Following(
                                         feed.n(),
                                         ModelTrust.signedBy(List.of(signing.getPublic())),
                                         dev,
-                                        ORT_THREADS)
-                                .start();
+                                        ORT_THREADS,
+                                        DictionaryShard.WHOLE));
                 DashboardFeed observed =
                         new DashboardFeed(target.connection("dashboard"), target.topics()).start();
                 AutoCloseable web =
@@ -309,12 +301,12 @@ final class DemoCommand implements Callable<Integer> {
                                 trainer.run(stop::get);
                                 return null;
                             });
-            if (!follower.awaitServing(definitions.size(), FIRST_MODELS_TIMEOUT)) {
+            if (!encoder.awaitServing(definitions.size(), FIRST_MODELS_TIMEOUT)) {
                 throw new IllegalStateException(
                         "the encoders did not receive the first model versions within "
                                 + FIRST_MODELS_TIMEOUT);
             }
-            registry.serving()
+            encoder.serving()
                     .forEach(
                             s ->
                                     System.out.printf(
@@ -336,16 +328,7 @@ final class DemoCommand implements Callable<Integer> {
                             .withNormalisation(feed.normalisation());
             System.out.printf(
                     "source %s, hook %s, n=%d%n", feed.sourceModel(), feed.hookPoint(), feed.n());
-            try (EncodeApp app =
-                            new EncodeApp(
-                                    target.connection("encoder"),
-                                    EncodeConfig.defaults(
-                                                    target.topics(),
-                                                    Files.createTempDirectory("aen-streams-"))
-                                            .withApplicationId(applicationId(runId))
-                                            .withMonitor(monitorConfig()),
-                                    registry);
-                    CodesTally tally =
+            try (CodesTally tally =
                             new CodesTally(
                                     target.connection("dashboard"),
                                     target.topics(),
@@ -353,8 +336,7 @@ final class DemoCommand implements Callable<Integer> {
                     ActivationPublisher publisher =
                             new ActivationPublisher(
                                     target.connection("producer"), publisherConfig)) {
-                app.bindMetrics();
-                app.start();
+                encoder.startEncoding().withMetrics();
                 Future<Long> produced = threads.submit(() -> feed.run(publisher, rate, stop::get));
                 long begin = System.nanoTime();
                 long end = begin + TimeUnit.SECONDS.toNanos(durationSeconds);
@@ -373,7 +355,7 @@ final class DemoCommand implements Callable<Integer> {
                     System.out.println(line);
                     String now = feed.now();
                     if (!now.isEmpty()) System.out.println(now);
-                    printTable(trainer, tally.saes(), observed);
+                    DemoReport.printTable(trainer, tally.saes(), observed);
                 }
                 long producing = System.nanoTime();
                 stop.set(true);
@@ -382,13 +364,16 @@ final class DemoCommand implements Callable<Integer> {
                 long drainEnd = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
                 while (tally.tokens() < rowsProduced && System.nanoTime() < drainEnd)
                     Thread.sleep(100);
-                writeSummary(
+                DemoReport.writeSummary(
+                        summaryJson,
+                        targetL0,
+                        deadWindow(),
                         target,
                         feed,
                         trainer,
                         rowsProduced,
                         tally,
-                        registry,
+                        encoder.serving(),
                         observed,
                         (System.nanoTime() - started) / 1e9,
                         (producing - begin) / 1e9);
@@ -440,129 +425,5 @@ final class DemoCommand implements Callable<Integer> {
     private MonitorConfig monitorConfig() {
         MonitorConfig c = monitor.config();
         return c == null ? null : c.toBuilder().deadTokens(deadWindow()).build();
-    }
-
-    /**
-     * One row per SAE: what the trainer reached, the version the encoders serve, the paper's
-     * figures and the alerts raised; then each SAE's latest FEATURE_DEAD alert (the served version)
-     * and FEATURE_STARVING alert (the trainer's, with its diagnosis).
-     */
-    private static void printTable(
-            OnlineTrainer trainer,
-            Map<String, CodesTally.SaeFigures> served,
-            DashboardFeed observed) {
-        Map<String, Long> alerts = observed.alertsBySae();
-        Map<String, SampleGeometry.Figures> geometry = trainer.geometry();
-        System.out.printf(
-                "  %-8s %-8s %8s %8s %10s %7s %7s %7s %9s %5s %7s%n",
-                "sae_id",
-                "arch",
-                "version",
-                "steps",
-                "tokens",
-                "l0",
-                "fve",
-                "dead%",
-                "shrinkage",
-                "phi",
-                "alerts");
-        for (TrainingMetrics m : trainer.metrics()) {
-            CodesTally.SaeFigures f = served.get(m.saeId());
-            SampleGeometry.Figures g = geometry.get(m.saeId());
-            System.out.printf(
-                    "  %-8s %-8s %8d %8d %,10d %7.1f %7.3f %7.2f %9.3f %5.2f %7d%n",
-                    m.saeId(),
-                    m.arch(),
-                    f == null ? 0 : f.version(),
-                    m.step(),
-                    m.tokens(),
-                    m.l0(),
-                    m.fve(),
-                    m.deadPct(),
-                    g == null ? Double.NaN : g.shrinkage(),
-                    m.warmupFactor(),
-                    alerts.getOrDefault(m.saeId(), 0L));
-        }
-        // What the monitor saw the served version do, then why the trainer's features starve.
-        for (AlertType type : List.of(AlertType.FEATURE_DEAD, AlertType.FEATURE_STARVING))
-            observed.latestAlerts(type)
-                    .forEach(
-                            (id, message) -> System.out.printf("  %s %s: %s%n", type, id, message));
-    }
-
-    private void writeSummary(
-            KafkaTarget target,
-            DemoSource feed,
-            OnlineTrainer trainer,
-            long rowsProduced,
-            CodesTally tally,
-            SaeRegistry registry,
-            DashboardFeed observed,
-            double seconds,
-            double producingSeconds)
-            throws java.io.IOException {
-        Map<String, CodesTally.SaeFigures> served = tally.saes();
-        String deviceLabel = registry.serving().get(0).encoder().device().label();
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("source_model", feed.sourceModel());
-        summary.put("hook_point", feed.hookPoint());
-        summary.put("n", feed.n());
-        summary.put("tokens_encoded", tally.tokens());
-        summary.put("mean_l0", tally.meanL0());
-        summary.put("device", deviceLabel);
-        summary.put("dead_letters", tally.deadLetters());
-        List<Map<String, Object>> saes = new ArrayList<>();
-        System.out.println();
-        System.out.println("summary");
-        printTable(trainer, served, observed);
-        Map<String, Long> alerts = observed.alertsBySae();
-        Map<String, SampleGeometry.Figures> geometry = trainer.geometry();
-        summary.put("target_l0", targetL0);
-        summary.put("dead_window_tokens", deadWindow());
-        for (TrainingMetrics m : trainer.metrics()) {
-            CodesTally.SaeFigures f = served.get(m.saeId());
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("sae_id", m.saeId());
-            s.put("arch", m.arch());
-            s.put("version", f == null ? 0 : f.version());
-            s.put("steps", m.step());
-            s.put("l0", m.l0());
-            s.put("fve", m.fve());
-            s.put("dead_pct", m.deadPct());
-            // The monitor's count over the same window, from the encoders' codes of the served
-            // version: it trails the trainer by up to one published version.
-            s.put("monitor_dead_pct", observed.monitorDeadPct(m.saeId()));
-            SampleGeometry.Figures g = geometry.get(m.saeId());
-            s.put("shrinkage", g == null ? null : g.shrinkage());
-            s.put("phi", m.warmupFactor());
-            TrainConfig c = trainer.config(m.saeId());
-            if (c.has(TopK.K)) s.put("k", c.get(TopK.K));
-            if (c.has(Penalised.LAMBDA1)) s.put("lambda1", c.get(Penalised.LAMBDA1));
-            if (m.weightSaturation() != null) s.put("weight_saturation", m.weightSaturation());
-            s.put("tokens_trained", m.tokens());
-            s.put("tokens_encoded", f == null ? 0 : f.tokens());
-            s.put("encoded_l0", f == null ? 0 : f.meanL0());
-            s.put("versions_published", trainer.publishedVersions().getOrDefault(m.saeId(), 0L));
-            s.put("alerts", alerts.getOrDefault(m.saeId(), 0L));
-            saes.add(s);
-        }
-        summary.put("saes", saes);
-        System.out.println(Verdict.of(trainer.metrics(), alerts));
-        summary.put("rows_produced", rowsProduced);
-        summary.put("seconds", Math.round(seconds * 10) / 10.0);
-        summary.put("bootstrap_servers", target.connection().bootstrapServers());
-        summary.put("security_protocol", target.connection().securityProtocol());
-        summary.put("models_signed", true);
-        summary.put("embedded_broker", target.embedded());
-        System.out.printf(
-                "rows produced %,d in %.0f s, tokens encoded %,d, dead letters %d, device %s; the"
-                        + " trainers read %,d rows%n",
-                rowsProduced,
-                producingSeconds,
-                tally.tokens(),
-                tally.deadLetters(),
-                deviceLabel,
-                trainer.rowsRead());
-        SummaryJson.write(summaryJson, summary);
     }
 }

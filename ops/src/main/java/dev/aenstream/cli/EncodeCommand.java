@@ -8,13 +8,10 @@ import dev.aenstream.cli.options.MetricsOptions;
 import dev.aenstream.cli.options.ModelTrustOptions;
 import dev.aenstream.cli.options.MonitorOptions;
 import dev.aenstream.cli.options.SaeOptions;
-import dev.aenstream.encode.EncodeApp;
+import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.EncodeStats;
-import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
-import dev.aenstream.models.ModelFollower;
-import dev.aenstream.monitor.AlertPublisher;
-import dev.aenstream.monitor.FollowerAlerts;
+import dev.aenstream.node.EncoderNode;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -80,93 +77,81 @@ final class EncodeCommand implements Callable<Integer> {
         try (AutoCloseable endpoint = metrics.start();
                 KafkaTarget target = KafkaTarget.open(kafka);
                 AutoCloseable web = dashboard.start(target.connection(), target.topics())) {
-            SaeRegistry registry = new SaeRegistry();
+            EncodeConfig config =
+                    encode.config(target.topics(), kafka.replicationFactor)
+                            .withMonitor(monitor.config());
             ServingSae fixed =
                     sae.fixed() ? sae.open(n, encode.shard()).withSource(binding.binding()) : null;
-            ModelFollower follower = null;
-            AlertPublisher alerts = null;
-            if (fixed != null) {
-                registry.put(fixed);
-                System.out.printf(
-                        "serving SAE %s v%d%s (n=%d, D=%d, k_max=%d) on %s: %s%n",
-                        fixed.saeId(),
-                        fixed.version(),
-                        fixed.shard().describe(fixed.d()),
-                        fixed.encoder().n(),
-                        fixed.d(),
-                        fixed.encoder().kMax(),
-                        fixed.encoder().device().label(),
-                        fixed.origin());
-            } else {
-                alerts = new AlertPublisher(target.connection(), target.topics().alerts());
-                follower =
-                        new ModelFollower(
-                                        target.connection(),
-                                        target.topics(),
-                                        registry,
-                                        new FollowerAlerts(alerts),
-                                        n,
-                                        policy,
-                                        sae.device(),
-                                        sae.ortThreads(),
-                                        encode.shard())
-                                .start();
-                System.out.printf(
-                        "following %s for SAE versions of n=%d%s (start `aen train` to publish"
-                                + " some)%n",
-                        target.topics().models(),
-                        n,
-                        encode.shard().count() == 1
-                                ? ""
-                                : ", serving shard " + encode.shard().label() + " of each");
-                while (!follower.awaitServing(waitForSaes, Duration.ofSeconds(10))) {
-                    if (stop.getCount() == 0) {
-                        follower.close();
-                        alerts.close();
-                        return 0;
-                    }
-                    System.out.println("still waiting for a model on " + target.topics().models());
-                }
-            }
-            try (EncodeApp app =
-                    new EncodeApp(
-                            target.connection(),
-                            encode.config(target.topics(), kafka.replicationFactor)
-                                    .withMonitor(monitor.config()),
-                            registry)) {
-                app.bindMetrics();
-                app.start();
-                long start = System.nanoTime();
-                long lastRows = 0;
-                long deadline =
-                        durationSeconds > 0
-                                ? start + TimeUnit.SECONDS.toNanos(durationSeconds)
-                                : Long.MAX_VALUE;
-                while (!stop.await(5, TimeUnit.SECONDS) && System.nanoTime() < deadline) {
-                    EncodeStats s = app.stats();
+            try (EncoderNode node =
+                    fixed != null
+                            ? EncoderNode.serving(target.connection(), config, fixed)
+                            : EncoderNode.following(
+                                    target.connection(),
+                                    config,
+                                    new EncoderNode.Following(
+                                            n,
+                                            policy,
+                                            sae.device(),
+                                            sae.ortThreads(),
+                                            encode.shard()))) {
+                if (fixed != null) {
                     System.out.printf(
-                            "%s: %,d records, %,d rows (%,.0f rows/s), mean l0 %.1f, %d dead"
-                                    + " letters, %d passed over by an SAE bound to another"
-                                    + " source; serving %s%n",
-                            app.state(),
-                            s.records(),
-                            s.rows(),
-                            (s.rows() - lastRows) / 5.0,
-                            s.meanL0(),
-                            s.deadLetters(),
-                            s.mismatched(),
-                            registry.serving().stream()
-                                    .map(x -> x.saeId() + " v" + x.version())
-                                    .toList());
-                    lastRows = s.rows();
+                            "serving SAE %s v%d%s (n=%d, D=%d, k_max=%d) on %s: %s%n",
+                            fixed.saeId(),
+                            fixed.version(),
+                            fixed.shard().describe(fixed.d()),
+                            fixed.encoder().n(),
+                            fixed.d(),
+                            fixed.encoder().kMax(),
+                            fixed.encoder().device().label(),
+                            fixed.origin());
+                } else {
+                    System.out.printf(
+                            "following %s for SAE versions of n=%d%s (start `aen train` to publish"
+                                    + " some)%n",
+                            target.topics().models(),
+                            n,
+                            encode.shard().count() == 1
+                                    ? ""
+                                    : ", serving shard " + encode.shard().label() + " of each");
+                    while (!node.awaitServing(waitForSaes, Duration.ofSeconds(10))) {
+                        if (stop.getCount() == 0) return 0;
+                        System.out.println(
+                                "still waiting for a model on " + target.topics().models());
+                    }
                 }
-                System.out.printf(
-                        "stopping after %s%n",
-                        Duration.ofNanos(System.nanoTime() - start).withNanos(0));
-            } finally {
-                if (fixed != null) fixed.encoder().close();
-                if (follower != null) follower.close();
-                if (alerts != null) alerts.close();
+                try {
+                    node.startEncoding().withMetrics();
+                    long start = System.nanoTime();
+                    long lastRows = 0;
+                    long deadline =
+                            durationSeconds > 0
+                                    ? start + TimeUnit.SECONDS.toNanos(durationSeconds)
+                                    : Long.MAX_VALUE;
+                    while (!stop.await(5, TimeUnit.SECONDS) && System.nanoTime() < deadline) {
+                        EncodeStats s = node.stats();
+                        System.out.printf(
+                                "%s: %,d records, %,d rows (%,.0f rows/s), mean l0 %.1f, %d dead"
+                                        + " letters, %d passed over by an SAE bound to another"
+                                        + " source; serving %s%n",
+                                node.app().state(),
+                                s.records(),
+                                s.rows(),
+                                (s.rows() - lastRows) / 5.0,
+                                s.meanL0(),
+                                s.deadLetters(),
+                                s.mismatched(),
+                                node.serving().stream()
+                                        .map(x -> x.saeId() + " v" + x.version())
+                                        .toList());
+                        lastRows = s.rows();
+                    }
+                    System.out.printf(
+                            "stopping after %s%n",
+                            Duration.ofNanos(System.nanoTime() - start).withNanos(0));
+                } finally {
+                    if (fixed != null) fixed.encoder().close();
+                }
             }
         }
         return 0;

@@ -288,8 +288,8 @@ final class TrainCommand implements Callable<Integer> {
         try (AutoCloseable endpoint = metrics.start();
                 KafkaTarget target = KafkaTarget.open(kafka);
                 AutoCloseable web = dashboard.start(target.connection(), target.topics());
-                dev.aenstream.online.OnlineTrainer trainer =
-                        dev.aenstream.online.OnlineTrainer.open(
+                dev.aenstream.node.TrainerNode trainer =
+                        dev.aenstream.node.TrainerNode.open(
                                 target.connection(),
                                 online.config(target.topics(), checkpointDir, checkpointEvery),
                                 definitions,

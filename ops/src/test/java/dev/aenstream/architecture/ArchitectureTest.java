@@ -27,13 +27,15 @@ import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.RecordDecodingException;
 import dev.aenstream.encode.ActivationCheck;
+import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
+import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.monitor.AlertSink;
 import dev.aenstream.monitor.MonitorConfig;
-import dev.aenstream.online.OnlineTrainer;
 import dev.aenstream.online.OnlineTrainerConfig;
+import dev.aenstream.online.TrainingLoop;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.sae.penalty.Penalty;
 import dev.aenstream.sae.setting.Setting;
@@ -77,7 +79,8 @@ class ArchitectureTest {
                         "dev.aenstream.encode..",
                         "dev.aenstream.monitor..",
                         "dev.aenstream.models..",
-                        "dev.aenstream.online..")
+                        "dev.aenstream.online..",
+                        "dev.aenstream.node..")
                 .layer("ops")
                 .definedBy(
                         "dev.aenstream.cli..",
@@ -146,8 +149,6 @@ class ArchitectureTest {
                 .resideInAPackage("dev.aenstream.online")
                 .and()
                 .haveSimpleNameNotStartingWith("Kafka")
-                .and()
-                .doNotBelongToAnyOf(OnlineTrainer.class)
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage("org.apache.kafka..", "dev.aenstream.topics..")
@@ -158,8 +159,28 @@ class ArchitectureTest {
                                 .or(JavaClass.Predicates.equivalentTo(KafkaConnection.class)))
                 .because(
                         "the loop meets Kafka only through its ports (ActivationSource,"
-                                + " VersionSink, TrainerOutputs), whose adapters are Kafka* and"
-                                + " OnlineTrainer wires them")
+                                + " VersionSink, TrainerOutputs), whose adapters are Kafka*; the"
+                                + " node package wires them")
+                .check(classes);
+    }
+
+    @Test
+    void commandsAndBenchmarksRunEncodersAndTrainersAsNodes() {
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "dev.aenstream.cli..", "dev.aenstream.bench..", "dev.aenstream.chaos..")
+                .should()
+                .callConstructor(
+                        EncodeApp.class,
+                        KafkaConnection.class,
+                        EncodeConfig.class,
+                        SaeRegistry.class)
+                .orShould()
+                .callMethod(TrainingLoop.class, "run", java.util.function.BooleanSupplier.class)
+                .because(
+                        "an encoder is an EncoderNode and a trainer a TrainerNode wherever they"
+                                + " run, so their wiring is written once (docs/architecture.md)")
                 .check(classes);
     }
 

@@ -22,6 +22,10 @@ class TreeHygieneTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
     private static final int README_MAX_LINES = 200;
+
+    /** Past this a main class does more than one job (docs/architecture.md, "The rules"). */
+    private static final int CLASS_MAX_LINES = 450;
+
     private static final String[] MODULES = {"avro", "onnx-models", "producers", "streams", "ops"};
 
     private static final Pattern LINK = Pattern.compile("\\]\\(([^)#\\s]+)(?:#([^)\\s]+))?\\)");
@@ -57,6 +61,23 @@ class TreeHygieneTest {
         }
         assertThat(links).isPositive();
         assertThat(broken).as("links in README.md that lead nowhere").isEmpty();
+    }
+
+    @Test
+    void noMainClassIsOver450Lines() throws IOException {
+        List<String> tooLong = new ArrayList<>();
+        for (String module : MODULES) {
+            Path main = ROOT.resolve(module).resolve("src/main/java");
+            if (!Files.isDirectory(main)) continue;
+            try (Stream<Path> files = Files.walk(main)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    if (!f.toString().endsWith(".java")) continue;
+                    long lines = Files.readAllLines(f).size();
+                    if (lines > CLASS_MAX_LINES) tooLong.add(ROOT.relativize(f) + ": " + lines);
+                }
+            }
+        }
+        assertThat(tooLong).as("main classes over %d lines", CLASS_MAX_LINES).isEmpty();
     }
 
     @Test

@@ -30,13 +30,13 @@ class LargeModelIT {
                 Admin admin = Admin.create(broker.adminConnection().client())) {
             TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
             SyntheticSae sae = new SyntheticSae(4096, 131_072, 42);
-            ScaleBench.Result r =
+            ScaleFigures r =
                     ScaleBench.run(
                             broker.adminConnection(),
                             topics,
                             "llama-l16",
                             sae,
-                            new ScaleBench.Config(
+                            new ScaleConfig(
                                     32, 16, 1, Device.CPU, 0, 7, false, WeightPrecision.FLOAT32, 1),
                             new PrintStream(System.out, true));
             assertThat(r.largestTensorBytes()).isGreaterThan(Integer.MAX_VALUE);

@@ -9,7 +9,7 @@ import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.Topics;
-import dev.aenstream.online.OnlineTrainer;
+import dev.aenstream.node.TrainerNode;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.online.SaeDefinition;
 import dev.aenstream.online.TrainerManifest;
@@ -82,8 +82,8 @@ class TrainerBrokerOutageIT {
                         .metricsEvery(1000)
                         .kMax(8)
                         .build();
-        try (OnlineTrainer trainer =
-                OnlineTrainer.open(
+        try (TrainerNode trainer =
+                TrainerNode.open(
                         kafka,
                         config,
                         List.of(

@@ -3,6 +3,7 @@ package dev.aenstream.models;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SaeModelChunk;
+import dev.aenstream.sae.onnx.ByteSink;
 import dev.aenstream.sae.onnx.OnnxPackage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -131,7 +132,7 @@ final class VersionRecords {
     }
 
     /** Cuts the bytes written to it into chunk records, hashing them on the way. */
-    private final class ChunkChannel extends OnnxPackage.Sink {
+    private final class ChunkChannel extends ByteSink {
         private final ModelPublisher.Version v;
         private final int count;
         private final Consumer<ProducerRecord<byte[], byte[]>> send;

@@ -15,6 +15,7 @@ import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
 import dev.aenstream.models.ModelRecords;
+import dev.aenstream.node.TrainerNode;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.sae.SaeParameters;
@@ -99,8 +100,8 @@ class HookBindingIT {
                                     EncodeConfig.defaults(topics, stateDir)
                                             .withApplicationId("hook-encode"),
                                     registry);
-                    OnlineTrainer trainer =
-                            OnlineTrainer.open(
+                    TrainerNode trainer =
+                            TrainerNode.open(
                                     connection,
                                     config,
                                     List.of(new SaeDefinition("trained", base)),

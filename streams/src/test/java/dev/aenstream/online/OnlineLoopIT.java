@@ -15,6 +15,7 @@ import dev.aenstream.models.ModelRecords;
 import dev.aenstream.models.ModelTrust;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.monitor.FollowerAlerts;
+import dev.aenstream.node.TrainerNode;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
@@ -90,8 +91,8 @@ class OnlineLoopIT {
             AtomicBoolean stop = new AtomicBoolean();
             ExecutorService pool = Executors.newSingleThreadExecutor();
             SpikedConfig spiked = SpikedConfig.builder().n(N).atoms(48).k(4).seed(3).build();
-            try (OnlineTrainer trainer =
-                            OnlineTrainer.open(
+            try (TrainerNode trainer =
+                            TrainerNode.open(
                                     KafkaConnection.of(bootstrap),
                                     config,
                                     saes,

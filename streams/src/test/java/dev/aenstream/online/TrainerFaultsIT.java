@@ -16,6 +16,7 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.models.ModelRecords;
+import dev.aenstream.node.TrainerNode;
 import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.TrainConfig;
@@ -72,7 +73,7 @@ class TrainerFaultsIT {
             poisoned[5 * N + 3] = Float.NaN;
             send(producer, 0, poisoned, 2 * ROWS + 1);
             producer.flush();
-            try (OnlineTrainer trainer = open(cluster, config().build(), false)) {
+            try (TrainerNode trainer = open(cluster, config().build(), false)) {
                 trainer.run(() -> trainer.rowsRead() >= 8 * ROWS + 2 * ROWS + 1);
                 assertThat(trainer.rowsDeadLettered()).isEqualTo(1);
                 assertThat(trainer.metrics())
@@ -107,7 +108,7 @@ class TrainerFaultsIT {
             OnlineTrainerConfig config =
                     config().checkpointDir(checkpoints).checkpointEvery(1).publishEvery(2).build();
             long before;
-            try (OnlineTrainer first = open(cluster, config, false)) {
+            try (TrainerNode first = open(cluster, config, false)) {
                 first.run(() -> first.rowsRead() >= 10 * ROWS);
                 before = first.publishedVersions().get("aen");
             }
@@ -116,7 +117,7 @@ class TrainerFaultsIT {
             // Retention takes offsets 10 to 14 before the trainer comes back.
             TopicPartition p0 = new TopicPartition(topics.activations(), 0);
             admin.deleteRecords(Map.of(p0, RecordsToDelete.beforeOffset(15))).all().get();
-            try (OnlineTrainer second = open(cluster, config, true)) {
+            try (TrainerNode second = open(cluster, config, true)) {
                 // Rows read count across the resume: the first ten records, then the five retention
                 // left.
                 second.run(() -> second.rowsRead() >= 15 * ROWS);
@@ -162,7 +163,7 @@ class TrainerFaultsIT {
             producer.flush();
             AtomicBoolean stop = new AtomicBoolean();
             ExecutorService pool = Executors.newSingleThreadExecutor();
-            try (OnlineTrainer trainer = open(cluster, config().build(), false)) {
+            try (TrainerNode trainer = open(cluster, config().build(), false)) {
                 Future<?> run =
                         pool.submit(
                                 () -> {
@@ -205,14 +206,14 @@ class TrainerFaultsIT {
             producer.flush();
             OnlineTrainerConfig config =
                     config().checkpointDir(checkpoints).checkpointEvery(1).build();
-            try (OnlineTrainer trainer = open(cluster, config, false)) {
+            try (TrainerNode trainer = open(cluster, config, false)) {
                 trainer.run(() -> trainer.rowsRead() >= 8 * ROWS);
                 assertThat(trainer.checkpointFailures()).isEqualTo(1);
                 assertThat(trainer.batchesTaken()).as("training went on").isEqualTo(4);
             }
             TrainerManifest manifest = TrainerManifest.read(checkpoints);
             assertThat(manifest.batchesTaken()).isEqualTo(4);
-            try (OnlineTrainer resumed = open(cluster, config, true)) {
+            try (TrainerNode resumed = open(cluster, config, true)) {
                 assertThat(resumed.batchesTaken()).isEqualTo(4);
             }
         }
@@ -226,10 +227,10 @@ class TrainerFaultsIT {
             for (int r = 0; r < 4; r++) send(producer, 0, rows(ROWS, r), ROWS);
             producer.flush();
             OnlineTrainerConfig config = config().checkpointDir(checkpoints).build();
-            try (OnlineTrainer first = open(cluster, config, false)) {
+            try (TrainerNode first = open(cluster, config, false)) {
                 first.run(() -> first.rowsRead() >= 4 * ROWS);
                 long checkpointed = TrainerManifest.read(checkpoints).batchesTaken();
-                try (OnlineTrainer second = open(cluster, config, true)) {
+                try (TrainerNode second = open(cluster, config, true)) {
                     assertThatThrownBy(() -> first.run(() -> true))
                             .as("the first trainer may not publish any more")
                             .isInstanceOf(ModelPublisher.Fenced.class);
@@ -260,12 +261,12 @@ class TrainerFaultsIT {
                 .kMax(8);
     }
 
-    private OnlineTrainer open(
+    private TrainerNode open(
             KafkaClusterTestKit cluster, OnlineTrainerConfig config, boolean resume)
             throws Exception {
         TrainConfig train =
                 TrainConfig.synthetic(Penalties.AEN, N, 32).with(TrainConfig.BATCH, BATCH);
-        return OnlineTrainer.open(
+        return TrainerNode.open(
                 KafkaConnection.of(cluster.bootstrapServers()),
                 config,
                 List.of(new SaeDefinition("aen", train)),

@@ -22,8 +22,8 @@ public final class DecoderTensors {
     private DecoderTensors() {}
 
     /** The atoms [D, n], row-major, as values a package writes block by block. */
-    public static OnnxPackage.Values atoms(SaeDecoder decoder) {
-        return new OnnxPackage.Values() {
+    public static TensorValues atoms(SaeDecoder decoder) {
+        return new TensorValues() {
             @Override
             public long bytes() {
                 return (long) decoder.d() * decoder.n() * Float.BYTES;
@@ -31,14 +31,14 @@ public final class DecoderTensors {
 
             @Override
             public void writeTo(WritableByteChannel out) throws IOException {
-                for (float[] block : decoder.blocks()) OnnxPackage.Values.of(block).writeTo(out);
+                for (float[] block : decoder.blocks()) TensorValues.of(block).writeTo(out);
             }
         };
     }
 
     /** The decoder bias b_dec [n]. */
-    public static OnnxPackage.Values bias(SaeDecoder decoder) {
-        return OnnxPackage.Values.of(decoder.bias());
+    public static TensorValues bias(SaeDecoder decoder) {
+        return TensorValues.of(decoder.bias());
     }
 
     /**

@@ -125,21 +125,21 @@ public final class EncoderGraph {
     public record Weights(
             int n,
             int d,
-            OnnxPackage.Values wEnc,
-            OnnxPackage.Values bEnc,
-            OnnxPackage.Values bDec,
-            OnnxPackage.Values atoms,
-            OnnxPackage.Values decoderBias,
-            OnnxPackage.Values threshold) {
+            TensorValues wEnc,
+            TensorValues bEnc,
+            TensorValues bDec,
+            TensorValues atoms,
+            TensorValues decoderBias,
+            TensorValues threshold) {
         /** Weights of a ReLU or TopK encoder. */
         public Weights(
                 int n,
                 int d,
-                OnnxPackage.Values wEnc,
-                OnnxPackage.Values bEnc,
-                OnnxPackage.Values bDec,
-                OnnxPackage.Values atoms,
-                OnnxPackage.Values decoderBias) {
+                TensorValues wEnc,
+                TensorValues bEnc,
+                TensorValues bDec,
+                TensorValues atoms,
+                TensorValues decoderBias) {
             this(n, d, wEnc, bEnc, bDec, atoms, decoderBias, null);
         }
 
@@ -147,9 +147,9 @@ public final class EncoderGraph {
             return new Weights(
                     p.n(),
                     p.d(),
-                    OnnxPackage.Values.of(p.wEnc()),
-                    OnnxPackage.Values.of(p.bEnc()),
-                    OnnxPackage.Values.of(p.bDec()),
+                    TensorValues.of(p.wEnc()),
+                    TensorValues.of(p.bEnc()),
+                    TensorValues.of(p.bDec()),
                     null,
                     null);
         }
@@ -188,7 +188,7 @@ public final class EncoderGraph {
                     bDec,
                     atoms,
                     decoderBias,
-                    thresholds == null ? null : OnnxPackage.Values.of(thresholds));
+                    thresholds == null ? null : TensorValues.of(thresholds));
         }
 
         /** These weights without the decoder's tensors. */

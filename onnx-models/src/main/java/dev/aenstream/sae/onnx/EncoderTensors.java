@@ -37,8 +37,7 @@ public final class EncoderTensors {
             throws IOException {
         return read(
                 model,
-                (t, offset, length) ->
-                        OnnxPackage.Values.fromFile(file, weightsStart + offset, length));
+                (t, offset, length) -> TensorValues.fromFile(file, weightsStart + offset, length));
     }
 
     /** The weights of a package's encoder, its external tensors taken from where they are. */
@@ -56,7 +55,7 @@ public final class EncoderTensors {
     /** Where an external tensor's stored bytes are. */
     @FunctionalInterface
     private interface Locator {
-        OnnxPackage.Values find(OnnxMl.TensorProto t, long offset, long length) throws IOException;
+        TensorValues find(OnnxMl.TensorProto t, long offset, long length) throws IOException;
     }
 
     private static Read read(OnnxMl.ModelProto model, Locator external) throws IOException {
@@ -81,22 +80,22 @@ public final class EncoderTensors {
                             + " trained or imported can be split into shards");
         WeightPrecision precision = precision(wEnc.get(0));
         long d = 0;
-        OnnxPackage.Values w = null;
-        OnnxPackage.Values b = null;
+        TensorValues w = null;
+        TensorValues b = null;
         for (int i = 0; i < wEnc.size(); i++) {
             OnnxMl.TensorProto block = wEnc.get(i);
             if (block.getDimsCount() != 2 || block.getDims(1) != n)
                 throw new IOException(block.getName() + " is not a [rows, " + n + "] matrix");
             d += block.getDims(0);
-            OnnxPackage.Values wv = values(block, external);
-            OnnxPackage.Values bv = values(bEnc.get(i), external);
+            TensorValues wv = values(block, external);
+            TensorValues bv = values(bEnc.get(i), external);
             w = w == null ? wv : w.then(wv);
             b = b == null ? bv : b.then(bv);
         }
         if (w.bytes() != d * n * Float.BYTES || b.bytes() != d * Float.BYTES)
             throw new IOException("W_enc and b_enc do not hold " + d + " features of width " + n);
-        OnnxPackage.Values atoms = null;
-        OnnxPackage.Values decoderBias = null;
+        TensorValues atoms = null;
+        TensorValues decoderBias = null;
         OnnxMl.TensorProto atomsTensor = stored(byName, SaeDecoder.ATOMS);
         if (atomsTensor != null && byName.containsKey(SaeDecoder.B_DEC)) {
             atoms = values(atomsTensor, external);
@@ -181,12 +180,11 @@ public final class EncoderTensors {
     }
 
     /** A tensor's values as float32, from the graph or from where the package keeps them. */
-    private static OnnxPackage.Values values(OnnxMl.TensorProto t, Locator external)
-            throws IOException {
+    private static TensorValues values(OnnxMl.TensorProto t, Locator external) throws IOException {
         WeightPrecision precision = precision(t);
         if (t.getDataLocation() != OnnxMl.TensorProto.DataLocation.EXTERNAL) {
             byte[] raw = t.getRawData().toByteArray();
-            return new OnnxPackage.Values() {
+            return new TensorValues() {
                 @Override
                 public long bytes() {
                     return raw.length;

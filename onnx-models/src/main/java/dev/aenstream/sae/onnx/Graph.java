@@ -121,10 +121,10 @@ public final class Graph {
 
     /** A float32 constant tensor (weights baked into an encoder). */
     public String floats(String name, float[] values, long... dims) {
-        return weights(name, OnnxPackage.Values.of(values), dims);
+        return weights(name, TensorValues.of(values), dims);
     }
 
-    private String external(String name, OnnxPackage.Values values, DataType type, long... dims) {
+    private String external(String name, TensorValues values, DataType type, long... dims) {
         long offset = OnnxPackage.weightsStart(weightsBytes);
         OnnxMl.TensorProto.Builder t =
                 OnnxMl.TensorProto.newBuilder()
@@ -146,7 +146,7 @@ public final class Graph {
      * A float32 constant given as values to write: external data when it reaches the {@link
      * #externalFrom} size, else inside the graph.
      */
-    public String weights(String name, OnnxPackage.Values values, long... dims) {
+    public String weights(String name, TensorValues values, long... dims) {
         return weights(name, values, WeightPrecision.FLOAT32, dims);
     }
 
@@ -155,7 +155,7 @@ public final class Graph {
      * them to float32, and the returned name is the cast's.
      */
     public String weights(
-            String name, OnnxPackage.Values values, WeightPrecision precision, long... dims) {
+            String name, TensorValues values, WeightPrecision precision, long... dims) {
         if (precision == WeightPrecision.FLOAT32) return stored(name, values, precision, dims);
         return op(
                 "Cast",
@@ -168,15 +168,15 @@ public final class Graph {
      * name.float16} or {@code name.bfloat16} when narrowed); returns the stored tensor's name.
      */
     public String stored(
-            String name, OnnxPackage.Values values, WeightPrecision precision, long... dims) {
+            String name, TensorValues values, WeightPrecision precision, long... dims) {
         String stored =
                 precision == WeightPrecision.FLOAT32 ? name : name + "." + precision.label();
-        OnnxPackage.Values narrow = values.in(precision);
+        TensorValues narrow = values.in(precision);
         if (narrow.bytes() >= externalFrom) return external(stored, narrow, precision.type(), dims);
         return inline(stored, narrow, precision.type(), dims);
     }
 
-    private String inline(String name, OnnxPackage.Values values, DataType type, long... dims) {
+    private String inline(String name, TensorValues values, DataType type, long... dims) {
         var bytes = new java.io.ByteArrayOutputStream((int) values.bytes());
         try {
             values.writeTo(java.nio.channels.Channels.newChannel(bytes));

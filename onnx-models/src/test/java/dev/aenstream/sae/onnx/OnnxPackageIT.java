@@ -157,8 +157,8 @@ class OnnxPackageIT {
     void aGraphWhoseFoldedCastReachesTwoGibIsRefusedBeforeOnnxRuntimeSeesIt() throws Exception {
         // 65,536 x 8,192 values: 1 GiB in float16, 2 GiB once cast to float32. The refusal reads
         // only the graph, so the values are never written.
-        OnnxPackage.Values unwritten =
-                new OnnxPackage.Values() {
+        TensorValues unwritten =
+                new TensorValues() {
                     @Override
                     public long bytes() {
                         return 65_536L * 8192 * Float.BYTES;

@@ -15,10 +15,10 @@ class OnnxPackageTest {
     @Test
     void floatsSplitAcrossWritesNarrowAsWholeOnes() throws IOException {
         float[] values = {1.5f, -2.25f, 3.0e-3f, 65504f, -0.0f, 1e-8f, 7f};
-        OnnxPackage.Values whole = OnnxPackage.Values.of(values);
+        TensorValues whole = TensorValues.of(values);
         // The same bytes, written three at a time: every float but the first straddles writes.
-        OnnxPackage.Values ragged =
-                new OnnxPackage.Values() {
+        TensorValues ragged =
+                new TensorValues() {
                     @Override
                     public long bytes() {
                         return whole.bytes();
@@ -43,7 +43,7 @@ class OnnxPackageTest {
         }
     }
 
-    private static byte[] written(OnnxPackage.Values values) throws IOException {
+    private static byte[] written(TensorValues values) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         values.writeTo(Channels.newChannel(out));
         return out.toByteArray();

@@ -1,10 +1,17 @@
-package dev.aenstream.online;
+package dev.aenstream.node;
 
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.models.ModelRecords;
+import dev.aenstream.online.KafkaActivationSource;
+import dev.aenstream.online.KafkaTrainerOutputs;
+import dev.aenstream.online.OnlineTrainerConfig;
+import dev.aenstream.online.SaeDefinition;
+import dev.aenstream.online.TrainerManifest;
+import dev.aenstream.online.TrainingLoop;
+import dev.aenstream.online.VersionSink;
 import dev.aenstream.sae.eval.SampleGeometry;
 import dev.aenstream.sae.onnx.OnnxPackage;
 import dev.aenstream.sae.runtime.Device;
@@ -28,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * topics; its checkpoints hold the consumer positions and the rows read but not yet trained on, so
  * a resumed run trains on every row exactly once.
  */
-public final class OnlineTrainer implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
+public final class TrainerNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerNode.class);
 
     /**
      * Appended to the group id to name the transactions versions are published in: a second trainer
@@ -43,7 +50,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private final VersionSink versions;
     private final KafkaTrainerOutputs outputs;
 
-    private OnlineTrainer(
+    private TrainerNode(
             TrainingLoop loop,
             List<Trainer> trainers,
             KafkaActivationSource source,
@@ -60,7 +67,7 @@ public final class OnlineTrainer implements AutoCloseable {
      * Opens the trainer. With {@code resume}, each SAE continues from the trainer's last checkpoint
      * (its own configuration wins); SAEs the checkpoint does not know start fresh.
      */
-    public static OnlineTrainer open(
+    public static TrainerNode open(
             KafkaConnection connection,
             OnlineTrainerConfig config,
             List<SaeDefinition> saes,
@@ -100,7 +107,7 @@ public final class OnlineTrainer implements AutoCloseable {
             TrainingLoop loop =
                     new TrainingLoop(
                             config, trainers, source, versions, outputs, manifest, newestVersions);
-            return new OnlineTrainer(loop, trainers, source, versions, outputs);
+            return new TrainerNode(loop, trainers, source, versions, outputs);
         } catch (Exception e) {
             for (AutoCloseable c : opened) c.close();
             for (Trainer t : trainers) t.close();

@@ -1,0 +1,102 @@
+package dev.aenstream.cli;
+
+import dev.aenstream.bench.MatmulOnlyGraph;
+import dev.aenstream.bench.TrainingRate;
+import dev.aenstream.cli.options.DeviceOption;
+import dev.aenstream.cli.options.HyperparameterOptions;
+import dev.aenstream.cli.options.OrtThreadsOption;
+import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.sae.train.TrainConfig;
+import dev.aenstream.sae.train.Trainer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** `aen bench train`. */
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Time training steps (tokens/s) and, on the same shapes and threads, ONNX Runtime"
+                    + " running only the step's five matrix products (two forward, three backward);"
+                    + " ratio = train / matmul-only."
+        })
+final class BenchTrainCommand implements Callable<Integer> {
+    @Mixin HyperparameterOptions hyper;
+
+    @Option(names = "--n", paramLabel = "N", description = "Row width (default: ${DEFAULT-VALUE}).")
+    int n = 512;
+
+    @Option(
+            names = "--steps",
+            paramLabel = "N",
+            description = "Timed steps of each kind (default: ${DEFAULT-VALUE}).")
+    int steps = 6;
+
+    @Option(
+            names = "--warmup-steps",
+            paramLabel = "N",
+            description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    int warmupSteps = 2;
+
+    @Mixin OrtThreadsOption ortThreads;
+
+    @Mixin DeviceOption device;
+
+    @Option(
+            names = "--summary-json",
+            paramLabel = "PATH",
+            description = "Write the figures as JSON to this file.")
+    Path summaryJson;
+
+    @Override
+    public Integer call() throws Exception {
+        if (steps <= 0 || warmupSteps < 0)
+            throw new IllegalArgumentException("--steps must be positive, --warmup-steps >= 0");
+        TrainConfig config = hyper.languageModel(n);
+        int batch = config.get(TrainConfig.BATCH);
+        int d = config.d();
+        Device dev = device.device();
+        System.out.printf(
+                "bench train: %s n=%d D=%d batch=%d, %d timed steps after %d warm-up, %d"
+                        + " cores%n",
+                config.penalty().label(),
+                n,
+                d,
+                batch,
+                steps,
+                warmupSteps,
+                Runtime.getRuntime().availableProcessors());
+
+        double train;
+        String ranOn;
+        try (Trainer trainer = Trainer.start("bench", config, dev, ortThreads.ortThreads())) {
+            ranOn = trainer.trainStep().device().label();
+            train = TrainingRate.measure(trainer, n, d, batch, warmupSteps, steps, 0);
+        }
+        double matmul =
+                MatmulOnlyGraph.trainStepRate(
+                        batch, n, d, dev, ortThreads.ortThreads(), 0, warmupSteps, steps);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("train_tokens_per_s", train);
+        summary.put("matmul_only_tokens_per_s", matmul);
+        summary.put("ratio", train / matmul);
+        summary.put("n", n);
+        summary.put("d_sae", d);
+        summary.put("batch", batch);
+        summary.put("arch", config.penalty().label());
+        summary.put("steps", steps);
+        summary.put("device", ranOn);
+        summary.put("cores", Runtime.getRuntime().availableProcessors());
+        summary.put("matmul_gflops", 5.0 * 2 * (double) n * d * matmul / 1e9);
+        System.out.printf(
+                "train %,.0f tokens/s, matmul-only %,.0f tokens/s (%.1f GFLOP/s), ratio %.3f%n",
+                train, matmul, summary.get("matmul_gflops"), train / matmul);
+        SummaryJson.write(summaryJson, summary);
+        return 0;
+    }
+}
