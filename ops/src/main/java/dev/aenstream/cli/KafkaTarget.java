@@ -5,7 +5,6 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.broker.BrokerSecurity;
 import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.cli.options.KafkaOptions;
-import dev.aenstream.topics.ComponentAcls;
 import dev.aenstream.topics.TopicProvisioner;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -40,6 +39,18 @@ final class KafkaTarget implements AutoCloseable {
      * then created by its super user, who grants each component what {@link ComponentAcls} lists
      * through {@link #grant}.
      */
+    /** The embedded broker, or a clear error where its server jars are left out (lean images). */
+    private static EmbeddedBroker embeddedBroker(boolean secure) throws Exception {
+        try {
+            return EmbeddedBroker.start(0, null, secure);
+        } catch (NoClassDefFoundError missing) {
+            throw new IllegalStateException(
+                    "this installation has no embedded Kafka broker (the encoder and trainer images"
+                            + " leave its server jars out): give --bootstrap-server HOST:PORT",
+                    missing);
+        }
+    }
+
     static KafkaTarget open(KafkaOptions options, boolean secure) throws Exception {
         EmbeddedBroker embedded = null;
         Map<String, String> clientProperties = options.clientProperties();
@@ -53,7 +64,7 @@ final class KafkaTarget implements AutoCloseable {
             LOG.info(
                     "no --bootstrap-servers given: starting an embedded single-node Kafka broker{}",
                     secure ? " with SASL_SSL and ACLs" : "");
-            embedded = EmbeddedBroker.start(0, null, secure);
+            embedded = embeddedBroker(secure);
             connection = embedded.adminConnection().with(secure ? Map.of() : clientProperties);
         } else {
             connection = new KafkaConnection(bootstrap, clientProperties);

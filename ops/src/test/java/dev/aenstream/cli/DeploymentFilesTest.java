@@ -105,10 +105,11 @@ class DeploymentFilesTest {
                         .as("%s publishes its ports on the host's loopback only", service.getKey())
                         .startsWith("127.0.0.1:");
             }
-            if (!"aen-stream:latest".equals(service.getValue().get("image"))) continue;
+            if (!aenImage(service.getValue().get("image"))) continue;
             List<String> args =
                     ((List<Object>) service.getValue().get("command"))
                             .stream().map(Object::toString).toList();
+            assertRunsInItsImage(service.getKey(), service.getValue().get("image"), args);
             assertSignedModels(service.getKey(), args);
             assertCommandParses(
                     service.getKey(), withConfig(args, DEPLOY.resolve("aen.properties")), brokers);
@@ -137,8 +138,12 @@ class DeploymentFilesTest {
                 .as("the image runs as an unprivileged user")
                 .containsPattern("(?m)^USER [1-9][0-9]*")
                 .contains("-t aen-stream:latest")
+                .contains("--target encoder -t aen-stream:encoder")
+                .contains("--target trainer -t aen-stream:trainer")
                 .contains("/src/ops/target/aen.jar")
-                .contains("/src/ops/target/lib");
+                .contains("/src/ops/target/lib")
+                .contains("/src/ops/target/image-encoder/lib")
+                .contains("/src/ops/target/image-trainer/lib");
     }
 
     @Test
@@ -234,7 +239,7 @@ class DeploymentFilesTest {
                             .as("volumes of %s", name(w))
                             .contains((String) m.get("name"));
                 }
-                if (!"aen-stream:latest".equals(c.get("image"))) continue;
+                if (!aenImage(c.get("image"))) continue;
                 Path config = dir.resolve(name(w) + ".properties");
                 Files.writeString(
                         config,
@@ -244,6 +249,7 @@ class DeploymentFilesTest {
                 List<String> args =
                         ((List<Object>) c.get("args")).stream().map(Object::toString).toList();
                 assertCommandParses(name(w), withConfig(args, config), List.copyOf(serviceNames));
+                assertRunsInItsImage(name(w), c.get("image"), args);
                 assertSignedModels(name(w), args);
                 Map<String, String> own = new HashMap<>();
                 secretMounts(spec, c)
@@ -341,7 +347,7 @@ class DeploymentFilesTest {
         assertThat((List<Object>) ((Map<String, Object>) sc.get("capabilities")).get("drop"))
                 .as("capabilities %s drops", workload)
                 .contains("ALL");
-        if ("aen-stream:latest".equals(c.get("image")))
+        if (aenImage(c.get("image")))
             assertThat(sc.get("readOnlyRootFilesystem"))
                     .as("%s read-only root", workload)
                     .isEqualTo(true);
@@ -575,5 +581,17 @@ class DeploymentFilesTest {
         for (CommandLine.Model.OptionSpec o : cli.getCommandSpec().options())
             into.add(o.longestName().replaceFirst("^--", ""));
         for (CommandLine sub : cli.getSubcommands().values()) collectOptions(sub, into);
+    }
+
+    private static boolean aenImage(Object image) {
+        return image != null && image.toString().startsWith("aen-stream:");
+    }
+
+    /** The encoder and trainer images carry one command each (ops/deploy/Dockerfile). */
+    private static void assertRunsInItsImage(String who, Object image, List<String> args) {
+        String command =
+                Map.of("aen-stream:encoder", "encode", "aen-stream:trainer", "train")
+                        .get(image.toString());
+        if (command != null) assertThat(args).as("%s runs in %s", who, image).contains(command);
     }
 }
