@@ -143,6 +143,33 @@ class ArchitectureTest {
     }
 
     @Test
+    void theLabAndTheDashboardAreSeparateRooms() {
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "dev.aenstream.bench..",
+                        "dev.aenstream.experiment..",
+                        "dev.aenstream.chaos..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.aenstream.dashboard..")
+                .because("the lab measures and the dashboard shows; neither needs the other")
+                .check(classes);
+        noClasses()
+                .that()
+                .resideInAPackage("dev.aenstream.dashboard..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.aenstream.bench..",
+                        "dev.aenstream.experiment..",
+                        "dev.aenstream.chaos..",
+                        "dev.aenstream.broker..")
+                .because("the dashboard reads topics; it runs no benchmark, soak or broker")
+                .check(classes);
+    }
+
+    @Test
     void theTrainingLoopKnowsNoKafka() {
         noClasses()
                 .that()
