@@ -8,7 +8,6 @@ import dev.aenstream.sae.penalty.Penalised;
 import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.penalty.Penalty;
 import dev.aenstream.sae.penalty.TopK;
-import dev.aenstream.sae.setting.Profile;
 import dev.aenstream.sae.train.SparsityTarget;
 import dev.aenstream.sae.train.TrainConfig;
 import java.util.List;
@@ -143,8 +142,9 @@ public record StarvationPreset(
      * authors' best value for the architecture) or k.
      */
     public TrainConfig train(Penalty arch, SpikedConfig data, long seed, double targetL0) {
-        TrainConfig c =
-                TrainConfig.synthetic(arch, data.n(), data.atoms()).toBuilder()
+        TrainConfig base = TrainConfig.synthetic(arch, data.n(), data.atoms());
+        TrainConfig.Builder b =
+                base.toBuilder()
                         .set(AdaptiveWeights.T_WARM, tWarm)
                         .set(AdaptiveWeights.T_RAMP, tRamp)
                         .set(AdaptiveWeights.BETA, beta)
@@ -154,17 +154,13 @@ public record StarvationPreset(
                         .set(TrainConfig.SEED, seed)
                         .set(
                                 TrainConfig.DEAD_WINDOW_TOKENS,
-                                deadWindowSteps
-                                        * TrainConfig.BATCH
-                                                .defaults()
-                                                .at(Profile.SYNTHETIC, data.n()))
+                                deadWindowSteps * base.get(TrainConfig.BATCH))
                         .set(Ghost.BETA, ghostBeta)
                         .set(Ghost.THRESHOLD, ghostThreshold)
-                        .set(Ghost.MIN_STEPS, ghostMinSteps)
-                        .build();
-        if (c.has(AdaptiveWeights.T_RAMP)) c = c.with(Penalised.LAMBDA1, ADAPTIVE_LAMBDA1);
-        if (c.has(TopK.K)) c = c.with(TopK.K, SparsityTarget.topK(targetL0));
-        return c;
+                        .set(Ghost.MIN_STEPS, ghostMinSteps);
+        if (base.has(AdaptiveWeights.T_RAMP)) b.set(Penalised.LAMBDA1, ADAPTIVE_LAMBDA1);
+        if (base.has(TopK.K)) b.set(TopK.K, SparsityTarget.topK(targetL0));
+        return b.build();
     }
 
     /**
