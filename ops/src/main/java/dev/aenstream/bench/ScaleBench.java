@@ -67,7 +67,7 @@ public final class ScaleBench {
         OnnxPackage model =
                 EncoderGraph.packaged(
                         sae.weights(),
-                        new EncoderSpec(kMax, false, false, config.weights()),
+                        new EncoderSpec(kMax, false).withWeights(config.weights()),
                         "sae_encoder");
         progress.printf(
                 "scale: publishing %s, n=%d D=%d: %,d bytes (W_enc %,d bytes)%n",
@@ -133,7 +133,7 @@ public final class ScaleBench {
                             version(saeId, 2, sae, kMax),
                             EncoderGraph.packaged(
                                     newest.weights(),
-                                    new EncoderSpec(kMax, false, false, config.weights()),
+                                    new EncoderSpec(kMax, false).withWeights(config.weights()),
                                     "sae_encoder"));
                     // The follower starts loading now; the publisher's part is over.
                     Memory.resetPeak();

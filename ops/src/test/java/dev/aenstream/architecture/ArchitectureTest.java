@@ -37,6 +37,7 @@ import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.online.TrainingLoop;
 import dev.aenstream.produce.synthetic.SpikedConfig;
+import dev.aenstream.sae.onnx.Activation;
 import dev.aenstream.sae.penalty.Penalty;
 import dev.aenstream.sae.setting.Setting;
 import dev.aenstream.sae.train.TrainConfig;
@@ -336,6 +337,43 @@ class ArchitectureTest {
                 .haveRawReturnType(boolean.class)
                 .because("a flag on the kind brings back the branches the penalty classes replace")
                 .check(classes);
+    }
+
+    @Test
+    void onlyAnActivationKnowsWhichActivationItIs() {
+        classes()
+                .that()
+                .areNotAssignableTo(Activation.class)
+                .should(
+                        new ArchCondition<JavaClass>("not name a concrete activation") {
+                            @Override
+                            public void check(JavaClass c, ConditionEvents events) {
+                                for (JavaAccess<?> access : c.getAccessesFromSelf())
+                                    if (concreteActivation(access.getTargetOwner()))
+                                        events.add(
+                                                SimpleConditionEvent.violated(
+                                                        c, access.getDescription()));
+                                for (JavaCodeUnit unit : c.getCodeUnits())
+                                    for (InstanceofCheck check : unit.getInstanceofChecks())
+                                        if (concreteActivation(check.getRawType()))
+                                            events.add(
+                                                    SimpleConditionEvent.violated(
+                                                            c,
+                                                            unit.getFullName()
+                                                                    + " checks instanceof "
+                                                                    + check.getRawType()
+                                                                            .getName()));
+                            }
+                        })
+                .because(
+                        "what differs between ReLU, TopK and JumpReLU encoders lives in their"
+                                + " Activation classes; others ask an Activation"
+                                + " (docs/architecture.md)")
+                .check(classes);
+    }
+
+    private static boolean concreteActivation(JavaClass c) {
+        return c.isAssignableTo(Activation.class) && !c.isEquivalentTo(Activation.class);
     }
 
     private static boolean concretePenalty(JavaClass c) {

@@ -85,7 +85,14 @@ public final class ModelRecords {
                 .orElseGet(
                         () ->
                                 new dev.aenstream.sae.onnx.EncoderSpec(
-                                        m.getKMax(), normalise, false, read.precision()));
+                                        m.getKMax(),
+                                        normalise,
+                                        // An imported kind: JumpReLU exactly when it has
+                                        // thresholds.
+                                        read.weights().threshold() != null
+                                                ? dev.aenstream.sae.onnx.Activation.JUMP_RELU
+                                                : dev.aenstream.sae.onnx.Activation.RELU,
+                                        read.precision()));
     }
 
     /** The record type named by the headers, or null. */

@@ -12,6 +12,7 @@ import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.importers.ImportedSae;
 import dev.aenstream.sae.importers.SaeExporters;
 import dev.aenstream.sae.importers.SaeLensImporter;
+import dev.aenstream.sae.onnx.Activation;
 import dev.aenstream.sae.onnx.EncoderGraph;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.onnx.EncoderTensors;
@@ -119,7 +120,7 @@ class ModelPullIT {
             SaeParameters p, WeightPrecision precision) {
         return EncoderGraph.packaged(
                 EncoderGraph.Weights.of(p).withDecoder(SaeDecoder.of(p)),
-                new EncoderSpec(8, false, false, precision),
+                new EncoderSpec(8, false, Activation.RELU, precision),
                 "sae_encoder");
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.SparseCodes;
+import dev.aenstream.sae.onnx.Activation;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
@@ -101,7 +102,8 @@ class ExactCountsTest {
         }
         SparseCodes codes;
         try (SaeEncoder encoder =
-                SaeEncoder.open(sae, new EncoderSpec(K_MAX, false, true), Device.CPU, 1)) {
+                SaeEncoder.open(
+                        sae, new EncoderSpec(K_MAX, false, Activation.TOP_K), Device.CPU, 1)) {
             codes = encoder.encode(FloatBuffer.wrap(x), ROWS);
         }
         FeatureAccumulator acc = new FeatureAccumulator("topk", 1, D, 0);

@@ -5,8 +5,8 @@ import dev.aenstream.sae.onnx.EncoderSpec;
 
 /**
  * An SAE read from another tool's files (or our own): our parameters, how to build its encoder,
- * where it came from, the model and hook point it reads when its files say (else null), and for a
- * JumpReLU SAE its threshold per feature (else null).
+ * where it came from, the model and hook point it reads when its files say (else null), and its
+ * threshold per feature when its activation has thresholds (JumpReLU; else null).
  */
 public record ImportedSae(
         SaeParameters params,
@@ -15,6 +15,10 @@ public record ImportedSae(
         String modelName,
         String hookName,
         float[] threshold) {
+    public ImportedSae {
+        spec.activation().checkThresholds(threshold == null ? -1 : threshold.length, params.d());
+    }
+
     /**
      * The SAE an encoder graph aen built was made from, read back from its tensors (decoder and
      * thresholds included), built to {@code spec}.

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.Safetensors;
+import dev.aenstream.sae.onnx.Activation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,18 +23,15 @@ public final class SaeExporters {
     private SaeExporters() {}
 
     /**
-     * SAELens' layout in {@code dir}: architecture "topk" for a TopK SAE, "jumprelu" for one with
-     * thresholds, else "standard" (ReLU), with b_dec subtracted from the input as ours is.
+     * SAELens' layout in {@code dir}: the architecture its activation names ("standard", "topk" or
+     * "jumprelu"), with b_dec subtracted from the input as ours is.
      */
     public static void saeLens(ImportedSae sae, Path dir, String modelName, String hookName)
             throws IOException {
         SaeParameters p = sae.params();
         ObjectNode cfg = JSON.createObjectNode();
-        if (sae.spec().topK() && sae.threshold() != null)
-            throw new IOException("an SAE is TopK or JumpReLU, not both: " + sae.source());
-        cfg.put(
-                "architecture",
-                sae.threshold() != null ? "jumprelu" : sae.spec().topK() ? "topk" : "standard");
+        Activation activation = sae.spec().activation();
+        cfg.put("architecture", activation.saeLensArchitecture());
         cfg.put("d_in", p.n());
         cfg.put("d_sae", p.d());
         cfg.put("dtype", "float32");
@@ -42,10 +40,9 @@ public final class SaeExporters {
         cfg.put("normalize_activations", "none");
         cfg.put("hook_name", hookName);
         cfg.put("model_name", modelName);
-        if (sae.spec().topK()) {
-            cfg.put("k", sae.spec().kMax());
-            cfg.putObject("activation_fn_kwargs").put("k", sae.spec().kMax());
-        }
+        activation
+                .saeLensSettings(sae.spec().kMax())
+                .forEach((key, value) -> cfg.set(key, JSON.valueToTree(value)));
         Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
         tensors.put(
                 "W_enc",
@@ -69,23 +66,28 @@ public final class SaeExporters {
      * @throws IOException for an SAE that is not TopK, whose codes sparsify would compute otherwise
      */
     public static void sparsify(ImportedSae sae, Path dir) throws IOException {
-        if (!sae.spec().topK() || sae.threshold() != null)
-            throw new IOException(
-                    "sparsify serves TopK SAEs only, and this one is not ("
-                            + sae.source()
-                            + "): sparsify would give it other codes; write it as saelens or"
-                            + " onnx");
+        Activation activation = sae.spec().activation();
+        Map<String, Object> settings =
+                activation
+                        .sparsifySettings(sae.spec().kMax())
+                        .orElseThrow(
+                                () ->
+                                        new IOException(
+                                                "sparsify serves TopK SAEs only, and this one is "
+                                                        + activation.label()
+                                                        + " ("
+                                                        + sae.source()
+                                                        + "): sparsify would give it other codes;"
+                                                        + " write it as saelens or onnx"));
         SaeParameters p = sae.params();
         ObjectNode cfg = JSON.createObjectNode();
         if (p.d() % p.n() == 0) cfg.put("expansion_factor", p.d() / p.n());
         else cfg.put("expansion_factor", (double) p.d() / p.n());
         cfg.put("normalize_decoder", true);
         cfg.put("num_latents", p.d());
-        cfg.put("k", sae.spec().kMax());
-        cfg.put("multi_topk", false);
+        settings.forEach((key, value) -> cfg.set(key, JSON.valueToTree(value)));
         cfg.put("skip_connection", false);
         cfg.put("transcode", false);
-        cfg.put("activation", "topk");
         cfg.put("d_in", p.n());
         Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
         tensors.put("encoder.weight", Safetensors.Tensor.ofFloats(p.wEnc(), p.d(), p.n()));

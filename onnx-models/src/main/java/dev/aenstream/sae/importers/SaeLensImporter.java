@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.Safetensors;
+import dev.aenstream.sae.onnx.Activation;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,11 +85,21 @@ public final class SaeLensImporter {
                         : defaultKMax;
         return new ImportedSae(
                 new SaeParameters(n, d, wEnc, bEnc, wDec, bDec),
-                new EncoderSpec(Math.min(k, d), false, arch.equals("topk")),
+                new EncoderSpec(Math.min(k, d), false, activation(arch)),
                 "SAELens " + arch + " SAE from " + dir,
                 text(cfg, "model_name"),
                 text(cfg, "hook_name"),
                 threshold);
+    }
+
+    /**
+     * The activation an SAE of SAELens' {@code arch} is served with: gated and BatchTopK SAEs as
+     * the JumpReLU their inference equals.
+     */
+    private static Activation activation(String arch) {
+        if (arch.equals("gated") || arch.equals("batchtopk")) return Activation.JUMP_RELU;
+        for (Activation a : Activation.ALL) if (a.saeLensArchitecture().equals(arch)) return a;
+        throw new IllegalArgumentException("no activation serves SAELens' " + arch);
     }
 
     /** The gated SAE's encoder as a JumpReLU: its W_enc scaled in place, b_enc and thresholds. */

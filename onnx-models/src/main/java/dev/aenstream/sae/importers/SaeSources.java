@@ -40,8 +40,7 @@ public final class SaeSources {
             throws IOException {
         if (Files.isDirectory(path)) {
             ImportedSae sae = imported(path, kMax);
-            EncoderSpec spec =
-                    new EncoderSpec(sae.spec().kMax(), normalise, sae.spec().topK(), weights);
+            EncoderSpec spec = sae.spec().withNormalise(normalise).withWeights(weights);
             return fromImported(sae, spec);
         }
         if (!Files.isRegularFile(path)) throw new IOException("no SAE at " + path);
@@ -86,7 +85,7 @@ public final class SaeSources {
             ImportedSae sae = imported(path, kMax);
             return fromParameters(
                     sae.params(),
-                    new EncoderSpec(sae.spec().kMax(), normalise, false, weights),
+                    new EncoderSpec(sae.spec().kMax(), normalise).withWeights(weights),
                     sae.source());
         }
         throw new IOException(path + ": expected a directory, a .safetensors file or a .onnx file");
@@ -120,7 +119,7 @@ public final class SaeSources {
             SaeParameters params = SaeFiles.load(path);
             return new ImportedSae(
                     params,
-                    new EncoderSpec(Math.min(kMax, params.d()), false, false),
+                    new EncoderSpec(Math.min(kMax, params.d()), false),
                     "parameters from " + path);
         }
         throw new IOException(

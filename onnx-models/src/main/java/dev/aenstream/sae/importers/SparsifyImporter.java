@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.Safetensors;
+import dev.aenstream.sae.onnx.Activation;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,7 +67,7 @@ public final class SparsifyImporter {
                         w.require("encoder.bias").toFloats(),
                         wDec,
                         w.require("b_dec").toFloats()),
-                new EncoderSpec(Math.min(k, d), false, true),
+                new EncoderSpec(Math.min(k, d), false, Activation.TOP_K),
                 "sparsify TopK(k=" + k + ") SAE from " + dir,
                 null,
                 // sparsify names an SAE's folder after the hook point it was trained on.

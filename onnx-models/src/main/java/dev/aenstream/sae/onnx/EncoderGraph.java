@@ -45,6 +45,9 @@ public final class EncoderGraph {
     /** The JumpReLU thresholds' tensor, when the encoder has them. */
     static final String THRESHOLD = "threshold";
 
+    static final String ACTIVATION = "aen.activation";
+
+    /** What encoders built before {@link #ACTIVATION} recorded: whether they were TopK. */
     static final String TOP_K = "aen.top_k";
 
     private EncoderGraph() {}
@@ -60,14 +63,10 @@ public final class EncoderGraph {
      * Ends an encoder whose dense codes are {@code h}: the top-k values and indices, the active
      * counts and the scales.
      */
-    static void sparseOutputs(Graph g, String h, String scales, int k, boolean topK) {
+    static void sparseOutputs(Graph g, String h, String scales, int k, Activation activation) {
         String[] top =
                 g.ops(2, "TopK", Map.of("axis", -1L, "largest", 1L, "sorted", 1L), h, g.longs(k));
-        if (topK) {
-            // A TopK SAE's codes are the kept values: a feature below the k-th fires nowhere.
-            String kth = g.op("ReduceMin", Map.of("axes", new long[] {1}, "keepdims", 1L), top[0]);
-            h = g.op("Where", g.op("GreaterOrEqual", h, kth), h, g.scalar(0));
-        }
+        h = activation.counted(g, h, top[0]);
         String active = g.sum(g.toReal(g.op("Greater", h, g.scalar(0))), false, 1);
         g.output(top[0], VALUES, -1, k);
         g.output(top[1], INDICES, DataType.INT64, -1, k);
@@ -91,7 +90,7 @@ public final class EncoderGraph {
     public static OnnxMl.GraphProto appendSparseOutputs(
             OnnxMl.GraphProto encoder, String h, int k) {
         Graph g = Graph.extend(encoder);
-        sparseOutputs(g, h, unitScales(g, INPUT), k, false);
+        sparseOutputs(g, h, unitScales(g, INPUT), k, Activation.RELU);
         return g.graph();
     }
 
@@ -248,6 +247,10 @@ public final class EncoderGraph {
         return g.op("Concat", Map.of("axis", 1L), blocks.toArray(String[]::new));
     }
 
+    private static int thresholdCount(Weights w) {
+        return Math.toIntExact(w.threshold().bytes() / Float.BYTES);
+    }
+
     /** Largest float32 matrix a half-precision weight block is cast to (1 GiB). */
     static final long CAST_BLOCK_BYTES = 1L << 30;
 
@@ -256,11 +259,12 @@ public final class EncoderGraph {
         int n = w.n();
         int d = w.d();
         int k = Math.min(spec.kMax(), d);
+        spec.activation().checkThresholds(w.threshold() == null ? -1 : thresholdCount(w), d);
         Graph g = new Graph(graphName, DataType.FLOAT).externalFrom(externalFrom);
         // How it was built, so the graph can be rebuilt (as a shard of its dictionary) from itself.
         g.metadata(K_MAX, Integer.toString(spec.kMax()))
                 .metadata(NORMALISE, Boolean.toString(spec.normalise()))
-                .metadata(TOP_K, Boolean.toString(spec.topK()));
+                .metadata(ACTIVATION, spec.activation().name());
         String x = g.input(INPUT, -1, n);
 
         String scales;
@@ -274,16 +278,13 @@ public final class EncoderGraph {
         }
         String centred = g.sub(input, g.weights("b_dec", w.bDec(), n));
         String pre = preActivations(g, w, spec.weights(), centred, castBlockBytes);
-        String h = g.op("Relu", pre);
-        if (w.threshold() != null)
-            // JumpReLU: ReLU(pre) where pre passes the feature's threshold, else 0 (as SAELens).
-            h =
-                    g.op(
-                            "Where",
-                            g.op("Greater", pre, g.weights(THRESHOLD, w.threshold(), d)),
-                            h,
-                            g.scalar(0));
-        sparseOutputs(g, h, scales, k, spec.topK());
+        Activation activation = spec.activation();
+        String h =
+                activation.codes(
+                        g,
+                        pre,
+                        w.threshold() == null ? null : g.weights(THRESHOLD, w.threshold(), d));
+        sparseOutputs(g, h, scales, k, activation);
         if (w.atoms() != null) {
             // Stored in the encoder's precision for no node to use: the follower widens them when
             // it reads the decoder.

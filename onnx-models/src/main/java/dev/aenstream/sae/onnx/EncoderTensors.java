@@ -114,7 +114,7 @@ public final class EncoderTensors {
                                 ? values(byName.get(EncoderGraph.THRESHOLD), external)
                                 : null),
                 precision,
-                spec(model, precision));
+                spec(model, precision, byName.containsKey(EncoderGraph.THRESHOLD)));
     }
 
     /**
@@ -140,16 +140,24 @@ public final class EncoderTensors {
                 w.n(), w.d(), w.wEnc().floats(), w.bEnc().floats(), wDec, w.bDec().floats());
     }
 
-    private static EncoderSpec spec(OnnxMl.ModelProto model, WeightPrecision precision) {
+    private static EncoderSpec spec(
+            OnnxMl.ModelProto model, WeightPrecision precision, boolean thresholds) {
         Map<String, String> props = new HashMap<>();
         for (OnnxMl.StringStringEntryProto e : model.getMetadataPropsList())
             props.put(e.getKey(), e.getValue());
         String kMax = props.get(EncoderGraph.K_MAX);
         if (kMax == null) return null;
+        String activation = props.get(EncoderGraph.ACTIVATION);
         return new EncoderSpec(
                 Integer.parseInt(kMax),
                 Boolean.parseBoolean(props.get(EncoderGraph.NORMALISE)),
-                Boolean.parseBoolean(props.get(EncoderGraph.TOP_K)),
+                activation != null
+                        ? Activation.named(activation)
+                        // Encoders built before the activation was recorded: TopK, or JumpReLU
+                        // exactly when they carry thresholds.
+                        : Boolean.parseBoolean(props.get(EncoderGraph.TOP_K))
+                                ? Activation.TOP_K
+                                : thresholds ? Activation.JUMP_RELU : Activation.RELU,
                 precision);
     }
 

@@ -3,6 +3,7 @@ package dev.aenstream.sae.penalty;
 import static dev.aenstream.sae.setting.Setting.Defaults.always;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import dev.aenstream.sae.onnx.Activation;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.onnx.Graph;
 import dev.aenstream.sae.onnx.WeightPrecision;
@@ -60,7 +61,7 @@ public final class TopK implements Penalty {
 
     @Override
     public EncoderSpec encoderSpec(int kMax, boolean normalise, WeightPrecision weights) {
-        return new EncoderSpec(kMax, normalise, true, weights);
+        return new EncoderSpec(kMax, normalise, Activation.TOP_K, weights);
     }
 
     @Override

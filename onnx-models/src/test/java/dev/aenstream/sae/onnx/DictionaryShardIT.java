@@ -94,7 +94,7 @@ class DictionaryShardIT {
     void shardsRebuiltFromAStoredHalfPrecisionPackageMergeIntoItsCodes(@TempDir Path dir)
             throws Exception {
         SaeParameters params = SaeParameters.initialise(WIDE, D, 23);
-        EncoderSpec spec = new EncoderSpec(K, true, false, WeightPrecision.FLOAT16);
+        EncoderSpec spec = new EncoderSpec(K, true, Activation.RELU, WeightPrecision.FLOAT16);
         // Blocks of 1000 rows in float32 (1.3 MB in float16, so external data): the shards'
         // slices start inside blocks.
         OnnxPackage pkg =

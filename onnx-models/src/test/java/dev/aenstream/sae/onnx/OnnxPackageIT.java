@@ -181,7 +181,7 @@ class OnnxPackageIT {
         OnnxPackage halved =
                 EncoderGraph.packaged(
                         EncoderGraph.Weights.of(params),
-                        new EncoderSpec(K, false, false, WeightPrecision.FLOAT16),
+                        new EncoderSpec(K, false, Activation.RELU, WeightPrecision.FLOAT16),
                         "e");
         assertThat(OnnxPackage.foldRefusal(parse(halved.graph()))).isNull();
     }

@@ -67,7 +67,7 @@ class WeightPrecisionIT {
         SaeParameters params = SaeParameters.initialise(N, D, 11);
         SaeDecoder decoder = SaeDecoder.of(params);
         // Every feature leaves the graph, so the whole code vector is compared.
-        EncoderSpec spec = new EncoderSpec(D, false, false, precision);
+        EncoderSpec spec = new EncoderSpec(D, false, Activation.RELU, precision);
         OnnxPackage packaged =
                 EncoderGraph.packaged(
                         EncoderGraph.Weights.of(params).withDecoder(decoder),

@@ -3,6 +3,7 @@ package dev.aenstream.sae.penalty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.aenstream.sae.onnx.Activation;
 import dev.aenstream.sae.onnx.WeightPrecision;
 import dev.aenstream.sae.setting.Profile;
 import dev.aenstream.sae.setting.SettingValues;
@@ -60,11 +61,13 @@ class PenaltiesTest {
         SettingValues s = values();
         Penalty topk = Penalties.parse("topk");
         assertThat(topk.kMax(s, 128)).isEqualTo(5);
-        assertThat(topk.encoderSpec(5, true, WeightPrecision.FLOAT32).topK()).isTrue();
+        assertThat(topk.encoderSpec(5, true, WeightPrecision.FLOAT32).activation())
+                .isEqualTo(Activation.TOP_K);
         assertThat(topk.constants(s, 40)).containsEntry(TopK.K_INPUT, 5L);
         assertThat(topk.state()).isEmpty();
         assertThat(Penalties.AEN.kMax(s, 128)).isEqualTo(128);
-        assertThat(Penalties.AEN.encoderSpec(128, true, WeightPrecision.FLOAT32).topK()).isFalse();
+        assertThat(Penalties.AEN.encoderSpec(128, true, WeightPrecision.FLOAT32).activation())
+                .isEqualTo(Activation.RELU);
     }
 
     @Test

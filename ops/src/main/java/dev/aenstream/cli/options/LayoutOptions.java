@@ -80,9 +80,7 @@ public final class LayoutOptions {
                 format,
                 sae.params().n(),
                 sae.params().d(),
-                sae.spec().topK()
-                        ? ", TopK k=" + sae.spec().kMax()
-                        : sae.threshold() != null ? ", JumpReLU" : ", ReLU",
+                ", " + sae.spec().activation().label() + " kMax=" + sae.spec().kMax(),
                 sae.source());
     }
 }
