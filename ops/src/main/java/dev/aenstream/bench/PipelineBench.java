@@ -383,7 +383,7 @@ public final class PipelineBench {
                     EncodeConfig.defaults(topics, Files.createTempDirectory("aen-bench-"))
                             .withApplicationId(
                                     "aen-bench-" + runId + "-" + phase + "-" + shape.n());
-            config = config.withStreamThreads(streamThreads);
+            config = config.with(EncodeConfig.STREAM_THREADS, streamThreads);
             try (EncoderNode node = EncoderNode.serving(connection, config, serving);
                     CodesTally tally = new CodesTally(connection, topics, producerId);
                     ActivationPublisher publisher =

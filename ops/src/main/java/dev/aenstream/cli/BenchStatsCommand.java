@@ -3,8 +3,10 @@ package dev.aenstream.cli;
 import dev.aenstream.bench.PipelineBench;
 import dev.aenstream.cli.options.KMaxOption;
 import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.cli.options.MonitorOptions;
 import dev.aenstream.encode.EncodeStats;
 import dev.aenstream.encode.ServingSae;
+import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.node.EncoderNode;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.produce.synthetic.SyntheticFeed;
@@ -49,13 +51,8 @@ final class BenchStatsCommand implements Callable<Integer> {
             description = "Rows per record (default: ${DEFAULT-VALUE}).")
     int rowsPerRecord = dev.aenstream.produce.PublisherConfig.DEFAULT_ROWS_PER_RECORD;
 
-    @Option(
-            names = "--fve-row-stride",
-            paramLabel = "K",
-            description =
-                    "The statistics estimate the fve on every K-th row (default:"
-                            + " ${DEFAULT-VALUE}).")
-    int fveRowStride = dev.aenstream.monitor.MonitorConfig.DEFAULT_FVE_ROW_STRIDE;
+    /** The statistics' settings of the run with them on (--fve-row-stride, windows, ...). */
+    @Mixin MonitorOptions monitor;
 
     @Option(
             names = "--repeats",
@@ -74,6 +71,7 @@ final class BenchStatsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PipelineBench.Shape parsed = PipelineBench.Shape.parse(shape);
+        MonitorConfig statistics = monitor();
         int n = parsed.n();
         int dSae = parsed.d();
         String run = Long.toString(System.currentTimeMillis());
@@ -113,7 +111,7 @@ final class BenchStatsCommand implements Callable<Integer> {
             double on = 0;
             for (int i = 0; i < repeats; i++) {
                 off = Math.max(off, encodeAll(target, serving, null, "off-" + run + "-" + i));
-                on = Math.max(on, encodeAll(target, serving, monitor(), "on-" + run + "-" + i));
+                on = Math.max(on, encodeAll(target, serving, statistics, "on-" + run + "-" + i));
                 System.out.printf(
                         "run %d: statistics off %,.0f rows/s, on %,.0f rows/s%n", i + 1, off, on);
             }
@@ -125,7 +123,7 @@ final class BenchStatsCommand implements Callable<Integer> {
             summary.put("d_sae", dSae);
             summary.put("k_max", kMax.kMax());
             summary.put("rows", rows);
-            summary.put("fve_row_stride", fveRowStride);
+            summary.put("fve_row_stride", statistics.get(MonitorConfig.FVE_ROW_STRIDE));
             summary.put("cores", Runtime.getRuntime().availableProcessors());
             System.out.printf(
                     "encode with statistics at %.3f of the throughput without them (%,.0f vs"
@@ -136,8 +134,11 @@ final class BenchStatsCommand implements Callable<Integer> {
         return 0;
     }
 
-    private dev.aenstream.monitor.MonitorConfig monitor() {
-        return dev.aenstream.monitor.MonitorConfig.builder().fveRowStride(fveRowStride).build();
+    private MonitorConfig monitor() {
+        if (monitor.statsOff())
+            throw new IllegalArgumentException(
+                    "aen bench stats runs without and with statistics; --no-stats does not apply");
+        return monitor.settings();
     }
 
     /**

@@ -124,7 +124,9 @@ final class BrokerCommand implements Callable<Integer> {
             TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
         }
         broker.grant(
-                topics, EncodeConfig.DEFAULT_APPLICATION_ID, OnlineTrainerConfig.DEFAULT_GROUP);
+                topics,
+                EncodeConfig.APPLICATION_ID.defaultValue(),
+                OnlineTrainerConfig.GROUP_ID.defaultValue());
         return broker;
     }
 

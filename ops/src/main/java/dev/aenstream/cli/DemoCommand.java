@@ -257,15 +257,15 @@ final class DemoCommand implements Callable<Integer> {
                         TrainerNode.open(
                                 target.connection("trainer"),
                                 OnlineTrainerConfig.builder(target.topics())
-                                        .groupId(trainerGroup(runId))
+                                        .set(OnlineTrainerConfig.GROUP_ID, trainerGroup(runId))
                                         .signingKeys(signing)
-                                        .checkpointEvery(1)
-                                        .publishEvery(publishEvery)
-                                        .metricsEvery(DEMO_METRICS_EVERY)
-                                        .normalise(normalised)
+                                        .set(OnlineTrainerConfig.CHECKPOINT_EVERY, 1)
+                                        .set(OnlineTrainerConfig.PUBLISH_EVERY, publishEvery)
+                                        .set(OnlineTrainerConfig.METRICS_EVERY, DEMO_METRICS_EVERY)
+                                        .set(OnlineTrainerConfig.NORMALISE, normalised)
                                         .kMax(kMax.kMax())
-                                        .targetL0(targetL0)
-                                        .settleSteps(DEMO_SETTLE_STEPS)
+                                        .set(OnlineTrainerConfig.TARGET_L0, targetL0)
+                                        .set(OnlineTrainerConfig.SETTLE_STEPS, DEMO_SETTLE_STEPS)
                                         .build(),
                                 definitions,
                                 false,
@@ -389,7 +389,9 @@ final class DemoCommand implements Callable<Integer> {
     private long deadWindow() {
         MonitorConfig given = monitor.config();
         boolean set = spec.commandLine().getParseResult().hasMatchedOption("--dead-window");
-        return set && given != null ? given.deadTokens() : DEMO_DEAD_WINDOW_TOKENS;
+        return set && given != null
+                ? given.get(MonitorConfig.DEAD_TOKENS)
+                : DEMO_DEAD_WINDOW_TOKENS;
     }
 
     private static String applicationId(String runId) {
@@ -424,6 +426,8 @@ final class DemoCommand implements Callable<Integer> {
 
     private MonitorConfig monitorConfig() {
         MonitorConfig c = monitor.config();
-        return c == null ? null : c.toBuilder().deadTokens(deadWindow()).build();
+        return c == null
+                ? null
+                : c.toBuilder().set(MonitorConfig.DEAD_TOKENS, deadWindow()).build();
     }
 }

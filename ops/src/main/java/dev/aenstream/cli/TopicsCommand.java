@@ -65,13 +65,13 @@ final class TopicsCommand implements Callable<Integer> {
             description =
                     "Application id (a prefix) of the encoders' Kafka Streams resources"
                             + " (default: ${DEFAULT-VALUE}).")
-    String applicationId = EncodeConfig.DEFAULT_APPLICATION_ID;
+    String applicationId = EncodeConfig.APPLICATION_ID.defaultValue();
 
     @Option(
             names = "--group-id",
             paramLabel = "ID",
             description = "Consumer group (a prefix) of the trainer (default: ${DEFAULT-VALUE}).")
-    String groupId = OnlineTrainerConfig.DEFAULT_GROUP;
+    String groupId = OnlineTrainerConfig.GROUP_ID.defaultValue();
 
     @Override
     public Integer call() throws Exception {

@@ -95,9 +95,9 @@ final class TrainCommand implements Callable<Integer> {
             paramLabel = "L0",
             description =
                     "Matched sparsity: TopK takes k = L0; a penalised SAE has its lambda1 moved"
-                            + " towards this L0 every 50 steps (docs/training.md); the final"
-                            + " lambda1 and its range over the dead window are printed and"
-                            + " recorded.")
+                            + " towards this L0 every 50 steps (docs/training.md), offline and"
+                            + " online alike; offline, the final lambda1 and its range over the"
+                            + " dead window are printed and recorded.")
     Double targetL0;
 
     @Option(
@@ -113,14 +113,6 @@ final class TrainCommand implements Callable<Integer> {
             paramLabel = "DIR",
             description = "Where checkpoints go; none are written without it.")
     Path checkpointDir;
-
-    @Option(
-            names = "--checkpoint-every",
-            paramLabel = "STEPS",
-            description =
-                    "Steps between checkpoints (default: ${DEFAULT-VALUE}); one is also written at"
-                            + " the end.")
-    long checkpointEvery = OnlineTrainerConfig.DEFAULT_CHECKPOINT_EVERY;
 
     @Option(
             names = "--resume",
@@ -163,8 +155,9 @@ final class TrainCommand implements Callable<Integer> {
         if (from.equals("kafka")) return trainFromKafka();
         if (!from.equals("synthetic"))
             throw new IllegalArgumentException("--source must be synthetic or kafka, got " + from);
-        if ((steps != null && steps <= 0) || progressEvery <= 0 || checkpointEvery <= 0)
+        if ((steps != null && steps <= 0) || progressEvery <= 0)
             throw new IllegalArgumentException("step counts must be positive");
+        long checkpointEvery = online.get(OnlineTrainerConfig.CHECKPOINT_EVERY);
         if (resume && checkpointDir == null)
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         SpikedConfig data = synthetic.config();
@@ -254,6 +247,37 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The SAEs --sae names (one AEN SAE without it), each built on {@code base}; with --target-l0 a
+     * TopK SAE keeps k = that L0, as offline.
+     */
+    java.util.List<dev.aenstream.online.SaeDefinition> definitions(TrainConfig base) {
+        return (saes.isEmpty() ? java.util.List.of("aen:aen") : saes)
+                .stream()
+                        .map(spec -> SaeSpec.parse(spec, base))
+                        .map(
+                                d ->
+                                        targetL0 != null && d.config().has(TopK.K)
+                                                ? new dev.aenstream.online.SaeDefinition(
+                                                        d.saeId(),
+                                                        d.config()
+                                                                .with(
+                                                                        TopK.K,
+                                                                        SparsityTarget.topK(
+                                                                                targetL0)))
+                                                : d)
+                        .toList();
+    }
+
+    /**
+     * The online trainer's configuration: its flags, --checkpoint-dir, and --target-l0 for the
+     * penalised SAEs' lambda1.
+     */
+    OnlineTrainerConfig onlineConfig(dev.aenstream.avro.Topics topics) {
+        OnlineTrainerConfig config = online.config(topics, checkpointDir);
+        return targetL0 == null ? config : config.with(OnlineTrainerConfig.TARGET_L0, targetL0);
+    }
+
     private int trainFromKafka() throws Exception {
         if (resume && checkpointDir == null)
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
@@ -266,9 +290,7 @@ final class TrainCommand implements Callable<Integer> {
                                     "--setting must be language-model or synthetic, got "
                                             + setting);
                 };
-        java.util.List<dev.aenstream.online.SaeDefinition> definitions =
-                (saes.isEmpty() ? java.util.List.of("aen:aen") : saes)
-                        .stream().map(spec -> SaeSpec.parse(spec, base)).toList();
+        java.util.List<dev.aenstream.online.SaeDefinition> definitions = definitions(base);
         java.util.concurrent.atomic.AtomicBoolean stop =
                 new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
@@ -291,7 +313,7 @@ final class TrainCommand implements Callable<Integer> {
                 dev.aenstream.node.TrainerNode trainer =
                         dev.aenstream.node.TrainerNode.open(
                                 target.connection(),
-                                online.config(target.topics(), checkpointDir, checkpointEvery),
+                                onlineConfig(target.topics()),
                                 definitions,
                                 resume,
                                 device.device(),

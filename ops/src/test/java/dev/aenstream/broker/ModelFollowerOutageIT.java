@@ -59,7 +59,9 @@ class ModelFollowerOutageIT {
                 Admin admin = Admin.create(broker.adminConnection().client())) {
             TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
             broker.grant(
-                    topics, EncodeConfig.DEFAULT_APPLICATION_ID, OnlineTrainerConfig.DEFAULT_GROUP);
+                    topics,
+                    EncodeConfig.APPLICATION_ID.defaultValue(),
+                    OnlineTrainerConfig.GROUP_ID.defaultValue());
             KafkaConnection encoder = broker.connection("encoder");
             SaeRegistry registry = new SaeRegistry();
             AclBinding read =

@@ -75,11 +75,11 @@ class TrainerBrokerOutageIT {
         }
         OnlineTrainerConfig config =
                 OnlineTrainerConfig.builder(topics)
-                        .groupId("outage")
+                        .set(OnlineTrainerConfig.GROUP_ID, "outage")
                         .checkpointDir(checkpoints)
-                        .checkpointEvery(1)
-                        .publishEvery(2)
-                        .metricsEvery(1000)
+                        .set(OnlineTrainerConfig.CHECKPOINT_EVERY, 1)
+                        .set(OnlineTrainerConfig.PUBLISH_EVERY, 2)
+                        .set(OnlineTrainerConfig.METRICS_EVERY, 1000)
                         .kMax(8)
                         .build();
         try (TrainerNode trainer =

@@ -2,6 +2,10 @@ package dev.aenstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aenstream.avro.Topics;
+import dev.aenstream.encode.EncodeConfig;
+import dev.aenstream.monitor.MonitorConfig;
+import dev.aenstream.online.OnlineTrainerConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -44,6 +48,63 @@ class AenCliTest {
                                             assertThat(help.toString())
                                                     .contains(option.longestName()));
                 });
+    }
+
+    @Test
+    void declaredSettingsAreFlagsAndConfigKeysOfEveryProcess() throws Exception {
+        Path config = dir.resolve("aen.properties");
+        Files.writeString(
+                config,
+                "stats-window-ms=5000\nrare-density=0.01\nstream-threads=3\nstate-dir="
+                        + dir.resolve("state")
+                        + "\npublish-every=7\nnormalise=true\n");
+        String[] encodeArgs = {"--config", config.toString(), "encode", "--rare-density", "0.002"};
+        EncodeCommand encode =
+                (EncodeCommand)
+                        Aen.commandLine(encodeArgs)
+                                .parseArgs(encodeArgs)
+                                .subcommand()
+                                .commandSpec()
+                                .userObject();
+        MonitorConfig monitor = encode.monitor.config();
+        assertThat(monitor.get(MonitorConfig.WINDOW_MS)).isEqualTo(5000L);
+        assertThat(monitor.get(MonitorConfig.RARE_DENSITY)).isEqualTo(0.002);
+        assertThat(monitor.get(MonitorConfig.DEAD_TOKENS))
+                .isEqualTo(MonitorConfig.DEAD_TOKENS.defaultValue());
+        EncodeConfig encodeConfig = encode.encode.config(new Topics("t."), (short) 1);
+        assertThat(encodeConfig.get(EncodeConfig.STREAM_THREADS)).isEqualTo(3);
+        assertThat(encodeConfig.get(EncodeConfig.STATE_DIR)).isEqualTo(dir.resolve("state"));
+
+        String[] trainArgs = {
+            "--config", config.toString(), "train", "--source", "kafka", "--target-l0", "16"
+        };
+        TrainCommand train =
+                (TrainCommand)
+                        Aen.commandLine(trainArgs)
+                                .parseArgs(trainArgs)
+                                .subcommand()
+                                .commandSpec()
+                                .userObject();
+        OnlineTrainerConfig online = train.onlineConfig(new Topics("t."));
+        assertThat(online.get(OnlineTrainerConfig.PUBLISH_EVERY)).isEqualTo(7L);
+        assertThat(online.get(OnlineTrainerConfig.NORMALISE)).isTrue();
+        // --target-l0 reaches the online trainer, as it does an offline run.
+        assertThat(online.get(OnlineTrainerConfig.TARGET_L0)).isEqualTo(16.0);
+    }
+
+    @Test
+    void aBadSettingSaysWhichAndWhy() {
+        String[] args = {"encode", "--stream-threads", "0"};
+        EncodeCommand encode =
+                (EncodeCommand)
+                        Aen.commandLine(args)
+                                .parseArgs(args)
+                                .subcommand()
+                                .commandSpec()
+                                .userObject();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> encode.encode.config(new Topics("t."), (short) 1))
+                .hasMessage("--stream-threads 0: streamThreads must be positive, got 0");
     }
 
     @Test

@@ -11,7 +11,6 @@ import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
-import dev.aenstream.monitor.ModelAlertThresholds;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
@@ -103,23 +102,13 @@ class EncodeFailoverIT {
 
             MonitorConfig monitor =
                     MonitorConfig.builder()
-                            .deadTokens(MonitorConfig.DEFAULT_DEAD_TOKENS)
-                            .rareDensity(1e-4)
-                            .rearmFactor(2)
-                            .densityHorizonTokens(MonitorConfig.DEFAULT_HORIZON_TOKENS)
-                            .minTokens(MonitorConfig.DEFAULT_MIN_TOKENS)
-                            .hysteresisTokens(MonitorConfig.DEFAULT_HYSTERESIS_TOKENS)
-                            .modelAlerts(new ModelAlertThresholds(20, 0.5))
-                            .windowMs(1000)
-                            .graceMs(GRACE_MS)
-                            .fveRowStride(1)
+                            .set(MonitorConfig.WINDOW_MS, 1000)
+                            .set(MonitorConfig.GRACE_MS, GRACE_MS)
+                            .set(MonitorConfig.FVE_ROW_STRIDE, 1)
                             .build();
             EncodeConfig config =
                     EncodeConfig.defaults(topics, dir.resolve("state-b")).toBuilder()
-                            .applicationId("failover-encode")
-                            .streamThreads(1)
-                            .processingGuarantee(EncodeConfig.DEFAULT_GUARANTEE)
-                            .commitIntervalMs(EncodeConfig.DEFAULT_COMMIT_INTERVAL_MS)
+                            .set(EncodeConfig.APPLICATION_ID, "failover-encode")
                             .monitor(monitor)
                             .replicationFactor((short) 3)
                             .build();

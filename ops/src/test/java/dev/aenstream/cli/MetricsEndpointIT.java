@@ -10,7 +10,6 @@ import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
-import dev.aenstream.monitor.ModelAlertThresholds;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
@@ -56,16 +55,17 @@ class MetricsEndpointIT {
             registry.put(new ServingSae("metrics-sae", 1, encoder, "test"));
             MonitorConfig monitor =
                     MonitorConfig.builder()
-                            .deadTokens(10_000)
-                            .rareDensity(1e-3)
-                            .rearmFactor(2)
-                            .densityHorizonTokens(10_000)
-                            .minTokens(0)
-                            .hysteresisTokens(0)
-                            .modelAlerts(new ModelAlertThresholds(50, 0.5))
-                            .windowMs(300)
-                            .graceMs(60_000)
-                            .fveRowStride(1)
+                            .set(MonitorConfig.DEAD_TOKENS, 10_000)
+                            .set(MonitorConfig.RARE_DENSITY, 1e-3)
+                            .set(MonitorConfig.REARM_FACTOR, 2)
+                            .set(MonitorConfig.DENSITY_HORIZON_TOKENS, 10_000)
+                            .set(MonitorConfig.MIN_TOKENS, 0)
+                            .set(MonitorConfig.HYSTERESIS_TOKENS, 0)
+                            .set(MonitorConfig.DEAD_FRACTION_PCT, 50)
+                            .set(MonitorConfig.SATURATION, 0.5)
+                            .set(MonitorConfig.WINDOW_MS, 300)
+                            .set(MonitorConfig.GRACE_MS, 60_000)
+                            .set(MonitorConfig.FVE_ROW_STRIDE, 1)
                             .build();
             EncodeConfig config =
                     EncodeConfig.defaults(topics, dir.resolve("state"))

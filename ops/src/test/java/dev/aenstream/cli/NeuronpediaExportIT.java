@@ -73,11 +73,11 @@ class NeuronpediaExportIT {
                             new EncodeApp(
                                     connection,
                                     EncodeConfig.defaults(topics, dir.resolve("state")).toBuilder()
-                                            .applicationId("np-encode")
+                                            .set(EncodeConfig.APPLICATION_ID, "np-encode")
                                             .monitor(
                                                     MonitorConfig.defaults().toBuilder()
-                                                            .windowMs(WINDOW_MS)
-                                                            .topContexts(3)
+                                                            .set(MonitorConfig.WINDOW_MS, WINDOW_MS)
+                                                            .set(MonitorConfig.TOP_CONTEXTS, 3)
                                                             .build())
                                             .build(),
                                     registry)) {

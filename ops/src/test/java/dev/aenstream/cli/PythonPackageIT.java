@@ -135,10 +135,10 @@ class PythonPackageIT {
                             new EncodeApp(
                                     KafkaConnection.of(bootstrap),
                                     EncodeConfig.defaults(topics, dir.resolve("state")).toBuilder()
-                                            .applicationId("py-encode")
+                                            .set(EncodeConfig.APPLICATION_ID, "py-encode")
                                             .monitor(
                                                     MonitorConfig.defaults().toBuilder()
-                                                            .windowMs(2_000)
+                                                            .set(MonitorConfig.WINDOW_MS, 2_000)
                                                             .build())
                                             .build(),
                                     registry)) {

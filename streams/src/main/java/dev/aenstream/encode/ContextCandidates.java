@@ -43,7 +43,7 @@ final class ContextCandidates {
 
     /** Keeps the tokens of {@code batch} that may be among {@code sae}'s features' top contexts. */
     void add(ServingSae sae, SparseCodes codes, RowOrigins origins, ActivationBatch batch) {
-        if (monitor.topContexts() == 0) return;
+        if (monitor.get(MonitorConfig.TOP_CONTEXTS) == 0) return;
         TopContexts top = topContexts.get(sae.saeId());
         if (top == null || top.version() != sae.version()) {
             top =
@@ -51,8 +51,8 @@ final class ContextCandidates {
                             sae.saeId(),
                             sae.version(),
                             codes.d(),
-                            monitor.topContexts(),
-                            monitor.contextChars());
+                            monitor.get(MonitorConfig.TOP_CONTEXTS),
+                            monitor.get(MonitorConfig.CONTEXT_CHARS));
             topContexts.put(sae.saeId(), top);
         }
         for (FeatureContexts c :

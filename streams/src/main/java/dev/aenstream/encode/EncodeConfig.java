@@ -1,78 +1,139 @@
 package dev.aenstream.encode;
 
+import static dev.aenstream.sae.setting.Setting.Defaults.always;
+
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.sae.DictionaryShard;
+import dev.aenstream.sae.setting.Setting;
+import dev.aenstream.sae.setting.Setting.Rule;
+import dev.aenstream.sae.setting.SettingValues;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Settings of the encode application. {@link #defaults} gives the defaults (the constants below);
- * {@link #toBuilder} and the {@code with} methods change fields by name.
+ * Settings of the encode application: the topics it reads and writes, a value for each {@link
+ * Setting} in {@link #ALL} (declared once below with flag, default, rule and doc), and what the
+ * command line gives apart from them.
  *
- * @param applicationId Kafka Streams application id: every instance with the same id shares the
- *     partitions
  * @param topics the topic set it reads and writes
- * @param streamThreads Kafka Streams threads of this instance
- * @param processingGuarantee exactly_once_v2 or at_least_once
- * @param commitIntervalMs how often Kafka Streams commits (and, under exactly-once, ends a
- *     transaction)
- * @param stateDir where the state stores live
+ * @param settings the application id, threads, guarantee, commit interval, state directory and
+ *     record size limit
  * @param monitor the statistics and starvation monitor; null encodes only
  * @param replicationFactor replication of the internal topics (changelogs, repartitions); -1 takes
  *     the broker's default
- * @param limits how large a record it takes and writes
+ * @param maxRecordBytes the largest record the codes and dead-letter topics take
  * @param shard the slice of each dictionary this application serves; each shard is an application
  *     of its own ({@link #streamsApplicationId}), as every shard must see every row
  */
 public record EncodeConfig(
-        String applicationId,
         Topics topics,
-        int streamThreads,
-        String processingGuarantee,
-        long commitIntervalMs,
-        Path stateDir,
+        SettingValues settings,
         MonitorConfig monitor,
         short replicationFactor,
-        RecordLimits limits,
+        int maxRecordBytes,
         DictionaryShard shard) {
-    public static final String DEFAULT_APPLICATION_ID = "aen-encode";
-    public static final int DEFAULT_STREAM_THREADS = 1;
-    public static final String DEFAULT_GUARANTEE = StreamsConfig.EXACTLY_ONCE_V2;
-    public static final long DEFAULT_COMMIT_INTERVAL_MS = 200;
+    public static final Setting<String> APPLICATION_ID =
+            Setting.text(
+                    "applicationId",
+                    "application-id",
+                    "ID",
+                    "aen-encode",
+                    Rule.present(),
+                    "Kafka Streams application id; instances with the same id share the"
+                            + " partitions");
+
+    public static final Setting<String> PROCESSING_GUARANTEE =
+            Setting.text(
+                    "processingGuarantee",
+                    "processing-guarantee",
+                    "GUARANTEE",
+                    StreamsConfig.EXACTLY_ONCE_V2,
+                    Rule.oneOf(
+                            new TreeSet<>(
+                                    Set.of(
+                                            StreamsConfig.EXACTLY_ONCE_V2,
+                                            StreamsConfig.AT_LEAST_ONCE))),
+                    "exactly_once_v2 or at_least_once");
+
+    public static final Setting<Integer> STREAM_THREADS =
+            Setting.integer(
+                    "streamThreads",
+                    "stream-threads",
+                    "THREADS",
+                    always(1),
+                    Rule.positive(),
+                    "Kafka Streams threads in this instance");
+
+    public static final Setting<Long> COMMIT_INTERVAL_MS =
+            Setting.whole(
+                    "commitIntervalMs",
+                    "commit-interval-ms",
+                    "MS",
+                    always(200L),
+                    Rule.positive(),
+                    "How often progress is committed; under exactly-once also how late codes"
+                            + " become visible");
+
+    public static final Setting<Path> STATE_DIR =
+            Setting.path(
+                    "stateDir",
+                    "state-dir",
+                    "DIR",
+                    Path.of("data", "streams"),
+                    "Kafka Streams state directory; kept across restarts so stores need not be"
+                            + " rebuilt");
+
+    public static final Setting<Long> MAX_RECORD_VALUES =
+            Setting.whole(
+                    "maxRecordValues",
+                    "max-record-values",
+                    "VALUES",
+                    // A 64 MiB float32 input buffer, four times a full 16 MiB float32 record.
+                    always(1L << 24),
+                    Rule.positive(),
+                    "The most values (rows x n) one activation record may declare; a larger one"
+                            + " becomes a TOO_LARGE dead letter before memory is reserved for it");
+
+    /** Every encode setting, in the order --help and docs/ list them. */
+    public static final List<Setting<?>> ALL =
+            List.of(
+                    APPLICATION_ID,
+                    PROCESSING_GUARANTEE,
+                    STREAM_THREADS,
+                    COMMIT_INTERVAL_MS,
+                    STATE_DIR,
+                    MAX_RECORD_VALUES);
 
     /** Kafka Streams' internal topics take the broker's default.replication.factor. */
     public static final short BROKER_DEFAULT_REPLICATION = -1;
 
-    private static final Set<String> GUARANTEES =
-            Set.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
-
     public EncodeConfig {
-        if (applicationId == null || applicationId.isBlank())
-            throw new IllegalArgumentException("application id is required");
         if (topics == null) throw new IllegalArgumentException("topics are required");
-        if (streamThreads <= 0)
-            throw new IllegalArgumentException(
-                    "stream threads must be positive, got " + streamThreads);
-        if (!GUARANTEES.contains(processingGuarantee)) {
-            throw new IllegalArgumentException(
-                    "processing guarantee must be one of "
-                            + GUARANTEES
-                            + ", got "
-                            + processingGuarantee);
-        }
-        if (commitIntervalMs <= 0)
-            throw new IllegalArgumentException("commit interval must be positive");
+        if (settings == null) throw new IllegalArgumentException("encode settings are required");
+        for (Setting<?> s : ALL) settings.get(s);
         if (replicationFactor == 0 || replicationFactor < -1)
             throw new IllegalArgumentException(
                     "replication factor must be positive or -1 (broker default)");
-        if (limits == null) throw new IllegalArgumentException("record limits are required");
         if (shard == null) throw new IllegalArgumentException("a shard is required");
+        new RecordLimits(settings.get(MAX_RECORD_VALUES), maxRecordBytes); // checks the limit
+    }
+
+    /** The value of {@code setting}. */
+    public <T> T get(Setting<T> setting) {
+        return settings.get(setting);
+    }
+
+    /** How large a record it takes and writes. */
+    public RecordLimits limits() {
+        return new RecordLimits(get(MAX_RECORD_VALUES), maxRecordBytes);
     }
 
     /**
@@ -80,39 +141,34 @@ public record EncodeConfig(
      * that shards do not share partitions (each reads every row) and instances of one shard do.
      */
     public String streamsApplicationId() {
-        return shard.count() == 1
-                ? applicationId
-                : applicationId + "-shard-" + shard.index() + "-of-" + shard.count();
+        String id = get(APPLICATION_ID);
+        return shard.count() == 1 ? id : id + "-shard-" + shard.index() + "-of-" + shard.count();
     }
 
     /** The defaults, for {@code topics} with state under {@code stateDir}. */
     public static EncodeConfig defaults(Topics topics, Path stateDir) {
-        return new Builder(topics, stateDir).build();
+        return new EncodeConfig(
+                        topics,
+                        SettingValues.defaults(ALL),
+                        MonitorConfig.defaults(),
+                        BROKER_DEFAULT_REPLICATION,
+                        Topics.MAX_MESSAGE_BYTES,
+                        DictionaryShard.WHOLE)
+                .with(STATE_DIR, stateDir);
     }
 
-    /** A builder holding this configuration, to change fields by name. */
+    /** A builder holding this configuration, to change several settings. */
     public Builder toBuilder() {
-        return new Builder(topics, stateDir)
-                .applicationId(applicationId)
-                .streamThreads(streamThreads)
-                .processingGuarantee(processingGuarantee)
-                .commitIntervalMs(commitIntervalMs)
-                .monitor(monitor)
-                .replicationFactor(replicationFactor)
-                .limits(limits)
-                .shard(shard);
+        return new Builder(this);
+    }
+
+    /** This configuration with {@code setting} changed. */
+    public EncodeConfig with(Setting<?> setting, Object value) {
+        return toBuilder().set(setting, value).build();
     }
 
     public EncodeConfig withApplicationId(String id) {
-        return toBuilder().applicationId(id).build();
-    }
-
-    public EncodeConfig withStreamThreads(int threads) {
-        return toBuilder().streamThreads(threads).build();
-    }
-
-    public EncodeConfig withProcessingGuarantee(String guarantee) {
-        return toBuilder().processingGuarantee(guarantee).build();
+        return with(APPLICATION_ID, id);
     }
 
     /** With other monitor settings; null turns statistics and monitoring off. */
@@ -120,41 +176,27 @@ public record EncodeConfig(
         return toBuilder().monitor(m).build();
     }
 
-    /** Sets fields by name, starting from the defaults; {@link #build} validates. */
+    /** Changes settings and parts; {@link #build} validates. */
     public static final class Builder {
         private final Topics topics;
-        private final Path stateDir;
-        private String applicationId = DEFAULT_APPLICATION_ID;
-        private int streamThreads = DEFAULT_STREAM_THREADS;
-        private String processingGuarantee = DEFAULT_GUARANTEE;
-        private long commitIntervalMs = DEFAULT_COMMIT_INTERVAL_MS;
-        private MonitorConfig monitor = MonitorConfig.defaults();
-        private short replicationFactor = BROKER_DEFAULT_REPLICATION;
-        private RecordLimits limits = RecordLimits.defaults();
-        private DictionaryShard shard = DictionaryShard.WHOLE;
+        private SettingValues settings;
+        private MonitorConfig monitor;
+        private short replicationFactor;
+        private int maxRecordBytes;
+        private DictionaryShard shard;
 
-        private Builder(Topics topics, Path stateDir) {
-            this.topics = topics;
-            this.stateDir = stateDir;
+        private Builder(EncodeConfig c) {
+            topics = c.topics;
+            settings = c.settings;
+            monitor = c.monitor;
+            replicationFactor = c.replicationFactor;
+            maxRecordBytes = c.maxRecordBytes;
+            shard = c.shard;
         }
 
-        public Builder applicationId(String v) {
-            applicationId = v;
-            return this;
-        }
-
-        public Builder streamThreads(int v) {
-            streamThreads = v;
-            return this;
-        }
-
-        public Builder processingGuarantee(String v) {
-            processingGuarantee = v;
-            return this;
-        }
-
-        public Builder commitIntervalMs(long v) {
-            commitIntervalMs = v;
+        /** Sets {@code setting}, checked against its rule now. */
+        public Builder set(Setting<?> setting, Object value) {
+            settings = settings.with(setting, value);
             return this;
         }
 
@@ -168,8 +210,10 @@ public record EncodeConfig(
             return this;
         }
 
+        /** Both record limits: values per input record, and bytes per output record. */
         public Builder limits(RecordLimits v) {
-            limits = v;
+            settings = settings.with(MAX_RECORD_VALUES, v.maxRecordValues());
+            maxRecordBytes = v.maxRecordBytes();
             return this;
         }
 
@@ -180,16 +224,7 @@ public record EncodeConfig(
 
         public EncodeConfig build() {
             return new EncodeConfig(
-                    applicationId,
-                    topics,
-                    streamThreads,
-                    processingGuarantee,
-                    commitIntervalMs,
-                    stateDir,
-                    monitor,
-                    replicationFactor,
-                    limits,
-                    shard);
+                    topics, settings, monitor, replicationFactor, maxRecordBytes, shard);
         }
     }
 
@@ -197,10 +232,10 @@ public record EncodeConfig(
     public Properties streamsProperties(KafkaConnection connection) {
         Properties p = connection.client();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, streamsApplicationId());
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, get(STREAM_THREADS));
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, get(PROCESSING_GUARANTEE));
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, get(COMMIT_INTERVAL_MS));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, get(STATE_DIR).toString());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
         // Opt in now to the behaviour Kafka 5.0 makes the default.
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);

@@ -82,7 +82,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                 new FeatureStatistics(
                         monitor, context, context.getStateStore(EncodeTopology.ACCUMULATORS));
         context.schedule(
-                Duration.ofMillis(monitor.windowMs()),
+                Duration.ofMillis(monitor.get(MonitorConfig.WINDOW_MS)),
                 PunctuationType.WALL_CLOCK_TIME,
                 statistics::flushDue);
         contexts =

@@ -47,7 +47,7 @@ final class FeatureStatistics {
 
     /** Adds {@code sae}'s codes of rows {@code x}, stamped {@code timestamp}, to its window. */
     void add(ServingSae sae, FloatBuffer x, SparseCodes codes, long timestamp) {
-        long window = monitor.windowMs();
+        long window = monitor.get(MonitorConfig.WINDOW_MS);
         long start = Math.floorDiv(timestamp, window) * window;
         FeatureAccumulator acc = accumulators.get(sae.saeId());
         if (acc != null
@@ -62,7 +62,11 @@ final class FeatureStatistics {
         acc.add(codes);
         if (sae.decoder() != null)
             acc.addReconstruction(
-                    x, codes, sae.decoder(), sae.normalised(), monitor.fveRowStride());
+                    x,
+                    codes,
+                    sae.decoder(),
+                    sae.normalised(),
+                    monitor.get(MonitorConfig.FVE_ROW_STRIDE));
         store.put(sae.saeId(), serde.toBytes(acc.toRecord(acc.windowStartMs() + window)));
     }
 
@@ -72,12 +76,13 @@ final class FeatureStatistics {
      */
     void flushDue(long now) {
         for (FeatureAccumulator acc : List.copyOf(accumulators.values())) {
-            if (now >= acc.windowStartMs() + monitor.windowMs()) flush(acc);
+            if (now >= acc.windowStartMs() + monitor.get(MonitorConfig.WINDOW_MS)) flush(acc);
         }
     }
 
     private void flush(FeatureAccumulator acc) {
-        FeatureStats partial = acc.toRecord(acc.windowStartMs() + monitor.windowMs());
+        FeatureStats partial =
+                acc.toRecord(acc.windowStartMs() + monitor.get(MonitorConfig.WINDOW_MS));
         context.forward(
                 new Record<byte[], Object>(
                         acc.saeId().getBytes(StandardCharsets.UTF_8), partial, acc.windowStartMs()),

@@ -11,9 +11,6 @@ import dev.aenstream.avro.Topics;
  *     split into parts, a larger dead letter carries a reference to its input instead of all of it
  */
 public record RecordLimits(long maxRecordValues, int maxRecordBytes) {
-    /** 2^24 values: a 64 MiB float32 input buffer, four times a full 16 MiB float32 record. */
-    public static final long DEFAULT_MAX_RECORD_VALUES = 1L << 24;
-
     /** The smallest record limit that leaves room for codes and dead letters. */
     static final int MIN_RECORD_BYTES = 2 * CodesRecords.RECORD_OVERHEAD_BYTES;
 
@@ -29,10 +26,9 @@ public record RecordLimits(long maxRecordValues, int maxRecordBytes) {
                             + maxRecordBytes);
     }
 
-    /**
-     * At most {@value #DEFAULT_MAX_RECORD_VALUES} values in, records up to aen's topic limit out.
-     */
+    /** {@link EncodeConfig#MAX_RECORD_VALUES}' default in, records up to aen's topic limit out. */
     public static RecordLimits defaults() {
-        return new RecordLimits(DEFAULT_MAX_RECORD_VALUES, Topics.MAX_MESSAGE_BYTES);
+        return new RecordLimits(
+                EncodeConfig.MAX_RECORD_VALUES.defaultValue(), Topics.MAX_MESSAGE_BYTES);
     }
 }

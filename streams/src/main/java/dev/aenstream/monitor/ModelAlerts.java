@@ -14,12 +14,16 @@ public final class ModelAlerts {
     /** A model-level alert re-arms once its figure falls below this share of its threshold. */
     public static final double REARM_SHARE = 0.8;
 
-    private final ModelAlertThresholds thresholds;
+    private final MonitorConfig config;
     private final Latch deadFraction = new Latch();
     private final Latch saturation = new Latch();
 
-    public ModelAlerts(ModelAlertThresholds thresholds) {
-        this.thresholds = thresholds;
+    /**
+     * Alerts at {@code config}'s {@link MonitorConfig#DEAD_FRACTION_PCT} and {@link
+     * MonitorConfig#SATURATION}.
+     */
+    public ModelAlerts(MonitorConfig config) {
+        this.config = config;
     }
 
     /**
@@ -28,7 +32,7 @@ public final class ModelAlerts {
      */
     public void checkDeadFraction(
             String saeId, long version, double deadPct, String context, AlertSink sink) {
-        double threshold = thresholds.deadFractionPct();
+        double threshold = config.get(MonitorConfig.DEAD_FRACTION_PCT);
         if (deadFraction.raises(deadPct, threshold)) {
             String what =
                     String.format(
@@ -47,7 +51,7 @@ public final class ModelAlerts {
      */
     public void checkSaturation(
             String saeId, long version, double share, String context, AlertSink sink) {
-        double threshold = thresholds.saturation();
+        double threshold = config.get(MonitorConfig.SATURATION);
         if (saturation.raises(share, threshold)) {
             String what =
                     String.format("%.1f%% of adaptive weights are pinned at w_max", 100 * share);

@@ -1,86 +1,123 @@
 package dev.aenstream.monitor;
 
+import static dev.aenstream.sae.setting.Setting.Defaults.always;
+
+import dev.aenstream.sae.setting.Setting;
+import dev.aenstream.sae.setting.Setting.Rule;
+import dev.aenstream.sae.setting.SettingValues;
 import dev.aenstream.sae.train.FeatureWindow;
+import java.util.List;
 
 /**
- * Thresholds and windows of the starvation monitor, all counted in tokens where they are lengths.
- * {@link #defaults} gives the defaults (the constants below); {@link #toBuilder} changes fields by
- * name.
- *
- * @param deadTokens a feature that has not fired in this many tokens is FEATURE_DEAD
- * @param rareDensity a feature firing on fewer than this share of tokens is FEATURE_RARE ...
- * @param rearmFactor ... until its density exceeds rareDensity * rearmFactor (a band, so the edge
- *     does not flap)
- * @param densityHorizonTokens densities are exponentially decayed counts with this horizon
- * @param minTokens no feature is judged before this many tokens were seen
- * @param hysteresisTokens at most one alert per feature in this many tokens
- * @param modelAlerts thresholds of the model-level alerts (see {@link ModelAlerts})
- * @param windowMs length of the statistics windows the encoders flush
- * @param graceMs how late a part of a window may arrive and still be merged into it
- * @param fveRowStride the fve is estimated on every stride-th row (1: every row), which keeps
- *     decoding cheap
+ * The statistics and starvation monitor's settings, all counted in tokens where they are lengths: a
+ * value for each {@link Setting} in {@link #ALL}, each declared once below with its flag, default,
+ * rule and doc (docs/operations.md's table is made from them).
  */
-public record MonitorConfig(
-        long deadTokens,
-        double rareDensity,
-        double rearmFactor,
-        long densityHorizonTokens,
-        long minTokens,
-        long hysteresisTokens,
-        ModelAlertThresholds modelAlerts,
-        long windowMs,
-        long graceMs,
-        int fveRowStride,
-        int topContexts,
-        int contextChars) {
-    public static final long DEFAULT_DEAD_TOKENS = FeatureWindow.DEFAULT_DEAD_WINDOW_TOKENS;
-    public static final double DEFAULT_RARE_DENSITY = 1e-4;
-    public static final double DEFAULT_RARE_REARM_FACTOR = 2;
-    public static final long DEFAULT_HORIZON_TOKENS = 1_000_000;
-    public static final long DEFAULT_MIN_TOKENS = 20_000;
-    public static final long DEFAULT_HYSTERESIS_TOKENS = 100_000;
-    public static final long DEFAULT_WINDOW_MS = 10_000;
-    public static final long DEFAULT_GRACE_MS = 60_000;
-    public static final int DEFAULT_FVE_ROW_STRIDE = 16;
+public record MonitorConfig(SettingValues settings) {
+    public static final Setting<Long> DEAD_TOKENS =
+            Setting.whole(
+                    "deadTokens",
+                    "dead-window",
+                    "TOKENS",
+                    always(FeatureWindow.DEFAULT_DEAD_WINDOW_TOKENS),
+                    Rule.positive(),
+                    "FEATURE_DEAD after this many tokens without a fire");
 
-    /** Top activating tokens kept per feature and version, as SAE-Vis shows about as many. */
-    public static final int DEFAULT_TOP_CONTEXTS = 10;
+    public static final Setting<Double> RARE_DENSITY =
+            Setting.real(
+                    "rareDensity",
+                    "rare-density",
+                    "DENSITY",
+                    always(1e-4),
+                    new Rule<>("in (0, 1)", v -> v > 0 && v < 1),
+                    "FEATURE_RARE below this share of tokens, until the density exceeds"
+                            + " --rare-rearm times it");
 
-    /** Characters of text shown on each side of a top token. */
-    public static final int DEFAULT_CONTEXT_CHARS = 60;
+    public static final Setting<Double> REARM_FACTOR =
+            Setting.real(
+                    "rearmFactor",
+                    "rare-rearm",
+                    "FACTOR",
+                    always(2.0),
+                    new Rule<>(">= 1", v -> v >= 1),
+                    "Upper edge of the rare band, as a multiple of --rare-density (a band, so the"
+                            + " edge does not flap)");
 
-    public MonitorConfig {
-        if (deadTokens <= 0
-                || densityHorizonTokens <= 0
-                || minTokens < 0
-                || hysteresisTokens < 0
-                || windowMs <= 0
-                || graceMs < 0) {
-            throw new IllegalArgumentException("monitor token counts and window must be positive");
-        }
-        if (fveRowStride <= 0)
-            throw new IllegalArgumentException(
-                    "fve row stride must be positive, got " + fveRowStride);
-        if (!(rareDensity > 0 && rareDensity < 1))
-            throw new IllegalArgumentException(
-                    "rare density must be in (0, 1), got " + rareDensity);
-        if (!(rearmFactor >= 1))
-            throw new IllegalArgumentException("re-arm factor must be >= 1, got " + rearmFactor);
-        if (modelAlerts == null)
-            throw new IllegalArgumentException("model alert thresholds are required");
-        if (topContexts < 0 || topContexts > MAX_TOP_CONTEXTS)
-            throw new IllegalArgumentException(
-                    "top contexts per feature must be in [0, "
-                            + MAX_TOP_CONTEXTS
-                            + "] (0 keeps none), got "
-                            + topContexts);
-        if (contextChars < 0 || contextChars > MAX_CONTEXT_CHARS)
-            throw new IllegalArgumentException(
-                    "context characters must be in [0, "
-                            + MAX_CONTEXT_CHARS
-                            + "], got "
-                            + contextChars);
-    }
+    public static final Setting<Long> DENSITY_HORIZON_TOKENS =
+            Setting.whole(
+                    "densityHorizonTokens",
+                    "density-horizon-tokens",
+                    "TOKENS",
+                    always(1_000_000L),
+                    Rule.positive(),
+                    "Densities are exponentially decayed counts with this horizon");
+
+    public static final Setting<Long> MIN_TOKENS =
+            Setting.whole(
+                    "minTokens",
+                    "judge-after-tokens",
+                    "TOKENS",
+                    always(20_000L),
+                    Rule.nonNegative(),
+                    "No feature is judged before this many tokens were seen");
+
+    public static final Setting<Long> HYSTERESIS_TOKENS =
+            Setting.whole(
+                    "hysteresisTokens",
+                    "alert-hysteresis-tokens",
+                    "TOKENS",
+                    always(100_000L),
+                    Rule.nonNegative(),
+                    "At most one alert per feature in this many tokens");
+
+    public static final Setting<Double> DEAD_FRACTION_PCT =
+            Setting.real(
+                    "deadFractionPct",
+                    "dead-fraction-pct",
+                    "PCT",
+                    always(20.0),
+                    new Rule<>("in (0, 100]", v -> v > 0 && v <= 100),
+                    "DEAD_FRACTION_HIGH above this percentage of dead features; re-armed below 80%"
+                            + " of it");
+
+    public static final Setting<Double> SATURATION =
+            Setting.real(
+                    "saturation",
+                    "saturation-threshold",
+                    "SHARE",
+                    always(0.5),
+                    Rule.share(),
+                    "WEIGHT_SATURATED above this share of adaptive weights pinned at w_max;"
+                            + " re-armed below 80% of it");
+
+    public static final Setting<Long> WINDOW_MS =
+            Setting.whole(
+                    "windowMs",
+                    "stats-window-ms",
+                    "MS",
+                    always(10_000L),
+                    Rule.positive(),
+                    "Length of a statistics window the encoders flush");
+
+    public static final Setting<Long> GRACE_MS =
+            Setting.whole(
+                    "graceMs",
+                    "stats-grace-ms",
+                    "MS",
+                    always(60_000L),
+                    Rule.nonNegative(),
+                    "How late a part of a statistics window may arrive (after a failover, say) and"
+                            + " still be merged");
+
+    public static final Setting<Integer> FVE_ROW_STRIDE =
+            Setting.integer(
+                    "fveRowStride",
+                    "fve-row-stride",
+                    "K",
+                    always(16),
+                    Rule.positive(),
+                    "Estimate the fve on every K-th row, which keeps decoding cheap; 1 uses every"
+                            + " row at a higher cost");
 
     /**
      * Bounds that keep a block of feature contexts well under the topic's record limit: 256
@@ -90,126 +127,90 @@ public record MonitorConfig(
 
     public static final int MAX_CONTEXT_CHARS = 200;
 
+    public static final Setting<Integer> TOP_CONTEXTS =
+            Setting.integer(
+                    "topContexts",
+                    "top-contexts",
+                    "K",
+                    always(10), // SAE-Vis shows about as many
+                    Rule.between(0, MAX_TOP_CONTEXTS),
+                    "Top activating tokens kept per feature and version, with their text, for the"
+                            + " dashboard's feature pages (aen.feature-contexts); 0 keeps none");
+
+    public static final Setting<Integer> CONTEXT_CHARS =
+            Setting.integer(
+                    "contextChars",
+                    "context-chars",
+                    "CHARS",
+                    always(60),
+                    Rule.between(0, MAX_CONTEXT_CHARS),
+                    "Characters of text kept on each side of a top token");
+
+    /** Every monitor setting, in the order --help and docs/ list them. */
+    public static final List<Setting<?>> ALL =
+            List.of(
+                    DEAD_TOKENS,
+                    RARE_DENSITY,
+                    REARM_FACTOR,
+                    DENSITY_HORIZON_TOKENS,
+                    MIN_TOKENS,
+                    HYSTERESIS_TOKENS,
+                    DEAD_FRACTION_PCT,
+                    SATURATION,
+                    WINDOW_MS,
+                    GRACE_MS,
+                    FVE_ROW_STRIDE,
+                    TOP_CONTEXTS,
+                    CONTEXT_CHARS);
+
+    public MonitorConfig {
+        if (settings == null) throw new IllegalArgumentException("monitor settings are required");
+        for (Setting<?> s : ALL) settings.get(s);
+    }
+
     /**
      * Defaults: dead after the shared dead window without a fire (2,560,000 tokens), rare below
      * 1e-4, windows of 10 s.
      */
     public static MonitorConfig defaults() {
-        return builder().build();
+        return new MonitorConfig(SettingValues.defaults(ALL));
     }
 
+    /** A builder on the defaults. */
     public static Builder builder() {
-        return new Builder();
+        return defaults().toBuilder();
     }
 
-    /** A builder holding this configuration, to change fields by name. */
+    /** The value of {@code setting}. */
+    public <T> T get(Setting<T> setting) {
+        return settings.get(setting);
+    }
+
+    /** This configuration with {@code setting} changed. */
+    public MonitorConfig with(Setting<?> setting, Object value) {
+        return new MonitorConfig(settings.with(setting, value));
+    }
+
+    /** A builder holding this configuration, to change several settings. */
     public Builder toBuilder() {
-        return builder()
-                .deadTokens(deadTokens)
-                .rareDensity(rareDensity)
-                .rearmFactor(rearmFactor)
-                .densityHorizonTokens(densityHorizonTokens)
-                .minTokens(minTokens)
-                .hysteresisTokens(hysteresisTokens)
-                .modelAlerts(modelAlerts)
-                .windowMs(windowMs)
-                .graceMs(graceMs)
-                .fveRowStride(fveRowStride)
-                .topContexts(topContexts)
-                .contextChars(contextChars);
+        return new Builder(settings);
     }
 
-    /** Sets fields by name, starting from the defaults; {@link #build} validates. */
+    /** Changes settings, each checked against its rule as it is set. */
     public static final class Builder {
-        private long deadTokens = DEFAULT_DEAD_TOKENS;
-        private double rareDensity = DEFAULT_RARE_DENSITY;
-        private double rearmFactor = DEFAULT_RARE_REARM_FACTOR;
-        private long densityHorizonTokens = DEFAULT_HORIZON_TOKENS;
-        private long minTokens = DEFAULT_MIN_TOKENS;
-        private long hysteresisTokens = DEFAULT_HYSTERESIS_TOKENS;
-        private ModelAlertThresholds modelAlerts = ModelAlertThresholds.defaults();
-        private long windowMs = DEFAULT_WINDOW_MS;
-        private long graceMs = DEFAULT_GRACE_MS;
-        private int fveRowStride = DEFAULT_FVE_ROW_STRIDE;
-        private int topContexts = DEFAULT_TOP_CONTEXTS;
-        private int contextChars = DEFAULT_CONTEXT_CHARS;
+        private SettingValues settings;
 
-        private Builder() {}
-
-        public Builder deadTokens(long v) {
-            deadTokens = v;
-            return this;
+        private Builder(SettingValues settings) {
+            this.settings = settings;
         }
 
-        public Builder rareDensity(double v) {
-            rareDensity = v;
-            return this;
-        }
-
-        public Builder rearmFactor(double v) {
-            rearmFactor = v;
-            return this;
-        }
-
-        public Builder densityHorizonTokens(long v) {
-            densityHorizonTokens = v;
-            return this;
-        }
-
-        public Builder minTokens(long v) {
-            minTokens = v;
-            return this;
-        }
-
-        public Builder hysteresisTokens(long v) {
-            hysteresisTokens = v;
-            return this;
-        }
-
-        public Builder modelAlerts(ModelAlertThresholds v) {
-            modelAlerts = v;
-            return this;
-        }
-
-        public Builder windowMs(long v) {
-            windowMs = v;
-            return this;
-        }
-
-        public Builder graceMs(long v) {
-            graceMs = v;
-            return this;
-        }
-
-        public Builder fveRowStride(int v) {
-            fveRowStride = v;
-            return this;
-        }
-
-        public Builder topContexts(int v) {
-            topContexts = v;
-            return this;
-        }
-
-        public Builder contextChars(int v) {
-            contextChars = v;
+        public Builder set(Setting<?> setting, Object value) {
+            settings = settings.with(setting, value);
             return this;
         }
 
         public MonitorConfig build() {
-            return new MonitorConfig(
-                    deadTokens,
-                    rareDensity,
-                    rearmFactor,
-                    densityHorizonTokens,
-                    minTokens,
-                    hysteresisTokens,
-                    modelAlerts,
-                    windowMs,
-                    graceMs,
-                    fveRowStride,
-                    topContexts,
-                    contextChars);
+            return new MonitorConfig(settings);
         }
     }
 }

@@ -76,14 +76,14 @@ final class MonitorState {
         version = Math.max(version, stats.getVersion());
         tokens += t;
         l0 = t == 0 ? l0 : stats.getL0Sum() / t;
-        double decay = Math.exp(-(double) t / config.densityHorizonTokens());
+        double decay = Math.exp(-(double) t / config.get(MonitorConfig.DENSITY_HORIZON_TOKENS));
         recentTokens = recentTokens * decay + t;
         for (int j = 0; j < d; j++) {
             recentFires[j] = recentFires[j] * decay + fires[j];
             sinceFire[j] = fires[j] > 0 ? 0 : sinceFire[j] + t;
         }
         List<Alert> alerts = new ArrayList<>();
-        judged = tokens >= config.minTokens();
+        judged = tokens >= config.get(MonitorConfig.MIN_TOKENS);
         if (!judged) return alerts;
         List<Integer> dead = new ArrayList<>();
         List<Integer> rare = new ArrayList<>();
@@ -91,15 +91,22 @@ final class MonitorState {
         for (int j = 0; j < d; j++) {
             double density = recentFires[j] / recentTokens;
             byte next;
-            if (sinceFire[j] >= config.deadTokens()) next = DEAD;
+            if (sinceFire[j] >= config.get(MonitorConfig.DEAD_TOKENS)) next = DEAD;
             // Rare means firing, but rarely: a feature with no fire on record is judged by the dead
             // window alone.
             else if (recentFires[j] <= 0) next = HEALTHY;
             else if (status[j] == RARE)
-                next = density > config.rareDensity() * config.rearmFactor() ? HEALTHY : RARE;
-            else next = density < config.rareDensity() ? RARE : HEALTHY;
+                next =
+                        density
+                                        > config.get(MonitorConfig.RARE_DENSITY)
+                                                * config.get(MonitorConfig.REARM_FACTOR)
+                                ? HEALTHY
+                                : RARE;
+            else next = density < config.get(MonitorConfig.RARE_DENSITY) ? RARE : HEALTHY;
             status[j] = next;
-            if (next == alerted[j] || tokens - lastAlertAt[j] < config.hysteresisTokens()) continue;
+            if (next == alerted[j]
+                    || tokens - lastAlertAt[j] < config.get(MonitorConfig.HYSTERESIS_TOKENS))
+                continue;
             // Alerts name global feature ids, whichever shard's statistics these are.
             if (next == DEAD) dead.add(firstFeature + j);
             else if (next == RARE) rare.add(firstFeature + j);
@@ -120,8 +127,11 @@ final class MonitorState {
                 AlertType.FEATURE_DEAD,
                 Severity.WARNING,
                 dead,
-                config.deadTokens(),
-                " features have not fired in " + config.deadTokens() + " tokens" + window,
+                config.get(MonitorConfig.DEAD_TOKENS),
+                " features have not fired in "
+                        + config.get(MonitorConfig.DEAD_TOKENS)
+                        + " tokens"
+                        + window,
                 nowMs);
         batched(
                 alerts,
@@ -129,8 +139,11 @@ final class MonitorState {
                 AlertType.FEATURE_RARE,
                 Severity.INFO,
                 rare,
-                config.rareDensity(),
-                " features fire on fewer than " + config.rareDensity() + " of tokens" + window,
+                config.get(MonitorConfig.RARE_DENSITY),
+                " features fire on fewer than "
+                        + config.get(MonitorConfig.RARE_DENSITY)
+                        + " of tokens"
+                        + window,
                 nowMs);
         batched(
                 alerts,
@@ -142,7 +155,7 @@ final class MonitorState {
                 " features fire again" + window,
                 nowMs);
         double deadPct = deadPct();
-        ModelAlerts model = new ModelAlerts(config.modelAlerts()).restore(deadFractionHigh, false);
+        ModelAlerts model = new ModelAlerts(config).restore(deadFractionHigh, false);
         model.checkDeadFraction(
                 saeId, version, deadPct, window, AlertSink.into(alerts::add, nowMs));
         deadFractionHigh = model.deadFractionHigh();

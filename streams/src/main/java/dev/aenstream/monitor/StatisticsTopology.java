@@ -80,8 +80,8 @@ public final class StatisticsTopology {
                         Grouped.with("stats-by-version", Serdes.String(), stats))
                 .windowedBy(
                         TimeWindows.ofSizeAndGrace(
-                                Duration.ofMillis(config.windowMs()),
-                                Duration.ofMillis(config.graceMs())))
+                                Duration.ofMillis(config.get(MonitorConfig.WINDOW_MS)),
+                                Duration.ofMillis(config.get(MonitorConfig.GRACE_MS))))
                 .reduce(
                         FeatureAccumulator::merge,
                         Named.as("merge-windows"),

@@ -71,7 +71,7 @@ final class TrainerFactsWatch implements Processor<byte[], byte[], String, Alert
     static State check(TrainerMetrics m, State before, MonitorConfig config, AlertSink sink) {
         String saeId = m.getSaeId();
         long version = m.getVersion();
-        ModelAlerts model = new ModelAlerts(config.modelAlerts()).restore(false, before.saturated);
+        ModelAlerts model = new ModelAlerts(config).restore(false, before.saturated);
         // Architectures without adaptive weights report none: there is nothing to watch.
         if (m.getWeightSaturation() != null)
             model.checkSaturation(

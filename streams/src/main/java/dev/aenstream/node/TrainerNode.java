@@ -95,7 +95,7 @@ public final class TrainerNode implements AutoCloseable {
                     new KafkaActivationSource(
                             connection,
                             config.topics().activations(),
-                            config.groupId(),
+                            config.get(OnlineTrainerConfig.GROUP_ID),
                             manifest == null ? Map.of() : manifest.positions());
             opened.add(source);
             VersionSink versions = versionSink(connection, config, trainers, newest);
@@ -152,7 +152,7 @@ public final class TrainerNode implements AutoCloseable {
                         connection,
                         config.topics().models(),
                         config.signingKeys(),
-                        config.groupId() + TRANSACTIONAL_SUFFIX);
+                        config.get(OnlineTrainerConfig.GROUP_ID) + TRANSACTIONAL_SUFFIX);
         for (Trainer t : trainers)
             if (newestOnTopic.containsKey(t.saeId()))
                 models.replacing(newestOnTopic.get(t.saeId()));

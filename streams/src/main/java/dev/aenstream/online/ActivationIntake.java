@@ -34,7 +34,7 @@ final class ActivationIntake {
     private final SourceBinding configured;
     private final TrainerOutputs outputs;
     private final ActivationCheck check =
-            new ActivationCheck(RecordLimits.DEFAULT_MAX_RECORD_VALUES);
+            new ActivationCheck(RecordLimits.defaults().maxRecordValues());
     private float[] rows = new float[0];
 
     /** The records the SAEs take: the configured binding, its open sides filled by the first. */

@@ -1,71 +1,157 @@
 package dev.aenstream.online;
 
+import static dev.aenstream.sae.setting.Setting.Defaults.always;
+
 import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.onnx.WeightPrecision;
+import dev.aenstream.sae.setting.Setting;
+import dev.aenstream.sae.setting.Setting.Rule;
+import dev.aenstream.sae.setting.SettingValues;
 import dev.aenstream.sae.train.SparsityTarget;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.util.List;
 
 /**
- * How the online trainer runs. {@link #builder} starts from the defaults (the constants below) and
- * sets fields by name.
+ * How the online trainer runs: a value for each {@link Setting} in {@link #ALL} (declared once
+ * below with flag, default, rule and doc), and the parts the command line gives apart from them.
  *
  * @param topics the topic set it reads activations from and publishes to
- * @param groupId consumer group the trainer commits its progress under
+ * @param settings group, cadences, shuffling, normalisation, idle exit and matched sparsity
  * @param checkpointDir where checkpoints go; null keeps none
- * @param checkpointEvery steps between checkpoints
- * @param publishEvery steps between versions published to the models topic
- * @param metricsEvery steps between trainer-metrics records (figures and facts)
- * @param shuffleRows rows in the shuffle buffer batches are drawn from; 0 trains in arrival order
- * @param normalise rescale rows to L2 norm sqrt(n) before training, and in the published encoders
  * @param kMax top-k cut of published encoders (TopK SAEs use their k)
  * @param weights the element type published encoders store their weight matrices in
- * @param targetL0 matched sparsity: penalised SAEs move lambda1 towards this L0 (0: off)
- * @param settleSteps steps before matched sparsity first moves lambda1
- * @param idleExitMs stop after this long without new records; 0 runs until stopped
  * @param signingKeys the key pair every published version is signed with; null publishes unsigned
  * @param source the records the SAEs take; where it leaves the model or hook open, the first
  *     record's fills it, since an SAE learns one hook
  */
 public record OnlineTrainerConfig(
         Topics topics,
-        String groupId,
+        SettingValues settings,
         Path checkpointDir,
-        long checkpointEvery,
-        long publishEvery,
-        long metricsEvery,
-        int shuffleRows,
-        boolean normalise,
         int kMax,
-        long idleExitMs,
-        double targetL0,
-        long settleSteps,
-        KeyPair signingKeys,
         WeightPrecision weights,
+        KeyPair signingKeys,
         SourceBinding source) {
-    public static final String DEFAULT_GROUP = "aen-trainer";
-    public static final long DEFAULT_CHECKPOINT_EVERY = 1000;
-    public static final long DEFAULT_PUBLISH_EVERY = 500;
-    public static final long DEFAULT_METRICS_EVERY = 100;
-    public static final int DEFAULT_SHUFFLE_ROWS = 0;
-    public static final long DEFAULT_IDLE_EXIT_MS = 0;
+    public static final Setting<String> GROUP_ID =
+            Setting.text(
+                    "groupId",
+                    "group-id",
+                    "ID",
+                    "aen-trainer",
+                    Rule.present(),
+                    "Consumer group the trainer commits its progress under");
+
+    public static final Setting<Long> CHECKPOINT_EVERY =
+            Setting.whole(
+                    "checkpointEvery",
+                    "checkpoint-every",
+                    "STEPS",
+                    always(1000L),
+                    Rule.positive(),
+                    "Steps between checkpoints; one is also written at the end");
+
+    public static final Setting<Long> PUBLISH_EVERY =
+            Setting.whole(
+                    "publishEvery",
+                    "publish-every",
+                    "STEPS",
+                    always(500L),
+                    Rule.positive(),
+                    "Steps between versions published to the models topic");
+
+    public static final Setting<Long> METRICS_EVERY =
+            Setting.whole(
+                    "metricsEvery",
+                    "metrics-every",
+                    "STEPS",
+                    always(100L),
+                    Rule.positive(),
+                    "Steps between trainer-metrics records (figures and facts)");
+
+    public static final Setting<Integer> SHUFFLE_ROWS =
+            Setting.integer(
+                    "shuffleRows",
+                    "shuffle-rows",
+                    "ROWS",
+                    always(0),
+                    Rule.nonNegative(),
+                    "Rows in the shuffle buffer batches are drawn from; 0 trains in arrival order");
+
+    public static final Setting<Boolean> NORMALISE =
+            Setting.bool(
+                    "normalise",
+                    "normalise",
+                    false,
+                    "Rescale rows to L2 norm sqrt(n) before training, and in the published"
+                            + " encoders");
+
+    public static final Setting<Double> IDLE_EXIT_SECONDS =
+            Setting.real(
+                    "idleExitSeconds",
+                    "idle-exit",
+                    "SECONDS",
+                    always(0.0),
+                    Rule.nonNegative(),
+                    "Stop (with a checkpoint) after this long without new activations; 0 runs"
+                            + " until stopped");
+
+    public static final Setting<Double> TARGET_L0 =
+            Setting.real(
+                    "targetL0",
+                    null,
+                    "L0",
+                    always(0.0),
+                    Rule.nonNegative(),
+                    "Matched sparsity: penalised SAEs move lambda1 towards this L0 for as long as"
+                            + " they train (0: off; aen train's --target-l0)");
+
+    public static final Setting<Long> SETTLE_STEPS =
+            Setting.whole(
+                    "settleSteps",
+                    null,
+                    "STEPS",
+                    always(SparsityTarget.DEFAULT_SETTLE_STEPS),
+                    Rule.nonNegative(),
+                    "Steps before matched sparsity first moves lambda1");
+
+    /** Every setting of the online trainer, in the order --help and docs/ list them. */
+    public static final List<Setting<?>> ALL =
+            List.of(
+                    GROUP_ID,
+                    CHECKPOINT_EVERY,
+                    PUBLISH_EVERY,
+                    METRICS_EVERY,
+                    SHUFFLE_ROWS,
+                    NORMALISE,
+                    IDLE_EXIT_SECONDS,
+                    TARGET_L0,
+                    SETTLE_STEPS);
 
     public OnlineTrainerConfig {
-        if (topics == null || groupId == null || groupId.isBlank())
-            throw new IllegalArgumentException("topics and group id are required");
-        if (checkpointEvery <= 0 || publishEvery <= 0 || metricsEvery <= 0) {
-            throw new IllegalArgumentException(
-                    "checkpoint, publish and metrics intervals must be positive");
-        }
-        if (shuffleRows < 0 || kMax <= 0)
-            throw new IllegalArgumentException("shuffle >= 0 and k_max > 0 required");
+        if (topics == null) throw new IllegalArgumentException("topics are required");
+        if (settings == null) throw new IllegalArgumentException("trainer settings are required");
+        for (Setting<?> s : ALL) settings.get(s);
+        if (kMax <= 0) throw new IllegalArgumentException("k_max must be positive, got " + kMax);
         if (weights == null) throw new IllegalArgumentException("weights need a precision");
         if (source == null) source = SourceBinding.ANY;
-        if (idleExitMs < 0) throw new IllegalArgumentException("idle exit must be >= 0");
-        if (!(targetL0 >= 0)) throw new IllegalArgumentException("target L0 must be >= 0");
-        if (settleSteps < 0) throw new IllegalArgumentException("settle steps must be >= 0");
+    }
+
+    /** The value of {@code setting}. */
+    public <T> T get(Setting<T> setting) {
+        return settings.get(setting);
+    }
+
+    /** This configuration with {@code setting} changed. */
+    public OnlineTrainerConfig with(Setting<?> setting, Object value) {
+        return new Builder(this).set(setting, value).build();
+    }
+
+    /** {@link #IDLE_EXIT_SECONDS} in milliseconds; 0 runs until stopped. */
+    public long idleExitMs() {
+        return Math.round(get(IDLE_EXIT_SECONDS) * 1000);
     }
 
     /**
@@ -73,38 +159,45 @@ public record OnlineTrainerConfig(
      * sparsity").
      */
     public boolean matchesSparsity() {
-        return targetL0 > 0;
+        return get(TARGET_L0) > 0;
     }
 
     /** A builder on the defaults for {@code topics}. */
     public static Builder builder(Topics topics) {
-        return new Builder(topics);
+        return new Builder(
+                new OnlineTrainerConfig(
+                        topics,
+                        SettingValues.defaults(ALL),
+                        null,
+                        EncoderSpec.DEFAULT_K_MAX,
+                        WeightPrecision.FLOAT32,
+                        null,
+                        SourceBinding.ANY));
     }
 
-    /** Sets fields by name; {@link #build} validates. */
+    /** Changes settings and parts; {@link #build} validates. */
     public static final class Builder {
         private final Topics topics;
-        private String groupId = DEFAULT_GROUP;
+        private SettingValues settings;
         private Path checkpointDir;
-        private long checkpointEvery = DEFAULT_CHECKPOINT_EVERY;
-        private long publishEvery = DEFAULT_PUBLISH_EVERY;
-        private long metricsEvery = DEFAULT_METRICS_EVERY;
-        private int shuffleRows = DEFAULT_SHUFFLE_ROWS;
-        private boolean normalise;
-        private int kMax = EncoderSpec.DEFAULT_K_MAX;
-        private long idleExitMs = DEFAULT_IDLE_EXIT_MS;
-        private double targetL0;
-        private long settleSteps = SparsityTarget.DEFAULT_SETTLE_STEPS;
+        private int kMax;
+        private WeightPrecision weights;
         private KeyPair signingKeys;
-        private WeightPrecision weights = WeightPrecision.FLOAT32;
-        private SourceBinding source = SourceBinding.ANY;
+        private SourceBinding source;
 
-        private Builder(Topics topics) {
-            this.topics = topics;
+        private Builder(OnlineTrainerConfig c) {
+            topics = c.topics;
+            settings = c.settings;
+            checkpointDir = c.checkpointDir;
+            kMax = c.kMax;
+            weights = c.weights;
+            signingKeys = c.signingKeys;
+            source = c.source;
         }
 
-        public Builder groupId(String v) {
-            groupId = v;
+        /** Sets {@code setting}, checked against its rule now. */
+        public Builder set(Setting<?> setting, Object value) {
+            settings = settings.with(setting, value);
             return this;
         }
 
@@ -113,52 +206,8 @@ public record OnlineTrainerConfig(
             return this;
         }
 
-        public Builder checkpointEvery(long v) {
-            checkpointEvery = v;
-            return this;
-        }
-
-        public Builder publishEvery(long v) {
-            publishEvery = v;
-            return this;
-        }
-
-        public Builder metricsEvery(long v) {
-            metricsEvery = v;
-            return this;
-        }
-
-        public Builder shuffleRows(int v) {
-            shuffleRows = v;
-            return this;
-        }
-
-        public Builder normalise(boolean v) {
-            normalise = v;
-            return this;
-        }
-
         public Builder kMax(int v) {
             kMax = v;
-            return this;
-        }
-
-        public Builder idleExitMs(long v) {
-            idleExitMs = v;
-            return this;
-        }
-
-        /**
-         * Penalised SAEs move lambda1 towards this L0 for as long as they train; 0 turns it off.
-         */
-        public Builder targetL0(double v) {
-            targetL0 = v;
-            return this;
-        }
-
-        /** Steps before matched sparsity first moves lambda1. */
-        public Builder settleSteps(long v) {
-            settleSteps = v;
             return this;
         }
 
@@ -168,35 +217,21 @@ public record OnlineTrainerConfig(
             return this;
         }
 
-        /** Takes only the records of this source model and hook point (null sides: the first's). */
-        public Builder source(SourceBinding v) {
-            source = v;
-            return this;
-        }
-
         /** Signs every published version with these keys (null: unsigned). */
         public Builder signingKeys(KeyPair v) {
             signingKeys = v;
             return this;
         }
 
+        /** Takes only the records of this source model and hook point (null sides: the first's). */
+        public Builder source(SourceBinding v) {
+            source = v;
+            return this;
+        }
+
         public OnlineTrainerConfig build() {
             return new OnlineTrainerConfig(
-                    topics,
-                    groupId,
-                    checkpointDir,
-                    checkpointEvery,
-                    publishEvery,
-                    metricsEvery,
-                    shuffleRows,
-                    normalise,
-                    kMax,
-                    idleExitMs,
-                    targetL0,
-                    settleSteps,
-                    signingKeys,
-                    weights,
-                    source);
+                    topics, settings, checkpointDir, kMax, weights, signingKeys, source);
         }
     }
 }

@@ -101,12 +101,21 @@ public final class TrainingLoop {
             }
             unreportedGaps.put(t.saeId(), new ArrayList<>());
             if (config.matchesSparsity() && t.config().has(Penalised.LAMBDA1))
-                t.target(SparsityTarget.tracking(config.targetL0(), config.settleSteps()));
+                t.target(
+                        SparsityTarget.tracking(
+                                config.get(OnlineTrainerConfig.TARGET_L0),
+                                config.get(OnlineTrainerConfig.SETTLE_STEPS)));
         }
-        this.intake = new ActivationIntake(n, config.normalise(), config.source(), outputs);
+        this.intake =
+                new ActivationIntake(
+                        n, config.get(OnlineTrainerConfig.NORMALISE), config.source(), outputs);
         this.versions = new VersionPublication(sink, config, newestOnTopic);
         this.assembler =
-                new BatchAssembler(n, batch, config.shuffleRows(), first.get(TrainConfig.SEED));
+                new BatchAssembler(
+                        n,
+                        batch,
+                        config.get(OnlineTrainerConfig.SHUFFLE_ROWS),
+                        first.get(TrainConfig.SEED));
         if (manifest != null) {
             positions.putAll(manifest.positions());
             assembler.restore(manifest.pending(config.checkpointDir()));
@@ -159,7 +168,8 @@ public final class TrainingLoop {
                     batchesTaken++;
                     step(batchRows);
                     if (config.checkpointDir() != null
-                            && batchesTaken % config.checkpointEvery() == 0) tryCheckpoint();
+                            && batchesTaken % config.get(OnlineTrainerConfig.CHECKPOINT_EVERY) == 0)
+                        tryCheckpoint();
                 }
             }
         }
@@ -213,11 +223,11 @@ public final class TrainingLoop {
                 LOG.warn(
                         "SAE {} skipped step {}: non-finite loss or gradient", t.saeId(), r.step());
             long done = t.stepsDone();
-            if (r.applied() && done % config.publishEvery() == 0)
+            if (r.applied() && done % config.get(OnlineTrainerConfig.PUBLISH_EVERY) == 0)
                 versions.publish(t, intake.source());
             TrainingMetrics m = t.metrics();
             figures.add(m);
-            if (r.applied() && done % config.metricsEvery() == 0)
+            if (r.applied() && done % config.get(OnlineTrainerConfig.METRICS_EVERY) == 0)
                 report(t, m, measure(t, batchRows, done));
         }
         latest = List.copyOf(figures);
@@ -235,7 +245,8 @@ public final class TrainingLoop {
                         batchRows,
                         batch,
                         c.penalty().kMax(c.settings(), 0),
-                        done % (COHERENCE_EVERY * config.metricsEvery()) == config.metricsEvery());
+                        done % (COHERENCE_EVERY * config.get(OnlineTrainerConfig.METRICS_EVERY))
+                                == config.get(OnlineTrainerConfig.METRICS_EVERY));
         synchronized (this) {
             SampleGeometry.Figures before = geometry.get(t.saeId());
             if (g.coherence() == null && before != null)
@@ -274,7 +285,7 @@ public final class TrainingLoop {
                             + " batches",
                     batchesTaken,
                     e.toString(),
-                    config.checkpointEvery());
+                    config.get(OnlineTrainerConfig.CHECKPOINT_EVERY));
         }
     }
 

@@ -89,7 +89,8 @@ final class VersionPublication {
      */
     synchronized long next(Trainer t) {
         long floor = Math.max(newestOnTopic.getOrDefault(t.saeId(), 0L), current(t.saeId()));
-        return Math.max(1 + t.stepsDone() / config.publishEvery(), floor + 1);
+        return Math.max(
+                1 + t.stepsDone() / config.get(OnlineTrainerConfig.PUBLISH_EVERY), floor + 1);
     }
 
     private void publishVersion(Trainer t, SourceBinding source)
@@ -101,7 +102,11 @@ final class VersionPublication {
         var onnx =
                 SaeSources.fromParameters(
                                 params,
-                                c.penalty().encoderSpec(kMax, config.normalise(), config.weights()),
+                                c.penalty()
+                                        .encoderSpec(
+                                                kMax,
+                                                config.get(OnlineTrainerConfig.NORMALISE),
+                                                config.weights()),
                                 t.saeId() + " step " + t.stepsDone())
                         .model();
         Map<String, String> hyper = new LinkedHashMap<>();
@@ -115,7 +120,9 @@ final class VersionPublication {
                         c.n(),
                         c.d(),
                         kMax,
-                        config.normalise() ? Normalisation.UNIT_SQRT_N : Normalisation.NONE,
+                        config.get(OnlineTrainerConfig.NORMALISE)
+                                ? Normalisation.UNIT_SQRT_N
+                                : Normalisation.NONE,
                         hyper,
                         source,
                         lineage(t.saeId(), params)),

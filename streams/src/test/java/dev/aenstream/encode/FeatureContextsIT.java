@@ -72,7 +72,10 @@ class FeatureContextsIT {
             }
             SaeParameters params = SaeParameters.initialise(N, D, 5);
             MonitorConfig monitor =
-                    MonitorConfig.defaults().toBuilder().topContexts(K).contextChars(12).build();
+                    MonitorConfig.defaults().toBuilder()
+                            .set(MonitorConfig.TOP_CONTEXTS, K)
+                            .set(MonitorConfig.CONTEXT_CHARS, 12)
+                            .build();
             List<String> docs = new ArrayList<>();
             List<AutoCloseable> running = new ArrayList<>();
             try {
@@ -89,7 +92,9 @@ class FeatureContextsIT {
                                     connection,
                                     EncodeConfig.defaults(topics, stateDir.resolve("i" + i))
                                             .toBuilder()
-                                            .applicationId(i == 0 ? "ctx-one" : "ctx-two")
+                                            .set(
+                                                    EncodeConfig.APPLICATION_ID,
+                                                    i == 0 ? "ctx-one" : "ctx-two")
                                             .monitor(monitor)
                                             .build(),
                                     registry);

@@ -92,9 +92,9 @@ class ShardedEncodeIT {
 
             MonitorConfig monitor =
                     MonitorConfig.defaults().toBuilder()
-                            .windowMs(WINDOW_MS)
-                            .minTokens(0)
-                            .deadTokens(ROWS * RECORDS / 2)
+                            .set(MonitorConfig.WINDOW_MS, WINDOW_MS)
+                            .set(MonitorConfig.MIN_TOKENS, 0)
+                            .set(MonitorConfig.DEAD_TOKENS, ROWS * RECORDS / 2)
                             .build();
             List<AutoCloseable> running = new ArrayList<>();
             try {
@@ -123,7 +123,7 @@ class ShardedEncodeIT {
                                     connection,
                                     EncodeConfig.defaults(topics, stateDir.resolve("s" + s))
                                             .toBuilder()
-                                            .applicationId("sh-encode")
+                                            .set(EncodeConfig.APPLICATION_ID, "sh-encode")
                                             .shard(shard)
                                             .monitor(monitor)
                                             .build(),

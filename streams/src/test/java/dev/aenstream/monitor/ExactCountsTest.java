@@ -113,7 +113,11 @@ class ExactCountsTest {
     }
 
     private static double monitorDeadPct(FeatureAccumulator acc) {
-        MonitorConfig config = MonitorConfig.builder().deadTokens(ROWS).minTokens(0).build();
+        MonitorConfig config =
+                MonitorConfig.builder()
+                        .set(MonitorConfig.DEAD_TOKENS, ROWS)
+                        .set(MonitorConfig.MIN_TOKENS, 0)
+                        .build();
         MonitorState state = new MonitorState(D);
         state.update("sae", acc.toRecord(1000), config, 0);
         return state.deadPct();

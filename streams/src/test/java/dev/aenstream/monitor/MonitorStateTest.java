@@ -36,16 +36,17 @@ class MonitorStateTest {
         long hysteresis = 5_000;
         MonitorConfig config =
                 MonitorConfig.builder()
-                        .deadTokens(1_000_000_000)
-                        .rareDensity(0.01)
-                        .rearmFactor(1.0)
-                        .densityHorizonTokens(300)
-                        .minTokens(0)
-                        .hysteresisTokens(hysteresis)
-                        .modelAlerts(new ModelAlertThresholds(50, 0.5))
-                        .windowMs(1000)
-                        .graceMs(0)
-                        .fveRowStride(1)
+                        .set(MonitorConfig.DEAD_TOKENS, 1_000_000_000)
+                        .set(MonitorConfig.RARE_DENSITY, 0.01)
+                        .set(MonitorConfig.REARM_FACTOR, 1.0)
+                        .set(MonitorConfig.DENSITY_HORIZON_TOKENS, 300)
+                        .set(MonitorConfig.MIN_TOKENS, 0)
+                        .set(MonitorConfig.HYSTERESIS_TOKENS, hysteresis)
+                        .set(MonitorConfig.DEAD_FRACTION_PCT, 50)
+                        .set(MonitorConfig.SATURATION, 0.5)
+                        .set(MonitorConfig.WINDOW_MS, 1000)
+                        .set(MonitorConfig.GRACE_MS, 0)
+                        .set(MonitorConfig.FVE_ROW_STRIDE, 1)
                         .build();
         MonitorState state = new MonitorState(2);
         List<Long> alertedAt = new ArrayList<>();
@@ -72,16 +73,17 @@ class MonitorStateTest {
     void theBandKeepsAFeatureOnTheEdgeFromFlapping() {
         MonitorConfig config =
                 MonitorConfig.builder()
-                        .deadTokens(1_000_000_000)
-                        .rareDensity(0.01)
-                        .rearmFactor(2.0)
-                        .densityHorizonTokens(300)
-                        .minTokens(0)
-                        .hysteresisTokens(0)
-                        .modelAlerts(new ModelAlertThresholds(50, 0.5))
-                        .windowMs(1000)
-                        .graceMs(0)
-                        .fveRowStride(1)
+                        .set(MonitorConfig.DEAD_TOKENS, 1_000_000_000)
+                        .set(MonitorConfig.RARE_DENSITY, 0.01)
+                        .set(MonitorConfig.REARM_FACTOR, 2.0)
+                        .set(MonitorConfig.DENSITY_HORIZON_TOKENS, 300)
+                        .set(MonitorConfig.MIN_TOKENS, 0)
+                        .set(MonitorConfig.HYSTERESIS_TOKENS, 0)
+                        .set(MonitorConfig.DEAD_FRACTION_PCT, 50)
+                        .set(MonitorConfig.SATURATION, 0.5)
+                        .set(MonitorConfig.WINDOW_MS, 1000)
+                        .set(MonitorConfig.GRACE_MS, 0)
+                        .set(MonitorConfig.FVE_ROW_STRIDE, 1)
                         .build();
         MonitorState state = new MonitorState(1);
         int alerts = 0;
@@ -96,16 +98,17 @@ class MonitorStateTest {
     void deadFeaturesReviveAndTheModelLevelAlertFollowsTheDeadShare() {
         MonitorConfig config =
                 MonitorConfig.builder()
-                        .deadTokens(1_000)
-                        .rareDensity(1e-6)
-                        .rearmFactor(2)
-                        .densityHorizonTokens(10_000)
-                        .minTokens(0)
-                        .hysteresisTokens(0)
-                        .modelAlerts(new ModelAlertThresholds(40, 0.5))
-                        .windowMs(1000)
-                        .graceMs(0)
-                        .fveRowStride(1)
+                        .set(MonitorConfig.DEAD_TOKENS, 1_000)
+                        .set(MonitorConfig.RARE_DENSITY, 1e-6)
+                        .set(MonitorConfig.REARM_FACTOR, 2)
+                        .set(MonitorConfig.DENSITY_HORIZON_TOKENS, 10_000)
+                        .set(MonitorConfig.MIN_TOKENS, 0)
+                        .set(MonitorConfig.HYSTERESIS_TOKENS, 0)
+                        .set(MonitorConfig.DEAD_FRACTION_PCT, 40)
+                        .set(MonitorConfig.SATURATION, 0.5)
+                        .set(MonitorConfig.WINDOW_MS, 1000)
+                        .set(MonitorConfig.GRACE_MS, 0)
+                        .set(MonitorConfig.FVE_ROW_STRIDE, 1)
                         .build();
         MonitorState state = new MonitorState(4);
         List<AlertType> types = new ArrayList<>();
@@ -127,16 +130,17 @@ class MonitorStateTest {
         int d = 100_000;
         MonitorConfig config =
                 MonitorConfig.builder()
-                        .deadTokens(1_000)
-                        .rareDensity(1e-6)
-                        .rearmFactor(2)
-                        .densityHorizonTokens(10_000)
-                        .minTokens(0)
-                        .hysteresisTokens(0)
-                        .modelAlerts(new ModelAlertThresholds(99, 0.5))
-                        .windowMs(1000)
-                        .graceMs(0)
-                        .fveRowStride(1)
+                        .set(MonitorConfig.DEAD_TOKENS, 1_000)
+                        .set(MonitorConfig.RARE_DENSITY, 1e-6)
+                        .set(MonitorConfig.REARM_FACTOR, 2)
+                        .set(MonitorConfig.DENSITY_HORIZON_TOKENS, 10_000)
+                        .set(MonitorConfig.MIN_TOKENS, 0)
+                        .set(MonitorConfig.HYSTERESIS_TOKENS, 0)
+                        .set(MonitorConfig.DEAD_FRACTION_PCT, 99)
+                        .set(MonitorConfig.SATURATION, 0.5)
+                        .set(MonitorConfig.WINDOW_MS, 1000)
+                        .set(MonitorConfig.GRACE_MS, 0)
+                        .set(MonitorConfig.FVE_ROW_STRIDE, 1)
                         .build();
         MonitorState state = new MonitorState(d);
         List<Alert> alerts = state.update("big", stats(2_000, new long[d]), config, 0);

@@ -92,16 +92,17 @@ class StarvationTopologyTest {
         SpikedConfig spiked = SpikedConfig.builder().n(N).atoms(64).k(4).rho(0.3).seed(21).build();
         MonitorConfig config =
                 MonitorConfig.builder()
-                        .deadTokens(20_000)
-                        .rareDensity(0.01)
-                        .rearmFactor(2)
-                        .densityHorizonTokens(20_000)
-                        .minTokens(5_000)
-                        .hysteresisTokens(0)
-                        .modelAlerts(new ModelAlertThresholds(50, 0.5))
-                        .windowMs(1_000)
-                        .graceMs(60_000)
-                        .fveRowStride(1)
+                        .set(MonitorConfig.DEAD_TOKENS, 20_000)
+                        .set(MonitorConfig.RARE_DENSITY, 0.01)
+                        .set(MonitorConfig.REARM_FACTOR, 2)
+                        .set(MonitorConfig.DENSITY_HORIZON_TOKENS, 20_000)
+                        .set(MonitorConfig.MIN_TOKENS, 5_000)
+                        .set(MonitorConfig.HYSTERESIS_TOKENS, 0)
+                        .set(MonitorConfig.DEAD_FRACTION_PCT, 50)
+                        .set(MonitorConfig.SATURATION, 0.5)
+                        .set(MonitorConfig.WINDOW_MS, 1_000)
+                        .set(MonitorConfig.GRACE_MS, 60_000)
+                        .set(MonitorConfig.FVE_ROW_STRIDE, 1)
                         .build();
         SaeRegistry registry = new SaeRegistry();
         AvroSerde<ActivationBatch> serde = new AvroSerde<>(ActivationBatch.class);
@@ -213,7 +214,10 @@ class StarvationTopologyTest {
     void theTrainersFactsBecomeTheMonitorsAlertsOnce() throws Exception {
         Topics topics = Topics.defaults();
         MonitorConfig config =
-                MonitorConfig.builder().modelAlerts(new ModelAlertThresholds(50, 0.5)).build();
+                MonitorConfig.builder()
+                        .set(MonitorConfig.DEAD_FRACTION_PCT, 50)
+                        .set(MonitorConfig.SATURATION, 0.5)
+                        .build();
         AvroSerde<TrainerMetrics> metrics = new AvroSerde<>(TrainerMetrics.class);
         try (TopologyTestDriver driver = driver(topics, new SaeRegistry(), config)) {
             TestInputTopic<byte[], byte[]> in = input(driver, topics.trainerMetrics());

@@ -26,7 +26,10 @@ class TrainerFactsWatchTest {
                                             a.getCrossLeverage())),
                     0);
     private final MonitorConfig config =
-            MonitorConfig.builder().modelAlerts(new ModelAlertThresholds(25, 0.5)).build();
+            MonitorConfig.builder()
+                    .set(MonitorConfig.DEAD_FRACTION_PCT, 25)
+                    .set(MonitorConfig.SATURATION, 0.5)
+                    .build();
 
     @Test
     void newlyStarvingFeaturesAlertOnceWithTheirCrossLeverage() {

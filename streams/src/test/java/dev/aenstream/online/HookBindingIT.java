@@ -86,9 +86,9 @@ class HookBindingIT {
                     TrainConfig.synthetic(Penalties.AEN, N, 32).with(TrainConfig.BATCH, 64);
             OnlineTrainerConfig config =
                     OnlineTrainerConfig.builder(topics)
-                            .groupId("hook-trainer")
-                            .publishEvery(5)
-                            .idleExitMs(8_000)
+                            .set(OnlineTrainerConfig.GROUP_ID, "hook-trainer")
+                            .set(OnlineTrainerConfig.PUBLISH_EVERY, 5)
+                            .set(OnlineTrainerConfig.IDLE_EXIT_SECONDS, (8_000) / 1000.0)
                             // The model is left open: the trainer takes the first record's.
                             .source(new SourceBinding(null, "blocks.2"))
                             .build();

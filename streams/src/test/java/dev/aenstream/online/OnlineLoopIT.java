@@ -81,10 +81,10 @@ class OnlineLoopIT {
                             new SaeDefinition("l1", base.with(Penalties.parse("l1"))));
             OnlineTrainerConfig config =
                     OnlineTrainerConfig.builder(topics)
-                            .groupId("loop-trainer")
-                            .checkpointEvery(1)
-                            .publishEvery(25)
-                            .metricsEvery(10)
+                            .set(OnlineTrainerConfig.GROUP_ID, "loop-trainer")
+                            .set(OnlineTrainerConfig.CHECKPOINT_EVERY, 1)
+                            .set(OnlineTrainerConfig.PUBLISH_EVERY, 25)
+                            .set(OnlineTrainerConfig.METRICS_EVERY, 10)
                             .kMax(16)
                             .build();
             SaeRegistry registry = new SaeRegistry();

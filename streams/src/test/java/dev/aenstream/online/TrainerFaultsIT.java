@@ -106,7 +106,10 @@ class TrainerFaultsIT {
             for (int r = 0; r < 10; r++) send(producer, 0, rows(ROWS, r), ROWS);
             producer.flush();
             OnlineTrainerConfig config =
-                    config().checkpointDir(checkpoints).checkpointEvery(1).publishEvery(2).build();
+                    config().checkpointDir(checkpoints)
+                            .set(OnlineTrainerConfig.CHECKPOINT_EVERY, 1)
+                            .set(OnlineTrainerConfig.PUBLISH_EVERY, 2)
+                            .build();
             long before;
             try (TrainerNode first = open(cluster, config, false)) {
                 first.run(() -> first.rowsRead() >= 10 * ROWS);
@@ -205,7 +208,9 @@ class TrainerFaultsIT {
             for (int r = 0; r < 8; r++) send(producer, 0, rows(ROWS, r), ROWS);
             producer.flush();
             OnlineTrainerConfig config =
-                    config().checkpointDir(checkpoints).checkpointEvery(1).build();
+                    config().checkpointDir(checkpoints)
+                            .set(OnlineTrainerConfig.CHECKPOINT_EVERY, 1)
+                            .build();
             try (TrainerNode trainer = open(cluster, config, false)) {
                 trainer.run(() -> trainer.rowsRead() >= 8 * ROWS);
                 assertThat(trainer.checkpointFailures()).isEqualTo(1);
@@ -255,9 +260,9 @@ class TrainerFaultsIT {
 
     private OnlineTrainerConfig.Builder config() {
         return OnlineTrainerConfig.builder(topics)
-                .groupId("faults")
-                .publishEvery(1000)
-                .metricsEvery(1000)
+                .set(OnlineTrainerConfig.GROUP_ID, "faults")
+                .set(OnlineTrainerConfig.PUBLISH_EVERY, 1000)
+                .set(OnlineTrainerConfig.METRICS_EVERY, 1000)
                 .kMax(8);
     }
 

@@ -67,7 +67,12 @@ class TrainingLoopTest {
         Source source = new Source();
         long checksum = 0;
         for (int r = 0; r < 20; r++) checksum += source.add(0, rows(ROWS, r), ROWS);
-        TrainingLoop loop = loop(config().publishEvery(3).build(), source, null, Map.of());
+        TrainingLoop loop =
+                loop(
+                        config().set(OnlineTrainerConfig.PUBLISH_EVERY, 3).build(),
+                        source,
+                        null,
+                        Map.of());
         loop.run(source::drained);
 
         assertThat(loop.rowsRead()).isEqualTo(20 * ROWS);
@@ -94,7 +99,12 @@ class TrainingLoopTest {
     void figuresGoOutEveryMetricsInterval() throws Exception {
         Source source = new Source();
         for (int r = 0; r < 12; r++) source.add(0, rows(ROWS, r), ROWS);
-        TrainingLoop loop = loop(config().metricsEvery(2).build(), source, null, Map.of());
+        TrainingLoop loop =
+                loop(
+                        config().set(OnlineTrainerConfig.METRICS_EVERY, 2).build(),
+                        source,
+                        null,
+                        Map.of());
         loop.run(source::drained);
 
         assertThat(outputs.metrics).extracting(TrainerMetrics::getStep).containsExactly(2L, 4L, 6L);
@@ -190,7 +200,10 @@ class TrainingLoopTest {
     @Test
     void aResumedLoopTrainsOnEveryRowExactlyOnce() throws Exception {
         Path checkpoints = dir.resolve("checkpoints");
-        OnlineTrainerConfig config = config().checkpointDir(checkpoints).publishEvery(2).build();
+        OnlineTrainerConfig config =
+                config().checkpointDir(checkpoints)
+                        .set(OnlineTrainerConfig.PUBLISH_EVERY, 2)
+                        .build();
         Source first = new Source();
         long checksum = 0;
         // 7 records of 8 rows: 3 batches trained, 8 rows pending at the checkpoint.
@@ -244,7 +257,12 @@ class TrainingLoopTest {
         Source source = new Source();
         for (int r = 0; r < 8; r++) source.add(0, rows(ROWS, r), ROWS);
         versions.failures = 2;
-        TrainingLoop loop = loop(config().publishEvery(1).build(), source, null, Map.of());
+        TrainingLoop loop =
+                loop(
+                        config().set(OnlineTrainerConfig.PUBLISH_EVERY, 1).build(),
+                        source,
+                        null,
+                        Map.of());
         loop.run(source::drained);
 
         assertThat(loop.publishFailures()).isEqualTo(2);
@@ -281,7 +299,12 @@ class TrainingLoopTest {
                         .set(TrainConfig.BATCH, BATCH)
                         .set(TrainConfig.DEAD_WINDOW_TOKENS, 4 * BATCH)
                         .build();
-        TrainingLoop loop = loop(config().metricsEvery(4).build(), source, train, Map.of());
+        TrainingLoop loop =
+                loop(
+                        config().set(OnlineTrainerConfig.METRICS_EVERY, 4).build(),
+                        source,
+                        train,
+                        Map.of());
         loop.run(source::drained);
 
         assertThat(outputs.metrics)
@@ -297,10 +320,10 @@ class TrainingLoopTest {
 
     private OnlineTrainerConfig.Builder config() {
         return OnlineTrainerConfig.builder(topics)
-                .groupId("loop")
-                .publishEvery(1000)
-                .metricsEvery(1000)
-                .checkpointEvery(1000)
+                .set(OnlineTrainerConfig.GROUP_ID, "loop")
+                .set(OnlineTrainerConfig.PUBLISH_EVERY, 1000)
+                .set(OnlineTrainerConfig.METRICS_EVERY, 1000)
+                .set(OnlineTrainerConfig.CHECKPOINT_EVERY, 1000)
                 .kMax(8);
     }
 

@@ -1,7 +1,9 @@
 package dev.aenstream.sae.setting;
 
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -13,13 +15,13 @@ import java.util.function.Predicate;
  * @param name the key in checkpoints and {@code --sae} specs, e.g. {@code tWarm}
  * @param flag the long option without dashes, e.g. {@code warmup}; null for none
  * @param paramLabel what the option's value is called in {@code --help}
- * @param type Integer, Long or Double
+ * @param type Integer, Long, Double, String, Boolean or Path
  * @param defaults the default in each profile
  * @param rule what a value must be, as the error says it, e.g. "positive"
  * @param valid the test of {@code rule}
  * @param doc one line for {@code --help} and docs/
  */
-public record Setting<T extends Number>(
+public record Setting<T>(
         String name,
         String flag,
         String paramLabel,
@@ -76,6 +78,14 @@ public record Setting<T extends Number>(
                     "a setting needs a name, type, defaults, rule and doc");
     }
 
+    /**
+     * The default, for settings of the processes (encoder, monitor, trainer) whose default is the
+     * same in every profile and for every row width.
+     */
+    public T defaultValue() {
+        return defaults.at(Profile.LANGUAGE_MODEL, 0);
+    }
+
     /** A real-valued setting. */
     public static Setting<Double> real(
             String name,
@@ -112,6 +122,53 @@ public record Setting<T extends Number>(
                 name, flag, paramLabel, Long.class, defaults, rule.text(), rule.test(), doc);
     }
 
+    /** A text setting (ids, names). */
+    public static Setting<String> text(
+            String name,
+            String flag,
+            String paramLabel,
+            String defaultValue,
+            Rule<String> rule,
+            String doc) {
+        return new Setting<>(
+                name,
+                flag,
+                paramLabel,
+                String.class,
+                Defaults.always(defaultValue),
+                rule.text(),
+                rule.test(),
+                doc);
+    }
+
+    /** An on/off setting; on the command line a flag without a value. */
+    public static Setting<Boolean> bool(
+            String name, String flag, boolean defaultValue, String doc) {
+        return new Setting<>(
+                name,
+                flag,
+                null,
+                Boolean.class,
+                Defaults.always(defaultValue),
+                "true or false",
+                v -> true,
+                doc);
+    }
+
+    /** A path setting (directories, files). */
+    public static Setting<Path> path(
+            String name, String flag, String paramLabel, Path defaultValue, String doc) {
+        return new Setting<>(
+                name,
+                flag,
+                paramLabel,
+                Path.class,
+                Defaults.always(defaultValue),
+                "a path",
+                v -> true,
+                doc);
+    }
+
     /** A rule a value keeps, and the words an error says it with. */
     public record Rule<T>(String text, Predicate<T> test) {
         public static <T extends Number> Rule<T> positive() {
@@ -135,10 +192,28 @@ public record Setting<T extends Number>(
         public static Rule<Double> share() {
             return new Rule<>("in (0, 1]", v -> v > 0 && v <= 1);
         }
+
+        /** In [from, to]. */
+        public static <T extends Number> Rule<T> between(long from, long to) {
+            return new Rule<>(
+                    "in [" + from + ", " + to + "]",
+                    v -> v.doubleValue() >= from && v.doubleValue() <= to);
+        }
+
+        /** Not blank. */
+        public static Rule<String> present() {
+            return new Rule<>("not blank", v -> !v.isBlank());
+        }
+
+        /** One of {@code values}. */
+        public static Rule<String> oneOf(Set<String> values) {
+            return new Rule<>("one of " + String.join(", ", values), values::contains);
+        }
     }
 
     /** {@code value} checked against the rule and converted to this setting's type. */
-    public T check(Number value) {
+    public T check(Object value) {
+        if (value == null) throw new IllegalArgumentException(name + " needs a value");
         T v = convert(value);
         if (!valid.test(v))
             throw new IllegalArgumentException(name + " must be " + rule + ", got " + format(v));
@@ -148,6 +223,14 @@ public record Setting<T extends Number>(
     /** {@code text} parsed as this setting's type and checked. */
     public T parse(String text) {
         String t = text.trim();
+        if (type == String.class) return check(t);
+        if (type == Path.class) return check(Path.of(t));
+        if (type == Boolean.class) {
+            if (!t.equalsIgnoreCase("true") && !t.equalsIgnoreCase("false"))
+                throw new IllegalArgumentException(
+                        name + " must be true or false, got '" + text + "'");
+            return check(Boolean.parseBoolean(t));
+        }
         try {
             return check(
                     type == Double.class
@@ -159,7 +242,17 @@ public record Setting<T extends Number>(
         }
     }
 
-    private T convert(Number value) {
+    private T convert(Object given) {
+        if (!numeric()) {
+            if (type == Path.class && given instanceof String text) return type.cast(Path.of(text));
+            if (!type.isInstance(given))
+                throw new IllegalArgumentException(
+                        name + " must be a " + typeName() + ", got " + given);
+            return type.cast(given);
+        }
+        if (!(given instanceof Number value))
+            throw new IllegalArgumentException(
+                    name + " must be a " + typeName() + ", got " + given);
         Object v;
         if (type == Double.class) v = value.doubleValue();
         else {
@@ -175,9 +268,17 @@ public record Setting<T extends Number>(
         return type.cast(v);
     }
 
-    /** "number" or "whole number", for errors. */
+    /** What a value is, for errors: "number", "whole number", "text", "path" or "true or false". */
     public String typeName() {
-        return type == Double.class ? "number" : "whole number";
+        if (type == Double.class) return "number";
+        if (type == String.class) return "text";
+        if (type == Path.class) return "path";
+        if (type == Boolean.class) return "true or false";
+        return "whole number";
+    }
+
+    private boolean numeric() {
+        return Number.class.isAssignableFrom(type);
     }
 
     /** The command line's option, e.g. {@code --warmup}; null when there is none. */

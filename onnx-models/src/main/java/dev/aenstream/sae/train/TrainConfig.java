@@ -12,6 +12,7 @@ import dev.aenstream.sae.penalty.TopK;
 import dev.aenstream.sae.setting.Profile;
 import dev.aenstream.sae.setting.Setting;
 import dev.aenstream.sae.setting.Setting.Rule;
+import dev.aenstream.sae.setting.SettingTable;
 import dev.aenstream.sae.setting.SettingValues;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -175,7 +176,7 @@ public record TrainConfig(Penalty penalty, int n, int d, SettingValues settings)
     }
 
     /** The value of {@code setting}. */
-    public <T extends Number> T get(Setting<T> setting) {
+    public <T> T get(Setting<T> setting) {
         return settings.get(setting);
     }
 
@@ -209,7 +210,7 @@ public record TrainConfig(Penalty penalty, int n, int d, SettingValues settings)
     /** The penalty's settings by name, as versions and summaries record them. */
     public Map<String, Number> penaltySettings() {
         Map<String, Number> out = new LinkedHashMap<>();
-        for (Setting<?> s : penalty.settings()) out.put(s.name(), get(s));
+        for (Setting<?> s : penalty.settings()) out.put(s.name(), (Number) get(s));
         return out;
     }
 
@@ -231,28 +232,16 @@ public record TrainConfig(Penalty penalty, int n, int d, SettingValues settings)
      * rule, the penalties that read it, and its doc.
      */
     public static String referenceTable() {
-        StringBuilder t =
-                new StringBuilder(
-                        "| flag | name | default | must be | read by | meaning |\n"
-                                + "|---|---|---|---|---|---|\n");
-        for (Setting<?> s : ALL) {
-            List<String> readers = new ArrayList<>();
-            for (Penalty p : Penalties.ALL) if (p.settings().contains(s)) readers.add(p.label());
-            t.append("| ")
-                    .append(s.flag() == null ? "" : "`" + s.option() + "`")
-                    .append(" | `")
-                    .append(s.name())
-                    .append("` | ")
-                    .append(s.defaults().describe())
-                    .append(" | ")
-                    .append(s.rule())
-                    .append(" | ")
-                    .append(COMMON.contains(s) ? "all" : String.join(", ", readers))
-                    .append(" | ")
-                    .append(s.doc().replace("|", "\\|"))
-                    .append(" |\n");
-        }
-        return t.toString();
+        return SettingTable.of(
+                ALL,
+                "read by",
+                s -> {
+                    if (COMMON.contains(s)) return "all";
+                    List<String> readers = new ArrayList<>();
+                    for (Penalty p : Penalties.ALL)
+                        if (p.settings().contains(s)) readers.add(p.label());
+                    return String.join(", ", readers);
+                });
     }
 
     /** A builder holding this configuration, to change several settings at once. */

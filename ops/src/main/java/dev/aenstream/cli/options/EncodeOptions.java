@@ -2,58 +2,28 @@ package dev.aenstream.cli.options;
 
 import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.EncodeConfig;
-import dev.aenstream.encode.RecordLimits;
 import dev.aenstream.sae.DictionaryShard;
+import dev.aenstream.sae.setting.Setting;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** Kafka Streams settings of the encode application. */
-public final class EncodeOptions {
-    @Option(
-            names = "--application-id",
-            paramLabel = "ID",
-            description =
-                    "Kafka Streams application id; instances with the same id share the partitions"
-                            + " (default: ${DEFAULT-VALUE}).")
-    String applicationId = EncodeConfig.DEFAULT_APPLICATION_ID;
+/**
+ * Kafka Streams settings of the encode application: a flag for each setting {@link
+ * EncodeConfig#ALL} declares, and the dictionary shard.
+ */
+@Command(modelTransformer = SettingFlags.class)
+public final class EncodeOptions implements SettingFlags.Declared {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
-    @Option(
-            names = "--processing-guarantee",
-            paramLabel = "GUARANTEE",
-            description = "exactly_once_v2 or at_least_once (default: ${DEFAULT-VALUE}).")
-    String processingGuarantee = EncodeConfig.DEFAULT_GUARANTEE;
-
-    @Option(
-            names = "--stream-threads",
-            paramLabel = "THREADS",
-            description = "Kafka Streams threads in this instance (default: ${DEFAULT-VALUE}).")
-    int streamThreads = EncodeConfig.DEFAULT_STREAM_THREADS;
-
-    @Option(
-            names = "--commit-interval-ms",
-            paramLabel = "MS",
-            description =
-                    "How often progress is committed; under exactly-once also how late codes become"
-                            + " visible (default: ${DEFAULT-VALUE}).")
-    long commitIntervalMs = EncodeConfig.DEFAULT_COMMIT_INTERVAL_MS;
-
-    @Option(
-            names = "--state-dir",
-            paramLabel = "DIR",
-            description =
-                    "Kafka Streams state directory; kept across restarts so stores need not be"
-                            + " rebuilt (default: ${DEFAULT-VALUE}).")
-    Path stateDir = Path.of("data/streams");
-
-    @Option(
-            names = "--max-record-values",
-            paramLabel = "VALUES",
-            description =
-                    "The most values (rows x n) one activation record may declare; a larger one"
-                            + " becomes a TOO_LARGE dead letter before memory is reserved for it"
-                            + " (default: ${DEFAULT-VALUE}).")
-    long maxRecordValues = RecordLimits.DEFAULT_MAX_RECORD_VALUES;
+    @Override
+    public List<Setting<?>> declared() {
+        return EncodeConfig.ALL;
+    }
 
     @Option(
             names = "--shard",
@@ -87,17 +57,14 @@ public final class EncodeOptions {
 
     /** The settings without statistics; add them with {@link EncodeConfig#withMonitor}. */
     public EncodeConfig config(Topics topics, short replicationFactor) throws java.io.IOException {
-        Path dir = stateDir;
-        Files.createDirectories(dir);
-        return EncodeConfig.defaults(topics, dir).toBuilder()
-                .applicationId(applicationId)
-                .streamThreads(streamThreads)
-                .processingGuarantee(processingGuarantee)
-                .commitIntervalMs(commitIntervalMs)
-                .monitor(null)
-                .replicationFactor(replicationFactor)
-                .limits(new RecordLimits(maxRecordValues, Topics.MAX_MESSAGE_BYTES))
-                .shard(shard)
-                .build();
+        EncodeConfig.Builder b =
+                EncodeConfig.defaults(topics, EncodeConfig.STATE_DIR.defaultValue()).toBuilder()
+                        .monitor(null)
+                        .replicationFactor(replicationFactor)
+                        .shard(shard);
+        SettingFlags.given(command, EncodeConfig.ALL).forEach(b::set);
+        EncodeConfig config = b.build();
+        Files.createDirectories(config.get(EncodeConfig.STATE_DIR));
+        return config;
     }
 }

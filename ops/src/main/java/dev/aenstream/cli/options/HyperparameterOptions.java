@@ -3,8 +3,8 @@ package dev.aenstream.cli.options;
 import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.setting.Setting;
 import dev.aenstream.sae.train.TrainConfig;
+import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
  * declared once for the record, the command line and the properties file. Unset ones take the
  * defaults of the profile (synthetic or language model).
  */
-@Command(modelTransformer = HyperparameterOptions.Flags.class)
-public final class HyperparameterOptions {
+@Command(modelTransformer = SettingFlags.class)
+public final class HyperparameterOptions implements SettingFlags.Declared {
     @Option(
             names = "--arch",
             paramLabel = "ARCH",
@@ -30,32 +30,24 @@ public final class HyperparameterOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
-    /** Adds an option for each declared setting with a flag. */
-    public static final class Flags implements IModelTransformer {
-        @Override
-        public CommandSpec transform(CommandSpec spec) {
-            // The penalties are listed from their registry, which an annotation cannot read.
-            OptionSpec arch = spec.findOption("arch");
-            spec.remove(arch);
-            spec.addOption(
-                    arch.toBuilder()
-                            .description(
-                                    "The penalty: "
-                                            + Penalties.described()
-                                            + " (default: ${DEFAULT-VALUE}).")
-                            .build());
-            for (Setting<?> s : TrainConfig.ALL) {
-                if (s.flag() == null) continue;
-                spec.addOption(
-                        OptionSpec.builder(s.option())
-                                .type(s.type())
-                                .paramLabel(s.paramLabel())
-                                .description(
-                                        s.doc() + " (default: " + s.defaults().describe() + ").")
-                                .build());
-            }
-            return spec;
-        }
+    @Override
+    public List<Setting<?>> declared() {
+        return TrainConfig.ALL;
+    }
+
+    @Override
+    public void adjust(CommandSpec spec) {
+        // The penalties are listed from their registry, which an annotation cannot read.
+        OptionSpec arch = spec.findOption("arch");
+        if (arch == null || arch.description()[0].startsWith("The penalty: ")) return;
+        spec.remove(arch);
+        spec.addOption(
+                arch.toBuilder()
+                        .description(
+                                "The penalty: "
+                                        + Penalties.described()
+                                        + " (default: ${DEFAULT-VALUE}).")
+                        .build());
     }
 
     /** docs/aen-sae.md's synthetic defaults with the given flags applied. */
@@ -70,11 +62,7 @@ public final class HyperparameterOptions {
 
     private TrainConfig apply(TrainConfig c) {
         TrainConfig.Builder b = c.toBuilder();
-        for (Setting<?> s : TrainConfig.ALL) {
-            if (s.flag() == null) continue;
-            Number value = command.findOption(s.flag()).getValue();
-            if (value != null) b.set(s, value);
-        }
+        SettingFlags.given(command, TrainConfig.ALL).forEach((s, v) -> b.set(s, (Number) v));
         return b.build();
     }
 }

@@ -2,52 +2,21 @@ package dev.aenstream.cli.options;
 
 import dev.aenstream.avro.Topics;
 import dev.aenstream.online.OnlineTrainerConfig;
+import dev.aenstream.sae.setting.Setting;
 import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
-/** How the online trainer reads, publishes, checkpoints and alerts. */
-public final class OnlineOptions {
+/**
+ * How the online trainer reads, publishes, checkpoints and alerts: a flag for each setting {@link
+ * OnlineTrainerConfig#ALL} declares, and the signing keys, kMax, weights and source binding.
+ */
+@Command(modelTransformer = SettingFlags.class)
+public final class OnlineOptions implements SettingFlags.Declared {
     @Mixin SigningOptions signing;
-
-    @Option(
-            names = "--group-id",
-            paramLabel = "ID",
-            description =
-                    "Consumer group the trainer commits its progress under (default:"
-                            + " ${DEFAULT-VALUE}).")
-    String groupId = OnlineTrainerConfig.DEFAULT_GROUP;
-
-    @Option(
-            names = "--publish-every",
-            paramLabel = "STEPS",
-            description =
-                    "Steps between versions published to the models topic (default:"
-                            + " ${DEFAULT-VALUE}).")
-    long publishEvery = OnlineTrainerConfig.DEFAULT_PUBLISH_EVERY;
-
-    @Option(
-            names = "--metrics-every",
-            paramLabel = "STEPS",
-            description =
-                    "Steps between trainer-metrics records and starvation checks (default:"
-                            + " ${DEFAULT-VALUE}).")
-    long metricsEvery = OnlineTrainerConfig.DEFAULT_METRICS_EVERY;
-
-    @Option(
-            names = "--shuffle-rows",
-            paramLabel = "ROWS",
-            description =
-                    "Rows in the shuffle buffer batches are drawn from; 0 trains in arrival order"
-                            + " (default: ${DEFAULT-VALUE}).")
-    int shuffleRows = OnlineTrainerConfig.DEFAULT_SHUFFLE_ROWS;
-
-    @Option(
-            names = "--normalise",
-            description =
-                    "Rescale rows to L2 norm sqrt(n) before training, and in the published"
-                            + " encoders.")
-    boolean normalise;
 
     @Mixin KMaxOption kMax;
 
@@ -55,28 +24,30 @@ public final class OnlineOptions {
 
     @Mixin BindingOptions binding;
 
-    @Option(
-            names = "--idle-exit",
-            paramLabel = "SECONDS",
-            description =
-                    "Stop (with a checkpoint) after this long without new activations; 0 runs until"
-                            + " Ctrl-C (default: ${DEFAULT-VALUE}).")
-    double idleExitSeconds = OnlineTrainerConfig.DEFAULT_IDLE_EXIT_MS / 1000.0;
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
-    public OnlineTrainerConfig config(Topics topics, Path checkpointDir, long checkpointEvery) {
-        return OnlineTrainerConfig.builder(topics)
-                .groupId(groupId)
-                .checkpointDir(checkpointDir)
-                .checkpointEvery(checkpointEvery)
-                .publishEvery(publishEvery)
-                .metricsEvery(metricsEvery)
-                .shuffleRows(shuffleRows)
-                .normalise(normalise)
-                .kMax(kMax.kMax())
-                .weights(weights.weights())
-                .source(binding.binding())
-                .idleExitMs((long) (idleExitSeconds * 1000))
-                .signingKeys(signing.keys())
-                .build();
+    @Override
+    public List<Setting<?>> declared() {
+        return OnlineTrainerConfig.ALL;
+    }
+
+    /** The value given for {@code setting}, or its default. */
+    public <T> T get(Setting<T> setting) {
+        Object given = SettingFlags.given(command, List.of(setting)).get(setting);
+        return given == null ? setting.defaultValue() : setting.check(given);
+    }
+
+    /** The trainer's configuration, with checkpoints in {@code checkpointDir} (null: none). */
+    public OnlineTrainerConfig config(Topics topics, Path checkpointDir) {
+        OnlineTrainerConfig.Builder b =
+                OnlineTrainerConfig.builder(topics)
+                        .checkpointDir(checkpointDir)
+                        .kMax(kMax.kMax())
+                        .weights(weights.weights())
+                        .source(binding.binding())
+                        .signingKeys(signing.keys());
+        SettingFlags.given(command, OnlineTrainerConfig.ALL).forEach(b::set);
+        return b.build();
     }
 }
