@@ -75,7 +75,8 @@ final class KafkaLimit {
                             () -> {
                                 java.util.concurrent.Semaphore inFlight =
                                         new java.util.concurrent.Semaphore(
-                                                PublisherConfig.DEFAULT_MAX_IN_FLIGHT_RECORDS);
+                                                PublisherConfig.MAX_IN_FLIGHT_RECORDS
+                                                        .defaultValue());
                                 for (long i = 0; !stop.get(); i++) {
                                     try {
                                         inFlight.acquire();

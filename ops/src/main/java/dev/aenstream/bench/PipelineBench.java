@@ -166,16 +166,13 @@ public final class PipelineBench {
         return topics;
     }
 
-    /**
-     * The spiked rows every benchmark encodes for {@code shape}: 16 active atoms per row out of
-     * max(64, D/4) true atoms.
-     */
+    /** The spiked rows each benchmark encodes: 16 of max(64, D/4) true atoms active per row. */
     public static SpikedConfig data(Shape shape) {
         return SpikedConfig.builder()
-                .n(shape.n())
-                .atoms(Math.max(64, shape.d() / 4))
-                .k(16)
-                .seed(1)
+                .set(SpikedConfig.N, shape.n())
+                .set(SpikedConfig.ATOMS, Math.max(64, shape.d() / 4))
+                .set(SpikedConfig.K, 16)
+                .set(SpikedConfig.SEED, 1)
                 .build();
     }
 
@@ -394,7 +391,9 @@ public final class PipelineBench {
                                                     "bench",
                                                     "bench",
                                                     producerId)
-                                            .withRowsPerRecord(rowsPerRecord))) {
+                                            .with(
+                                                    PublisherConfig.ROWS_PER_RECORD,
+                                                    rowsPerRecord))) {
                 node.startEncoding();
                 List<float[]> blocks = rowBlocks(shape);
                 Thread feed =

@@ -18,10 +18,10 @@ public final class TrainingRate {
         SpikedGenerator data =
                 new SpikedGenerator(
                         SpikedConfig.builder()
-                                .n(n)
-                                .atoms(Math.max(d, 16))
-                                .k(Math.min(16, d))
-                                .seed(1)
+                                .set(SpikedConfig.N, n)
+                                .set(SpikedConfig.ATOMS, Math.max(d, 16))
+                                .set(SpikedConfig.K, Math.min(16, d))
+                                .set(SpikedConfig.SEED, 1)
                                 .build());
         float[] x = new float[batch * n];
         long index = 0;

@@ -5,6 +5,7 @@ import dev.aenstream.bench.PipelineFigures;
 import dev.aenstream.cli.options.DeviceOption;
 import dev.aenstream.cli.options.KMaxOption;
 import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.cli.options.RowsPerRecordOption;
 import dev.aenstream.sae.setting.Profile;
 import dev.aenstream.sae.train.TrainConfig;
 import java.nio.file.Path;
@@ -63,11 +64,7 @@ final class BenchCommand implements Callable<Integer> {
                             + " (default: a quarter of --duration, at least 60).")
     Double warmupSeconds;
 
-    @Option(
-            names = "--rows-per-record",
-            paramLabel = "ROWS",
-            description = "Rows per activation record (default: ${DEFAULT-VALUE}).")
-    int rowsPerRecord = dev.aenstream.produce.PublisherConfig.DEFAULT_ROWS_PER_RECORD;
+    @Mixin RowsPerRecordOption recordRows;
 
     @Option(
             names = "--train-batch",
@@ -108,7 +105,10 @@ final class BenchCommand implements Callable<Integer> {
         List<PipelineBench.Shape> list =
                 (shapes.isEmpty() ? List.of("512:4096", "384:3072") : shapes)
                         .stream().map(PipelineBench.Shape::parse).toList();
-        if (durationSeconds <= 0 || kMax.kMax() <= 0 || rowsPerRecord <= 0 || trainBatch <= 0) {
+        if (durationSeconds <= 0
+                || kMax.kMax() <= 0
+                || recordRows.rowsPerRecord() <= 0
+                || trainBatch <= 0) {
             throw new IllegalArgumentException(
                     "--duration, --k-max, --rows-per-record and --train-batch must be positive");
         }
@@ -121,7 +121,7 @@ final class BenchCommand implements Callable<Integer> {
                     new PipelineBench(
                             target.connection(),
                             run,
-                            rowsPerRecord,
+                            recordRows.rowsPerRecord(),
                             kMax.kMax(),
                             device.device(),
                             trainBatch,
@@ -135,7 +135,7 @@ final class BenchCommand implements Callable<Integer> {
                     cores,
                     target.connection(),
                     target.embedded() ? " (embedded)" : "",
-                    rowsPerRecord,
+                    recordRows.rowsPerRecord(),
                     kMax.kMax());
             double warm =
                     warmupSeconds != null
@@ -181,7 +181,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> summary = new LinkedHashMap<>(perShape.get(0));
         summary.put("shapes", perShape);
         summary.put("duration_s", durationSeconds);
-        summary.put("rows_per_record", rowsPerRecord);
+        summary.put("rows_per_record", recordRows.rowsPerRecord());
         summary.put("k_max", kMax.kMax());
         summary.put("cores", cores);
         summary.put("stream_threads", streamThreads != null ? streamThreads : cores);

@@ -47,7 +47,7 @@ final class BenchScaleCommand implements Callable<Integer> {
             names = "--rows-per-call",
             paramLabel = "ROWS",
             description = "Rows per encode call when timing (default: ${DEFAULT-VALUE}).")
-    int rowsPerCall = dev.aenstream.produce.PublisherConfig.DEFAULT_ROWS_PER_RECORD;
+    int rowsPerCall = dev.aenstream.produce.PublisherConfig.ROWS_PER_RECORD.defaultValue();
 
     @Option(
             names = "--duration",

@@ -4,10 +4,12 @@ import dev.aenstream.bench.PipelineBench;
 import dev.aenstream.cli.options.KMaxOption;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.MonitorOptions;
+import dev.aenstream.cli.options.RowsPerRecordOption;
 import dev.aenstream.encode.EncodeStats;
 import dev.aenstream.encode.ServingSae;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.node.EncoderNode;
+import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.produce.synthetic.SyntheticFeed;
 import dev.aenstream.sae.runtime.Device;
@@ -45,11 +47,7 @@ final class BenchStatsCommand implements Callable<Integer> {
             description = "Rows to encode per run (default: ${DEFAULT-VALUE}).")
     int rows = 100000;
 
-    @Option(
-            names = "--rows-per-record",
-            paramLabel = "ROWS",
-            description = "Rows per record (default: ${DEFAULT-VALUE}).")
-    int rowsPerRecord = dev.aenstream.produce.PublisherConfig.DEFAULT_ROWS_PER_RECORD;
+    @Mixin RowsPerRecordOption recordRows;
 
     /** The statistics' settings of the run with them on (--fve-row-stride, windows, ...). */
     @Mixin MonitorOptions monitor;
@@ -93,7 +91,9 @@ final class BenchStatsCommand implements Callable<Integer> {
                                             "synthetic",
                                             "bench",
                                             "bench-" + run)
-                                    .withRowsPerRecord(rowsPerRecord))) {
+                                    .with(
+                                            PublisherConfig.ROWS_PER_RECORD,
+                                            recordRows.rowsPerRecord()))) {
                 new SyntheticFeed(new SpikedGenerator(PipelineBench.data(parsed)), publisher, 0)
                         .run(rows, () -> false);
             }

@@ -10,6 +10,7 @@ import dev.aenstream.cli.options.KMaxOption;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.MetricsOptions;
 import dev.aenstream.cli.options.MonitorOptions;
+import dev.aenstream.cli.options.RowsPerRecordOption;
 import dev.aenstream.cli.options.SaeSpec;
 import dev.aenstream.cli.options.SyntheticOptions;
 import dev.aenstream.cli.options.TextOptions;
@@ -191,11 +192,7 @@ final class DemoCommand implements Callable<Integer> {
                             + " (default: ${DEFAULT-VALUE}).")
     double rate = 10000;
 
-    @Option(
-            names = "--rows-per-record",
-            paramLabel = "ROWS",
-            description = "Rows per activation record (default: ${DEFAULT-VALUE}).")
-    int rowsPerRecord = PublisherConfig.DEFAULT_ROWS_PER_RECORD;
+    @Mixin RowsPerRecordOption recordRows;
 
     @Mixin DeviceOption device;
 
@@ -215,7 +212,8 @@ final class DemoCommand implements Callable<Integer> {
         SpikedConfig data = synthetic.config();
         // The demo's own coherence unless --rho says otherwise (the generator's default may
         // differ).
-        if (!given.hasMatchedOption("--rho")) data = data.toBuilder().rho(DEMO_RHO).build();
+        if (!given.hasMatchedOption("--rho"))
+            data = data.toBuilder().set(SpikedConfig.RHO, DEMO_RHO).build();
         try (DemoSource feed =
                 source.equals("synthetic")
                         ? DemoSource.synthetic(data)
@@ -324,7 +322,7 @@ final class DemoCommand implements Callable<Integer> {
                                     feed.sourceModel(),
                                     feed.hookPoint(),
                                     "demo-" + runId)
-                            .withRowsPerRecord(rowsPerRecord)
+                            .with(PublisherConfig.ROWS_PER_RECORD, recordRows.rowsPerRecord())
                             .withNormalisation(feed.normalisation());
             System.out.printf(
                     "source %s, hook %s, n=%d%n", feed.sourceModel(), feed.hookPoint(), feed.n());

@@ -52,7 +52,7 @@ interface DemoSource extends AutoCloseable {
         return new DemoSource() {
             @Override
             public int n() {
-                return config.n();
+                return config.get(SpikedConfig.N);
             }
 
             @Override
@@ -62,7 +62,7 @@ interface DemoSource extends AutoCloseable {
 
             @Override
             public String hookPoint() {
-                return "rho=" + config.rho();
+                return "rho=" + config.get(SpikedConfig.RHO);
             }
 
             @Override

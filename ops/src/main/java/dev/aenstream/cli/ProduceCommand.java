@@ -1,10 +1,12 @@
 package dev.aenstream.cli;
 
 import dev.aenstream.bench.Daemon;
+import dev.aenstream.cli.options.CompressionOption;
 import dev.aenstream.cli.options.DashboardOptions;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.MetricsOptions;
 import dev.aenstream.cli.options.PublishOptions;
+import dev.aenstream.cli.options.RowsPerRecordOption;
 import dev.aenstream.cli.options.SyntheticOptions;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.Pace;
@@ -74,7 +76,7 @@ final class ProduceCommand implements Runnable {
                                     publish.config(
                                             target.topics().activations(),
                                             "synthetic-spiked",
-                                            "rho=" + config.rho()))) {
+                                            "rho=" + config.get(SpikedConfig.RHO)))) {
                 ScheduledExecutorService progress =
                         Executors.newSingleThreadScheduledExecutor(Daemon.threads("aen-progress"));
                 long start = System.nanoTime();
@@ -99,7 +101,7 @@ final class ProduceCommand implements Runnable {
                         "published %,d rows of n=%d to %s in %.1f s (%,.0f rows/s), producer id"
                                 + " %s%n",
                         published,
-                        config.n(),
+                        config.get(SpikedConfig.N),
                         target.topics().activations(),
                         seconds,
                         published / seconds,
@@ -121,6 +123,8 @@ final class ProduceCommand implements Runnable {
         @Mixin KafkaOptions kafka;
         @Mixin MetricsOptions metrics;
         @Mixin DashboardOptions dashboard;
+        @Mixin RowsPerRecordOption recordRows;
+        @Mixin CompressionOption compression;
 
         @Option(
                 names = "--file",
@@ -134,12 +138,6 @@ final class ProduceCommand implements Runnable {
                 paramLabel = "NAME",
                 description = "The safetensors tensor to replay (default: the only one).")
         String tensor;
-
-        @Option(
-                names = "--rows-per-record",
-                paramLabel = "ROWS",
-                description = "Rows in one activation record (default: ${DEFAULT-VALUE}).")
-        int rowsPerRecord = dev.aenstream.produce.PublisherConfig.DEFAULT_ROWS_PER_RECORD;
 
         @Option(
                 names = "--rate",
@@ -176,19 +174,10 @@ final class ProduceCommand implements Runnable {
                 description = "Id written into every record (default: replay-<time>).")
         String producerId;
 
-        @Option(
-                names = "--compression",
-                paramLabel = "CODEC",
-                description =
-                        "Kafka compression: none, lz4, zstd, snappy or gzip (default:"
-                                + " ${DEFAULT-VALUE}).")
-        String compression = dev.aenstream.produce.PublisherConfig.DEFAULT_COMPRESSION;
-
         @Override
         public Integer call() throws Exception {
-            if (loops < 0 || rowsPerRecord <= 0)
-                throw new IllegalArgumentException(
-                        "--loop must be >= 0 and --rows-per-record positive");
+            int rowsPerRecord = recordRows.rowsPerRecord();
+            if (loops < 0) throw new IllegalArgumentException("--loop must be >= 0, got " + loops);
             dev.aenstream.produce.replay.ActivationFile acts =
                     dev.aenstream.produce.replay.ActivationFile.open(file, tensor);
             System.out.printf(
@@ -202,22 +191,26 @@ final class ProduceCommand implements Runnable {
                     ActivationPublisher publisher =
                             new ActivationPublisher(
                                     target.connection(),
-                                    new dev.aenstream.produce.PublisherConfig(
-                                            target.topics().activations(),
-                                            sourceModel != null
-                                                    ? sourceModel
-                                                    : file.getFileName().toString(),
-                                            hookPoint != null
-                                                    ? hookPoint
-                                                    : tensor != null ? tensor : "replay",
-                                            id,
-                                            rowsPerRecord,
-                                            acts.dtype(),
-                                            dev.aenstream.avro.Normalisation.NONE,
-                                            compression,
-                                            dev.aenstream.produce.PublisherConfig.DEFAULT_LINGER_MS,
-                                            dev.aenstream.produce.PublisherConfig
-                                                    .DEFAULT_MAX_IN_FLIGHT_RECORDS))) {
+                                    compression.apply(
+                                            dev.aenstream.produce.PublisherConfig.of(
+                                                            target.topics().activations(),
+                                                            sourceModel != null
+                                                                    ? sourceModel
+                                                                    : file.getFileName().toString(),
+                                                            hookPoint != null
+                                                                    ? hookPoint
+                                                                    : tensor != null
+                                                                            ? tensor
+                                                                            : "replay",
+                                                            id)
+                                                    .with(
+                                                            dev.aenstream.produce.PublisherConfig
+                                                                    .ROWS_PER_RECORD,
+                                                            recordRows.rowsPerRecord())
+                                                    .with(
+                                                            dev.aenstream.produce.PublisherConfig
+                                                                    .DTYPE,
+                                                            acts.dtype())))) {
                 Pace pace = new Pace(rate);
                 long published = 0;
                 long start = System.nanoTime();

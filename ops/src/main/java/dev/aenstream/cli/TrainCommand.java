@@ -161,7 +161,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume && checkpointDir == null)
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         SpikedConfig data = synthetic.config();
-        TrainConfig config = hyper.synthetic(data.n());
+        TrainConfig config = hyper.synthetic(data.get(SpikedConfig.N));
         if (targetL0 != null && config.has(TopK.K))
             config = config.toBuilder().set(TopK.K, SparsityTarget.topK(targetL0)).build();
         long total = steps != null ? steps : config.defaultSteps();
@@ -283,8 +283,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         TrainConfig base =
                 switch (setting) {
-                    case "language-model" -> hyper.languageModel(synthetic.n);
-                    case "synthetic" -> hyper.synthetic(synthetic.n);
+                    case "language-model" -> hyper.languageModel(synthetic.n());
+                    case "synthetic" -> hyper.synthetic(synthetic.n());
                     default ->
                             throw new IllegalArgumentException(
                                     "--setting must be language-model or synthetic, got "

@@ -134,7 +134,10 @@ public record StarvationPreset(
 
     /** The spiked data of one run: the paper's n, atoms and k at coherence {@code rho}. */
     public SpikedConfig data(double rho, long seed) {
-        return SpikedConfig.builder().rho(rho).seed(seed).build();
+        return SpikedConfig.builder()
+                .set(SpikedConfig.RHO, rho)
+                .set(SpikedConfig.SEED, seed)
+                .build();
     }
 
     /**
@@ -142,7 +145,8 @@ public record StarvationPreset(
      * authors' best value for the architecture) or k.
      */
     public TrainConfig train(Penalty arch, SpikedConfig data, long seed, double targetL0) {
-        TrainConfig base = TrainConfig.synthetic(arch, data.n(), data.atoms());
+        TrainConfig base =
+                TrainConfig.synthetic(arch, data.get(SpikedConfig.N), data.get(SpikedConfig.ATOMS));
         TrainConfig.Builder b =
                 base.toBuilder()
                         .set(AdaptiveWeights.T_WARM, tWarm)

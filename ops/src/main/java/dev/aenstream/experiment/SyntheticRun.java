@@ -1,6 +1,7 @@
 package dev.aenstream.experiment;
 
 import dev.aenstream.monitor.FeatureAccumulator;
+import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.sae.SaeDecoder;
 import dev.aenstream.sae.SaeParameters;
@@ -102,7 +103,7 @@ public final class SyntheticRun {
         SaeParameters params = trainer.trainStep().parameters();
         int n = run.n();
         int d = run.d();
-        int k = generator.config().k();
+        int k = generator.config().get(SpikedConfig.K);
         float[] x = new float[evalRows * n];
         int[] support = new int[evalRows * k];
         float[] magnitudes = new float[evalRows * k];
@@ -132,7 +133,8 @@ public final class SyntheticRun {
         double l0 = 0;
         for (float c : codes) if (c > DictionaryGeometry.ACTIVE_THRESHOLD) l0++;
         DictionaryMatch match =
-                DictionaryMatch.of(params, generator.dictionary(), generator.config().atoms());
+                DictionaryMatch.of(
+                        params, generator.dictionary(), generator.config().get(SpikedConfig.ATOMS));
         DictionaryMatch.Support s = match.support(codes, evalRows, d, support, k);
         DictionaryGeometry geometry = DictionaryGeometry.of(params);
         DictionaryGeometry.Coherence coherence = geometry.coherence();

@@ -129,12 +129,19 @@ class EncodeFailoverIT {
                                                     "synthetic",
                                                     "failover",
                                                     "failover-producer")
-                                            .withRowsPerRecord(ROWS_PER_RECORD))) {
+                                            .with(
+                                                    PublisherConfig.ROWS_PER_RECORD,
+                                                    ROWS_PER_RECORD))) {
                 registry.put(new ServingSae("aen", 1, encoder, "untrained, seed 1"));
                 survivor.start();
                 SpikedGenerator generator =
                         new SpikedGenerator(
-                                SpikedConfig.builder().n(N).atoms(48).k(4).seed(5).build());
+                                SpikedConfig.builder()
+                                        .set(SpikedConfig.N, N)
+                                        .set(SpikedConfig.ATOMS, 48)
+                                        .set(SpikedConfig.K, 4)
+                                        .set(SpikedConfig.SEED, 5)
+                                        .build());
                 float[] x = new float[ROWS_PER_RECORD * N];
                 int stoppedBroker =
                         cluster.brokers().keySet().stream()

@@ -173,7 +173,7 @@ class LeanImagesIT {
                 new ActivationPublisher(
                         kafka,
                         PublisherConfig.of(topics.activations(), "m", "h", "lean")
-                                .withRowsPerRecord(ROWS))) {
+                                .with(PublisherConfig.ROWS_PER_RECORD, ROWS))) {
             for (int r = 0; r < records; r++) {
                 for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
                 publisher.publish(x, ROWS, N);

@@ -84,12 +84,17 @@ class MetricsEndpointIT {
                                                     "synthetic",
                                                     "m",
                                                     "metrics-producer")
-                                            .withRowsPerRecord(64))) {
+                                            .with(PublisherConfig.ROWS_PER_RECORD, 64))) {
                 app.bindMetrics();
                 app.start();
                 SpikedGenerator generator =
                         new SpikedGenerator(
-                                SpikedConfig.builder().n(32).atoms(64).k(4).seed(1).build());
+                                SpikedConfig.builder()
+                                        .set(SpikedConfig.N, 32)
+                                        .set(SpikedConfig.ATOMS, 64)
+                                        .set(SpikedConfig.K, 4)
+                                        .set(SpikedConfig.SEED, 1)
+                                        .build());
                 float[] x = new float[64 * 32];
                 String[] scraped = {""};
                 assertThat(

@@ -173,7 +173,7 @@ class NeuronpediaExportIT {
                 new ActivationPublisher(
                         connection,
                         PublisherConfig.of(topics.activations(), "words-model", "h", "np-producer")
-                                .withRowsPerRecord(ROWS))) {
+                                .with(PublisherConfig.ROWS_PER_RECORD, ROWS))) {
             float[] x = new float[ROWS * N];
             for (int r = 0; r < RECORDS; r++) {
                 StringBuilder text = new StringBuilder();

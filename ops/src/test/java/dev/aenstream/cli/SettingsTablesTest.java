@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.online.OnlineTrainerConfig;
+import dev.aenstream.produce.PublisherConfig;
+import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.sae.setting.Setting;
 import dev.aenstream.sae.setting.SettingTable;
 import java.nio.file.Files;
@@ -13,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** docs/operations.md's tables of the encoder's, monitor's and trainer's settings are theirs. */
+/** docs/operations.md's tables of each process's settings are made from their declarations. */
 class SettingsTablesTest {
     @Test
     void theDocsTablesAreTheDeclarations() throws Exception {
@@ -22,7 +24,9 @@ class SettingsTablesTest {
                 Map.of(
                         "encode", EncodeConfig.ALL,
                         "monitor", MonitorConfig.ALL,
-                        "trainer", OnlineTrainerConfig.ALL);
+                        "trainer", OnlineTrainerConfig.ALL,
+                        "publisher", PublisherConfig.ALL,
+                        "spiked", SpikedConfig.ALL);
         tables.forEach(
                 (name, settings) -> {
                     String begin = "<!-- settings:" + name + ":begin -->\n";

@@ -87,10 +87,15 @@ class TrainerCrashResumeIT {
                                             "synthetic",
                                             "crash",
                                             "crash-producer")
-                                    .withRowsPerRecord(ROWS_PER_RECORD))) {
+                                    .with(PublisherConfig.ROWS_PER_RECORD, ROWS_PER_RECORD))) {
                 SpikedGenerator generator =
                         new SpikedGenerator(
-                                SpikedConfig.builder().n(N).atoms(64).k(4).seed(9).build());
+                                SpikedConfig.builder()
+                                        .set(SpikedConfig.N, N)
+                                        .set(SpikedConfig.ATOMS, 64)
+                                        .set(SpikedConfig.K, 4)
+                                        .set(SpikedConfig.SEED, 9)
+                                        .build());
                 float[] x = new float[ROWS_PER_RECORD * N];
                 boolean killed = false;
                 for (int r = 0; r < RECORDS; r++) {

@@ -42,7 +42,7 @@ public final class ActivationPublisher implements AutoCloseable {
 
     public ActivationPublisher(KafkaConnection connection, PublisherConfig config) {
         this.config = config;
-        this.inFlight = new Semaphore(config.maxInFlightRecords());
+        this.inFlight = new Semaphore(config.get(PublisherConfig.MAX_IN_FLIGHT_RECORDS));
         this.producer =
                 new KafkaProducer<>(
                         producerProperties(connection, config),
@@ -59,8 +59,8 @@ public final class ActivationPublisher implements AutoCloseable {
         Properties props = connection.client();
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, config.compression());
-        props.put(ProducerConfig.LINGER_MS_CONFIG, config.lingerMs());
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, config.get(PublisherConfig.COMPRESSION));
+        props.put(ProducerConfig.LINGER_MS_CONFIG, config.get(PublisherConfig.LINGER_MS));
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "aen-producer-" + config.producerId());
@@ -109,17 +109,17 @@ public final class ActivationPublisher implements AutoCloseable {
             throw new IllegalArgumentException("fewer token ids than rows");
         if (textOffsets != null && textOffsets.length < 2 * rows)
             throw new IllegalArgumentException("fewer text offsets than rows");
-        for (int start = 0; start < rows; start += config.rowsPerRecord()) {
-            int count = Math.min(config.rowsPerRecord(), rows - start);
+        for (int start = 0; start < rows; start += config.get(PublisherConfig.ROWS_PER_RECORD)) {
+            int count = Math.min(config.get(PublisherConfig.ROWS_PER_RECORD), rows - start);
             ByteBuffer scales =
                     config.normalisation() == Normalisation.UNIT_SQRT_N
                             ? normalise(x, start * n, count, n)
                             : null;
             send(
-                    Matrices.encode(x, start * n, count, n, config.dtype()),
+                    Matrices.encode(x, start * n, count, n, config.get(PublisherConfig.DTYPE)),
                     count,
                     n,
-                    config.dtype(),
+                    config.get(PublisherConfig.DTYPE),
                     config.normalisation(),
                     scales,
                     tokenIds == null ? null : LittleEndian.ints(tokenIds, start, count),

@@ -1,51 +1,81 @@
 package dev.aenstream.produce;
 
+import static dev.aenstream.sae.setting.Setting.Defaults.always;
+
 import dev.aenstream.avro.Dtype;
 import dev.aenstream.avro.Normalisation;
-import java.util.Locale;
+import dev.aenstream.sae.setting.Setting;
+import dev.aenstream.sae.setting.Setting.Rule;
+import dev.aenstream.sae.setting.SettingValues;
+import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * How activations are published: rows per record, element dtype, normalisation, Kafka compression,
- * and how many records may be in flight before {@code publish} blocks (back-pressure).
+ * How activations are published: where they go and what they are (topic, source model, hook point,
+ * producer id, normalisation), and a value for each {@link Setting} in {@link #ALL}: rows per
+ * record, element dtype, Kafka compression and linger, and how many records may be in flight before
+ * {@code publish} blocks (back-pressure).
  */
 public record PublisherConfig(
         String topic,
         String sourceModel,
         String hookPoint,
         String producerId,
-        int rowsPerRecord,
-        Dtype dtype,
         Normalisation normalisation,
-        String compression,
-        int lingerMs,
-        int maxInFlightRecords) {
-    public static final int DEFAULT_ROWS_PER_RECORD = 512;
-    public static final String DEFAULT_COMPRESSION = "lz4";
-    public static final int DEFAULT_LINGER_MS = 5;
-    public static final int DEFAULT_MAX_IN_FLIGHT_RECORDS = 64;
-    private static final Set<String> COMPRESSIONS = Set.of("none", "lz4", "zstd", "snappy", "gzip");
+        SettingValues settings) {
+    public static final Setting<Integer> ROWS_PER_RECORD =
+            Setting.integer(
+                    "rowsPerRecord",
+                    "rows-per-record",
+                    "ROWS",
+                    always(512),
+                    Rule.positive(),
+                    "Rows in one activation record; encoders run one ONNX Runtime call per record");
+
+    public static final Setting<Dtype> DTYPE =
+            Setting.choice(
+                    "dtype", "dtype", "DTYPE", Dtype.class, Dtype.FLOAT32, "Payload element type");
+
+    public static final Setting<String> COMPRESSION =
+            Setting.text(
+                    "compression",
+                    "compression",
+                    "CODEC",
+                    "lz4",
+                    Rule.oneOf(new TreeSet<>(Set.of("none", "lz4", "zstd", "snappy", "gzip"))),
+                    "Kafka compression of the activation records");
+
+    public static final Setting<Integer> LINGER_MS =
+            Setting.integer(
+                    "lingerMs",
+                    null,
+                    "MS",
+                    always(5),
+                    Rule.nonNegative(),
+                    "How long the Kafka producer waits to fill a batch");
+
+    public static final Setting<Integer> MAX_IN_FLIGHT_RECORDS =
+            Setting.integer(
+                    "maxInFlightRecords",
+                    null,
+                    "RECORDS",
+                    always(64),
+                    Rule.positive(),
+                    "Records sent but not yet acknowledged before publish blocks");
+
+    /** Every publisher setting, in the order --help lists them. */
+    public static final List<Setting<?>> ALL =
+            List.of(ROWS_PER_RECORD, DTYPE, COMPRESSION, LINGER_MS, MAX_IN_FLIGHT_RECORDS);
 
     public PublisherConfig {
         require(topic, "topic");
         require(sourceModel, "sourceModel");
         require(hookPoint, "hookPoint");
         require(producerId, "producerId");
-        if (rowsPerRecord <= 0)
-            throw new IllegalArgumentException(
-                    "rows per record must be positive, got " + rowsPerRecord);
-        if (dtype == null || normalisation == null)
-            throw new IllegalArgumentException("dtype and normalisation are required");
-        compression =
-                compression == null ? DEFAULT_COMPRESSION : compression.toLowerCase(Locale.ROOT);
-        if (!COMPRESSIONS.contains(compression)) {
-            throw new IllegalArgumentException(
-                    "compression must be one of " + COMPRESSIONS + ", got " + compression);
-        }
-        if (lingerMs < 0)
-            throw new IllegalArgumentException("linger must be >= 0 ms, got " + lingerMs);
-        if (maxInFlightRecords <= 0)
-            throw new IllegalArgumentException("max in-flight records must be positive");
+        if (normalisation == null) throw new IllegalArgumentException("normalisation is required");
+        if (settings == null) throw new IllegalArgumentException("publisher settings are required");
+        for (Setting<?> s : ALL) settings.get(s);
     }
 
     private static void require(String value, String name) {
@@ -61,67 +91,34 @@ public record PublisherConfig(
                 sourceModel,
                 hookPoint,
                 producerId,
-                DEFAULT_ROWS_PER_RECORD,
-                Dtype.FLOAT32,
                 Normalisation.NONE,
-                DEFAULT_COMPRESSION,
-                DEFAULT_LINGER_MS,
-                DEFAULT_MAX_IN_FLIGHT_RECORDS);
+                SettingValues.defaults(ALL));
     }
 
-    public PublisherConfig withRowsPerRecord(int rows) {
+    /** The value of {@code setting}. */
+    public <T> T get(Setting<T> setting) {
+        return settings.get(setting);
+    }
+
+    /** This configuration with {@code setting} changed, checked against its rule. */
+    public PublisherConfig with(Setting<?> setting, Object value) {
         return new PublisherConfig(
                 topic,
                 sourceModel,
                 hookPoint,
                 producerId,
-                rows,
-                dtype,
                 normalisation,
-                compression,
-                lingerMs,
-                maxInFlightRecords);
+                settings.with(setting, value));
     }
 
-    public PublisherConfig withDtype(Dtype d) {
-        return new PublisherConfig(
-                topic,
-                sourceModel,
-                hookPoint,
-                producerId,
-                rowsPerRecord,
-                d,
-                normalisation,
-                compression,
-                lingerMs,
-                maxInFlightRecords);
+    /** This configuration with each of {@code given}'s settings changed. */
+    public PublisherConfig with(java.util.Map<Setting<?>, Object> given) {
+        PublisherConfig c = this;
+        for (var e : given.entrySet()) c = c.with(e.getKey(), e.getValue());
+        return c;
     }
 
     public PublisherConfig withNormalisation(Normalisation norm) {
-        return new PublisherConfig(
-                topic,
-                sourceModel,
-                hookPoint,
-                producerId,
-                rowsPerRecord,
-                dtype,
-                norm,
-                compression,
-                lingerMs,
-                maxInFlightRecords);
-    }
-
-    public PublisherConfig withCompression(String c) {
-        return new PublisherConfig(
-                topic,
-                sourceModel,
-                hookPoint,
-                producerId,
-                rowsPerRecord,
-                dtype,
-                normalisation,
-                c,
-                lingerMs,
-                maxInFlightRecords);
+        return new PublisherConfig(topic, sourceModel, hookPoint, producerId, norm, settings);
     }
 }

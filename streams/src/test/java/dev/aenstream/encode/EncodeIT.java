@@ -66,16 +66,17 @@ class EncodeIT {
         }
         SpikedConfig spiked =
                 SpikedConfig.builder()
-                        .n(256)
-                        .atoms(1024)
-                        .k(16)
-                        .rho(0.3)
-                        .noise(0.01)
-                        .seed(17)
+                        .set(SpikedConfig.N, 256)
+                        .set(SpikedConfig.ATOMS, 1024)
+                        .set(SpikedConfig.K, 16)
+                        .set(SpikedConfig.RHO, 0.3)
+                        .set(SpikedConfig.NOISE, 0.01)
+                        .set(SpikedConfig.SEED, 17)
                         .build();
-        SaeParameters params = SaeParameters.initialise(spiked.n(), D, 99);
+        SaeParameters params = SaeParameters.initialise(spiked.get(SpikedConfig.N), D, 99);
         SaeRegistry registry = new SaeRegistry();
-        Map<String, Map.Entry<byte[], DeadLetterReason>> bad = BadRecords.of(spiked.n());
+        Map<String, Map.Entry<byte[], DeadLetterReason>> bad =
+                BadRecords.of(spiked.get(SpikedConfig.N));
 
         try (SaeEncoder encoder =
                 SaeEncoder.open(params, new EncoderSpec(D, false), Device.CPU, 1)) {
@@ -91,9 +92,9 @@ class EncodeIT {
                 PublisherConfig pub =
                         PublisherConfig.of(
                                         topics.activations(), "synthetic", "spiked", "it-producer")
-                                .withRowsPerRecord(ROWS_PER_RECORD);
+                                .with(PublisherConfig.ROWS_PER_RECORD, ROWS_PER_RECORD);
                 SpikedGenerator generator = new SpikedGenerator(spiked);
-                float[] x = new float[ROWS_PER_RECORD * spiked.n()];
+                float[] x = new float[ROWS_PER_RECORD * spiked.get(SpikedConfig.N)];
                 List<byte[]> badValues =
                         new ArrayList<>(bad.values().stream().map(Map.Entry::getKey).toList());
                 List<String> badKeys = new ArrayList<>(bad.keySet());
@@ -107,7 +108,7 @@ class EncodeIT {
                                         new ByteArraySerializer())) {
                     for (int r = 0; r < RECORDS; r++) {
                         generator.next(x, 0, ROWS_PER_RECORD);
-                        publisher.publish(x, ROWS_PER_RECORD, spiked.n());
+                        publisher.publish(x, ROWS_PER_RECORD, spiked.get(SpikedConfig.N));
                         if (r % 6 == 3 && !badKeys.isEmpty()) {
                             publisher.flush();
                             raw.send(
@@ -163,7 +164,8 @@ class EncodeIT {
                     SparseCodes codes = CodesRecords.fromRecord(record);
                     for (int r = 0; r < ROWS_PER_RECORD; r++) {
                         double[] expected =
-                                ReferenceEncoder.encode(params, x, r * spiked.n(), false);
+                                ReferenceEncoder.encode(
+                                        params, x, r * spiked.get(SpikedConfig.N), false);
                         float[] got = codes.denseRow(r);
                         double diff = 0;
                         double norm = 0;

@@ -129,7 +129,7 @@ class FeatureContextsIT {
                 new ActivationPublisher(
                         KafkaConnection.of(bootstrap),
                         PublisherConfig.of(staging, "synthetic", "words", "ctx-producer")
-                                .withRowsPerRecord(ROWS))) {
+                                .with(PublisherConfig.ROWS_PER_RECORD, ROWS))) {
             float[] x = new float[ROWS * N];
             for (int r = 0; r < RECORDS; r++) {
                 for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();

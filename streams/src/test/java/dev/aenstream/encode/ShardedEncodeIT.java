@@ -155,7 +155,7 @@ class ShardedEncodeIT {
                 new ActivationPublisher(
                         KafkaConnection.of(bootstrap),
                         PublisherConfig.of(staging, "synthetic", "gaussian", "sh-producer")
-                                .withRowsPerRecord(ROWS))) {
+                                .with(PublisherConfig.ROWS_PER_RECORD, ROWS))) {
             Random random = new Random(3);
             float[] x = new float[ROWS * N];
             for (int r = 0; r < RECORDS; r++) {

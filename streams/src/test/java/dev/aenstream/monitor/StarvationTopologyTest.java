@@ -89,7 +89,14 @@ class StarvationTopologyTest {
     @Test
     void exactlyTheStarvingFeaturesAreReportedAndTheyReviveAfterASwap() throws Exception {
         Topics topics = Topics.defaults();
-        SpikedConfig spiked = SpikedConfig.builder().n(N).atoms(64).k(4).rho(0.3).seed(21).build();
+        SpikedConfig spiked =
+                SpikedConfig.builder()
+                        .set(SpikedConfig.N, N)
+                        .set(SpikedConfig.ATOMS, 64)
+                        .set(SpikedConfig.K, 4)
+                        .set(SpikedConfig.RHO, 0.3)
+                        .set(SpikedConfig.SEED, 21)
+                        .build();
         MonitorConfig config =
                 MonitorConfig.builder()
                         .set(MonitorConfig.DEAD_TOKENS, 20_000)

@@ -203,17 +203,17 @@ class HookBindingIT {
                         new ActivationPublisher(
                                 connection,
                                 PublisherConfig.of(topics.activations(), "m", "blocks.1", "p1")
-                                        .withRowsPerRecord(ROWS));
+                                        .with(PublisherConfig.ROWS_PER_RECORD, ROWS));
                 ActivationPublisher p2 =
                         new ActivationPublisher(
                                 connection,
                                 PublisherConfig.of(topics.activations(), "m", "blocks.2", "p2")
-                                        .withRowsPerRecord(ROWS));
+                                        .with(PublisherConfig.ROWS_PER_RECORD, ROWS));
                 ActivationPublisher other =
                         new ActivationPublisher(
                                 connection,
                                 PublisherConfig.of(topics.activations(), "other", "blocks.1", "po")
-                                        .withRowsPerRecord(ROWS))) {
+                                        .with(PublisherConfig.ROWS_PER_RECORD, ROWS))) {
             for (int r = 0; r < RECORDS; r++) {
                 for (ActivationPublisher p : List.of(p1, p2)) {
                     for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();

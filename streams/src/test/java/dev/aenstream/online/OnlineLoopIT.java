@@ -90,7 +90,13 @@ class OnlineLoopIT {
             SaeRegistry registry = new SaeRegistry();
             AtomicBoolean stop = new AtomicBoolean();
             ExecutorService pool = Executors.newSingleThreadExecutor();
-            SpikedConfig spiked = SpikedConfig.builder().n(N).atoms(48).k(4).seed(3).build();
+            SpikedConfig spiked =
+                    SpikedConfig.builder()
+                            .set(SpikedConfig.N, N)
+                            .set(SpikedConfig.ATOMS, 48)
+                            .set(SpikedConfig.K, 4)
+                            .set(SpikedConfig.SEED, 3)
+                            .build();
             try (TrainerNode trainer =
                             TrainerNode.open(
                                     KafkaConnection.of(bootstrap),
@@ -133,7 +139,9 @@ class OnlineLoopIT {
                                                         "synthetic",
                                                         "loop",
                                                         "loop-producer")
-                                                .withRowsPerRecord(ROWS_PER_RECORD))) {
+                                                .with(
+                                                        PublisherConfig.ROWS_PER_RECORD,
+                                                        ROWS_PER_RECORD))) {
                     app.start();
                     assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
                     SpikedGenerator generator = new SpikedGenerator(spiked);

@@ -2,6 +2,8 @@ package dev.aenstream.sae.setting;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -155,6 +157,27 @@ public record Setting<T>(
                 doc);
     }
 
+    /** A setting that takes one constant of {@code type}; any case on the command line. */
+    public static <E extends Enum<E>> Setting<E> choice(
+            String name,
+            String flag,
+            String paramLabel,
+            Class<E> type,
+            E defaultValue,
+            String doc) {
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) names.add(e.name());
+        return new Setting<>(
+                name,
+                flag,
+                paramLabel,
+                type,
+                Defaults.always(defaultValue),
+                "one of " + String.join(", ", names),
+                v -> true,
+                doc);
+    }
+
     /** A path setting (directories, files). */
     public static Setting<Path> path(
             String name, String flag, String paramLabel, Path defaultValue, String doc) {
@@ -225,6 +248,11 @@ public record Setting<T>(
         String t = text.trim();
         if (type == String.class) return check(t);
         if (type == Path.class) return check(Path.of(t));
+        if (type.isEnum()) {
+            for (T constant : type.getEnumConstants())
+                if (((Enum<?>) constant).name().equalsIgnoreCase(t)) return check(constant);
+            throw new IllegalArgumentException(name + " must be " + rule + ", got '" + text + "'");
+        }
         if (type == Boolean.class) {
             if (!t.equalsIgnoreCase("true") && !t.equalsIgnoreCase("false"))
                 throw new IllegalArgumentException(
@@ -244,7 +272,7 @@ public record Setting<T>(
 
     private T convert(Object given) {
         if (!numeric()) {
-            if (type == Path.class && given instanceof String text) return type.cast(Path.of(text));
+            if (given instanceof String text && !type.isInstance(given)) return parse(text);
             if (!type.isInstance(given))
                 throw new IllegalArgumentException(
                         name + " must be a " + typeName() + ", got " + given);
@@ -274,6 +302,7 @@ public record Setting<T>(
         if (type == String.class) return "text";
         if (type == Path.class) return "path";
         if (type == Boolean.class) return "true or false";
+        if (type.isEnum()) return rule;
         return "whole number";
     }
 

@@ -1,34 +1,26 @@
 package dev.aenstream.cli.options;
 
-import dev.aenstream.avro.Dtype;
-import dev.aenstream.avro.Normalisation;
 import dev.aenstream.produce.PublisherConfig;
+import dev.aenstream.sae.setting.Setting;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** How activation rows are put on Kafka. */
-public final class PublishOptions {
-    @Option(
-            names = "--rows-per-record",
-            paramLabel = "ROWS",
-            description =
-                    "Rows in one activation record; encoders run one ONNX Runtime call per record"
-                            + " (default: ${DEFAULT-VALUE}).")
-    int rowsPerRecord = PublisherConfig.DEFAULT_ROWS_PER_RECORD;
+/**
+ * How activation rows are put on Kafka: a flag for each of {@link PublisherConfig}'s declared
+ * settings that has one, the producer id and the rate.
+ */
+@Command(modelTransformer = SettingFlags.class)
+public final class PublishOptions implements SettingFlags.Declared {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
-    @Option(
-            names = "--dtype",
-            paramLabel = "DTYPE",
-            description =
-                    "Payload element type: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    Dtype dtype = Dtype.FLOAT32;
-
-    @Option(
-            names = "--compression",
-            paramLabel = "CODEC",
-            description =
-                    "Kafka compression: none, lz4, zstd, snappy or gzip (default:"
-                            + " ${DEFAULT-VALUE}).")
-    String compression = PublisherConfig.DEFAULT_COMPRESSION;
+    @Override
+    public List<Setting<?>> declared() {
+        return PublisherConfig.ALL;
+    }
 
     @Option(
             names = "--producer-id",
@@ -56,9 +48,6 @@ public final class PublishOptions {
         if (rate < 0) throw new IllegalArgumentException("--rate must be >= 0, got " + rate);
         String id = producerId != null ? producerId : idPrefix + "-" + System.currentTimeMillis();
         return PublisherConfig.of(topic, sourceModel, hookPoint, id)
-                .withRowsPerRecord(rowsPerRecord)
-                .withDtype(dtype)
-                .withNormalisation(Normalisation.NONE)
-                .withCompression(compression);
+                .with(SettingFlags.given(command, PublisherConfig.ALL));
     }
 }

@@ -16,6 +16,9 @@ import picocli.CommandLine.Model.OptionSpec;
  * say, so it adds the options of every such mixin of the command, once.
  */
 public final class SettingFlags implements IModelTransformer {
+    /** Marks the options made here (as their description key, which no resource bundle reads). */
+    private static final String TAG = "aen.setting.";
+
     /** An option class whose flags are made from declared settings. */
     interface Declared {
         /** The settings it offers as flags. */
@@ -35,9 +38,19 @@ public final class SettingFlags implements IModelTransformer {
 
     private static void add(CommandSpec spec, Declared declared) {
         for (Setting<?> s : declared.declared()) {
-            if (s.flag() == null || spec.findOption(s.flag()) != null) continue;
+            if (s.flag() == null) continue;
+            String tag = TAG + s.name();
+            OptionSpec existing = spec.findOption(s.flag());
+            if (existing != null) {
+                // Added already, through another path to the same mixin; any other option of that
+                // name would read this setting's value for it.
+                if (tag.equals(existing.descriptionKey())) continue;
+                throw new IllegalStateException(
+                        s.option() + " of setting " + s.name() + " clashes with another option");
+            }
             OptionSpec.Builder option =
                     OptionSpec.builder(s.option())
+                            .descriptionKey(tag)
                             .type(s.type())
                             .description(
                                     // picocli formats descriptions: a literal % is written %%.

@@ -1,56 +1,35 @@
 package dev.aenstream.cli.options;
 
 import dev.aenstream.produce.synthetic.SpikedConfig;
-import picocli.CommandLine.Option;
+import dev.aenstream.sae.setting.Setting;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
-/** Flags of docs/aen-sae.md's spiked synthetic generator. */
-public final class SyntheticOptions {
-    @Option(
-            names = "--n",
-            paramLabel = "N",
-            description = "Width of a row (default: ${DEFAULT-VALUE}).")
-    public int n = SpikedConfig.DEFAULT_N;
+/**
+ * Flags of docs/aen-sae.md's spiked synthetic generator: one for each setting {@link
+ * SpikedConfig#ALL} declares.
+ */
+@Command(modelTransformer = SettingFlags.class)
+public final class SyntheticOptions implements SettingFlags.Declared {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
-    @Option(
-            names = "--atoms",
-            paramLabel = "ATOMS",
-            description = "True dictionary atoms (default: ${DEFAULT-VALUE}).")
-    int atoms = SpikedConfig.DEFAULT_ATOMS;
+    @Override
+    public List<Setting<?>> declared() {
+        return SpikedConfig.ALL;
+    }
 
-    @Option(
-            names = "--k",
-            paramLabel = "K",
-            description = "Active atoms per row (default: ${DEFAULT-VALUE}).")
-    int k = SpikedConfig.DEFAULT_K;
-
-    @Option(
-            names = "--rho",
-            paramLabel = "RHO",
-            description =
-                    "Share of the spike common to all atoms, in [0, 1) (default:"
-                            + " ${DEFAULT-VALUE}).")
-    double rho = SpikedConfig.DEFAULT_RHO;
-
-    @Option(
-            names = "--noise",
-            paramLabel = "SIGMA",
-            description = "Standard deviation of added Gaussian noise (default: ${DEFAULT-VALUE}).")
-    double noise = SpikedConfig.DEFAULT_NOISE;
-
-    @Option(
-            names = "--seed",
-            paramLabel = "SEED",
-            description = "Seed; the same seed gives the same stream (default: ${DEFAULT-VALUE}).")
-    long seed = SpikedConfig.DEFAULT_SEED;
-
+    /** The spiked data the flags describe. */
     public SpikedConfig config() {
-        return SpikedConfig.builder()
-                .n(n)
-                .atoms(atoms)
-                .k(k)
-                .rho(rho)
-                .noise(noise)
-                .seed(seed)
-                .build();
+        SpikedConfig.Builder b = SpikedConfig.builder();
+        SettingFlags.given(command, SpikedConfig.ALL).forEach(b::set);
+        return b.build();
+    }
+
+    /** The width of a row, --n. */
+    public int n() {
+        return config().get(SpikedConfig.N);
     }
 }

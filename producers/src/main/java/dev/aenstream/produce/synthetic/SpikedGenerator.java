@@ -16,14 +16,14 @@ public final class SpikedGenerator {
 
     public SpikedGenerator(SpikedConfig config) {
         this.config = config;
-        SplittableRandom dictRandom = new SplittableRandom(config.seed());
-        int n = config.n();
+        SplittableRandom dictRandom = new SplittableRandom(config.get(SpikedConfig.SEED));
+        int n = config.get(SpikedConfig.N);
         double[] spike = unitGaussian(dictRandom, n);
-        this.dictionary = new float[Math.multiplyExact(config.atoms(), n)];
-        double a = Math.sqrt(1 - config.rho());
-        double b = Math.sqrt(config.rho());
+        this.dictionary = new float[Math.multiplyExact(config.get(SpikedConfig.ATOMS), n)];
+        double a = Math.sqrt(1 - config.get(SpikedConfig.RHO));
+        double b = Math.sqrt(config.get(SpikedConfig.RHO));
         double[] atom = new double[n];
-        for (int j = 0; j < config.atoms(); j++) {
+        for (int j = 0; j < config.get(SpikedConfig.ATOMS); j++) {
             double[] u = unitGaussian(dictRandom, n);
             double sq = 0;
             for (int i = 0; i < n; i++) {
@@ -36,7 +36,7 @@ public final class SpikedGenerator {
         // Samples draw from their own stream, so the dictionary does not depend on how many samples
         // were taken.
         this.random = dictRandom.split();
-        this.pool = new int[config.atoms()];
+        this.pool = new int[config.get(SpikedConfig.ATOMS)];
         for (int j = 0; j < pool.length; j++) pool[j] = j;
     }
 
@@ -95,7 +95,8 @@ public final class SpikedGenerator {
         // A distinct, well-mixed stream per index (golden-ratio increment, as SplittableRandom's
         // own).
         fill(
-                new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + index + 1),
+                new SplittableRandom(
+                        config.get(SpikedConfig.SEED) * 0x9E3779B97F4A7C15L + index + 1),
                 x,
                 0,
                 rows,
@@ -110,8 +111,9 @@ public final class SpikedGenerator {
             int rows,
             int[] support,
             float[] magnitudes) {
-        int n = config.n();
-        int k = config.k();
+        int n = config.get(SpikedConfig.N);
+        int k = config.get(SpikedConfig.K);
+        double noise = config.get(SpikedConfig.NOISE);
         double span = SpikedConfig.MAX_MAGNITUDE - SpikedConfig.MIN_MAGNITUDE;
         for (int r = 0; r < rows; r++) {
             int base = offset + r * n;
@@ -130,9 +132,8 @@ public final class SpikedGenerator {
                 int a = atom * n;
                 for (int i = 0; i < n; i++) x[base + i] += magnitude * dictionary[a + i];
             }
-            if (config.noise() > 0) {
-                for (int i = 0; i < n; i++)
-                    x[base + i] += (float) (config.noise() * gaussian(random));
+            if (noise > 0) {
+                for (int i = 0; i < n; i++) x[base + i] += (float) (noise * gaussian(random));
             }
         }
     }

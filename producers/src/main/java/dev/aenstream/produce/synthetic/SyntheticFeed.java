@@ -25,8 +25,8 @@ public final class SyntheticFeed {
      * rows published.
      */
     public long run(long maxRows, BooleanSupplier stop) throws InterruptedException {
-        int n = generator.config().n();
-        int chunk = publisher.config().rowsPerRecord();
+        int n = generator.config().get(SpikedConfig.N);
+        int chunk = publisher.config().get(dev.aenstream.produce.PublisherConfig.ROWS_PER_RECORD);
         float[] x = new float[chunk * n];
         Pace pace = new Pace(rowsPerSecond);
         long published = 0;

@@ -14,7 +14,14 @@ class SpikedGeneratorTest {
     @Test
     void theSameSeedGivesTheSameStream() {
         SpikedConfig config =
-                SpikedConfig.builder().n(32).atoms(64).k(4).rho(0.5).noise(0.01).seed(42).build();
+                SpikedConfig.builder()
+                        .set(SpikedConfig.N, 32)
+                        .set(SpikedConfig.ATOMS, 64)
+                        .set(SpikedConfig.K, 4)
+                        .set(SpikedConfig.RHO, 0.5)
+                        .set(SpikedConfig.NOISE, 0.01)
+                        .set(SpikedConfig.SEED, 42)
+                        .build();
         float[] a = new float[10 * 32];
         float[] b = new float[10 * 32];
         new SpikedGenerator(config).next(a, 0, 10);
@@ -23,12 +30,12 @@ class SpikedGeneratorTest {
         float[] c = new float[10 * 32];
         new SpikedGenerator(
                         SpikedConfig.builder()
-                                .n(32)
-                                .atoms(64)
-                                .k(4)
-                                .rho(0.5)
-                                .noise(0.01)
-                                .seed(43)
+                                .set(SpikedConfig.N, 32)
+                                .set(SpikedConfig.ATOMS, 64)
+                                .set(SpikedConfig.K, 4)
+                                .set(SpikedConfig.RHO, 0.5)
+                                .set(SpikedConfig.NOISE, 0.01)
+                                .set(SpikedConfig.SEED, 43)
                                 .build())
                 .next(c, 0, 10);
         assertThat(Arrays.equals(a, c)).isFalse();
@@ -40,11 +47,11 @@ class SpikedGeneratorTest {
             SpikedGenerator gen =
                     new SpikedGenerator(
                             SpikedConfig.builder()
-                                    .n(256)
-                                    .atoms(200)
-                                    .k(16)
-                                    .rho(rho)
-                                    .seed(1)
+                                    .set(SpikedConfig.N, 256)
+                                    .set(SpikedConfig.ATOMS, 200)
+                                    .set(SpikedConfig.K, 16)
+                                    .set(SpikedConfig.RHO, rho)
+                                    .set(SpikedConfig.SEED, 1)
                                     .build());
             float[] dict = gen.dictionary();
             double cosSum = 0;
@@ -67,7 +74,14 @@ class SpikedGeneratorTest {
 
     @Test
     void everySampleIsExactlyKDistinctAtomsWithMagnitudesInRange() {
-        SpikedConfig config = SpikedConfig.builder().n(16).atoms(40).k(5).rho(0.3).seed(7).build();
+        SpikedConfig config =
+                SpikedConfig.builder()
+                        .set(SpikedConfig.N, 16)
+                        .set(SpikedConfig.ATOMS, 40)
+                        .set(SpikedConfig.K, 5)
+                        .set(SpikedConfig.RHO, 0.3)
+                        .set(SpikedConfig.SEED, 7)
+                        .build();
         SpikedGenerator gen = new SpikedGenerator(config);
         int rows = 200;
         float[] x = new float[rows * 16];
@@ -91,10 +105,24 @@ class SpikedGeneratorTest {
 
     @Test
     void invalidConfigurationIsRefusedWithTheReason() {
-        assertThatThrownBy(() -> SpikedConfig.builder().n(16).atoms(4).k(5).seed(0).build())
+        assertThatThrownBy(
+                        () ->
+                                SpikedConfig.builder()
+                                        .set(SpikedConfig.N, 16)
+                                        .set(SpikedConfig.ATOMS, 4)
+                                        .set(SpikedConfig.K, 5)
+                                        .set(SpikedConfig.SEED, 0)
+                                        .build())
                 .hasMessageContaining("k must be in 1..4");
         assertThatThrownBy(
-                        () -> SpikedConfig.builder().n(16).atoms(40).k(5).rho(1.0).seed(0).build())
+                        () ->
+                                SpikedConfig.builder()
+                                        .set(SpikedConfig.N, 16)
+                                        .set(SpikedConfig.ATOMS, 40)
+                                        .set(SpikedConfig.K, 5)
+                                        .set(SpikedConfig.RHO, 1.0)
+                                        .set(SpikedConfig.SEED, 0)
+                                        .build())
                 .hasMessageContaining("rho");
     }
 }
