@@ -88,25 +88,21 @@ final class MonitorState {
         List<Integer> dead = new ArrayList<>();
         List<Integer> rare = new ArrayList<>();
         List<Integer> revived = new ArrayList<>();
+        long deadTokens = config.get(MonitorConfig.DEAD_TOKENS);
+        double rareDensity = config.get(MonitorConfig.RARE_DENSITY);
+        double rearmDensity = rareDensity * config.get(MonitorConfig.REARM_FACTOR);
+        long hysteresisTokens = config.get(MonitorConfig.HYSTERESIS_TOKENS);
         for (int j = 0; j < d; j++) {
             double density = recentFires[j] / recentTokens;
             byte next;
-            if (sinceFire[j] >= config.get(MonitorConfig.DEAD_TOKENS)) next = DEAD;
+            if (sinceFire[j] >= deadTokens) next = DEAD;
             // Rare means firing, but rarely: a feature with no fire on record is judged by the dead
             // window alone.
             else if (recentFires[j] <= 0) next = HEALTHY;
-            else if (status[j] == RARE)
-                next =
-                        density
-                                        > config.get(MonitorConfig.RARE_DENSITY)
-                                                * config.get(MonitorConfig.REARM_FACTOR)
-                                ? HEALTHY
-                                : RARE;
-            else next = density < config.get(MonitorConfig.RARE_DENSITY) ? RARE : HEALTHY;
+            else if (status[j] == RARE) next = density > rearmDensity ? HEALTHY : RARE;
+            else next = density < rareDensity ? RARE : HEALTHY;
             status[j] = next;
-            if (next == alerted[j]
-                    || tokens - lastAlertAt[j] < config.get(MonitorConfig.HYSTERESIS_TOKENS))
-                continue;
+            if (next == alerted[j] || tokens - lastAlertAt[j] < hysteresisTokens) continue;
             // Alerts name global feature ids, whichever shard's statistics these are.
             if (next == DEAD) dead.add(firstFeature + j);
             else if (next == RARE) rare.add(firstFeature + j);

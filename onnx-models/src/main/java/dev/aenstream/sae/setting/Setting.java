@@ -234,6 +234,20 @@ public record Setting<T>(
         }
     }
 
+    /**
+     * A setting is its declaration: two declarations are two settings even when they read alike,
+     * and a lookup by setting costs an identity hash, not a hash of every component.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+
+    @Override
+    public int hashCode() {
+        return System.identityHashCode(this);
+    }
+
     /** {@code value} checked against the rule and converted to this setting's type. */
     public T check(Object value) {
         if (value == null) throw new IllegalArgumentException(name + " needs a value");
