@@ -123,6 +123,9 @@ final class DemoReport {
             if (m.weightSaturation() != null) s.put("weight_saturation", m.weightSaturation());
             s.put("tokens_trained", m.tokens());
             s.put("tokens_encoded", f == null ? 0 : f.tokens());
+            // What the dashboard counts from the statistics: at most the codes, as windows still
+            // open at the end are not in it yet.
+            s.put("dashboard_tokens_encoded", observed.encodedTokens(m.saeId()));
             s.put("encoded_l0", f == null ? 0 : f.meanL0());
             s.put("versions_published", trainer.publishedVersions().getOrDefault(m.saeId(), 0L));
             s.put("alerts", alerts.getOrDefault(m.saeId(), 0L));

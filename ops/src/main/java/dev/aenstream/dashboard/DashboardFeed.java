@@ -79,6 +79,19 @@ public final class DashboardFeed implements AutoCloseable {
     private final Deque<Map<String, Object>> alerts = new ArrayDeque<>();
     private final Map<String, Long> alertsBySae = new ConcurrentHashMap<>();
     private final ShardedWindows shardedWindows = new ShardedWindows();
+
+    /** The tokens of the latest record of each recent window, bounded. */
+    private final Map<String, Long> windowTokens =
+            new java.util.LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+                    return size() > WINDOWS_REMEMBERED;
+                }
+            };
+
+    /** Windows whose latest tokens are remembered: far more than a grace period holds open. */
+    static final int WINDOWS_REMEMBERED = 4096;
+
     private final FeatureViews features = new FeatureViews();
     private final DictionaryMap maps =
             new DictionaryMap(features::counts, PoissonSne.Config.defaults());
@@ -190,7 +203,8 @@ public final class DashboardFeed implements AutoCloseable {
         }
     }
 
-    private void accept(ConsumerRecord<byte[], byte[]> r) {
+    /** Reads one record of any topic it follows; what it cannot read it skips. */
+    void accept(ConsumerRecord<byte[], byte[]> r) {
         if (r.value() == null) return;
         recordsRead++;
         try {
@@ -250,15 +264,27 @@ public final class DashboardFeed implements AutoCloseable {
         if (f == null || f.getTokens() == 0) return;
         features.window(f);
         Sae s = sae(f.getSaeId());
-        s.encodedTokens += f.getTokens();
+        // Each record holds its window so far, and a window is emitted at every update: count
+        // what it adds to the window's last record, not the whole window again.
+        Long before = windowTokens.put(windowKey(f), f.getTokens());
+        long added = f.getTokens() - (before == null ? 0 : before);
+        s.encodedTokens += added;
+        double end = f.getWindowEndMs() / 1000.0;
+        // The running total at this window grows by what it added, and so does every later one.
+        double total = s.encoding.valueAt(end, 0).orElse(s.encodedTokens - added) + added;
+        s.encoding.shift(end, 0, added);
         double seconds = Math.max(1, f.getWindowEndMs() - f.getWindowStartMs()) / 1000.0;
-        s.encoding.add(
-                f.getWindowEndMs() / 1000.0,
-                s.encodedTokens,
+        s.encoding.put(
+                end,
+                total,
                 f.getL0Sum() / f.getTokens(),
                 f.getFve() == null ? Double.NaN : f.getFve(),
                 f.getTokens() / seconds,
                 orNaN(f.getShrinkage()));
+    }
+
+    private static String windowKey(FeatureStats f) {
+        return f.getSaeId() + "/v" + f.getVersion() + "@" + f.getWindowStartMs();
     }
 
     private void state(SaeState view) {
@@ -365,6 +391,12 @@ public final class DashboardFeed implements AutoCloseable {
     }
 
     /** Alerts seen per SAE id since the start of the topic. */
+    /** The tokens the statistics say were encoded for {@code saeId}, each window counted once. */
+    public long encodedTokens(String saeId) {
+        Sae s = saes.get(saeId);
+        return s == null ? 0 : s.encodedTokens;
+    }
+
     public Map<String, Long> alertsBySae() {
         return Map.copyOf(alertsBySae);
     }

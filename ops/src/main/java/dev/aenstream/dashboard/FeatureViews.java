@@ -55,7 +55,7 @@ final class FeatureViews {
     /** Versions whose lineage is kept per SAE: enough to follow a feature through the windows. */
     static final int LINEAGES_KEPT = 64;
 
-    private record Window(long endMs, long version, long tokens, long[] fires) {}
+    private record Window(long endMs, long version, long tokens, long[] fires, long[] histogram) {}
 
     private Sae sae(String id) {
         return saes.computeIfAbsent(id, k -> new Sae());
@@ -71,18 +71,55 @@ final class FeatureViews {
         trim(s.contexts);
     }
 
-    /** A window of the whole dictionary (shards already merged). */
+    /**
+     * A window of the whole dictionary (shards already merged). The statistics topic carries every
+     * update of a window, each holding the whole window so far: a later record of a window kept
+     * here replaces it, so each window counts once, at its latest.
+     */
     synchronized void window(FeatureStats f) {
         Sae s = sae(f.getSaeId());
         long[] fires = FeatureAccumulator.fireCounts(f);
-        s.windows.addLast(new Window(f.getWindowEndMs(), f.getVersion(), f.getTokens(), fires));
+        long[] histogram = FeatureAccumulator.histogram(f);
+        Window w = new Window(f.getWindowEndMs(), f.getVersion(), f.getTokens(), fires, histogram);
+        Window before = replace(s.windows, w);
+        if (before != null) {
+            add(s.histograms, before.version(), negated(before.histogram()));
+            add(s.fires, before.version(), negated(before.fires()));
+            s.tokens.merge(before.version(), -before.tokens(), Long::sum);
+        }
         while (s.windows.size() > WINDOWS_KEPT) s.windows.removeFirst();
-        add(s.histograms, f.getVersion(), FeatureAccumulator.histogram(f));
+        add(s.histograms, f.getVersion(), histogram);
         add(s.fires, f.getVersion(), fires);
         s.tokens.merge(f.getVersion(), f.getTokens(), Long::sum);
         trim(s.histograms);
         trim(s.fires);
         trim(s.tokens);
+    }
+
+    /**
+     * Puts {@code w} in the place of the kept window of the same version and end, or at the end;
+     * returns the window it replaced, or null.
+     */
+    private static Window replace(Deque<Window> windows, Window w) {
+        for (java.util.Iterator<Window> it = windows.descendingIterator(); it.hasNext(); ) {
+            Window kept = it.next();
+            if (kept.version() == w.version() && kept.endMs() == w.endMs()) {
+                List<Window> all = new ArrayList<>(windows);
+                int at = all.indexOf(kept);
+                all.set(at, w);
+                windows.clear();
+                windows.addAll(all);
+                return kept;
+            }
+        }
+        windows.addLast(w);
+        return null;
+    }
+
+    private static long[] negated(long[] values) {
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = -values[i];
+        return out;
     }
 
     private static void add(TreeMap<Long, long[]> into, long version, long[] values) {

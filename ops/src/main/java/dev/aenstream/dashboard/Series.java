@@ -32,6 +32,41 @@ final class Series {
         }
     }
 
+    /**
+     * Puts one point: in place of the point at the same x when there is one (a window reported
+     * again), else appended as {@link #add} does.
+     */
+    synchronized void put(double... xAndValues) {
+        for (int i = points.size() - 1; i >= 0; i--) {
+            double x = points.get(i)[0];
+            if (x == xAndValues[0]) {
+                points.set(i, xAndValues.clone());
+                return;
+            }
+            if (x < xAndValues[0]) break;
+        }
+        add(xAndValues);
+    }
+
+    /**
+     * Adds {@code delta} to column {@code column} (0: the first y) of every point after x: a
+     * running total when a window before them grew.
+     */
+    synchronized void shift(double x, int column, double delta) {
+        if (delta == 0) return;
+        for (double[] p : points) if (p[0] > x) p[column + 1] += delta;
+    }
+
+    /** The value of column {@code column} (0: the first y) at the point at x, if there is one. */
+    synchronized java.util.OptionalDouble valueAt(double x, int column) {
+        for (int i = points.size() - 1; i >= 0; i--) {
+            double at = points.get(i)[0];
+            if (at == x) return java.util.OptionalDouble.of(points.get(i)[column + 1]);
+            if (at < x) break;
+        }
+        return java.util.OptionalDouble.empty();
+    }
+
     synchronized int size() {
         return points.size();
     }

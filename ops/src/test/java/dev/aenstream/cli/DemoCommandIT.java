@@ -27,6 +27,9 @@ class DemoCommandIT {
                                 "256",
                                 "--publish-every",
                                 "20",
+                                // Short windows: several close, each reported once per task.
+                                "--stats-window-ms",
+                                "2000",
                                 "--summary-json",
                                 summary.toString());
         assertThat(code).isZero();
@@ -46,6 +49,11 @@ class DemoCommandIT {
             assertThat(sae.get("version").asLong())
                     .as("the encoders served a version the trainer published")
                     .isGreaterThanOrEqualTo(2);
+            // The dashboard's count of the statistics never exceeds the codes counted on the
+            // codes topic: a window reported again is counted once.
+            assertThat(sae.get("dashboard_tokens_encoded").asLong())
+                    .isPositive()
+                    .isLessThanOrEqualTo(sae.get("tokens_encoded").asLong());
             for (String field : new String[] {"l0", "fve", "dead_pct", "alerts", "phi"})
                 assertThat(sae.has(field)).as(field).isTrue();
             assertThat(sae.get("shrinkage").asDouble())
