@@ -37,15 +37,9 @@ final class Series {
      * again), else appended as {@link #add} does.
      */
     synchronized void put(double... xAndValues) {
-        for (int i = points.size() - 1; i >= 0; i--) {
-            double x = points.get(i)[0];
-            if (x == xAndValues[0]) {
-                points.set(i, xAndValues.clone());
-                return;
-            }
-            if (x < xAndValues[0]) break;
-        }
-        add(xAndValues);
+        int at = indexOf(xAndValues[0]);
+        if (at >= 0) points.set(at, xAndValues.clone());
+        else add(xAndValues);
     }
 
     /**
@@ -59,12 +53,20 @@ final class Series {
 
     /** The value of column {@code column} (0: the first y) at the point at x, if there is one. */
     synchronized java.util.OptionalDouble valueAt(double x, int column) {
+        int at = indexOf(x);
+        return at < 0
+                ? java.util.OptionalDouble.empty()
+                : java.util.OptionalDouble.of(points.get(at)[column + 1]);
+    }
+
+    /** The index of the point at x, searched from the newest (points are in x order), or -1. */
+    private int indexOf(double x) {
         for (int i = points.size() - 1; i >= 0; i--) {
             double at = points.get(i)[0];
-            if (at == x) return java.util.OptionalDouble.of(points.get(i)[column + 1]);
+            if (at == x) return i;
             if (at < x) break;
         }
-        return java.util.OptionalDouble.empty();
+        return -1;
     }
 
     synchronized int size() {

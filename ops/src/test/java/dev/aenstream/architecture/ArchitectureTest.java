@@ -306,16 +306,8 @@ class ArchitectureTest {
                                                 SimpleConditionEvent.violated(
                                                         c, access.getDescription()));
                                 }
-                                for (JavaCodeUnit unit : c.getCodeUnits())
-                                    for (InstanceofCheck check : unit.getInstanceofChecks())
-                                        if (concretePenalty(check.getRawType()))
-                                            events.add(
-                                                    SimpleConditionEvent.violated(
-                                                            c,
-                                                            unit.getFullName()
-                                                                    + " checks instanceof "
-                                                                    + check.getRawType()
-                                                                            .getName()));
+                                reportInstanceofChecks(
+                                        c, ArchitectureTest::concretePenalty, events);
                             }
                         })
                 .because(
@@ -353,16 +345,8 @@ class ArchitectureTest {
                                         events.add(
                                                 SimpleConditionEvent.violated(
                                                         c, access.getDescription()));
-                                for (JavaCodeUnit unit : c.getCodeUnits())
-                                    for (InstanceofCheck check : unit.getInstanceofChecks())
-                                        if (concreteActivation(check.getRawType()))
-                                            events.add(
-                                                    SimpleConditionEvent.violated(
-                                                            c,
-                                                            unit.getFullName()
-                                                                    + " checks instanceof "
-                                                                    + check.getRawType()
-                                                                            .getName()));
+                                reportInstanceofChecks(
+                                        c, ArchitectureTest::concreteActivation, events);
                             }
                         })
                 .because(
@@ -370,6 +354,22 @@ class ArchitectureTest {
                                 + " Activation classes; others ask an Activation"
                                 + " (docs/architecture.md)")
                 .check(classes);
+    }
+
+    /**
+     * Reports every {@code instanceof} check in {@code c} against a class {@code concrete} takes.
+     */
+    private static void reportInstanceofChecks(
+            JavaClass c, java.util.function.Predicate<JavaClass> concrete, ConditionEvents events) {
+        for (JavaCodeUnit unit : c.getCodeUnits())
+            for (InstanceofCheck check : unit.getInstanceofChecks())
+                if (concrete.test(check.getRawType()))
+                    events.add(
+                            SimpleConditionEvent.violated(
+                                    c,
+                                    unit.getFullName()
+                                            + " checks instanceof "
+                                            + check.getRawType().getName()));
     }
 
     private static boolean concreteActivation(JavaClass c) {

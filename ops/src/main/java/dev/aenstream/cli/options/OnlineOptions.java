@@ -34,8 +34,7 @@ public final class OnlineOptions implements SettingFlags.Declared {
 
     /** The value given for {@code setting}, or its default. */
     public <T> T get(Setting<T> setting) {
-        Object given = SettingFlags.given(command, List.of(setting)).get(setting);
-        return given == null ? setting.defaultValue() : setting.check(given);
+        return SettingFlags.value(command, setting);
     }
 
     /** The trainer's configuration, with checkpoints in {@code checkpointDir} (null: none). */

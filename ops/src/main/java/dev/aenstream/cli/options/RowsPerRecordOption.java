@@ -20,7 +20,6 @@ public final class RowsPerRecordOption implements SettingFlags.Declared {
 
     /** The rows per record given, or the default. */
     public int rowsPerRecord() {
-        Object given = SettingFlags.given(command, declared()).get(PublisherConfig.ROWS_PER_RECORD);
-        return given != null ? (Integer) given : PublisherConfig.ROWS_PER_RECORD.defaultValue();
+        return SettingFlags.value(command, PublisherConfig.ROWS_PER_RECORD);
     }
 }

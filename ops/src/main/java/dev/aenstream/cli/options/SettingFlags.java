@@ -63,6 +63,12 @@ public final class SettingFlags implements IModelTransformer {
         declared.adjust(spec);
     }
 
+    /** The value given for {@code setting} (checked), or its default. */
+    static <T> T value(CommandSpec spec, Setting<T> setting) {
+        Object given = given(spec, List.of(setting)).get(setting);
+        return given == null ? setting.defaultValue() : setting.type().cast(given);
+    }
+
     /**
      * The values given for {@code settings} on the command line or in the properties file, each
      * checked against its rule; an error names the flag and the value given.
