@@ -59,12 +59,15 @@ final class EncodeCommand implements Callable<Integer> {
             paramLabel = "COUNT",
             description =
                     "Start encoding once this many SAEs are served from the models topic, so"
-                            + " that no batch is encoded by only some of them (default:"
-                            + " ${DEFAULT-VALUE}).")
-    int waitForSaes = 1;
+                            + " that no batch is encoded by only some of them (default: every SAE"
+                            + " the topic holds when the encoder starts, at least one).")
+    Integer waitForSaes;
 
     @Override
     public Integer call() throws Exception {
+        if (waitForSaes != null && waitForSaes < 1)
+            throw new IllegalArgumentException(
+                    "--wait-for-saes " + waitForSaes + ": must be at least 1");
         // Checked before anything connects: an encoder with no way to trust a version never starts.
         var policy = sae.fixed() ? null : trust.trust();
         if (!sae.fixed() && !binding.binding().isAny())
@@ -114,10 +117,21 @@ final class EncodeCommand implements Callable<Integer> {
                             encode.shard().count() == 1
                                     ? ""
                                     : ", serving shard " + encode.shard().label() + " of each");
-                    while (!node.awaitServing(waitForSaes, Duration.ofSeconds(10))) {
+                    while (!(waitForSaes == null
+                            ? node.awaitEverySae(Duration.ofSeconds(10))
+                            : node.awaitServing(waitForSaes, Duration.ofSeconds(10)))) {
                         if (stop.getCount() == 0) return 0;
                         System.out.println(
-                                "still waiting for a model on " + target.topics().models());
+                                "still waiting for "
+                                        + (waitForSaes == null
+                                                ? "every SAE"
+                                                : waitForSaes + " SAEs")
+                                        + " on "
+                                        + target.topics().models()
+                                        + "; serving "
+                                        + node.serving().stream()
+                                                .map(x -> x.saeId() + " v" + x.version())
+                                                .toList());
                     }
                 }
                 try {

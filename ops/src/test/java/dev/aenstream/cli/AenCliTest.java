@@ -74,6 +74,19 @@ class AenCliTest {
         EncodeConfig encodeConfig = encode.encode.config(new Topics("t."), (short) 1);
         assertThat(encodeConfig.get(EncodeConfig.STREAM_THREADS)).isEqualTo(3);
         assertThat(encodeConfig.get(EncodeConfig.STATE_DIR)).isEqualTo(dir.resolve("state"));
+        // Transactions outlast a wide dictionary's record (Kafka Streams' own default is 10 s),
+        // and the group waits for a poll's records that long.
+        java.util.Properties streams =
+                encodeConfig.streamsProperties(dev.aenstream.avro.KafkaConnection.of("x:9092"));
+        assertThat(streams.get("producer.transaction.timeout.ms")).isEqualTo(120_000);
+        assertThat(streams.get("consumer.max.poll.interval.ms")).isEqualTo(300_000);
+        assertThat(
+                        encode.encode
+                                .config(new Topics("t."), (short) 1)
+                                .with(EncodeConfig.TRANSACTION_TIMEOUT_MS, 600_000L)
+                                .streamsProperties(dev.aenstream.avro.KafkaConnection.of("x:9092"))
+                                .get("consumer.max.poll.interval.ms"))
+                .isEqualTo(1_200_000);
 
         String[] trainArgs = {
             "--config", config.toString(), "train", "--source", "kafka", "--target-l0", "16"

@@ -82,6 +82,21 @@ public record EncodeConfig(
                     "How often progress is committed; under exactly-once also how late codes"
                             + " become visible");
 
+    public static final Setting<Long> TRANSACTION_TIMEOUT_MS =
+            Setting.whole(
+                    "transactionTimeoutMs",
+                    "transaction-timeout-ms",
+                    "MS",
+                    // The largest record (max-record-values) through a 131,072-feature SAE takes
+                    // about 45 s on two cores; Kafka Streams' own default is 10 s.
+                    always(120_000L),
+                    Rule.between(1_000, 900_000),
+                    "Under exactly-once, how long a transaction may stay open: longer than"
+                            + " encoding one record with every SAE, or the broker aborts it and the"
+                            + " record is encoded again and again; also how long readers wait on an"
+                            + " instance that died mid-transaction. At most the brokers'"
+                            + " transaction.max.timeout.ms (15 minutes by default)");
+
     public static final Setting<Path> STATE_DIR =
             Setting.path(
                     "stateDir",
@@ -109,8 +124,12 @@ public record EncodeConfig(
                     PROCESSING_GUARANTEE,
                     STREAM_THREADS,
                     COMMIT_INTERVAL_MS,
+                    TRANSACTION_TIMEOUT_MS,
                     STATE_DIR,
                     MAX_RECORD_VALUES);
+
+    /** The consumer's own default, kept unless transactions may last longer. */
+    private static final long MAX_POLL_INTERVAL_MS = 300_000;
 
     /** Kafka Streams' internal topics take the broker's default.replication.factor. */
     public static final short BROKER_DEFAULT_REPLICATION = -1;
@@ -133,7 +152,8 @@ public record EncodeConfig(
 
     /** How large a record it takes and writes. */
     public RecordLimits limits() {
-        return new RecordLimits(get(MAX_RECORD_VALUES), maxRecordBytes);
+        return new RecordLimits(
+                get(MAX_RECORD_VALUES), maxRecordBytes, get(TRANSACTION_TIMEOUT_MS));
     }
 
     /**
@@ -243,6 +263,14 @@ public record EncodeConfig(
                 StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Topics.MAX_MESSAGE_BYTES);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        long transaction = get(TRANSACTION_TIMEOUT_MS);
+        p.put(
+                StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                (int) transaction);
+        // A poll's records must be encoded before the group gives the partitions away.
+        p.put(
+                StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
+                (int) Math.max(MAX_POLL_INTERVAL_MS, 2 * transaction));
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         // A batch of wide rows is large: fetch fewer records per poll, so one poll's work fits a
         // commit interval.

@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * ONNX Runtime call per SAE, then per SAE its codes ({@link EncodeTopology#CODES}), statistics
  * ({@link FeatureStatistics}) and top-context candidates ({@link ContextCandidates}). A record any
  * stage rejects becomes one dead letter with the reason and its original bytes; every SAE encodes
- * before anything is forwarded, so one input yields all its codes or one dead letter, never both.
+ * before anything is forwarded, so one input yields all its codes or one dead letter, never both. A
+ * failure that is not the record's fault fails the task instead, so the record is tried again
+ * ({@link EncodeRetries}); one after the codes went out (in the statistics, say) always does, and
+ * under exactly-once the codes of the failed attempt are never committed.
  */
 final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object> {
     private static final Logger LOG = LoggerFactory.getLogger(EncodeProcessor.class);
@@ -41,6 +44,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     private final EncodeStats stats;
     private final RecordLimits limits;
     private final RecordAdmission admission;
+    private final EncodeRetries retries;
 
     /** Null when statistics are off, and then so are the two stages after the codes. */
     private final MonitorConfig monitor;
@@ -66,8 +70,13 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     private ProcessorContext<byte[], Object> context;
 
     EncodeProcessor(
-            SaeRegistry registry, EncodeStats stats, MonitorConfig monitor, RecordLimits limits) {
+            SaeRegistry registry,
+            EncodeStats stats,
+            MonitorConfig monitor,
+            RecordLimits limits,
+            EncodeRetries retries) {
         this.registry = registry;
+        this.retries = retries;
         this.stats = stats;
         this.monitor = monitor;
         this.limits = limits;
@@ -97,15 +106,16 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     @Override
     public void process(Record<byte[], byte[]> record) {
         long start = System.nanoTime();
+        RecordAdmission.Admitted in;
+        List<SparseCodes> all;
+        List<List<FeatureCodes>> records;
         try {
-            RecordAdmission.Admitted in = admission.admit(record.value(), registry.serving());
-            ActivationBatch batch = in.batch();
-            List<ServingSae> saes = in.saes();
-            List<SparseCodes> all = new ArrayList<>(saes.size());
-            List<List<FeatureCodes>> records = new ArrayList<>(saes.size());
-            for (ServingSae sae : saes) {
+            in = admission.admit(record.value(), registry.serving());
+            all = new ArrayList<>(in.saes().size());
+            records = new ArrayList<>(in.saes().size());
+            for (ServingSae sae : in.saes()) {
                 long ortStart = System.nanoTime();
-                SparseCodes codes = sae.global(encode(sae, in.rows(), batch.getRows()));
+                SparseCodes codes = sae.global(encode(sae, in.rows(), in.batch().getRows()));
                 ortMeter.record(System.nanoTime() - ortStart, TimeUnit.NANOSECONDS);
                 all.add(codes);
                 records.add(
@@ -113,37 +123,70 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                                 codes,
                                 sae.saeId(),
                                 sae.version(),
-                                batch.getProducerId(),
-                                batch.getSequence(),
+                                in.batch().getProducerId(),
+                                in.batch().getSequence(),
                                 sae.shard(),
                                 in.origins(),
                                 limits.maxRecordBytes()));
             }
-            for (int i = 0; i < saes.size(); i++) {
-                for (FeatureCodes part : records.get(i))
-                    context.forward(record.withValue(part), EncodeTopology.CODES);
-                stats.encoded(all.get(i).rows(), activeSum(all.get(i)));
-                if (monitor != null) {
-                    long statisticsStart = System.nanoTime();
-                    statistics.add(saes.get(i), in.rows(), all.get(i), record.timestamp());
-                    contexts.add(saes.get(i), all.get(i), in.origins(), batch);
-                    statisticsMeter.record(
-                            System.nanoTime() - statisticsStart, TimeUnit.NANOSECONDS);
-                }
-            }
-            rowsMeter.increment(batch.getRows());
-            batchMeter.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         } catch (RejectedRecord e) {
             deadLetter(record, e.reason(), e.getMessage());
-        } catch (Exception e) {
-            LOG.warn("encoding failed for a record at {}: {}", where(), e.toString());
-            deadLetter(record, DeadLetterReason.PROCESSING_ERROR, e.toString());
-        } catch (OutOfMemoryError | StackOverflowError | LinkageError | AssertionError e) {
-            // Errors one record can cause and the JVM survives: the record is set aside, the
-            // stream goes on. Others (InternalError, a broken VM) still stop the thread.
-            LOG.error("encoding failed for a record at {}: {}", where(), e.toString());
-            deadLetter(record, DeadLetterReason.PROCESSING_ERROR, e.toString());
+            return;
+        } catch (Exception
+                | OutOfMemoryError
+                | StackOverflowError
+                | LinkageError
+                | AssertionError e) {
+            // Not the record's fault as far as anyone can tell: fail the task and try it again. A
+            // record that fails every attempt is set aside, so the stream goes on. Errors a broken
+            // VM throws (InternalError) stop the thread at once.
+            if (retries.failed(where()))
+                throw new IllegalStateException(
+                        "encoding failed for the record at "
+                                + where()
+                                + "; the task fails and the record will be tried again",
+                        e);
+            LOG.error(
+                    "encoding failed {} times for the record at {}; setting it aside: {}",
+                    EncodeRetries.ATTEMPTS,
+                    where(),
+                    e.toString());
+            deadLetter(
+                    record,
+                    DeadLetterReason.PROCESSING_ERROR,
+                    "failed " + EncodeRetries.ATTEMPTS + " times: " + e);
+            return;
         }
+        retries.succeeded(where());
+        // Nothing below depends on the record's content: a failure here fails the task, and the
+        // record is encoded again from its committed offset.
+        ActivationBatch batch = in.batch();
+        for (int i = 0; i < all.size(); i++) {
+            ServingSae sae = in.saes().get(i);
+            for (FeatureCodes part : records.get(i))
+                context.forward(record.withValue(part), EncodeTopology.CODES);
+            stats.encoded(all.get(i).rows(), activeSum(all.get(i)));
+            if (monitor != null) {
+                long statisticsStart = System.nanoTime();
+                statistics.add(sae, in.rows(), all.get(i), record.timestamp());
+                contexts.add(sae, all.get(i), in.origins(), batch);
+                statisticsMeter.record(System.nanoTime() - statisticsStart, TimeUnit.NANOSECONDS);
+            }
+        }
+        rowsMeter.increment(batch.getRows());
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        batchMeter.record(tookMs, TimeUnit.MILLISECONDS);
+        // A poll's records share one transaction: a record taking a quarter of it is a warning.
+        if (tookMs > limits.transactionTimeoutMs() / 4)
+            LOG.warn(
+                    "encoding the record at {} ({} rows) took {} ms, over a quarter of the"
+                            + " transaction timeout ({} ms); raise --transaction-timeout-ms or"
+                            + " publish fewer rows per record, or the broker aborts transactions"
+                            + " and records are encoded again",
+                    where(),
+                    batch.getRows(),
+                    tookMs,
+                    limits.transactionTimeoutMs());
     }
 
     /** Codes of {@code rows} rows of {@code x} by {@code sae}; a graph that misfits is rejected. */

@@ -44,13 +44,27 @@ public final class EncodeTopology {
         return build(topics, registry, stats, monitor, RecordLimits.defaults());
     }
 
-    /** The topology; {@code monitor} null turns statistics and monitoring off. */
+    /**
+     * The topology with retries that back off; {@code monitor} null turns statistics and monitoring
+     * off.
+     */
     public static Topology build(
             Topics topics,
             SaeRegistry registry,
             EncodeStats stats,
             MonitorConfig monitor,
             RecordLimits limits) {
+        return build(topics, registry, stats, monitor, limits, EncodeRetries.withBackoff());
+    }
+
+    /** The topology; {@code retries} count the attempts at records that failed to encode. */
+    static Topology build(
+            Topics topics,
+            SaeRegistry registry,
+            EncodeStats stats,
+            MonitorConfig monitor,
+            RecordLimits limits,
+            EncodeRetries retries) {
         StreamsBuilder builder = new StreamsBuilder();
         String[] stores = {};
         if (monitor != null) {
@@ -78,7 +92,9 @@ public final class EncodeTopology {
                                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                                         .withName("activations"))
                         .process(
-                                () -> new EncodeProcessor(registry, stats, monitor, limits),
+                                () ->
+                                        new EncodeProcessor(
+                                                registry, stats, monitor, limits, retries),
                                 Named.as("encode"),
                                 stores);
         // The processor forwards each kind of output to the child named for it, so each child

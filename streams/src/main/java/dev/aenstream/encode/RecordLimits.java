@@ -9,10 +9,17 @@ import dev.aenstream.avro.Topics;
  *     becomes a {@code TOO_LARGE} dead letter before anything is allocated for it
  * @param maxRecordBytes the largest record the codes and dead-letter topics take: larger codes are
  *     split into parts, a larger dead letter carries a reference to its input instead of all of it
+ * @param transactionTimeoutMs how long encoding one record may take under exactly-once before its
+ *     transaction times out; a record that takes a good part of it is logged with the remedy
  */
-public record RecordLimits(long maxRecordValues, int maxRecordBytes) {
+public record RecordLimits(long maxRecordValues, int maxRecordBytes, long transactionTimeoutMs) {
     /** The smallest record limit that leaves room for codes and dead letters. */
     static final int MIN_RECORD_BYTES = 2 * CodesRecords.RECORD_OVERHEAD_BYTES;
+
+    /** Limits with {@link EncodeConfig#TRANSACTION_TIMEOUT_MS}' default. */
+    public RecordLimits(long maxRecordValues, int maxRecordBytes) {
+        this(maxRecordValues, maxRecordBytes, EncodeConfig.TRANSACTION_TIMEOUT_MS.defaultValue());
+    }
 
     public RecordLimits {
         if (maxRecordValues <= 0)

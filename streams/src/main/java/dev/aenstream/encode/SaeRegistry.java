@@ -17,6 +17,18 @@ public final class SaeRegistry {
         return serving.get();
     }
 
+    /** The version of {@code saeId} served now, or null. */
+    public ServingSae get(String saeId) {
+        for (ServingSae s : serving.get()) if (s.saeId().equals(saeId)) return s;
+        return null;
+    }
+
+    /** The version number of {@code saeId} served now, 0 for none. */
+    public long version(String saeId) {
+        ServingSae s = get(saeId);
+        return s == null ? 0 : s.version();
+    }
+
     /**
      * Serves {@code sae}, replacing any version of the same saeId; returns the replaced one, if
      * any.

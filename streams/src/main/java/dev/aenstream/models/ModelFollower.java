@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * complete, verified version that fits the stream, replacing the previous version of the same SAE
  * between batches. A version that does not fit (another width n, missing chunks, a bad checksum, a
  * graph ONNX Runtime refuses) raises a {@code MODEL_REFUSED} alert and the current one keeps
- * serving.
+ * serving. Until it has read the topic to the end it had when the follower (re)started, it only
+ * notes the newest admitted version of each SAE, and serves those once caught up: a restarted
+ * encoder never serves its SAEs' old versions one after another on its way to the current ones.
  */
 public final class ModelFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelFollower.class);
@@ -87,6 +89,10 @@ public final class ModelFollower implements AutoCloseable {
     private final Thread thread;
     private final AtomicBoolean started = new AtomicBoolean();
     private final DictionaryShard shard;
+
+    private final CatchUp catchUp = new CatchUp();
+    private final java.util.concurrent.atomic.AtomicLong loaded =
+            new java.util.concurrent.atomic.AtomicLong();
     private final VersionAdmission admission;
     private final VersionLoader loader;
 
@@ -169,6 +175,25 @@ public final class ModelFollower implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Waits until the follower has read the models topic to the end it had at the start and serves
+     * the newest admitted version of every SAE on it, and then at least one SAE (an empty topic
+     * waits for the first version), or the timeout passes.
+     */
+    public boolean awaitEverySae(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int found = catchUp.await(timeout);
+        return found >= 0
+                && awaitServing(
+                        Math.max(1, found),
+                        Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    /** How many versions were loaded into ONNX Runtime and served so far. */
+    public long versionsLoaded() {
+        return loaded.get();
+    }
+
     /** A consumer of the whole models topic from its beginning. */
     private KafkaConsumer<byte[], byte[]> open() {
         KafkaConsumer<byte[], byte[]> c =
@@ -181,6 +206,7 @@ public final class ModelFollower implements AutoCloseable {
             if (closed.get()) throw new org.apache.kafka.common.errors.WakeupException();
             List<TopicPartition> partitions = Partitions.assignAll(c, topic);
             c.seekToBeginning(partitions);
+            catchUp.start(c.endOffsets(partitions));
             return c;
         } catch (RuntimeException e) {
             consumer = null;
@@ -209,6 +235,7 @@ public final class ModelFollower implements AutoCloseable {
                         backoff = MIN_BACKOFF;
                     }
                     for (ConsumerRecord<byte[], byte[]> record : records) handle(record);
+                    if (catchUp.active()) serveCaughtUp();
                 }
             } catch (org.apache.kafka.common.errors.WakeupException e) {
                 if (closed.get()) break;
@@ -219,6 +246,20 @@ public final class ModelFollower implements AutoCloseable {
         }
         KafkaConsumer<byte[], byte[]> c = consumer;
         if (c != null) c.close();
+    }
+
+    /** Once caught up, serves the newest version kept of each SAE. */
+    private void serveCaughtUp() {
+        List<ModelAssembler.Assembled> kept = catchUp.reached(consumer::position);
+        if (catchUp.active()) return;
+        for (ModelAssembler.Assembled a : kept) {
+            try {
+                serve(a);
+            } finally {
+                a.delete();
+            }
+        }
+        catchUp.served(registry.serving().size());
     }
 
     /** Marks the follower down, alerts, waits {@code backoff}; returns the next back-off. */
@@ -273,6 +314,10 @@ public final class ModelFollower implements AutoCloseable {
                 if (refused.getOrDefault(m.getSaeId(), java.util.Set.of()).contains(m.getVersion()))
                     return;
                 ModelAssembler.Assembled a = assembler.complete(m);
+                if (catchUp.active()) {
+                    keep(a);
+                    return;
+                }
                 try {
                     serve(a);
                 } finally {
@@ -295,13 +340,28 @@ public final class ModelFollower implements AutoCloseable {
         }
     }
 
+    /**
+     * While catching up, keeps {@code a} as its SAE's newest version if admitted; refuses it, or
+     * drops it when not newer than what is kept or served.
+     */
+    private void keep(ModelAssembler.Assembled a) {
+        SaeModel m = a.model();
+        long serving = registry.version(m.getSaeId());
+        try {
+            if (m.getVersion() <= Math.max(serving, catchUp.keptVersion(m.getSaeId()))) return;
+            admission.admit(a, serving);
+            catchUp.keep(a);
+            a = null;
+        } catch (VersionRefused e) {
+            refuse(m, e.getMessage());
+        } finally {
+            if (a != null) a.delete();
+        }
+    }
+
     private void serve(ModelAssembler.Assembled a) {
         SaeModel m = a.model();
-        ServingSae current =
-                registry.serving().stream()
-                        .filter(s -> s.saeId().equals(m.getSaeId()))
-                        .findFirst()
-                        .orElse(null);
+        ServingSae current = registry.get(m.getSaeId());
         if (current != null && current.version() >= m.getVersion()) return;
         VersionLoader.Loaded loaded;
         try {
@@ -313,6 +373,7 @@ public final class ModelFollower implements AutoCloseable {
         synchronized (opened) {
             opened.add(loaded.encoder());
         }
+        this.loaded.incrementAndGet();
         ServingSae replaced =
                 registry.put(
                         new ServingSae(
@@ -368,6 +429,7 @@ public final class ModelFollower implements AutoCloseable {
         if (c != null) c.wakeup();
         if (started.get()) thread.join(10_000);
         retirer.shutdownNow();
+        catchUp.close();
         assembler.close();
         synchronized (opened) {
             opened.forEach(VersionLoader::closeQuietly);

@@ -36,6 +36,12 @@ public final class ModelPublisher implements AutoCloseable {
     /** A failed transaction whose abort timed out too: aborted before the next one begins. */
     private boolean abortPending;
 
+    /**
+     * A version whose commit timed out: the commit may yet complete, so it is retried (never
+     * aborted, which the client refuses) before the next version begins.
+     */
+    private VersionRecords.Publication commitPending;
+
     /** The newest version this publisher sent per SAE id, whose chunks the next one retires. */
     private final Map<String, SaeModel> published = new java.util.HashMap<>();
 
@@ -161,18 +167,26 @@ public final class ModelPublisher implements AutoCloseable {
         if (transactional) {
             // The version and the retirement of the one it replaces commit together.
             try {
-                if (abortPending) {
-                    // The broker was away when the last transaction failed: finish aborting it.
-                    producer.abortTransaction();
-                    abortPending = false;
-                }
+                finishPending();
                 producer.beginTransaction();
                 p = send(v, model, r -> producer.send(r));
                 for (var r : retire) producer.send(r);
-                producer.commitTransaction();
+                commit(p);
             } catch (ProducerFencedException | InvalidProducerEpochException e) {
                 throw new Fenced(e);
             } catch (org.apache.kafka.common.KafkaException e) {
+                if (e instanceof org.apache.kafka.common.errors.TimeoutException
+                        && commitPending != null)
+                    throw new ExecutionException(
+                            "the commit of SAE "
+                                    + commitPending.model().getSaeId()
+                                    + " v"
+                                    + commitPending.model().getVersion()
+                                    + " timed out; it is retried before the next version, and the"
+                                    + " version may yet appear",
+                            e);
+                // Any other failure ends the transaction, a pending commit's too: abort it.
+                commitPending = null;
                 try {
                     producer.abortTransaction();
                 } catch (ProducerFencedException abort) {
@@ -192,6 +206,37 @@ public final class ModelPublisher implements AutoCloseable {
         }
         published.put(v.saeId(), p.model());
         return p.model();
+    }
+
+    /**
+     * Finishes the transaction a previous call left: commits one whose commit timed out (its
+     * version then becomes visible, late), or aborts one whose abort did.
+     */
+    private void finishPending() {
+        VersionRecords.Publication late = commitPending;
+        if (late != null) {
+            commit(late);
+            published.put(late.model().getSaeId(), late.model());
+        }
+        if (abortPending) {
+            // The broker was away when the last transaction failed: finish aborting it.
+            producer.abortTransaction();
+            abortPending = false;
+        }
+    }
+
+    /**
+     * Commits; a commit that times out may still complete, and the client allows only retrying it,
+     * so it is marked to be retried before the next version (and the timeout is rethrown).
+     */
+    private void commit(VersionRecords.Publication p) {
+        try {
+            producer.commitTransaction();
+            commitPending = null;
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            commitPending = p;
+            throw e;
+        }
     }
 
     /**

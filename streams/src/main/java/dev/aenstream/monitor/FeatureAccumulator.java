@@ -14,8 +14,8 @@ import java.nio.FloatBuffer;
  * Per-feature statistics of one SAE version over one window, in primitive arrays: fire counts, sums
  * and maxima of activations, a histogram of them, tokens and the l0 sum, and with a decoder the
  * sums behind the fve. Updated from sparse codes in time proportional to their entries. The
- * statistics of a shard of the dictionary cover its slice of features; {@link #whole} lays a
- * window's shards side by side.
+ * statistics of a shard of the dictionary cover its slice of features; {@link StatisticsParts}
+ * splits and joins them.
  */
 public final class FeatureAccumulator {
     /** Bins of the activation histogram: below 2^-8, one per octave up to 2^6, and above. */
@@ -24,31 +24,31 @@ public final class FeatureAccumulator {
     /** Exponent of the lower edge of bin 1. */
     private static final int FIRST_EXPONENT = -8;
 
-    private final String saeId;
-    private final long version;
-    private final int d;
-    private final int shard;
-    private final int shards;
-    private final int firstFeature;
-    private final long windowStartMs;
-    private final long[] fires;
-    private final double[] sums;
-    private final float[] max;
+    final String saeId;
+    final long version;
+    final int d;
+    final int shard;
+    final int shards;
+    final int firstFeature;
+    final long windowStartMs;
+    final long[] fires;
+    final double[] sums;
+    final float[] max;
 
     /** d x {@link #HISTOGRAM_BINS}: per feature, its activations per power-of-two bin. */
-    private final long[] histogram;
+    final long[] histogram;
 
-    private long tokens;
-    private double l0Sum;
+    long tokens;
+    double l0Sum;
 
     /**
      * Per coordinate the sums of e, e^2, x, x^2 (e = x - xhat) over the sampled rows, 4 x n, then
      * the number of rows sampled; null while no decoder is known.
      */
-    private double[] reconstruction;
+    double[] reconstruction;
 
     /** Sums of ||x||_1 and ||xhat||_1 over the same sampled rows (the shrinkage); null as above. */
-    private double[] l1Sums;
+    double[] l1Sums;
 
     public FeatureAccumulator(String saeId, long version, int d, long windowStartMs) {
         this(saeId, version, DictionaryShard.WHOLE, d, windowStartMs);
@@ -75,7 +75,7 @@ public final class FeatureAccumulator {
                 null);
     }
 
-    private FeatureAccumulator(
+    FeatureAccumulator(
             String saeId,
             long version,
             int d,
@@ -339,70 +339,6 @@ public final class FeatureAccumulator {
             x.l1Sums = null;
         }
         return x.toRecord(Math.max(a.getWindowEndMs(), b.getWindowEndMs()));
-    }
-
-    /**
-     * The statistics of a whole dictionary from those of its shards over one window: each shard's
-     * per-feature arrays at its features, active-feature sums added; every shard saw the same
-     * tokens. fve and shrinkage need the whole dictionary's codes of each row and are unknown.
-     *
-     * @throws IllegalArgumentException unless the records are each shard of one window once, with
-     *     the same tokens (a shard behind the others has not finished the window)
-     */
-    public static FeatureStats whole(java.util.List<FeatureStats> parts) {
-        if (parts.isEmpty()) throw new IllegalArgumentException("no statistics to merge");
-        FeatureStats first = parts.get(0);
-        if (first.getShards() == 1 && parts.size() == 1) return first;
-        if (parts.size() != first.getShards())
-            throw new IllegalArgumentException(
-                    "have " + parts.size() + " of " + first.getShards() + " shards' statistics");
-        FeatureAccumulator[] byShard = new FeatureAccumulator[first.getShards()];
-        for (FeatureStats p : parts) {
-            if (!p.getSaeId().equals(first.getSaeId())
-                    || p.getVersion() != first.getVersion()
-                    || p.getWindowStartMs() != first.getWindowStartMs()
-                    || p.getShards() != first.getShards())
-                throw new IllegalArgumentException(
-                        "statistics of different SAEs, versions, windows or shardings");
-            if (p.getTokens() != first.getTokens())
-                throw new IllegalArgumentException(
-                        "shard "
-                                + p.getShard()
-                                + " saw "
-                                + p.getTokens()
-                                + " tokens but shard "
-                                + first.getShard()
-                                + " saw "
-                                + first.getTokens()
-                                + ": not every shard has finished the window");
-            if (byShard[p.getShard()] != null)
-                throw new IllegalArgumentException("shard " + p.getShard() + " twice");
-            byShard[p.getShard()] = fromRecord(p);
-        }
-        int d = 0;
-        for (FeatureAccumulator a : byShard) {
-            if (a.firstFeature != d)
-                throw new IllegalArgumentException(
-                        "shard " + a.shard + " starts at feature " + a.firstFeature + ", not " + d);
-            d += a.d;
-        }
-        FeatureAccumulator w =
-                new FeatureAccumulator(
-                        first.getSaeId(), first.getVersion(), d, first.getWindowStartMs());
-        for (FeatureAccumulator a : byShard) {
-            System.arraycopy(a.fires, 0, w.fires, a.firstFeature, a.d);
-            System.arraycopy(a.sums, 0, w.sums, a.firstFeature, a.d);
-            System.arraycopy(a.max, 0, w.max, a.firstFeature, a.d);
-            System.arraycopy(
-                    a.histogram,
-                    0,
-                    w.histogram,
-                    a.firstFeature * HISTOGRAM_BINS,
-                    a.d * HISTOGRAM_BINS);
-            w.l0Sum += a.l0Sum;
-        }
-        w.tokens = first.getTokens();
-        return w.toRecord(parts.stream().mapToLong(FeatureStats::getWindowEndMs).max().getAsLong());
     }
 
     /** Fire counts of a statistics record. */

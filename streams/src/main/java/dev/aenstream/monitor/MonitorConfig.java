@@ -120,6 +120,23 @@ public record MonitorConfig(SettingValues settings) {
                             + " row at a higher cost");
 
     /**
+     * The widest block of statistics whose record stays well under the topics' 16 MiB limit: a
+     * feature takes 148 bytes (fire count, sum, maximum, 16 histogram bins), so 9.7 MB.
+     */
+    public static final int MAX_STATS_BLOCK_FEATURES = 65_536;
+
+    public static final Setting<Integer> STATS_BLOCK_FEATURES =
+            Setting.integer(
+                    "statsBlockFeatures",
+                    "stats-block-features",
+                    "FEATURES",
+                    always(16_384), // 2.4 MB a record
+                    Rule.between(1, MAX_STATS_BLOCK_FEATURES),
+                    "Split the statistics of a wider dictionary (or shard) into blocks of at most"
+                            + " this many features, each its own record, merged exactly by readers;"
+                            + " every encoder of one SAE must use the same value");
+
+    /**
      * Bounds that keep a block of feature contexts well under the topic's record limit: 256
      * features x 100 contexts x ~500 characters.
      */
@@ -160,6 +177,7 @@ public record MonitorConfig(SettingValues settings) {
                     WINDOW_MS,
                     GRACE_MS,
                     FVE_ROW_STRIDE,
+                    STATS_BLOCK_FEATURES,
                     TOP_CONTEXTS,
                     CONTEXT_CHARS);
 

@@ -3,6 +3,7 @@ package dev.aenstream.monitor;
 import dev.aenstream.avro.AlertType;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Tags;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -10,6 +11,11 @@ import java.util.concurrent.atomic.AtomicReference;
 /** The monitor's Micrometer meters: alerts emitted by type, and dead_pct per SAE. */
 final class MonitorMetrics {
     private static final Map<String, AtomicReference<Double>> DEAD_PCT = new ConcurrentHashMap<>();
+
+    /**
+     * Per SAE id, per part of its dictionary (shard or block): parts, dead features and features.
+     */
+    private static final Map<String, Map<Integer, long[]>> DEAD_BY_PART = new ConcurrentHashMap<>();
 
     private MonitorMetrics() {}
 
@@ -23,7 +29,25 @@ final class MonitorMetrics {
         Metrics.counter("aen.alerts.emitted", Tags.of("type", type.name())).increment();
     }
 
-    static void deadPct(String saeId, double value) {
+    /**
+     * Sets the dead features of {@code d} of part {@code part} of {@code parts}; the SAE's gauge is
+     * the share over the parts it has heard of (the whole dictionary once each part has reported).
+     */
+    static synchronized void dead(String saeId, int part, int parts, long dead, int d) {
+        Map<Integer, long[]> known = DEAD_BY_PART.computeIfAbsent(saeId, id -> new HashMap<>());
+        // A dictionary split anew (another sharding or block size) starts over.
+        if (known.values().stream().anyMatch(p -> p[0] != parts)) known.clear();
+        known.put(part, new long[] {parts, dead, d});
+        long deadAll = 0;
+        long all = 0;
+        for (long[] p : known.values()) {
+            deadAll += p[1];
+            all += p[2];
+        }
+        deadPct(saeId, all == 0 ? 0 : 100.0 * deadAll / all);
+    }
+
+    private static void deadPct(String saeId, double value) {
         DEAD_PCT.computeIfAbsent(
                         saeId,
                         id -> {

@@ -200,6 +200,10 @@ final class MonitorState {
         return 100.0 * count(DEAD) / d;
     }
 
+    int deadFeatures() {
+        return count(DEAD);
+    }
+
     double rarePct() {
         return 100.0 * count(RARE) / d;
     }

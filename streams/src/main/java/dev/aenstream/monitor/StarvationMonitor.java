@@ -9,8 +9,9 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Turns statistics (keyed by SAE id) into alerts and the current state per SAE. Its state lives in
- * a changelogged store, written once per statistics record.
+ * Turns statistics (keyed by SAE id) into alerts and the current state per SAE, or per part of its
+ * dictionary (a shard, or a block of a wide one). Its state lives in a changelogged store, written
+ * once per statistics record.
  */
 final class StarvationMonitor implements Processor<String, FeatureStats, String, SpecificRecord> {
     static final String STORE = "starvation-state";
@@ -37,7 +38,9 @@ final class StarvationMonitor implements Processor<String, FeatureStats, String,
     public void process(Record<String, FeatureStats> record) {
         String saeId = record.key();
         FeatureStats stats = record.value();
-        byte[] saved = store.get(saeId);
+        // Each part of a dictionary has its own state: parts of one width would mix otherwise.
+        String part = SaeStates.key(saeId, stats.getShard(), stats.getShards());
+        byte[] saved = store.get(part);
         MonitorState state =
                 saved == null ? new MonitorState(stats.getD()) : MonitorState.fromBytes(saved);
         if (state.d() != stats.getD()) state = new MonitorState(stats.getD());
@@ -46,12 +49,12 @@ final class StarvationMonitor implements Processor<String, FeatureStats, String,
             context.forward(record.withValue((SpecificRecord) alert), ALERTS);
             MonitorMetrics.alert(alert.getAlertType());
         }
-        store.put(saeId, state.toBytes());
-        MonitorMetrics.deadPct(saeId, state.deadPct());
-        // A shard's view has its own key, so the compacted topic keeps every shard's.
+        store.put(part, state.toBytes());
+        MonitorMetrics.dead(
+                saeId, stats.getShard(), stats.getShards(), state.deadFeatures(), state.d());
+        // A part's view has its own key, so the compacted topic keeps every part's.
         context.forward(
-                record.withKey(SaeStates.key(saeId, stats.getShard(), stats.getShards()))
-                        .withValue((SpecificRecord) state.toRecord(saeId, now)),
+                record.withKey(part).withValue((SpecificRecord) state.toRecord(saeId, now)),
                 STATES);
     }
 }

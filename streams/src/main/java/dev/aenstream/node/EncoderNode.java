@@ -86,6 +86,14 @@ public final class EncoderNode implements AutoCloseable {
                 : follower.awaitServing(count, timeout);
     }
 
+    /**
+     * Waits until the follower serves every SAE the models topic held when it started (at least
+     * one), or the timeout passes; a fixed SAE is served at once.
+     */
+    public boolean awaitEverySae(Duration timeout) throws InterruptedException {
+        return follower == null ? !registry.serving().isEmpty() : follower.awaitEverySae(timeout);
+    }
+
     /** The SAEs served now. */
     public List<ServingSae> serving() {
         return registry.serving();

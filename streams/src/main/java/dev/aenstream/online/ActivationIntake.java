@@ -54,8 +54,20 @@ final class ActivationIntake {
         this.outputs = outputs;
     }
 
-    /** Continues the counts of a checkpoint. */
+    /**
+     * Continues the counts and the source binding of a checkpoint: SAEs resumed on a topic carrying
+     * several hooks learn on from the one they learned from.
+     *
+     * @throws IllegalArgumentException when the binding asked for now is another
+     */
     void restore(TrainerManifest manifest) {
+        SourceBinding saved = manifest.source();
+        if (!saved.isAny()) {
+            String model = pick(configured.sourceModel(), saved.sourceModel(), "--source-model");
+            String hook = pick(configured.hookPoint(), saved.hookPoint(), "--hook-point");
+            source = new SourceBinding(model, hook);
+            LOG.info("the SAEs learn on from records of {}, as before the checkpoint", source);
+        }
         rowsRead = manifest.rowsRead();
         rowsDeadLettered = manifest.rowsDeadLettered();
         rowChecksum = manifest.rowChecksum();
@@ -78,6 +90,21 @@ final class ActivationIntake {
             Matrices.normaliseRows(rows, 0, count, n);
         rowsRead += count;
         return keepFinite(a, record);
+    }
+
+    /** The side of the binding asked for now, else the checkpoint's; refuses two different. */
+    private static String pick(String asked, String saved, String flag) {
+        if (asked == null || saved == null || asked.equals(saved))
+            return asked == null ? saved : asked;
+        throw new IllegalArgumentException(
+                "the checkpoint's SAEs learned from "
+                        + saved
+                        + " but "
+                        + flag
+                        + " asks for "
+                        + asked
+                        + ": an SAE trained on two sources learns neither; start it with a new"
+                        + " --checkpoint-dir");
     }
 
     /** The rows {@link #take} kept, first. */

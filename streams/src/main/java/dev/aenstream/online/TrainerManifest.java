@@ -21,6 +21,9 @@ import java.util.Map;
  * @param rowsDeadLettered rows among them sent to the dead letters (NaN or Inf)
  * @param rowChecksum sum of {@link dev.aenstream.avro.RowIds#hash} over the rows read and kept:
  *     checks that every row was read exactly once
+ * @param sourceModel the source model the SAEs learn from, once bound (null before, and in
+ *     manifests written before the binding was kept)
+ * @param hookPoint the hook point they learn from, as {@code sourceModel}
  */
 public record TrainerManifest(
         Map<String, Long> positions,
@@ -30,9 +33,16 @@ public record TrainerManifest(
         Map<String, String> saes,
         long rowsRead,
         long rowsDeadLettered,
-        long rowChecksum) {
+        long rowChecksum,
+        String sourceModel,
+        String hookPoint) {
     public static final String FILE = "trainer.json";
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The source binding the SAEs learn from, as far as it was bound when written. */
+    dev.aenstream.avro.SourceBinding source() {
+        return new dev.aenstream.avro.SourceBinding(sourceModel, hookPoint);
+    }
 
     public static TrainerManifest read(Path dir) throws IOException {
         Path file = dir.resolve(FILE);

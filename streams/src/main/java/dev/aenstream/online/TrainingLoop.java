@@ -309,7 +309,9 @@ public final class TrainingLoop {
                         files,
                         intake.rowsRead(),
                         intake.rowsDeadLettered(),
-                        intake.rowChecksum())
+                        intake.rowChecksum(),
+                        intake.source().sourceModel(),
+                        intake.source().hookPoint())
                 .write(dir);
         source.commit(Map.copyOf(positions));
     }

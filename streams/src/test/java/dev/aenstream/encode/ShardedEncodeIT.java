@@ -15,6 +15,7 @@ import dev.aenstream.models.ModelTrust;
 import dev.aenstream.monitor.FeatureAccumulator;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.monitor.SaeStates;
+import dev.aenstream.monitor.StatisticsParts;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.sae.DictionaryShard;
@@ -247,7 +248,7 @@ class ShardedEncodeIT {
             assertThat(part.getFve()).isNull();
             shards.add(part);
         }
-        FeatureStats merged = FeatureAccumulator.whole(shards);
+        FeatureStats merged = StatisticsParts.whole(shards);
         assertThat(whole.getTokens()).isEqualTo((long) RECORDS * ROWS);
         assertThat(merged.getTokens()).isEqualTo(whole.getTokens());
         assertThat(merged.getD()).isEqualTo(D);

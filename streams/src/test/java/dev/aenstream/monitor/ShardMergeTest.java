@@ -77,7 +77,7 @@ class ShardMergeTest {
         assertThat(sb.getFirstFeature()).isEqualTo(5);
         assertThat(sb.getD()).isEqualTo(5);
 
-        FeatureStats merged = FeatureAccumulator.whole(List.of(sb, sa));
+        FeatureStats merged = StatisticsParts.whole(List.of(sb, sa));
         FeatureStats expected = w.toRecord(2000);
         assertThat(FeatureAccumulator.fireCounts(merged))
                 .isEqualTo(FeatureAccumulator.fireCounts(expected));
@@ -92,12 +92,11 @@ class ShardMergeTest {
         assertThatThrownBy(() -> FeatureAccumulator.merge(sa, sb))
                 .hasMessageContaining("different features");
         // A shard missing, behind, or twice.
-        assertThatThrownBy(() -> FeatureAccumulator.whole(List.of(sa)))
-                .hasMessageContaining("1 of 2");
-        assertThatThrownBy(() -> FeatureAccumulator.whole(List.of(sa, sa)))
+        assertThatThrownBy(() -> StatisticsParts.whole(List.of(sa))).hasMessageContaining("1 of 2");
+        assertThatThrownBy(() -> StatisticsParts.whole(List.of(sa, sa)))
                 .hasMessageContaining("twice");
         FeatureStats behind = FeatureAccumulator.merge(sb, sb);
-        assertThatThrownBy(() -> FeatureAccumulator.whole(List.of(sa, behind)))
+        assertThatThrownBy(() -> StatisticsParts.whole(List.of(sa, behind)))
                 .hasMessageContaining("not every shard has finished");
 
         ShardedWindows windows = new ShardedWindows();
