@@ -89,7 +89,7 @@ final class BrokerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--port must be in 0..65535, got " + port);
         if (voters != null) return quorumNode();
         CountDownLatch stopped = new CountDownLatch(1);
-        try (AutoCloseable endpoint = metrics.start();
+        try (AutoCloseable endpoint = metrics.start(dashboard);
                 EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir, secure);
                 AutoCloseable web =
                         dashboard.start(
@@ -146,7 +146,7 @@ final class BrokerCommand implements Callable<Integer> {
                 new EmbeddedBroker.Node(
                         nodeId, port, controllerPort, voters, clusterId, (short) all.length);
         CountDownLatch stopped = new CountDownLatch(1);
-        try (AutoCloseable endpoint = metrics.start();
+        try (AutoCloseable endpoint = metrics.start(dashboard);
                 EmbeddedBroker broker = EmbeddedBroker.start(node, dataDir)) {
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(stopped::countDown, "aen-broker-shutdown"));

@@ -249,7 +249,7 @@ final class DemoCommand implements Callable<Integer> {
         ExecutorService threads = Executors.newFixedThreadPool(2, Daemon.threads("aen-demo"));
         // The demo's trainer signs with a key made for the run, which its encoders alone trust.
         KeyPair signing = ModelSigning.generate();
-        try (AutoCloseable endpoint = metrics.start();
+        try (AutoCloseable endpoint = metrics.start(dashboard);
                 KafkaTarget target = secured(KafkaTarget.open(kafka, secure), runId);
                 TrainerNode trainer =
                         TrainerNode.open(

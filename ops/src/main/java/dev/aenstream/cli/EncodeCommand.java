@@ -77,7 +77,7 @@ final class EncodeCommand implements Callable<Integer> {
                             + " their trainer gave them");
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-        try (AutoCloseable endpoint = metrics.start();
+        try (AutoCloseable endpoint = metrics.start(dashboard);
                 KafkaTarget target = KafkaTarget.open(kafka);
                 AutoCloseable web = dashboard.start(target.connection(), target.topics())) {
             EncodeConfig config =

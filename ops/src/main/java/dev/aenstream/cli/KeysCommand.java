@@ -51,6 +51,14 @@ final class KeysCommand implements Callable<Integer> {
                                 + " one-off set-up step).")
         boolean keepExisting;
 
+        @Option(
+                names = "--public-dir",
+                paramLabel = "DIR",
+                description =
+                        "Also copy the public key into this folder, apart from the private one,"
+                                + " so that encoders can be given that folder alone.")
+        Path publicDir;
+
         @Override
         public Integer call() throws Exception {
             Path priv = Path.of(out + ".key");
@@ -61,6 +69,7 @@ final class KeysCommand implements Callable<Integer> {
                 System.out.printf(
                         "keeping the existing key pair %s, %s (key id %s)%n",
                         priv, pub, ModelSigning.keyId(ModelSigning.readPublic(pub)));
+                copyPublic(pub);
                 return 0;
             }
             var keys = ModelSigning.generate();
@@ -69,7 +78,16 @@ final class KeysCommand implements Callable<Integer> {
                     "private key %s (give it to the trainer: --signing-key)%npublic key %s"
                             + " (give it to the encoders: --trusted-keys), key id %s%n",
                     files.get(0), files.get(1), ModelSigning.keyId(keys.getPublic()));
+            copyPublic(pub);
             return 0;
+        }
+
+        private void copyPublic(Path pub) throws java.io.IOException {
+            if (publicDir == null) return;
+            java.nio.file.Files.createDirectories(publicDir);
+            Path copy = publicDir.resolve(pub.getFileName());
+            java.nio.file.Files.copy(pub, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            System.out.printf("public key also at %s, for the encoders%n", copy);
         }
     }
 

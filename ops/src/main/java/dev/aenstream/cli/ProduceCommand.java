@@ -67,7 +67,7 @@ final class ProduceCommand implements Runnable {
             SpikedConfig config = synthetic.config();
             AtomicBoolean stop = new AtomicBoolean();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
-            try (AutoCloseable endpoint = metrics.start();
+            try (AutoCloseable endpoint = metrics.start(dashboard);
                     KafkaTarget target = KafkaTarget.open(kafka);
                     AutoCloseable web = dashboard.start(target.connection(), target.topics());
                     ActivationPublisher publisher =
@@ -185,7 +185,7 @@ final class ProduceCommand implements Runnable {
             AtomicBoolean stop = new AtomicBoolean();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
             String id = producerId != null ? producerId : "replay-" + System.currentTimeMillis();
-            try (AutoCloseable endpoint = metrics.start();
+            try (AutoCloseable endpoint = metrics.start(dashboard);
                     KafkaTarget target = KafkaTarget.open(kafka);
                     AutoCloseable web = dashboard.start(target.connection(), target.topics());
                     ActivationPublisher publisher =

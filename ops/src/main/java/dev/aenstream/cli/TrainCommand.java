@@ -307,7 +307,7 @@ final class TrainCommand implements Callable<Integer> {
                                         Thread.currentThread().interrupt();
                                     }
                                 }));
-        try (AutoCloseable endpoint = metrics.start();
+        try (AutoCloseable endpoint = metrics.start(dashboard);
                 KafkaTarget target = KafkaTarget.open(kafka);
                 AutoCloseable web = dashboard.start(target.connection(), target.topics());
                 dev.aenstream.node.TrainerNode trainer =

@@ -95,7 +95,7 @@ final class TransformerCommand implements Callable<Integer> {
         String hook = text.hook(source);
         AtomicBoolean stop = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
-        try (AutoCloseable endpoint = metrics.start();
+        try (AutoCloseable endpoint = metrics.start(dashboard);
                 TransformerModel hooked =
                         TransformerModel.open(
                                 proto, List.of(hook), device.device(), ortThreads.ortThreads());

@@ -14,7 +14,6 @@ import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.models.ModelRecords;
 import dev.aenstream.monitor.Diagnosis;
 import dev.aenstream.monitor.SaeStates;
-import dev.aenstream.monitor.ShardedWindows;
 import dev.aenstream.sae.eval.PoissonSne;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -78,25 +77,16 @@ public final class DashboardFeed implements AutoCloseable {
     private final Map<String, Sae> saes = new ConcurrentHashMap<>();
     private final Deque<Map<String, Object>> alerts = new ArrayDeque<>();
     private final Map<String, Long> alertsBySae = new ConcurrentHashMap<>();
-    private final ShardedWindows shardedWindows = new ShardedWindows();
-
-    /** The tokens of the latest record of each recent window, bounded. */
-    private final Map<String, Long> windowTokens =
-            new java.util.LinkedHashMap<>() {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-                    return size() > WINDOWS_REMEMBERED;
-                }
-            };
-
-    /** Windows whose latest tokens are remembered: far more than a grace period holds open. */
-    static final int WINDOWS_REMEMBERED = 4096;
+    private final WindowCounts windows = new WindowCounts();
 
     private final FeatureViews features = new FeatureViews();
     private final DictionaryMap maps =
             new DictionaryMap(features::counts, PoissonSne.Config.defaults());
     private final AvroSerde<FeatureContexts> contextsSerde = new AvroSerde<>(FeatureContexts.class);
     private volatile long recordsRead;
+
+    /** Records it could not read (malformed, or sizes that do not fit their bytes). */
+    private volatile long recordsSkipped;
 
     /** What the dashboard knows about one SAE. */
     private static final class Sae {
@@ -219,7 +209,15 @@ public final class DashboardFeed implements AutoCloseable {
                     && ModelRecords.MODEL.equals(ModelRecords.type(r.headers())))
                 model(modelSerde.fromBytes(r.value()));
         } catch (RuntimeException e) {
-            LOG.debug("dashboard skips a record of {} it cannot read: {}", r.topic(), e.toString());
+            // Said at the 1st, 2nd, 4th, 8th... skip: heard, without flooding the log.
+            if (Long.bitCount(++recordsSkipped) == 1)
+                LOG.warn(
+                        "dashboard skips a record of {} at {}@{} it cannot read ({} so far): {}",
+                        r.topic(),
+                        r.partition(),
+                        r.offset(),
+                        recordsSkipped,
+                        e.toString());
         }
     }
 
@@ -258,16 +256,13 @@ public final class DashboardFeed implements AutoCloseable {
         return v == null ? Double.NaN : v;
     }
 
-    private void encoding(FeatureStats shardOrWhole) {
-        // A sharded dictionary's windows count once all its shards have reported them.
-        FeatureStats f = shardedWindows.add(shardOrWhole).orElse(null);
-        if (f == null || f.getTokens() == 0) return;
+    private void encoding(FeatureStats part) {
+        WindowCounts.Update update = windows.add(part).orElse(null);
+        if (update == null) return;
+        FeatureStats f = update.window();
+        long added = update.added();
         features.window(f);
         Sae s = sae(f.getSaeId());
-        // Each record holds its window so far, and a window is emitted at every update: count
-        // what it adds to the window's last record, not the whole window again.
-        Long before = windowTokens.put(windowKey(f), f.getTokens());
-        long added = f.getTokens() - (before == null ? 0 : before);
         s.encodedTokens += added;
         double end = f.getWindowEndMs() / 1000.0;
         // The running total at this window grows by what it added, and so does every later one.
@@ -283,11 +278,11 @@ public final class DashboardFeed implements AutoCloseable {
                 orNaN(f.getShrinkage()));
     }
 
-    private static String windowKey(FeatureStats f) {
-        return f.getSaeId() + "/v" + f.getVersion() + "@" + f.getWindowStartMs();
-    }
-
     private void state(SaeState view) {
+        String misfit = SaeStates.misfit(view);
+        if (misfit != null)
+            throw new IllegalArgumentException(
+                    "the state of SAE " + view.getSaeId() + " does not hold together: " + misfit);
         Sae sae = sae(view.getSaeId());
         SaeState st = view;
         if (view.getShards() > 1) {
@@ -390,13 +385,13 @@ public final class DashboardFeed implements AutoCloseable {
         return maps.map(saeId);
     }
 
-    /** Alerts seen per SAE id since the start of the topic. */
     /** The tokens the statistics say were encoded for {@code saeId}, each window counted once. */
     public long encodedTokens(String saeId) {
         Sae s = saes.get(saeId);
         return s == null ? 0 : s.encodedTokens;
     }
 
+    /** Alerts seen per SAE id since the start of the topic. */
     public Map<String, Long> alertsBySae() {
         return Map.copyOf(alertsBySae);
     }
@@ -428,6 +423,7 @@ public final class DashboardFeed implements AutoCloseable {
             out.put("alerts", new ArrayList<>(alerts));
         }
         out.put("records_read", recordsRead);
+        out.put("records_skipped", recordsSkipped);
         out.put("now_ms", System.currentTimeMillis());
         return out;
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.javalin.Javalin;
 import io.javalin.http.BadRequestResponse;
 import io.javalin.http.Context;
+import io.javalin.http.ForbiddenResponse;
 import io.javalin.http.NotFoundResponse;
 import io.javalin.http.UnauthorizedResponse;
 import io.javalin.http.staticfiles.Location;
@@ -56,6 +57,20 @@ public final class DashboardServer implements AutoCloseable {
             DashboardFeed feed,
             Supplier<Map<String, Object>> extra,
             String token) {
+        return start(host, port, feed, extra, token, HostAllowlist.LOCAL);
+    }
+
+    /**
+     * As {@link #start(String, int, DashboardFeed, Supplier, String)}, answering requests whose
+     * {@code Host} is on {@code hosts} only.
+     */
+    public static DashboardServer start(
+            String host,
+            int port,
+            DashboardFeed feed,
+            Supplier<Map<String, Object>> extra,
+            String token,
+            HostAllowlist hosts) {
         if (token != null && token.isBlank())
             throw new IllegalArgumentException("the dashboard's token must not be blank");
         ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
@@ -63,6 +78,7 @@ public final class DashboardServer implements AutoCloseable {
                 Javalin.create(
                         config -> {
                             config.startup.showJavalinBanner = false;
+                            config.routes.before(ctx -> checkHost(ctx, hosts));
                             if (token != null) config.routes.before(ctx -> authorise(ctx, token));
                             config.staticFiles.enableWebjars();
                             config.staticFiles.add("/dashboard", Location.CLASSPATH);
@@ -104,6 +120,17 @@ public final class DashboardServer implements AutoCloseable {
         DashboardServer server = new DashboardServer(app, host);
         LOG.info("dashboard at {}", server.url());
         return server;
+    }
+
+    /** Refuses a request whose Host is not on the list, before anything else is done. */
+    private static void checkHost(Context ctx, HostAllowlist hosts) {
+        String given = ctx.header("Host");
+        if (hosts.allows(given)) return;
+        throw new ForbiddenResponse(
+                "this dashboard does not answer to the host name "
+                        + (given == null ? "(none)" : "'" + given + "'")
+                        + " (a guard against DNS rebinding): open it by IP address or localhost,"
+                        + " or list the name with --http-allowed-hosts");
     }
 
     /**

@@ -111,6 +111,8 @@ class DeploymentFilesTest {
                             .stream().map(Object::toString).toList();
             assertRunsInItsImage(service.getKey(), service.getValue().get("image"), args);
             assertSignedModels(service.getKey(), args);
+            if (args.contains("encode"))
+                assertOnlyThePublicKey(service.getKey(), service.getValue());
             assertCommandParses(
                     service.getKey(), withConfig(args, DEPLOY.resolve("aen.properties")), brokers);
             if (!Set.of("credentials", "keys").contains(service.getKey()))
@@ -508,6 +510,19 @@ class DeploymentFilesTest {
         Map<String, String> out = new HashMap<>();
         env.forEach((k, v) -> out.put(k, v.toString()));
         return out;
+    }
+
+    /** An encoder mounts the keys volume's public folder only: it can check, never sign. */
+    @SuppressWarnings("unchecked")
+    private static void assertOnlyThePublicKey(String where, Map<String, Object> service) {
+        for (Object m : (List<Object>) service.getOrDefault("volumes", List.of())) {
+            if (m instanceof String s)
+                assertThat(s).as("%s mounts no whole keys volume", where).doesNotStartWith("keys:");
+            else if (m instanceof Map<?, ?> mount && "keys".equals(mount.get("source")))
+                assertThat(((Map<String, Object>) mount.get("volume")).get("subpath"))
+                        .as("%s mounts only the public key", where)
+                        .isEqualTo("public");
+        }
     }
 
     /** Trainers sign what they publish and encoders serve only what verifies. */

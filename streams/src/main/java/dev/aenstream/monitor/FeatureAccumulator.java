@@ -261,7 +261,51 @@ public final class FeatureAccumulator {
         return b;
     }
 
+    /** Parts a dictionary may be reported in: far more than shards times blocks ever are. */
+    public static final int MAX_PARTS = 1 << 16;
+
+    /**
+     * Why a record's declared sizes do not fit the bytes it carries, or null when they do; checked
+     * before anything is allocated for them, as a record comes from a topic anyone with write
+     * access can fill.
+     */
+    public static String misfit(FeatureStats r) {
+        long d = r.getD();
+        if (d < 0) return "d=" + d;
+        if (r.getShards() < 1 || r.getShards() > MAX_PARTS)
+            return "shards=" + r.getShards() + " outside [1, " + MAX_PARTS + "]";
+        if (r.getShard() < 0 || r.getShard() >= r.getShards())
+            return "shard " + r.getShard() + " of " + r.getShards();
+        if (r.getFirstFeature() < 0 || r.getTokens() < 0)
+            return "a negative first feature or tokens";
+        if (r.getFireCounts().remaining() != 8 * d)
+            return "fireCounts holds " + r.getFireCounts().remaining() + " bytes for d=" + d;
+        if (r.getActivationSums().remaining() != 8 * d)
+            return "activationSums holds "
+                    + r.getActivationSums().remaining()
+                    + " bytes for d="
+                    + d;
+        if (r.getActivationMax().remaining() != 4 * d)
+            return "activationMax holds " + r.getActivationMax().remaining() + " bytes for d=" + d;
+        if (r.getActivationHistogram() != null
+                && r.getActivationHistogram().remaining() != 8L * HISTOGRAM_BINS * d)
+            return "activationHistogram holds "
+                    + r.getActivationHistogram().remaining()
+                    + " bytes for d="
+                    + d;
+        if (r.getReconstruction() != null) {
+            int bytes = r.getReconstruction().remaining();
+            if (bytes < 8 || bytes % 8 != 0 || (bytes / 8 - 1) % 4 != 0)
+                return "reconstruction holds " + bytes + " bytes, not 8 x (4n + 1)";
+        }
+        return null;
+    }
+
     public static FeatureAccumulator fromRecord(FeatureStats r) {
+        String misfit = misfit(r);
+        if (misfit != null)
+            throw new IllegalArgumentException(
+                    "statistics of SAE " + r.getSaeId() + " do not hold together: " + misfit);
         int d = r.getD();
         long[] fires = new long[d];
         double[] sums = new double[d];

@@ -22,6 +22,24 @@ public final class SaeStates {
     }
 
     /**
+     * Why a view's declared sizes do not hold together, or null when they do; checked before
+     * anything is allocated for them, as views come from a topic.
+     */
+    public static String misfit(SaeState s) {
+        if (s.getD() < 0) return "d=" + s.getD();
+        if (s.getShards() < 1 || s.getShards() > FeatureAccumulator.MAX_PARTS)
+            return "shards=" + s.getShards();
+        if (s.getShard() < 0 || s.getShard() >= s.getShards())
+            return "shard " + s.getShard() + " of " + s.getShards();
+        if (s.getFeatureStatus() != null && s.getFeatureStatus().remaining() != s.getD())
+            return "featureStatus holds "
+                    + s.getFeatureStatus().remaining()
+                    + " bytes for d="
+                    + s.getD();
+        return null;
+    }
+
+    /**
      * The views of every SAE, each merged from its shards' views where it is sharded; an SAE whose
      * shards have not all reported keeps its shards' views apart, as they are all that is known.
      * Views of one SAE in different shardings are not merged with each other.
@@ -51,10 +69,10 @@ public final class SaeStates {
         if (shards.isEmpty()) return Optional.empty();
         int count = shards.get(0).getShards();
         if (count == 1) return Optional.of(shards.get(shards.size() - 1));
+        if (count < 1 || count > FeatureAccumulator.MAX_PARTS) return Optional.empty();
         SaeState[] byShard = new SaeState[count];
         for (SaeState s : shards) {
-            if (s.getShards() != count || s.getShard() < 0 || s.getShard() >= count)
-                return Optional.empty();
+            if (s.getShards() != count || misfit(s) != null) return Optional.empty();
             byShard[s.getShard()] = s;
         }
         int d = 0;
@@ -80,10 +98,11 @@ public final class SaeStates {
         List<Long> bins = new ArrayList<>();
         for (long h : histogram) bins.add(h);
         // Shards lie side by side in feature order; one without per-feature status leaves it out.
-        java.nio.ByteBuffer status = java.nio.ByteBuffer.allocate(d);
-        for (SaeState s : byShard) {
-            if (s.getFeatureStatus() == null || status == null) status = null;
-            else status.put(s.getFeatureStatus().duplicate());
+        // Each status is as long as its shard's d (misfit), so the whole is what was received.
+        java.nio.ByteBuffer status = null;
+        if (java.util.Arrays.stream(byShard).allMatch(s -> s.getFeatureStatus() != null)) {
+            status = java.nio.ByteBuffer.allocate(d);
+            for (SaeState s : byShard) status.put(s.getFeatureStatus().duplicate());
         }
         return Optional.of(
                 SaeState.newBuilder()

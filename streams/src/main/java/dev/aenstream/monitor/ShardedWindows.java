@@ -23,10 +23,15 @@ public final class ShardedWindows {
     /**
      * Takes one record (the latest of its shard and window replaces an earlier one); returns its
      * window's whole statistics when complete, at once for an unsharded dictionary.
+     *
+     * @throws IllegalArgumentException for a record whose sizes do not fit its bytes
      */
     public Optional<FeatureStats> add(FeatureStats s) {
+        String misfit = FeatureAccumulator.misfit(s);
+        if (misfit != null)
+            throw new IllegalArgumentException(
+                    "statistics of SAE " + s.getSaeId() + " do not hold together: " + misfit);
         if (s.getShards() == 1) return Optional.of(s);
-        if (s.getShard() < 0 || s.getShard() >= s.getShards()) return Optional.empty();
         String window =
                 s.getSaeId()
                         + "/v"

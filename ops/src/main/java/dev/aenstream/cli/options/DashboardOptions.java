@@ -4,10 +4,13 @@ import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.dashboard.DashboardFeed;
 import dev.aenstream.dashboard.DashboardServer;
+import dev.aenstream.dashboard.HostAllowlist;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import picocli.CommandLine.Option;
 
@@ -56,6 +59,16 @@ public final class DashboardOptions {
     Path httpAuthTokenFile;
 
     @Option(
+            names = "--http-allowed-hosts",
+            paramLabel = "NAME",
+            split = ",",
+            description =
+                    "Host names the dashboard answers to besides IP addresses and localhost (a"
+                            + " guard against DNS rebinding), e.g. the name of its Kubernetes"
+                            + " service; comma-separated.")
+    List<String> httpAllowedHosts = List.of();
+
+    @Option(
             names = "--http-command-config",
             paramLabel = "FILE",
             description =
@@ -71,15 +84,17 @@ public final class DashboardOptions {
             throw new IllegalArgumentException(
                     "give the dashboard's token once: --http-auth-token or --http-auth-token-file");
         if (httpAuthTokenFile == null) return httpAuthToken;
+        return readToken(httpAuthTokenFile, "the dashboard's");
+    }
+
+    /** The first line of {@code file}, a token; {@code whose} names it in errors. */
+    static String readToken(Path file, String whose) {
         try {
-            String first =
-                    Files.readString(httpAuthTokenFile).strip().lines().findFirst().orElse("");
-            if (first.isBlank())
-                throw new IllegalArgumentException(httpAuthTokenFile + " holds no token");
+            String first = Files.readString(file).strip().lines().findFirst().orElse("");
+            if (first.isBlank()) throw new IllegalArgumentException(file + " holds no token");
             return first.strip();
         } catch (IOException e) {
-            throw new IllegalArgumentException(
-                    "cannot read the dashboard's token from " + httpAuthTokenFile, e);
+            throw new IllegalArgumentException("cannot read " + whose + " token from " + file, e);
         }
     }
 
@@ -124,7 +139,14 @@ public final class DashboardOptions {
         if (port < OFF || port > 65_535)
             throw new IllegalArgumentException("--http-port must be -1 to 65535, got " + port);
         String token = token();
-        DashboardServer server = DashboardServer.start(httpHost, port, feed, extra, token);
+        DashboardServer server =
+                DashboardServer.start(
+                        httpHost,
+                        port,
+                        feed,
+                        extra,
+                        token,
+                        new HostAllowlist(Set.copyOf(httpAllowedHosts)));
         System.out.println(
                 "dashboard: "
                         + server.url()
