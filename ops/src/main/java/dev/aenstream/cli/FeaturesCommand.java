@@ -2,6 +2,7 @@ package dev.aenstream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.cli.options.ModelTrustOptions;
 import dev.aenstream.cli.options.SaeVersionOptions;
 import dev.aenstream.dashboard.NeuronpediaExport;
 import java.nio.file.Files;
@@ -43,6 +44,8 @@ final class FeaturesCommand implements Runnable {
         @Mixin KafkaOptions kafka;
 
         @Mixin SaeVersionOptions sae;
+
+        @Mixin ModelTrustOptions trust;
 
         @Option(
                 names = "--format",
@@ -91,7 +94,8 @@ final class FeaturesCommand implements Runnable {
                                 sae.version(),
                                 modelId,
                                 layer,
-                                saeSet == null ? sae.saeId() : saeSet);
+                                saeSet == null ? sae.saeId() : saeSet,
+                                trust.trust());
                 Path parent = out.toAbsolutePath().getParent();
                 if (parent != null) Files.createDirectories(parent);
                 new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.toFile(), batch);

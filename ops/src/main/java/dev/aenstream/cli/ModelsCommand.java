@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.LayoutOptions;
+import dev.aenstream.cli.options.ModelTrustOptions;
 import dev.aenstream.cli.options.SaeVersionOptions;
 import dev.aenstream.models.ModelAssembler;
 import dev.aenstream.models.ModelPull;
@@ -39,10 +40,11 @@ final class ModelsCommand implements Runnable {
     @Command(
             name = "pull",
             description = {
-                "Take a version of an SAE off the models topic (the newest unless --version),"
-                    + " assembled from its chunks and checked against its checksum, and write it as"
-                    + " an ONNX encoder (--out FILE, its weights in FILE.data) or in SAELens' or"
-                    + " sparsify's layout (--out DIR), which those tools and aen's --sae-file read."
+                "Take a version of an SAE off the models topic (the newest unless --version), its"
+                    + " signature checked as an encoder checks it (--trusted-keys), assembled from"
+                    + " its chunks and checked against its checksum, and write it as an ONNX"
+                    + " encoder (--out FILE, its weights in FILE.data) or in SAELens' or sparsify's"
+                    + " layout (--out DIR), which those tools and aen's --sae-file read."
             })
     static final class Pull implements Callable<Integer> {
         @Mixin KafkaOptions kafka;
@@ -60,6 +62,8 @@ final class ModelsCommand implements Runnable {
 
         @Mixin LayoutOptions layout;
 
+        @Mixin ModelTrustOptions trust;
+
         @Override
         public Integer call() throws Exception {
             try (KafkaTarget target = KafkaTarget.open(kafka);
@@ -70,7 +74,8 @@ final class ModelsCommand implements Runnable {
                                 target.topics().models(),
                                 sae.saeId(),
                                 sae.version(),
-                                assembler);
+                                assembler,
+                                trust.trust());
                 try {
                     write(a);
                 } finally {

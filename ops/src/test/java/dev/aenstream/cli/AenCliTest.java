@@ -74,19 +74,23 @@ class AenCliTest {
         EncodeConfig encodeConfig = encode.encode.config(new Topics("t."), (short) 1);
         assertThat(encodeConfig.get(EncodeConfig.STREAM_THREADS)).isEqualTo(3);
         assertThat(encodeConfig.get(EncodeConfig.STATE_DIR)).isEqualTo(dir.resolve("state"));
-        // Transactions outlast a wide dictionary's record (Kafka Streams' own default is 10 s),
-        // and the group waits for a poll's records that long.
-        java.util.Properties streams =
-                encodeConfig.streamsProperties(dev.aenstream.avro.KafkaConnection.of("x:9092"));
-        assertThat(streams.get("producer.transaction.timeout.ms")).isEqualTo(120_000);
-        assertThat(streams.get("consumer.max.poll.interval.ms")).isEqualTo(300_000);
+        // Transactions outlast a wide dictionary's record (Kafka Streams' own 10 s per 16,384
+        // features of the widest SAE, unless set), and the group waits for a poll's records.
+        var kafka = dev.aenstream.avro.KafkaConnection.of("x:9092");
+        java.util.Properties narrow = encodeConfig.streamsProperties(kafka, 4_096);
+        assertThat(narrow.get("producer.transaction.timeout.ms")).isEqualTo(10_000);
+        assertThat(narrow.get("consumer.max.poll.interval.ms")).isEqualTo(300_000);
         assertThat(
-                        encode.encode
-                                .config(new Topics("t."), (short) 1)
-                                .with(EncodeConfig.TRANSACTION_TIMEOUT_MS, 600_000L)
-                                .streamsProperties(dev.aenstream.avro.KafkaConnection.of("x:9092"))
-                                .get("consumer.max.poll.interval.ms"))
-                .isEqualTo(1_200_000);
+                        encodeConfig
+                                .streamsProperties(kafka, 131_072)
+                                .get("producer.transaction.timeout.ms"))
+                .isEqualTo(80_000);
+        java.util.Properties set =
+                encodeConfig
+                        .with(EncodeConfig.TRANSACTION_TIMEOUT_MS, 600_000L)
+                        .streamsProperties(kafka, 4_096);
+        assertThat(set.get("producer.transaction.timeout.ms")).isEqualTo(600_000);
+        assertThat(set.get("consumer.max.poll.interval.ms")).isEqualTo(1_200_000);
 
         String[] trainArgs = {
             "--config", config.toString(), "train", "--source", "kafka", "--target-l0", "16"

@@ -108,6 +108,7 @@ class NeuronpediaExportIT {
                                     "3",
                                     "--model-id",
                                     "words-model",
+                                    "--allow-unsigned-models",
                                     "--out",
                                     out.toString());
             assertThat(code).isZero();

@@ -16,6 +16,8 @@ public final class EncodeApp implements AutoCloseable {
     private final EncodeStats stats = new EncodeStats();
 
     public EncodeApp(KafkaConnection connection, EncodeConfig config, SaeRegistry registry) {
+        // Transactions are sized for the widest SAE served now (the caller waits for them).
+        int widestD = registry.serving().stream().mapToInt(ServingSae::d).max().orElse(0);
         this.streams =
                 new KafkaStreams(
                         EncodeTopology.build(
@@ -23,8 +25,8 @@ public final class EncodeApp implements AutoCloseable {
                                 registry,
                                 stats,
                                 config.monitor(),
-                                config.limits()),
-                        config.streamsProperties(connection));
+                                config.limits(widestD)),
+                        config.streamsProperties(connection, widestD));
         streams.setUncaughtExceptionHandler(
                 e -> {
                     // Bad records never get here (they go to the dead letters); this is a broker or

@@ -40,6 +40,17 @@ public record EncodeConfig(
         short replicationFactor,
         int maxRecordBytes,
         DictionaryShard shard) {
+    /** {@link #TRANSACTION_TIMEOUT_MS} of 0: sized by the widest SAE served at the start. */
+    public static final long AUTO = 0;
+
+    /** Kafka Streams' own transaction timeout, enough for every dictionary up to this width. */
+    static final long BASE_TRANSACTION_TIMEOUT_MS = 10_000;
+
+    static final int FEATURES_PER_BASE_TIMEOUT = 16_384;
+
+    /** The brokers' default transaction.max.timeout.ms. */
+    static final long MAX_TRANSACTION_TIMEOUT_MS = 900_000;
+
     public static final Setting<String> APPLICATION_ID =
             Setting.text(
                     "applicationId",
@@ -87,15 +98,15 @@ public record EncodeConfig(
                     "transactionTimeoutMs",
                     "transaction-timeout-ms",
                     "MS",
-                    // The largest record (max-record-values) through a 131,072-feature SAE takes
-                    // about 45 s on two cores; Kafka Streams' own default is 10 s.
-                    always(120_000L),
-                    Rule.between(1_000, 900_000),
+                    always(AUTO),
+                    Rule.between(0, MAX_TRANSACTION_TIMEOUT_MS),
                     "Under exactly-once, how long a transaction may stay open: longer than"
                             + " encoding one record with every SAE, or the broker aborts it and the"
                             + " record is encoded again and again; also how long readers wait on an"
-                            + " instance that died mid-transaction. At most the brokers'"
-                            + " transaction.max.timeout.ms (15 minutes by default)");
+                            + " instance that died mid-transaction. 0: 10 s, and 10 s more per"
+                            + " 16,384 features of the widest SAE served when the encoder starts."
+                            + " At most the brokers' transaction.max.timeout.ms (15 minutes by"
+                            + " default)");
 
     public static final Setting<Path> STATE_DIR =
             Setting.path(
@@ -128,6 +139,18 @@ public record EncodeConfig(
                     STATE_DIR,
                     MAX_RECORD_VALUES);
 
+    /**
+     * The transaction timeout for SAEs as wide as {@code widestD}: the one set, or (auto) Kafka
+     * Streams' 10 s per 16,384 features, so that a wide dictionary's record fits a transaction
+     * while a narrow one's encoder that dies holds readers up for no longer than it did before.
+     */
+    public long transactionTimeoutMs(int widestD) {
+        long set = get(TRANSACTION_TIMEOUT_MS);
+        if (set != AUTO) return set;
+        long blocks = Math.max(1, -Math.floorDiv(-(long) widestD, FEATURES_PER_BASE_TIMEOUT));
+        return Math.min(MAX_TRANSACTION_TIMEOUT_MS, BASE_TRANSACTION_TIMEOUT_MS * blocks);
+    }
+
     /** The consumer's own default, kept unless transactions may last longer. */
     private static final long MAX_POLL_INTERVAL_MS = 300_000;
 
@@ -150,10 +173,10 @@ public record EncodeConfig(
         return settings.get(setting);
     }
 
-    /** How large a record it takes and writes. */
-    public RecordLimits limits() {
+    /** How large a record it takes and writes, for SAEs as wide as {@code widestD}. */
+    public RecordLimits limits(int widestD) {
         return new RecordLimits(
-                get(MAX_RECORD_VALUES), maxRecordBytes, get(TRANSACTION_TIMEOUT_MS));
+                get(MAX_RECORD_VALUES), maxRecordBytes, transactionTimeoutMs(widestD));
     }
 
     /**
@@ -248,8 +271,8 @@ public record EncodeConfig(
         }
     }
 
-    /** Kafka Streams properties for a cluster. */
-    public Properties streamsProperties(KafkaConnection connection) {
+    /** Kafka Streams properties for a cluster, for SAEs as wide as {@code widestD}. */
+    public Properties streamsProperties(KafkaConnection connection, int widestD) {
         Properties p = connection.client();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, streamsApplicationId());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, get(STREAM_THREADS));
@@ -263,7 +286,7 @@ public record EncodeConfig(
                 StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Topics.MAX_MESSAGE_BYTES);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-        long transaction = get(TRANSACTION_TIMEOUT_MS);
+        long transaction = transactionTimeoutMs(widestD);
         p.put(
                 StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
                 (int) transaction);

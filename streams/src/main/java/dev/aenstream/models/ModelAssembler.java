@@ -11,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -23,6 +23,12 @@ import java.util.Map;
  *
  * <p>Chunks of one version arrive in index order (one partition, one producer, and compaction keeps
  * the order), so each is appended; a gap refuses the version.
+ *
+ * <p>Chunks are not signed (the metadata is, and its checksum covers them), so whoever can write
+ * the topic can send chunks of any version: spools are bounded in number (a few per SAE, {@link
+ * #MAX_SPOOLS} in all, the one least recently written giving way) and in bytes, so a forged version
+ * never pins an SAE; followers that check signatures also drop chunks not signed by a trusted key
+ * before they reach a spool ({@link ModelTrust#chunkRefusal}).
  */
 public final class ModelAssembler implements AutoCloseable {
     /**
@@ -86,8 +92,18 @@ public final class ModelAssembler implements AutoCloseable {
         }
     }
 
-    /** The newest version of one SAE being written to disk. */
+    /** Versions spooled at once in all: each holds a file open. */
+    static final int MAX_SPOOLS = 16;
+
+    /** Versions of one SAE spooled at once: the one being published, and a newer one begun. */
+    static final int MAX_SPOOLS_PER_SAE = 2;
+
+    /** The largest version spooled by default: eight times a Llama-size SAE (4.3 GB). */
+    static final long DEFAULT_MAX_VERSION_BYTES = 32L << 30;
+
+    /** A version of one SAE being written to disk. */
     private static final class Spool {
+        final String saeId;
         final long version;
         final Path file;
         final FileChannel channel;
@@ -96,7 +112,8 @@ public final class ModelAssembler implements AutoCloseable {
         long bytes;
         String broken;
 
-        Spool(long version, Path file) throws IOException {
+        Spool(String saeId, long version, Path file) throws IOException {
+            this.saeId = saeId;
             this.version = version;
             this.file = file;
             this.channel =
@@ -115,7 +132,11 @@ public final class ModelAssembler implements AutoCloseable {
 
     private final Path dir;
     private final SpoolFolder folder;
-    private final Map<String, Spool> pending = new HashMap<>();
+    private final long maxVersionBytes;
+
+    /** Versions being spooled, by SAE id and version, least recently written first. */
+    private final Map<String, Spool> pending = new LinkedHashMap<>(16, 0.75f, true);
+
     private long files;
 
     /**
@@ -123,28 +144,49 @@ public final class ModelAssembler implements AutoCloseable {
      * follower, if this process is killed).
      */
     public ModelAssembler() {
+        this(DEFAULT_MAX_VERSION_BYTES);
+    }
+
+    /** As {@link #ModelAssembler()}, spooling no version past {@code maxVersionBytes}. */
+    ModelAssembler(long maxVersionBytes) {
         this.folder = SpoolFolder.create();
         this.dir = folder.dir();
+        this.maxVersionBytes = maxVersionBytes;
+    }
+
+    private static String key(String saeId, long version) {
+        return saeId + "\u0000" + version;
     }
 
     public void add(SaeModelChunk chunk) {
         String id = chunk.getSaeId();
-        Spool spool = pending.get(id);
-        if (spool == null || chunk.getVersion() > spool.version) {
-            if (spool != null) spool.discard();
+        String key = key(id, chunk.getVersion());
+        Spool spool = pending.get(key);
+        if (spool == null) {
+            // A version starts at its first chunk; a later one alone is a version begun before
+            // this follower read (compacted away, or forged), and nothing can be made of it.
+            if (chunk.getIndex() != 0) return;
+            makeRoom(id);
             try {
                 // Named by a counter: the SAE id comes from the topic and is no file name.
-                spool = new Spool(chunk.getVersion(), dir.resolve("version-" + files++ + ".part"));
+                spool =
+                        new Spool(
+                                id,
+                                chunk.getVersion(),
+                                dir.resolve("version-" + files++ + ".part"));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot spool SAE " + id + " to " + dir, e);
             }
-            pending.put(id, spool);
-        } else if (chunk.getVersion() < spool.version) {
-            return;
+            pending.put(key, spool);
         }
         if (spool.broken != null || chunk.getIndex() < spool.nextIndex) return;
         if (chunk.getIndex() > spool.nextIndex) {
             spool.broken = "chunk " + spool.nextIndex + " is missing";
+            return;
+        }
+        if (spool.bytes + chunk.getData().remaining() > maxVersionBytes) {
+            spool.broken = "it is larger than the " + maxVersionBytes + " bytes a follower spools";
+            spool.discard();
             return;
         }
         ByteBuffer data = chunk.getData().duplicate();
@@ -159,13 +201,52 @@ public final class ModelAssembler implements AutoCloseable {
         spool.nextIndex++;
     }
 
+    /**
+     * Discards the spools least recently written, of {@code saeId} and in all, so that one more
+     * fits the bounds: a version being published gets a chunk every few milliseconds.
+     */
+    private void makeRoom(String saeId) {
+        while (pending.values().stream().filter(s -> s.saeId.equals(saeId)).count()
+                >= MAX_SPOOLS_PER_SAE) drop(saeId);
+        while (pending.size() >= MAX_SPOOLS) drop(null);
+    }
+
+    /** Discards the spool least recently written, of {@code saeId} or (null) of any SAE. */
+    private void drop(String saeId) {
+        var begun = pending.values().iterator();
+        while (begun.hasNext()) {
+            Spool s = begun.next();
+            if (saeId != null && !s.saeId.equals(saeId)) continue;
+            s.discard();
+            begun.remove();
+            return;
+        }
+    }
+
+    /** Discards what was spooled of {@code model}'s version, which will not be completed. */
+    public void discard(SaeModel model) {
+        Spool spool = pending.remove(key(model.getSaeId(), model.getVersion()));
+        if (spool != null) spool.discard();
+    }
+
+    /** Versions being spooled now. */
+    int spools() {
+        return pending.size();
+    }
+
+    /** Bytes written to the spools being filled now. */
+    long spooledBytes() {
+        long sum = 0;
+        for (Spool s : pending.values()) sum += s.bytes;
+        return sum;
+    }
+
     /** Completes the version the metadata names; the file is the caller's from here on. */
     public Assembled complete(SaeModel model) throws RefusedModel {
-        Spool spool = pending.get(model.getSaeId());
-        if (spool == null || spool.version != model.getVersion()) {
+        Spool spool = pending.remove(key(model.getSaeId(), model.getVersion()));
+        if (spool == null) {
             throw new RefusedModel(model, "its chunks were not found on the topic");
         }
-        pending.remove(model.getSaeId());
         try {
             check(model, spool);
             spool.channel.close();

@@ -10,18 +10,18 @@ import dev.aenstream.encode.ServingSae;
 import dev.aenstream.monitor.FollowerAlerts;
 import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.runtime.Device;
-import dev.aenstream.sae.runtime.SaeEncoder;
 import dev.aenstream.topics.Partitions;
+import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -42,9 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class ModelFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelFollower.class);
 
-    /** How long a replaced encoder stays open for batches that took it just before the swap. */
-    private static final long RETIRE_AFTER_S = 30;
-
     /** The first wait after the follower fails; each further failure doubles it. */
     static final Duration MIN_BACKOFF = Duration.ofMillis(500);
 
@@ -56,31 +53,21 @@ public final class ModelFollower implements AutoCloseable {
     private final Properties consumerProps;
     private final String topic;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private final java.util.concurrent.CountDownLatch closing =
-            new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch closing = new CountDownLatch(1);
 
     /**
      * 1 while the follower is down and waiting to restart, else 0 (gauge aen.models.follower.down).
      */
-    private final java.util.concurrent.atomic.AtomicInteger down =
-            io.micrometer.core.instrument.Metrics.gauge(
-                    "aen.models.follower.down", new java.util.concurrent.atomic.AtomicInteger());
+    private final AtomicInteger down =
+            Metrics.gauge("aen.models.follower.down", new AtomicInteger());
 
-    private final java.util.concurrent.atomic.AtomicLong restarts =
-            new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong restarts = new AtomicLong();
     private final SaeRegistry registry;
     private final FollowerAlerts alerts;
     private final ModelAssembler assembler = new ModelAssembler();
     private final AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
     private final AvroSerde<SaeModelChunk> chunks = new AvroSerde<>(SaeModelChunk.class);
-    private final ScheduledExecutorService retirer =
-            Executors.newSingleThreadScheduledExecutor(
-                    r -> {
-                        Thread t = new Thread(r, "aen-model-retirer");
-                        t.setDaemon(true);
-                        return t;
-                    });
-    private final List<SaeEncoder> opened = new ArrayList<>();
+    private final OpenEncoders encoders = new OpenEncoders();
 
     /** Every version refused, per SAE id: one alert each, however often the topic is read. */
     private final Map<String, java.util.Set<Long>> refused = new ConcurrentHashMap<>();
@@ -91,8 +78,10 @@ public final class ModelFollower implements AutoCloseable {
     private final DictionaryShard shard;
 
     private final CatchUp catchUp = new CatchUp();
-    private final java.util.concurrent.atomic.AtomicLong loaded =
-            new java.util.concurrent.atomic.AtomicLong();
+
+    private final ChunkGate chunkGate;
+
+    private final AtomicLong loaded = new AtomicLong();
     private final VersionAdmission admission;
     private final VersionLoader loader;
 
@@ -137,6 +126,7 @@ public final class ModelFollower implements AutoCloseable {
         this.shard = shard;
         this.alerts = alerts;
         this.admission = new VersionAdmission(trust, expectedN, shard);
+        this.chunkGate = new ChunkGate(admission);
         this.loader = new VersionLoader(device, ortThreads, shard);
         Properties props = connection.client();
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -307,12 +297,27 @@ public final class ModelFollower implements AutoCloseable {
         if (record.value() == null) return;
         try {
             if (ModelRecords.CHUNK.equals(type)) {
-                assembler.add(chunks.fromBytes(record.value()));
+                SaeModelChunk chunk = chunks.fromBytes(record.value());
+                if (chunkGate.admits(chunk, newestKnown(chunk.getSaeId()), record.offset()))
+                    assembler.add(chunk);
             } else if (ModelRecords.MODEL.equals(type)) {
                 SaeModel m = models.fromBytes(record.value());
                 // Read again after a restart: refused once is enough.
                 if (refused.getOrDefault(m.getSaeId(), java.util.Set.of()).contains(m.getVersion()))
                     return;
+                // Untrusted metadata is refused for what it is, not for the chunks not spooled.
+                String distrusted = admission.trustRefusal(m, newestKnown(m.getSaeId()));
+                if (distrusted != null) {
+                    assembler.discard(m);
+                    refuse(m, distrusted);
+                    return;
+                }
+                String chunksDropped = chunkGate.refusal(m);
+                if (chunksDropped != null) {
+                    assembler.discard(m);
+                    refuse(m, chunksDropped);
+                    return;
+                }
                 ModelAssembler.Assembled a = assembler.complete(m);
                 if (catchUp.active()) {
                     keep(a);
@@ -359,6 +364,11 @@ public final class ModelFollower implements AutoCloseable {
         }
     }
 
+    /** The newest version of {@code saeId} served, or kept while catching up. */
+    private long newestKnown(String saeId) {
+        return Math.max(registry.version(saeId), catchUp.keptVersion(saeId));
+    }
+
     private void serve(ModelAssembler.Assembled a) {
         SaeModel m = a.model();
         ServingSae current = registry.get(m.getSaeId());
@@ -370,9 +380,7 @@ public final class ModelFollower implements AutoCloseable {
             refuse(m, e.getMessage());
             return;
         }
-        synchronized (opened) {
-            opened.add(loaded.encoder());
-        }
+        encoders.opened(loaded.encoder());
         this.loaded.incrementAndGet();
         ServingSae replaced =
                 registry.put(
@@ -400,14 +408,7 @@ public final class ModelFollower implements AutoCloseable {
                 m.getD(),
                 m.getSizeBytes(),
                 replaced == null ? "" : ", replacing v" + replaced.version());
-        if (replaced != null)
-            retirer.schedule(() -> retire(replaced.encoder()), RETIRE_AFTER_S, TimeUnit.SECONDS);
-    }
-
-    private void retire(SaeEncoder encoder) {
-        synchronized (opened) {
-            if (opened.remove(encoder)) VersionLoader.closeQuietly(encoder);
-        }
+        if (replaced != null) encoders.replaced(replaced.encoder());
     }
 
     private void refuse(SaeModel model, String reason) {
@@ -428,12 +429,9 @@ public final class ModelFollower implements AutoCloseable {
         KafkaConsumer<byte[], byte[]> c = consumer;
         if (c != null) c.wakeup();
         if (started.get()) thread.join(10_000);
-        retirer.shutdownNow();
+
         catchUp.close();
         assembler.close();
-        synchronized (opened) {
-            opened.forEach(VersionLoader::closeQuietly);
-            opened.clear();
-        }
+        encoders.close();
     }
 }

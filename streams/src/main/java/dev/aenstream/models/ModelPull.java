@@ -9,8 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.TreeSet;
 
 /**
- * Takes one version of an SAE off the models topic, as an encoder would receive it: its chunks
- * assembled into a file and its checksum checked. Only that SAE's chunks are spooled.
+ * Takes one version of an SAE off the models topic, as an encoder would receive it: its signature
+ * checked as the encoders' trust says, its chunks assembled into a file and its checksum checked.
+ * Only that SAE's chunks are spooled.
  */
 public final class ModelPull {
     private ModelPull() {}
@@ -22,8 +23,8 @@ public final class ModelPull {
      * Version {@code version} of {@code saeId} ({@link #NEWEST}: its newest), assembled by {@code
      * assembler}; the file is the caller's to delete.
      *
-     * @throws ModelAssembler.RefusedModel when the version's chunks are missing or do not match its
-     *     checksum
+     * @throws ModelAssembler.RefusedModel when the version's signature is not trusted, or its
+     *     chunks are missing or do not match its checksum
      * @throws IllegalArgumentException when the topic holds no such version, naming those it holds
      */
     public static ModelAssembler.Assembled pull(
@@ -31,7 +32,8 @@ public final class ModelPull {
             String topic,
             String saeId,
             long version,
-            ModelAssembler assembler)
+            ModelAssembler assembler,
+            ModelTrust trust)
             throws ModelAssembler.RefusedModel {
         AvroSerde<SaeModel> models = new AvroSerde<>(SaeModel.class);
         AvroSerde<SaeModelChunk> chunks = new AvroSerde<>(SaeModelChunk.class);
@@ -64,6 +66,12 @@ public final class ModelPull {
                         refused[0] = null;
                         try {
                             found[0] = assembler.complete(m);
+                            String distrusted = trust.signatureRefusal(m);
+                            if (distrusted != null) {
+                                found[0].delete();
+                                found[0] = null;
+                                throw new ModelAssembler.RefusedModel(m, distrusted);
+                            }
                         } catch (ModelAssembler.RefusedModel e) {
                             refused[0] = e;
                         }

@@ -6,6 +6,7 @@ import dev.aenstream.avro.SaeModel;
 import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.topics.TopicSnapshot;
 import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,6 +24,9 @@ import org.apache.kafka.common.header.Headers;
  * publisher tombstones a version's chunks once a newer version is committed.
  */
 public final class ModelRecords {
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(ModelRecords.class);
+
     public static final String TYPE_HEADER = "aen.record";
     public static final String MODEL = "model";
     public static final String CHUNK = "chunk";
@@ -66,10 +70,51 @@ public final class ModelRecords {
      * versions past these, and retires their chunks when its first version replaces them.
      */
     public static Map<String, SaeModel> newestVersions(KafkaConnection connection, String topic) {
+        return newest(versions(connection, topic), null);
+    }
+
+    /**
+     * The newest of {@code versions} per SAE id, believing only metadata that holds together and,
+     * with {@code signedBy}, carries that key's signature: a trainer numbers its versions past
+     * these and writes a tombstone per chunk of each, so one forged record of version
+     * Long.MAX_VALUE or of 2^31 chunks would otherwise stop it for good.
+     */
+    public static Map<String, SaeModel> newest(List<SaeModel> versions, PublicKey signedBy) {
         Map<String, SaeModel> newest = new HashMap<>();
-        for (SaeModel m : versions(connection, topic))
+        for (SaeModel m : versions) {
+            String misfit = misfit(m);
+            if (misfit == null && signedBy != null && !ModelSigning.verify(m, signedBy))
+                misfit = "it is not signed by this trainer's key";
+            if (misfit != null) {
+                LOG.warn(
+                        "not believing SAE {} v{} on the models topic: {}",
+                        m.getSaeId(),
+                        m.getVersion(),
+                        misfit);
+                continue;
+            }
             newest.merge(m.getSaeId(), m, (a, b) -> a.getVersion() >= b.getVersion() ? a : b);
+        }
         return newest;
+    }
+
+    /** Most chunks a version may claim: a version of the largest size a follower spools. */
+    static final int MAX_CHUNKS = (int) (ModelAssembler.DEFAULT_MAX_VERSION_BYTES / CHUNK_BYTES);
+
+    /** Why metadata does not hold together (its sizes, its number), or null when it does. */
+    static String misfit(SaeModel m) {
+        if (m.getVersion() <= 0 || m.getVersion() > Long.MAX_VALUE / 2)
+            return "version " + m.getVersion() + " is out of range";
+        if (m.getSizeBytes() < 0 || m.getChunkCount() < 1 || m.getChunkCount() > MAX_CHUNKS)
+            return "it claims " + m.getChunkCount() + " chunks of " + m.getSizeBytes() + " bytes";
+        long expected = Math.max(1, (m.getSizeBytes() + CHUNK_BYTES - 1) / CHUNK_BYTES);
+        if (m.getChunkCount() != expected)
+            return m.getSizeBytes()
+                    + " bytes travel in "
+                    + expected
+                    + " chunks, not "
+                    + m.getChunkCount();
+        return null;
     }
 
     /**

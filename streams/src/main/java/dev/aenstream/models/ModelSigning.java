@@ -1,6 +1,7 @@
 package dev.aenstream.models;
 
 import dev.aenstream.avro.SaeModel;
+import dev.aenstream.avro.SaeModelChunk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -48,14 +49,37 @@ public final class ModelSigning {
     }
 
     /**
-     * The bytes a signature covers: every field that decides what an encoder runs, in a fixed
-     * order, so a signature cannot be moved to other metadata.
+     * The bytes a signature covers: every field that decides what an encoder runs or what readers
+     * make of its features, in a fixed order, so a signature cannot be moved to other metadata.
+     * Version 2 adds the normalisation, the sizes, the hyperparameters and the lineage to version
+     * 1's fields; versions signed before it verify as version 1.
      */
     static byte[] signedBytes(SaeModel m) {
+        StringBuilder text = new StringBuilder(signedText(m, "aen-stream model v2"));
+        text.append("\nnormalisation ").append(m.getNormalisation());
+        text.append("\nsize ").append(m.getSizeBytes());
+        text.append("\nchunks ").append(m.getChunkCount());
+        new java.util.TreeMap<>(m.getHyperparameters())
+                .forEach(
+                        (k, v) ->
+                                text.append("\nhyperparameter ")
+                                        .append(escape(k.toString()))
+                                        .append('=')
+                                        .append(escape(v.toString())));
+        if (m.getLineageFrom() != null) {
+            text.append("\nlineage from ").append(m.getLineageFrom());
+            text.append(" features ").append(sha256Hex(m.getLineage()));
+            text.append(" cos ").append(sha256Hex(m.getLineageCos()));
+        }
+        return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Version 1's fields under {@code header}: all that signatures before version 2 cover. */
+    private static String signedText(SaeModel m, String header) {
         String text =
                 String.join(
                         "\n",
-                        "aen-stream model v1",
+                        header,
                         m.getSaeId(),
                         Long.toString(m.getVersion()),
                         m.getArch(),
@@ -69,36 +93,92 @@ public final class ModelSigning {
         // Which records a version takes decides what it encodes: signed the same way.
         if (m.getSourceModel() != null) text += "\nsource " + m.getSourceModel();
         if (m.getHookPoint() != null) text += "\nhook " + m.getHookPoint();
-        return text.getBytes(StandardCharsets.UTF_8);
+        return text;
     }
 
-    /** Signs {@code model} in place with {@code key}, whose public half is {@code publicKey}. */
-    public static void sign(SaeModel model, PrivateKey key, PublicKey publicKey) {
+    /** A line break in a key or value cannot forge another line. */
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\n", "\\n");
+    }
+
+    private static String sha256Hex(ByteBuffer bytes) {
+        if (bytes == null) return "-";
+        MessageDigest sha256 = ModelRecords.sha256();
+        sha256.update(bytes.duplicate());
+        return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    /**
+     * The bytes a chunk's signature covers: its place in its version and the SHA-256 of its data,
+     * so a signed chunk cannot be moved to another version, index or SAE.
+     */
+    static byte[] signedBytes(SaeModelChunk c) {
+        MessageDigest sha256 = ModelRecords.sha256();
+        sha256.update(c.getData().duplicate());
+        return String.join(
+                        "\n",
+                        "aen-stream chunk v1",
+                        c.getSaeId(),
+                        Long.toString(c.getVersion()),
+                        Integer.toString(c.getIndex()),
+                        Integer.toString(c.getCount()),
+                        HexFormat.of().formatHex(sha256.digest()))
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Signs {@code chunk} in place with {@code key}. */
+    static void sign(SaeModelChunk chunk, PrivateKey key) {
+        chunk.setSignature(ByteBuffer.wrap(signature(signedBytes(chunk), key)));
+    }
+
+    /** Whether {@code chunk} carries a valid signature of {@code key}. */
+    static boolean verify(SaeModelChunk chunk, PublicKey key) {
+        return chunk.getSignature() != null
+                && verifies(signedBytes(chunk), chunk.getSignature(), key);
+    }
+
+    private static byte[] signature(byte[] bytes, PrivateKey key) {
         try {
             Signature s = Signature.getInstance(ALGORITHM);
             s.initSign(key);
-            s.update(signedBytes(model));
-            model.setSignature(ByteBuffer.wrap(s.sign()));
-            model.setSigningKeyId(keyId(publicKey));
+            s.update(bytes);
+            return s.sign();
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot sign with this key: " + e.getMessage(), e);
         }
     }
 
-    /** Whether {@code model} carries a valid signature of {@code key}. */
-    public static boolean verify(SaeModel model, PublicKey key) {
-        if (model.getSignature() == null) return false;
+    private static boolean verifies(byte[] bytes, ByteBuffer signature, PublicKey key) {
         try {
             Signature s = Signature.getInstance(ALGORITHM);
             s.initVerify(key);
-            s.update(signedBytes(model));
-            ByteBuffer sig = model.getSignature().duplicate();
-            byte[] bytes = new byte[sig.remaining()];
-            sig.get(bytes);
-            return s.verify(bytes);
+            s.update(bytes);
+            ByteBuffer sig = signature.duplicate();
+            byte[] given = new byte[sig.remaining()];
+            sig.get(given);
+            return s.verify(given);
         } catch (GeneralSecurityException e) {
             return false;
         }
+    }
+
+    /** Signs {@code model} in place with {@code key}, whose public half is {@code publicKey}. */
+    public static void sign(SaeModel model, PrivateKey key, PublicKey publicKey) {
+        model.setSigningKeyId(keyId(publicKey));
+        model.setSignature(ByteBuffer.wrap(signature(signedBytes(model), key)));
+    }
+
+    /**
+     * Whether {@code model} carries a valid signature of {@code key}: over version 2's fields, or
+     * for a version signed before those existed, over version 1's.
+     */
+    public static boolean verify(SaeModel model, PublicKey key) {
+        if (model.getSignature() == null) return false;
+        return verifies(signedBytes(model), model.getSignature(), key)
+                || verifies(
+                        signedText(model, "aen-stream model v1").getBytes(StandardCharsets.UTF_8),
+                        model.getSignature(),
+                        key);
     }
 
     /** A short public name of {@code key}: the first hex digits of its SHA-256. */

@@ -2,6 +2,7 @@ package dev.aenstream.models;
 
 import ai.onnx.proto.OnnxMl;
 import dev.aenstream.avro.SaeModel;
+import dev.aenstream.avro.SaeModelChunk;
 import java.security.PublicKey;
 import java.util.List;
 
@@ -55,29 +56,55 @@ public record ModelTrust(List<PublicKey> trusted, boolean allowUnsigned, long ma
                     + " versions ahead of the newest known one (v"
                     + newestKnown
                     + ")";
-        if (model.getSignature() == null) {
+        String unsigned = signatureRefusal(model);
+        return unsigned == null ? null : name + " refused: " + unsigned;
+    }
+
+    /**
+     * Why {@code model}'s signature is not good enough, or null when it is: the part of {@link
+     * #refusal} that readers taking a version off the topic (models pull, features export) apply
+     * too.
+     */
+    public String signatureRefusal(SaeModel model) {
+        if (model.getSignature() == null)
             return allowUnsigned
                     ? null
-                    : name
-                            + " refused: it is unsigned, and encoders serve only versions signed"
-                            + " by a trusted key (--trusted-keys; --allow-unsigned-models turns"
-                            + " this off)";
-        }
+                    : "it is unsigned, and only versions signed by a trusted key are taken"
+                            + " (--trusted-keys; --allow-unsigned-models turns this off)";
         if (trusted.isEmpty()) return null;
         for (PublicKey k : trusted) if (ModelSigning.verify(model, k)) return null;
-        return name
-                + " refused: its signature (key "
+        return "its signature (key "
                 + model.getSigningKeyId()
                 + ") does not verify with any trusted key";
     }
 
     /**
+     * Why {@code chunk} must not be spooled ("its chunks ..."), or null when it may be: followers
+     * that check signatures take only chunks signed by a trusted key, and no chunk of a version
+     * number far ahead of the newest known ({@code newestKnown}, 0 for none), checked before a byte
+     * reaches the disk.
+     */
+    public String chunkRefusal(SaeModelChunk chunk, long newestKnown) {
+        if (chunk.getVersion() <= 0 || chunk.getVersion() - newestKnown > maxVersionJump)
+            return "are of a version implausible after v" + newestKnown;
+        if (chunk.getIndex() < 0 || chunk.getIndex() >= chunk.getCount())
+            return "claim index " + chunk.getIndex() + " of " + chunk.getCount();
+        if (allowUnsigned && chunk.getSignature() == null) return null;
+        if (chunk.getSignature() == null) return "are unsigned";
+        if (trusted.isEmpty()) return null;
+        for (PublicKey k : trusted) if (ModelSigning.verify(chunk, k)) return null;
+        return "carry signatures that do not verify with any trusted key";
+    }
+
+    /**
      * Why {@code graph} must not be loaded, or null: a tensor stored as external data anywhere but
      * in the version's own {@code weightsBytes} of weights would make ONNX Runtime read a file
-     * named by whoever published the graph; nor may it fold a constant that aborts ONNX Runtime.
+     * named by whoever published the graph, and an operator aen's graphs never use might do worse
+     * ({@link dev.aenstream.sae.onnx.GraphAudit}); nor may it fold a constant that aborts ONNX
+     * Runtime.
      */
     public static String graphRefusal(OnnxMl.ModelProto graph, long weightsBytes) {
-        String external = dev.aenstream.sae.onnx.OnnxPackage.externalRefusal(graph, weightsBytes);
-        return external != null ? external : dev.aenstream.sae.onnx.OnnxPackage.foldRefusal(graph);
+        String audit = dev.aenstream.sae.onnx.GraphAudit.refusal(graph, weightsBytes);
+        return audit != null ? audit : dev.aenstream.sae.onnx.OnnxPackage.foldRefusal(graph);
     }
 }

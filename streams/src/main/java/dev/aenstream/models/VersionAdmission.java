@@ -58,6 +58,16 @@ final class VersionAdmission {
         return new Admitted(graphBytes, graph);
     }
 
+    /** Why metadata is not trusted, or null ({@link ModelTrust#refusal}). */
+    String trustRefusal(SaeModel m, long newestKnown) {
+        return trust.refusal(m, newestKnown);
+    }
+
+    /** Why a chunk must not be spooled, or null ({@link ModelTrust#chunkRefusal}). */
+    String chunkRefusal(dev.aenstream.avro.SaeModelChunk chunk, long newestKnown) {
+        return trust.chunkRefusal(chunk, newestKnown);
+    }
+
     static VersionRefused refused(SaeModel m, String why) {
         return new VersionRefused(name(m) + " refused: " + why);
     }

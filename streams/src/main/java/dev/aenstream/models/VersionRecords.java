@@ -49,6 +49,8 @@ final class VersionRecords {
                         .setCount(count)
                         .setData(data)
                         .build();
+        // Signed, so that a follower checks a chunk before it writes it to disk.
+        if (signingKeys != null) ModelSigning.sign(chunk, signingKeys.getPrivate());
         return record(
                 ModelRecords.chunkKey(v.saeId(), v.version(), index),
                 chunks.toBytes(chunk),

@@ -89,8 +89,11 @@ public final class TrainerNode implements AutoCloseable {
         try {
             for (SaeDefinition sae : saes)
                 trainers.add(trainer(sae, manifest, config, device, threads));
+            // A trainer that signs believes only its own versions' numbers and sizes.
             Map<String, SaeModel> newest =
-                    ModelRecords.newestVersions(connection, config.topics().models());
+                    ModelRecords.newest(
+                            ModelRecords.versions(connection, config.topics().models()),
+                            config.signingKeys() == null ? null : config.signingKeys().getPublic());
             KafkaActivationSource source =
                     new KafkaActivationSource(
                             connection,

@@ -30,6 +30,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -39,7 +42,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The encode application against a real broker: synthetic rows in, codes out, exactly once. */
+/**
+ * The encode application against a real broker: synthetic rows in, codes out, exactly once, while
+ * its transactional producer is fenced by the broker mid-transaction, again and again (as when a
+ * zombie instance is replaced): the aborted transactions' codes are in the log, so a reader that
+ * took uncommitted records would see duplicates, and a read_committed reader sees every record
+ * once.
+ */
 class EncodeIT {
     private static final int ROWS_PER_RECORD = 256;
     private static final int RECORDS = 48;
@@ -98,6 +107,7 @@ class EncodeIT {
                 List<byte[]> badValues =
                         new ArrayList<>(bad.values().stream().map(Map.Entry::getKey).toList());
                 List<String> badKeys = new ArrayList<>(bad.keySet());
+                int fenced = 0;
                 try (ActivationPublisher publisher =
                                 new ActivationPublisher(
                                         KafkaConnection.of(cluster.bootstrapServers()), pub);
@@ -109,6 +119,10 @@ class EncodeIT {
                     for (int r = 0; r < RECORDS; r++) {
                         generator.next(x, 0, ROWS_PER_RECORD);
                         publisher.publish(x, ROWS_PER_RECORD, spiked.get(SpikedConfig.N));
+                        if (r % 8 == 7) {
+                            publisher.flush();
+                            fenced += fenceOngoing("it-encode");
+                        }
                         if (r % 6 == 3 && !badKeys.isEmpty()) {
                             publisher.flush();
                             raw.send(
@@ -123,6 +137,7 @@ class EncodeIT {
                     assertThat(badKeys).isEmpty();
                 }
 
+                assertThat(fenced).as("transactions fenced while open").isPositive();
                 Map<Long, FeatureCodes> bySequence = new HashMap<>();
                 int[] duplicates = {0};
                 drain(
@@ -141,6 +156,16 @@ class EncodeIT {
 
                 assertThat(duplicates[0]).isZero();
                 assertThat(bySequence.keySet()).hasSize(RECORDS);
+                // The fences hit open transactions that held codes: the log holds more codes
+                // records than were committed, and read_committed hid the aborted ones.
+                int everything =
+                        TopicReader.readFor(
+                                        cluster.bootstrapServers(),
+                                        topics.codes(),
+                                        false,
+                                        Duration.ofSeconds(3))
+                                .size();
+                assertThat(everything).isGreaterThan(RECORDS);
                 long rows = bySequence.values().stream().mapToLong(FeatureCodes::getRows).sum();
                 assertThat(rows)
                         .isEqualTo((long) RECORDS * ROWS_PER_RECORD)
@@ -187,6 +212,36 @@ class EncodeIT {
                 assertThat(reasons).isEqualTo(expectedReasons);
                 assertThat(letters).allSatisfy(l -> assertThat(l.getValue()).isNotNull());
             }
+        }
+    }
+
+    /**
+     * Waits for an open transaction of the application and has the broker fence its producer, as it
+     * does when another instance takes over with the same transactional id; returns how many were
+     * fenced.
+     */
+    private static int fenceOngoing(String applicationId) throws Exception {
+        try (Admin admin = Admin.create(KafkaTestCluster.bootstrap(cluster))) {
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (System.currentTimeMillis() < deadline) {
+                List<String> open =
+                        admin
+                                .listTransactions(
+                                        new ListTransactionsOptions()
+                                                .filterStates(List.of(TransactionState.ONGOING)))
+                                .all()
+                                .get()
+                                .stream()
+                                .map(TransactionListing::transactionalId)
+                                .filter(id -> id.startsWith(applicationId))
+                                .toList();
+                if (!open.isEmpty()) {
+                    admin.fenceProducers(open).all().get();
+                    return open.size();
+                }
+                Thread.sleep(20);
+            }
+            return 0;
         }
     }
 

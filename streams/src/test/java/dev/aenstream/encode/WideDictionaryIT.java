@@ -73,132 +73,143 @@ class WideDictionaryIT {
             SaeRegistry registry = new SaeRegistry();
             SaeParameters params = SaeParameters.initialise(N, D, 3);
             try (SaeEncoder encoder =
-                            SaeEncoder.open(params, new EncoderSpec(K_MAX, false), Device.CPU, 1);
-                    EncodeApp app =
-                            new EncodeApp(
-                                    connection,
-                                    EncodeConfig.defaults(topics, stateDir).toBuilder()
-                                            .monitor(monitor)
-                                            .build(),
-                                    registry)) {
+                    SaeEncoder.open(params, new EncoderSpec(K_MAX, false), Device.CPU, 1)) {
+                // Served before the application starts, which sizes its transactions by it.
                 registry.put(
                         new ServingSae("wide", 1, encoder, "test", SaeDecoder.of(params), false));
-                app.start();
-                assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
-                publish(connection, topics);
+                try (EncodeApp app =
+                        new EncodeApp(
+                                connection,
+                                EncodeConfig.defaults(topics, stateDir).toBuilder()
+                                        .monitor(monitor)
+                                        .build(),
+                                registry)) {
+                    app.start();
+                    assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+                    publish(connection, topics);
 
-                List<ConsumerRecord<byte[], byte[]>> codes =
-                        TopicReader.read(
-                                bootstrap,
-                                topics.codes(),
-                                true,
-                                RECORDS,
-                                Duration.ofSeconds(90),
-                                Duration.ofSeconds(1));
-                assertThat(codes).hasSize(RECORDS);
-                // The codes carry each row's top K_MAX; its active count says how many fired.
-                long[] fires = new long[D];
-                long[] active = {0};
-                AvroSerde<FeatureCodes> codesSerde = new AvroSerde<>(FeatureCodes.class);
-                for (ConsumerRecord<byte[], byte[]> r : codes) {
-                    SparseCodes c = CodesRecords.fromRecord(codesSerde.fromBytes(r.value()));
-                    for (int a : c.activeCounts()) active[0] += a;
-                    for (int e = 0; e < c.entries(); e++)
-                        if (c.values()[e] > 0) fires[c.indices()[e]]++;
+                    List<ConsumerRecord<byte[], byte[]>> codes =
+                            TopicReader.read(
+                                    bootstrap,
+                                    topics.codes(),
+                                    true,
+                                    RECORDS,
+                                    Duration.ofSeconds(90),
+                                    Duration.ofSeconds(1));
+                    assertThat(codes).hasSize(RECORDS);
+                    // The codes carry each row's top K_MAX; its active count says how many fired.
+                    long[] fires = new long[D];
+                    long[] active = {0};
+                    AvroSerde<FeatureCodes> codesSerde = new AvroSerde<>(FeatureCodes.class);
+                    for (ConsumerRecord<byte[], byte[]> r : codes) {
+                        SparseCodes c = CodesRecords.fromRecord(codesSerde.fromBytes(r.value()));
+                        for (int a : c.activeCounts()) active[0] += a;
+                        for (int e = 0; e < c.entries(); e++)
+                            if (c.values()[e] > 0) fires[c.indices()[e]]++;
+                    }
+
+                    AvroSerde<FeatureStats> statsSerde = new AvroSerde<>(FeatureStats.class);
+                    Optional<FeatureStats>[] whole = new Optional[] {Optional.empty()};
+                    boolean complete =
+                            Wait.until(
+                                    Duration.ofSeconds(60),
+                                    () -> {
+                                        ShardedWindows windows = new ShardedWindows();
+                                        long tokens = 0;
+                                        double l0Sum = 0;
+                                        long[] counted = new long[D];
+                                        TreeMap<String, FeatureStats> latest = new TreeMap<>();
+                                        for (ConsumerRecord<byte[], byte[]> r :
+                                                TopicReader.readFor(
+                                                        bootstrap,
+                                                        topics.featureStats(),
+                                                        true,
+                                                        Duration.ofSeconds(2)))
+                                            latest.put(
+                                                    new String(r.key()),
+                                                    statsSerde.fromBytes(r.value()));
+                                        for (FeatureStats s : latest.values()) {
+                                            Optional<FeatureStats> w = windows.add(s);
+                                            if (w.isEmpty()) continue;
+                                            assertThat(w.get().getD()).isEqualTo(D);
+                                            tokens += w.get().getTokens();
+                                            l0Sum += w.get().getL0Sum();
+                                            long[] f = FeatureAccumulator.fireCounts(w.get());
+                                            for (int j = 0; j < D; j++) counted[j] += f[j];
+                                            whole[0] = w;
+                                        }
+                                        if (tokens != (long) RECORDS * ROWS) return false;
+                                        // Every feature fired at least as often as the codes
+                                        // show, and the fires add up to the rows' active counts.
+                                        for (int j = 0; j < D; j++)
+                                            assertThat(counted[j]).isGreaterThanOrEqualTo(fires[j]);
+                                        assertThat(java.util.Arrays.stream(counted).sum())
+                                                .isEqualTo(active[0]);
+                                        assertThat(l0Sum).isEqualTo((double) active[0]);
+                                        return true;
+                                    });
+                    assertThat(complete)
+                            .as("feature-stats covers every token of the codes, whole dictionary")
+                            .isTrue();
+                    assertThat(whole[0].get().getFve())
+                            .as("the fve survives the split")
+                            .isNotNull();
+
+                    List<ConsumerRecord<byte[], byte[]>> contexts =
+                            TopicReader.readFor(
+                                    bootstrap,
+                                    topics.featureContexts(),
+                                    true,
+                                    Duration.ofSeconds(5));
+                    AvroSerde<FeatureContexts> contextsSerde =
+                            new AvroSerde<>(FeatureContexts.class);
+                    assertThat(contexts).isNotEmpty();
+                    assertThat(
+                                    contexts.stream()
+                                            .mapToInt(
+                                                    r ->
+                                                            contextsSerde
+                                                                    .fromBytes(r.value())
+                                                                    .getContexts()
+                                                                    .size())
+                                            .sum())
+                            .isPositive();
+                    // The monitor keeps a view per block; together they are the whole dictionary's.
+                    AvroSerde<SaeState> stateSerde = new AvroSerde<>(SaeState.class);
+                    TreeMap<String, SaeState> views = new TreeMap<>();
+                    for (ConsumerRecord<byte[], byte[]> r :
+                            TopicReader.readFor(
+                                    bootstrap, topics.saeState(), true, Duration.ofSeconds(2)))
+                        views.put(new String(r.key()), stateSerde.fromBytes(r.value()));
+                    assertThat(views).hasSize(8);
+                    // Each block's view is its own: blocks of one width sharing one would add up.
+                    assertThat(views.values())
+                            .allSatisfy(
+                                    v ->
+                                            assertThat(v.getTokens())
+                                                    .isEqualTo((long) RECORDS * ROWS));
+                    assertThat(SaeStates.merged(views.values()))
+                            .singleElement()
+                            .satisfies(
+                                    s -> {
+                                        assertThat(s.getD()).isEqualTo(D);
+                                        assertThat(s.getTokens()).isEqualTo((long) RECORDS * ROWS);
+                                    });
+
+                    List<ConsumerRecord<byte[], byte[]>> dead =
+                            TopicReader.readFor(
+                                    bootstrap, topics.dlq(), true, Duration.ofSeconds(1));
+                    assertThat(
+                                    dead.stream()
+                                            .map(
+                                                    r ->
+                                                            new AvroSerde<>(DeadLetter.class)
+                                                                    .fromBytes(r.value())
+                                                                    .getReason()
+                                                                    .toString())
+                                            .toList())
+                            .isEmpty();
                 }
-
-                AvroSerde<FeatureStats> statsSerde = new AvroSerde<>(FeatureStats.class);
-                Optional<FeatureStats>[] whole = new Optional[] {Optional.empty()};
-                boolean complete =
-                        Wait.until(
-                                Duration.ofSeconds(60),
-                                () -> {
-                                    ShardedWindows windows = new ShardedWindows();
-                                    long tokens = 0;
-                                    double l0Sum = 0;
-                                    long[] counted = new long[D];
-                                    TreeMap<String, FeatureStats> latest = new TreeMap<>();
-                                    for (ConsumerRecord<byte[], byte[]> r :
-                                            TopicReader.readFor(
-                                                    bootstrap,
-                                                    topics.featureStats(),
-                                                    true,
-                                                    Duration.ofSeconds(2)))
-                                        latest.put(
-                                                new String(r.key()),
-                                                statsSerde.fromBytes(r.value()));
-                                    for (FeatureStats s : latest.values()) {
-                                        Optional<FeatureStats> w = windows.add(s);
-                                        if (w.isEmpty()) continue;
-                                        assertThat(w.get().getD()).isEqualTo(D);
-                                        tokens += w.get().getTokens();
-                                        l0Sum += w.get().getL0Sum();
-                                        long[] f = FeatureAccumulator.fireCounts(w.get());
-                                        for (int j = 0; j < D; j++) counted[j] += f[j];
-                                        whole[0] = w;
-                                    }
-                                    if (tokens != (long) RECORDS * ROWS) return false;
-                                    // Every feature fired at least as often as the codes
-                                    // show, and the fires add up to the rows' active counts.
-                                    for (int j = 0; j < D; j++)
-                                        assertThat(counted[j]).isGreaterThanOrEqualTo(fires[j]);
-                                    assertThat(java.util.Arrays.stream(counted).sum())
-                                            .isEqualTo(active[0]);
-                                    assertThat(l0Sum).isEqualTo((double) active[0]);
-                                    return true;
-                                });
-                assertThat(complete)
-                        .as("feature-stats covers every token of the codes, whole dictionary")
-                        .isTrue();
-                assertThat(whole[0].get().getFve()).as("the fve survives the split").isNotNull();
-
-                List<ConsumerRecord<byte[], byte[]>> contexts =
-                        TopicReader.readFor(
-                                bootstrap, topics.featureContexts(), true, Duration.ofSeconds(5));
-                AvroSerde<FeatureContexts> contextsSerde = new AvroSerde<>(FeatureContexts.class);
-                assertThat(contexts).isNotEmpty();
-                assertThat(
-                                contexts.stream()
-                                        .mapToInt(
-                                                r ->
-                                                        contextsSerde
-                                                                .fromBytes(r.value())
-                                                                .getContexts()
-                                                                .size())
-                                        .sum())
-                        .isPositive();
-                // The monitor keeps a view per block; together they are the whole dictionary's.
-                AvroSerde<SaeState> stateSerde = new AvroSerde<>(SaeState.class);
-                TreeMap<String, SaeState> views = new TreeMap<>();
-                for (ConsumerRecord<byte[], byte[]> r :
-                        TopicReader.readFor(
-                                bootstrap, topics.saeState(), true, Duration.ofSeconds(2)))
-                    views.put(new String(r.key()), stateSerde.fromBytes(r.value()));
-                assertThat(views).hasSize(8);
-                // Each block's view is its own: blocks of one width sharing one would add up.
-                assertThat(views.values())
-                        .allSatisfy(
-                                v -> assertThat(v.getTokens()).isEqualTo((long) RECORDS * ROWS));
-                assertThat(SaeStates.merged(views.values()))
-                        .singleElement()
-                        .satisfies(
-                                s -> {
-                                    assertThat(s.getD()).isEqualTo(D);
-                                    assertThat(s.getTokens()).isEqualTo((long) RECORDS * ROWS);
-                                });
-
-                List<ConsumerRecord<byte[], byte[]>> dead =
-                        TopicReader.readFor(bootstrap, topics.dlq(), true, Duration.ofSeconds(1));
-                assertThat(
-                                dead.stream()
-                                        .map(
-                                                r ->
-                                                        new AvroSerde<>(DeadLetter.class)
-                                                                .fromBytes(r.value())
-                                                                .getReason()
-                                                                .toString())
-                                        .toList())
-                        .isEmpty();
             }
         }
     }

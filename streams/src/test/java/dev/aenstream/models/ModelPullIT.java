@@ -54,7 +54,12 @@ class ModelPullIT {
             try (ModelAssembler assembler = new ModelAssembler()) {
                 ModelAssembler.Assembled newest =
                         ModelPull.pull(
-                                connection, topics.models(), "pulled", ModelPull.NEWEST, assembler);
+                                connection,
+                                topics.models(),
+                                "pulled",
+                                ModelPull.NEWEST,
+                                assembler,
+                                ModelTrust.anyVersion());
                 assertThat(newest.model().getVersion()).isEqualTo(2);
                 EncoderTensors.Read read = read(newest);
                 assertThat(read.precision()).isEqualTo(WeightPrecision.FLOAT16);
@@ -65,7 +70,13 @@ class ModelPullIT {
                 newest.delete();
 
                 ModelAssembler.Assembled first =
-                        ModelPull.pull(connection, topics.models(), "pulled", 1, assembler);
+                        ModelPull.pull(
+                                connection,
+                                topics.models(),
+                                "pulled",
+                                1,
+                                assembler,
+                                ModelTrust.anyVersion());
                 ImportedSae sae =
                         new ImportedSae(
                                 EncoderTensors.parameters(read(first)),
@@ -91,7 +102,8 @@ class ModelPullIT {
                                                 topics.models(),
                                                 "pulled",
                                                 9,
-                                                assembler))
+                                                assembler,
+                                                ModelTrust.anyVersion()))
                         .hasMessageContaining("holds versions [1, 2]");
                 assertThatThrownBy(
                                 () ->
@@ -100,8 +112,24 @@ class ModelPullIT {
                                                 topics.models(),
                                                 "missing",
                                                 ModelPull.NEWEST,
-                                                assembler))
+                                                assembler,
+                                                ModelTrust.anyVersion()))
                         .hasMessageContaining("no version of SAE missing");
+                // Taken as an encoder would take it: an unsigned version is refused unless told.
+                assertThatThrownBy(
+                                () ->
+                                        ModelPull.pull(
+                                                connection,
+                                                topics.models(),
+                                                "pulled",
+                                                ModelPull.NEWEST,
+                                                assembler,
+                                                ModelTrust.signedBy(
+                                                        List.of(
+                                                                ModelSigning.generate()
+                                                                        .getPublic()))))
+                        .isInstanceOf(ModelAssembler.RefusedModel.class)
+                        .hasMessageContaining("unsigned");
             }
         }
     }
