@@ -168,7 +168,10 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             stats.encoded(all.get(i).rows(), activeSum(all.get(i)));
             if (monitor != null) {
                 long statisticsStart = System.nanoTime();
-                statistics.add(sae, in.rows(), all.get(i), record.timestamp());
+                // Windows follow this encoder's clock, never a producer's (one fast producer clock
+                // would
+                // close every other producer's windows).
+                statistics.add(sae, in.rows(), all.get(i), context.currentSystemTimeMs());
                 contexts.add(sae, all.get(i), in.origins(), batch);
                 statisticsMeter.record(System.nanoTime() - statisticsStart, TimeUnit.NANOSECONDS);
             }

@@ -71,13 +71,25 @@ public final class StatisticsTopology {
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(stats));
 
-        partials.groupBy(
-                        // A shard's windows are keyed apart from the other shards' (saeId#i/S).
-                        (saeId, s) ->
-                                SaeStates.key(saeId, s.getShard(), s.getShards())
-                                        + "/v"
-                                        + s.getVersion(),
-                        Grouped.with("stats-by-version", Serdes.String(), stats))
+        // A shard's (or block's) windows are keyed apart from the others' (saeId#i/S).
+        KStream<String, SpecificRecord> checked =
+                partials.selectKey(
+                                (saeId, s) ->
+                                        SaeStates.key(saeId, s.getShard(), s.getShards())
+                                                + "/v"
+                                                + s.getVersion(),
+                                Named.as("key-by-version"))
+                        .repartition(
+                                Repartitioned.<String, FeatureStats>as("stats-by-version")
+                                        .withKeySerde(Serdes.String())
+                                        .withValueSerde(stats))
+                        .processValues(() -> new LatePartials(config), Named.as("late-partials"));
+        checked.mapValues(v -> (Alert) v, Named.as(LatePartials.ALERTS))
+                .to(
+                        topics.alerts(),
+                        Produced.with(Serdes.String(), alerts).withName("late-alerts-sink"));
+        checked.mapValues(v -> (FeatureStats) v, Named.as(LatePartials.STATISTICS))
+                .groupByKey(Grouped.with(Serdes.String(), stats))
                 .windowedBy(
                         TimeWindows.ofSizeAndGrace(
                                 Duration.ofMillis(config.get(MonitorConfig.WINDOW_MS)),
