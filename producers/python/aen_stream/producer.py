@@ -77,7 +77,10 @@ class ActivationPublisher:
         self.topic = topic
         self.source_model = source_model
         self.hook_point = hook_point
-        self.producer_id = producer_id or f"python-{os.getpid()}-{int(time.time())}"
+        # The id, then the publisher's start in ms: sequence numbers start at 0 again when a
+        # producer restarts, and readers key batches by producer id and sequence.
+        base = producer_id or f"python-{os.getpid()}"
+        self.producer_id = f"{base}@{int(time.time() * 1000)}"
         self.rows_per_record = rows_per_record
         self.sequence = 0
         self.rows_published = 0

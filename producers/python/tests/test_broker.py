@@ -40,7 +40,7 @@ class BrokerTest(unittest.TestCase):
 
         got = {}
         for batch in readers.codes(BOOTSTRAP, PREFIX, idle=30, max_records=3):
-            if batch.producer_id == PRODUCER:
+            if batch.producer_id.startswith(PRODUCER + "@"):
                 got[batch.sequence] = batch
         self.assertEqual(sorted(got), [0, 1, 2])
         summary = {}

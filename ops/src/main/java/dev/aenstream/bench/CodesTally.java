@@ -4,6 +4,7 @@ import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureCodes;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.topics.Partitions;
 import java.time.Duration;
 import java.util.List;
@@ -73,7 +74,8 @@ public final class CodesTally implements AutoCloseable {
                     continue;
                 }
                 FeatureCodes c = codes.fromBytes(record.value());
-                if (!c.getProducerId().equals(producerId)) continue;
+                if (!ActivationPublisher.publishedAs(c.getProducerId().toString(), producerId))
+                    continue;
                 long active = 0;
                 var counts =
                         c.getActiveCounts()

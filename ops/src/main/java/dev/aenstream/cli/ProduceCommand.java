@@ -105,7 +105,7 @@ final class ProduceCommand implements Runnable {
                         target.topics().activations(),
                         seconds,
                         published / seconds,
-                        publisher.config().producerId());
+                        publisher.producerId());
             }
             return 0;
         }

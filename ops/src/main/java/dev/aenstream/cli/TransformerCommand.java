@@ -153,7 +153,7 @@ final class TransformerCommand implements Callable<Integer> {
                     target.topics().activations(),
                     seconds,
                     producer.tokens() / seconds,
-                    publisher.config().producerId());
+                    publisher.producerId());
         }
         return 0;
     }

@@ -178,7 +178,7 @@ class PythonPackageIT {
         for (ConsumerRecord<byte[], byte[]> r :
                 TopicReader.readFor(bootstrap, topics.codes(), true, Duration.ofSeconds(3))) {
             FeatureCodes c = serde.fromBytes(r.value());
-            if (!c.getProducerId().equals("py-test")) continue;
+            if (!c.getProducerId().startsWith("py-test@")) continue;
             SparseCodes codes = CodesRecords.fromRecord(c);
             JsonNode p = python.get(Long.toString(c.getSequence()));
             assertThat(p).as("sequence %d", c.getSequence()).isNotNull();

@@ -29,10 +29,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Publishes activation rows as {@link ActivationBatch} records: idempotent, compressed, keyed by
  * {@code producerId/sequence}, and blocking when too many records are in flight. A failed send is
- * never dropped silently: the next call to {@code publish} or {@code flush} throws it.
+ * never dropped silently: the next call to {@code publish} or {@code flush} throws it. The producer
+ * id on the records is the one configured followed by an epoch ({@code ID@EPOCH}, the publisher's
+ * start in ms), since sequence numbers start at 0 again when a producer restarts: without it, a
+ * restarted producer's batches would look like the ones before it to every reader that keys by
+ * producer and sequence.
  */
 public final class ActivationPublisher implements AutoCloseable {
     private final PublisherConfig config;
+    private final String producerId;
     private final KafkaProducer<byte[], byte[]> producer;
     private final AvroSerde<ActivationBatch> serde = new AvroSerde<>(ActivationBatch.class);
     private final Semaphore inFlight;
@@ -42,6 +47,7 @@ public final class ActivationPublisher implements AutoCloseable {
 
     public ActivationPublisher(KafkaConnection connection, PublisherConfig config) {
         this.config = config;
+        this.producerId = config.producerId() + "@" + System.currentTimeMillis();
         this.inFlight = new Semaphore(config.get(PublisherConfig.MAX_IN_FLIGHT_RECORDS));
         this.producer =
                 new KafkaProducer<>(
@@ -69,6 +75,16 @@ public final class ActivationPublisher implements AutoCloseable {
 
     public PublisherConfig config() {
         return config;
+    }
+
+    /** The producer id on its records: the configured one and this publisher's epoch. */
+    public String producerId() {
+        return producerId;
+    }
+
+    /** Whether {@code onRecord} is the producer id of a publisher configured with {@code id}. */
+    public static boolean publishedAs(String onRecord, String id) {
+        return onRecord.equals(id) || onRecord.startsWith(id + "@");
     }
 
     /** Rows handed to Kafka so far. */
@@ -205,7 +221,7 @@ public final class ActivationPublisher implements AutoCloseable {
                         .setDtype(dtype)
                         .setNormalisation(normalisation)
                         .setScales(scales)
-                        .setProducerId(config.producerId())
+                        .setProducerId(producerId)
                         .setSequence(sequence)
                         .setPayload(payload)
                         .setTokenIds(tokenIds)
@@ -214,7 +230,7 @@ public final class ActivationPublisher implements AutoCloseable {
                         .setRowDocuments(spans == null ? null : spans.rowDocuments())
                         .setTimestampMs(System.currentTimeMillis())
                         .build();
-        byte[] key = (config.producerId() + "/" + sequence).getBytes(StandardCharsets.UTF_8);
+        byte[] key = (producerId + "/" + sequence).getBytes(StandardCharsets.UTF_8);
         inFlight.acquire();
         try {
             producer.send(

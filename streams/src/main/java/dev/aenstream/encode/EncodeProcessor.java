@@ -168,10 +168,9 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             stats.encoded(all.get(i).rows(), activeSum(all.get(i)));
             if (monitor != null) {
                 long statisticsStart = System.nanoTime();
-                // Windows follow this encoder's clock, never a producer's (one fast producer clock
-                // would
-                // close every other producer's windows).
-                statistics.add(sae, in.rows(), all.get(i), context.currentSystemTimeMs());
+                // The broker's append time (the activations topic's timestamps), never a producer's
+                // clock: the same for every shard, and one fast producer closes no one's windows.
+                statistics.add(sae, in.rows(), all.get(i), record.timestamp());
                 contexts.add(sae, all.get(i), in.origins(), batch);
                 statisticsMeter.record(System.nanoTime() - statisticsStart, TimeUnit.NANOSECONDS);
             }

@@ -37,8 +37,17 @@ public final class TopicProvisioner {
                         TopicConfig.CLEANUP_POLICY_COMPACT,
                         TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
                         maxBytes);
+        // Activations are stamped by the broker: statistics windows follow these timestamps, so no
+        // producer's clock (one running fast would close everyone's windows) decides them, and
+        // every shard of a dictionary puts a row in the same window.
+        Map<String, String> stamped =
+                Map.of(
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                        maxBytes,
+                        TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG,
+                        "LogAppendTime");
         List<NewTopic> plan = new ArrayList<>();
-        plan.add(topic(topics.activations(), settings.partitions(), settings, bulk));
+        plan.add(topic(topics.activations(), settings.partitions(), settings, stamped));
         plan.add(topic(topics.codes(), settings.partitions(), settings, bulk));
         plan.add(topic(topics.featureStats(), settings.partitions(), settings, bulk));
         // One partition keeps every version of every SAE in order for the registries that follow

@@ -165,11 +165,14 @@ class ShardedEncodeIT {
             }
             publisher.flush();
         }
-        long windowStart = (System.currentTimeMillis() / WINDOW_MS + 1) * WINDOW_MS;
         List<ConsumerRecord<byte[], byte[]>> batches =
                 TopicReader.read(
                         bootstrap, staging, true, RECORDS, Duration.ofSeconds(30), Duration.ZERO);
         assertThat(batches).hasSize(RECORDS);
+        // The topic is stamped by the broker: send them all just after a window begins, so that
+        // they land in one window.
+        long windowStart = (System.currentTimeMillis() / WINDOW_MS + 1) * WINDOW_MS;
+        Thread.sleep(Math.max(0, windowStart + 200 - System.currentTimeMillis()));
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(
                         Map.of("bootstrap.servers", bootstrap),
@@ -180,6 +183,17 @@ class ShardedEncodeIT {
                         new ProducerRecord<>(
                                 topics.activations(), 0, windowStart + 1, b.key(), b.value()));
         }
+        for (ConsumerRecord<byte[], byte[]> r :
+                TopicReader.read(
+                        bootstrap,
+                        topics.activations(),
+                        true,
+                        RECORDS,
+                        Duration.ofSeconds(30),
+                        Duration.ZERO))
+            assertThat(r.timestamp() / WINDOW_MS * WINDOW_MS)
+                    .as("the broker stamped every batch in one window")
+                    .isEqualTo(windowStart);
         return windowStart;
     }
 

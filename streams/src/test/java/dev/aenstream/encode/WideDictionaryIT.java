@@ -2,6 +2,7 @@ package dev.aenstream.encode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.FeatureCodes;
@@ -27,14 +28,19 @@ import dev.aenstream.sae.runtime.SaeEncoder;
 import dev.aenstream.testkit.KafkaTestCluster;
 import dev.aenstream.testkit.TopicReader;
 import dev.aenstream.testkit.Wait;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,16 +93,42 @@ class WideDictionaryIT {
                     app.start();
                     assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
                     publish(connection, topics);
+                    // And a record from a producer whose clock runs 50 minutes fast: the topic is
+                    // stamped by the broker, so it closes no one's window (under the producer's
+                    // stamp, every other record's part would come after its window closed).
+                    try (KafkaProducer<byte[], byte[]> fast =
+                            new KafkaProducer<>(
+                                    Map.of("bootstrap.servers", bootstrap),
+                                    new ByteArraySerializer(),
+                                    new ByteArraySerializer())) {
+                        float[] x = new float[ROWS * N];
+                        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+                        fast.send(
+                                        new ProducerRecord<>(
+                                                topics.activations(),
+                                                null,
+                                                System.currentTimeMillis() + 50 * 60_000L,
+                                                "fast-clock/0".getBytes(StandardCharsets.UTF_8),
+                                                new AvroSerde<>(ActivationBatch.class)
+                                                        .toBytes(
+                                                                BadRecords.batch(
+                                                                        x,
+                                                                        ROWS,
+                                                                        N,
+                                                                        "fast-clock",
+                                                                        0))))
+                                .get();
+                    }
 
                     List<ConsumerRecord<byte[], byte[]>> codes =
                             TopicReader.read(
                                     bootstrap,
                                     topics.codes(),
                                     true,
-                                    RECORDS,
+                                    RECORDS + 1,
                                     Duration.ofSeconds(90),
                                     Duration.ofSeconds(1));
-                    assertThat(codes).hasSize(RECORDS);
+                    assertThat(codes).hasSize(RECORDS + 1);
                     // The codes carry each row's top K_MAX; its active count says how many fired.
                     long[] fires = new long[D];
                     long[] active = {0};
@@ -138,7 +170,7 @@ class WideDictionaryIT {
                                             for (int j = 0; j < D; j++) counted[j] += f[j];
                                             whole[0] = w;
                                         }
-                                        if (tokens != (long) RECORDS * ROWS) return false;
+                                        if (tokens != (long) (RECORDS + 1) * ROWS) return false;
                                         // Every feature fired at least as often as the codes
                                         // show, and the fires add up to the rows' active counts.
                                         for (int j = 0; j < D; j++)
@@ -187,13 +219,14 @@ class WideDictionaryIT {
                             .allSatisfy(
                                     v ->
                                             assertThat(v.getTokens())
-                                                    .isEqualTo((long) RECORDS * ROWS));
+                                                    .isEqualTo((long) (RECORDS + 1) * ROWS));
                     assertThat(SaeStates.merged(views.values()))
                             .singleElement()
                             .satisfies(
                                     s -> {
                                         assertThat(s.getD()).isEqualTo(D);
-                                        assertThat(s.getTokens()).isEqualTo((long) RECORDS * ROWS);
+                                        assertThat(s.getTokens())
+                                                .isEqualTo((long) (RECORDS + 1) * ROWS);
                                     });
 
                     List<ConsumerRecord<byte[], byte[]>> dead =

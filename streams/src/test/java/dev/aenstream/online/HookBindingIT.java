@@ -138,7 +138,7 @@ class HookBindingIT {
                     FeatureCodes c = codes.fromBytes(r.value());
                     producersBySae
                             .computeIfAbsent(c.getSaeId(), k -> new TreeSet<>())
-                            .add(c.getProducerId());
+                            .add(c.getProducerId().replaceFirst("@.*", ""));
                 }
                 assertThat(producersBySae)
                         .isEqualTo(
