@@ -176,8 +176,9 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             }
         }
         rowsMeter.increment(batch.getRows());
-        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        batchMeter.record(tookMs, TimeUnit.MILLISECONDS);
+        long took = System.nanoTime() - start;
+        batchMeter.record(took, TimeUnit.NANOSECONDS);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(took);
         // A poll's records share one transaction: a record taking a quarter of it is a warning.
         if (tookMs > limits.transactionTimeoutMs() / 4)
             LOG.warn(

@@ -26,6 +26,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * 131,072-feature window is 19 MB whole).
  */
 final class FeatureStatistics {
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(FeatureStatistics.class);
     private final MonitorConfig monitor;
     private final ProcessorContext<byte[], Object> context;
     private final KeyValueStore<String, byte[]> store;
@@ -59,8 +61,20 @@ final class FeatureStatistics {
         }
         parts.forEach(
                 (saeId, p) -> {
-                    accumulators.put(saeId, StatisticsParts.join(p));
-                    blocks.put(saeId, p.size());
+                    try {
+                        accumulators.put(saeId, StatisticsParts.join(p));
+                        blocks.put(saeId, p.size());
+                    } catch (IllegalArgumentException e) {
+                        // Blocks that do not make one window (a store written under
+                        // at-least-once by a crash between puts): a window lost beats a task that
+                        // fails at every start.
+                        LOG.warn(
+                                "dropping the stored statistics of SAE {}, which do not hold"
+                                        + " together: {}",
+                                saeId,
+                                e.getMessage());
+                        storeKeys.remove(saeId).forEach(store::delete);
+                    }
                 });
     }
 
