@@ -138,9 +138,7 @@ public final class DashboardServer implements AutoCloseable {
      * query (then kept as a cookie and dropped from the address).
      */
     private static void authorise(Context ctx, String token) {
-        String given = null;
-        String header = ctx.header("Authorization");
-        if (header != null && header.startsWith("Bearer ")) given = header.substring(7).strip();
+        String given = bearer(ctx.header("Authorization"));
         if (given == null) given = ctx.cookie(TOKEN_COOKIE);
         String query = ctx.queryParam("token");
         if (query != null && matches(query, token)) {
@@ -161,8 +159,15 @@ public final class DashboardServer implements AutoCloseable {
                             + " Authorization: Bearer TOKEN");
     }
 
+    /** The token of an {@code Authorization: Bearer TOKEN} header, or null for any other. */
+    public static String bearer(String authorization) {
+        return authorization != null && authorization.startsWith("Bearer ")
+                ? authorization.substring(7).strip()
+                : null;
+    }
+
     /** Constant-time comparison, so timing does not tell how much of a guess was right. */
-    private static boolean matches(String given, String token) {
+    public static boolean matches(String given, String token) {
         return MessageDigest.isEqual(
                 given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
     }

@@ -154,8 +154,7 @@ public final class GraphAudit {
 
     /** Why a tensor outside the main graph's initializers cannot be taken: any external data. */
     private static String tensor(OnnxMl.TensorProto t) {
-        if (t.getDataLocation() != OnnxMl.TensorProto.DataLocation.EXTERNAL
-                && t.getExternalDataCount() == 0) return null;
+        if (!OnnxPackage.external(t)) return null;
         String location = "";
         for (OnnxMl.StringStringEntryProto e : t.getExternalDataList())
             if (e.getKey().equals("location")) location = " '" + e.getValue() + "'";

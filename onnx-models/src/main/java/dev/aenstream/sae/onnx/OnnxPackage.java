@@ -276,22 +276,23 @@ public final class OnnxPackage {
      */
     public static String externalRefusal(OnnxMl.ModelProto model, long weightsBytes) {
         for (OnnxMl.TensorProto t : model.getGraph().getInitializerList()) {
-            boolean external =
-                    t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL
-                            || t.getExternalDataCount() > 0;
-            if (!external) continue;
+            if (!external(t)) continue;
             String why = tensorRefusal(t, weightsBytes);
             if (why != null) return "tensor " + t.getName() + " " + why;
         }
         for (OnnxMl.NodeProto node : model.getGraph().getNodeList()) {
             for (OnnxMl.AttributeProto a : node.getAttributeList()) {
-                if (a.hasT()
-                        && (a.getT().getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL
-                                || a.getT().getExternalDataCount() > 0))
+                if (a.hasT() && external(a.getT()))
                     return "node " + node.getName() + " references an external data file";
             }
         }
         return null;
+    }
+
+    /** Whether {@code t} keeps its data in a file rather than in the graph. */
+    static boolean external(OnnxMl.TensorProto t) {
+        return t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL
+                || t.getExternalDataCount() > 0;
     }
 
     private static String tensorRefusal(OnnxMl.TensorProto t, long weightsBytes) {

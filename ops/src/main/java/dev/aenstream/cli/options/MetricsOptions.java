@@ -1,6 +1,7 @@
 package dev.aenstream.cli.options;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.aenstream.dashboard.DashboardServer;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -130,11 +131,8 @@ public final class MetricsOptions {
      * Whether the request carries {@code Authorization: Bearer TOKEN}, compared in constant time.
      */
     private static boolean bearer(com.sun.net.httpserver.Headers headers, String token) {
-        String header = headers.getFirst("Authorization");
-        if (header == null || !header.startsWith("Bearer ")) return false;
-        return java.security.MessageDigest.isEqual(
-                header.substring(7).strip().getBytes(StandardCharsets.UTF_8),
-                token.getBytes(StandardCharsets.UTF_8));
+        String given = DashboardServer.bearer(headers.getFirst("Authorization"));
+        return given != null && DashboardServer.matches(given, token);
     }
 
     /** A running endpoint. */
