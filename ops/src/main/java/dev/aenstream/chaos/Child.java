@@ -42,6 +42,10 @@ final class Child {
                                 ProcessHandle.current().info().command().orElse("java"),
                                 "-Xmx" + heap,
                                 "-XX:+UseSerialGC",
+                                // A child that dies writes its error file beside its log, not
+                                // into whatever directory the soak was started from.
+                                "-XX:ErrorFile="
+                                        + log.toAbsolutePath().resolveSibling("hs_err_pid%p.log"),
                                 "-cp",
                                 System.getProperty("java.class.path"),
                                 "dev.aenstream.cli.Aen"));

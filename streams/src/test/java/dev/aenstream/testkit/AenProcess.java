@@ -21,6 +21,10 @@ public final class AenProcess {
                         List.of(
                                 ProcessHandle.current().info().command().orElse("java"),
                                 "-Xmx1g",
+                                // A child that dies writes its error file beside its log, not
+                                // into the module's source tree (its working directory).
+                                "-XX:ErrorFile="
+                                        + log.toAbsolutePath().resolveSibling("hs_err_pid%p.log"),
                                 "-cp",
                                 System.getProperty("java.class.path"),
                                 mainClass.getName()));
