@@ -87,6 +87,11 @@ final class Child {
         return p == null || p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
     }
 
+    /** The running process's id; the process must have been started. */
+    synchronized long pid() {
+        return process.pid();
+    }
+
     synchronized boolean alive() {
         return process != null && process.isAlive();
     }

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             BrokerCommand.class,
             TopicsCommand.class,
             ChaosCommand.class,
+            SoakCommand.class,
             ProduceCommand.class,
             EncodeCommand.class,
             TrainCommand.class,
