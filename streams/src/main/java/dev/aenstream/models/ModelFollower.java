@@ -179,6 +179,16 @@ public final class ModelFollower implements AutoCloseable {
                         Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
+    /** Keeps replaced ONNX sessions open this long after a swap (tests that swap fast). */
+    void retireAfter(Duration after) {
+        encoders.retireAfter(after);
+    }
+
+    /** ONNX sessions open now: the ones served and the replaced ones not yet retired. */
+    int openEncoders() {
+        return encoders.open();
+    }
+
     /** How many versions were loaded into ONNX Runtime and served so far. */
     public long versionsLoaded() {
         return loaded.get();

@@ -1,6 +1,7 @@
 package dev.aenstream.models;
 
 import dev.aenstream.sae.runtime.SaeEncoder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -13,7 +14,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class OpenEncoders implements AutoCloseable {
     /** How long a replaced encoder stays open for batches that took it just before the swap. */
-    private static final long RETIRE_AFTER_S = 30;
+    static final Duration RETIRE_AFTER = Duration.ofSeconds(30);
+
+    private volatile Duration retireAfter = RETIRE_AFTER;
 
     private final ScheduledExecutorService retirer =
             Executors.newSingleThreadScheduledExecutor(
@@ -30,7 +33,17 @@ final class OpenEncoders implements AutoCloseable {
 
     /** Closes {@code encoder} once the batches that may still use it are done. */
     void replaced(SaeEncoder encoder) {
-        retirer.schedule(() -> retire(encoder), RETIRE_AFTER_S, TimeUnit.SECONDS);
+        retirer.schedule(() -> retire(encoder), retireAfter.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Keeps replaced encoders open this long instead (tests that swap many versions fast). */
+    void retireAfter(Duration after) {
+        retireAfter = after;
+    }
+
+    /** Sessions open now: those served and those replaced but not yet retired. */
+    synchronized int open() {
+        return opened.size();
     }
 
     private synchronized void retire(SaeEncoder encoder) {
