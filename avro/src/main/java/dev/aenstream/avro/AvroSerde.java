@@ -35,6 +35,14 @@ public final class AvroSerde<T extends SpecificRecord>
                         type -> type.getPackageName().equals(AvroSerde.class.getPackageName())));
     }
 
+    /**
+     * Makes Avro trust this package's generated classes (the class's initialiser does), for code
+     * that builds a record holding nested records before any serde exists.
+     */
+    public static void trustGeneratedClasses() {
+        // Calling any static member runs the initialiser above.
+    }
+
     private final Class<T> type;
     private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;

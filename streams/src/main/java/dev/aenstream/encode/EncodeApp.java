@@ -4,6 +4,7 @@ import dev.aenstream.avro.KafkaConnection;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -15,7 +16,34 @@ public final class EncodeApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final EncodeStats stats = new EncodeStats();
 
+    private final RetentionWatch retention;
+
+    /** An application that logs the records retention removed before it read them. */
     public EncodeApp(KafkaConnection connection, EncodeConfig config, SaeRegistry registry) {
+        this(
+                connection,
+                config,
+                registry,
+                (topic, partition, from, to) ->
+                        LOG.warn(
+                                "{} activation records of {}-{} (offsets {} to {}) were removed by"
+                                        + " retention before this encoder read them",
+                                to - from,
+                                topic,
+                                partition,
+                                from,
+                                to - 1));
+    }
+
+    /**
+     * @param lost hears of activation records retention removed before this encoder read them
+     */
+    public EncodeApp(
+            KafkaConnection connection,
+            EncodeConfig config,
+            SaeRegistry registry,
+            RetentionWatch.Lost lost) {
+        this.retention = new RetentionWatch(Admin.create(connection.client()), lost);
         // Transactions are sized for the widest SAE served now (the caller waits for them).
         int widestD = registry.serving().stream().mapToInt(ServingSae::d).max().orElse(0);
         this.streams =
@@ -25,7 +53,9 @@ public final class EncodeApp implements AutoCloseable {
                                 registry,
                                 stats,
                                 config.monitor(),
-                                config.limits(widestD)),
+                                config.limits(widestD),
+                                EncodeRetries.withBackoff(),
+                                retention),
                         config.streamsProperties(connection, widestD));
         streams.setUncaughtExceptionHandler(
                 e -> {
@@ -72,5 +102,10 @@ public final class EncodeApp implements AutoCloseable {
     @Override
     public void close() {
         streams.close(Duration.ofSeconds(30));
+        try {
+            retention.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

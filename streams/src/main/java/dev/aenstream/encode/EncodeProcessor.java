@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -68,13 +69,17 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                                     + " reconstruction) and save them, per SAE")
                     .register(Metrics.globalRegistry);
     private ProcessorContext<byte[], Object> context;
+    private final Consumer<ReadPositions.Skipped> skipped;
+    private ReadPositions positions;
 
     EncodeProcessor(
             SaeRegistry registry,
             EncodeStats stats,
             MonitorConfig monitor,
             RecordLimits limits,
-            EncodeRetries retries) {
+            EncodeRetries retries,
+            Consumer<ReadPositions.Skipped> skipped) {
+        this.skipped = skipped;
         this.registry = registry;
         this.retries = retries;
         this.stats = stats;
@@ -86,6 +91,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     @Override
     public void init(ProcessorContext<byte[], Object> context) {
         this.context = context;
+        positions = new ReadPositions(context.getStateStore(EncodeTopology.POSITIONS), skipped);
         if (monitor == null) return;
         statistics =
                 new FeatureStatistics(
@@ -106,6 +112,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
     @Override
     public void process(Record<byte[], byte[]> record) {
         long start = System.nanoTime();
+        context.recordMetadata().ifPresent(positions::read);
         RecordAdmission.Admitted in;
         List<SparseCodes> all;
         List<List<FeatureCodes>> records;

@@ -9,6 +9,7 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.monitor.StatisticsTopology;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -25,6 +26,9 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class EncodeTopology {
     static final String ACCUMULATORS = "feature-accumulators";
+
+    /** Per activations partition, the offset after the last record read. */
+    static final String POSITIONS = "activation-positions";
 
     /** The encoder's children, one per kind of output: it forwards each record to its own. */
     static final String CODES = "codes";
@@ -54,19 +58,37 @@ public final class EncodeTopology {
             EncodeStats stats,
             MonitorConfig monitor,
             RecordLimits limits) {
-        return build(topics, registry, stats, monitor, limits, EncodeRetries.withBackoff());
+        return build(
+                topics,
+                registry,
+                stats,
+                monitor,
+                limits,
+                EncodeRetries.withBackoff(),
+                skipped -> {});
     }
 
-    /** The topology; {@code retries} count the attempts at records that failed to encode. */
+    /**
+     * The topology; {@code retries} count the attempts at records that failed to encode, and {@code
+     * skipped} hears of offsets the encoder jumped over.
+     */
     static Topology build(
             Topics topics,
             SaeRegistry registry,
             EncodeStats stats,
             MonitorConfig monitor,
             RecordLimits limits,
-            EncodeRetries retries) {
+            EncodeRetries retries,
+            Consumer<ReadPositions.Skipped> skipped) {
         StreamsBuilder builder = new StreamsBuilder();
-        String[] stores = {};
+        // Cached: a partition's position reaches RocksDB and the changelog once per commit.
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(POSITIONS),
+                                Serdes.Integer(),
+                                Serdes.Long())
+                        .withCachingEnabled());
+        String[] stores = {POSITIONS};
         if (monitor != null) {
             // With caching, the per-batch puts of an accumulator coalesce and reach RocksDB and the
             // changelog once per commit.
@@ -82,7 +104,7 @@ public final class EncodeTopology {
                                     Serdes.String(),
                                     Serdes.ByteArray())
                             .withCachingEnabled());
-            stores = new String[] {ACCUMULATORS, CONTEXT_CANDIDATES};
+            stores = new String[] {POSITIONS, ACCUMULATORS, CONTEXT_CANDIDATES};
         }
         // Values are read as raw bytes so that a record which does not decode still reaches the
         // dead letters whole.
@@ -94,7 +116,7 @@ public final class EncodeTopology {
                         .process(
                                 () ->
                                         new EncodeProcessor(
-                                                registry, stats, monitor, limits, retries),
+                                                registry, stats, monitor, limits, retries, skipped),
                                 Named.as("encode"),
                                 stores);
         // The processor forwards each kind of output to the child named for it, so each child

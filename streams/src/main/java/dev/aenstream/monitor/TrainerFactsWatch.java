@@ -112,29 +112,16 @@ final class TrainerFactsWatch implements Processor<byte[], byte[], String, Alert
                                 .setCrossLeverage(Diagnosis.leverages(newly, measured)));
             }
         }
-        for (RetentionGap gap : m.getRetentionGaps()) {
-            long lost = Math.max(0, gap.getToOffset() - gap.getFromOffset());
+        for (RetentionGap gap : m.getRetentionGaps())
             sink.send(
-                    AlertSink.alert(
-                                    AlertType.ROWS_LOST_TO_RETENTION,
-                                    Severity.WARNING,
-                                    saeId,
-                                    version)
-                            .setValue(lost)
-                            .setMessage(
-                                    lost
-                                            + " activation records of "
-                                            + gap.getTopic()
-                                            + "-"
-                                            + gap.getPartition()
-                                            + " (offsets "
-                                            + gap.getFromOffset()
-                                            + " to "
-                                            + (gap.getToOffset() - 1)
-                                            + ") were removed by retention before the trainer read"
-                                            + " them; it goes on from offset "
-                                            + gap.getToOffset()));
-        }
+                    RetentionAlerts.alert(
+                            "trainer",
+                            gap.getTopic(),
+                            gap.getPartition(),
+                            gap.getFromOffset(),
+                            gap.getToOffset(),
+                            saeId,
+                            version));
         return new State(model.saturated(), starving);
     }
 

@@ -10,6 +10,7 @@ import dev.aenstream.models.ModelFollower;
 import dev.aenstream.models.ModelTrust;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.monitor.FollowerAlerts;
+import dev.aenstream.monitor.RetentionAlerts;
 import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.runtime.Device;
 import java.time.Duration;
@@ -74,7 +75,12 @@ public final class EncoderNode implements AutoCloseable {
     /** An encoder that serves one SAE that never changes. */
     public static EncoderNode serving(
             KafkaConnection connection, EncodeConfig config, ServingSae fixed) {
-        EncoderNode node = new EncoderNode(connection, config, null, null);
+        EncoderNode node =
+                new EncoderNode(
+                        connection,
+                        config,
+                        new AlertPublisher(connection, config.topics().alerts()),
+                        null);
         node.registry.put(fixed);
         return node;
     }
@@ -102,7 +108,9 @@ public final class EncoderNode implements AutoCloseable {
     /** Starts the encode application. */
     public EncoderNode startEncoding() {
         if (app != null) throw new IllegalStateException("the encoder already encodes");
-        app = new EncodeApp(connection, config, registry);
+        RetentionAlerts retention =
+                new RetentionAlerts(alerts, "encoder " + config.streamsApplicationId());
+        app = new EncodeApp(connection, config, registry, retention::lost);
         app.start();
         return this;
     }

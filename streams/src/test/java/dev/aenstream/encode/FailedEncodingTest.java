@@ -57,7 +57,8 @@ class FailedEncodingTest {
                                         new EncodeStats(),
                                         MonitorConfig.defaults(),
                                         RecordLimits.defaults(),
-                                        retries),
+                                        retries,
+                                        skipped -> {}),
                                 props)) {
             TestInputTopic<byte[], byte[]> in =
                     driver.createInputTopic(

@@ -11,6 +11,11 @@ import org.junit.jupiter.api.Test;
 
 /** The monitor turns the trainer's facts into alerts: each once, with the cause they name. */
 class TrainerFactsWatchTest {
+    static {
+        // The tests build TrainerMetrics with nested RetentionGaps before any serde exists.
+        dev.aenstream.avro.AvroSerde.trustGeneratedClasses();
+    }
+
     record Sent(AlertType type, List<Integer> ids, double value, String message, List<Float> h) {}
 
     private final List<Sent> sent = new ArrayList<>();
