@@ -172,7 +172,6 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
             ServingSae sae = in.saes().get(i);
             for (FeatureCodes part : records.get(i))
                 context.forward(record.withValue(part), EncodeTopology.CODES);
-            stats.encoded(all.get(i).rows(), activeSum(all.get(i)));
             if (monitor != null) {
                 long statisticsStart = System.nanoTime();
                 // The broker's append time (the activations topic's timestamps), never a producer's
@@ -182,7 +181,11 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                 statisticsMeter.record(System.nanoTime() - statisticsStart, TimeUnit.NANOSECONDS);
             }
         }
-        rowsMeter.increment(batch.getRows());
+        // A record encoded again after an aborted transaction was counted the first time.
+        if (firstCount()) {
+            for (SparseCodes codes : all) stats.encoded(codes.rows(), activeSum(codes));
+            rowsMeter.increment(batch.getRows());
+        }
         long took = System.nanoTime() - start;
         batchMeter.record(took, TimeUnit.NANOSECONDS);
         long tookMs = TimeUnit.NANOSECONDS.toMillis(took);
@@ -235,7 +238,14 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                         record.timestamp(),
                         limits.maxRecordBytes());
         context.forward(record.withValue(letter), EncodeTopology.DEAD_LETTERS);
-        stats.deadLettered();
+        if (firstCount()) stats.deadLettered();
+    }
+
+    /** Whether this application counts the current record now: not if it already did. */
+    private boolean firstCount() {
+        return context.recordMetadata()
+                .map(m -> stats.firstCount(m.partition(), m.offset()))
+                .orElse(true);
     }
 
     private String where() {

@@ -5,13 +5,17 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -70,6 +74,8 @@ public final class TopicProvisioner {
     public static Set<String> ensure(Admin admin, Topics topics, TopicSettings settings)
             throws InterruptedException, ExecutionException, TimeoutException {
         Set<String> existing = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);
+        if (existing.contains(topics.activations()))
+            producerClocks(admin, topics).ifPresent(LOG::warn);
         List<NewTopic> missing =
                 plan(topics, settings).stream().filter(t -> !existing.contains(t.name())).toList();
         if (missing.isEmpty()) return Set.of();
@@ -87,6 +93,33 @@ public final class TopicProvisioner {
                                 t.replicationFactor(),
                                 t.configs()));
         return Set.copyOf(missing.stream().map(NewTopic::name).toList());
+    }
+
+    /**
+     * A warning when the activations topic, made before it was created stamped by the broker, takes
+     * its producers' timestamps: statistics windows then follow producers' clocks, and one running
+     * fast closes the others' windows (their parts are counted late, STATISTICS_LATE).
+     */
+    public static Optional<String> producerClocks(Admin admin, Topics topics)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, topics.activations());
+        Config config =
+                admin.describeConfigs(List.of(topic))
+                        .all()
+                        .get(TIMEOUT_S, TimeUnit.SECONDS)
+                        .get(topic);
+        ConfigEntry type = config.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
+        if (type != null && "LogAppendTime".equals(type.value())) return Optional.empty();
+        return Optional.of(
+                "topic "
+                        + topics.activations()
+                        + " keeps its producers' timestamps ("
+                        + (type == null ? "CreateTime" : type.value())
+                        + "): statistics windows follow their clocks, and one running fast closes"
+                        + " the others' windows. Let the broker stamp it: kafka-configs.sh"
+                        + " --alter --entity-type topics --entity-name "
+                        + topics.activations()
+                        + " --add-config message.timestamp.type=LogAppendTime");
     }
 
     public static Map<String, TopicDescription> describe(Admin admin, Collection<String> names)
