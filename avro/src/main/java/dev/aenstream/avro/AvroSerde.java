@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
+import org.apache.avro.SystemLimitException;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -27,6 +28,19 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class AvroSerde<T extends SpecificRecord>
         implements Serde<T>, Serializer<T>, Deserializer<T> {
     static {
+        // A length or count in the bytes is believed only up to what a record can hold: no record
+        // is over MAX_MESSAGE_BYTES, and every string, byte or collection item takes at least a
+        // byte. Avro's defaults (2^31) let 80 forged bytes allocate gigabytes
+        // (AvroRecordsFuzzTest).
+        // Avro reads these once, when it first checks a limit; a process set otherwise keeps its.
+        String limit = Integer.toString(Topics.MAX_MESSAGE_BYTES);
+        for (String property :
+                new String[] {
+                    SystemLimitException.MAX_BYTES_LENGTH_PROPERTY,
+                    SystemLimitException.MAX_STRING_LENGTH_PROPERTY,
+                    SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY,
+                    SystemLimitException.MAX_COLLECTION_ALLOCATION_PROPERTY
+                }) if (System.getProperty(property) == null) System.setProperty(property, limit);
         // Avro 1.12 refuses to instantiate classes it was not told to trust; ours are generated
         // here.
         ClassSecurityValidator.setGlobal(

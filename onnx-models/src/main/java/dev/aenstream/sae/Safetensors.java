@@ -104,35 +104,95 @@ public final class Safetensors {
             ByteBuffer header = ByteBuffer.allocate((int) headerLength);
             readFully(channel, header, 8, file);
             JsonNode root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
+            if (root == null || !root.isObject())
+                throw new IOException(
+                        file + " is not a safetensors file: its header is not a JSON object");
             long dataStart = 8 + headerLength;
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             Map<String, String> metadata = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = it.next();
+                if (!field.getValue().isObject())
+                    throw new IOException(
+                            file + ": header entry " + field.getKey() + " is not an object");
                 if (field.getKey().equals("__metadata__")) {
                     field.getValue()
                             .fields()
                             .forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
                     continue;
                 }
-                JsonNode info = field.getValue();
-                long begin = info.get("data_offsets").get(0).asLong();
-                long end = info.get("data_offsets").get(1).asLong();
-                if (begin < 0 || end < begin || dataStart + end > size) {
+                Entry e = entry(file, field.getKey(), field.getValue());
+                if (e.end() > size - dataStart)
                     throw new IOException(
                             file + ": tensor " + field.getKey() + " lies outside the file");
-                }
-                long[] shape = new long[info.get("shape").size()];
-                for (int i = 0; i < shape.length; i++) shape[i] = info.get("shape").get(i).asLong();
                 ByteBuffer data =
-                        ByteBuffer.allocate(Math.toIntExact(end - begin))
+                        ByteBuffer.allocate((int) (e.end() - e.begin()))
                                 .order(ByteOrder.LITTLE_ENDIAN);
-                readFully(channel, data, dataStart + begin, file);
-                tensors.put(
-                        field.getKey(), new Tensor(info.get("dtype").asText(), shape, data.flip()));
+                readFully(channel, data, dataStart + e.begin(), file);
+                tensors.put(field.getKey(), new Tensor(e.dtype(), e.shape(), data.flip()));
             }
             return new Contents(tensors, metadata);
         }
+    }
+
+    /** A tensor's header entry, checked: every field there and consistent with the others. */
+    private record Entry(String dtype, long[] shape, long begin, long end) {}
+
+    private static Entry entry(Path file, String name, JsonNode info) throws IOException {
+        String where = file + ": tensor " + name;
+        JsonNode dtype = info.get("dtype");
+        JsonNode shape = info.get("shape");
+        JsonNode offsets = info.get("data_offsets");
+        if (dtype == null
+                || !dtype.isTextual()
+                || shape == null
+                || !shape.isArray()
+                || offsets == null
+                || !offsets.isArray()
+                || offsets.size() != 2)
+            throw new IOException(where + " needs a dtype, a shape and two data_offsets");
+        long[] dims = new long[shape.size()];
+        long elements = 1;
+        try {
+            for (int i = 0; i < dims.length; i++) {
+                if (!shape.get(i).canConvertToLong() || shape.get(i).asLong() < 0)
+                    throw new IOException(where + " has a shape that is not whole numbers >= 0");
+                dims[i] = shape.get(i).asLong();
+                elements = Math.multiplyExact(elements, dims[i]);
+            }
+        } catch (ArithmeticException e) {
+            throw new IOException(where + " has a shape too large to address");
+        }
+        if (!offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong())
+            throw new IOException(where + " has data_offsets that are not whole numbers");
+        long begin = offsets.get(0).asLong();
+        long end = offsets.get(1).asLong();
+        if (begin < 0 || end < begin) throw new IOException(where + " lies outside the file");
+        // One Java array holds a tensor here: over 2 GiB it must come in another layout.
+        if (end - begin > Integer.MAX_VALUE - 8)
+            throw new IOException(
+                    where + " is over 2 GiB, more than this reader takes in one piece");
+        int width = bytesPerElement(dtype.asText());
+        if (width > 0 && elements * width != end - begin)
+            throw new IOException(
+                    where
+                            + " has "
+                            + (end - begin)
+                            + " bytes of data, but its shape and "
+                            + dtype.asText()
+                            + " need "
+                            + elements * width);
+        return new Entry(dtype.asText(), dims, begin, end);
+    }
+
+    /** Bytes per element of the float types this reader converts; 0 for others. */
+    private static int bytesPerElement(String dtype) {
+        return switch (dtype) {
+            case "F32" -> 4;
+            case "F16", "BF16" -> 2;
+            case "F64" -> 8;
+            default -> 0;
+        };
     }
 
     private static void readFully(FileChannel channel, ByteBuffer dst, long position, Path file)

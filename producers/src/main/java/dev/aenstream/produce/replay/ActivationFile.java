@@ -39,8 +39,17 @@ public record ActivationFile(Path path, long rows, int n, Dtype dtype, ByteBuffe
      */
     public static ActivationFile open(Path path, String tensor) throws IOException {
         String name = path.getFileName().toString();
-        if (name.endsWith(".npy")) return npy(path);
-        if (name.endsWith(".safetensors")) return safetensors(path, tensor);
+        try {
+            if (name.endsWith(".npy")) return npy(path);
+            if (name.endsWith(".safetensors")) return safetensors(path, tensor);
+        } catch (java.nio.BufferUnderflowException
+                | NumberFormatException
+                | NegativeArraySizeException
+                | ArithmeticException
+                | IndexOutOfBoundsException e) {
+            // A header that says more than the file holds, or numbers that are not numbers.
+            throw new IOException(path + " has a malformed or cut-short header: " + e, e);
+        }
         throw new IOException(path + ": expected a .npy or .safetensors file");
     }
 
