@@ -82,6 +82,19 @@ public final class Safetensors {
             }
             return t;
         }
+
+        /** The two dimensions of the matrix {@code name}; anything else is refused. */
+        public int[] matrix(String name) {
+            long[] shape = require(name).shape();
+            if (shape.length != 2 || shape[0] > Integer.MAX_VALUE || shape[1] > Integer.MAX_VALUE)
+                throw new IllegalArgumentException(
+                        "safetensors tensor '"
+                                + name
+                                + "' must be a matrix of at most 2^31 rows and columns, but has"
+                                + " shape "
+                                + java.util.Arrays.toString(shape));
+            return new int[] {(int) shape[0], (int) shape[1]};
+        }
     }
 
     private Safetensors() {}

@@ -29,8 +29,11 @@ import java.util.function.Predicate;
  * replayed first.
  */
 public final class Fuzzer {
-    /** Seconds each target runs unless told otherwise: the bounded run of the test suite. */
-    public static final double DEFAULT_SECONDS = 3;
+    /** Inputs each target tries unless told otherwise: the bounded run of the test suite. */
+    public static final long DEFAULT_INPUTS = 3000;
+
+    /** The most seconds a target runs unless told otherwise. */
+    public static final double DEFAULT_SECONDS = 5;
 
     private static final long HANG_SECONDS = 10;
     private static final int MAX_INPUT_BYTES = 1 << 20;
@@ -65,6 +68,10 @@ public final class Fuzzer {
 
     private Fuzzer() {}
 
+    public static long inputs() {
+        return Long.getLong("aen.fuzz.inputs", DEFAULT_INPUTS);
+    }
+
     public static double seconds() {
         return Double.parseDouble(
                 System.getProperty("aen.fuzz.seconds", Double.toString(DEFAULT_SECONDS)));
@@ -95,7 +102,8 @@ public final class Fuzzer {
                 inputs++;
             }
             long end = System.nanoTime() + (long) (seconds() * 1e9);
-            while (System.nanoTime() < end) {
+            long limit = inputs + inputs();
+            while (inputs < limit && System.nanoTime() < end) {
                 byte[] input = mutate(pool, random);
                 boolean ok = tryOne(name, input, target, refusal, worker, seed, inputs);
                 if (ok) accepted++;

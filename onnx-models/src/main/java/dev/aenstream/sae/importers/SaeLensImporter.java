@@ -53,8 +53,9 @@ public final class SaeLensImporter {
         }
         Safetensors.Contents w = Safetensors.read(dir.resolve(WEIGHTS));
         Safetensors.Tensor wEncT = w.require("W_enc");
-        int n = Math.toIntExact(wEncT.shape()[0]);
-        int d = Math.toIntExact(wEncT.shape()[1]);
+        int[] dims = w.matrix("W_enc");
+        int n = dims[0];
+        int d = dims[1];
         checkDims(dir, cfg, n, d);
         float[] wEnc = Layouts.transpose(wEncT.toFloats(), n, d);
         float[] wDec = Layouts.transpose(w.require("W_dec").toFloats(), d, n);

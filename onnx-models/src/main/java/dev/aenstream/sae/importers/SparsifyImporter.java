@@ -45,8 +45,9 @@ public final class SparsifyImporter {
                         dir + ": sparsify option " + option + "=true is not supported");
         Safetensors.Contents w = Safetensors.read(dir.resolve(WEIGHTS));
         Safetensors.Tensor enc = w.require("encoder.weight");
-        int d = Math.toIntExact(enc.shape()[0]);
-        int n = Math.toIntExact(enc.shape()[1]);
+        int[] dims = w.matrix("encoder.weight");
+        int d = dims[0];
+        int n = dims[1];
         if (cfg.has("d_in") && cfg.get("d_in").asInt() != n) {
             throw new IOException(
                     dir
