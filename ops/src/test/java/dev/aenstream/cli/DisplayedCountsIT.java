@@ -22,6 +22,7 @@ import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import dev.aenstream.testkit.KafkaTestCluster;
+import dev.aenstream.testkit.OpenTransactions;
 import dev.aenstream.testkit.TopicReader;
 import dev.aenstream.testkit.Wait;
 import dev.aenstream.topics.TopicProvisioner;
@@ -39,9 +40,6 @@ import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListTransactionsOptions;
-import org.apache.kafka.clients.admin.TransactionListing;
-import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.Test;
@@ -203,7 +201,7 @@ class DisplayedCountsIT {
                 p.publish(x, ROWS, N);
                 if (r % 8 == 7) {
                     p.flush();
-                    fenced += fenceOngoing(admin);
+                    fenced += OpenTransactions.fence(admin, APP);
                 }
                 // Spread over several statistics windows.
                 Thread.sleep(WINDOW_MS / 10);
@@ -211,29 +209,6 @@ class DisplayedCountsIT {
             p.flush();
         }
         return fenced;
-    }
-
-    private static int fenceOngoing(Admin admin) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            List<String> open =
-                    admin
-                            .listTransactions(
-                                    new ListTransactionsOptions()
-                                            .filterStates(List.of(TransactionState.ONGOING)))
-                            .all()
-                            .get()
-                            .stream()
-                            .map(TransactionListing::transactionalId)
-                            .filter(id -> id.startsWith(APP))
-                            .toList();
-            if (!open.isEmpty()) {
-                admin.fenceProducers(open).all().get();
-                return open.size();
-            }
-            Thread.sleep(20);
-        }
-        return 0;
     }
 
     /** Rows and per-feature fires, counted from the committed codes themselves. */

@@ -363,7 +363,7 @@ public final class ModelFollower implements AutoCloseable {
         SaeModel m = a.model();
         long serving = registry.version(m.getSaeId());
         try {
-            if (m.getVersion() <= Math.max(serving, catchUp.keptVersion(m.getSaeId()))) return;
+            if (m.getVersion() <= newestKnown(m.getSaeId())) return;
             admission.admit(a, serving);
             catchUp.keep(a);
             a = null;

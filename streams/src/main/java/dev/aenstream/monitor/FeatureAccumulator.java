@@ -301,11 +301,20 @@ public final class FeatureAccumulator {
         return null;
     }
 
-    public static FeatureAccumulator fromRecord(FeatureStats r) {
+    /**
+     * Refuses a record whose declared sizes do not fit its bytes, before anything is allocated.
+     *
+     * @throws IllegalArgumentException naming what does not fit
+     */
+    static void requireFits(FeatureStats r) {
         String misfit = misfit(r);
         if (misfit != null)
             throw new IllegalArgumentException(
                     "statistics of SAE " + r.getSaeId() + " do not hold together: " + misfit);
+    }
+
+    public static FeatureAccumulator fromRecord(FeatureStats r) {
+        requireFits(r);
         int d = r.getD();
         long[] fires = new long[d];
         double[] sums = new double[d];

@@ -27,10 +27,7 @@ public final class ShardedWindows {
      * @throws IllegalArgumentException for a record whose sizes do not fit its bytes
      */
     public Optional<FeatureStats> add(FeatureStats s) {
-        String misfit = FeatureAccumulator.misfit(s);
-        if (misfit != null)
-            throw new IllegalArgumentException(
-                    "statistics of SAE " + s.getSaeId() + " do not hold together: " + misfit);
+        FeatureAccumulator.requireFits(s);
         if (s.getShards() == 1) return Optional.of(s);
         String window =
                 s.getSaeId()

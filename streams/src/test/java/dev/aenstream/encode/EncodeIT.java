@@ -19,6 +19,7 @@ import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import dev.aenstream.testkit.KafkaTestCluster;
+import dev.aenstream.testkit.OpenTransactions;
 import dev.aenstream.testkit.TopicReader;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
@@ -30,9 +31,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListTransactionsOptions;
-import org.apache.kafka.clients.admin.TransactionListing;
-import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -222,26 +220,7 @@ class EncodeIT {
      */
     private static int fenceOngoing(String applicationId) throws Exception {
         try (Admin admin = Admin.create(KafkaTestCluster.bootstrap(cluster))) {
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (System.currentTimeMillis() < deadline) {
-                List<String> open =
-                        admin
-                                .listTransactions(
-                                        new ListTransactionsOptions()
-                                                .filterStates(List.of(TransactionState.ONGOING)))
-                                .all()
-                                .get()
-                                .stream()
-                                .map(TransactionListing::transactionalId)
-                                .filter(id -> id.startsWith(applicationId))
-                                .toList();
-                if (!open.isEmpty()) {
-                    admin.fenceProducers(open).all().get();
-                    return open.size();
-                }
-                Thread.sleep(20);
-            }
-            return 0;
+            return OpenTransactions.fence(admin, applicationId);
         }
     }
 
