@@ -48,6 +48,35 @@ def read_java_properties(path):
     return props
 
 
+# librdkafka before this version fails SCRAM against Kafka 4 brokers ("invalid credentials" with the right
+# password); PLAIN inside TLS works with every version.
+SCRAM_SINCE = (2, 6, 1)
+
+
+def _librdkafka_version():
+    try:
+        import confluent_kafka
+    except ImportError:
+        return None
+    text = confluent_kafka.libversion()[0]
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:3]), text
+
+
+def check_mechanism(settings, version=None):
+    """Refuses SCRAM with a librdkafka that cannot do it against this Kafka, naming the version and the fix."""
+    mechanism = settings.get("sasl.mechanism", "")
+    found = version if version is not None else _librdkafka_version()
+    if not mechanism.upper().startswith("SCRAM") or found is None:
+        return
+    numbers, text = found
+    if numbers < SCRAM_SINCE:
+        raise ValueError(
+            f"sasl.mechanism={mechanism} does not work with librdkafka {text} against Kafka 4 brokers (SCRAM needs"
+            f" librdkafka {'.'.join(map(str, SCRAM_SINCE))} or later); use the same login over PLAIN inside TLS:"
+            " `aen broker --secure` writes NAME-plain.properties beside NAME.properties, or set"
+            " sasl.mechanism=PLAIN with a PlainLoginModule sasl.jaas.config on a listener that enables PLAIN")
+
+
 def client_config(java_properties):
     """librdkafka settings for the Java client settings of aen's --command-config file.
 
@@ -80,4 +109,5 @@ def client_config(java_properties):
             out["ssl.key.password"] = value
         else:
             print(f"aen_stream: ignoring Java-only client setting {key}", file=sys.stderr)
+    check_mechanism(out)
     return out

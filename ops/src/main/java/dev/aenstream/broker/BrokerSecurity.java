@@ -20,6 +20,12 @@ public final class BrokerSecurity {
     /** The SASL mechanism of the client listener. */
     public static final String MECHANISM = "SCRAM-SHA-512";
 
+    /**
+     * The listener's second mechanism, the same passwords sent inside TLS: for clients whose SCRAM
+     * this Kafka refuses (librdkafka before 2.6.1, as Debian's Python client ships).
+     */
+    public static final String PLAIN = "PLAIN";
+
     /** The broker's own principal: inter-broker traffic and the one super user. */
     public static final String ADMIN = "admin";
 
@@ -93,9 +99,10 @@ public final class BrokerSecurity {
     /** The broker's settings for SASL_SSL clients, a TLS controller listener and ACLs. */
     Map<String, String> brokerSettings() {
         Map<String, String> p = new LinkedHashMap<>();
-        p.put("sasl.enabled.mechanisms", MECHANISM);
+        p.put("sasl.enabled.mechanisms", MECHANISM + "," + PLAIN);
         p.put("sasl.mechanism.inter.broker.protocol", MECHANISM);
         p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", jaas(ADMIN));
+        p.put("listener.name.sasl_ssl.plain.sasl.jaas.config", plainUsers());
         p.put("ssl.keystore.type", "PEM");
         p.put("ssl.keystore.location", brokerKeyStore().toString());
         p.put("ssl.truststore.type", "PEM");
@@ -140,6 +147,38 @@ public final class BrokerSecurity {
                 + "\";";
     }
 
+    /** The broker's PLAIN login: every principal with its password. */
+    private String plainUsers() {
+        StringBuilder users = new StringBuilder();
+        for (var e : passwords.entrySet())
+            users.append(" user_")
+                    .append(e.getKey())
+                    .append("=\"")
+                    .append(e.getValue())
+                    .append('"');
+        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                + ADMIN
+                + "\" password=\""
+                + password(ADMIN)
+                + "\""
+                + users
+                + ";";
+    }
+
+    /** Client settings of {@code principal} logging in with PLAIN over TLS, trusting the CA. */
+    public Map<String, String> plainClientProperties(String principal) {
+        Map<String, String> p = new LinkedHashMap<>(clientProperties(principal));
+        p.put("sasl.mechanism", PLAIN);
+        p.put(
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + principal
+                        + "\" password=\""
+                        + password(principal)
+                        + "\";");
+        return p;
+    }
+
     /** Client settings of {@code principal}: SASL_SSL, SCRAM-SHA-512, trusting the run's CA. */
     public Map<String, String> clientProperties(String principal) {
         return saslSslClient(principal, password(principal), caCertificate());
@@ -161,13 +200,15 @@ public final class BrokerSecurity {
      * (owner-only) and returns its path.
      */
     public Path writeClientConfig(String principal) {
-        Path file = dir.resolve(principal + ".properties");
+        write(principal + "-plain.properties", plainClientProperties(principal), principal);
+        return write(principal + ".properties", clientProperties(principal), principal);
+    }
+
+    private Path write(String name, Map<String, String> settings, String principal) {
+        Path file = dir.resolve(name);
         try {
             Pki.writeProperties(
-                    file,
-                    clientProperties(principal),
-                    "Kafka client settings of principal " + principal,
-                    false);
+                    file, settings, "Kafka client settings of principal " + principal, false);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -105,6 +105,9 @@ final class BrokerCommand implements Callable<Integer> {
                                 + " --command-config:");
                 for (String p : BrokerSecurity.principals())
                     System.out.printf("  %-9s %s%n", p, broker.security().writeClientConfig(p));
+                System.out.println(
+                        "  and NAME-plain.properties beside each, the same login over PLAIN inside"
+                                + " TLS, for librdkafka before 2.6.1 (Debian's Python client)");
             }
             System.out.println("data in " + broker.dataDir() + "; Ctrl-C stops the broker");
             System.out.flush();

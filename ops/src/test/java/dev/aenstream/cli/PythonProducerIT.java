@@ -95,8 +95,9 @@ class PythonProducerIT {
 
     /**
      * The Python producer reads the client settings file a secured broker writes for the Java
-     * clients and turns it into librdkafka's settings. (Publishing through it needs librdkafka
-     * 2.6.1 or newer: older ones fail SCRAM against Kafka 4; Debian ships 2.0.2.)
+     * clients and turns it into librdkafka's settings: the PLAIN file for any librdkafka, the SCRAM
+     * one refused with the version and the fix where librdkafka fails SCRAM against Kafka 4 (before
+     * 2.6.1; Debian ships 2.0.2).
      */
     @Test
     void thePythonProducerTranslatesTheJavaClientSettingsFile() throws Exception {
@@ -108,7 +109,139 @@ class PythonProducerIT {
         Path producers = ExternalTools.pythonPackageCopy(dir);
         dev.aenstream.broker.BrokerSecurity security =
                 dev.aenstream.broker.BrokerSecurity.in(dir.resolve("security"));
-        Path settings = security.writeClientConfig("producer");
+        Path scram = security.writeClientConfig("producer");
+        Path plain = scram.resolveSibling("producer-plain.properties");
+        Translated t = translate(producers, plain);
+        assertThat(t.exit()).as(t.out()).isZero();
+        JsonNode c = new ObjectMapper().readTree(t.out());
+        assertThat(c.get("security.protocol").asText()).isEqualTo("SASL_SSL");
+        assertThat(c.get("sasl.mechanism").asText()).isEqualTo("PLAIN");
+        assertThat(c.get("sasl.username").asText()).isEqualTo("producer");
+        assertThat(c.get("sasl.password").asText())
+                .isEqualTo(
+                        security.clientProperties("producer")
+                                .get("sasl.jaas.config")
+                                .replaceAll("(?s).*password=\"([^\"]*)\".*", "$1"));
+        assertThat(c.get("ssl.ca.location").asText())
+                .isEqualTo(security.caCertificate().toString());
+
+        Translated s = translate(producers, scram);
+        if (librdkafkaBeforeScram(producers)) {
+            assertThat(s.exit()).isNotZero();
+            assertThat(s.err())
+                    .contains("does not work with librdkafka")
+                    .contains("producer-plain.properties".replace("producer", "NAME"));
+        } else {
+            assertThat(s.exit()).as(s.err()).isZero();
+        }
+    }
+
+    /**
+     * A Python client on `aen broker --secure`: publishes activations as the producer and reads
+     * alerts as the dashboard (in a reader group its ACLs allow), over TLS, with what Debian ships.
+     */
+    @Test
+    void aPythonClientPublishesAndReadsOverTlsOnTheSecuredBroker() throws Exception {
+        ExternalTools.requirePython(
+                "python3-confluent-kafka python3-avro python3-numpy python3-torch",
+                "confluent_kafka",
+                "avro",
+                "numpy",
+                "torch");
+        Topics topics = new Topics("pysec.");
+        Path producers = ExternalTools.pythonPackageCopy(dir);
+        try (EmbeddedBroker broker =
+                        EmbeddedBroker.start(
+                                EmbeddedBroker.freePort(), dir.resolve("kafka"), true);
+                Admin admin = Admin.create(broker.adminConnection().client())) {
+            TopicProvisioner.ensure(admin, topics, TopicSettings.singleBroker());
+            broker.grant(topics, "aen-encode", "aen-trainer");
+            Path producerPlain =
+                    broker.security()
+                            .writeClientConfig("producer")
+                            .resolveSibling("producer-plain.properties");
+            Path dashboardPlain =
+                    broker.security()
+                            .writeClientConfig("dashboard")
+                            .resolveSibling("dashboard-plain.properties");
+            Process python =
+                    new ProcessBuilder(
+                                    ExternalTools.PYTHON,
+                                    producers.resolve("aen_producer.py").toString(),
+                                    "--bootstrap-servers",
+                                    broker.bootstrapServers(),
+                                    "--command-config",
+                                    producerPlain.toString(),
+                                    "--topic",
+                                    topics.activations(),
+                                    "--batches",
+                                    "2",
+                                    "--n",
+                                    "16")
+                            .redirectError(ProcessBuilder.Redirect.INHERIT)
+                            .start();
+            assertThat(python.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            String out = new String(python.getInputStream().readAllBytes()).strip();
+            assertThat(python.exitValue()).as(out).isZero();
+            long records =
+                    new ObjectMapper()
+                            .readTree(out.substring(out.lastIndexOf('{')))
+                            .get("records")
+                            .asLong();
+            // The Python producer is idempotent, not transactional: one offset per record.
+            long onTopic = 0;
+            for (var p :
+                    admin.describeTopics(java.util.List.of(topics.activations()))
+                            .allTopicNames()
+                            .get()
+                            .get(topics.activations())
+                            .partitions())
+                onTopic +=
+                        admin.listOffsets(
+                                        Map.of(
+                                                new org.apache.kafka.common.TopicPartition(
+                                                        topics.activations(), p.partition()),
+                                                org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                                .all()
+                                .get()
+                                .values()
+                                .iterator()
+                                .next()
+                                .offset();
+            assertThat(onTopic).as("activation records on the topic").isEqualTo(records);
+
+            try (dev.aenstream.monitor.AlertPublisher alerts =
+                    new dev.aenstream.monitor.AlertPublisher(
+                            broker.connection("encoder"), topics.alerts())) {
+                new dev.aenstream.monitor.FollowerAlerts(alerts)
+                        .refused("py-sae", 3, "a test refusal");
+                alerts.flush();
+            }
+            Process reader =
+                    new ProcessBuilder(
+                                    ExternalTools.PYTHON,
+                                    "-c",
+                                    "import sys; sys.path.insert(0, sys.argv[1]); from aen_stream"
+                                        + " import readers, client_config, read_java_properties; s"
+                                        + " = client_config(read_java_properties(sys.argv[3])); a ="
+                                        + " list(readers.alerts(sys.argv[2], prefix='pysec.',"
+                                        + " idle=5, client_settings=s)); print(len(a),"
+                                        + " a[0].get('saeId') if a else '')",
+                                    producers.toString(),
+                                    broker.bootstrapServers(),
+                                    dashboardPlain.toString())
+                            .redirectError(ProcessBuilder.Redirect.INHERIT)
+                            .start();
+            assertThat(reader.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            String read = new String(reader.getInputStream().readAllBytes()).strip();
+            assertThat(reader.exitValue()).as(read).isZero();
+            assertThat(read).as("alerts the Python reader read").isEqualTo("1 py-sae");
+        }
+    }
+
+    private record Translated(int exit, String out, String err) {}
+
+    private static Translated translate(Path producers, Path settings) throws Exception {
         Process python =
                 new ProcessBuilder(
                                 ExternalTools.PYTHON,
@@ -119,21 +252,26 @@ class PythonProducerIT {
                                         + "a.read_java_properties(sys.argv[2]))))",
                                 producers.toString(),
                                 settings.toString())
-                        .redirectError(ProcessBuilder.Redirect.INHERIT)
                         .start();
         assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String out = new String(python.getInputStream().readAllBytes()).strip();
-        assertThat(python.exitValue()).as(out).isZero();
-        JsonNode c = new ObjectMapper().readTree(out);
-        assertThat(c.get("security.protocol").asText()).isEqualTo("SASL_SSL");
-        assertThat(c.get("sasl.mechanism").asText()).isEqualTo("SCRAM-SHA-512");
-        assertThat(c.get("sasl.username").asText()).isEqualTo("producer");
-        assertThat(c.get("sasl.password").asText())
-                .isEqualTo(
-                        security.clientProperties("producer")
-                                .get("sasl.jaas.config")
-                                .replaceAll("(?s).*password=\"([^\"]*)\".*", "$1"));
-        assertThat(c.get("ssl.ca.location").asText())
-                .isEqualTo(security.caCertificate().toString());
+        return new Translated(
+                python.exitValue(),
+                new String(python.getInputStream().readAllBytes()).strip(),
+                new String(python.getErrorStream().readAllBytes()).strip());
+    }
+
+    private static boolean librdkafkaBeforeScram(Path producers) throws Exception {
+        Process python =
+                new ProcessBuilder(
+                                ExternalTools.PYTHON,
+                                "-c",
+                                "import sys; sys.path.insert(0, sys.argv[1]);"
+                                        + " from aen_stream import settings as s;"
+                                        + " v = s._librdkafka_version();"
+                                        + " print(v is not None and v[0] < s.SCRAM_SINCE)",
+                                producers.toString())
+                        .start();
+        assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new String(python.getInputStream().readAllBytes()).strip().equals("True");
     }
 }

@@ -64,6 +64,9 @@ public record ComponentAcls(
         return out;
     }
 
+    /** The group-id prefix of the Python package's readers. */
+    public static final String READER_GROUP_PREFIX = "aen-reader-";
+
     /** Every binding, allowing from any host. */
     public List<AclBinding> bindings() {
         List<AclBinding> out = new ArrayList<>();
@@ -150,6 +153,14 @@ public record ComponentAcls(
                         topics.saeState(),
                         topics.featureContexts(),
                         topics.trainerMetrics())) topic(out, dashboard, t, AclOperation.READ);
+        // The Python readers consume in throwaway groups of this prefix (aen_stream.readers).
+        add(
+                out,
+                dashboard,
+                ResourceType.GROUP,
+                READER_GROUP_PREFIX,
+                PatternType.PREFIXED,
+                AclOperation.READ);
         return out;
     }
 
