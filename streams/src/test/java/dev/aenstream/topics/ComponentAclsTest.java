@@ -45,7 +45,17 @@ class ComponentAclsTest {
         assertThat(acls.bindings())
                 .filteredOn(b -> b.pattern().patternType() == PatternType.PREFIXED)
                 .extracting(b -> b.pattern().name())
-                .containsOnly("aen-encode", "aen-trainer");
+                .containsOnly("aen-encode", "aen-trainer", ComponentAcls.READER_GROUP_PREFIX);
+        // The readers' groups are the dashboard's, to read in and nothing else.
+        assertThat(acls.bindings())
+                .filteredOn(b -> b.pattern().name().equals(ComponentAcls.READER_GROUP_PREFIX))
+                .singleElement()
+                .satisfies(
+                        b -> {
+                            assertThat(b.pattern().resourceType()).isEqualTo(ResourceType.GROUP);
+                            assertThat(b.entry().operation()).isEqualTo(AclOperation.READ);
+                            assertThat(b.entry().principal()).endsWith("dashboard");
+                        });
     }
 
     @Test
