@@ -101,55 +101,79 @@ public final class Safetensors {
 
     public static Contents read(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, lengthBytes, 0, file);
-            long headerLength = lengthBytes.flip().getLong();
-            if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > size) {
-                throw new IOException(
-                        file
-                                + " is not a safetensors file: header length "
-                                + headerLength
-                                + " in "
-                                + size
-                                + " bytes");
-            }
-            ByteBuffer header = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, header, 8, file);
-            JsonNode root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
-            if (root == null || !root.isObject())
-                throw new IOException(
-                        file + " is not a safetensors file: its header is not a JSON object");
-            long dataStart = 8 + headerLength;
+            Header h = header(channel, file);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
-            Map<String, String> metadata = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = it.next();
-                if (!field.getValue().isObject())
-                    throw new IOException(
-                            file + ": header entry " + field.getKey() + " is not an object");
-                if (field.getKey().equals("__metadata__")) {
-                    field.getValue()
-                            .fields()
-                            .forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
-                    continue;
-                }
-                Entry e = entry(file, field.getKey(), field.getValue());
-                if (e.end() > size - dataStart)
-                    throw new IOException(
-                            file + ": tensor " + field.getKey() + " lies outside the file");
+            for (var t : h.tensors().entrySet()) {
+                Entry e = t.getValue();
                 ByteBuffer data =
                         ByteBuffer.allocate((int) (e.end() - e.begin()))
                                 .order(ByteOrder.LITTLE_ENDIAN);
-                readFully(channel, data, dataStart + e.begin(), file);
-                tensors.put(field.getKey(), new Tensor(e.dtype(), e.shape(), data.flip()));
+                readFully(channel, data, h.dataStart() + e.begin(), file);
+                tensors.put(t.getKey(), new Tensor(e.dtype(), e.shape(), data.flip()));
             }
-            return new Contents(tensors, metadata);
+            return new Contents(tensors, h.metadata());
         }
     }
 
+    /**
+     * A file's header, checked whole: each tensor's entry ({@code begin} and {@code end} relative
+     * to {@code dataStart}, inside the file), in header order, and the metadata strings.
+     */
+    public record Header(
+            Map<String, Entry> tensors, Map<String, String> metadata, long dataStart) {}
+
+    /** Reads and checks the header of {@code file}, leaving its data where it is. */
+    public static Header header(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return header(channel, file);
+        }
+    }
+
+    private static Header header(FileChannel channel, Path file) throws IOException {
+        long size = channel.size();
+        ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, lengthBytes, 0, file);
+        long headerLength = lengthBytes.flip().getLong();
+        if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > size) {
+            throw new IOException(
+                    file
+                            + " is not a safetensors file: header length "
+                            + headerLength
+                            + " in "
+                            + size
+                            + " bytes");
+        }
+        ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+        readFully(channel, header, 8, file);
+        JsonNode root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
+        if (root == null || !root.isObject())
+            throw new IOException(
+                    file + " is not a safetensors file: its header is not a JSON object");
+        long dataStart = 8 + headerLength;
+        Map<String, Entry> tensors = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            if (!field.getValue().isObject())
+                throw new IOException(
+                        file + ": header entry " + field.getKey() + " is not an object");
+            if (field.getKey().equals("__metadata__")) {
+                field.getValue()
+                        .fields()
+                        .forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
+                continue;
+            }
+            Entry e = entry(file, field.getKey(), field.getValue());
+            if (e.end() > size - dataStart)
+                throw new IOException(
+                        file + ": tensor " + field.getKey() + " lies outside the file");
+            tensors.put(field.getKey(), e);
+        }
+        return new Header(tensors, metadata, dataStart);
+    }
+
     /** A tensor's header entry, checked: every field there and consistent with the others. */
-    private record Entry(String dtype, long[] shape, long begin, long end) {}
+    public record Entry(String dtype, long[] shape, long begin, long end) {}
 
     private static Entry entry(Path file, String name, JsonNode info) throws IOException {
         String where = file + ": tensor " + name;

@@ -42,6 +42,33 @@ class ActivationFilesFuzzTest {
         assertThat(report.accepted()).isPositive();
     }
 
+    @Test
+    void safetensorsFilesOpenWholeOrAreRefused() throws Exception {
+        Path seed = dir.resolve("seed.safetensors");
+        float[] values = new float[ROWS * N];
+        for (int i = 0; i < values.length; i++) values[i] = i * 0.25f;
+        dev.aenstream.sae.Safetensors.write(
+                seed,
+                java.util.Map.of(
+                        "acts", dev.aenstream.sae.Safetensors.Tensor.ofFloats(values, ROWS, N)),
+                java.util.Map.of());
+        Path file = dir.resolve("fuzzed.safetensors");
+        Fuzzer.Report report =
+                Fuzzer.run(
+                        "activation-safetensors",
+                        List.of(Files.readAllBytes(seed)),
+                        input -> {
+                            Files.write(file, input);
+                            ActivationFile f = ActivationFile.open(file, null);
+                            if (f.rows() > 0) f.rows(f.rows() - 1, 1);
+                        },
+                        t -> t instanceof IOException || t instanceof IllegalArgumentException);
+        System.out.printf(
+                "fuzz %s: %,d inputs, %,d accepted, %,d refused%n",
+                report.name(), report.inputs(), report.accepted(), report.refused());
+        assertThat(report.accepted()).isPositive();
+    }
+
     /** A NumPy 1.0 file of ROWS x N values of {@code descr}. */
     private static byte[] npy(String descr, int width) {
         String dict =

@@ -2,6 +2,7 @@ package dev.aenstream.produce.replay;
 
 import dev.aenstream.avro.Dtype;
 import dev.aenstream.avro.Matrices;
+import dev.aenstream.sae.Safetensors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -102,28 +103,21 @@ public record ActivationFile(Path path, long rows, int n, Dtype dtype, ByteBuffe
     }
 
     private static ActivationFile safetensors(Path path, String tensor) throws IOException {
-        MappedByteBuffer b = map(path);
-        long headerLength = b.getLong();
-        byte[] header = new byte[Math.toIntExact(headerLength)];
-        b.get(header);
-        var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(header);
+        Safetensors.Header header = Safetensors.header(path);
         String chosen = tensor;
         if (chosen == null) {
-            var names = new java.util.ArrayList<String>();
-            root.fieldNames()
-                    .forEachRemaining(
-                            f -> {
-                                if (!f.equals("__metadata__")) names.add(f);
-                            });
-            if (names.size() != 1)
+            if (header.tensors().size() != 1)
                 throw new IOException(
-                        path + " holds tensors " + names + ": choose one with --tensor");
-            chosen = names.get(0);
+                        path
+                                + " holds tensors "
+                                + header.tensors().keySet()
+                                + ": choose one with --tensor");
+            chosen = header.tensors().keySet().iterator().next();
         }
-        var info = root.get(chosen);
+        Safetensors.Entry info = header.tensors().get(chosen);
         if (info == null) throw new IOException(path + " has no tensor '" + chosen + "'");
         Dtype dtype =
-                switch (info.get("dtype").asText()) {
+                switch (info.dtype()) {
                     case "F32" -> Dtype.FLOAT32;
                     case "F16" -> Dtype.FLOAT16;
                     case "BF16" -> Dtype.BFLOAT16;
@@ -131,18 +125,17 @@ public record ActivationFile(Path path, long rows, int n, Dtype dtype, ByteBuffe
                             throw new IOException(
                                     path
                                             + ": tensor dtype "
-                                            + info.get("dtype").asText()
+                                            + info.dtype()
                                             + " is not supported (F32, F16, BF16)");
                 };
-        long[] shape = new long[info.get("shape").size()];
-        for (int i = 0; i < shape.length; i++) shape[i] = info.get("shape").get(i).asLong();
-        int start = Math.toIntExact(8 + headerLength + info.get("data_offsets").get(0).asLong());
-        int end = Math.toIntExact(8 + headerLength + info.get("data_offsets").get(1).asLong());
+        // Checked by the header: the tensor lies inside the file, which map() keeps under 2 GiB.
+        int start = (int) (header.dataStart() + info.begin());
+        int end = (int) (header.dataStart() + info.end());
         return of(
                 path,
-                shape,
+                info.shape(),
                 dtype,
-                b.duplicate().position(start).limit(end).slice().order(ByteOrder.LITTLE_ENDIAN));
+                map(path).position(start).limit(end).slice().order(ByteOrder.LITTLE_ENDIAN));
     }
 
     private static ActivationFile of(Path path, long[] shape, Dtype dtype, ByteBuffer data)
