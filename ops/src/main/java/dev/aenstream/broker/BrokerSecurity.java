@@ -26,6 +26,11 @@ public final class BrokerSecurity {
      */
     public static final String PLAIN = "PLAIN";
 
+    private static final String SCRAM_LOGIN =
+            "org.apache.kafka.common.security.scram.ScramLoginModule";
+    private static final String PLAIN_LOGIN =
+            "org.apache.kafka.common.security.plain.PlainLoginModule";
+
     /** The broker's own principal: inter-broker traffic and the one super user. */
     public static final String ADMIN = "admin";
 
@@ -140,11 +145,19 @@ public final class BrokerSecurity {
     }
 
     static String jaas(String principal, String password) {
-        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+        return login(SCRAM_LOGIN, principal, password, "");
+    }
+
+    /** A JAAS line: {@code module}'s login as {@code principal}, then {@code more} options. */
+    private static String login(String module, String principal, String password, String more) {
+        return module
+                + " required username=\""
                 + principal
                 + "\" password=\""
                 + password
-                + "\";";
+                + "\""
+                + more
+                + ";";
     }
 
     /** The broker's PLAIN login: every principal with its password. */
@@ -156,26 +169,14 @@ public final class BrokerSecurity {
                     .append("=\"")
                     .append(e.getValue())
                     .append('"');
-        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-                + ADMIN
-                + "\" password=\""
-                + password(ADMIN)
-                + "\""
-                + users
-                + ";";
+        return login(PLAIN_LOGIN, ADMIN, password(ADMIN), users.toString());
     }
 
     /** Client settings of {@code principal} logging in with PLAIN over TLS, trusting the CA. */
     public Map<String, String> plainClientProperties(String principal) {
         Map<String, String> p = new LinkedHashMap<>(clientProperties(principal));
         p.put("sasl.mechanism", PLAIN);
-        p.put(
-                "sasl.jaas.config",
-                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-                        + principal
-                        + "\" password=\""
-                        + password(principal)
-                        + "\";");
+        p.put("sasl.jaas.config", login(PLAIN_LOGIN, principal, password(principal), ""));
         return p;
     }
 

@@ -122,8 +122,8 @@ public final class LongSoak {
                             String.format(
                                     "%s heap %.1f MiB, rss %.0f MiB, %d threads, %d files",
                                     p.getKey(),
-                                    s.liveHeapBytes() / 1048576.0,
-                                    s.rssBytes() / 1048576.0,
+                                    s.liveHeapBytes() / ResourceTrend.MIB,
+                                    s.rssBytes() / ResourceTrend.MIB,
                                     s.threads(),
                                     s.openFiles()));
                 }

@@ -12,7 +12,7 @@ import java.util.function.ToDoubleFunction;
  * when the run gets longer; a cache filling up is one that flattens.
  */
 final class ResourceTrend {
-    private static final double MIB = 1024.0 * 1024.0;
+    static final double MIB = 1024.0 * 1024.0;
     private static final double SECONDS_PER_HOUR = 3600.0;
 
     private final List<ProcessProbe.Sample> samples = new ArrayList<>();

@@ -29,6 +29,9 @@ public final class TopicProvisioner {
     private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
     private static final long TIMEOUT_S = 60;
 
+    /** The timestamp type by which the broker stamps each record it appends. */
+    static final String BROKER_TIME = "LogAppendTime";
+
     private TopicProvisioner() {}
 
     /** The topics to create, with their configuration. */
@@ -49,7 +52,7 @@ public final class TopicProvisioner {
                         TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
                         maxBytes,
                         TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG,
-                        "LogAppendTime");
+                        BROKER_TIME);
         List<NewTopic> plan = new ArrayList<>();
         plan.add(topic(topics.activations(), settings.partitions(), settings, stamped));
         plan.add(topic(topics.codes(), settings.partitions(), settings, bulk));
@@ -109,7 +112,7 @@ public final class TopicProvisioner {
                         .get(TIMEOUT_S, TimeUnit.SECONDS)
                         .get(topic);
         ConfigEntry type = config.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
-        if (type != null && "LogAppendTime".equals(type.value())) return Optional.empty();
+        if (type != null && BROKER_TIME.equals(type.value())) return Optional.empty();
         return Optional.of(
                 "topic "
                         + topics.activations()
@@ -119,7 +122,10 @@ public final class TopicProvisioner {
                         + " the others' windows. Let the broker stamp it: kafka-configs.sh"
                         + " --alter --entity-type topics --entity-name "
                         + topics.activations()
-                        + " --add-config message.timestamp.type=LogAppendTime");
+                        + " --add-config "
+                        + TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG
+                        + "="
+                        + BROKER_TIME);
     }
 
     public static Map<String, TopicDescription> describe(Admin admin, Collection<String> names)
