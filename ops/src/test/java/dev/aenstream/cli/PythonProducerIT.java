@@ -63,23 +63,19 @@ class PythonProducerIT {
                     new EncodeApp(
                             KafkaConnection.of(broker.bootstrapServers()), config, registry)) {
                 app.start();
-                Process python =
-                        new ProcessBuilder(
-                                        ExternalTools.PYTHON,
-                                        script.toString(),
-                                        "--bootstrap-servers",
-                                        broker.bootstrapServers(),
-                                        "--topic",
-                                        topics.activations(),
-                                        "--producer-id",
-                                        "py-test",
-                                        "--n",
-                                        "16")
-                                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                                .start();
-                assertThat(python.waitFor(120, TimeUnit.SECONDS)).isTrue();
-                String out = new String(python.getInputStream().readAllBytes()).strip();
-                assertThat(python.exitValue()).as(out).isZero();
+                Ran python =
+                        python(
+                                script.toString(),
+                                "--bootstrap-servers",
+                                broker.bootstrapServers(),
+                                "--topic",
+                                topics.activations(),
+                                "--producer-id",
+                                "py-test",
+                                "--n",
+                                "16");
+                assertThat(python.exit()).as(python.err()).isZero();
+                String out = python.out();
                 JsonNode summary = new ObjectMapper().readTree(out.substring(out.lastIndexOf('{')));
                 long rows = summary.get("rows").asLong();
                 assertThat(rows).isEqualTo(5L * 4 * 32);
@@ -111,7 +107,7 @@ class PythonProducerIT {
                 dev.aenstream.broker.BrokerSecurity.in(dir.resolve("security"));
         Path scram = security.writeClientConfig("producer");
         Path plain = scram.resolveSibling("producer-plain.properties");
-        Translated t = translate(producers, plain);
+        Ran t = translate(producers, plain);
         assertThat(t.exit()).as(t.out()).isZero();
         JsonNode c = new ObjectMapper().readTree(t.out());
         assertThat(c.get("security.protocol").asText()).isEqualTo("SASL_SSL");
@@ -125,7 +121,7 @@ class PythonProducerIT {
         assertThat(c.get("ssl.ca.location").asText())
                 .isEqualTo(security.caCertificate().toString());
 
-        Translated s = translate(producers, scram);
+        Ran s = translate(producers, scram);
         if (librdkafkaBeforeScram(producers)) {
             assertThat(s.exit()).isNotZero();
             assertThat(s.err())
@@ -164,25 +160,21 @@ class PythonProducerIT {
                     broker.security()
                             .writeClientConfig("dashboard")
                             .resolveSibling("dashboard-plain.properties");
-            Process python =
-                    new ProcessBuilder(
-                                    ExternalTools.PYTHON,
-                                    producers.resolve("aen_producer.py").toString(),
-                                    "--bootstrap-servers",
-                                    broker.bootstrapServers(),
-                                    "--command-config",
-                                    producerPlain.toString(),
-                                    "--topic",
-                                    topics.activations(),
-                                    "--batches",
-                                    "2",
-                                    "--n",
-                                    "16")
-                            .redirectError(ProcessBuilder.Redirect.INHERIT)
-                            .start();
-            assertThat(python.waitFor(120, TimeUnit.SECONDS)).isTrue();
-            String out = new String(python.getInputStream().readAllBytes()).strip();
-            assertThat(python.exitValue()).as(out).isZero();
+            Ran python =
+                    python(
+                            producers.resolve("aen_producer.py").toString(),
+                            "--bootstrap-servers",
+                            broker.bootstrapServers(),
+                            "--command-config",
+                            producerPlain.toString(),
+                            "--topic",
+                            topics.activations(),
+                            "--batches",
+                            "2",
+                            "--n",
+                            "16");
+            assertThat(python.exit()).as(python.err()).isZero();
+            String out = python.out();
             long records =
                     new ObjectMapper()
                             .readTree(out.substring(out.lastIndexOf('{')))
@@ -217,61 +209,62 @@ class PythonProducerIT {
                         .refused("py-sae", 3, "a test refusal");
                 alerts.flush();
             }
-            Process reader =
-                    new ProcessBuilder(
-                                    ExternalTools.PYTHON,
-                                    "-c",
-                                    "import sys; sys.path.insert(0, sys.argv[1]); from aen_stream"
-                                        + " import readers, client_config, read_java_properties; s"
-                                        + " = client_config(read_java_properties(sys.argv[3])); a ="
-                                        + " list(readers.alerts(sys.argv[2], prefix='pysec.',"
-                                        + " idle=5, client_settings=s)); print(len(a),"
-                                        + " a[0].get('saeId') if a else '')",
-                                    producers.toString(),
-                                    broker.bootstrapServers(),
-                                    dashboardPlain.toString())
-                            .redirectError(ProcessBuilder.Redirect.INHERIT)
-                            .start();
-            assertThat(reader.waitFor(120, TimeUnit.SECONDS)).isTrue();
-            String read = new String(reader.getInputStream().readAllBytes()).strip();
-            assertThat(reader.exitValue()).as(read).isZero();
+            Ran reader =
+                    python(
+                            "-c",
+                            "import sys; sys.path.insert(0, sys.argv[1]); from aen_stream import"
+                                    + " readers, client_config, read_java_properties; s ="
+                                    + " client_config(read_java_properties(sys.argv[3])); a ="
+                                    + " list(readers.alerts(sys.argv[2], prefix='pysec.', idle=5,"
+                                    + " client_settings=s)); print(len(a), a[0].get('saeId') if a"
+                                    + " else '')",
+                            producers.toString(),
+                            broker.bootstrapServers(),
+                            dashboardPlain.toString());
+            assertThat(reader.exit()).as(reader.err()).isZero();
+            String read = reader.out();
             assertThat(read).as("alerts the Python reader read").isEqualTo("1 py-sae");
         }
     }
 
-    private record Translated(int exit, String out, String err) {}
+    /** What a Python run printed, and how it ended. */
+    private record Ran(int exit, String out, String err) {}
 
-    private static Translated translate(Path producers, Path settings) throws Exception {
-        Process python =
-                new ProcessBuilder(
-                                ExternalTools.PYTHON,
-                                "-c",
-                                "import json, sys; sys.path.insert(0, sys.argv[1]);"
-                                        + " import aen_producer as a;"
-                                        + " print(json.dumps(a.client_config("
-                                        + "a.read_java_properties(sys.argv[2]))))",
-                                producers.toString(),
-                                settings.toString())
-                        .start();
-        assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Translated(
-                python.exitValue(),
-                new String(python.getInputStream().readAllBytes()).strip(),
-                new String(python.getErrorStream().readAllBytes()).strip());
+    /**
+     * Runs Debian's Python with {@code args} (up to 120 s); its errors go to a file, so no pipe
+     * fills while it runs.
+     */
+    private Ran python(String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>();
+        command.add(ExternalTools.PYTHON);
+        command.addAll(java.util.List.of(args));
+        Path errors = java.nio.file.Files.createTempFile(dir, "python", ".err");
+        Process p = new ProcessBuilder(command).redirectError(errors.toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("python ended").isTrue();
+        return new Ran(
+                p.exitValue(),
+                new String(p.getInputStream().readAllBytes()).strip(),
+                java.nio.file.Files.readString(errors).strip());
     }
 
-    private static boolean librdkafkaBeforeScram(Path producers) throws Exception {
-        Process python =
-                new ProcessBuilder(
-                                ExternalTools.PYTHON,
-                                "-c",
-                                "import sys; sys.path.insert(0, sys.argv[1]);"
-                                        + " from aen_stream import settings as s;"
-                                        + " v = s._librdkafka_version();"
-                                        + " print(v is not None and v[0] < s.SCRAM_SINCE)",
-                                producers.toString())
-                        .start();
-        assertThat(python.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new String(python.getInputStream().readAllBytes()).strip().equals("True");
+    private Ran translate(Path producers, Path settings) throws Exception {
+        return python(
+                "-c",
+                "import json, sys; sys.path.insert(0, sys.argv[1]); import aen_producer as a;"
+                    + " print(json.dumps(a.client_config(a.read_java_properties(sys.argv[2]))))",
+                producers.toString(),
+                settings.toString());
+    }
+
+    private boolean librdkafkaBeforeScram(Path producers) throws Exception {
+        Ran ran =
+                python(
+                        "-c",
+                        "import sys; sys.path.insert(0, sys.argv[1]); from aen_stream import"
+                            + " settings as s; v = s._librdkafka_version(); print(v is not None and"
+                            + " v[0] < s.SCRAM_SINCE)",
+                        producers.toString());
+        assertThat(ran.exit()).as(ran.err()).isZero();
+        return ran.out().equals("True");
     }
 }
