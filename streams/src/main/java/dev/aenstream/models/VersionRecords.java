@@ -62,7 +62,7 @@ final class VersionRecords {
      * of {@code graphBytes}, -1 when self-contained) has SHA-256 {@code checksum}; signed when keys
      * are set. One partition and an idempotent producer keep the order: it lands after its chunks.
      */
-    private Publication metadata(
+    Publication metadata(
             ModelPublisher.Version v,
             String checksum,
             long sizeBytes,

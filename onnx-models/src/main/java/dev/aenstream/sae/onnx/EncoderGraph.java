@@ -108,6 +108,15 @@ public final class EncoderGraph {
         return packaged(w, spec, graphName, CAST_BLOCK_BYTES);
     }
 
+    /**
+     * As {@link #packaged(Weights, EncoderSpec, String)}, with every tensor of {@code
+     * externalFromBytes} or more beside the graph: small packages that take the large ones' path.
+     */
+    public static OnnxPackage packagedFrom(
+            Weights w, EncoderSpec spec, String graphName, long externalFromBytes) {
+        return graph(w, spec, graphName, externalFromBytes, CAST_BLOCK_BYTES).packaged();
+    }
+
     /** As {@link #packaged(Weights, EncoderSpec, String)}, with cast blocks of this size. */
     static OnnxPackage packaged(
             Weights w, EncoderSpec spec, String graphName, long castBlockBytes) {
