@@ -95,6 +95,36 @@ public final class Safetensors {
                                 + java.util.Arrays.toString(shape));
             return new int[] {(int) shape[0], (int) shape[1]};
         }
+
+        /** The values of matrix {@code name}, which must be {@code rows} x {@code cols}. */
+        public float[] matrixFloats(String name, int rows, int cols) {
+            int[] dims = matrix(name);
+            if (dims[0] != rows || dims[1] != cols)
+                throw new IllegalArgumentException(
+                        "safetensors tensor '"
+                                + name
+                                + "' must be "
+                                + rows
+                                + " x "
+                                + cols
+                                + ", but has shape "
+                                + java.util.Arrays.toString(require(name).shape()));
+            return require(name).toFloats();
+        }
+
+        /** The values of {@code name}, which must hold {@code length} of them. */
+        public float[] vectorFloats(String name, int length) {
+            Tensor t = require(name);
+            if (t.elements() != length)
+                throw new IllegalArgumentException(
+                        "safetensors tensor '"
+                                + name
+                                + "' must hold "
+                                + length
+                                + " values, but has shape "
+                                + java.util.Arrays.toString(t.shape()));
+            return t.toFloats();
+        }
     }
 
     private Safetensors() {}

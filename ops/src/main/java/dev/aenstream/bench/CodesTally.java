@@ -44,6 +44,7 @@ public final class CodesTally implements AutoCloseable {
     private final Map<String, SaeTally> saes = new TreeMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private long deadLetters;
+    private FeatureCodes first;
     private final Thread thread;
 
     public CodesTally(KafkaConnection connection, Topics topics, String producerId) {
@@ -84,6 +85,7 @@ public final class CodesTally implements AutoCloseable {
                                 .asIntBuffer();
                 while (counts.hasRemaining()) active += counts.get();
                 synchronized (this) {
+                    if (first == null) first = c;
                     SaeTally t = saes.computeIfAbsent(c.getSaeId(), k -> new SaeTally());
                     t.version = Math.max(t.version, c.getVersion());
                     t.tokens += c.getRows();
@@ -103,6 +105,11 @@ public final class CodesTally implements AutoCloseable {
         long tokens = saes.values().stream().mapToLong(t -> t.tokens).sum();
         long active = saes.values().stream().mapToLong(t -> t.activeSum).sum();
         return tokens == 0 ? 0 : (double) active / tokens;
+    }
+
+    /** The first codes record of the producer read, or null before one. */
+    public synchronized FeatureCodes firstCodes() {
+        return first;
     }
 
     public synchronized long deadLetters() {

@@ -7,32 +7,35 @@ import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.Topics;
-import dev.aenstream.encode.SaeRegistry;
+import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.ServingSae;
-import dev.aenstream.models.ModelFollower;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.models.ModelTrust;
+import dev.aenstream.node.EncoderNode;
 import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.onnx.EncoderGraph;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.onnx.Graph;
 import dev.aenstream.sae.onnx.OnnxPackage;
-import dev.aenstream.sae.onnx.WeightPrecision;
 import dev.aenstream.sae.runtime.OrtSessions;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * One large SAE version through the whole path: published to the models topic in chunks, followed,
- * spooled, checked and loaded by an encoder's follower, checked against a direct computation of its
- * codes, and timed against the bare matrix product of the same shape.
+ * spooled, checked and loaded by an encoder as {@code aen encode} runs one, its codes checked
+ * against a direct computation and timed against the bare matrix product of the same shape, then
+ * encoded by the encoder's Kafka Streams application with statistics and contexts on ({@link
+ * ApplicationRun}).
  */
 public final class ScaleBench {
     /** Rows whose codes are computed directly and compared with what the encoder serves. */
@@ -44,13 +47,13 @@ public final class ScaleBench {
     private static final long PROGRESS_EVERY_NS = 30_000_000_000L;
 
     /** How far a served code may be from the direct computation (float against double sums). */
-    public static final double CODE_TOLERANCE = 1e-4;
+    public static final double CODE_TOLERANCE = DirectCodes.TOLERANCE;
 
     private ScaleBench() {}
 
     /**
      * Publishes {@code sae} as version 1 of SAE {@code saeId} on {@code topics}' models topic,
-     * serves it through a model follower, checks and times it.
+     * serves it through an encoder (its follower, then its application), checks and times it.
      *
      * @throws AssertionError if a served code differs from the direct computation
      */
@@ -61,6 +64,24 @@ public final class ScaleBench {
             SyntheticSae sae,
             ScaleConfig config,
             PrintStream progress)
+            throws Exception {
+        // The encoders' Kafka Streams state, for this run only.
+        Path state = Files.createTempDirectory("aen-bench-scale-");
+        try {
+            return run(connection, topics, saeId, sae, config, progress, state);
+        } finally {
+            org.apache.kafka.common.utils.Utils.delete(state.toFile());
+        }
+    }
+
+    private static ScaleFigures run(
+            KafkaConnection connection,
+            Topics topics,
+            String saeId,
+            SyntheticSae sae,
+            ScaleConfig config,
+            PrintStream progress,
+            Path state)
             throws Exception {
         int kMax = Math.min(config.kMax(), sae.d());
         long baseline = Memory.resetPeak();
@@ -82,26 +103,33 @@ public final class ScaleBench {
 
             Memory.resetPeak();
             started = System.nanoTime();
-            SaeRegistry registry = new SaeRegistry();
-            try (ModelFollower follower =
-                    follower(connection, topics, registry, sae, config, DictionaryShard.WHOLE)) {
-                awaitVersion(registry, follower, 1, started, progress);
+            try (EncoderNode node =
+                    encoder(
+                            connection,
+                            topics,
+                            saeId,
+                            state.resolve("whole"),
+                            sae,
+                            config,
+                            DictionaryShard.WHOLE)) {
+                awaitVersion(node, 1, started, progress);
                 double loadS = seconds(started);
                 long loadPeak = Memory.peak();
                 progress.printf("scale: served after %.1f s%n", loadS);
-                ServingSae serving = registry.serving().get(0);
+                ServingSae serving = node.serving().get(0);
 
                 int rows = config.rowsPerCall();
                 float[] x = rows(Math.max(rows, CHECKED_ROWS), sae.n(), config.seed());
                 FloatBuffer input = direct(x);
                 double error =
-                        check(
+                        DirectCodes.maxError(
                                 sae,
                                 serving.encoder()
                                         .encode(
                                                 input.duplicate().limit(CHECKED_ROWS * sae.n()),
                                                 CHECKED_ROWS),
                                 x,
+                                CHECKED_ROWS,
                                 kMax,
                                 config.weights());
                 progress.printf(
@@ -120,6 +148,22 @@ public final class ScaleBench {
                                                         rows));
                 double encode = rates[0];
                 double matmul = rates[1];
+                ApplicationRun.Figures app =
+                        new ApplicationRun(connection, topics, saeId, progress)
+                                .run(
+                                        node,
+                                        x,
+                                        rows,
+                                        sae.n(),
+                                        config.seconds() / 2,
+                                        codes ->
+                                                DirectCodes.maxError(
+                                                        sae,
+                                                        codes,
+                                                        x,
+                                                        rows,
+                                                        kMax,
+                                                        config.weights()));
                 double swapS = 0;
                 long swapPeak = 0;
                 SyntheticSae newest = sae;
@@ -137,13 +181,13 @@ public final class ScaleBench {
                                     "sae_encoder"));
                     // The follower starts loading now; the publisher's part is over.
                     Memory.resetPeak();
-                    awaitVersion(registry, follower, 2, started, progress);
+                    awaitVersion(node, 2, started, progress);
                     swapS = seconds(started);
                     swapPeak = Memory.peak();
                     progress.printf("scale: version 2 replaced version 1 after %.1f s%n", swapS);
                 }
                 // The whole version's encoder goes before the shards load, as on another machine.
-                follower.close();
+                node.close();
                 List<ShardFigures> shards = new java.util.ArrayList<>();
                 double shardedError =
                         config.shards() > 1
@@ -157,7 +201,8 @@ public final class ScaleBench {
                                         input,
                                         config,
                                         shards,
-                                        progress)
+                                        progress,
+                                        state)
                                 : 0;
                 ScaleFigures result =
                         new ScaleFigures(
@@ -176,6 +221,7 @@ public final class ScaleBench {
                                 rows,
                                 encode,
                                 matmul,
+                                app,
                                 serving.encoder().device().label(),
                                 config.weights(),
                                 swapS,
@@ -187,25 +233,27 @@ public final class ScaleBench {
         }
     }
 
-    /** An encoder's follower of the models topic, serving {@code shard} of each version. */
-    private static ModelFollower follower(
+    /**
+     * An encoder as {@code aen encode} starts one, serving {@code shard} of each version the models
+     * topic brings; its application (when started) in a group of its own.
+     */
+    private static EncoderNode encoder(
             KafkaConnection connection,
             Topics topics,
-            SaeRegistry registry,
+            String saeId,
+            Path stateDir,
             SyntheticSae sae,
             ScaleConfig config,
             DictionaryShard shard) {
-        return new ModelFollower(
-                        connection,
-                        topics,
-                        registry,
-                        null,
+        return EncoderNode.following(
+                connection,
+                EncodeConfig.defaults(topics, stateDir).withApplicationId("aen-bench-" + saeId),
+                new EncoderNode.Following(
                         sae.n(),
                         ModelTrust.anyVersion(),
                         config.device(),
                         config.ortThreads(),
-                        shard)
-                .start();
+                        shard));
     }
 
     /** Bytes of W_enc as the version stores it. */
@@ -221,15 +269,11 @@ public final class ScaleBench {
 
     /** Waits until {@code version} serves, with a line of progress every half minute. */
     private static void awaitVersion(
-            SaeRegistry registry,
-            ModelFollower follower,
-            long version,
-            long started,
-            PrintStream progress)
+            EncoderNode node, long version, long started, PrintStream progress)
             throws InterruptedException {
         long nextReport = started + PROGRESS_EVERY_NS;
-        while (registry.serving().isEmpty() || registry.serving().get(0).version() < version) {
-            if (!follower.refused().isEmpty())
+        while (node.serving().isEmpty() || node.serving().get(0).version() < version) {
+            if (!node.refused().isEmpty())
                 throw new IllegalStateException(
                         "the follower refused version " + version + ": see the log above");
             Thread.sleep(100);
@@ -238,59 +282,6 @@ public final class ScaleBench {
                 nextReport += PROGRESS_EVERY_NS;
             }
         }
-    }
-
-    /** Largest difference between served codes and the direct computation, on the checked rows. */
-    private static double check(
-            SyntheticSae sae, SparseCodes codes, float[] x, int kMax, WeightPrecision stored) {
-        double worst = 0;
-        for (int r = 0; r < CHECKED_ROWS; r++) {
-            float[] h = sae.encode(x, r * sae.n(), stored);
-            int[] expected = SyntheticSae.topK(h, kMax);
-            int from = codes.rowOffsets()[r];
-            int to = codes.rowOffsets()[r + 1];
-            if (to - from != expected.length)
-                throw new AssertionError(
-                        "row "
-                                + r
-                                + ": "
-                                + (to - from)
-                                + " codes served, "
-                                + expected.length
-                                + " expected");
-            float kth = h[expected[expected.length - 1]];
-            for (int e = from; e < to; e++) {
-                int feature = codes.indices()[e];
-                float served = codes.values()[e];
-                double err = Math.abs(served - h[feature]);
-                // A feature within the tolerance of the k-th value may trade places with it.
-                if (err > CODE_TOLERANCE || (h[feature] < kth - CODE_TOLERANCE))
-                    throw new AssertionError(
-                            "row "
-                                    + r
-                                    + ", feature "
-                                    + feature
-                                    + ": served "
-                                    + served
-                                    + ", direct "
-                                    + h[feature]
-                                    + " (k-th "
-                                    + kth
-                                    + ")");
-                if (Math.abs(h[expected[e - from]] - served) > CODE_TOLERANCE)
-                    throw new AssertionError(
-                            "row "
-                                    + r
-                                    + ", rank "
-                                    + (e - from)
-                                    + ": served "
-                                    + served
-                                    + ", direct "
-                                    + h[expected[e - from]]);
-                worst = Math.max(worst, err);
-            }
-        }
-        return worst;
     }
 
     /**
@@ -344,7 +335,8 @@ public final class ScaleBench {
             FloatBuffer input,
             ScaleConfig config,
             List<ShardFigures> figures,
-            PrintStream progress)
+            PrintStream progress,
+            Path state)
             throws Exception {
         int count = config.shards();
         int rows = config.rowsPerCall();
@@ -355,13 +347,19 @@ public final class ScaleBench {
             first[i] = shard.first(sae.d());
             long before = Memory.resetPeak();
             long started = System.nanoTime();
-            SaeRegistry registry = new SaeRegistry();
-            try (ModelFollower follower =
-                    follower(connection, topics, registry, sae, config, shard)) {
-                awaitVersion(registry, follower, version, started, progress);
+            try (EncoderNode node =
+                    encoder(
+                            connection,
+                            topics,
+                            sae.n() + "-shard-" + i,
+                            state.resolve("shard-" + i),
+                            sae,
+                            config,
+                            shard)) {
+                awaitVersion(node, version, started, progress);
                 double loadS = seconds(started);
                 long loadPeak = Memory.peak();
-                SaeEncoder encoder = registry.serving().get(0).encoder();
+                SaeEncoder encoder = node.serving().get(0).encoder();
                 checked.add(
                         encoder.encode(
                                 input.duplicate().limit(CHECKED_ROWS * sae.n()), CHECKED_ROWS));
@@ -398,10 +396,11 @@ public final class ScaleBench {
             }
         }
         double error =
-                check(
+                DirectCodes.maxError(
                         sae,
                         SparseCodes.merge(checked, first, sae.d(), kMax),
                         x,
+                        CHECKED_ROWS,
                         kMax,
                         config.weights());
         progress.printf(

@@ -21,6 +21,7 @@ public record ScaleFigures(
         int rowsPerCall,
         double encodeRowsPerS,
         double matmulRowsPerS,
+        ApplicationRun.Figures application,
         String device,
         WeightPrecision weights,
         double swapS,
@@ -29,6 +30,11 @@ public record ScaleFigures(
         double shardedMaxCodeError) {
     public double encodeRatio() {
         return encodeRowsPerS / matmulRowsPerS;
+    }
+
+    /** The encode application's settled rate against the bare product's. */
+    public double applicationRatio() {
+        return application.rowsPerS() / matmulRowsPerS;
     }
 
     /** The figures by the names of the summary contract. */
@@ -50,6 +56,8 @@ public record ScaleFigures(
         out.put("encode_rows_per_s", encodeRowsPerS);
         out.put("matmul_rows_per_s", matmulRowsPerS);
         out.put("encode_ratio", encodeRatio());
+        out.put("application", application.summary());
+        out.put("application_ratio", applicationRatio());
         out.put("device", device);
         out.put("weights", weights.label());
         if (swapS > 0) {

@@ -21,8 +21,13 @@ import picocli.CommandLine.Option;
                     + " published to the models topic, followed, spooled to disk, checked and"
                     + " loaded by an encoder's model follower; a few rows' codes are checked"
                     + " against a direct computation; then encode throughput is timed against ONNX"
-                    + " Runtime's bare matrix product of the same shape (encode_ratio). Reports the"
-                    + " time and peak resident memory to publish and to load. Needs free disk for"
+                    + " Runtime's bare matrix product of the same shape (encode_ratio). Then the"
+                    + " encoder's Kafka Streams application, as aen encode runs it (exactly-once,"
+                    + " statistics and contexts on), encodes rows for half the duration: its"
+                    + " committed codes are checked, its settled rate is held against the same"
+                    + " product (application_ratio), and its statistics must count every row."
+                    + " Reports the time and peak resident memory to publish and to load. Needs"
+                    + " free disk for"
                     + " the version twice (broker log and the follower's spool) and memory for it"
                     + " about three times."
         })
@@ -53,8 +58,8 @@ final class BenchScaleCommand implements Callable<Integer> {
             names = "--duration",
             paramLabel = "SECONDS",
             description =
-                    "Timing of the encoder and of the bare product together (default:"
-                            + " ${DEFAULT-VALUE}).")
+                    "Timing of the encoder and of the bare product together, and again of"
+                            + " the encode application (default: ${DEFAULT-VALUE}).")
     double durationSeconds = 60;
 
     @Mixin DeviceOption device;
@@ -92,7 +97,8 @@ final class BenchScaleCommand implements Callable<Integer> {
             description =
                     "Write the figures as JSON: n, d_sae, model_bytes, publish_s, load_s,"
                             + " peak_rss_bytes, encode_rows_per_s, matmul_rows_per_s,"
-                            + " encode_ratio, ...")
+                            + " encode_ratio, application (rows_per_s, stats_tokens, ...),"
+                            + " application_ratio, ...")
     Path summaryJson;
 
     @Override
@@ -133,7 +139,7 @@ final class BenchScaleCommand implements Callable<Integer> {
                 "scale n=%d D=%d: version %,d bytes (W_enc %,d); publish %.1f s, load %.1f s;"
                         + " peak RSS %.2f GiB (before %.2f GiB, publishing %.2f GiB, loading"
                         + " %.2f GiB); encode %,.0f rows/s, bare matrix product %,.0f rows/s,"
-                        + " ratio %.3f%n",
+                        + " ratio %.3f; through the application %,.0f rows/s, ratio %.3f%n",
                 r.n(),
                 r.dSae(),
                 r.modelBytes(),
@@ -146,7 +152,9 @@ final class BenchScaleCommand implements Callable<Integer> {
                 r.loadPeakRssBytes() / GIB,
                 r.encodeRowsPerS(),
                 r.matmulRowsPerS(),
-                r.encodeRatio());
+                r.encodeRatio(),
+                r.application().rowsPerS(),
+                r.applicationRatio());
         Map<String, Object> summary = new LinkedHashMap<>(r.summary());
         summary.put("cores", Runtime.getRuntime().availableProcessors());
         SummaryJson.write(summaryJson, summary);

@@ -17,8 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A Llama-3.1-8B-size SAE (n = 4,096, D = 131,072; each weight matrix 2 GiB, one byte more than a
  * Java array or buffer of bytes holds, the version 4.3 GB) is published to a real broker, followed,
- * loaded and served by a model follower, and its codes for a few rows equal a direct computation.
- * About a minute and a half here.
+ * loaded and served by an encoder's follower, and its codes for a few rows equal a direct
+ * computation; then the encoder's Kafka Streams application encodes rows with statistics and
+ * contexts on: its committed codes equal the direct computation, the statistics (in blocks under
+ * the record limit) count every row, contexts come out and nothing is dead-lettered. About two
+ * minutes here.
  */
 class LargeModelIT {
     @TempDir Path dir;
@@ -44,6 +47,14 @@ class LargeModelIT {
             assertThat(r.checkedRows()).isEqualTo(ScaleBench.CHECKED_ROWS);
             assertThat(r.maxCodeError()).isLessThanOrEqualTo(ScaleBench.CODE_TOLERANCE);
             assertThat(r.encodeRowsPerS()).isPositive();
+            ApplicationRun.Figures app = r.application();
+            assertThat(app.rows()).as("the checked record, then the timed feed").isGreaterThan(16);
+            assertThat(app.maxCodeError()).isLessThanOrEqualTo(ScaleBench.CODE_TOLERANCE);
+            assertThat(app.statsTokens()).isEqualTo(app.rows());
+            assertThat(app.statsRecords()).isGreaterThan(1);
+            assertThat(app.largestStatsBytes()).isLessThan(Topics.MAX_MESSAGE_BYTES);
+            assertThat(app.contextsRecords()).isPositive();
+            assertThat(app.deadLetters()).isZero();
         }
     }
 }

@@ -100,6 +100,11 @@ public final class EncoderNode implements AutoCloseable {
         return follower == null ? !registry.serving().isEmpty() : follower.awaitEverySae(timeout);
     }
 
+    /** Versions refused so far, by SAE id (none for an encoder serving one fixed SAE). */
+    public java.util.Map<String, Long> refused() {
+        return follower == null ? java.util.Map.of() : follower.refused();
+    }
+
     /** The SAEs served now. */
     public List<ServingSae> serving() {
         return registry.serving();

@@ -58,8 +58,8 @@ public final class SaeLensImporter {
         int d = dims[1];
         checkDims(dir, cfg, n, d);
         float[] wEnc = Layouts.transpose(wEncT.toFloats(), n, d);
-        float[] wDec = Layouts.transpose(w.require("W_dec").toFloats(), d, n);
-        float[] bDec = w.require("b_dec").toFloats();
+        float[] wDec = Layouts.transpose(w.matrixFloats("W_dec", d, n), d, n);
+        float[] bDec = w.vectorFloats("b_dec", n);
         float[] bEnc;
         float[] threshold = null;
         if (arch.equals("gated")) {
@@ -67,7 +67,7 @@ public final class SaeLensImporter {
             bEnc = g.bEnc();
             threshold = g.threshold();
         } else {
-            bEnc = w.require("b_enc").toFloats();
+            bEnc = w.vectorFloats("b_enc", d);
             if (arch.equals("jumprelu")) threshold = threshold(dir, w, d);
             if (arch.equals("batchtopk")) threshold = batchThreshold(dir, w, d);
         }

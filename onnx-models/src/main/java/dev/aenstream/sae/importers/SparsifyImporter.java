@@ -58,16 +58,16 @@ public final class SparsifyImporter {
                             + " x "
                             + n);
         }
-        float[] wDec = Layouts.transpose(w.require("W_dec").toFloats(), d, n);
+        float[] wDec = Layouts.transpose(w.matrixFloats("W_dec", d, n), d, n);
         int k = cfg.get("k").asInt();
         return new ImportedSae(
                 new SaeParameters(
                         n,
                         d,
                         enc.toFloats(),
-                        w.require("encoder.bias").toFloats(),
+                        w.vectorFloats("encoder.bias", d),
                         wDec,
-                        w.require("b_dec").toFloats()),
+                        w.vectorFloats("b_dec", n)),
                 new EncoderSpec(Math.min(k, d), false, Activation.TOP_K),
                 "sparsify TopK(k=" + k + ") SAE from " + dir,
                 null,
