@@ -74,8 +74,9 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /**
      * One node (broker and controller) of a KRaft quorum: its id, its client and controller ports,
-     * the quorum's voters ({@code id@host:port,...}), the cluster's id, and the replication its
-     * internal topics get.
+     * the quorum's voters ({@code id@host:port,...}), the cluster's id, the replication its
+     * internal topics get, and the client port it tells clients and other brokers to use (0: its
+     * own; another when a proxy stands in front of it).
      */
     public record Node(
             int nodeId,
@@ -83,7 +84,19 @@ public final class EmbeddedBroker implements AutoCloseable {
             int controllerPort,
             String voters,
             String clusterId,
-            short replication) {
+            short replication,
+            int advertisedPort) {
+        /** A node reached at its own client port. */
+        public Node(
+                int nodeId,
+                int port,
+                int controllerPort,
+                String voters,
+                String clusterId,
+                short replication) {
+            this(nodeId, port, controllerPort, voters, clusterId, replication, 0);
+        }
+
         /** The only node of a one-node cluster with a fresh id. */
         static Node single(int port, int controllerPort) {
             return new Node(
@@ -123,7 +136,11 @@ public final class EmbeddedBroker implements AutoCloseable {
                         + CONTROLLER
                         + "://localhost:"
                         + controllerPort);
-        props.put("advertised.listeners", clientListener + "://localhost:" + brokerPort);
+        props.put(
+                "advertised.listeners",
+                clientListener
+                        + "://localhost:"
+                        + (node.advertisedPort() > 0 ? node.advertisedPort() : brokerPort));
         props.put("controller.listener.names", CONTROLLER);
         props.put(
                 "listener.security.protocol.map",

@@ -12,6 +12,7 @@ import java.nio.file.Path;
  * @param minGapSeconds least wait between one recovery and the next fault
  * @param maxGapSeconds most wait between one recovery and the next fault
  * @param minFaults faults to inject at least: the soak goes on past the duration until then
+ * @param networkFaultSeconds how long a slow link or a partition lasts
  */
 public record ChaosSettings(
         long durationSeconds,
@@ -23,10 +24,13 @@ public record ChaosSettings(
         double batchesPerSecond,
         double minGapSeconds,
         double maxGapSeconds,
-        int minFaults) {
+        int minFaults,
+        double networkFaultSeconds) {
     public ChaosSettings {
         if (durationSeconds <= 0) throw new IllegalArgumentException("--duration must be positive");
         if (minGapSeconds < 0 || maxGapSeconds < minGapSeconds)
             throw new IllegalArgumentException("the gap between faults must be 0 <= min <= max");
+        if (networkFaultSeconds <= 0)
+            throw new IllegalArgumentException("--network-fault must be positive");
     }
 }

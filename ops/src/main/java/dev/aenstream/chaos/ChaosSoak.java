@@ -29,10 +29,12 @@ import org.apache.kafka.common.Uuid;
 
 /**
  * The chaos soak: three brokers (replication 3, {@code min.insync.replicas} 2), two encoders and
- * the trainer of two SAEs, each a child JVM, and an in-process producer of rows with known ids. For
- * the duration it SIGKILLs an encoder, the trainer or a broker (the active controller every other
- * time) at seeded random moments, restarting each and timing its recovery; then it lets the
- * pipeline drain and checks, from what reached Kafka, that nothing was lost or duplicated.
+ * the trainer of two SAEs, each a child JVM, and an in-process producer of rows with known ids;
+ * every client and the brokers' replication reach a broker through a TCP proxy ({@link
+ * NetworkFaults}). For the duration, at seeded random moments, it SIGKILLs an encoder, the trainer
+ * or a broker (the active controller every other time), restarting each, or slows, resets or
+ * partitions one broker's link, and times the recovery; then it lets the pipeline drain and checks,
+ * from what reached Kafka, that nothing was lost or duplicated.
  */
 public final class ChaosSoak {
     /**
@@ -47,6 +49,11 @@ public final class ChaosSoak {
     static final Map<String, String> SAES = Map.of("a", "aen", "b", "l1");
     private static final int BROKERS = 3;
     private static final int ENCODERS = 2;
+
+    /** Kinds of fault in turn: kills of an encoder, the trainer, a broker; then the network's. */
+    private static final int KILL_KINDS = 3;
+
+    private static final int KINDS = KILL_KINDS + NetworkFaults.Kind.values().length;
     private static final Duration READY = Duration.ofSeconds(180);
     private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(120);
 
@@ -73,6 +80,7 @@ public final class ChaosSoak {
     private final List<Child> encoders = new ArrayList<>();
     private Child trainer;
     private String bootstrap;
+    private NetworkFaults network;
 
     public ChaosSoak(ChaosSettings settings, Consumer<String> progress) {
         this.settings = settings;
@@ -122,6 +130,7 @@ public final class ChaosSoak {
             for (Child c : encoders) c.stop(30);
             if (trainer != null) trainer.stop(60);
             for (Child c : brokers) c.stop(30);
+            if (network != null) network.close();
         }
     }
 
@@ -136,7 +145,8 @@ public final class ChaosSoak {
             voters.add((i + 1) + "@localhost:" + controllers[i]);
             servers.add("localhost:" + ports[i]);
         }
-        bootstrap = String.join(",", servers);
+        network = new NetworkFaults(ports, settings.networkFaultSeconds());
+        bootstrap = network.bootstrap();
         String clusterId = Uuid.randomUuid().toString();
         for (int i = 0; i < BROKERS; i++) {
             Child b =
@@ -148,6 +158,8 @@ public final class ChaosSoak {
                                     Integer.toString(i + 1),
                                     "--port",
                                     Integer.toString(ports[i]),
+                                    "--advertised-port",
+                                    Integer.toString(network.advertisedPort(i)),
                                     "--controller-port",
                                     Integer.toString(controllers[i]),
                                     "--voters",
@@ -168,80 +180,32 @@ public final class ChaosSoak {
     }
 
     private void startTrainer(Path work) throws Exception {
-        List<String> args = new ArrayList<>(List.of("train"));
-        args.addAll(kafkaArgs());
-        args.addAll(
-                List.of(
-                        "--n",
-                        Integer.toString(settings.n()),
-                        "--d-sae",
-                        Integer.toString(settings.dSae()),
-                        "--batch",
-                        "64",
-                        "--checkpoint-dir",
-                        work.resolve("trainer").toString(),
-                        "--checkpoint-every",
-                        "5",
-                        "--resume",
-                        "--publish-every",
-                        "25",
-                        "--metrics-every",
-                        "10",
-                        "--idle-exit",
-                        "15",
-                        "--group-id",
-                        GROUP_ID,
-                        "--http-port",
-                        "-1"));
-        for (var sae : new TreeMap<>(SAES).entrySet()) {
-            args.add("--sae");
-            args.add(sae.getKey() + ":" + sae.getValue());
-        }
-        trainer = new Child("trainer", args, work.resolve("trainer.log"), "768m");
+        trainer =
+                new Child(
+                        "trainer",
+                        SoakArguments.trainer(bootstrap, BROKERS, settings, work, GROUP_ID, SAES),
+                        work.resolve("trainer.log"),
+                        "768m");
         trainer.start();
     }
 
     private void startEncoders(Path work) throws Exception {
         for (int i = 0; i < ENCODERS; i++) {
-            List<String> args = new ArrayList<>(List.of("encode"));
-            args.addAll(kafkaArgs());
-            args.addAll(
-                    List.of(
-                            "--n",
-                            Integer.toString(settings.n()),
-                            "--application-id",
-                            APPLICATION_ID,
-                            "--state-dir",
-                            work.resolve("encoder-" + (i + 1)).toString(),
-                            "--allow-unsigned-models",
-                            "--wait-for-saes",
-                            Integer.toString(SAES.size()),
-                            "--stream-threads",
-                            "1",
-                            "--ort-threads",
-                            "1",
-                            "--http-port",
-                            "-1"));
+            String name = "encoder-" + (i + 1);
+            List<String> args =
+                    SoakArguments.encoder(
+                            bootstrap, BROKERS, settings, work.resolve(name), APPLICATION_ID, SAES);
             args.addAll(ENCODER_SESSION);
-            Child e =
-                    new Child(
-                            "encoder-" + (i + 1),
-                            args,
-                            work.resolve("encoder-" + (i + 1) + ".log"),
-                            "768m");
+            Child e = new Child(name, args, work.resolve(name + ".log"), "768m");
             e.start();
             encoders.add(e);
         }
     }
 
-    private List<String> kafkaArgs() {
-        return List.of(
-                "--bootstrap-server", bootstrap,
-                "--topic-prefix", PREFIX,
-                "--replication-factor", Integer.toString(BROKERS));
-    }
-
-    /** Kills and restarts a component at seeded random moments until the duration has passed. */
+    /**
+     * Kills and restarts a component, or troubles a broker's link, at seeded random moments until
+     * the duration has passed.
+     */
     private List<Fault> injectFaults(Admin admin, long began) throws Exception {
         SplittableRandom random = new SplittableRandom(settings.seed());
         List<Fault> faults = new ArrayList<>();
@@ -255,14 +219,13 @@ public final class ChaosSoak {
             if (System.nanoTime() + (long) (gap * 1e9) > end
                     && faults.size() >= settings.minFaults()) break;
             Thread.sleep((long) (gap * 1000));
-            Child target;
-            String what;
+            // Each fault does its harm and says what it did; then the pipeline must come back.
+            Callable<String> inject;
             Callable<Boolean> back;
-            switch (faults.size() % 3) {
+            switch (faults.size() % KINDS) {
                 case 0 -> {
                     Child encoder = encoders.get(random.nextInt(ENCODERS));
-                    target = encoder;
-                    what = target.name();
+                    inject = restart(encoder, encoder.name());
                     // Back: the new process is running and the group holds it and the other.
                     back =
                             () ->
@@ -271,8 +234,7 @@ public final class ChaosSoak {
                                                     == ENCODERS;
                 }
                 case 1 -> {
-                    target = trainer;
-                    what = target.name();
+                    inject = restart(trainer, trainer.name());
                     long metricsBefore = ClusterProbe.endOffset(admin, topics.trainerMetrics());
                     back =
                             () ->
@@ -281,29 +243,42 @@ public final class ChaosSoak {
                                                             admin, topics.trainerMetrics())
                                                     > metricsBefore;
                 }
-                default -> {
+                case 2 -> {
                     boolean active = brokerFaults++ % 2 == 0;
                     int id = active ? ClusterProbe.controller(admin) : 1 + random.nextInt(BROKERS);
                     Child broker = brokers.get(id - 1);
-                    target = broker;
-                    what = target.name() + (active ? " (the active controller)" : "");
+                    inject =
+                            restart(
+                                    broker,
+                                    broker.name() + (active ? " (the active controller)" : ""));
                     // Back: the new process is ready and every replica is in sync again.
                     back =
                             () ->
                                     broker.latestOutput().contains(BROKER_READY)
                                             && ClusterProbe.underReplicated(admin, topics) == 0;
                 }
+                default -> {
+                    NetworkFaults.Kind kind =
+                            NetworkFaults.Kind.values()[faults.size() % KINDS - KILL_KINDS];
+                    int i = random.nextInt(BROKERS);
+                    inject = () -> network.inject(kind, i, brokers.get(i).name());
+                    // Back: every replica is in sync again and the encoders' group is whole.
+                    back =
+                            () ->
+                                    ClusterProbe.underReplicated(admin, topics) == 0
+                                            && ClusterProbe.members(admin, APPLICATION_ID)
+                                                    == ENCODERS;
+                }
             }
             double at = (System.nanoTime() - began) / 1e9;
-            target.kill();
-            long killed = System.nanoTime();
-            target.start();
+            String what = inject.call();
+            long done = System.nanoTime();
             boolean recovered = ClusterProbe.awaitQuietly(back, RECOVERY_LIMIT);
-            double recovery = recovered ? (System.nanoTime() - killed) / 1e9 : -1;
+            double recovery = recovered ? (System.nanoTime() - done) / 1e9 : -1;
             faults.add(new Fault(what, at, recovery));
             progress.accept(
                     String.format(
-                            "fault %d at %.0f s: SIGKILL %s, %s",
+                            "fault %d at %.0f s: %s, %s",
                             faults.size(),
                             at,
                             what,
@@ -312,6 +287,15 @@ public final class ChaosSoak {
                                     : "not back within " + RECOVERY_LIMIT.toSeconds() + " s"));
         }
         return faults;
+    }
+
+    /** SIGKILLs {@code child} and starts it again; says so, naming it {@code name}. */
+    private static Callable<String> restart(Child child, String name) {
+        return () -> {
+            child.kill();
+            child.start();
+            return "SIGKILL " + name;
+        };
     }
 
     /** Lets the pipeline finish what was produced, then checks it against the producer's ledger. */
@@ -400,6 +384,7 @@ public final class ChaosSoak {
         out.put("versions_non_monotonic", nonMonotonic);
         out.put("versions_served_unpublished", unpublished);
         out.put("dead_letters", deadLetters);
+        out.put("proxy_connections", network.connections());
         out.put("elapsed_s", round((System.nanoTime() - began) / 1e9));
         boolean ok =
                 codesMissing == 0

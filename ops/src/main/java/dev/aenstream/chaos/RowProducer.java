@@ -21,7 +21,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Sends activation batches of random rows at a steady rate, idempotently, and keeps the ledger the
  * soak checks against: which batches the cluster acknowledged, their rows, and the sum of their row
- * ids ({@link RowIds}).
+ * ids ({@link RowIds}). Every {@value #FAST_CLOCK_EVERY}th batch is stamped by a clock {@link
+ * #FAST_CLOCK_MS} ahead, as from a producer whose clock runs fast: it must close no window early.
  */
 final class RowProducer implements AutoCloseable {
     static final String PRODUCER_ID = "chaos";
@@ -38,6 +39,11 @@ final class RowProducer implements AutoCloseable {
     private final AtomicLong checksum = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final Thread thread;
+
+    static final int FAST_CLOCK_EVERY = 10;
+
+    /** Fifty minutes: far past any window's grace. */
+    static final long FAST_CLOCK_MS = 50 * 60_000L;
 
     RowProducer(
             KafkaConnection connection,
@@ -66,6 +72,11 @@ final class RowProducer implements AutoCloseable {
         float[] x = new float[rows * n];
         for (long sequence = 0; !stop.get(); sequence++) {
             for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+            long stamp =
+                    System.currentTimeMillis()
+                            + (sequence % FAST_CLOCK_EVERY == FAST_CLOCK_EVERY - 1
+                                    ? FAST_CLOCK_MS
+                                    : 0);
             ActivationBatch batch =
                     ActivationBatch.newBuilder()
                             .setSourceModel("chaos")
@@ -77,12 +88,14 @@ final class RowProducer implements AutoCloseable {
                             .setProducerId(PRODUCER_ID)
                             .setSequence(sequence)
                             .setPayload(Matrices.encode(x, 0, rows, n, Dtype.FLOAT32))
-                            .setTimestampMs(System.currentTimeMillis())
+                            .setTimestampMs(stamp)
                             .build();
             long seq = sequence;
             producer.send(
                     new ProducerRecord<>(
                             topic,
+                            null,
+                            stamp,
                             Long.toString(seq).getBytes(StandardCharsets.UTF_8),
                             serde.toBytes(batch)),
                     (m, e) -> {

@@ -76,6 +76,15 @@ final class BrokerCommand implements Callable<Integer> {
     Integer controllerPort;
 
     @Option(
+            names = "--advertised-port",
+            paramLabel = "PORT",
+            description =
+                    "With --voters: the client port this node tells clients and the other"
+                            + " brokers to connect to, when a proxy on localhost stands in front"
+                            + " of it (default: --port).")
+    int advertisedPort;
+
+    @Option(
             names = "--cluster-id",
             paramLabel = "ID",
             description =
@@ -147,7 +156,13 @@ final class BrokerCommand implements Callable<Integer> {
                     "--node-id " + nodeId + " is not among --voters " + voters);
         var node =
                 new EmbeddedBroker.Node(
-                        nodeId, port, controllerPort, voters, clusterId, (short) all.length);
+                        nodeId,
+                        port,
+                        controllerPort,
+                        voters,
+                        clusterId,
+                        (short) all.length,
+                        advertisedPort);
         CountDownLatch stopped = new CountDownLatch(1);
         try (AutoCloseable endpoint = metrics.start(dashboard);
                 EmbeddedBroker broker = EmbeddedBroker.start(node, dataDir)) {

@@ -15,9 +15,12 @@ import picocli.CommandLine.Option;
         description = {
             "Start three brokers (replication 3, min.insync.replicas 2), two encoders and the"
                     + " trainer of two SAEs as child processes, and a producer of rows with known"
-                    + " ids; for --duration seconds SIGKILL an encoder, the trainer or a broker"
-                    + " (the active controller every other time) at seeded random moments,"
-                    + " restarting each and timing its recovery. Then let the pipeline drain and"
+                    + " ids; every client and replica reaches a broker through a TCP proxy on"
+                    + " localhost. For --duration seconds, at seeded random moments and in turn,"
+                    + " SIGKILL an encoder, the trainer or a broker (the active controller every"
+                    + " other time) and restart it, or slow, reset or partition one broker's link"
+                    + " through its proxy; time each recovery. One batch in ten is stamped by a"
+                    + " clock 50 minutes fast. Then let the pipeline drain and"
                     + " check what reached Kafka: codes exactly once per batch and SAE"
                     + " (read_committed), every row trained on exactly once (by count and by a"
                     + " checksum of row ids), versions strictly increasing and every served"
@@ -52,6 +55,15 @@ final class ChaosCommand implements Callable<Integer> {
             description =
                     "Most wait between a recovery and the next fault (default: ${DEFAULT-VALUE}).")
     double maxGap = 10;
+
+    @Option(
+            names = "--network-fault",
+            paramLabel = "SECONDS",
+            description =
+                    "How long a slow link or a partition lasts; past the brokers'"
+                            + " replica.lag.time.max.ms (30 s) a partition shrinks the in-sync"
+                            + " replicas (default: ${DEFAULT-VALUE}).")
+    double networkFaultSeconds = 5;
 
     @Option(
             names = "--min-faults",
@@ -103,7 +115,8 @@ final class ChaosCommand implements Callable<Integer> {
                         rate,
                         minGap,
                         maxGap,
-                        minFaults);
+                        minFaults,
+                        networkFaultSeconds);
         Map<String, Object> summary =
                 new ChaosSoak(settings, line -> System.out.println("chaos: " + line)).run();
         for (var e : summary.entrySet())

@@ -10,15 +10,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A bounded chaos soak: a SIGKILL of each kind (an encoder, the trainer, the active controller),
- * and nothing lost or duplicated, by the soak's own reading of what reached Kafka. Each fault waits
- * for recovery (15 to 35 s here), so the count bounds CI's time; {@code aen chaos} runs the long
- * soak with as many faults as it is given time for (docs/operations.md).
+ * then a slow link, a reset of every connection and a partition of a broker through the proxies
+ * every client and replica goes through, with a producer whose clock runs fast now and then; and
+ * nothing lost or duplicated, by the soak's own reading of what reached Kafka. Each fault waits for
+ * recovery (up to 35 s here), so the count bounds CI's time; {@code aen chaos} runs the long soak
+ * with as many faults as it is given time for (docs/operations.md).
  */
 class ChaosIT {
     /**
-     * Encoder, trainer and broker in turn: every kind of fault, the first broker the controller.
+     * Encoder, trainer and broker kills, then slow link, reset and partition in turn: every kind of
+     * fault, the first broker killed the controller.
      */
-    private static final int FAULTS = 3;
+    private static final int FAULTS = 6;
 
     @TempDir Path dir;
 
@@ -50,7 +53,11 @@ class ChaosIT {
         assertThat(s.get("faults").toString())
                 .contains("the active controller")
                 .contains("trainer")
-                .contains("encoder");
+                .contains("encoder")
+                .contains("slow link to broker-")
+                .contains("reset of every connection to broker-")
+                .contains("partition of broker-");
+        assertThat(s.get("proxy_connections").asLong()).isPositive();
         assertThat(s.get("faults_not_recovered").asLong()).isZero();
         assertThat(s.get("batches_produced").asLong()).isPositive();
         for (String zero :
