@@ -11,7 +11,6 @@ import dev.aenstream.node.EncoderNode;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.RowText;
-import dev.aenstream.produce.text.Document;
 import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.topics.TopicSnapshot;
 import java.io.PrintStream;
@@ -104,7 +103,7 @@ public final class ApplicationRun {
                                                 producerId)
                                         .with(PublisherConfig.ROWS_PER_RECORD, rows))) {
             node.startEncoding();
-            RowText text = words(rows);
+            RowText text = RowText.words(rows, "scale");
             publisher.publish(x, rows, n, text);
             publisher.flush();
             awaitRows(tally, rows, "the first record's codes");
@@ -238,21 +237,5 @@ public final class ApplicationRun {
                         "no contexts on " + topics.featureContexts() + " after " + ARRIVAL_LIMIT);
             Thread.sleep(POLL_MS * 5);
         }
-    }
-
-    /** One made-up word per row, so that the application has contexts to keep. */
-    private static RowText words(int rows) {
-        int[] ids = new int[rows];
-        int[] offsets = new int[2 * rows];
-        StringBuilder text = new StringBuilder();
-        for (int r = 0; r < rows; r++) {
-            if (r > 0) text.append(' ');
-            offsets[2 * r] = text.length();
-            text.append("w").append(r);
-            offsets[2 * r + 1] = text.length();
-            ids[r] = r;
-        }
-        return new RowText(
-                ids, offsets, new int[rows], List.of(new Document("scale", text.toString())));
     }
 }

@@ -49,6 +49,28 @@ public record RowText(
         }
     }
 
+    /**
+     * Made-up text for {@code rows} rows: one document, {@code documentId}, of one word per row
+     * ("w0 w1 ..."), for benchmarks and tests that need contexts but have no language model.
+     */
+    public static RowText words(int rows, String documentId) {
+        int[] ids = new int[rows];
+        int[] offsets = new int[2 * rows];
+        StringBuilder text = new StringBuilder();
+        for (int r = 0; r < rows; r++) {
+            if (r > 0) text.append(' ');
+            offsets[2 * r] = text.length();
+            text.append('w').append(r);
+            offsets[2 * r + 1] = text.length();
+            ids[r] = r;
+        }
+        return new RowText(
+                ids,
+                offsets,
+                new int[rows],
+                List.of(new dev.aenstream.produce.text.Document(documentId, text.toString())));
+    }
+
     /** Rows described. */
     public int rows() {
         return tokenIds.length;

@@ -18,7 +18,6 @@ import dev.aenstream.monitor.ShardedWindows;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.RowText;
-import dev.aenstream.produce.text.Document;
 import dev.aenstream.sae.SaeDecoder;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.SparseCodes;
@@ -247,25 +246,6 @@ class WideDictionaryIT {
         }
     }
 
-    /** One document per record, one word per row. */
-    private static RowText text(int record) {
-        int[] ids = new int[ROWS];
-        int[] offsets = new int[2 * ROWS];
-        StringBuilder words = new StringBuilder();
-        for (int r = 0; r < ROWS; r++) {
-            if (r > 0) words.append(' ');
-            offsets[2 * r] = words.length();
-            words.append("w").append(r);
-            offsets[2 * r + 1] = words.length();
-            ids[r] = r;
-        }
-        return new RowText(
-                ids,
-                offsets,
-                new int[ROWS],
-                List.of(new Document("doc-" + record, words.toString())));
-    }
-
     private static void publish(KafkaConnection connection, Topics topics) throws Exception {
         Random random = new Random(5);
         try (ActivationPublisher publisher =
@@ -277,7 +257,7 @@ class WideDictionaryIT {
             float[] x = new float[ROWS * N];
             for (int r = 0; r < RECORDS; r++) {
                 for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
-                publisher.publish(x, ROWS, N, text(r));
+                publisher.publish(x, ROWS, N, RowText.words(ROWS, "doc-" + r));
             }
             publisher.flush();
         }
