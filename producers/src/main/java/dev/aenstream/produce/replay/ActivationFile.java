@@ -73,6 +73,15 @@ public record ActivationFile(Path path, long rows, int n, Dtype dtype, ByteBuffe
         int major = b.get() & 0xff;
         b.get();
         int headerLength = major == 1 ? b.getShort() & 0xffff : b.getInt();
+        // The length is the file's word: checked against the file before anything is allocated.
+        if (headerLength < 0 || headerLength > b.remaining())
+            throw new IOException(
+                    path
+                            + ": its header claims "
+                            + Integer.toUnsignedString(headerLength)
+                            + " bytes, but "
+                            + b.remaining()
+                            + " follow");
         byte[] header = new byte[headerLength];
         b.get(header);
         String h = new String(header, StandardCharsets.ISO_8859_1);
