@@ -138,12 +138,10 @@ public final class ChaosSoak {
         int[] ports = new int[BROKERS];
         int[] controllers = new int[BROKERS];
         List<String> voters = new ArrayList<>();
-        List<String> servers = new ArrayList<>();
         for (int i = 0; i < BROKERS; i++) {
             ports[i] = EmbeddedBroker.freePort();
             controllers[i] = EmbeddedBroker.freePort();
             voters.add((i + 1) + "@localhost:" + controllers[i]);
-            servers.add("localhost:" + ports[i]);
         }
         network = new NetworkFaults(ports, settings.networkFaultSeconds());
         bootstrap = network.bootstrap();
