@@ -15,12 +15,9 @@ import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.topics.TopicSnapshot;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToDoubleFunction;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * A served version through the encode application as {@code aen encode} runs it (Kafka Streams,
@@ -113,29 +110,15 @@ public final class ApplicationRun {
                             + " error %.2g)%n",
                     error);
 
-            AtomicBoolean stop = new AtomicBoolean();
-            Thread feed =
-                    new Thread(
-                            () -> {
-                                try {
-                                    while (!stop.get()) {
-                                        while (publisher.rowsPublished() - tally.tokens()
-                                                        > BACKLOG_RECORDS * rows
-                                                && !stop.get()) Thread.sleep(1);
-                                        publisher.publish(x, rows, n, text);
-                                    }
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                }
-                            },
-                            "bench-scale-feed");
-            feed.start();
             double rate;
-            try {
+            try (ClosedLoopFeed feed =
+                    new ClosedLoopFeed(
+                            "bench-scale-feed",
+                            publisher::rowsPublished,
+                            tally::tokens,
+                            (long) BACKLOG_RECORDS * rows,
+                            i -> publisher.publish(x, rows, n, text))) {
                 rate = SettledRate.of(tally::tokens, seconds);
-            } finally {
-                stop.set(true);
-                feed.join();
             }
             publisher.flush();
             long published = publisher.rowsPublished();
@@ -219,19 +202,16 @@ public final class ApplicationRun {
         AvroSerde<FeatureContexts> serde = new AvroSerde<>(FeatureContexts.class);
         long deadline = System.nanoTime() + ARRIVAL_LIMIT.toNanos();
         while (true) {
-            List<ConsumerRecord<byte[], byte[]>> all =
-                    TopicSnapshot.read(connection, topics.featureContexts());
-            int records =
-                    (int)
-                            all.stream()
-                                    .filter(
-                                            r ->
-                                                    r.value() != null
-                                                            && serde.fromBytes(r.value())
-                                                                    .getSaeId()
-                                                                    .equals(saeId))
-                                    .count();
-            if (records > 0) return records;
+            int[] records = {0};
+            TopicSnapshot.forEach(
+                    connection,
+                    topics.featureContexts(),
+                    r -> {
+                        if (r.value() != null
+                                && serde.fromBytes(r.value()).getSaeId().equals(saeId))
+                            records[0]++;
+                    });
+            if (records[0] > 0) return records[0];
             if (System.nanoTime() > deadline)
                 throw new IllegalStateException(
                         "no contexts on " + topics.featureContexts() + " after " + ARRIVAL_LIMIT);

@@ -35,7 +35,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 
@@ -364,7 +363,6 @@ public final class PipelineBench {
             throws Exception {
         Topics topics = topics(phase, shape);
         SaeParameters params = sparse(shape, rowBlocks(shape).get(0));
-        AtomicBoolean stop = new AtomicBoolean();
         String producerId = "bench-" + runId;
         try (SaeEncoder encoder =
                 SaeEncoder.open(params, new EncoderSpec(kMax, false), device, ortThreads)) {
@@ -396,31 +394,24 @@ public final class PipelineBench {
                                                     rowsPerRecord))) {
                 node.startEncoding();
                 List<float[]> blocks = rowBlocks(shape);
-                Thread feed =
-                        new Thread(
-                                () -> {
-                                    try {
-                                        for (long i = 0; !stop.get(); i++) {
-                                            float[] x = blocks.get((int) (i % blocks.size()));
-                                            // Closed loop: a bounded backlog measures the rate the
-                                            // pipeline sustains, not how fast Kafka buffers.
-                                            while (publisher.rowsPublished() - tally.tokens()
-                                                            > BACKLOG_RECORDS * rowsPerRecord
-                                                    && !stop.get()) Thread.sleep(1);
-                                            publisher.publish(x, rowsPerRecord, shape.n());
-                                        }
-                                    } catch (InterruptedException e) {
-                                        Thread.currentThread().interrupt();
-                                    }
-                                },
-                                "bench-e2e-feed");
-                feed.start();
-                StageTimes[] window = new StageTimes[1];
-                double rate =
-                        SettledRate.of(tally::tokens, seconds, () -> window[0] = StageTimes.now());
-                profile.putAll(StageTimes.now().since(window[0], streamThreads));
-                stop.set(true);
-                feed.join();
+                double rate;
+                try (ClosedLoopFeed feed =
+                        new ClosedLoopFeed(
+                                "bench-e2e-feed",
+                                publisher::rowsPublished,
+                                tally::tokens,
+                                (long) BACKLOG_RECORDS * rowsPerRecord,
+                                i ->
+                                        publisher.publish(
+                                                blocks.get((int) (i % blocks.size())),
+                                                rowsPerRecord,
+                                                shape.n()))) {
+                    StageTimes[] window = new StageTimes[1];
+                    rate =
+                            SettledRate.of(
+                                    tally::tokens, seconds, () -> window[0] = StageTimes.now());
+                    profile.putAll(StageTimes.now().since(window[0], streamThreads));
+                }
                 return rate;
             }
         }
