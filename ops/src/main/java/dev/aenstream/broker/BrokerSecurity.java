@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,11 +53,14 @@ public final class BrokerSecurity {
         this.passwords = passwords;
     }
 
-    /** The security kept in {@code dir}, made there first if it is not. */
+    /**
+     * The security kept in {@code dir}, made there first if it is not. Nodes of one quorum share
+     * the folder and may start at once: it is made beside and renamed into place, so exactly one
+     * node's credentials are kept and every node reads those.
+     */
     public static BrokerSecurity in(Path dir) {
         try {
-            Pki.folder(dir, false);
-            if (!Files.exists(dir.resolve(PASSWORDS_FILE))) create(dir);
+            if (!Files.exists(dir.resolve(PASSWORDS_FILE))) made(dir);
             Properties p = new Properties();
             try (var r = Files.newBufferedReader(dir.resolve(PASSWORDS_FILE))) {
                 p.load(r);
@@ -66,6 +70,24 @@ public final class BrokerSecurity {
             return new BrokerSecurity(dir, passwords);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set up broker security in " + dir, e);
+        }
+    }
+
+    private static void made(Path dir) throws IOException {
+        Path parent = dir.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path draft = Files.createTempDirectory(parent, dir.getFileName() + ".draft-");
+        Pki.folder(draft, false);
+        create(draft);
+        try {
+            // An empty folder is replaced; one another node filled first is kept.
+            Files.move(draft, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException taken) {
+            try (var files = Files.list(draft)) {
+                for (Path f : files.toList()) Files.delete(f);
+            }
+            Files.delete(draft);
+            if (!Files.exists(dir.resolve(PASSWORDS_FILE))) throw taken;
         }
     }
 

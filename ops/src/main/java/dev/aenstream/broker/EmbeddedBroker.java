@@ -111,17 +111,37 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /** Starts {@code node} of a quorum (plaintext), its data in {@code dataDir}. */
     public static EmbeddedBroker start(Node node, Path dataDir) throws Exception {
-        return start(node, dataDir, false);
+        return start(node, dataDir, false, null);
+    }
+
+    /**
+     * Starts {@code node} of a secure quorum, its data in {@code dataDir}; every node is given the
+     * same {@code securityDir} (made by the first to find it missing), whose certificate and
+     * passwords they all use.
+     */
+    public static EmbeddedBroker startSecure(Node node, Path dataDir, Path securityDir)
+            throws Exception {
+        return start(node, dataDir, true, securityDir);
     }
 
     private static EmbeddedBroker start(Node node, Path dataDir, boolean secure) throws Exception {
+        return start(node, dataDir, secure, null);
+    }
+
+    /** {@code securityDir} null: the data directory's own. */
+    private static EmbeddedBroker start(Node node, Path dataDir, boolean secure, Path securityDir)
+            throws Exception {
         boolean temporary = dataDir == null;
         Path dir = temporary ? Files.createTempDirectory("aen-kafka-") : dataDir.toAbsolutePath();
         Path logs = dir.resolve("kafka-logs");
         Files.createDirectories(logs);
         int brokerPort = node.port();
         int controllerPort = node.controllerPort();
-        BrokerSecurity security = secure ? BrokerSecurity.in(dir.resolve("security")) : null;
+        BrokerSecurity security =
+                secure
+                        ? BrokerSecurity.in(
+                                securityDir != null ? securityDir : dir.resolve("security"))
+                        : null;
         String clientListener = secure ? "SASL_SSL" : "PLAINTEXT";
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
@@ -190,7 +210,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                     .setReleaseVersion(MetadataVersion.latestProduction())
                     .setScramArguments(secure ? security.scramArguments() : List.of())
                     .run();
-            LOG.info("formatted a new single-node cluster {} in {}", clusterId, logs);
+            LOG.info("formatted node {} of cluster {} in {}", node.nodeId(), clusterId, logs);
         }
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();

@@ -7,6 +7,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -113,13 +114,24 @@ final class Pki {
         write(file, w.toString(), shared);
     }
 
-    /** Writes {@code bytes}; the permissions are set before any secret is in the file. */
+    /**
+     * Writes {@code bytes}; the permissions are set before any secret is in the file, and the file
+     * is renamed into place whole, so nodes sharing a folder may write it at once.
+     */
     static void write(Path file, byte[] bytes, boolean shared) throws IOException {
-        Files.deleteIfExists(file);
-        Files.createFile(file);
-        restrict(file, shared ? "rw-r--r--" : "rw-------");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(bytes);
+        Path draft = Files.createTempFile(file.toAbsolutePath().getParent(), ".draft-", "");
+        try {
+            restrict(draft, shared ? "rw-r--r--" : "rw-------");
+            try (OutputStream out = Files.newOutputStream(draft)) {
+                out.write(bytes);
+            }
+            Files.move(
+                    draft,
+                    file,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(draft);
         }
     }
 

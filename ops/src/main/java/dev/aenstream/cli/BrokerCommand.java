@@ -54,6 +54,16 @@ final class BrokerCommand implements Callable<Integer> {
     boolean secure;
 
     @Option(
+            names = "--security-dir",
+            paramLabel = "DIR",
+            description =
+                    "With --secure and --voters: the folder of credentials every node of the"
+                            + " quorum shares (CA, broker certificate, the principals' passwords"
+                            + " and client settings files), made by the first node that finds it"
+                            + " missing. A single node keeps them under --data-dir/security.")
+    Path securityDir;
+
+    @Option(
             names = "--voters",
             paramLabel = "ID@HOST:PORT,...",
             description =
@@ -97,6 +107,10 @@ final class BrokerCommand implements Callable<Integer> {
         if (port < 0 || port > 65535)
             throw new IllegalArgumentException("--port must be in 0..65535, got " + port);
         if (voters != null) return quorumNode();
+        if (securityDir != null)
+            throw new IllegalArgumentException(
+                    "--security-dir is for the nodes of a quorum (--voters); a single node keeps"
+                            + " its credentials under --data-dir/security");
         CountDownLatch stopped = new CountDownLatch(1);
         try (AutoCloseable endpoint = metrics.start(dashboard);
                 EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir, secure);
@@ -142,10 +156,14 @@ final class BrokerCommand implements Callable<Integer> {
         return broker;
     }
 
-    /** One node of a multi-node quorum, plaintext, until interrupted. */
+    /** One node of a multi-node quorum, secure or plaintext, until interrupted. */
     private int quorumNode() throws Exception {
-        if (secure)
-            throw new IllegalArgumentException("--secure runs a single node; drop --voters");
+        if (secure && securityDir == null)
+            throw new IllegalArgumentException(
+                    "--secure with --voters needs --security-dir: one folder of credentials that"
+                            + " every node of the quorum is given");
+        if (!secure && securityDir != null)
+            throw new IllegalArgumentException("--security-dir needs --secure");
         if (controllerPort == null || clusterId == null)
             throw new IllegalArgumentException("--voters needs --controller-port and --cluster-id");
         String[] all = voters.split(",");
@@ -165,12 +183,23 @@ final class BrokerCommand implements Callable<Integer> {
                         advertisedPort);
         CountDownLatch stopped = new CountDownLatch(1);
         try (AutoCloseable endpoint = metrics.start(dashboard);
-                EmbeddedBroker broker = EmbeddedBroker.start(node, dataDir)) {
+                EmbeddedBroker broker =
+                        secure
+                                ? EmbeddedBroker.startSecure(node, dataDir, securityDir)
+                                : EmbeddedBroker.start(node, dataDir)) {
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(stopped::countDown, "aen-broker-shutdown"));
             System.out.printf(
                     "node %d of %s ready: bootstrap.servers=%s; data in %s%n",
                     nodeId, voters, broker.bootstrapServers(), broker.dataDir());
+            if (secure) {
+                for (String p : BrokerSecurity.principals()) broker.security().writeClientConfig(p);
+                System.out.printf(
+                        "SASL_SSL with SCRAM-SHA-512 and ACLs; client settings per principal for"
+                                + " --command-config in %s; create topics and ACLs with `aen"
+                                + " topics --acls` as admin%n",
+                        broker.security().dir());
+            }
             System.out.flush();
             stopped.await();
         }
