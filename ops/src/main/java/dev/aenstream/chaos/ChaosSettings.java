@@ -13,6 +13,9 @@ import java.nio.file.Path;
  * @param maxGapSeconds most wait between one recovery and the next fault
  * @param minFaults faults to inject at least: the soak goes on past the duration until then
  * @param networkFaultSeconds how long a slow link or a partition lasts
+ * @param secure brokers speak SASL_SSL with ACLs, each component as its own principal
+ * @param signed the trainer signs its versions, encoders trust only its key, and a version signed
+ *     by another key is published to be refused
  */
 public record ChaosSettings(
         long durationSeconds,
@@ -25,7 +28,9 @@ public record ChaosSettings(
         double minGapSeconds,
         double maxGapSeconds,
         int minFaults,
-        double networkFaultSeconds) {
+        double networkFaultSeconds,
+        boolean secure,
+        boolean signed) {
     public ChaosSettings {
         if (durationSeconds <= 0) throw new IllegalArgumentException("--duration must be positive");
         if (minGapSeconds < 0 || maxGapSeconds < minGapSeconds)

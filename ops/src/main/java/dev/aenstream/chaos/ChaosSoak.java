@@ -3,24 +3,21 @@ package dev.aenstream.chaos;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.broker.BrokerSecurity;
 import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.models.ModelRecords;
-import dev.aenstream.online.TrainerManifest;
-import dev.aenstream.sae.train.Checkpoints;
+import dev.aenstream.topics.ComponentAcls;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
-import dev.aenstream.topics.TopicSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -82,6 +79,11 @@ public final class ChaosSoak {
     private String bootstrap;
     private NetworkFaults network;
 
+    private SoakAccess access;
+
+    /** The version published under a key nobody trusts, when signed. */
+    private SaeModel forged;
+
     public ChaosSoak(ChaosSettings settings, Consumer<String> progress) {
         this.settings = settings;
         this.progress = progress;
@@ -93,10 +95,18 @@ public final class ChaosSoak {
         Files.createDirectories(work);
         long began = System.nanoTime();
         try {
+            access = SoakAccess.in(work, settings);
             startBrokers(work);
-            KafkaConnection kafka = KafkaConnection.of(bootstrap);
-            try (Admin admin = ClusterProbe.admin(bootstrap)) {
+            KafkaConnection kafka = connection(BrokerSecurity.ADMIN);
+            try (Admin admin = ClusterProbe.admin(kafka)) {
                 TopicProvisioner.ensure(admin, topics, new TopicSettings(4, (short) BROKERS));
+                if (access.secure())
+                    new ComponentAcls(
+                                    topics,
+                                    ComponentAcls.principals(Map.of()),
+                                    APPLICATION_ID,
+                                    GROUP_ID)
+                            .create(admin);
                 startTrainer(work);
                 await(
                         "the trainer's first versions",
@@ -104,7 +114,7 @@ public final class ChaosSoak {
                         () -> publishedSaes(kafka).containsAll(SAES.keySet()));
                 RowProducer producer =
                         new RowProducer(
-                                kafka,
+                                connection("producer"),
                                 topics.activations(),
                                 settings.n(),
                                 settings.rowsPerBatch(),
@@ -116,6 +126,20 @@ public final class ChaosSoak {
                         "two encoders in their group",
                         READY,
                         () -> ClusterProbe.members(admin, APPLICATION_ID) == ENCODERS);
+                if (settings.signed()) {
+                    forged =
+                            ForgedVersion.publish(
+                                    connection("trainer"),
+                                    topics,
+                                    SAES.keySet().iterator().next(),
+                                    settings);
+                    progress.accept(
+                            "published v"
+                                    + forged.getVersion()
+                                    + " of SAE "
+                                    + forged.getSaeId()
+                                    + " signed by a key nobody trusts");
+                }
                 progress.accept(
                         "all running; injecting faults for " + settings.durationSeconds() + " s");
                 List<Fault> faults = injectFaults(admin, began);
@@ -147,9 +171,8 @@ public final class ChaosSoak {
         bootstrap = network.bootstrap();
         String clusterId = Uuid.randomUuid().toString();
         for (int i = 0; i < BROKERS; i++) {
-            Child b =
-                    new Child(
-                            "broker-" + (i + 1),
+            List<String> args =
+                    new ArrayList<>(
                             List.of(
                                     "broker",
                                     "--node-id",
@@ -165,13 +188,18 @@ public final class ChaosSoak {
                                     "--cluster-id",
                                     clusterId,
                                     "--data-dir",
-                                    work.resolve("broker-" + (i + 1)).toString()),
+                                    work.resolve("broker-" + (i + 1)).toString()));
+            args.addAll(access.broker());
+            Child b =
+                    new Child(
+                            "broker-" + (i + 1),
+                            args,
                             work.resolve("broker-" + (i + 1) + ".log"),
                             "768m");
             b.start();
             brokers.add(b);
         }
-        try (Admin admin = ClusterProbe.admin(bootstrap)) {
+        try (Admin admin = ClusterProbe.admin(connection(BrokerSecurity.ADMIN))) {
             await("three brokers", READY, () -> ClusterProbe.liveBrokers(admin).size() == BROKERS);
         }
         progress.accept("brokers ready at " + bootstrap);
@@ -181,7 +209,14 @@ public final class ChaosSoak {
         trainer =
                 new Child(
                         "trainer",
-                        SoakArguments.trainer(bootstrap, BROKERS, settings, work, GROUP_ID, SAES),
+                        SoakArguments.trainer(
+                                bootstrap,
+                                BROKERS,
+                                settings,
+                                work,
+                                GROUP_ID,
+                                SAES,
+                                access.trainer()),
                         work.resolve("trainer.log"),
                         "768m");
         trainer.start();
@@ -192,7 +227,13 @@ public final class ChaosSoak {
             String name = "encoder-" + (i + 1);
             List<String> args =
                     SoakArguments.encoder(
-                            bootstrap, BROKERS, settings, work.resolve(name), APPLICATION_ID, SAES);
+                            bootstrap,
+                            BROKERS,
+                            settings,
+                            work.resolve(name),
+                            APPLICATION_ID,
+                            SAES,
+                            access.encoder());
             args.addAll(ENCODER_SESSION);
             Child e = new Child(name, args, work.resolve(name + ".log"), "768m");
             e.start();
@@ -301,101 +342,54 @@ public final class ChaosSoak {
             KafkaConnection kafka, RowProducer producer, List<Fault> faults, long began)
             throws Exception {
         Set<Long> acked = new HashSet<>(producer.acknowledged());
-        long batches = acked.size();
         CodesLedger ledger = new CodesLedger(SAES.keySet());
         long deadline = System.nanoTime() + READY.toNanos();
         while (!ledger.read(kafka, topics.codes()).completes(acked) && System.nanoTime() < deadline)
             Thread.sleep(3000);
-        long codesMissing = ledger.missing(acked);
-        long codesDuplicated = ledger.duplicated(acked);
-        Map<String, Set<Long>> servedVersions = ledger.servedVersions();
-
-        progress.accept("codes checked; waiting for the trainer to read everything and stop");
+        progress.accept("codes counted; waiting for the trainer to read everything and stop");
         if (!trainer.awaitExit(READY.toSeconds())) trainer.stop(60);
-        Path dir = settings.workDir().toAbsolutePath().resolve("trainer");
-        TrainerManifest manifest = TrainerManifest.read(dir);
-        long rowsProduced = batches * producer.rowsPerBatch();
-        Map<String, Object> perSae = new LinkedHashMap<>();
-        long trainedMissing = 0, trainedDuplicated = 0;
-        for (String sae : new TreeMap<>(SAES).keySet()) {
-            long tokens = Checkpoints.load(dir.resolve(manifest.saes().get(sae))).tokens();
-            long accounted = tokens + manifest.pendingRows() + manifest.rowsDeadLettered();
-            long missing = Math.max(0, rowsProduced - accounted);
-            long duplicated = Math.max(0, accounted - rowsProduced);
-            trainedMissing += missing;
-            trainedDuplicated += duplicated;
-            perSae.put(
-                    sae,
-                    Map.of(
-                            "rows_trained", tokens,
-                            "rows_trained_missing", missing,
-                            "rows_trained_duplicated", duplicated));
-        }
+        progress.accept("checking code values, statistics, alerts and versions");
+        ChaosVerdict verdict =
+                new ChaosVerdict(kafka, topics, access.trust())
+                        .figure("duration_s", settings.durationSeconds(), true)
+                        .figure("seed", settings.seed(), true)
+                        .figure("secure", settings.secure(), true)
+                        .figure("signed", settings.signed(), true)
+                        .figure("faults_injected", faults.size(), true);
+        long notRecovered = faults.stream().filter(f -> f.recoverySeconds() < 0).count();
+        verdict.figure("faults_not_recovered", notRecovered, notRecovered == 0)
+                .figure(
+                        "faults",
+                        faults.stream()
+                                .map(
+                                        f ->
+                                                Map.of(
+                                                        "target",
+                                                        f.target(),
+                                                        "at_s",
+                                                        round(f.atSeconds()),
+                                                        "recovery_s",
+                                                        round(f.recoverySeconds())))
+                                .toList(),
+                        true)
+                .figure("batches_produced", acked.size(), true)
+                .figure("batches_failed", producer.failed(), true)
+                .figure("rows_produced", acked.size() * producer.rowsPerBatch(), true)
+                .codes(ledger, acked)
+                .training(
+                        settings.workDir().toAbsolutePath().resolve("trainer"),
+                        SAES.keySet(),
+                        acked.size() * producer.rowsPerBatch(),
+                        producer.checksum())
+                .topics(ledger.servedVersions(), forged)
+                .figure("proxy_connections", network.connections(), true)
+                .figure("elapsed_s", round((System.nanoTime() - began) / 1e9), true);
+        return verdict.summary();
+    }
 
-        Map<String, List<Long>> published = new TreeMap<>();
-        for (SaeModel m : ModelRecords.versions(kafka, topics.models()))
-            published.computeIfAbsent(m.getSaeId(), k -> new ArrayList<>()).add(m.getVersion());
-        long nonMonotonic = 0, unpublished = 0, versions = 0;
-        for (var e : published.entrySet()) {
-            versions += e.getValue().size();
-            for (int i = 1; i < e.getValue().size(); i++)
-                if (e.getValue().get(i) <= e.getValue().get(i - 1)) nonMonotonic++;
-        }
-        for (var e : servedVersions.entrySet())
-            for (long v : e.getValue())
-                if (!published.getOrDefault(e.getKey(), List.of()).contains(v)) unpublished++;
-        long deadLetters = TopicSnapshot.read(kafka, topics.dlq()).size();
-
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("duration_s", settings.durationSeconds());
-        out.put("seed", settings.seed());
-        out.put("faults_injected", faults.size());
-        out.put(
-                "faults_not_recovered",
-                faults.stream().filter(f -> f.recoverySeconds() < 0).count());
-        out.put(
-                "faults",
-                faults.stream()
-                        .map(
-                                f ->
-                                        Map.of(
-                                                "target",
-                                                f.target(),
-                                                "at_s",
-                                                round(f.atSeconds()),
-                                                "recovery_s",
-                                                round(f.recoverySeconds())))
-                        .toList());
-        out.put("batches_produced", batches);
-        out.put("batches_failed", producer.failed());
-        out.put("rows_produced", rowsProduced);
-        out.put("codes_missing", codesMissing);
-        out.put("codes_duplicated", codesDuplicated);
-        out.put("rows_read", manifest.rowsRead());
-        out.put("rows_pending", manifest.pendingRows());
-        out.put("rows_dead_lettered", manifest.rowsDeadLettered());
-        out.put("rows_trained_missing", trainedMissing);
-        out.put("rows_trained_duplicated", trainedDuplicated);
-        out.put("row_checksum_match", manifest.rowChecksum() == producer.checksum());
-        out.put("per_sae", perSae);
-        out.put("versions_published", versions);
-        out.put("versions_non_monotonic", nonMonotonic);
-        out.put("versions_served_unpublished", unpublished);
-        out.put("dead_letters", deadLetters);
-        out.put("proxy_connections", network.connections());
-        out.put("elapsed_s", round((System.nanoTime() - began) / 1e9));
-        boolean ok =
-                codesMissing == 0
-                        && codesDuplicated == 0
-                        && trainedMissing == 0
-                        && trainedDuplicated == 0
-                        && manifest.rowChecksum() == producer.checksum()
-                        && nonMonotonic == 0
-                        && unpublished == 0
-                        && deadLetters == 0
-                        && faults.stream().allMatch(f -> f.recoverySeconds() >= 0);
-        out.put("ok", ok);
-        return out;
+    /** How {@code principal} reaches the brokers. */
+    private KafkaConnection connection(String principal) {
+        return access.connection(bootstrap, principal);
     }
 
     private Set<String> publishedSaes(KafkaConnection kafka) {

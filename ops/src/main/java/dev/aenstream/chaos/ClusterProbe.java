@@ -1,5 +1,6 @@
 package dev.aenstream.chaos;
 
+import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,12 +18,12 @@ import org.apache.kafka.common.GroupState;
 final class ClusterProbe {
     private ClusterProbe() {}
 
-    static Admin admin(String bootstrap) {
+    /** An admin client of {@code kafka} that gives up on a request quickly (a probe retries). */
+    static Admin admin(KafkaConnection kafka) {
         Map<String, Object> props = new HashMap<>();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        return Admin.create(props);
+        return Admin.create(kafka.client(props));
     }
 
     static Set<Integer> liveBrokers(Admin admin) throws Exception {

@@ -56,7 +56,7 @@ public final class LongSoak {
                 EmbeddedBroker.start(EmbeddedBroker.freePort(), work.resolve("broker"))) {
             String bootstrap = broker.bootstrapServers();
             KafkaConnection kafka = KafkaConnection.of(bootstrap);
-            try (Admin admin = ClusterProbe.admin(bootstrap)) {
+            try (Admin admin = ClusterProbe.admin(kafka)) {
                 TopicProvisioner.ensure(
                         admin,
                         topics,

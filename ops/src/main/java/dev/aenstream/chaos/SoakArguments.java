@@ -10,16 +10,21 @@ import java.util.TreeMap;
 final class SoakArguments {
     private SoakArguments() {}
 
-    /** The trainer of {@code saes} (id to architecture), checkpointing often, in {@code group}. */
+    /**
+     * The trainer of {@code saes} (id to architecture), checkpointing often, in {@code group};
+     * {@code access} its credentials and signing key.
+     */
     static List<String> trainer(
             String bootstrap,
             int brokers,
             ChaosSettings settings,
             Path work,
             String group,
-            Map<String, String> saes) {
+            Map<String, String> saes,
+            List<String> access) {
         List<String> args = new ArrayList<>(List.of("train"));
         args.addAll(kafka(bootstrap, brokers));
+        args.addAll(access);
         args.addAll(
                 List.of(
                         "--n",
@@ -50,16 +55,21 @@ final class SoakArguments {
         return args;
     }
 
-    /** An encoder of the application {@code applicationId} that waits for every one of saes. */
+    /**
+     * An encoder of the application {@code applicationId} that waits for every one of saes; {@code
+     * access} its credentials and the keys it trusts.
+     */
     static List<String> encoder(
             String bootstrap,
             int brokers,
             ChaosSettings settings,
             Path stateDir,
             String applicationId,
-            Map<String, String> saes) {
+            Map<String, String> saes,
+            List<String> access) {
         List<String> args = new ArrayList<>(List.of("encode"));
         args.addAll(kafka(bootstrap, brokers));
+        args.addAll(access);
         args.addAll(
                 List.of(
                         "--n",
@@ -68,7 +78,6 @@ final class SoakArguments {
                         applicationId,
                         "--state-dir",
                         stateDir.toString(),
-                        "--allow-unsigned-models",
                         "--wait-for-saes",
                         Integer.toString(saes.size()),
                         "--stream-threads",

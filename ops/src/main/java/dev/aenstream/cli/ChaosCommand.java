@@ -24,8 +24,11 @@ import picocli.CommandLine.Option;
                     + " check what reached Kafka: codes exactly once per batch and SAE"
                     + " (read_committed), every row trained on exactly once (by count and by a"
                     + " checksum of row ids), versions strictly increasing and every served"
-                    + " version published, no dead letters.",
-            "Exits 1 when anything was lost or duplicated. Logs of every process are in"
+                    + " version published, no dead letters; every code recomputed from its row"
+                    + " and version, the statistics equal to the codes (tokens and per-feature"
+                    + " fires, late tokens added back), no feature alert sent twice and none of"
+                    + " rows lost.",
+            "Exits 1 when anything was lost, duplicated or wrong. Logs of every process are in"
                     + " --work-dir."
         })
 final class ChaosCommand implements Callable<Integer> {
@@ -82,6 +85,22 @@ final class ChaosCommand implements Callable<Integer> {
     double rate = 20;
 
     @Option(
+            names = "--secure",
+            description =
+                    "Brokers speak SASL_SSL (SCRAM-SHA-512 over TLS) and authorise with ACLs;"
+                            + " producer, encoders and trainer each connect as their own"
+                            + " principal.")
+    boolean secure;
+
+    @Option(
+            names = "--signed",
+            description =
+                    "The trainer signs its versions and encoders trust only its key; a version"
+                            + " signed by another key is published once the encoders run, and must"
+                            + " be refused with a MODEL_REFUSED alert and never serve a code.")
+    boolean signed;
+
+    @Option(
             names = "--work-dir",
             paramLabel = "DIR",
             description =
@@ -116,7 +135,9 @@ final class ChaosCommand implements Callable<Integer> {
                         minGap,
                         maxGap,
                         minFaults,
-                        networkFaultSeconds);
+                        networkFaultSeconds,
+                        secure,
+                        signed);
         Map<String, Object> summary =
                 new ChaosSoak(settings, line -> System.out.println("chaos: " + line)).run();
         for (var e : summary.entrySet())

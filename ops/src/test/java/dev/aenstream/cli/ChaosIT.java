@@ -9,10 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A bounded chaos soak: a SIGKILL of each kind (an encoder, the trainer, the active controller),
- * then a slow link, a reset of every connection and a partition of a broker through the proxies
- * every client and replica goes through, with a producer whose clock runs fast now and then; and
- * nothing lost or duplicated, by the soak's own reading of what reached Kafka. Each fault waits for
+ * A bounded chaos soak, secured (SASL_SSL, ACLs, a principal per component) and signed (with a
+ * forged version published mid-run): a SIGKILL of each kind (an encoder, the trainer, the active
+ * controller), then a slow link, a reset of every connection and a partition of a broker through
+ * the proxies every client and replica goes through, with a producer whose clock runs fast now and
+ * then; and nothing lost, duplicated or wrong, by the soak's own reading of what reached Kafka:
+ * counts, every code's value, the statistics against the codes, the alerts. Each fault waits for
  * recovery (up to 35 s here), so the count bounds CI's time; {@code aen chaos} runs the long soak
  * with as many faults as it is given time for (docs/operations.md).
  */
@@ -32,6 +34,8 @@ class ChaosIT {
                 Aen.commandLine(new String[0])
                         .execute(
                                 "chaos",
+                                "--secure",
+                                "--signed",
                                 // Faults stop once the duration has passed and the minimum is in:
                                 // a short duration makes the minimum the count.
                                 "--duration",
@@ -67,9 +71,24 @@ class ChaosIT {
                     "rows_trained_missing",
                     "rows_trained_duplicated",
                     "versions_non_monotonic",
-                    "versions_served_unpublished",
-                    "dead_letters"
-                }) assertThat(s.get(zero).asLong()).as(zero).isZero();
+                    "versions_served_untrusted",
+                    "dead_letters",
+                    "code_rows_wrong",
+                    "stats_tokens_unaccounted",
+                    "stats_fires_mismatched",
+                    "alerts_repeated",
+                    "alerts_rows_lost"
+                }) assertThat(s.get(zero).asLong()).as(s.toPrettyString()).isZero();
+        assertThat(s.get("secure").asBoolean()).isTrue();
+        assertThat(s.get("code_rows_checked").asLong())
+                .as("every row's codes of both SAEs recomputed")
+                .isEqualTo(2 * s.get("rows_produced").asLong());
+        assertThat(s.get("stats_tokens_counted").asLong() + s.get("stats_tokens_late").asLong())
+                .isEqualTo(2 * s.get("rows_produced").asLong());
+        assertThat(s.get("forged_version_served").asBoolean()).isFalse();
+        assertThat(s.get("forged_version_alerted").asBoolean())
+                .as("the forged version's refusal reached the alerts topic")
+                .isTrue();
         assertThat(s.get("row_checksum_match").asBoolean()).isTrue();
         assertThat(s.get("rows_read").asLong()).isEqualTo(s.get("rows_produced").asLong());
         assertThat(exit).isZero();
