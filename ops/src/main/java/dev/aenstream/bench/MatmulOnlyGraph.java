@@ -44,7 +44,6 @@ public final class MatmulOnlyGraph {
             int warmupCalls,
             int minCalls)
             throws Exception {
-        OrtEnvironment env = OrtSessions.environment();
         Map<String, long[]> shapes =
                 Map.of(
                         "xc",
@@ -59,10 +58,50 @@ public final class MatmulOnlyGraph {
                         new long[] {batch, n},
                         "dpre",
                         new long[] {batch, d});
+        return rate(
+                build(batch, n, d), shapes, batch, device, threads, seconds, warmupCalls, minCalls);
+    }
+
+    /**
+     * Rows per second of the encoder's product alone on a batch of {@code batch} rows: the one
+     * dense product a sparse training step keeps, so its limit.
+     */
+    public static double encoderRate(
+            int batch,
+            int n,
+            int d,
+            Device device,
+            int threads,
+            double seconds,
+            int warmupCalls,
+            int minCalls)
+            throws Exception {
+        Map<String, long[]> shapes = Map.of("x", new long[] {batch, n}, "W_enc", new long[] {d, n});
+        return rate(
+                encoder(batch, n, d),
+                shapes,
+                batch,
+                device,
+                threads,
+                seconds,
+                warmupCalls,
+                minCalls);
+    }
+
+    private static double rate(
+            OnnxMl.ModelProto model,
+            Map<String, long[]> shapes,
+            int batch,
+            Device device,
+            int threads,
+            double seconds,
+            int warmupCalls,
+            int minCalls)
+            throws Exception {
+        OrtEnvironment env = OrtSessions.environment();
         Map<String, OnnxTensor> inputs = new HashMap<>();
         SplittableRandom random = new SplittableRandom(3);
-        try (OrtSessions.Opened session =
-                OrtSessions.open(build(batch, n, d).toByteArray(), device, threads)) {
+        try (OrtSessions.Opened session = OrtSessions.open(model.toByteArray(), device, threads)) {
             for (Map.Entry<String, long[]> e : shapes.entrySet()) {
                 int count = Math.toIntExact(e.getValue()[0] * e.getValue()[1]);
                 FloatBuffer buffer =

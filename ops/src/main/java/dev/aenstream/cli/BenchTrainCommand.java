@@ -1,11 +1,13 @@
 package dev.aenstream.cli;
 
 import dev.aenstream.bench.MatmulOnlyGraph;
+import dev.aenstream.bench.StepRates;
 import dev.aenstream.bench.TrainingRate;
 import dev.aenstream.cli.options.DeviceOption;
 import dev.aenstream.cli.options.HyperparameterOptions;
 import dev.aenstream.cli.options.OrtThreadsOption;
 import dev.aenstream.sae.runtime.Device;
+import dev.aenstream.sae.train.SparseStep;
 import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.Trainer;
 import java.nio.file.Path;
@@ -23,7 +25,12 @@ import picocli.CommandLine.Option;
         description = {
             "Time training steps (tokens/s) and, on the same shapes and threads, ONNX Runtime"
                     + " running only the step's five matrix products (two forward, three backward);"
-                    + " ratio = train / matmul-only."
+                    + " ratio = train / matmul-only.",
+            "Then time the dense graph and the sparse step on one state whose encoder biases"
+                    + " make each feature fire on --l0 / D of the rows (a trained SAE's density;"
+                    + " TopK's k sets its own), against the encoder's product alone, the one dense"
+                    + " product the sparse step keeps: speedup = sparse / dense, sparse_ratio ="
+                    + " sparse / encoder product."
         })
 final class BenchTrainCommand implements Callable<Integer> {
     @Mixin HyperparameterOptions hyper;
@@ -42,6 +49,14 @@ final class BenchTrainCommand implements Callable<Integer> {
             paramLabel = "N",
             description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
     int warmupSteps = 2;
+
+    @Option(
+            names = "--l0",
+            paramLabel = "L0",
+            description =
+                    "Active features per row the two paths are timed at (default:"
+                            + " ${DEFAULT-VALUE}).")
+    double l0 = 32;
 
     @Mixin OrtThreadsOption ortThreads;
 
@@ -81,10 +96,26 @@ final class BenchTrainCommand implements Callable<Integer> {
         double matmul =
                 MatmulOnlyGraph.trainStepRate(
                         batch, n, d, dev, ortThreads.ortThreads(), 0, warmupSteps, steps);
+        StepRates.Figures paths =
+                SparseStep.serves(config)
+                        ? StepRates.measure(
+                                config, dev, ortThreads.ortThreads(), l0, warmupSteps, steps)
+                        : null;
+        double product =
+                MatmulOnlyGraph.encoderRate(
+                        batch, n, d, dev, ortThreads.ortThreads(), 0, warmupSteps, steps);
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("train_tokens_per_s", train);
         summary.put("matmul_only_tokens_per_s", matmul);
         summary.put("ratio", train / matmul);
+        summary.put("encoder_product_tokens_per_s", product);
+        if (paths != null) {
+            summary.put("dense_tokens_per_s", paths.dense());
+            summary.put("sparse_tokens_per_s", paths.sparse());
+            summary.put("speedup", paths.sparse() / paths.dense());
+            summary.put("sparse_ratio", paths.sparse() / product);
+            summary.put("timed_l0", paths.l0());
+        }
         summary.put("n", n);
         summary.put("d_sae", d);
         summary.put("batch", batch);
@@ -96,6 +127,20 @@ final class BenchTrainCommand implements Callable<Integer> {
         System.out.printf(
                 "train %,.0f tokens/s, matmul-only %,.0f tokens/s (%.1f GFLOP/s), ratio %.3f%n",
                 train, matmul, summary.get("matmul_gflops"), train / matmul);
+        if (paths != null)
+            System.out.printf(
+                    "at L0 %.1f: dense %,.0f tokens/s, sparse %,.0f tokens/s (speedup %.2f);"
+                            + " encoder product alone %,.0f tokens/s (sparse_ratio %.3f)%n",
+                    paths.l0(),
+                    paths.dense(),
+                    paths.sparse(),
+                    paths.sparse() / paths.dense(),
+                    product,
+                    paths.sparse() / product);
+        else
+            System.out.printf(
+                    "%s has no sparse step; encoder product alone %,.0f tokens/s%n",
+                    config.penalty().description(), product);
         SummaryJson.write(summaryJson, summary);
         return 0;
     }

@@ -59,6 +59,12 @@ public final class Ghost extends Penalised {
         super("ghost", "L1 with ghost gradients", List.of(SCALE, THRESHOLD, BETA, MIN_STEPS));
     }
 
+    /** The proxy reconstructs from every dead feature's pre-activation: dense by nature. */
+    @Override
+    public SparseTerms sparseTerms(SettingValues s, int d) {
+        return null;
+    }
+
     @Override
     public StepTerms stepTerms(Graph g, int d) {
         return new Proxy(g, d);

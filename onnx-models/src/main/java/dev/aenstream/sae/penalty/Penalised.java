@@ -87,6 +87,11 @@ public abstract sealed class Penalised implements Penalty
     }
 
     @Override
+    public SparseTerms sparseTerms(SettingValues s, int d) {
+        return new PenalisedSparseTerms(this, d);
+    }
+
+    @Override
     public Map<String, Number> constants(SettingValues s, int d) {
         Map<String, Number> c = new LinkedHashMap<>();
         c.put("lambda1", s.get(LAMBDA1));

@@ -56,6 +56,14 @@ public sealed interface Penalty permits Penalised, TopK {
     StepTerms stepTerms(Graph g, int d);
 
     /**
+     * Its part of the sparse training step for a dictionary of {@code d}, or null when its step has
+     * no exact sparse form (the ghost proxy is dense by nature).
+     */
+    default SparseTerms sparseTerms(SettingValues s, int d) {
+        return null;
+    }
+
+    /**
      * The values of its inputs that stay fixed for a run: a Long feeds an int64 [1] tensor, a
      * Double a real scalar.
      */

@@ -105,6 +105,44 @@ public final class TopK implements Penalty {
     }
 
     @Override
+    public SparseTerms sparseTerms(SettingValues s, int d) {
+        int k = s.get(K);
+        return new SparseTerms() {
+            @Override
+            public int k() {
+                return k;
+            }
+
+            @Override
+            public double[] loss(
+                    SettingValues now, double[] colSumH, double sumSquaresH, int rows, double phi) {
+                return new double[] {0, 0};
+            }
+
+            @Override
+            public double dH(int j, float h) {
+                return 0;
+            }
+
+            @Override
+            public float[] weights() {
+                return null;
+            }
+
+            @Override
+            public float[] ema() {
+                return null;
+            }
+
+            @Override
+            public void load(float[] ema) {}
+
+            @Override
+            public void applied() {}
+        };
+    }
+
+    @Override
     public Map<String, Number> constants(SettingValues s, int d) {
         return Map.of(K_INPUT, (long) s.get(K));
     }

@@ -27,7 +27,7 @@ import java.util.Set;
  * buffers: a step reads one slot and writes the other through pinned outputs, then they swap, so
  * parameters and Adam state never travel through the Java heap between steps.
  */
-public final class TrainStep implements AutoCloseable {
+public final class TrainStep implements TrainingStep {
     private TrainConfig config;
     private final OrtSessions.Opened opened;
     private final OrtEnvironment env = OrtSessions.environment();
@@ -120,6 +120,7 @@ public final class TrainStep implements AutoCloseable {
                 : scalar(value.doubleValue());
     }
 
+    @Override
     public TrainConfig config() {
         return config;
     }
@@ -128,6 +129,7 @@ public final class TrainStep implements AutoCloseable {
      * Trains from the next step on with another lambda1 (matched sparsity moves it during
      * calibration); the configuration, and so every checkpoint, records the new value.
      */
+    @Override
     public void setLambda1(double lambda1) throws OrtException {
         if (!config.has(Penalised.LAMBDA1))
             throw new IllegalStateException(config.penalty().label() + " has no lambda1");
@@ -135,16 +137,19 @@ public final class TrainStep implements AutoCloseable {
         constants.put("lambda1", scalar(lambda1)).close();
     }
 
+    @Override
     public Device device() {
         return opened.device();
     }
 
     /** Steps applied so far. */
+    @Override
     public long step() {
         return step;
     }
 
     /** Replaces the training state (a resume, or a fresh run). */
+    @Override
     public void load(TrainState state) {
         if (state.params().n() != config.n() || state.params().d() != config.d()) {
             throw new IllegalArgumentException(
@@ -170,6 +175,7 @@ public final class TrainStep implements AutoCloseable {
     }
 
     /** A copy of the current state, for checkpoints and exports. */
+    @Override
     public TrainState state() {
         Map<String, FloatBuffer> slot = buffers.get(current);
         float[][] m = new float[4][];
@@ -194,6 +200,7 @@ public final class TrainStep implements AutoCloseable {
      * The current parameters (a copy), without the Adam state and EMAs: what publishing a version
      * and the trainer's live measurements need, at a third of the copying.
      */
+    @Override
     public SaeParameters parameters() {
         Map<String, FloatBuffer> slot = buffers.get(current);
         float[][] p = new float[4][];
@@ -211,6 +218,7 @@ public final class TrainStep implements AutoCloseable {
      * Runs one step on {@code rows} rows of width n taken from {@code batch} at {@code offset}. The
      * step number t advances only when the step is applied.
      */
+    @Override
     public StepResult run(float[] batch, int offset, int rows) throws OrtException {
         int batchSize = config.get(TrainConfig.BATCH);
         if (rows <= 0 || rows > batchSize) {

@@ -17,7 +17,14 @@ import java.util.Map;
  */
 public final class Trainer implements AutoCloseable {
     private final String saeId;
-    private final TrainStep step;
+
+    /** The checkpoint entry naming the step's path, and its values. */
+    static final String STEP_PATH = "step_path";
+
+    static final String SPARSE = "sparse";
+    static final String DENSE = "dense";
+
+    private final TrainingStep step;
     private final FeatureWindow window;
     private final long startNanos = System.nanoTime();
     private long tokensThisRun;
@@ -34,7 +41,7 @@ public final class Trainer implements AutoCloseable {
     /** Matched sparsity set lambda1 to {@code lambda1} from step {@code step} + 1 on. */
     public record Lambda1Change(long step, double lambda1) {}
 
-    private Trainer(String saeId, TrainStep step, FeatureWindow window) {
+    private Trainer(String saeId, TrainingStep step, FeatureWindow window) {
         this.saeId = saeId;
         this.step = step;
         this.window = window;
@@ -45,12 +52,13 @@ public final class Trainer implements AutoCloseable {
     public static Trainer start(String saeId, TrainConfig config, Device device, int threads)
             throws OrtException {
         checkMemory(saeId, config);
-        TrainStep step =
-                TrainStep.open(
+        TrainingStep step =
+                AutoStep.open(
                         config,
                         TrainState.initial(config.n(), config.d(), config.get(TrainConfig.SEED)),
                         device,
-                        threads);
+                        threads,
+                        false);
         return new Trainer(
                 saeId,
                 step,
@@ -63,7 +71,14 @@ public final class Trainer implements AutoCloseable {
             throws OrtException {
         TrainConfig config = checkpoint.config();
         checkMemory(saeId, config);
-        TrainStep step = TrainStep.open(config, checkpoint.state(), device, threads);
+        // The path the run was on, so that a resumed run computes what an uninterrupted one would.
+        TrainingStep step =
+                AutoStep.open(
+                        config,
+                        checkpoint.state(),
+                        device,
+                        threads,
+                        SPARSE.equals(checkpoint.extra().get(STEP_PATH)));
         FeatureWindow window =
                 new FeatureWindow(config.d(), config.get(TrainConfig.DEAD_WINDOW_TOKENS));
         window.restore(checkpoint.tokens(), checkpoint.lastFired());
@@ -93,7 +108,8 @@ public final class Trainer implements AutoCloseable {
         return step.config();
     }
 
-    public TrainStep trainStep() {
+    /** The step's engine: {@link AutoStep}, on the sparse or the dense path as the density says. */
+    public TrainingStep trainStep() {
         return step;
     }
 
@@ -225,10 +241,24 @@ public final class Trainer implements AutoCloseable {
                 window.densityHistogram());
     }
 
-    /** Writes a checkpoint of the current state under {@code dir/saeId}. */
+    /** Writes a checkpoint of the current state, and the step's path, under {@code dir/saeId}. */
     public Path checkpoint(Path dir, Map<String, String> extra) throws IOException {
+        Map<String, String> all = new java.util.LinkedHashMap<>(extra);
+        if (step instanceof AutoStep auto) all.put(STEP_PATH, auto.sparse() ? SPARSE : DENSE);
         return Checkpoints.save(
-                dir, saeId, step.state(), config(), window.tokens(), window.lastFired(), extra);
+                dir, saeId, step.state(), config(), window.tokens(), window.lastFired(), all);
+    }
+
+    /** Which path the run's steps take now (sparse or dense), as a checkpoint records it. */
+    public String stepPath() {
+        return step instanceof AutoStep auto && auto.sparse() ? SPARSE : DENSE;
+    }
+
+    /** Steps run on the sparse path and on the dense graph so far. */
+    public long[] stepsByPath() {
+        return step instanceof AutoStep auto
+                ? new long[] {auto.sparseSteps(), auto.denseSteps()}
+                : new long[] {0, stepsDone()};
     }
 
     @Override

@@ -17,10 +17,12 @@ import java.nio.file.Paths;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * One whole step (adaptive weights, clipping, Adam, renormalisation) against PyTorch; fixtures from
+ * One whole step (adaptive weights, clipping, Adam, renormalisation) against PyTorch, on the dense
+ * graph and on the sparse step wherever it serves the architecture; fixtures from
  * fixtures/train_step.py.
  */
 class TrainStepFixtureTest {
@@ -72,13 +74,19 @@ class TrainStepFixtureTest {
                 .build();
     }
 
-    static Stream<Penalty> penalties() {
-        return Penalties.ALL.stream();
+    static Stream<Arguments> penalties() {
+        return Penalties.ALL.stream()
+                .flatMap(
+                        p ->
+                                p.sparseTerms(TrainConfig.synthetic(p, 8, 16).settings(), 16)
+                                                != null
+                                        ? Stream.of(Arguments.of(p, false), Arguments.of(p, true))
+                                        : Stream.of(Arguments.of(p, false)));
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}, sparse {1}")
     @MethodSource("penalties")
-    void oneStepMatchesPyTorch(Penalty arch) throws Exception {
+    void oneStepMatchesPyTorch(Penalty arch, boolean sparse) throws Exception {
         Safetensors.Contents f = fixture(arch);
         TrainConfig config = config(arch, f.metadata());
         int n = config.n();
@@ -108,7 +116,10 @@ class TrainStepFixtureTest {
                         f.require("in.firing_ema").toFloats());
         float[] x = f.require("in.x").toFloats();
 
-        try (TrainStep step = TrainStep.open(config, before, Device.CPU, 1)) {
+        try (TrainingStep step =
+                sparse
+                        ? SparseStep.open(config, before, Device.CPU, 2)
+                        : TrainStep.open(config, before, Device.CPU, 1)) {
             StepResult result = step.run(x, 0, x.length / n);
             assertThat(result.applied()).isTrue();
             assertThat(step.step()).isEqualTo(t);

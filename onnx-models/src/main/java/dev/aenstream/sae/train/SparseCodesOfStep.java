@@ -1,0 +1,138 @@
+package dev.aenstream.sae.train;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import java.nio.FloatBuffer;
+
+/**
+ * One batch's active codes, read off the pre-activations: by row (compressed rows: each entry's
+ * feature, code h and, later, the loss's gradient on it) and by feature (each feature's entries),
+ * so that row work and feature work both run without two threads writing one place. The arrays grow
+ * with the densest batch seen and are reused.
+ */
+final class SparseCodesOfStep {
+    static final String PRE = "pre";
+    static final String KTH = "kth";
+
+    private final int d;
+    private final FloatBuffer pre;
+    final int[] rowStart;
+    final int[] colStart;
+    int[] feature = new int[0];
+    int[] row = new int[0];
+    float[] h = new float[0];
+    float[] dPre = new float[0];
+    int[] colEntry = new int[0];
+    private final int[] colFill;
+    private int entries;
+
+    SparseCodesOfStep(int batch, int d) {
+        this.d = d;
+        this.pre =
+                java.nio.ByteBuffer.allocateDirect(
+                                Math.multiplyExact(Math.multiplyExact(batch, d), 4))
+                        .order(java.nio.ByteOrder.nativeOrder())
+                        .asFloatBuffer();
+        this.rowStart = new int[batch + 1];
+        this.colStart = new int[d + 1];
+        this.colFill = new int[d];
+    }
+
+    /** The pre-activations of {@code rows} rows, as the tensor ONNX Runtime writes them into. */
+    OnnxTensor preTensor(OrtEnvironment env, int rows) throws OrtException {
+        FloatBuffer view = pre.duplicate().position(0).limit(rows * d).slice();
+        return OnnxTensor.createTensor(env, view, new long[] {rows, d});
+    }
+
+    int entries() {
+        return entries;
+    }
+
+    /** One thread's rows' entries while they are read, before they are laid side by side. */
+    private static final class Piece {
+        float[] row;
+        int[] feature = new int[1024];
+        float[] h = new float[1024];
+        int entries;
+
+        void add(int j, float value) {
+            if (entries == feature.length) {
+                feature = java.util.Arrays.copyOf(feature, entries * 2);
+                h = java.util.Arrays.copyOf(h, entries * 2);
+            }
+            feature[entries] = j;
+            h[entries++] = value;
+        }
+    }
+
+    private Piece[] pieces = new Piece[0];
+
+    /**
+     * Reads the active entries off the pre-activations of {@code rows} rows: {@code pre > 0}, and
+     * at least the row's k-th largest when {@code kth} is given (TopK, ties kept as the dense graph
+     * keeps them); {@code bias}, when given, is added to each row first (the product left it out).
+     * One pass over the pre-activations, each thread a block of rows.
+     */
+    void extract(int rows, float[] kth, float[] bias, StepThreads threads) {
+        int count = Math.min(threads.count(), rows);
+        if (pieces.length != count) {
+            pieces = new Piece[count];
+            for (int p = 0; p < count; p++) pieces[p] = new Piece();
+        }
+        threads.forPieces(
+                count,
+                p -> {
+                    Piece piece = pieces[p];
+                    if (piece.row == null) piece.row = new float[d];
+                    float[] values = piece.row;
+                    piece.entries = 0;
+                    for (int b = from(p, count, rows); b < from(p + 1, count, rows); b++) {
+                        pre.get(b * d, values, 0, d);
+                        if (bias != null) for (int j = 0; j < d; j++) values[j] += bias[j];
+                        float floor = kth == null ? 0 : kth[b];
+                        int before = piece.entries;
+                        for (int j = 0; j < d; j++) {
+                            float v = values[j];
+                            if (v > 0 && v >= floor) piece.add(j, v);
+                        }
+                        rowStart[b + 1] = piece.entries - before;
+                    }
+                });
+        rowStart[0] = 0;
+        for (int b = 0; b < rows; b++) rowStart[b + 1] += rowStart[b];
+        entries = rowStart[rows];
+        if (feature.length < entries) grow(entries);
+        threads.forPieces(
+                count,
+                p -> {
+                    Piece piece = pieces[p];
+                    int first = from(p, count, rows);
+                    int at = rowStart[first];
+                    System.arraycopy(piece.feature, 0, feature, at, piece.entries);
+                    System.arraycopy(piece.h, 0, h, at, piece.entries);
+                    for (int b = first; b < from(p + 1, count, rows); b++)
+                        java.util.Arrays.fill(row, rowStart[b], rowStart[b + 1], b);
+                });
+        java.util.Arrays.fill(colStart, 0);
+        for (int k = 0; k < entries; k++) colStart[feature[k] + 1]++;
+        for (int j = 0; j < d; j++) colStart[j + 1] += colStart[j];
+        System.arraycopy(colStart, 0, colFill, 0, d);
+        for (int k = 0; k < entries; k++) colEntry[colFill[feature[k]]++] = k;
+    }
+
+    /** The first row of piece {@code p} of {@code count} over {@code rows} rows. */
+    private static int from(int p, int count, int rows) {
+        return (int) ((long) rows * p / count);
+    }
+
+    /** Room for {@code needed} entries, with some to spare so growth is rare. */
+    private void grow(int needed) {
+        int size = Math.max(needed, (int) Math.min(Integer.MAX_VALUE - 8, needed * 5L / 4));
+        feature = new int[size];
+        row = new int[size];
+        h = new float[size];
+        dPre = new float[size];
+        colEntry = new int[size];
+    }
+}

@@ -1,0 +1,139 @@
+package dev.aenstream.sae.train;
+
+import dev.aenstream.sae.SaeParameters;
+
+/**
+ * The sparse step's parameters and Adam's moments on the Java heap, the decoder kept as atoms [D,
+ * n] (row j is column j of {@code W_dec}) so that an atom is contiguous; and the update that ends a
+ * step: Adam as PyTorch computes it, then every atom back to unit norm.
+ */
+final class SparseState {
+    private static final float NORM_FLOOR = 1e-12f;
+
+    final int n;
+    final int d;
+    final float[] wEnc, bEnc, atoms, bDec;
+    private final float[][] m = new float[4][], v = new float[4][];
+
+    SparseState(int n, int d) {
+        this.n = n;
+        this.d = d;
+        int dn = Math.toIntExact((long) d * n);
+        wEnc = new float[dn];
+        bEnc = new float[d];
+        atoms = new float[dn];
+        bDec = new float[n];
+        int[] sizes = {dn, d, dn, n};
+        for (int i = 0; i < 4; i++) {
+            m[i] = new float[sizes[i]];
+            v[i] = new float[sizes[i]];
+        }
+    }
+
+    /** Takes the parameters and moments of {@code state}, in {@link TrainState}'s layout. */
+    void load(TrainState state) {
+        SaeParameters p = state.params();
+        if (p.n() != n || p.d() != d)
+            throw new IllegalArgumentException(
+                    "state has n="
+                            + p.n()
+                            + ", D="
+                            + p.d()
+                            + " but the run is configured for n="
+                            + n
+                            + ", D="
+                            + d);
+        System.arraycopy(p.wEnc(), 0, wEnc, 0, wEnc.length);
+        System.arraycopy(p.bEnc(), 0, bEnc, 0, d);
+        transpose(p.wDec(), n, d, atoms);
+        System.arraycopy(p.bDec(), 0, bDec, 0, n);
+        for (int i = 0; i < 4; i++) {
+            copyIn(state.adamM()[i], m[i], i == 2);
+            copyIn(state.adamV()[i], v[i], i == 2);
+        }
+    }
+
+    /** A copy in {@link TrainState}'s layout, with the penalty's EMA ({@code null}: ones). */
+    TrainState toState(long step, float[] ema) {
+        float[][] ms = new float[4][];
+        float[][] vs = new float[4][];
+        for (int i = 0; i < 4; i++) {
+            ms[i] = copyOut(m[i], i == 2);
+            vs[i] = copyOut(v[i], i == 2);
+        }
+        return new TrainState(
+                step,
+                parameters(),
+                ms,
+                vs,
+                ema == null ? TrainState.ones(d) : ema.clone(),
+                TrainState.ones(d));
+    }
+
+    SaeParameters parameters() {
+        return new SaeParameters(
+                n, d, wEnc.clone(), bEnc.clone(), copyOut(atoms, true), bDec.clone());
+    }
+
+    /**
+     * Adam with gradients {@code grads} (W_enc, b_enc, atoms, b_dec) scaled by {@code clip}, at
+     * step {@code t}: {@code p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)}; then the atoms
+     * renormed.
+     */
+    void adam(TrainConfig config, long t, float[][] grads, float clip, StepThreads threads) {
+        float beta1 = config.get(TrainConfig.ADAM_BETA1).floatValue();
+        float beta2 = config.get(TrainConfig.ADAM_BETA2).floatValue();
+        float eps = config.get(TrainConfig.ADAM_EPS).floatValue();
+        float stepSize =
+                config.get(TrainConfig.LR).floatValue()
+                        / (float) (1 - Math.pow(config.get(TrainConfig.ADAM_BETA1), t));
+        float sqrtBc2 = (float) Math.sqrt(1 - Math.pow(config.get(TrainConfig.ADAM_BETA2), t));
+        float[][] params = {wEnc, bEnc, atoms, bDec};
+        for (int p = 0; p < 4; p++) {
+            float[] param = params[p], grad = grads[p], mp = m[p], vp = v[p];
+            threads.forRange(
+                    0,
+                    param.length,
+                    (from, to) -> {
+                        for (int i = from; i < to; i++) {
+                            float g = grad[i] * clip;
+                            float mi = beta1 * mp[i] + (1 - beta1) * g;
+                            float vi = beta2 * vp[i] + (1 - beta2) * (g * g);
+                            mp[i] = mi;
+                            vp[i] = vi;
+                            param[i] -= stepSize * (mi / ((float) Math.sqrt(vi) / sqrtBc2 + eps));
+                        }
+                    });
+        }
+        threads.forRange(
+                0,
+                d,
+                (from, to) -> {
+                    for (int j = from; j < to; j++) {
+                        int at = j * n;
+                        double sq = 0;
+                        for (int i = 0; i < n; i++) sq += (double) atoms[at + i] * atoms[at + i];
+                        float norm = Math.max((float) Math.sqrt(sq), NORM_FLOOR);
+                        for (int i = 0; i < n; i++) atoms[at + i] /= norm;
+                    }
+                });
+    }
+
+    private void copyIn(float[] from, float[] to, boolean decoder) {
+        if (decoder) transpose(from, n, d, to);
+        else System.arraycopy(from, 0, to, 0, to.length);
+    }
+
+    private float[] copyOut(float[] from, boolean decoder) {
+        if (!decoder) return from.clone();
+        float[] out = new float[from.length];
+        transpose(from, d, n, out);
+        return out;
+    }
+
+    /** {@code to} [cols, rows] = {@code from} [rows, cols] transposed. */
+    private static void transpose(float[] from, int rows, int cols, float[] to) {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) to[c * rows + r] = from[r * cols + c];
+    }
+}

@@ -1,0 +1,368 @@
+package dev.aenstream.sae.train;
+
+import ai.onnxruntime.OrtException;
+import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.onnx.EncoderGraph;
+import dev.aenstream.sae.penalty.Penalised;
+import dev.aenstream.sae.penalty.SparseTerms;
+import dev.aenstream.sae.runtime.Device;
+import java.util.Arrays;
+
+/**
+ * The training step of {@link TrainStepGraph}, exact, with every product after the encoder's
+ * touching only the active codes. The one dense product, the pre-activations, runs in ONNX Runtime
+ * ({@link PreActivations}) and the active codes are read off it; the reconstruction, the penalty's
+ * terms ({@link SparseTerms}), the gradient on the codes, {@code dW_enc} and {@code dW_dec} are
+ * sums over the active entries; Adam and the atoms' renormalisation stay dense, as PyTorch does
+ * them ({@link SparseState}). With L0 active codes per row of D, the products after the encoder's
+ * cost {@code B L0 n} instead of {@code B D n}. Penalties without a sparse form (the ghost proxy)
+ * keep {@link TrainStep}.
+ */
+public final class SparseStep implements TrainingStep {
+    private static final double CLIP_EPS = 1e-6;
+
+    private TrainConfig config;
+    private final int n;
+    private final int d;
+    private final SparseTerms terms;
+    private final PreActivations product;
+    private final StepThreads threads;
+    private final SparseCodesOfStep codes;
+    private final SparseState state;
+    private long step;
+
+    // Per-step scratch, sized for a full batch and reused.
+    private final float[] xc, e, dXhat;
+    private final float[] gWEnc, gBEnc, gAtoms, gBDec;
+    private final double[] colSumH;
+    private final float[] fireCounts, maxH;
+    private final ThreadLocal<Scratch> scratch;
+
+    private SparseStep(TrainConfig config, SparseTerms terms, Device device, int threadCount)
+            throws OrtException {
+        this.config = config;
+        this.n = config.n();
+        this.d = config.d();
+        this.terms = terms;
+        int batch = config.get(TrainConfig.BATCH);
+        this.product = new PreActivations(n, d, batch, terms.k(), device, threadCount);
+        this.threads = new StepThreads(threadCount);
+        this.codes = new SparseCodesOfStep(batch, d);
+        this.state = new SparseState(n, d);
+        xc = new float[batch * n];
+        e = new float[batch * n];
+        dXhat = new float[batch * n];
+        gWEnc = new float[state.wEnc.length];
+        gBEnc = new float[d];
+        gAtoms = new float[state.atoms.length];
+        gBDec = new float[n];
+        colSumH = new double[d];
+        fireCounts = new float[d];
+        maxH = new float[d];
+        int width = n;
+        scratch = ThreadLocal.withInitial(() -> new Scratch(width));
+    }
+
+    /** Whether the configuration's penalty has an exact sparse step. */
+    public static boolean serves(TrainConfig config) {
+        return config.penalty().sparseTerms(config.settings(), config.d()) != null;
+    }
+
+    /** Opens the sparse step for the configuration with the given state. */
+    public static SparseStep open(TrainConfig config, TrainState state, Device device, int threads)
+            throws OrtException {
+        SparseTerms terms = config.penalty().sparseTerms(config.settings(), config.d());
+        if (terms == null)
+            throw new IllegalArgumentException(
+                    config.penalty().description() + " has no sparse step (its proxy is dense)");
+        SparseStep step =
+                new SparseStep(
+                        config,
+                        terms,
+                        device,
+                        threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        step.load(state);
+        return step;
+    }
+
+    @Override
+    public TrainConfig config() {
+        return config;
+    }
+
+    @Override
+    public void setLambda1(double lambda1) {
+        if (!config.has(Penalised.LAMBDA1))
+            throw new IllegalStateException(config.penalty().label() + " has no lambda1");
+        config = config.with(Penalised.LAMBDA1, lambda1);
+    }
+
+    @Override
+    public Device device() {
+        return product.device();
+    }
+
+    @Override
+    public long step() {
+        return step;
+    }
+
+    @Override
+    public void load(TrainState from) {
+        state.load(from);
+        terms.load(from.ema());
+        step = from.step();
+    }
+
+    @Override
+    public TrainState state() {
+        return state.toState(step, terms.ema());
+    }
+
+    @Override
+    public SaeParameters parameters() {
+        return state.parameters();
+    }
+
+    @Override
+    public StepResult run(float[] batch, int offset, int rows) throws OrtException {
+        int batchSize = config.get(TrainConfig.BATCH);
+        if (rows <= 0 || rows > batchSize)
+            throw new IllegalArgumentException(
+                    "a step takes 1.." + batchSize + " rows, got " + rows);
+        long t = step + 1;
+        double phi = config.phi(t);
+
+        // Forward: the active codes, then the reconstruction and its error row by row.
+        threads.forRange(0, rows, (from, to) -> centre(batch, offset, from, to));
+        product.run(xc, rows, state.wEnc, state.bEnc, codes, threads);
+        threads.forRange(0, rows, (from, to) -> reconstruct(batch, offset, from, to));
+        double bn = (double) rows * n;
+        double mse = sumSquares(e, rows * n) / bn;
+        threads.forRange(0, d, this::featureTotals);
+        double sumSquaresH = 0;
+        for (int k = 0; k < codes.entries(); k++) sumSquaresH += (double) codes.h[k] * codes.h[k];
+        double[] penalty = terms.loss(config.settings(), colSumH, sumSquaresH, rows, phi);
+        double loss = mse + penalty[0] + penalty[1];
+
+        // Backward, on the active entries only.
+        float scale = (float) (2 / bn);
+        for (int i = 0; i < rows * n; i++) dXhat[i] = e[i] * scale;
+        threads.forRange(0, rows, this::codeGradients);
+        threads.forRange(0, d, this::featureGradients);
+        decoderBiasGradient(rows);
+
+        double gradNorm =
+                Math.sqrt(
+                        sumSquares(gWEnc, gWEnc.length)
+                                + sumSquares(gBEnc, d)
+                                + sumSquares(gAtoms, gAtoms.length)
+                                + sumSquares(gBDec, n));
+        boolean applied = Double.isFinite(loss) && Double.isFinite(gradNorm);
+        if (applied) {
+            double clip =
+                    Math.min(1, config.get(TrainConfig.MAX_GRAD_NORM) / (gradNorm + CLIP_EPS));
+            state.adam(
+                    config, t, new float[][] {gWEnc, gBEnc, gAtoms, gBDec}, (float) clip, threads);
+            terms.applied();
+            step = t;
+        }
+
+        double l0 = 0;
+        for (int j = 0; j < d; j++) l0 += fireCounts[j];
+        float[] meanAbsH = new float[d];
+        for (int j = 0; j < d; j++) meanAbsH[j] = (float) (colSumH[j] / rows);
+        float[] w = terms.weights();
+        return new StepResult(
+                t,
+                applied,
+                rows,
+                mse,
+                penalty[0],
+                penalty[1],
+                loss,
+                gradNorm,
+                l0 / rows,
+                1 - variance(e, 0, rows) / variance(batch, offset, rows),
+                phi,
+                meanAbsH,
+                maxH.clone(),
+                fireCounts.clone(),
+                w == null ? null : w.clone(),
+                0);
+    }
+
+    /**
+     * One thread's scratch rows of width n. Kernels copy each vector to the start of one first: the
+     * JIT vectorises a loop whose arrays share one index, and not one whose offsets differ.
+     */
+    private static final class Scratch {
+        final float[] x, a, b, t, u;
+
+        Scratch(int n) {
+            x = new float[n];
+            a = new float[n];
+            b = new float[n];
+            t = new float[n];
+            u = new float[n];
+        }
+    }
+
+    /** Rows {@code from..to}: xc = x - b_dec, the encoder's input. */
+    private void centre(float[] batch, int offset, int from, int to) {
+        Scratch s = scratch.get();
+        for (int b = from; b < to; b++) {
+            System.arraycopy(batch, offset + b * n, s.x, 0, n);
+            for (int i = 0; i < n; i++) s.a[i] = s.x[i] - state.bDec[i];
+            System.arraycopy(s.a, 0, xc, b * n, n);
+        }
+    }
+
+    /** Rows {@code from..to}: xhat = b_dec + the sum of the row's active atoms, e = xhat - x. */
+    private void reconstruct(float[] batch, int offset, int from, int to) {
+        Scratch s = scratch.get();
+        for (int b = from; b < to; b++) {
+            System.arraycopy(batch, offset + b * n, s.x, 0, n);
+            System.arraycopy(state.bDec, 0, s.a, 0, n);
+            for (int k = codes.rowStart[b]; k < codes.rowStart[b + 1]; k++) {
+                float h = codes.h[k];
+                System.arraycopy(state.atoms, codes.feature[k] * n, s.t, 0, n);
+                for (int i = 0; i < n; i++) s.a[i] += h * s.t[i];
+            }
+            for (int i = 0; i < n; i++) s.a[i] -= s.x[i];
+            System.arraycopy(s.a, 0, e, b * n, n);
+        }
+    }
+
+    /** Features {@code from..to}: the sum, fires and largest of their codes. */
+    private void featureTotals(int from, int to) {
+        for (int j = from; j < to; j++) {
+            double sum = 0;
+            float fires = 0, max = 0;
+            for (int c = codes.colStart[j]; c < codes.colStart[j + 1]; c++) {
+                float h = codes.h[codes.colEntry[c]];
+                sum += h;
+                if (h > EncoderGraph.FIRE_THRESHOLD) fires++;
+                max = Math.max(max, h);
+            }
+            colSumH[j] = sum;
+            fireCounts[j] = fires;
+            maxH[j] = max;
+        }
+    }
+
+    /** Rows {@code from..to}: d loss / d pre on their active entries (zero off them). */
+    private void codeGradients(int from, int to) {
+        Scratch s = scratch.get();
+        for (int b = from; b < to; b++) {
+            System.arraycopy(dXhat, b * n, s.a, 0, n);
+            for (int k = codes.rowStart[b]; k < codes.rowStart[b + 1]; k++) {
+                int j = codes.feature[k];
+                System.arraycopy(state.atoms, j * n, s.t, 0, n);
+                codes.dPre[k] = (float) (dot(s.a, s.t, n) + terms.dH(j, codes.h[k]));
+            }
+        }
+    }
+
+    /** The dot product of {@code n} floats, in eight sums so the multiplies overlap. */
+    private static float dot(float[] a, float[] b, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int i = 0;
+        for (; i + 7 < n; i += 8) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+            s4 += a[i + 4] * b[i + 4];
+            s5 += a[i + 5] * b[i + 5];
+            s6 += a[i + 6] * b[i + 6];
+            s7 += a[i + 7] * b[i + 7];
+        }
+        for (; i < n; i++) s0 += a[i] * b[i];
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /** Features {@code from..to}: their rows of dW_enc and of dW_dec (as atoms), and db_enc. */
+    private void featureGradients(int from, int to) {
+        Scratch s = scratch.get();
+        for (int j = from; j < to; j++) {
+            Arrays.fill(s.a, 0f);
+            Arrays.fill(s.b, 0f);
+            double bias = 0;
+            for (int c = codes.colStart[j]; c < codes.colStart[j + 1]; c++) {
+                int k = codes.colEntry[c];
+                int row = codes.row[k] * n;
+                float dPre = codes.dPre[k];
+                float h = codes.h[k];
+                bias += dPre;
+                System.arraycopy(xc, row, s.t, 0, n);
+                System.arraycopy(dXhat, row, s.u, 0, n);
+                for (int i = 0; i < n; i++) {
+                    s.a[i] += dPre * s.t[i];
+                    s.b[i] += h * s.u[i];
+                }
+            }
+            System.arraycopy(s.a, 0, gWEnc, j * n, n);
+            System.arraycopy(s.b, 0, gAtoms, j * n, n);
+            gBEnc[j] = (float) bias;
+        }
+    }
+
+    /** db_dec = sum_b dxhat - db_enc W_enc. */
+    private void decoderBiasGradient(int rows) {
+        Scratch s = scratch.get();
+        double[] acc = new double[n];
+        for (int b = 0; b < rows; b++) {
+            System.arraycopy(dXhat, b * n, s.t, 0, n);
+            for (int i = 0; i < n; i++) acc[i] += s.t[i];
+        }
+        Arrays.fill(s.a, 0f);
+        for (int j = 0; j < d; j++) {
+            float g = gBEnc[j];
+            if (g == 0) continue;
+            System.arraycopy(state.wEnc, j * n, s.t, 0, n);
+            for (int i = 0; i < n; i++) s.a[i] += g * s.t[i];
+        }
+        for (int i = 0; i < n; i++) gBDec[i] = (float) (acc[i] - s.a[i]);
+    }
+
+    /** The sum of squares of the first {@code length} of {@code a}, each thread a part. */
+    private double sumSquares(float[] a, int length) {
+        double[] parts = new double[threads.count()];
+        threads.forPieces(
+                parts.length,
+                p -> {
+                    int from = (int) ((long) length * p / parts.length);
+                    int to = (int) ((long) length * (p + 1) / parts.length);
+                    double sq = 0;
+                    for (int i = from; i < to; i++) sq += (double) a[i] * a[i];
+                    parts[p] = sq;
+                });
+        double sq = 0;
+        for (double part : parts) sq += part;
+        return sq;
+    }
+
+    /** Summed over columns, the variance over the batch of each column of {@code rows} rows. */
+    private double variance(float[] t, int offset, int rows) {
+        double[] sum = new double[n];
+        double sq = 0;
+        for (int b = 0; b < rows; b++) {
+            int at = offset + b * n;
+            for (int i = 0; i < n; i++) {
+                double value = t[at + i];
+                sum[i] += value;
+                sq += value * value;
+            }
+        }
+        double means = 0;
+        for (int i = 0; i < n; i++) means += (sum[i] / rows) * (sum[i] / rows);
+        return sq / rows - means;
+    }
+
+    @Override
+    public void close() throws OrtException {
+        threads.close();
+        product.close();
+    }
+}

@@ -1,0 +1,157 @@
+package dev.aenstream.sae.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.Penalised;
+import dev.aenstream.sae.penalty.Penalties;
+import dev.aenstream.sae.penalty.Penalty;
+import dev.aenstream.sae.runtime.Device;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The sparse step against the dense graph, from the same state on the same rows: one step's
+ * gradients per tensor (read from Adam's first moment after a step from zero moments, m = (1 -
+ * beta1) g), the loss terms and statistics, and whole runs.
+ */
+class SparseStepTest {
+    private static final int N = 48;
+    private static final int D = 384;
+    private static final int ROWS = 128;
+
+    /** Norm-wise relative agreement of one step's gradients, per tensor. */
+    private static final double GRADIENT_TOLERANCE = 1e-5;
+
+    static Stream<Penalty> served() {
+        return Penalties.ALL.stream().filter(p -> SparseStep.serves(config(p)));
+    }
+
+    /** Rows made of a few atoms of a hidden dictionary plus noise: codes that mean something. */
+    static float[] rows(long seed, int rows) {
+        SplittableRandom dictionary = new SplittableRandom(7);
+        float[][] atoms = new float[256][N];
+        for (float[] a : atoms)
+            for (int i = 0; i < N; i++) a[i] = (float) dictionary.nextGaussian();
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[rows * N];
+        for (int r = 0; r < rows; r++) {
+            for (int s = 0; s < 4; s++) {
+                float[] a = atoms[random.nextInt(atoms.length)];
+                float c = (float) (1 + random.nextDouble() * 2);
+                for (int i = 0; i < N; i++) x[r * N + i] += c * a[i];
+            }
+            for (int i = 0; i < N; i++) x[r * N + i] += (float) (0.1 * random.nextGaussian());
+        }
+        return x;
+    }
+
+    static TrainConfig config(Penalty penalty) {
+        return TrainConfig.synthetic(penalty, N, D).toBuilder()
+                .set(TrainConfig.BATCH, ROWS)
+                .set(AdaptiveWeights.T_WARM, 3)
+                .set(AdaptiveWeights.T_RAMP, 10)
+                .build();
+    }
+
+    /** A state some dense steps into training, with Adam's moments and step count reset. */
+    static TrainState trained(TrainConfig config, int steps) throws Exception {
+        try (TrainStep dense = TrainStep.open(config, TrainState.initial(N, D, 3), Device.CPU, 1)) {
+            for (int s = 0; s < steps; s++) dense.run(rows(100 + s, ROWS), 0, ROWS);
+            TrainState t = dense.state();
+            float[][] zeros = new float[4][];
+            float[][] zeros2 = new float[4][];
+            for (int i = 0; i < 4; i++) {
+                zeros[i] = new float[t.adamM()[i].length];
+                zeros2[i] = new float[t.adamM()[i].length];
+            }
+            return new TrainState(0, t.params(), zeros, zeros2, t.ema(), t.firingEma());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("served")
+    void oneStepsGradientsAndFiguresAgreeWithTheDenseGraph(Penalty penalty) throws Exception {
+        // Past the warm-up, so the adaptive weights are in the gradient.
+        TrainConfig config =
+                config(penalty).toBuilder()
+                        .set(AdaptiveWeights.T_WARM, 0)
+                        .set(AdaptiveWeights.T_RAMP, 1)
+                        .set(TrainConfig.MAX_GRAD_NORM, Double.POSITIVE_INFINITY)
+                        .build();
+        TrainState start = trained(config, 25);
+        float[] x = rows(1, ROWS);
+        StepResult dense, sparse;
+        TrainState afterDense, afterSparse;
+        try (TrainStep step = TrainStep.open(config, start, Device.CPU, 1)) {
+            dense = step.run(x, 0, ROWS);
+            afterDense = step.state();
+        }
+        try (SparseStep step = SparseStep.open(config, start, Device.CPU, 2)) {
+            sparse = step.run(x, 0, ROWS);
+            afterSparse = step.state();
+        }
+        assertThat(sparse.applied()).isTrue();
+        assertThat(sparse.l0()).as("codes sparse enough to mean something").isLessThan(D / 2.0);
+        for (int i = 0; i < 4; i++)
+            assertThat(relative(afterSparse.adamM()[i], afterDense.adamM()[i]))
+                    .as("gradient of %s", TrainState.PARAMETER_ORDER[i])
+                    .isLessThanOrEqualTo(GRADIENT_TOLERANCE);
+        float[][] p = TrainState.values(afterSparse.params());
+        float[][] q = TrainState.values(afterDense.params());
+        for (int i = 0; i < 4; i++)
+            assertThat(relative(p[i], q[i]))
+                    .as("new %s", TrainState.PARAMETER_ORDER[i])
+                    .isLessThanOrEqualTo(GRADIENT_TOLERANCE);
+        assertThat(relative(afterSparse.ema(), afterDense.ema())).isLessThanOrEqualTo(1e-6);
+        if (penalty instanceof Penalised)
+            assertThat(relative(sparse.w(), dense.w())).isLessThanOrEqualTo(1e-5);
+        double[][] figures = {
+            {sparse.mse(), dense.mse()},
+            {sparse.l1(), dense.l1()},
+            {sparse.l2(), dense.l2()},
+            {sparse.loss(), dense.loss()},
+            {sparse.gradNorm(), dense.gradNorm()},
+            {sparse.l0(), dense.l0()},
+            {sparse.fve(), dense.fve()}
+        };
+        for (double[] f : figures)
+            assertThat(Math.abs(f[0] - f[1])).isLessThanOrEqualTo(1e-5 * Math.abs(f[1]) + 1e-9);
+        assertThat(relative(sparse.fireCounts(), dense.fireCounts())).isZero();
+        assertThat(relative(sparse.meanAbsH(), dense.meanAbsH())).isLessThanOrEqualTo(1e-5);
+        assertThat(relative(sparse.maxAbsH(), dense.maxAbsH())).isLessThanOrEqualTo(1e-5);
+    }
+
+    @Test
+    void aWholeRunEndsWhereTheDenseOneDoes() throws Exception {
+        TrainConfig config = config(Penalties.AEN);
+        StepResult dense = null, sparse = null;
+        try (TrainStep d = TrainStep.open(config, TrainState.initial(N, D, 5), Device.CPU, 1);
+                SparseStep s =
+                        SparseStep.open(config, TrainState.initial(N, D, 5), Device.CPU, 2)) {
+            for (int step = 0; step < 300; step++) {
+                float[] x = rows(step, ROWS);
+                dense = d.run(x, 0, ROWS);
+                sparse = s.run(x, 0, ROWS);
+            }
+            assertThat(s.step()).isEqualTo(d.step());
+        }
+        assertThat(sparse.fve()).isCloseTo(dense.fve(), org.assertj.core.data.Offset.offset(0.01));
+        assertThat(sparse.l0())
+                .isCloseTo(dense.l0(), org.assertj.core.data.Offset.offset(0.05 * dense.l0()));
+    }
+
+    /** ||a - b|| / ||b||. */
+    static double relative(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double diff = 0, norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+            norm += (double) b[i] * b[i];
+        }
+        return norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
+    }
+}
