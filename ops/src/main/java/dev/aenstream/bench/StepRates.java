@@ -15,7 +15,8 @@ import java.util.Arrays;
 /**
  * The dense and the sparse training step timed on the same state and the same spiked rows. A fresh
  * SAE fires on half its features, a trained one on a few dozen: the state's encoder biases are set
- * so that each feature fires on {@code l0 / D} of a sample of rows (TopK's k sets its own), and the
+ * so that each feature fires on {@code l0 / D} of a sample of rows (TopK's k sets its own), every
+ * timed step starts from that state again (training moves the density within a few steps), and the
  * L0 the timed steps ran at is reported with the rates.
  */
 public final class StepRates {
@@ -46,28 +47,39 @@ public final class StepRates {
             state = atDensity(state, x, batch, l0);
         double dense;
         try (TrainStep step = TrainStep.open(config, state, device, threads)) {
-            dense = time(step, data, x, batch, warmup, steps)[0];
+            dense = time(step, state, data, x, batch, warmup, steps)[0];
         }
         double[] sparse;
         try (SparseStep step = SparseStep.open(config, state, device, threads)) {
-            sparse = time(step, data, x, batch, warmup, steps);
+            sparse = time(step, state, data, x, batch, warmup, steps);
         }
         return new Figures(dense, sparse[0], sparse[1]);
     }
 
-    /** Tokens per second and mean L0 of {@code steps} steps after {@code warmup} untimed ones. */
+    /**
+     * Tokens per second and mean L0 of {@code steps} steps after {@code warmup} untimed ones, each
+     * from {@code state} again (loaded untimed), so that every step runs at the density set.
+     */
     private static double[] time(
-            TrainingStep step, SpikedGenerator data, float[] x, int batch, int warmup, int steps)
+            TrainingStep step,
+            TrainState state,
+            SpikedGenerator data,
+            float[] x,
+            int batch,
+            int warmup,
+            int steps)
             throws Exception {
         long index = 1;
         for (int i = 0; i < warmup; i++) {
             data.batch(index++, x, batch, null, null);
+            step.load(state);
             step.run(x, 0, batch);
         }
         double l0 = 0;
         long nanos = 0;
         for (int i = 0; i < steps; i++) {
             data.batch(index++, x, batch, null, null);
+            step.load(state);
             long start = System.nanoTime();
             StepResult r = step.run(x, 0, batch);
             nanos += System.nanoTime() - start;

@@ -45,6 +45,22 @@ public final class OrtSessions {
     }
 
     /**
+     * As {@link #open(byte[], Device, int)}, with ONNX Runtime's threads sleeping as soon as a run
+     * ends instead of spinning for the next: for a session whose runs alternate with Java work on
+     * the same cores (the sparse training step), which the spinning would slow.
+     */
+    public static Opened openWithoutSpinning(byte[] model, Device device, int intraOpThreads)
+            throws OrtException {
+        return open(
+                (env, options) -> {
+                    options.addConfigEntry("session.intra_op.allow_spinning", "0");
+                    return env.createSession(model, options);
+                },
+                device,
+                intraOpThreads);
+    }
+
+    /**
      * Opens a session for the model file, whose external data ONNX Runtime reads from beside it (so
      * the model may be larger than a byte array).
      */

@@ -38,7 +38,8 @@ final class PreActivations implements AutoCloseable {
         this.n = n;
         this.d = d;
         this.k = k;
-        this.opened = OrtSessions.open(graph(n, d, k).toByteArray(), device, threads);
+        this.opened =
+                OrtSessions.openWithoutSpinning(graph(n, d, k).toByteArray(), device, threads);
         xIn = direct(Math.multiplyExact(batch, n));
         wEncIn = direct(Math.multiplyExact(d, n));
         bEncIn = direct(d);

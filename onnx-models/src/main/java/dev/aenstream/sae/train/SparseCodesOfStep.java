@@ -52,17 +52,16 @@ final class SparseCodesOfStep {
     /** One thread's rows' entries while they are read, before they are laid side by side. */
     private static final class Piece {
         float[] row;
-        int[] feature = new int[1024];
-        float[] h = new float[1024];
+        int[] feature = new int[0];
+        float[] h = new float[0];
         int entries;
 
-        void add(int j, float value) {
-            if (entries == feature.length) {
-                feature = java.util.Arrays.copyOf(feature, entries * 2);
-                h = java.util.Arrays.copyOf(h, entries * 2);
-            }
-            feature[entries] = j;
-            h[entries++] = value;
+        /** Room for {@code more} entries beyond those read: a row adds at most D. */
+        void reserve(int more) {
+            if (entries + more <= feature.length) return;
+            int size = Math.max(entries + more, feature.length * 2);
+            feature = java.util.Arrays.copyOf(feature, size);
+            h = java.util.Arrays.copyOf(h, size);
         }
     }
 
@@ -90,13 +89,22 @@ final class SparseCodesOfStep {
                     for (int b = from(p, count, rows); b < from(p + 1, count, rows); b++) {
                         pre.get(b * d, values, 0, d);
                         if (bias != null) for (int j = 0; j < d; j++) values[j] += bias[j];
-                        float floor = kth == null ? 0 : kth[b];
-                        int before = piece.entries;
+                        // Active means positive and, under a cut, at least the k-th value.
+                        float floor = kth == null ? 0 : Math.max(0, kth[b]);
+                        piece.reserve(d);
+                        int[] features = piece.feature;
+                        float[] hs = piece.h;
+                        int at = piece.entries;
+                        int before = at;
                         for (int j = 0; j < d; j++) {
                             float v = values[j];
-                            if (v > 0 && v >= floor) piece.add(j, v);
+                            if (v > floor || (v == floor && v > 0)) {
+                                features[at] = j;
+                                hs[at++] = v;
+                            }
                         }
-                        rowStart[b + 1] = piece.entries - before;
+                        piece.entries = at;
+                        rowStart[b + 1] = at - before;
                     }
                 });
         rowStart[0] = 0;

@@ -136,9 +136,13 @@ public final class SparseStep implements TrainingStep {
         // Forward: the active codes, then the reconstruction and its error row by row.
         threads.forRange(0, rows, (from, to) -> centre(batch, offset, from, to));
         product.run(xc, rows, state.wEnc, state.bEnc, codes, threads);
-        threads.forRange(0, rows, (from, to) -> reconstruct(batch, offset, from, to));
         double bn = (double) rows * n;
-        double mse = sumSquares(e, rows * n) / bn;
+        float scale = (float) (2 / bn);
+        threads.forRange(0, rows, (from, to) -> reconstruct(batch, offset, from, to, scale));
+        double[] sq = new double[2];
+        double unexplained = variance(e, 0, rows, sq, 0);
+        double total = variance(batch, offset, rows, sq, 1);
+        double mse = sq[0] / bn;
         threads.forRange(0, d, this::featureTotals);
         double sumSquaresH = 0;
         for (int k = 0; k < codes.entries(); k++) sumSquaresH += (double) codes.h[k] * codes.h[k];
@@ -146,9 +150,7 @@ public final class SparseStep implements TrainingStep {
         double loss = mse + penalty[0] + penalty[1];
 
         // Backward, on the active entries only.
-        float scale = (float) (2 / bn);
-        for (int i = 0; i < rows * n; i++) dXhat[i] = e[i] * scale;
-        threads.forRange(0, rows, this::codeGradients);
+        threads.forRange(0, codes.entries(), this::codeGradients);
         threads.forRange(0, d, this::featureGradients);
         decoderBiasGradient(rows);
 
@@ -183,7 +185,7 @@ public final class SparseStep implements TrainingStep {
                 loss,
                 gradNorm,
                 l0 / rows,
-                1 - variance(e, 0, rows) / variance(batch, offset, rows),
+                1 - unexplained / total,
                 phi,
                 meanAbsH,
                 maxH.clone(),
@@ -218,8 +220,13 @@ public final class SparseStep implements TrainingStep {
         }
     }
 
-    /** Rows {@code from..to}: xhat = b_dec + the sum of the row's active atoms, e = xhat - x. */
-    private void reconstruct(float[] batch, int offset, int from, int to) {
+    /**
+     * Rows {@code from..to}: xhat = b_dec + the sum of the row's active atoms, e = xhat - x, d loss
+     * / d xhat = e * {@code scale}, and on each active entry the reconstruction's share of d loss /
+     * d h, the dot of d loss / d xhat with its atom: done row by row while the row's atoms are
+     * still in cache (the penalty's share is added once the batch's terms are known).
+     */
+    private void reconstruct(float[] batch, int offset, int from, int to, float scale) {
         Scratch s = scratch.get();
         for (int b = from; b < to; b++) {
             System.arraycopy(batch, offset + b * n, s.x, 0, n);
@@ -229,8 +236,16 @@ public final class SparseStep implements TrainingStep {
                 System.arraycopy(state.atoms, codes.feature[k] * n, s.t, 0, n);
                 for (int i = 0; i < n; i++) s.a[i] += h * s.t[i];
             }
-            for (int i = 0; i < n; i++) s.a[i] -= s.x[i];
+            for (int i = 0; i < n; i++) {
+                s.a[i] -= s.x[i];
+                s.b[i] = s.a[i] * scale;
+            }
             System.arraycopy(s.a, 0, e, b * n, n);
+            System.arraycopy(s.b, 0, dXhat, b * n, n);
+            for (int k = codes.rowStart[b]; k < codes.rowStart[b + 1]; k++) {
+                System.arraycopy(state.atoms, codes.feature[k] * n, s.t, 0, n);
+                codes.dPre[k] = dot(s.b, s.t, n);
+            }
         }
     }
 
@@ -251,17 +266,10 @@ public final class SparseStep implements TrainingStep {
         }
     }
 
-    /** Rows {@code from..to}: d loss / d pre on their active entries (zero off them). */
+    /** Entries {@code from..to}: the penalty's share of d loss / d h added to the codes'. */
     private void codeGradients(int from, int to) {
-        Scratch s = scratch.get();
-        for (int b = from; b < to; b++) {
-            System.arraycopy(dXhat, b * n, s.a, 0, n);
-            for (int k = codes.rowStart[b]; k < codes.rowStart[b + 1]; k++) {
-                int j = codes.feature[k];
-                System.arraycopy(state.atoms, j * n, s.t, 0, n);
-                codes.dPre[k] = (float) (dot(s.a, s.t, n) + terms.dH(j, codes.h[k]));
-            }
-        }
+        for (int k = from; k < to; k++)
+            codes.dPre[k] = (float) (codes.dPre[k] + terms.dH(codes.feature[k], codes.h[k]));
     }
 
     /** The dot product of {@code n} floats, in eight sums so the multiplies overlap. */
@@ -343,21 +351,41 @@ public final class SparseStep implements TrainingStep {
         return sq;
     }
 
-    /** Summed over columns, the variance over the batch of each column of {@code rows} rows. */
-    private double variance(float[] t, int offset, int rows) {
-        double[] sum = new double[n];
-        double sq = 0;
-        for (int b = 0; b < rows; b++) {
-            int at = offset + b * n;
-            for (int i = 0; i < n; i++) {
-                double value = t[at + i];
-                sum[i] += value;
-                sq += value * value;
-            }
+    /**
+     * Summed over columns, the variance over the batch of each column of {@code rows} rows of
+     * {@code t}; their sum of squares goes to {@code sq[at]}. Each thread takes a block of rows.
+     */
+    private double variance(float[] t, int offset, int rows, double[] sq, int at) {
+        int pieces = threads.count();
+        double[][] sums = new double[pieces][n];
+        double[] squares = new double[pieces];
+        threads.forPieces(
+                pieces,
+                p -> {
+                    Scratch s = scratch.get();
+                    double[] sum = sums[p];
+                    double q = 0;
+                    for (int b = (int) ((long) rows * p / pieces);
+                            b < (int) ((long) rows * (p + 1) / pieces);
+                            b++) {
+                        System.arraycopy(t, offset + b * n, s.t, 0, n);
+                        for (int i = 0; i < n; i++) {
+                            double value = s.t[i];
+                            sum[i] += value;
+                            q += value * value;
+                        }
+                    }
+                    squares[p] = q;
+                });
+        double square = 0, means = 0;
+        for (int p = 0; p < pieces; p++) square += squares[p];
+        for (int i = 0; i < n; i++) {
+            double sum = 0;
+            for (int p = 0; p < pieces; p++) sum += sums[p][i];
+            means += (sum / rows) * (sum / rows);
         }
-        double means = 0;
-        for (int i = 0; i < n; i++) means += (sum[i] / rows) * (sum[i] / rows);
-        return sq / rows - means;
+        sq[at] = square;
+        return square / rows - means;
     }
 
     @Override
