@@ -144,6 +144,37 @@ class SparseStepTest {
                 .isCloseTo(dense.l0(), org.assertj.core.data.Offset.offset(0.05 * dense.l0()));
     }
 
+    @Test
+    void steadyStateStepsAllocateLittle() throws Exception {
+        int n = 128, d = 2048, rows = 512;
+        TrainConfig config =
+                TrainConfig.synthetic(Penalties.AEN, n, d).with(TrainConfig.BATCH, rows);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean)
+                        java.lang.management.ManagementFactory.getThreadMXBean();
+        float[] x = new float[rows * n];
+        SplittableRandom random = new SplittableRandom(2);
+        for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+        try (SparseStep step =
+                SparseStep.open(config, TrainState.initial(n, d, 1), Device.CPU, 2)) {
+            for (int s = 0; s < 5; s++) step.run(x, 0, rows);
+            long before = allocated(threads);
+            int steps = 10;
+            for (int s = 0; s < steps; s++) step.run(x, 0, rows);
+            long perStep = (allocated(threads) - before) / steps;
+            // A [batch, D] float array would be 4 MiB; the state's copies are 4 MiB each.
+            assertThat(perStep).as("bytes allocated per step").isLessThan(1L << 20);
+        }
+    }
+
+    /** Bytes allocated so far by every live thread. */
+    private static long allocated(com.sun.management.ThreadMXBean threads) {
+        long sum = 0;
+        for (long id : threads.getAllThreadIds())
+            sum += Math.max(0, threads.getThreadAllocatedBytes(id));
+        return sum;
+    }
+
     /** ||a - b|| / ||b||. */
     static double relative(float[] a, float[] b) {
         assertThat(a).hasSameSizeAs(b);
