@@ -128,12 +128,19 @@ final class DemoReport {
             s.put("dashboard_tokens_encoded", observed.encodedTokens(m.saeId()));
             s.put("encoded_l0", f == null ? 0 : f.meanL0());
             s.put("versions_published", trainer.publishedVersions().getOrDefault(m.saeId(), 0L));
+            long[] paths = trainer.stepsByPath().getOrDefault(m.saeId(), new long[2]);
+            s.put("sparse_steps", paths[0]);
+            s.put("dense_steps", paths[1]);
             s.put("alerts", alerts.getOrDefault(m.saeId(), 0L));
             saes.add(s);
         }
         summary.put("saes", saes);
         System.out.println(Verdict.of(trainer.metrics(), alerts));
         summary.put("rows_produced", rowsProduced);
+        // The share of the stream the online trainers learned from: all of it once they keep up.
+        double share = rowsProduced == 0 ? 0 : (double) trainer.rowsRead() / rowsProduced;
+        summary.put("rows_trained", trainer.rowsRead());
+        summary.put("trained_share", Math.round(share * 1000) / 1000.0);
         summary.put("seconds", Math.round(seconds * 10) / 10.0);
         summary.put("bootstrap_servers", target.connection().bootstrapServers());
         summary.put("security_protocol", target.connection().securityProtocol());
@@ -141,13 +148,14 @@ final class DemoReport {
         summary.put("embedded_broker", target.embedded());
         System.out.printf(
                 "rows produced %,d in %.0f s, tokens encoded %,d, dead letters %d, device %s; the"
-                        + " trainers read %,d rows%n",
+                        + " trainers read %,d rows (%.0f%% of those produced)%n",
                 rowsProduced,
                 producingSeconds,
                 tally.tokens(),
                 tally.deadLetters(),
                 deviceLabel,
-                trainer.rowsRead());
+                trainer.rowsRead(),
+                100 * share);
         SummaryJson.write(summaryJson, summary);
     }
 }

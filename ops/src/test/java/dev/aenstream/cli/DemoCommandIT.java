@@ -38,6 +38,13 @@ class DemoCommandIT {
                 .isPositive()
                 .isEqualTo(json.get("rows_produced").asLong());
         assertThat(json.get("mean_l0").asDouble()).isPositive();
+        assertThat(json.get("trained_share").asDouble())
+                .as("the share of the rows the trainers learned from")
+                .isPositive()
+                .isLessThanOrEqualTo(1)
+                .isCloseTo(
+                        json.get("rows_trained").asDouble() / json.get("rows_produced").asDouble(),
+                        org.assertj.core.data.Offset.offset(0.001));
         assertThat(json.get("device").asText()).isIn("cpu", "cuda");
         assertThat(json.get("dead_letters").asLong()).isZero();
         assertThat(json.get("saes")).hasSize(2);
@@ -46,6 +53,9 @@ class DemoCommandIT {
             assertThat(sae.get("sae_id").asText()).isIn("aen", "topk");
             assertThat(sae.get("arch").asText()).isEqualTo(sae.get("sae_id").asText());
             assertThat(sae.get("steps").asLong()).isPositive();
+            assertThat(sae.get("sparse_steps").asLong() + sae.get("dense_steps").asLong())
+                    .as("every step ran on one path or the other")
+                    .isGreaterThanOrEqualTo(sae.get("steps").asLong());
             assertThat(sae.get("version").asLong())
                     .as("the encoders served a version the trainer published")
                     .isGreaterThanOrEqualTo(2);

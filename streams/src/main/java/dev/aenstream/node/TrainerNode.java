@@ -202,6 +202,11 @@ public final class TrainerNode implements AutoCloseable {
         return loop.publishedVersions();
     }
 
+    /** Per SAE id, its steps so far on the sparse path and on the dense graph. */
+    public Map<String, long[]> stepsByPath() {
+        return loop.stepsByPath();
+    }
+
     /** The latest measurements per SAE id (shrinkage, coherence, active-set geometry). */
     public Map<String, SampleGeometry.Figures> geometry() {
         return loop.geometry();

@@ -332,6 +332,13 @@ public final class TrainingLoop {
         return versions.published();
     }
 
+    /** Per SAE id, its steps so far on the sparse path and on the dense graph. */
+    public Map<String, long[]> stepsByPath() {
+        Map<String, long[]> out = new java.util.LinkedHashMap<>();
+        for (Trainer t : trainers) out.put(t.saeId(), t.stepsByPath());
+        return out;
+    }
+
     /** The latest measurements per SAE id (shrinkage, coherence, active-set geometry). */
     public synchronized Map<String, SampleGeometry.Figures> geometry() {
         return Map.copyOf(geometry);

@@ -242,10 +242,9 @@ public final class SparseStep implements TrainingStep {
             }
             System.arraycopy(s.a, 0, e, b * n, n);
             System.arraycopy(s.b, 0, dXhat, b * n, n);
-            for (int k = codes.rowStart[b]; k < codes.rowStart[b + 1]; k++) {
-                System.arraycopy(state.atoms, codes.feature[k] * n, s.t, 0, n);
-                codes.dPre[k] = dot(s.b, s.t, n);
-            }
+            // A float sum is not vectorised whatever its offsets: the atom is read in place.
+            for (int k = codes.rowStart[b]; k < codes.rowStart[b + 1]; k++)
+                codes.dPre[k] = dot(s.b, state.atoms, codes.feature[k] * n, n);
         }
     }
 
@@ -272,21 +271,24 @@ public final class SparseStep implements TrainingStep {
             codes.dPre[k] = (float) (codes.dPre[k] + terms.dH(codes.feature[k], codes.h[k]));
     }
 
-    /** The dot product of {@code n} floats, in eight sums so the multiplies overlap. */
-    private static float dot(float[] a, float[] b, int n) {
+    /**
+     * The dot product of {@code n} floats of {@code a} and of {@code b} from {@code at}, in eight
+     * sums so the multiplies overlap.
+     */
+    private static float dot(float[] a, float[] b, int at, int n) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
         int i = 0;
         for (; i + 7 < n; i += 8) {
-            s0 += a[i] * b[i];
-            s1 += a[i + 1] * b[i + 1];
-            s2 += a[i + 2] * b[i + 2];
-            s3 += a[i + 3] * b[i + 3];
-            s4 += a[i + 4] * b[i + 4];
-            s5 += a[i + 5] * b[i + 5];
-            s6 += a[i + 6] * b[i + 6];
-            s7 += a[i + 7] * b[i + 7];
+            s0 += a[i] * b[at + i];
+            s1 += a[i + 1] * b[at + i + 1];
+            s2 += a[i + 2] * b[at + i + 2];
+            s3 += a[i + 3] * b[at + i + 3];
+            s4 += a[i + 4] * b[at + i + 4];
+            s5 += a[i + 5] * b[at + i + 5];
+            s6 += a[i + 6] * b[at + i + 6];
+            s7 += a[i + 7] * b[at + i + 7];
         }
-        for (; i < n; i++) s0 += a[i] * b[i];
+        for (; i < n; i++) s0 += a[i] * b[at + i];
         return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
