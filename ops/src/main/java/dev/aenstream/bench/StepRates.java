@@ -1,6 +1,5 @@
 package dev.aenstream.bench;
 
-import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.runtime.Device;
@@ -31,14 +30,7 @@ public final class StepRates {
         int n = config.n();
         int d = config.d();
         int batch = config.get(TrainConfig.BATCH);
-        SpikedGenerator data =
-                new SpikedGenerator(
-                        SpikedConfig.builder()
-                                .set(SpikedConfig.N, n)
-                                .set(SpikedConfig.ATOMS, Math.max(d, 16))
-                                .set(SpikedConfig.K, Math.min(16, d))
-                                .set(SpikedConfig.SEED, 1)
-                                .build());
+        SpikedGenerator data = TrainingRate.spiked(n, d);
         float[] x = new float[batch * n];
         data.batch(0, x, batch, null, null);
         TrainState state = TrainState.initial(n, d, config.get(TrainConfig.SEED));

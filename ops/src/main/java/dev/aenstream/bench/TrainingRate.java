@@ -8,6 +8,17 @@ import dev.aenstream.sae.train.Trainer;
 public final class TrainingRate {
     private TrainingRate() {}
 
+    /** The spiked rows both training benchmarks time on: as many atoms as features, 16 a row. */
+    static SpikedGenerator spiked(int n, int d) {
+        return new SpikedGenerator(
+                SpikedConfig.builder()
+                        .set(SpikedConfig.N, n)
+                        .set(SpikedConfig.ATOMS, Math.max(d, 16))
+                        .set(SpikedConfig.K, Math.min(16, d))
+                        .set(SpikedConfig.SEED, 1)
+                        .build());
+    }
+
     /**
      * Runs {@code warmupSteps} untimed steps, then timed ones until both {@code minSteps} steps and
      * {@code seconds} have passed.
@@ -15,14 +26,7 @@ public final class TrainingRate {
     public static double measure(
             Trainer trainer, int n, int d, int batch, int warmupSteps, int minSteps, double seconds)
             throws ai.onnxruntime.OrtException {
-        SpikedGenerator data =
-                new SpikedGenerator(
-                        SpikedConfig.builder()
-                                .set(SpikedConfig.N, n)
-                                .set(SpikedConfig.ATOMS, Math.max(d, 16))
-                                .set(SpikedConfig.K, Math.min(16, d))
-                                .set(SpikedConfig.SEED, 1)
-                                .build());
+        SpikedGenerator data = spiked(n, d);
         float[] x = new float[batch * n];
         long index = 0;
         for (int i = 0; i < warmupSteps; i++) {

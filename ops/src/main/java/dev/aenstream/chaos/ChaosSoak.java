@@ -31,7 +31,9 @@ import org.apache.kafka.common.Uuid;
  * NetworkFaults}). For the duration, at seeded random moments, it SIGKILLs an encoder, the trainer
  * or a broker (the active controller every other time), restarting each, or slows, resets or
  * partitions one broker's link, and times the recovery; then it lets the pipeline drain and checks,
- * from what reached Kafka, that nothing was lost or duplicated.
+ * from what reached Kafka, that nothing was lost, duplicated or wrong ({@link ChaosVerdict}).
+ * Secured, every component is its own principal on SASL_SSL brokers; signed, the trainer signs and
+ * a forged version is published once the encoders run ({@link SoakAccess}, {@link ForgedVersion}).
  */
 public final class ChaosSoak {
     /**
@@ -131,7 +133,7 @@ public final class ChaosSoak {
                             ForgedVersion.publish(
                                     connection("trainer"),
                                     topics,
-                                    SAES.keySet().iterator().next(),
+                                    new java.util.TreeSet<>(SAES.keySet()).first(),
                                     settings);
                     progress.accept(
                             "published v"
