@@ -3,6 +3,8 @@ package dev.aenstream.sae.train;
 import ai.onnxruntime.OrtException;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.runtime.Device;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The training step that picks its path by the density of the codes: the sparse step while few
@@ -14,6 +16,8 @@ import dev.aenstream.sae.runtime.Device;
  * without a sparse form, and CUDA, keep the dense graph.
  */
 public final class AutoStep implements TrainingStep {
+    private static final Logger LOG = LoggerFactory.getLogger(AutoStep.class);
+
     /** Share of features firing per row above which the dense graph is faster. */
     public static final double DENSE_ABOVE = 0.05;
 
@@ -22,7 +26,7 @@ public final class AutoStep implements TrainingStep {
 
     private final Device device;
     private final int threads;
-    private final boolean sparseServes;
+    private boolean sparseServes;
     private TrainingStep current;
     private long sparseSteps;
     private long denseSteps;
@@ -38,18 +42,21 @@ public final class AutoStep implements TrainingStep {
     /**
      * Opens the step for {@code config} on {@code state}, on the sparse path when {@code sparse} (a
      * resumed run that was on it) and it serves the penalty on the CPU, else on the dense graph (a
-     * fresh SAE fires densely); the density decides from the first step on.
+     * fresh SAE fires densely); the density decides from the first step on. Where the device
+     * resolves to CUDA the dense graph stays, as there are no sparse kernels for it.
      */
     public static AutoStep open(
             TrainConfig config, TrainState state, Device device, int threads, boolean sparse)
             throws OrtException {
         boolean serves = SparseStep.serves(config) && device != Device.CUDA;
-        if (serves && sparse)
+        if (serves && sparse && device == Device.CPU)
             return new AutoStep(
                     SparseStep.open(config, state, device, threads), device, threads, true);
         TrainStep dense = TrainStep.open(config, state, device, threads);
-        // CUDA has no sparse kernels here: the dense graph runs on the device.
-        return new AutoStep(dense, device, threads, serves && dense.device() == Device.CPU);
+        boolean cpu = dense.device() == Device.CPU;
+        AutoStep step = new AutoStep(dense, device, threads, serves && cpu);
+        if (serves && cpu && sparse) step.switchTo(true);
+        return step;
     }
 
     @Override
@@ -65,16 +72,33 @@ public final class AutoStep implements TrainingStep {
         return result;
     }
 
+    /**
+     * Carries the state to the other path. The old path is closed before the new one opens, so the
+     * two are never held at once (at large shapes each is gigabytes); if the new one cannot be
+     * opened (memory), the old one is opened again on the same state and switching stops.
+     */
     private void switchTo(boolean sparse) throws OrtException {
         TrainState state = current.state();
         TrainConfig config = current.config();
-        TrainingStep next =
-                sparse
-                        ? SparseStep.open(config, state, device, threads)
-                        : TrainStep.open(config, state, device, threads);
         current.close();
-        current = next;
-        switches++;
+        try {
+            current =
+                    sparse
+                            ? SparseStep.open(config, state, device, threads)
+                            : TrainStep.open(config, state, device, threads);
+            switches++;
+        } catch (OutOfMemoryError | OrtException e) {
+            LOG.warn(
+                    "cannot open the {} path ({}); staying on the {} path",
+                    sparse ? "sparse" : "dense",
+                    e.toString(),
+                    sparse ? "dense" : "sparse");
+            current =
+                    sparse
+                            ? TrainStep.open(config, state, device, threads)
+                            : SparseStep.open(config, state, device, threads);
+            sparseServes = false;
+        }
     }
 
     /** Whether the sparse step runs the next step. */

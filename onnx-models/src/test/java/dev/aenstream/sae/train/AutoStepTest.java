@@ -10,6 +10,8 @@ import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The step that takes the sparse or the dense path by the codes' density. */
 class AutoStepTest {
@@ -67,8 +69,12 @@ class AutoStepTest {
         }
     }
 
-    @Test
-    void aRunResumedOnTheSparsePathComputesWhatTheUninterruptedOneDid() throws Exception {
+    @ParameterizedTest
+    @EnumSource(
+            value = Device.class,
+            names = {"CPU", "AUTO"})
+    void aRunResumedOnTheSparsePathComputesWhatTheUninterruptedOneDid(Device device)
+            throws Exception {
         TrainConfig config = SparseStepTest.config(Penalties.AEN);
         TrainState thin = sparseState(-5f);
         TrainState uninterrupted;
@@ -88,7 +94,8 @@ class AutoStepTest {
                     new long[D],
                     Map.of(Trainer.STEP_PATH, Trainer.SPARSE));
         }
-        try (Trainer resumed = Trainer.resume("a", Checkpoints.latest(dir, "a"), Device.CPU, 2)) {
+        // AUTO finds no CUDA here and takes the CPU, where the sparse path is.
+        try (Trainer resumed = Trainer.resume("a", Checkpoints.latest(dir, "a"), device, 2)) {
             assertThat(resumed.stepPath()).isEqualTo(Trainer.SPARSE);
             for (int s = 6; s < 12; s++) resumed.step(SparseStepTest.rows(s, ROWS), 0, ROWS);
             assertThat(resumed.trainStep().state()).isEqualTo(uninterrupted);
