@@ -88,27 +88,15 @@ final class SparseState {
                 config.get(TrainConfig.LR).floatValue()
                         / (float) (1 - Math.pow(config.get(TrainConfig.ADAM_BETA1), t));
         float sqrtBc2 = (float) Math.sqrt(1 - Math.pow(config.get(TrainConfig.ADAM_BETA2), t));
-        float[][] params = {wEnc, bEnc, atoms, bDec};
-        for (int p = 0; p < 4; p++) {
-            float[] param = params[p], grad = grads[p], mp = m[p], vp = v[p];
-            threads.forRange(
-                    0,
-                    param.length,
-                    (from, to) -> {
-                        for (int i = from; i < to; i++) {
-                            float g = grad[i] * clip;
-                            float mi = beta1 * mp[i] + (1 - beta1) * g;
-                            float vi = beta2 * vp[i] + (1 - beta2) * (g * g);
-                            mp[i] = mi;
-                            vp[i] = vi;
-                            param[i] -= stepSize * (mi / ((float) Math.sqrt(vi) / sqrtBc2 + eps));
-                        }
-                    });
-        }
+        Adam adam = new Adam(beta1, beta2, eps, stepSize, sqrtBc2, clip);
+        // Feature by feature: its encoder row, then its atom, renormed while it is in cache; one
+        // hand-off to the threads for all of it.
         threads.forRange(
                 0,
                 d,
                 (from, to) -> {
+                    adam.update(wEnc, grads[0], m[0], v[0], from * n, to * n);
+                    adam.update(atoms, grads[2], m[2], v[2], from * n, to * n);
                     for (int j = from; j < to; j++) {
                         int at = j * n;
                         double sq = 0;
@@ -117,6 +105,23 @@ final class SparseState {
                         for (int i = 0; i < n; i++) atoms[at + i] /= norm;
                     }
                 });
+        adam.update(bEnc, grads[1], m[1], v[1], 0, d);
+        adam.update(bDec, grads[3], m[3], v[3], 0, n);
+    }
+
+    /** One step of Adam's arithmetic, in float as PyTorch does it. */
+    private record Adam(
+            float beta1, float beta2, float eps, float stepSize, float sqrtBc2, float clip) {
+        void update(float[] param, float[] grad, float[] mp, float[] vp, int from, int to) {
+            for (int i = from; i < to; i++) {
+                float g = grad[i] * clip;
+                float mi = beta1 * mp[i] + (1 - beta1) * g;
+                float vi = beta2 * vp[i] + (1 - beta2) * (g * g);
+                mp[i] = mi;
+                vp[i] = vi;
+                param[i] -= stepSize * (mi / ((float) Math.sqrt(vi) / sqrtBc2 + eps));
+            }
+        }
     }
 
     private void copyIn(float[] from, float[] to, boolean decoder) {

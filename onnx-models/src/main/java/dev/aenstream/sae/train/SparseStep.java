@@ -35,6 +35,10 @@ public final class SparseStep implements TrainingStep {
     private final float[] xc, e, dXhat;
     private final float[] gWEnc, gBEnc, gAtoms, gBDec;
     private final double[] colSumH;
+
+    /** Per feature, the sum of squares of its rows of dW_enc and dW_dec. */
+    private final double[] featureSquares;
+
     private final float[] fireCounts, maxH;
     private final ThreadLocal<Scratch> scratch;
 
@@ -57,6 +61,7 @@ public final class SparseStep implements TrainingStep {
         gAtoms = new float[state.atoms.length];
         gBDec = new float[n];
         colSumH = new double[d];
+        featureSquares = new double[d];
         fireCounts = new float[d];
         maxH = new float[d];
         int width = n;
@@ -154,12 +159,11 @@ public final class SparseStep implements TrainingStep {
         threads.forRange(0, d, this::featureGradients);
         decoderBiasGradient(rows);
 
-        double gradNorm =
-                Math.sqrt(
-                        sumSquares(gWEnc, gWEnc.length)
-                                + sumSquares(gBEnc, d)
-                                + sumSquares(gAtoms, gAtoms.length)
-                                + sumSquares(gBDec, n));
+        // The matrices' squares were summed per feature as their rows were written.
+        double squares = 0;
+        for (int j = 0; j < d; j++) squares += featureSquares[j] + (double) gBEnc[j] * gBEnc[j];
+        for (int i = 0; i < n; i++) squares += (double) gBDec[i] * gBDec[i];
+        double gradNorm = Math.sqrt(squares);
         boolean applied = Double.isFinite(loss) && Double.isFinite(gradNorm);
         if (applied) {
             double clip =
@@ -315,6 +319,10 @@ public final class SparseStep implements TrainingStep {
             System.arraycopy(s.a, 0, gWEnc, j * n, n);
             System.arraycopy(s.b, 0, gAtoms, j * n, n);
             gBEnc[j] = (float) bias;
+            double squares = 0;
+            for (int i = 0; i < n; i++)
+                squares += (double) s.a[i] * s.a[i] + (double) s.b[i] * s.b[i];
+            featureSquares[j] = squares;
         }
     }
 
@@ -334,23 +342,6 @@ public final class SparseStep implements TrainingStep {
             for (int i = 0; i < n; i++) s.a[i] += g * s.t[i];
         }
         for (int i = 0; i < n; i++) gBDec[i] = (float) (acc[i] - s.a[i]);
-    }
-
-    /** The sum of squares of the first {@code length} of {@code a}, each thread a part. */
-    private double sumSquares(float[] a, int length) {
-        double[] parts = new double[threads.count()];
-        threads.forPieces(
-                parts.length,
-                p -> {
-                    int from = (int) ((long) length * p / parts.length);
-                    int to = (int) ((long) length * (p + 1) / parts.length);
-                    double sq = 0;
-                    for (int i = from; i < to; i++) sq += (double) a[i] * a[i];
-                    parts[p] = sq;
-                });
-        double sq = 0;
-        for (double part : parts) sq += part;
-        return sq;
     }
 
     /**
