@@ -32,17 +32,8 @@ final class SparseState {
 
     /** Takes the parameters and moments of {@code state}, in {@link TrainState}'s layout. */
     void load(TrainState state) {
+        state.requireShape(n, d);
         SaeParameters p = state.params();
-        if (p.n() != n || p.d() != d)
-            throw new IllegalArgumentException(
-                    "state has n="
-                            + p.n()
-                            + ", D="
-                            + p.d()
-                            + " but the run is configured for n="
-                            + n
-                            + ", D="
-                            + d);
         System.arraycopy(p.wEnc(), 0, wEnc, 0, wEnc.length);
         System.arraycopy(p.bEnc(), 0, bEnc, 0, d);
         transpose(p.wDec(), n, d, atoms);

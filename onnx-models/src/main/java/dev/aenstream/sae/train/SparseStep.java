@@ -3,7 +3,6 @@ package dev.aenstream.sae.train;
 import ai.onnxruntime.OrtException;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderGraph;
-import dev.aenstream.sae.penalty.Penalised;
 import dev.aenstream.sae.penalty.SparseTerms;
 import dev.aenstream.sae.runtime.Device;
 import java.util.Arrays;
@@ -97,9 +96,7 @@ public final class SparseStep implements TrainingStep {
 
     @Override
     public void setLambda1(double lambda1) {
-        if (!config.has(Penalised.LAMBDA1))
-            throw new IllegalStateException(config.penalty().label() + " has no lambda1");
-        config = config.with(Penalised.LAMBDA1, lambda1);
+        config = config.withLambda1(lambda1);
     }
 
     @Override

@@ -6,6 +6,7 @@ import static dev.aenstream.sae.setting.Setting.Defaults.per;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.Penalised;
 import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.penalty.Penalty;
 import dev.aenstream.sae.penalty.TopK;
@@ -190,6 +191,17 @@ public record TrainConfig(Penalty penalty, int n, int d, SettingValues settings)
     /** This configuration with {@code setting} changed. */
     public TrainConfig with(Setting<?> setting, Number value) {
         return toBuilder().set(setting, value).build();
+    }
+
+    /**
+     * This configuration with another lambda1 (matched sparsity moves it).
+     *
+     * @throws IllegalStateException for a penalty without one (TopK)
+     */
+    public TrainConfig withLambda1(double lambda1) {
+        if (!has(Penalised.LAMBDA1))
+            throw new IllegalStateException(penalty.label() + " has no lambda1");
+        return with(Penalised.LAMBDA1, lambda1);
     }
 
     /** This configuration with another penalty, every setting kept. */

@@ -39,6 +39,23 @@ public record TrainState(
         this(step, params, adamM, adamV, ema, ones(params.d()));
     }
 
+    /**
+     * @throws IllegalArgumentException unless this state is of an SAE of width {@code n} and {@code
+     *     d} features, as the run is configured
+     */
+    public void requireShape(int n, int d) {
+        if (params.n() != n || params.d() != d)
+            throw new IllegalArgumentException(
+                    "state has n="
+                            + params.n()
+                            + ", D="
+                            + params.d()
+                            + " but the run is configured for n="
+                            + n
+                            + ", D="
+                            + d);
+    }
+
     /** The state vector a penalty names ({@link Penalty#EMA} or {@link Penalty#FIRING_EMA}). */
     public float[] vector(String name) {
         return switch (name) {

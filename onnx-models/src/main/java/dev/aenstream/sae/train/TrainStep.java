@@ -8,7 +8,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.aenstream.sae.SaeParameters;
-import dev.aenstream.sae.penalty.Penalised;
 import dev.aenstream.sae.penalty.Penalty;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.OrtSessions;
@@ -131,9 +130,7 @@ public final class TrainStep implements TrainingStep {
      */
     @Override
     public void setLambda1(double lambda1) throws OrtException {
-        if (!config.has(Penalised.LAMBDA1))
-            throw new IllegalStateException(config.penalty().label() + " has no lambda1");
-        config = config.with(Penalised.LAMBDA1, lambda1);
+        config = config.withLambda1(lambda1);
         constants.put("lambda1", scalar(lambda1)).close();
     }
 
@@ -151,17 +148,7 @@ public final class TrainStep implements TrainingStep {
     /** Replaces the training state (a resume, or a fresh run). */
     @Override
     public void load(TrainState state) {
-        if (state.params().n() != config.n() || state.params().d() != config.d()) {
-            throw new IllegalArgumentException(
-                    "state has n="
-                            + state.params().n()
-                            + ", D="
-                            + state.params().d()
-                            + " but the run is configured for n="
-                            + config.n()
-                            + ", D="
-                            + config.d());
-        }
+        state.requireShape(config.n(), config.d());
         Map<String, FloatBuffer> slot = buffers.get(current);
         float[][] values = TrainState.values(state.params());
         for (int i = 0; i < 4; i++) {
