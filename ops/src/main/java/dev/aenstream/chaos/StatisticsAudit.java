@@ -4,8 +4,12 @@ import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.monitor.FeatureAccumulator;
+import dev.aenstream.monitor.ShardedWindows;
 import dev.aenstream.topics.TopicSnapshot;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -35,12 +39,22 @@ final class StatisticsAudit {
                 });
         Map<String, Long> tokens = new HashMap<>();
         Map<String, long[]> fires = new HashMap<>();
-        for (FeatureStats s : latest.values()) {
+        // Whole windows, as every reader counts them: a wide dictionary's blocks and a sharded
+        // one's shards merged, each window's parts handed over together.
+        ShardedWindows windows = new ShardedWindows();
+        List<FeatureStats> parts = new ArrayList<>(latest.values());
+        parts.sort(
+                Comparator.comparing(FeatureStats::getSaeId)
+                        .thenComparingLong(FeatureStats::getVersion)
+                        .thenComparingLong(FeatureStats::getWindowStartMs));
+        for (FeatureStats part : parts) {
+            FeatureStats s = windows.add(part).orElse(null);
+            if (s == null) continue;
             String version = s.getSaeId() + "/v" + s.getVersion();
             tokens.merge(version, s.getTokens(), Long::sum);
             long[] f = FeatureAccumulator.fireCounts(s);
-            long[] sum = fires.computeIfAbsent(version, k -> new long[s.getD()]);
-            for (int j = 0; j < Math.min(sum.length, f.length); j++) sum[j] += f[j];
+            long[] sum = fires.computeIfAbsent(version, k -> new long[f.length]);
+            for (int j = 0; j < f.length; j++) sum[j] += f[j];
         }
         StatisticsAudit audit = new StatisticsAudit();
         TreeSet<String> versions = new TreeSet<>(tokens.keySet());
