@@ -69,7 +69,7 @@ public final class EmbeddedBroker implements AutoCloseable {
      * grants ({@link BrokerSecurity}, docs/security.md).
      */
     public static EmbeddedBroker start(int port, Path dataDir, boolean secure) throws Exception {
-        return start(Node.single(port == 0 ? freePort() : port, freePort()), dataDir, secure);
+        return start(Node.single(port == 0 ? freePort() : port, freePort()), dataDir, secure, null);
     }
 
     /**
@@ -122,10 +122,6 @@ public final class EmbeddedBroker implements AutoCloseable {
     public static EmbeddedBroker startSecure(Node node, Path dataDir, Path securityDir)
             throws Exception {
         return start(node, dataDir, true, securityDir);
-    }
-
-    private static EmbeddedBroker start(Node node, Path dataDir, boolean secure) throws Exception {
-        return start(node, dataDir, secure, null);
     }
 
     /** {@code securityDir} null: the data directory's own. */
