@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -34,6 +36,8 @@ public final class EmbeddedBroker implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String CONTROLLER = "CONTROLLER";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final int FREE_PORT_ATTEMPTS = 100;
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
@@ -69,6 +73,9 @@ public final class EmbeddedBroker implements AutoCloseable {
      * grants ({@link BrokerSecurity}, docs/security.md).
      */
     public static EmbeddedBroker start(int port, Path dataDir, boolean secure) throws Exception {
+        if (port != 0) {
+            reserve(port);
+        }
         return start(Node.single(port == 0 ? freePort() : port, freePort()), dataDir, secure, null);
     }
 
@@ -274,12 +281,28 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    /** A port nothing listens on now, for a broker or controller listener. */
+    /**
+     * A port nothing listens on now and that this JVM has not handed out or {@linkplain #reserve
+     * reserved} before, for a broker or controller listener. The operating system hands a closed
+     * socket's port out again soon, so without this memory two listeners of one broker could be
+     * given the same port.
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+        for (int attempt = 0; attempt < FREE_PORT_ATTEMPTS; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                socket.setReuseAddress(true);
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            }
         }
+        throw new IOException(
+                "no free port unused by this JVM after " + FREE_PORT_ATTEMPTS + " attempts");
+    }
+
+    /** Marks a port chosen elsewhere as taken, so {@link #freePort} never hands it out. */
+    public static void reserve(int port) {
+        HANDED_OUT.add(port);
     }
 
     public String bootstrapServers() {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -17,10 +16,7 @@ class EmbeddedBrokerIT {
 
     @Test
     void aBrokerOnAChosenPortKeepsItsTopicsAcrossRestartsOfItsDataDirectory() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = EmbeddedBroker.freePort();
         Topics topics = new Topics("restart.");
         try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir)) {
             assertThat(broker.bootstrapServers()).isEqualTo("localhost:" + port);

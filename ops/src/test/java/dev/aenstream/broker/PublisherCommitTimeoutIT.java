@@ -16,7 +16,6 @@ import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.testkit.TopicReader;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,10 +43,7 @@ class PublisherCommitTimeoutIT {
 
     @Test
     void aTimedOutCommitIsRetriedAndTheNextVersionIsPublished() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = EmbeddedBroker.freePort();
         Path data = dir.resolve("kafka");
         Topics topics = new Topics("ct.");
         EmbeddedBroker broker = EmbeddedBroker.start(port, data, false);

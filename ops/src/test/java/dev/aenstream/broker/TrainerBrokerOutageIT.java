@@ -19,7 +19,6 @@ import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.testkit.Wait;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -50,10 +49,7 @@ class TrainerBrokerOutageIT {
     @Test
     void theTrainerWaitsOutABrokerOutageAndLosesNothing() throws Exception {
         Topics topics = new Topics("outage.");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = EmbeddedBroker.freePort();
         Path data = dir.resolve("kafka");
         Path checkpoints = dir.resolve("checkpoints");
         AtomicBoolean stop = new AtomicBoolean();

@@ -2,8 +2,8 @@ package dev.aenstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.testkit.ExternalTools;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,10 +32,7 @@ class DashboardBrowserIT {
     @Test
     void theDashboardDrawsTheDemoLive() throws Exception {
         ExternalTools.requireChromium();
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        int port = EmbeddedBroker.freePort();
         Path summary = dir.resolve("summary.json");
         CompletableFuture<Integer> demo =
                 CompletableFuture.supplyAsync(

@@ -13,7 +13,6 @@ import dev.aenstream.monitor.AlertSink;
 import dev.aenstream.testkit.Wait;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,10 +27,7 @@ class DashboardFeedReconnectIT {
 
     @Test
     void theFeedOutlivesABrokerOutageAndReadsWhatCameAfter() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        int port = EmbeddedBroker.freePort();
         Topics topics = Topics.defaults();
         KafkaConnection kafka = KafkaConnection.of("localhost:" + port);
         try (DashboardFeed feed = new DashboardFeed(kafka, topics).start()) {

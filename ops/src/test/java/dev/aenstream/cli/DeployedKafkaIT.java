@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.broker.ClusterCredentials;
+import dev.aenstream.broker.EmbeddedBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -70,7 +70,9 @@ class DeployedKafkaIT {
                                 "--mount-root",
                                 credentials.toString()))
                 .isZero();
-        int client = freePort(), controller = freePort(), internal = freePort();
+        int client = EmbeddedBroker.freePort(),
+                controller = EmbeddedBroker.freePort(),
+                internal = EmbeddedBroker.freePort();
         Properties server =
                 serverProperties(
                         credentials.resolve(ClusterCredentials.BROKER),
@@ -257,11 +259,5 @@ class DeployedKafkaIT {
         own.put("value.serializer", ByteArraySerializer.class.getName());
         own.put("max.block.ms", "60000");
         return new KafkaProducer<>(c.client(own));
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

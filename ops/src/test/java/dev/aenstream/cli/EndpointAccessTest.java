@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.cli.options.MetricsOptions;
 import dev.aenstream.dashboard.DashboardFeed;
 import dev.aenstream.dashboard.DashboardServer;
@@ -65,7 +66,7 @@ class EndpointAccessTest {
             assertThat(status(port, "/metrics", "127.0.0.1", TOKEN)).isEqualTo(200);
         }
         Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN + "\n");
-        String port = Integer.toString(freePort());
+        String port = Integer.toString(EmbeddedBroker.freePort());
         assertThatThrownBy(() -> start("--metrics-port", port, "--metrics-host", "0.0.0.0"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--metrics-auth-token-file")
@@ -86,12 +87,6 @@ class EndpointAccessTest {
             all[1] = port;
             System.arraycopy(args, 0, all, 2, args.length);
             start(all).close();
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

@@ -2,8 +2,8 @@ package dev.aenstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.testkit.ExternalTools;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,10 +36,7 @@ class FeaturePageBrowserIT {
     @Test
     void aLiveFeaturesPageShowsItsTopTokensInTheirText() throws Exception {
         ExternalTools.requireChromium();
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        int port = EmbeddedBroker.freePort();
         CompletableFuture<Integer> demo =
                 CompletableFuture.supplyAsync(
                         () ->

@@ -13,7 +13,6 @@ import dev.aenstream.testkit.AenProcess;
 import dev.aenstream.testkit.Wait;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,10 +27,7 @@ class ReadersOutageIT {
 
     @Test
     void alertsFollowTheTopicAcrossABrokerOutage() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = EmbeddedBroker.freePort();
         Path data = dir.resolve("kafka");
         Path log = dir.resolve("alerts.log");
         Topics topics = Topics.defaults();
