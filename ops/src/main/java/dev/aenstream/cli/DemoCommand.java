@@ -246,6 +246,9 @@ final class DemoCommand implements Callable<Integer> {
                 new java.util.concurrent.atomic.AtomicReference<>("starting");
         String runId = Long.toString(System.currentTimeMillis());
         AtomicBoolean stop = new AtomicBoolean();
+        // Ctrl-C ends the demo early, with its drain and summary, instead of mid-step.
+        AtomicBoolean cut = new AtomicBoolean();
+        StopSignals.onStop(() -> cut.set(true));
         ExecutorService threads = Executors.newFixedThreadPool(2, Daemon.threads("aen-demo"));
         // The demo's trainer signs with a key made for the run, which its encoders alone trust.
         KeyPair signing = ModelSigning.generate();
@@ -338,7 +341,7 @@ final class DemoCommand implements Callable<Integer> {
                 Future<Long> produced = threads.submit(() -> feed.run(publisher, rate, stop::get));
                 long begin = System.nanoTime();
                 long end = begin + TimeUnit.SECONDS.toNanos(durationSeconds);
-                while (System.nanoTime() < end) {
+                while (System.nanoTime() < end && !cut.get()) {
                     Thread.sleep(
                             Math.min(TICK_MS, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
                     String line =

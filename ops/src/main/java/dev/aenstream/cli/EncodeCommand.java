@@ -76,7 +76,7 @@ final class EncodeCommand implements Callable<Integer> {
                             + " --untrained; versions from the models topic carry the binding"
                             + " their trainer gave them");
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+        StopSignals.onStop(stop::countDown);
         try (AutoCloseable endpoint = metrics.start(dashboard);
                 KafkaTarget target = KafkaTarget.open(kafka);
                 AutoCloseable web = dashboard.start(target.connection(), target.topics())) {

@@ -66,7 +66,7 @@ final class ProduceCommand implements Runnable {
             if (rows < 0) throw new IllegalArgumentException("--rows must be >= 0, got " + rows);
             SpikedConfig config = synthetic.config();
             AtomicBoolean stop = new AtomicBoolean();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
+            StopSignals.onStop(() -> stop.set(true));
             try (AutoCloseable endpoint = metrics.start(dashboard);
                     KafkaTarget target = KafkaTarget.open(kafka);
                     AutoCloseable web = dashboard.start(target.connection(), target.topics());
@@ -183,7 +183,7 @@ final class ProduceCommand implements Runnable {
             System.out.printf(
                     "%s: %,d rows of n=%d, %s%n", file, acts.rows(), acts.n(), acts.dtype());
             AtomicBoolean stop = new AtomicBoolean();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
+            StopSignals.onStop(() -> stop.set(true));
             String id = producerId != null ? producerId : "replay-" + System.currentTimeMillis();
             try (AutoCloseable endpoint = metrics.start(dashboard);
                     KafkaTarget target = KafkaTarget.open(kafka);

@@ -293,20 +293,8 @@ final class TrainCommand implements Callable<Integer> {
         java.util.List<dev.aenstream.online.SaeDefinition> definitions = definitions(base);
         java.util.concurrent.atomic.AtomicBoolean stop =
                 new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
-        // Ctrl-C lets the loop end with a checkpoint; an exit after the loop has ended waits for
-        // nothing.
-        Runtime.getRuntime()
-                .addShutdownHook(
-                        new Thread(
-                                () -> {
-                                    stop.set(true);
-                                    try {
-                                        finished.await(60, java.util.concurrent.TimeUnit.SECONDS);
-                                    } catch (InterruptedException e) {
-                                        Thread.currentThread().interrupt();
-                                    }
-                                }));
+        // Ctrl-C and SIGTERM end the loop, which ends with a checkpoint.
+        StopSignals.onStop(() -> stop.set(true));
         try (AutoCloseable endpoint = metrics.start(dashboard);
                 KafkaTarget target = KafkaTarget.open(kafka);
                 AutoCloseable web = dashboard.start(target.connection(), target.topics());
@@ -365,8 +353,11 @@ final class TrainCommand implements Callable<Integer> {
                     trainer.skippedRecords(),
                     trainer.recordsMismatched(),
                     trainer.source());
-        } finally {
-            finished.countDown();
+            if (trainer.recordsSkippedForLag() > 0)
+                System.out.printf(
+                        "skipped %,d records to keep up with the stream (--lag-policy"
+                                + " skip-to-latest)%n",
+                        trainer.recordsSkippedForLag());
         }
         return 0;
     }

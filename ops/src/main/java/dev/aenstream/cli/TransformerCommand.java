@@ -94,7 +94,7 @@ final class TransformerCommand implements Callable<Integer> {
         }
         String hook = text.hook(source);
         AtomicBoolean stop = new AtomicBoolean();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
+        StopSignals.onStop(() -> stop.set(true));
         try (AutoCloseable endpoint = metrics.start(dashboard);
                 TransformerModel hooked =
                         TransformerModel.open(

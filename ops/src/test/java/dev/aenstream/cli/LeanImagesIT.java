@@ -20,7 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
@@ -121,6 +123,17 @@ class LeanImagesIT {
             provision(broker, topics);
             KafkaConnection kafka = KafkaConnection.of(broker.bootstrapServers());
             publish(kafka, topics, 20);
+            // Rows keep coming, so the stop below lands while the trainer is stepping.
+            AtomicBoolean publishing = new AtomicBoolean(true);
+            CompletableFuture<Void> more =
+                    CompletableFuture.runAsync(
+                            () -> {
+                                try {
+                                    while (publishing.get()) publish(kafka, topics, 20);
+                                } catch (Exception e) {
+                                    throw new IllegalStateException(e);
+                                }
+                            });
             Process trainer =
                     aen(
                             lib,
@@ -152,9 +165,20 @@ class LeanImagesIT {
                                                         .containsKey("lean")))
                         .as("a version from the trainer image (log: %s)", log(lib))
                         .isTrue();
-            } finally {
+                // SIGTERM, as Kubernetes stops a pod: the loop ends with a checkpoint and the
+                // process exits normally. On main the JVM's shutdown began at once, and ONNX
+                // Runtime's own hook freed its environment under the running step (SIGSEGV).
                 trainer.destroy();
+                assertThat(trainer.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(trainer.exitValue()).as("log: %s", log(lib)).isZero();
+                assertThat(Files.readString(log(lib)))
+                        .contains("SIGTERM: finishing the work in hand")
+                        .doesNotContain("A fatal error has been detected");
+            } finally {
+                publishing.set(false);
+                trainer.destroyForcibly();
                 trainer.waitFor(30, TimeUnit.SECONDS);
+                more.join();
             }
         }
     }
@@ -186,6 +210,8 @@ class LeanImagesIT {
     private Process aen(Path lib, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
+        // A child that dies writes its error file here, not into the module's source tree.
+        command.add("-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"));
         command.add("-cp");
         command.add(TARGET.resolve("classes") + java.io.File.pathSeparator + lib + "/*");
         command.add("dev.aenstream.cli.Aen");

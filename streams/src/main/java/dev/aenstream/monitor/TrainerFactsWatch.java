@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * Turns the trainer's facts (its trainer-metrics records) into alerts: {@code FEATURE_STARVING} for
  * features that newly stopped firing in the trainer's window, with each one's cross-leverage and
  * its reading; {@code WEIGHT_SATURATED} by the rule of {@link ModelAlerts}; {@code
- * ROWS_LOST_TO_RETENTION} for each gap the trainer skipped. Per SAE it keeps, in a store, the
- * starving features already alerted and the saturation flag.
+ * ROWS_LOST_TO_RETENTION} for each gap retention made, {@code ROWS_SKIPPED_FOR_LAG} for each range
+ * the trainer jumped over to catch up. Per SAE it keeps, in a store, the starving features already
+ * alerted and the saturation flag.
  */
 final class TrainerFactsWatch implements Processor<byte[], byte[], String, Alert> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerFactsWatch.class);
@@ -122,7 +123,28 @@ final class TrainerFactsWatch implements Processor<byte[], byte[], String, Alert
                             gap.getToOffset(),
                             saeId,
                             version));
+        for (RetentionGap skip : m.getLagSkips()) sink.send(skippedForLag(skip, saeId, version));
         return new State(model.saturated(), starving);
+    }
+
+    /** The alert of offsets the trainer jumped over under --lag-policy skip-to-latest. */
+    private static Alert.Builder skippedForLag(RetentionGap skip, String saeId, long version) {
+        long skipped = Math.max(0, skip.getToOffset() - skip.getFromOffset());
+        return AlertSink.alert(AlertType.ROWS_SKIPPED_FOR_LAG, Severity.WARNING, saeId, version)
+                .setValue(skipped)
+                .setMessage(
+                        "the trainer fell too far behind and skipped "
+                                + skipped
+                                + " offsets of "
+                                + skip.getTopic()
+                                + "-"
+                                + skip.getPartition()
+                                + " (offsets "
+                                + skip.getFromOffset()
+                                + " to "
+                                + (skip.getToOffset() - 1)
+                                + ", --lag-policy skip-to-latest); it goes on from offset "
+                                + skip.getToOffset());
     }
 
     /** What the watch keeps per SAE: the saturation flag and the starving features alerted. */

@@ -249,6 +249,11 @@ public final class TrainerNode implements AutoCloseable {
         return loop.recordsLostToRetention();
     }
 
+    /** Activation records jumped over under --lag-policy skip-to-latest. */
+    public long recordsSkippedForLag() {
+        return loop.recordsSkippedForLag();
+    }
+
     /** Publications that failed (the broker away) and were tried again later. */
     public long publishFailures() {
         return loop.publishFailures();

@@ -44,8 +44,14 @@ public interface ActivationSource extends AutoCloseable {
     /** Waits up to {@code timeout} for records. */
     Polled poll(Duration timeout);
 
-    /** Records between {@code positions} and the end of the source; -1 when it cannot tell now. */
-    long lag(Map<String, Long> positions);
+    /**
+     * The end of each position (the offset the next record appended gets); null when it cannot tell
+     * now.
+     */
+    Map<String, Long> ends();
+
+    /** Goes on reading at {@code positions}; positions it does not name stay where they are. */
+    void seek(Map<String, Long> positions);
 
     /**
      * Tells the source how far the loop got, for tools that show a group's progress; best effort,
@@ -59,5 +65,15 @@ public interface ActivationSource extends AutoCloseable {
     /** The name of a position: Kafka's {@code TopicPartition} spelling. */
     static String position(String topic, int partition) {
         return topic + "-" + partition;
+    }
+
+    /** The gap from {@code from} to {@code to} of the position named {@code position}. */
+    static Gap gap(String position, long from, long to) {
+        int dash = position.lastIndexOf('-');
+        return new Gap(
+                position.substring(0, dash),
+                Integer.parseInt(position.substring(dash + 1)),
+                from,
+                to);
     }
 }

@@ -2,14 +2,12 @@ package dev.aenstream.online;
 
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.topics.Partitions;
-import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -34,8 +32,8 @@ public final class KafkaActivationSource implements ActivationSource {
     /** How often the source looks for partitions added to the activations topic. */
     static final long PARTITION_CHECK_MS = 10_000;
 
-    /** How long the lag figure may wait for the broker before the last one stands. */
-    private static final Duration LAG_TIMEOUT = Duration.ofSeconds(5);
+    /** How long asking for the partitions' ends may wait for the broker. */
+    private static final Duration END_TIMEOUT = Duration.ofSeconds(5);
 
     /** Records per poll: a few, so that positions move in small steps between checkpoints. */
     private static final int MAX_POLL_RECORDS = 16;
@@ -43,7 +41,6 @@ public final class KafkaActivationSource implements ActivationSource {
     private final String topic;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<TopicPartition> partitions;
-    private final AtomicLong lagGauge = Metrics.gauge("aen.trainer.consumer.lag", new AtomicLong());
     private long partitionsCheckedAt = System.currentTimeMillis();
 
     /**
@@ -130,19 +127,23 @@ public final class KafkaActivationSource implements ActivationSource {
     }
 
     @Override
-    public long lag(Map<String, Long> positions) {
+    public Map<String, Long> ends() {
         try {
-            long lag = 0;
+            Map<String, Long> ends = new HashMap<>();
             for (Map.Entry<TopicPartition, Long> e :
-                    consumer.endOffsets(partitions, LAG_TIMEOUT).entrySet())
-                lag +=
-                        Math.max(
-                                0,
-                                e.getValue() - positions.getOrDefault(e.getKey().toString(), 0L));
-            lagGauge.set(lag);
-            return lag;
+                    consumer.endOffsets(partitions, END_TIMEOUT).entrySet())
+                ends.put(e.getKey().toString(), e.getValue());
+            return ends;
         } catch (KafkaException e) {
-            return -1; // the broker is away
+            return null; // the broker is away
+        }
+    }
+
+    @Override
+    public void seek(Map<String, Long> positions) {
+        for (TopicPartition tp : partitions) {
+            Long at = positions.get(tp.toString());
+            if (at != null) consumer.seek(tp, at);
         }
     }
 

@@ -117,6 +117,38 @@ public record OnlineTrainerConfig(
                     Rule.nonNegative(),
                     "Steps before matched sparsity first moves lambda1");
 
+    /** What a trainer does when it falls behind its stream. */
+    public enum LagPolicy {
+        /** Train on every row once, however far behind (the default). */
+        EVERY_ROW,
+        /**
+         * Past {@link #MAX_LAG_RECORDS} behind, jump to the newest records; what is jumped over is
+         * counted, reported in the trainer's metrics, and alerted (ROWS_SKIPPED_FOR_LAG).
+         */
+        SKIP_TO_LATEST
+    }
+
+    public static final Setting<LagPolicy> LAG_POLICY =
+            Setting.choice(
+                    "lagPolicy",
+                    "lag-policy",
+                    "POLICY",
+                    LagPolicy.class,
+                    LagPolicy.EVERY_ROW,
+                    "What a trainer behind its stream does: every-row trains on each row once;"
+                            + " skip-to-latest jumps to the newest records once it is more than"
+                            + " --max-lag-records behind, and counts and alerts what it skipped");
+
+    public static final Setting<Long> MAX_LAG_RECORDS =
+            Setting.whole(
+                    "maxLagRecords",
+                    "max-lag-records",
+                    "RECORDS",
+                    always(10_000L),
+                    Rule.positive(),
+                    "Activation records behind the topic's end past which --lag-policy"
+                            + " skip-to-latest jumps");
+
     /** Every setting of the online trainer, in the order --help and docs/ list them. */
     public static final List<Setting<?>> ALL =
             List.of(
@@ -128,7 +160,9 @@ public record OnlineTrainerConfig(
                     NORMALISE,
                     IDLE_EXIT_SECONDS,
                     TARGET_L0,
-                    SETTLE_STEPS);
+                    SETTLE_STEPS,
+                    LAG_POLICY,
+                    MAX_LAG_RECORDS);
 
     public OnlineTrainerConfig {
         if (topics == null) throw new IllegalArgumentException("topics are required");

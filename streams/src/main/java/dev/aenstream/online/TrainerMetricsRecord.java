@@ -30,8 +30,9 @@ final class TrainerMetricsRecord {
             TrainingMetrics m,
             SampleGeometry.Figures g,
             long version,
-            long lag,
-            List<RetentionGap> gaps) {
+            StreamLag.Figures lag,
+            List<RetentionGap> gaps,
+            List<RetentionGap> skips) {
         FeatureWindow window = t.window();
         int[] dead = window.deadFeatures();
         int[] starving = window.windowComplete() ? dead : null;
@@ -52,7 +53,9 @@ final class TrainerMetricsRecord {
                 .setWeightSaturation(m.weightSaturation())
                 .setWarmupFactor(m.warmupFactor())
                 .setTokensPerS(m.tokensPerS())
-                .setConsumerLag(lag)
+                .setConsumerLag(lag.records())
+                .setStreamShare(lag.streamShare())
+                .setLagMs(lag.lagMs())
                 .setTimestampMs(System.currentTimeMillis())
                 .setLambda1(
                         t.config().has(Penalised.LAMBDA1)
@@ -70,6 +73,7 @@ final class TrainerMetricsRecord {
                         starving == null || leverage == null ? null : leverages(starving, leverage))
                 .setWindowTokens(window.windowTokens())
                 .setRetentionGaps(List.copyOf(gaps))
+                .setLagSkips(List.copyOf(skips))
                 .build();
     }
 

@@ -52,14 +52,19 @@ public final class TrainingLoop {
     /** Retention gaps not yet reported, per SAE id: each goes out in one record of each SAE. */
     private final Map<String, List<RetentionGap>> unreportedGaps = new HashMap<>();
 
+    /** Ranges jumped over for lag not yet reported, per SAE id, as the retention gaps are. */
+    private final Map<String, List<RetentionGap>> unreportedSkips = new HashMap<>();
+
     private final Map<String, Long> positions = new LinkedHashMap<>();
     private final Map<String, SampleGeometry.Figures> geometry = new HashMap<>();
     private final int n;
     private final int batch;
     private long batchesTaken;
+    private final StreamLag lag;
     private long recordsLostToRetention;
+    private long recordsSkippedForLag;
     private long checkpointFailures;
-    private long lag = -1;
+    private StreamLag.Figures lagFigures = new StreamLag.Figures(0, null, null);
     private long lagAtBatch = -1;
     private volatile List<TrainingMetrics> latest = List.of();
 
@@ -100,6 +105,7 @@ public final class TrainingLoop {
                                 + batch);
             }
             unreportedGaps.put(t.saeId(), new ArrayList<>());
+            unreportedSkips.put(t.saeId(), new ArrayList<>());
             if (config.matchesSparsity() && t.config().has(Penalised.LAMBDA1))
                 t.target(
                         SparsityTarget.tracking(
@@ -110,6 +116,7 @@ public final class TrainingLoop {
                 new ActivationIntake(
                         n, config.get(OnlineTrainerConfig.NORMALISE), config.source(), outputs);
         this.versions = new VersionPublication(sink, config, newestOnTopic);
+        this.lag = new StreamLag(source, config);
         this.assembler =
                 new BatchAssembler(
                         n,
@@ -160,6 +167,7 @@ public final class TrainingLoop {
             lastRecord = System.currentTimeMillis();
             for (ActivationSource.Gap gap : polled.gaps()) skip(gap);
             for (ActivationSource.Arrival record : polled.records()) {
+                lag.read(record);
                 int kept = intake.take(record);
                 assembler.add(intake.rows(), 0, kept);
                 positions.put(record.position(), record.offset() + 1);
@@ -172,7 +180,35 @@ public final class TrainingLoop {
                         tryCheckpoint();
                 }
             }
+            jumpIfBehind();
         }
+    }
+
+    /**
+     * Under --lag-policy skip-to-latest, once the loop is too far behind: moves to the source's
+     * end, counts what it jumped over, and reports each range at once in a record of each SAE (the
+     * monitor raises ROWS_SKIPPED_FOR_LAG from it).
+     */
+    private void jumpIfBehind() {
+        List<ActivationSource.Gap> gaps = lag.toSkip(positions, System.currentTimeMillis());
+        if (gaps.isEmpty()) return;
+        Map<String, Long> to = new HashMap<>();
+        for (ActivationSource.Gap gap : gaps) {
+            recordsSkippedForLag += gap.lost();
+            to.put(gap.position(), gap.to());
+            LOG.warn(
+                    "{} activation records of {} (offsets {} to {}) skipped: the trainer was more"
+                            + " than {} records behind (--lag-policy skip-to-latest)",
+                    gap.lost(),
+                    gap.position(),
+                    gap.from(),
+                    gap.to() - 1,
+                    config.get(OnlineTrainerConfig.MAX_LAG_RECORDS));
+            for (List<RetentionGap> skips : unreportedSkips.values()) skips.add(fact(gap));
+        }
+        positions.putAll(to);
+        source.seek(to);
+        reportEach();
     }
 
     /**
@@ -191,15 +227,22 @@ public final class TrainingLoop {
                 gap.from(),
                 gap.to() - 1,
                 gap.to());
-        RetentionGap fact =
-                RetentionGap.newBuilder()
-                        .setTopic(gap.topic())
-                        .setPartition(gap.partition())
-                        .setFromOffset(gap.from())
-                        .setToOffset(gap.to())
-                        .build();
+        for (List<RetentionGap> gaps : unreportedGaps.values()) gaps.add(fact(gap));
+        reportEach();
+    }
+
+    private static RetentionGap fact(ActivationSource.Gap gap) {
+        return RetentionGap.newBuilder()
+                .setTopic(gap.topic())
+                .setPartition(gap.partition())
+                .setFromOffset(gap.from())
+                .setToOffset(gap.to())
+                .build();
+    }
+
+    /** Sends a record of each SAE now, with its latest figures, for facts that cannot wait. */
+    private void reportEach() {
         for (Trainer t : trainers) {
-            unreportedGaps.get(t.saeId()).add(fact);
             SampleGeometry.Figures g;
             synchronized (this) {
                 g = geometry.get(t.saeId());
@@ -208,11 +251,15 @@ public final class TrainingLoop {
         }
     }
 
-    /** Sends the SAE's figures and facts, with the gaps not yet reported. */
+    /** Sends the SAE's figures and facts, with the gaps and skips not yet reported. */
     private void report(Trainer t, TrainingMetrics m, SampleGeometry.Figures g) {
         List<RetentionGap> gaps = unreportedGaps.get(t.saeId());
-        outputs.metrics(TrainerMetricsRecord.of(t, m, g, versions.current(t.saeId()), lag(), gaps));
+        List<RetentionGap> skips = unreportedSkips.get(t.saeId());
+        outputs.metrics(
+                TrainerMetricsRecord.of(
+                        t, m, g, versions.current(t.saeId()), lagFigures(), gaps, skips));
         gaps.clear();
+        skips.clear();
     }
 
     private void step(float[] batchRows) throws Exception {
@@ -257,16 +304,15 @@ public final class TrainingLoop {
     }
 
     /**
-     * Records the loop is behind the source's end; asked once per batch, however many SAEs report.
-     * When the source cannot tell, the last figure stands.
+     * How far the loop is behind the source ({@link StreamLag}); asked once per batch, however many
+     * SAEs report.
      */
-    private long lag() {
+    private StreamLag.Figures lagFigures() {
         if (lagAtBatch != batchesTaken) {
-            long now = source.lag(positions);
-            if (now >= 0) lag = now;
+            lagFigures = lag.measure(positions, System.currentTimeMillis());
             lagAtBatch = batchesTaken;
         }
-        return Math.max(0, lag);
+        return lagFigures;
     }
 
     /**
@@ -382,6 +428,11 @@ public final class TrainingLoop {
     /** Activation records retention removed before the loop read them. */
     public long recordsLostToRetention() {
         return recordsLostToRetention;
+    }
+
+    /** Activation records jumped over under --lag-policy skip-to-latest. */
+    public long recordsSkippedForLag() {
+        return recordsSkippedForLag;
     }
 
     /** Publications that failed (the sink away) and were tried again later. */

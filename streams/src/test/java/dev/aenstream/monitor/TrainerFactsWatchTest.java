@@ -115,6 +115,33 @@ class TrainerFactsWatchTest {
     }
 
     @Test
+    void eachRangeSkippedForLagIsOneAlertNamingWhatWasSkipped() {
+        RetentionGap skip =
+                RetentionGap.newBuilder()
+                        .setTopic("aen.activations")
+                        .setPartition(0)
+                        .setFromOffset(100)
+                        .setToOffset(40_100)
+                        .build();
+        TrainerFactsWatch.check(
+                base().setLagSkips(List.of(skip)).build(),
+                TrainerFactsWatch.State.NONE,
+                config,
+                sink);
+        assertThat(sent)
+                .singleElement()
+                .satisfies(
+                        a -> {
+                            assertThat(a.type()).isEqualTo(AlertType.ROWS_SKIPPED_FOR_LAG);
+                            assertThat(a.value()).isEqualTo(40_000);
+                            assertThat(a.message())
+                                    .contains("aen.activations-0 (offsets 100 to 40099")
+                                    .contains("skip-to-latest")
+                                    .contains("goes on from offset 40100");
+                        });
+    }
+
+    @Test
     void theStateSurvivesItsStore() {
         TrainerFactsWatch.State s =
                 TrainerFactsWatch.check(

@@ -108,12 +108,21 @@ class TrainingLoopTest {
         loop.run(source::drained);
 
         assertThat(outputs.metrics).extracting(TrainerMetrics::getStep).containsExactly(2L, 4L, 6L);
+        // Two records a batch: after steps 2, 4 and 6 the loop has read 4, 8 and 12 of 12.
+        assertThat(outputs.metrics)
+                .extracting(TrainerMetrics::getConsumerLag)
+                .containsExactly(8L, 4L, 0L);
         assertThat(outputs.metrics)
                 .allSatisfy(
                         m -> {
                             assertThat(m.getTokens()).isEqualTo(m.getStep() * BATCH);
                             assertThat(m.getVersion()).isEqualTo(1);
-                            assertThat(m.getConsumerLag()).isEqualTo(7);
+                            // The records are stamped at time 0: their age is the clock's.
+                            assertThat(m.getLagMs()).isGreaterThan(1_000_000_000_000L);
+                            assertThat(m.getStreamShare())
+                                    .as("nothing was appended while the loop read")
+                                    .isNull();
+                            assertThat(m.getLagSkips()).isEmpty();
                         });
     }
 
@@ -168,6 +177,56 @@ class TrainingLoopTest {
         assertThat(loop.recordsMismatched()).isEqualTo(1);
         assertThat(loop.rowsRead()).isEqualTo(2 * ROWS);
         assertThat(loop.batchesTaken()).isEqualTo(1);
+    }
+
+    @Test
+    void aTrainerTooFarBehindJumpsToTheLatestAndReportsWhatItSkipped() throws Exception {
+        Source source = new Source();
+        for (int r = 0; r < 10; r++) source.add(0, rows(ROWS, r), ROWS);
+        Path checkpoints = dir.resolve("checkpoints");
+        TrainingLoop loop =
+                loop(
+                        config().checkpointDir(checkpoints)
+                                .set(OnlineTrainerConfig.LAG_POLICY, "skip-to-latest")
+                                .set(OnlineTrainerConfig.MAX_LAG_RECORDS, 3)
+                                .build(),
+                        source,
+                        null,
+                        Map.of());
+        loop.run(source::drained);
+
+        // It read record 0, found itself 9 behind (more than 3) and jumped to the end.
+        assertThat(loop.recordsSkippedForLag()).isEqualTo(9);
+        assertThat(loop.rowsRead()).isEqualTo(ROWS);
+        assertThat(outputs.metrics)
+                .as("the range goes out at once, in one record, as a fact for the monitor")
+                .singleElement()
+                .satisfies(
+                        m -> {
+                            assertThat(m.getLagSkips()).hasSize(1);
+                            assertThat(m.getLagSkips().get(0).getFromOffset()).isEqualTo(1);
+                            assertThat(m.getLagSkips().get(0).getToOffset()).isEqualTo(10);
+                            assertThat(m.getRetentionGaps()).isEmpty();
+                        });
+        assertThat(TrainerManifest.read(checkpoints).positions())
+                .as("a resume goes on after the range")
+                .containsEntry(TOPIC + "-0", 10L);
+    }
+
+    @Test
+    void byDefaultATrainerBehindReadsEveryRow() throws Exception {
+        Source source = new Source();
+        for (int r = 0; r < 10; r++) source.add(0, rows(ROWS, r), ROWS);
+        TrainingLoop loop =
+                loop(
+                        config().set(OnlineTrainerConfig.MAX_LAG_RECORDS, 3).build(),
+                        source,
+                        null,
+                        Map.of());
+        loop.run(source::drained);
+
+        assertThat(loop.recordsSkippedForLag()).isZero();
+        assertThat(loop.rowsRead()).isEqualTo(10 * ROWS);
     }
 
     @Test
@@ -408,9 +467,21 @@ class TrainingLoopTest {
             return new Polled(List.of(), List.of((Arrival) next));
         }
 
+        /** Every record added counts as appended, whether the loop polled it yet or not. */
         @Override
-        public long lag(Map<String, Long> positions) {
-            return 7;
+        public Map<String, Long> ends() {
+            Map<String, Long> ends = new HashMap<>();
+            offsets.forEach((p, end) -> ends.put(ActivationSource.position(TOPIC, p), end));
+            return ends;
+        }
+
+        @Override
+        public void seek(Map<String, Long> positions) {
+            queue.removeIf(
+                    next ->
+                            next instanceof Arrival a
+                                    && a.offset()
+                                            < positions.getOrDefault(a.position(), a.offset()));
         }
 
         @Override

@@ -157,7 +157,10 @@ public record Setting<T>(
                 doc);
     }
 
-    /** A setting that takes one constant of {@code type}; any case on the command line. */
+    /**
+     * A setting that takes one constant of {@code type}; any case on the command line, and {@code
+     * -} for {@code _} (skip-to-latest for SKIP_TO_LATEST).
+     */
     public static <E extends Enum<E>> Setting<E> choice(
             String name,
             String flag,
@@ -264,7 +267,8 @@ public record Setting<T>(
         if (type == Path.class) return check(Path.of(t));
         if (type.isEnum()) {
             for (T constant : type.getEnumConstants())
-                if (((Enum<?>) constant).name().equalsIgnoreCase(t)) return check(constant);
+                if (((Enum<?>) constant).name().equalsIgnoreCase(t.replace('-', '_')))
+                    return check(constant);
             throw new IllegalArgumentException(name + " must be " + rule + ", got '" + text + "'");
         }
         if (type == Boolean.class) {
