@@ -1,7 +1,6 @@
 package dev.aenstream.bench;
 
 import dev.aenstream.produce.synthetic.SpikedGenerator;
-import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.SparseStep;
 import dev.aenstream.sae.train.StepResult;
@@ -9,7 +8,6 @@ import dev.aenstream.sae.train.TrainConfig;
 import dev.aenstream.sae.train.TrainState;
 import dev.aenstream.sae.train.TrainStep;
 import dev.aenstream.sae.train.TrainingStep;
-import java.util.Arrays;
 
 /**
  * The dense and the sparse training step timed on the same state and the same spiked rows. A fresh
@@ -24,33 +22,60 @@ public final class StepRates {
 
     private StepRates() {}
 
+    /**
+     * Times both paths, or the sparse step alone when {@code dense} is false (shapes whose dense
+     * graph does not fit in memory; the dense rate is then NaN).
+     */
     public static Figures measure(
-            TrainConfig config, Device device, int threads, double l0, int warmup, int steps)
+            TrainConfig config,
+            Device device,
+            int threads,
+            double l0,
+            int warmup,
+            int steps,
+            boolean dense)
             throws Exception {
-        int n = config.n();
-        int d = config.d();
         int batch = config.get(TrainConfig.BATCH);
-        SpikedGenerator data = TrainingRate.spiked(n, d);
-        float[] x = new float[batch * n];
+        SpikedGenerator data = TrainingRate.spiked(config.n(), config.d());
+        float[] x = new float[batch * config.n()];
         data.batch(0, x, batch, null, null);
-        TrainState state = TrainState.initial(n, d, config.get(TrainConfig.SEED));
-        // A TopK cut sets the density itself.
-        if (config.penalty().sparseTerms(config.settings(), d).k() == 0)
-            state = atDensity(state, x, batch, l0);
-        double dense;
+        if (!dense) {
+            // Alone, on the state's own arrays: at n 4,096, D 131,072 there is no room for the
+            // copy a reload needs, so the steps run on from the density set.
+            try (SparseStep step = takeAtDensity(config, x, l0, device, threads)) {
+                double[] sparse = time(step, null, data, x, batch, warmup, steps);
+                return new Figures(Double.NaN, sparse[0], sparse[1]);
+            }
+        }
+        TrainState state = atDensity(config, x, l0);
+        double denseRate;
         try (TrainStep step = TrainStep.open(config, state, device, threads)) {
-            dense = time(step, state, data, x, batch, warmup, steps)[0];
+            denseRate = time(step, state, data, x, batch, warmup, steps)[0];
         }
         double[] sparse;
         try (SparseStep step = SparseStep.open(config, state, device, threads)) {
             sparse = time(step, state, data, x, batch, warmup, steps);
         }
-        return new Figures(dense, sparse[0], sparse[1]);
+        return new Figures(denseRate, sparse[0], sparse[1]);
+    }
+
+    /** A fresh state at the density asked for (a TopK cut sets its own). */
+    private static TrainState atDensity(TrainConfig config, float[] x, double l0) {
+        TrainState state = TrainState.initial(config.n(), config.d(), config.get(TrainConfig.SEED));
+        if (config.penalty().sparseTerms(config.settings(), config.d()).k() > 0) return state;
+        return state.atDensity(x, config.get(TrainConfig.BATCH), l0);
+    }
+
+    /** The sparse step on such a state's own arrays; nothing else keeps the state. */
+    private static SparseStep takeAtDensity(
+            TrainConfig config, float[] x, double l0, Device device, int threads) throws Exception {
+        return SparseStep.take(config, atDensity(config, x, l0), device, threads);
     }
 
     /**
      * Tokens per second and mean L0 of {@code steps} steps after {@code warmup} untimed ones, each
-     * from {@code state} again (loaded untimed), so that every step runs at the density set.
+     * from {@code state} again (loaded untimed), so that every step runs at the density set; with
+     * no state, each from where the last left.
      */
     private static double[] time(
             TrainingStep step,
@@ -64,47 +89,19 @@ public final class StepRates {
         long index = 1;
         for (int i = 0; i < warmup; i++) {
             data.batch(index++, x, batch, null, null);
-            step.load(state);
+            if (state != null) step.load(state);
             step.run(x, 0, batch);
         }
         double l0 = 0;
         long nanos = 0;
         for (int i = 0; i < steps; i++) {
             data.batch(index++, x, batch, null, null);
-            step.load(state);
+            if (state != null) step.load(state);
             long start = System.nanoTime();
             StepResult r = step.run(x, 0, batch);
             nanos += System.nanoTime() - start;
             l0 += r.l0();
         }
         return new double[] {steps * (double) batch / (nanos / 1e9), l0 / steps};
-    }
-
-    /**
-     * {@code state} with each encoder bias set so that its feature's pre-activation is positive on
-     * {@code l0 / D} of the sample rows {@code x}.
-     */
-    static TrainState atDensity(TrainState state, float[] x, int rows, double l0) {
-        SaeParameters p = state.params();
-        int n = p.n();
-        int d = p.d();
-        int sample = Math.min(rows, 1024);
-        int above = (int) Math.max(1, Math.round(sample * l0 / d));
-        float[] bEnc = new float[d];
-        double[] pre = new double[sample];
-        for (int j = 0; j < d; j++) {
-            for (int r = 0; r < sample; r++) {
-                double acc = 0;
-                for (int i = 0; i < n; i++)
-                    acc += (double) p.wEnc()[j * n + i] * (x[r * n + i] - p.bDec()[i]);
-                pre[r] = acc;
-            }
-            Arrays.sort(pre);
-            // Between the above-th largest and the next, so that exactly `above` rows are positive.
-            bEnc[j] = (float) -((pre[sample - above] + pre[sample - above - 1]) / 2);
-        }
-        SaeParameters fixed = new SaeParameters(n, d, p.wEnc(), bEnc, p.wDec(), p.bDec());
-        return new TrainState(
-                state.step(), fixed, state.adamM(), state.adamV(), state.ema(), state.firingEma());
     }
 }

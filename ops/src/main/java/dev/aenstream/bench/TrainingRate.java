@@ -9,11 +9,15 @@ public final class TrainingRate {
     private TrainingRate() {}
 
     /** The spiked rows both training benchmarks time on: as many atoms as features, 16 a row. */
+    /** The most atoms the benchmarks' spiked rows are drawn from. */
+    static final int MAX_ATOMS = 16_384;
+
     static SpikedGenerator spiked(int n, int d) {
         return new SpikedGenerator(
                 SpikedConfig.builder()
                         .set(SpikedConfig.N, n)
-                        .set(SpikedConfig.ATOMS, Math.max(d, 16))
+                        // Capped: at D 131,072 a dictionary of D atoms would be 2 GiB more.
+                        .set(SpikedConfig.ATOMS, Math.min(Math.max(d, 16), MAX_ATOMS))
                         .set(SpikedConfig.K, Math.min(16, d))
                         .set(SpikedConfig.SEED, 1)
                         .build());

@@ -58,6 +58,14 @@ final class BenchTrainCommand implements Callable<Integer> {
                             + " ${DEFAULT-VALUE}).")
     double l0 = 32;
 
+    @Option(
+            names = "--sparse-only",
+            description =
+                    "Time only the sparse step and the encoder's product, for shapes whose dense"
+                            + " graph does not fit in memory (it holds every [batch, D] and [D, n]"
+                            + " tensor of the step twice).")
+    boolean sparseOnly;
+
     @Mixin OrtThreadsOption ortThreads;
 
     @Mixin DeviceOption device;
@@ -87,32 +95,46 @@ final class BenchTrainCommand implements Callable<Integer> {
                 warmupSteps,
                 Runtime.getRuntime().availableProcessors());
 
-        double train;
-        String ranOn;
-        try (Trainer trainer = Trainer.start("bench", config, dev, ortThreads.ortThreads())) {
-            ranOn = trainer.trainStep().device().label();
-            train = TrainingRate.measure(trainer, n, d, batch, warmupSteps, steps, 0);
+        if (sparseOnly && !SparseStep.serves(config))
+            throw new IllegalArgumentException(
+                    "--sparse-only: " + config.penalty().description() + " has no sparse step");
+        double train = Double.NaN;
+        double matmul = Double.NaN;
+        String ranOn = dev.label();
+        if (!sparseOnly) {
+            try (Trainer trainer = Trainer.start("bench", config, dev, ortThreads.ortThreads())) {
+                ranOn = trainer.trainStep().device().label();
+                train = TrainingRate.measure(trainer, n, d, batch, warmupSteps, steps, 0);
+            }
+            matmul =
+                    MatmulOnlyGraph.trainStepRate(
+                            batch, n, d, dev, ortThreads.ortThreads(), 0, warmupSteps, steps);
         }
-        double matmul =
-                MatmulOnlyGraph.trainStepRate(
-                        batch, n, d, dev, ortThreads.ortThreads(), 0, warmupSteps, steps);
         StepRates.Figures paths =
                 SparseStep.serves(config)
                         ? StepRates.measure(
-                                config, dev, ortThreads.ortThreads(), l0, warmupSteps, steps)
+                                config,
+                                dev,
+                                ortThreads.ortThreads(),
+                                l0,
+                                warmupSteps,
+                                steps,
+                                !sparseOnly)
                         : null;
         double product =
                 MatmulOnlyGraph.encoderRate(
                         batch, n, d, dev, ortThreads.ortThreads(), 0, warmupSteps, steps);
         Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("train_tokens_per_s", train);
-        summary.put("matmul_only_tokens_per_s", matmul);
-        summary.put("ratio", train / matmul);
+        if (!sparseOnly) {
+            summary.put("train_tokens_per_s", train);
+            summary.put("matmul_only_tokens_per_s", matmul);
+            summary.put("ratio", train / matmul);
+        }
         summary.put("encoder_product_tokens_per_s", product);
         if (paths != null) {
-            summary.put("dense_tokens_per_s", paths.dense());
+            if (!sparseOnly) summary.put("dense_tokens_per_s", paths.dense());
             summary.put("sparse_tokens_per_s", paths.sparse());
-            summary.put("speedup", paths.sparse() / paths.dense());
+            if (!sparseOnly) summary.put("speedup", paths.sparse() / paths.dense());
             summary.put("sparse_ratio", paths.sparse() / product);
             summary.put("timed_l0", paths.l0());
         }
@@ -123,11 +145,20 @@ final class BenchTrainCommand implements Callable<Integer> {
         summary.put("steps", steps);
         summary.put("device", ranOn);
         summary.put("cores", Runtime.getRuntime().availableProcessors());
-        summary.put("matmul_gflops", 5.0 * 2 * (double) n * d * matmul / 1e9);
-        System.out.printf(
-                "train %,.0f tokens/s, matmul-only %,.0f tokens/s (%.1f GFLOP/s), ratio %.3f%n",
-                train, matmul, summary.get("matmul_gflops"), train / matmul);
-        if (paths != null)
+        summary.put("sparse_only", sparseOnly);
+        if (!sparseOnly) {
+            summary.put("matmul_gflops", 5.0 * 2 * (double) n * d * matmul / 1e9);
+            System.out.printf(
+                    "train %,.0f tokens/s, matmul-only %,.0f tokens/s (%.1f GFLOP/s), ratio"
+                            + " %.3f%n",
+                    train, matmul, summary.get("matmul_gflops"), train / matmul);
+        }
+        if (paths != null && sparseOnly)
+            System.out.printf(
+                    "at L0 %.1f: sparse %,.0f tokens/s; encoder product alone %,.0f tokens/s"
+                            + " (sparse_ratio %.3f)%n",
+                    paths.l0(), paths.sparse(), product, paths.sparse() / product);
+        else if (paths != null)
             System.out.printf(
                     "at L0 %.1f: dense %,.0f tokens/s, sparse %,.0f tokens/s (speedup %.2f);"
                             + " encoder product alone %,.0f tokens/s (sparse_ratio %.3f)%n",

@@ -117,6 +117,39 @@ class TrainCommandIT {
     }
 
     @Test
+    void theSparseOnlyBenchmarkTimesTheSparseStepAgainstTheEncoderProduct() throws Exception {
+        Path summary = dir.resolve("sparse.json");
+        run(
+                "bench",
+                "train",
+                "--sparse-only",
+                "--n",
+                "64",
+                "--d-sae",
+                "256",
+                "--batch",
+                "128",
+                "--l0",
+                "8",
+                "--steps",
+                "2",
+                "--warmup-steps",
+                "1",
+                "--summary-json",
+                summary.toString());
+        JsonNode json = new ObjectMapper().readTree(summary.toFile());
+        assertThat(json.get("sparse_only").asBoolean()).isTrue();
+        assertThat(json.has("dense_tokens_per_s")).as("the dense graph was never opened").isFalse();
+        assertThat(json.has("train_tokens_per_s")).isFalse();
+        assertThat(json.get("sparse_ratio").asDouble())
+                .isCloseTo(
+                        json.get("sparse_tokens_per_s").asDouble()
+                                / json.get("encoder_product_tokens_per_s").asDouble(),
+                        org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(json.get("timed_l0").asDouble()).isBetween(4.0, 16.0);
+    }
+
+    @Test
     void theStatisticsBenchmarkReportsBothRatesAndTheirRatio() throws Exception {
         Path summary = dir.resolve("stats.json");
         run(

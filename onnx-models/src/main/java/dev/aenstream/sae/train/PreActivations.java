@@ -31,35 +31,88 @@ final class PreActivations implements AutoCloseable {
     private final int k;
     private final OrtSessions.Opened opened;
     private final OrtEnvironment env = OrtSessions.environment();
-    private final FloatBuffer xIn, wEncIn, bEncIn;
+    private final FloatBuffer xIn, bEncIn;
     private final Map<String, OnnxTensor> fixed = new HashMap<>();
+
+    /** W_enc in blocks of rows, each at most {@link #MAX_BLOCK_BYTES}. */
+    private final FloatBuffer[] wEncIn;
+
+    /**
+     * The largest W_enc block: a direct buffer holds at most 2 GiB - 1 bytes, and W_enc at n 4,096,
+     * D 131,072 is 2 GiB.
+     */
+    static final long MAX_BLOCK_BYTES = 1L << 30;
 
     PreActivations(int n, int d, int batch, int k, Device device, int threads) throws OrtException {
         this.n = n;
         this.d = d;
         this.k = k;
+        int blocks = blocks(n, d);
         this.opened =
-                OrtSessions.openWithoutSpinning(graph(n, d, k).toByteArray(), device, threads);
+                OrtSessions.openWithoutSpinning(
+                        graph(n, d, k, blocks).toByteArray(), device, threads);
         xIn = direct(Math.multiplyExact(batch, n));
-        wEncIn = direct(Math.multiplyExact(d, n));
         bEncIn = direct(d);
-        fixed.put("W_enc", OnnxTensor.createTensor(env, wEncIn, new long[] {d, n}));
+        wEncIn = new FloatBuffer[blocks];
+        for (int b = 0; b < blocks; b++) {
+            int rows = blockEnd(d, blocks, b) - blockStart(d, blocks, b);
+            wEncIn[b] = direct(Math.multiplyExact(rows, n));
+            fixed.put(
+                    wEncName(b, blocks),
+                    OnnxTensor.createTensor(env, wEncIn[b], new long[] {rows, n}));
+        }
         if (k > 0) {
             fixed.put("b_enc", OnnxTensor.createTensor(env, bEncIn, new long[] {d}));
             fixed.put(K, OnnxTensor.createTensor(env, new long[] {k}));
         }
     }
 
-    private static OnnxMl.ModelProto graph(int n, int d, int k) {
+    /** Blocks W_enc [D, n] is split into so that none is over {@link #MAX_BLOCK_BYTES}. */
+    static int blocks(int n, int d) {
+        long bytes = (long) n * d * Float.BYTES;
+        return Math.toIntExact(Math.max(1, (bytes + MAX_BLOCK_BYTES - 1) / MAX_BLOCK_BYTES));
+    }
+
+    private static int blockStart(int d, int blocks, int b) {
+        return (int) ((long) d * b / blocks);
+    }
+
+    private static int blockEnd(int d, int blocks, int b) {
+        return (int) ((long) d * (b + 1) / blocks);
+    }
+
+    private static String wEncName(int b, int blocks) {
+        return blocks == 1 ? "W_enc" : "W_enc_" + b;
+    }
+
+    /** The graph with W_enc whole (the shapes where it fits in one buffer). */
+    static OnnxMl.ModelProto graph(int n, int d, int k) {
+        return graph(n, d, k, 1);
+    }
+
+    /**
+     * {@code (x - b_dec) W_enc^T}: one product per block of W_enc's rows, side by side along the
+     * features; with a TopK cut the bias added and each row's k-th largest value.
+     */
+    static OnnxMl.ModelProto graph(int n, int d, int k, int blocks) {
         Graph g = new Graph("sae_train_pre_activations", DataType.FLOAT);
         String xc = g.input(CENTRED, -1, n);
-        String wEnc = g.input("W_enc", d, n);
-        if (k == 0) {
-            g.output(g.op("Gemm", Map.of("transB", 1L), xc, wEnc), SparseCodesOfStep.PRE, -1, d);
-            return g.model();
+        String[] parts = new String[blocks];
+        for (int b = 0; b < blocks; b++) {
+            String w =
+                    g.input(
+                            wEncName(b, blocks),
+                            blockEnd(d, blocks, b) - blockStart(d, blocks, b),
+                            n);
+            parts[b] =
+                    blocks == 1 && k > 0
+                            ? g.op("Gemm", Map.of("transB", 1L), xc, w, g.input("b_enc", d))
+                            : g.op("Gemm", Map.of("transB", 1L), xc, w);
         }
-        String pre = g.op("Gemm", Map.of("transB", 1L), xc, wEnc, g.input("b_enc", d));
+        String pre = blocks == 1 ? parts[0] : g.op("Concat", Map.of("axis", 1L), parts);
+        if (k > 0 && blocks > 1) pre = g.op("Add", pre, g.input("b_enc", d));
         g.output(pre, SparseCodesOfStep.PRE, -1, d);
+        if (k == 0) return g.model();
         String top =
                 g.ops(
                                 2,
@@ -92,7 +145,14 @@ final class PreActivations implements AutoCloseable {
             StepThreads threads)
             throws OrtException {
         xIn.clear().put(xc, 0, rows * n).flip();
-        wEncIn.clear().put(wEnc).flip();
+        for (int b = 0; b < wEncIn.length; b++)
+            wEncIn[b]
+                    .clear()
+                    .put(
+                            wEnc,
+                            blockStart(d, wEncIn.length, b) * n,
+                            (blockEnd(d, wEncIn.length, b) - blockStart(d, wEncIn.length, b)) * n)
+                    .flip();
         if (k > 0) bEncIn.clear().put(bEnc).flip();
         try (OnnxTensor x = OnnxTensor.createTensor(env, xIn, new long[] {rows, n});
                 OnnxTensor pre = codes.preTensor(env, rows)) {

@@ -30,6 +30,39 @@ final class SparseState {
         }
     }
 
+    /**
+     * Takes over the arrays of {@code state} instead of copying them, but the decoder's, which it
+     * lays out as atoms: at n 4,096, D 131,072 a copy is 12 GiB more than the machine has. The
+     * caller must not use {@code state} again.
+     */
+    SparseState(TrainState state) {
+        SaeParameters p = state.params();
+        n = p.n();
+        d = p.d();
+        wEnc = p.wEnc();
+        bEnc = p.bEnc();
+        bDec = p.bDec();
+        atoms = new float[wEnc.length];
+        transpose(p.wDec(), n, d, atoms);
+        for (int i = 0; i < 4; i++) {
+            m[i] = adopt(state.adamM()[i], i == 2);
+            v[i] = adopt(state.adamV()[i], i == 2);
+        }
+    }
+
+    /** The array itself, unless it is the decoder's and not all zeros (its layout differs). */
+    private float[] adopt(float[] from, boolean decoder) {
+        if (!decoder || allZero(from)) return from;
+        float[] to = new float[from.length];
+        copyIn(from, to, true);
+        return to;
+    }
+
+    private static boolean allZero(float[] values) {
+        for (float value : values) if (value != 0) return false;
+        return true;
+    }
+
     /** Takes the parameters and moments of {@code state}, in {@link TrainState}'s layout. */
     void load(TrainState state) {
         state.requireShape(n, d);

@@ -41,7 +41,12 @@ public final class SparseStep implements TrainingStep {
     private final float[] fireCounts, maxH;
     private final ThreadLocal<Scratch> scratch;
 
-    private SparseStep(TrainConfig config, SparseTerms terms, Device device, int threadCount)
+    private SparseStep(
+            TrainConfig config,
+            SparseTerms terms,
+            SparseState state,
+            Device device,
+            int threadCount)
             throws OrtException {
         this.config = config;
         this.n = config.n();
@@ -51,7 +56,7 @@ public final class SparseStep implements TrainingStep {
         this.product = new PreActivations(n, d, batch, terms.k(), device, threadCount);
         this.threads = new StepThreads(threadCount);
         this.codes = new SparseCodesOfStep(batch, d);
-        this.state = new SparseState(n, d);
+        this.state = state;
         xc = new float[batch * n];
         e = new float[batch * n];
         dXhat = new float[batch * n];
@@ -72,21 +77,40 @@ public final class SparseStep implements TrainingStep {
         return config.penalty().sparseTerms(config.settings(), config.d()) != null;
     }
 
-    /** Opens the sparse step for the configuration with the given state. */
+    /** Opens the sparse step for the configuration with a copy of the given state. */
     public static SparseStep open(TrainConfig config, TrainState state, Device device, int threads)
             throws OrtException {
+        SparseStep step = open(config, new SparseState(config.n(), config.d()), device, threads);
+        step.load(state);
+        return step;
+    }
+
+    /**
+     * Opens the sparse step on the given state's own arrays, without the copy {@link #open} makes:
+     * for dictionaries where two copies do not fit in memory. The caller must not use {@code state}
+     * again.
+     */
+    public static SparseStep take(TrainConfig config, TrainState state, Device device, int threads)
+            throws OrtException {
+        state.requireShape(config.n(), config.d());
+        SparseStep step = open(config, new SparseState(state), device, threads);
+        step.terms.load(state.ema());
+        step.step = state.step();
+        return step;
+    }
+
+    private static SparseStep open(
+            TrainConfig config, SparseState state, Device device, int threads) throws OrtException {
         SparseTerms terms = config.penalty().sparseTerms(config.settings(), config.d());
         if (terms == null)
             throw new IllegalArgumentException(
                     config.penalty().description() + " has no sparse step (its proxy is dense)");
-        SparseStep step =
-                new SparseStep(
-                        config,
-                        terms,
-                        device,
-                        threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
-        step.load(state);
-        return step;
+        return new SparseStep(
+                config,
+                terms,
+                state,
+                device,
+                threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
     }
 
     @Override
@@ -245,7 +269,7 @@ public final class SparseStep implements TrainingStep {
             System.arraycopy(s.b, 0, dXhat, b * n, n);
             // A float sum is not vectorised whatever its offsets: the atom is read in place.
             for (int k = codes.rowStart[b]; k < codes.rowStart[b + 1]; k++)
-                codes.dPre[k] = dot(s.b, state.atoms, codes.feature[k] * n, n);
+                codes.dPre[k] = Dot.of(s.b, state.atoms, codes.feature[k] * n, n);
         }
     }
 
@@ -270,27 +294,6 @@ public final class SparseStep implements TrainingStep {
     private void codeGradients(int from, int to) {
         for (int k = from; k < to; k++)
             codes.dPre[k] = (float) (codes.dPre[k] + terms.dH(codes.feature[k], codes.h[k]));
-    }
-
-    /**
-     * The dot product of {@code n} floats of {@code a} and of {@code b} from {@code at}, in eight
-     * sums so the multiplies overlap.
-     */
-    private static float dot(float[] a, float[] b, int at, int n) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-        int i = 0;
-        for (; i + 7 < n; i += 8) {
-            s0 += a[i] * b[at + i];
-            s1 += a[i + 1] * b[at + i + 1];
-            s2 += a[i + 2] * b[at + i + 2];
-            s3 += a[i + 3] * b[at + i + 3];
-            s4 += a[i + 4] * b[at + i + 4];
-            s5 += a[i + 5] * b[at + i + 5];
-            s6 += a[i + 6] * b[at + i + 6];
-            s7 += a[i + 7] * b[at + i + 7];
-        }
-        for (; i < n; i++) s0 += a[i] * b[at + i];
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /** Features {@code from..to}: their rows of dW_enc and of dW_dec (as atoms), and db_enc. */
@@ -376,6 +379,54 @@ public final class SparseStep implements TrainingStep {
         }
         sq[at] = square;
         return square / rows - means;
+    }
+
+    /** The step's kernels, each timed alone by the JMH benchmark {@code SparseKernelsBenchmark}. */
+    enum Kernel {
+        /** Centring, the encoder's product in ONNX Runtime and reading the active codes off it. */
+        PRE_ACTIVATIONS,
+        /**
+         * The sparse decoder forward, the error, and the reconstruction's share of d loss / d h.
+         */
+        RECONSTRUCT,
+        /** The two sparse outer products: dW_enc = xc^T dz and dW_dec = h^T dxhat. */
+        FEATURE_GRADIENTS,
+        /** Adam on every parameter and the atoms' renormalisation (dense, as PyTorch does it). */
+        ADAM
+    }
+
+    /**
+     * Runs one kernel over {@code rows} rows of {@code batch} as the latest {@link #run} left the
+     * step: the codes, errors and gradients it computed stay, so each kernel can be timed alone.
+     */
+    void kernel(Kernel kernel, float[] batch, int rows) throws OrtException {
+        switch (kernel) {
+            case PRE_ACTIVATIONS -> {
+                threads.forRange(0, rows, (from, to) -> centre(batch, 0, from, to));
+                product.run(xc, rows, state.wEnc, state.bEnc, codes, threads);
+            }
+            case RECONSTRUCT ->
+                    threads.forRange(
+                            0, rows, (from, to) -> reconstruct(batch, 0, from, to, 1f / rows));
+            case FEATURE_GRADIENTS -> threads.forRange(0, d, this::featureGradients);
+            case ADAM ->
+                    state.adam(
+                            config,
+                            step + 1,
+                            new float[][] {gWEnc, gBEnc, gAtoms, gBDec},
+                            1f,
+                            threads);
+        }
+    }
+
+    /** Active entries of the latest step's codes. */
+    int entries() {
+        return codes.entries();
+    }
+
+    /** Threads the kernels run on. */
+    StepThreads threads() {
+        return threads;
     }
 
     @Override

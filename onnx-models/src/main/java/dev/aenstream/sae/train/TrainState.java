@@ -109,4 +109,32 @@ public record TrainState(
     public String toString() {
         return "TrainState[step=" + step + ", " + params + "]";
     }
+
+    /**
+     * This state with each encoder bias set so that its feature's pre-activation is positive on
+     * {@code l0 / D} of the sample rows {@code x} (at most 1,024 of {@code rows}): a trained SAE's
+     * density without training, for timing steps where they run in a deployment.
+     */
+    public TrainState atDensity(float[] x, int rows, double l0) {
+        SaeParameters p = params;
+        int n = p.n();
+        int d = p.d();
+        int sample = Math.min(rows, 1024);
+        int above = (int) Math.max(1, Math.round(sample * l0 / d));
+        float[] bEnc = new float[d];
+        double[] pre = new double[sample];
+        for (int j = 0; j < d; j++) {
+            for (int r = 0; r < sample; r++) {
+                double acc = 0;
+                for (int i = 0; i < n; i++)
+                    acc += (double) p.wEnc()[j * n + i] * (x[r * n + i] - p.bDec()[i]);
+                pre[r] = acc;
+            }
+            Arrays.sort(pre);
+            // Between the above-th largest and the next, so that exactly `above` rows are positive.
+            bEnc[j] = (float) -((pre[sample - above] + pre[sample - above - 1]) / 2);
+        }
+        SaeParameters fixed = new SaeParameters(n, d, p.wEnc(), bEnc, p.wDec(), p.bDec());
+        return new TrainState(step, fixed, adamM, adamV, ema, firingEma);
+    }
 }

@@ -2,12 +2,14 @@ package dev.aenstream.sae.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.penalty.AdaptiveWeights;
 import dev.aenstream.sae.penalty.Penalised;
 import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.penalty.Penalty;
 import dev.aenstream.sae.penalty.TopK;
 import dev.aenstream.sae.runtime.Device;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -180,6 +182,55 @@ class SparseStepTest {
         assertThat(Math.abs(sparse.deadShare() - dense.deadShare()))
                 .as("dead share %s against %s (another seed: %s)", sparse, dense, otherSeed)
                 .isLessThanOrEqualTo(Math.abs(otherSeed.deadShare() - dense.deadShare()) + 0.01);
+    }
+
+    /**
+     * {@link SparseStep#take} works on the state's own arrays (a dictionary of n 4,096, D 131,072
+     * has no room for a second copy) and steps exactly as a copy does, from a fresh state and from
+     * one with moments.
+     */
+    @Test
+    void takingAStateStepsExactlyAsCopyingItDoes() throws Exception {
+        TrainConfig config = config(Penalties.AEN);
+        TrainState moved;
+        try (SparseStep warm =
+                SparseStep.open(config, TrainState.initial(N, D, 9), Device.CPU, 1)) {
+            for (int s = 0; s < 3; s++) warm.run(rows(300 + s, ROWS), 0, ROWS);
+            moved = warm.state();
+        }
+        for (TrainState from : List.of(TrainState.initial(N, D, 9), moved)) {
+            try (SparseStep copied = SparseStep.open(config, from, Device.CPU, 1);
+                    SparseStep taken = SparseStep.take(config, copy(from), Device.CPU, 1)) {
+                for (int s = 0; s < 3; s++) {
+                    float[] x = rows(400 + s, ROWS);
+                    copied.run(x, 0, ROWS);
+                    taken.run(x, 0, ROWS);
+                }
+                assertThat(taken.state()).isEqualTo(copied.state());
+            }
+        }
+    }
+
+    private static TrainState copy(TrainState t) {
+        float[][] m = new float[4][], v = new float[4][];
+        for (int i = 0; i < 4; i++) {
+            m[i] = t.adamM()[i].clone();
+            v[i] = t.adamV()[i].clone();
+        }
+        SaeParameters p = t.params();
+        return new TrainState(
+                t.step(),
+                new SaeParameters(
+                        p.n(),
+                        p.d(),
+                        p.wEnc().clone(),
+                        p.bEnc().clone(),
+                        p.wDec().clone(),
+                        p.bDec().clone()),
+                m,
+                v,
+                t.ema().clone(),
+                t.firingEma().clone());
     }
 
     @Test
