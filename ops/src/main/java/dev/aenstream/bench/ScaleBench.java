@@ -149,21 +149,23 @@ public final class ScaleBench {
                 double encode = rates[0];
                 double matmul = rates[1];
                 ApplicationRun.Figures app =
-                        new ApplicationRun(connection, topics, saeId, progress)
-                                .run(
-                                        node,
-                                        x,
-                                        rows,
-                                        sae.n(),
-                                        config.seconds() / 2,
-                                        codes ->
-                                                DirectCodes.maxError(
-                                                        sae,
-                                                        codes,
-                                                        x,
-                                                        rows,
-                                                        kMax,
-                                                        config.weights()));
+                        !config.application()
+                                ? null
+                                : new ApplicationRun(connection, topics, saeId, progress)
+                                        .run(
+                                                node,
+                                                x,
+                                                rows,
+                                                sae.n(),
+                                                config.seconds() / 2,
+                                                codes ->
+                                                        DirectCodes.maxError(
+                                                                sae,
+                                                                codes,
+                                                                x,
+                                                                rows,
+                                                                kMax,
+                                                                config.weights()));
                 double swapS = 0;
                 long swapPeak = 0;
                 SyntheticSae newest = sae;

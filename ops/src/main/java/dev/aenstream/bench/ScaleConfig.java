@@ -6,7 +6,9 @@ import dev.aenstream.sae.runtime.Device;
 /**
  * What {@link ScaleBench} runs; {@code swap}: then publish a second version while the first serves,
  * and measure the swap; {@code shards} above 1: then serve the newest version in that many shards,
- * one after the other, each checked and timed against the product of its slice.
+ * one after the other, each checked and timed against the product of its slice; {@code
+ * application}: also encode through the encoder's Kafka Streams application with statistics and
+ * contexts on.
  */
 public record ScaleConfig(
         int kMax,
@@ -17,7 +19,8 @@ public record ScaleConfig(
         long seed,
         boolean swap,
         WeightPrecision weights,
-        int shards) {
+        int shards,
+        boolean application) {
     public ScaleConfig {
         if (shards < 1) throw new IllegalArgumentException("shards must be at least 1");
     }

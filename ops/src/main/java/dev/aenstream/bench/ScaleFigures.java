@@ -34,7 +34,7 @@ public record ScaleFigures(
 
     /** The encode application's settled rate against the bare product's. */
     public double applicationRatio() {
-        return application.rowsPerS() / matmulRowsPerS;
+        return application == null ? Double.NaN : application.rowsPerS() / matmulRowsPerS;
     }
 
     /** The figures by the names of the summary contract. */
@@ -56,8 +56,10 @@ public record ScaleFigures(
         out.put("encode_rows_per_s", encodeRowsPerS);
         out.put("matmul_rows_per_s", matmulRowsPerS);
         out.put("encode_ratio", encodeRatio());
-        out.put("application", application.summary());
-        out.put("application_ratio", applicationRatio());
+        if (application != null) {
+            out.put("application", application.summary());
+            out.put("application_ratio", applicationRatio());
+        }
         out.put("device", device);
         out.put("weights", weights.label());
         if (swapS > 0) {

@@ -127,7 +127,8 @@ final class BenchScaleCommand implements Callable<Integer> {
                                     7,
                                     !skipSwap,
                                     weights.weights(),
-                                    shards),
+                                    shards,
+                                    true),
                             System.out);
         }
         if (r.swapS() > 0)

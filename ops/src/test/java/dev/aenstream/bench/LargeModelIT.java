@@ -18,10 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A Llama-3.1-8B-size SAE (n = 4,096, D = 131,072; each weight matrix 2 GiB, one byte more than a
  * Java array or buffer of bytes holds, the version 4.3 GB) is published to a real broker, followed,
  * loaded and served by an encoder's follower, and its codes for a few rows equal a direct
- * computation; then the encoder's Kafka Streams application encodes rows with statistics and
- * contexts on: its committed codes equal the direct computation, the statistics (in blocks under
- * the record limit) count every row, contexts come out and nothing is dead-lettered. About two
- * minutes here.
+ * computation. About two minutes here. The encoder's Kafka Streams application at this width
+ * (statistics in blocks under the record limit, contexts, nothing dead-lettered) is
+ * WideDictionaryIT's (D = 131,072 with a small n: the records that grow with D are the same), and
+ * {@code aen bench scale} runs it at full size; here it would add a minute to CI for nothing new.
  */
 class LargeModelIT {
     @TempDir Path dir;
@@ -40,21 +40,23 @@ class LargeModelIT {
                             "llama-l16",
                             sae,
                             new ScaleConfig(
-                                    32, 16, 1, Device.CPU, 0, 7, false, WeightPrecision.FLOAT32, 1),
+                                    32,
+                                    16,
+                                    1,
+                                    Device.CPU,
+                                    0,
+                                    7,
+                                    false,
+                                    WeightPrecision.FLOAT32,
+                                    1,
+                                    false),
                             new PrintStream(System.out, true));
             assertThat(r.largestTensorBytes()).isGreaterThan(Integer.MAX_VALUE);
             assertThat(r.modelBytes()).isGreaterThan(2 * (long) Integer.MAX_VALUE);
             assertThat(r.checkedRows()).isEqualTo(ScaleBench.CHECKED_ROWS);
             assertThat(r.maxCodeError()).isLessThanOrEqualTo(ScaleBench.CODE_TOLERANCE);
             assertThat(r.encodeRowsPerS()).isPositive();
-            ApplicationRun.Figures app = r.application();
-            assertThat(app.rows()).as("the checked record, then the timed feed").isGreaterThan(16);
-            assertThat(app.maxCodeError()).isLessThanOrEqualTo(ScaleBench.CODE_TOLERANCE);
-            assertThat(app.statsTokens()).isEqualTo(app.rows());
-            assertThat(app.statsRecords()).isGreaterThan(1);
-            assertThat(app.largestStatsBytes()).isLessThan(Topics.MAX_MESSAGE_BYTES);
-            assertThat(app.contextsRecords()).isPositive();
-            assertThat(app.deadLetters()).isZero();
+            assertThat(r.application()).as("not run here").isNull();
         }
     }
 }
