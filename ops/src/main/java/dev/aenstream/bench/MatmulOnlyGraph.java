@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import dev.aenstream.sae.onnx.Graph;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.OrtSessions;
+import dev.aenstream.sae.train.EncoderProduct;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -76,10 +77,10 @@ public final class MatmulOnlyGraph {
             int warmupCalls,
             int minCalls)
             throws Exception {
-        Map<String, long[]> shapes = Map.of("x", new long[] {batch, n}, "W_enc", new long[] {d, n});
+        // As the sparse step runs it: W_enc over 1 GiB (n 4,096, D 131,072) in blocks.
         return rate(
-                encoder(batch, n, d),
-                shapes,
+                EncoderProduct.graph(n, d),
+                EncoderProduct.inputs(batch, n, d),
                 batch,
                 device,
                 threads,

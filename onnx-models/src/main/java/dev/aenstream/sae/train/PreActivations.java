@@ -81,6 +81,18 @@ final class PreActivations implements AutoCloseable {
         return (int) ((long) d * (b + 1) / blocks);
     }
 
+    /** The graph's inputs for {@code rows} rows, name and shape: xc, then W_enc's blocks. */
+    static Map<String, long[]> inputShapes(int rows, int n, int d) {
+        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        shapes.put(CENTRED, new long[] {rows, n});
+        int blocks = blocks(n, d);
+        for (int b = 0; b < blocks; b++)
+            shapes.put(
+                    wEncName(b, blocks),
+                    new long[] {blockEnd(d, blocks, b) - blockStart(d, blocks, b), n});
+        return shapes;
+    }
+
     private static String wEncName(int b, int blocks) {
         return blocks == 1 ? "W_enc" : "W_enc_" + b;
     }

@@ -93,9 +93,14 @@ public final class SparseStep implements TrainingStep {
     public static SparseStep take(TrainConfig config, TrainState state, Device device, int threads)
             throws OrtException {
         state.requireShape(config.n(), config.d());
-        SparseStep step = open(config, new SparseState(state), device, threads);
-        step.terms.load(state.ema());
-        step.step = state.step();
+        float[] ema = state.ema();
+        long at = state.step();
+        SparseState taken = new SparseState(state);
+        // The decoder was copied into atoms: let its 2 GiB go before the gradients are allocated.
+        state = null;
+        SparseStep step = open(config, taken, device, threads);
+        step.terms.load(ema);
+        step.step = at;
         return step;
     }
 
