@@ -123,13 +123,32 @@ class LeanImagesIT {
             provision(broker, topics);
             KafkaConnection kafka = KafkaConnection.of(broker.bootstrapServers());
             publish(kafka, topics, 20);
-            // Rows keep coming, so the stop below lands while the trainer is stepping.
+            // Rows keep coming (a record every 20 ms: enough to keep the trainer stepping, not so
+            // many that this test starves the other fork's), so the stop below lands while the
+            // trainer is at work.
             AtomicBoolean publishing = new AtomicBoolean(true);
             CompletableFuture<Void> more =
                     CompletableFuture.runAsync(
                             () -> {
-                                try {
-                                    while (publishing.get()) publish(kafka, topics, 20);
+                                float[] x = new float[ROWS * N];
+                                SplittableRandom random = new SplittableRandom(5);
+                                try (ActivationPublisher publisher =
+                                        new ActivationPublisher(
+                                                kafka,
+                                                PublisherConfig.of(
+                                                                topics.activations(),
+                                                                "m",
+                                                                "h",
+                                                                "lean-more")
+                                                        .with(
+                                                                PublisherConfig.ROWS_PER_RECORD,
+                                                                ROWS))) {
+                                    while (publishing.get()) {
+                                        for (int i = 0; i < x.length; i++)
+                                            x[i] = (float) random.nextGaussian();
+                                        publisher.publish(x, ROWS, N);
+                                        Thread.sleep(20);
+                                    }
                                 } catch (Exception e) {
                                     throw new IllegalStateException(e);
                                 }
