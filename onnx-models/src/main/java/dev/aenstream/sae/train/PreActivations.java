@@ -55,7 +55,7 @@ final class PreActivations implements AutoCloseable {
         bEncIn = direct(d);
         wEncIn = new FloatBuffer[blocks];
         for (int b = 0; b < blocks; b++) {
-            int rows = blockEnd(d, blocks, b) - blockStart(d, blocks, b);
+            int rows = blockRows(d, blocks, b);
             wEncIn[b] = direct(Math.multiplyExact(rows, n));
             fixed.put(
                     wEncName(b, blocks),
@@ -77,8 +77,8 @@ final class PreActivations implements AutoCloseable {
         return (int) ((long) d * b / blocks);
     }
 
-    private static int blockEnd(int d, int blocks, int b) {
-        return (int) ((long) d * (b + 1) / blocks);
+    private static int blockRows(int d, int blocks, int b) {
+        return blockStart(d, blocks, b + 1) - blockStart(d, blocks, b);
     }
 
     /** The graph's inputs for {@code rows} rows, name and shape: xc, then W_enc's blocks. */
@@ -87,19 +87,12 @@ final class PreActivations implements AutoCloseable {
         shapes.put(CENTRED, new long[] {rows, n});
         int blocks = blocks(n, d);
         for (int b = 0; b < blocks; b++)
-            shapes.put(
-                    wEncName(b, blocks),
-                    new long[] {blockEnd(d, blocks, b) - blockStart(d, blocks, b), n});
+            shapes.put(wEncName(b, blocks), new long[] {blockRows(d, blocks, b), n});
         return shapes;
     }
 
     private static String wEncName(int b, int blocks) {
         return blocks == 1 ? "W_enc" : "W_enc_" + b;
-    }
-
-    /** The graph with W_enc whole (the shapes where it fits in one buffer). */
-    static OnnxMl.ModelProto graph(int n, int d, int k) {
-        return graph(n, d, k, 1);
     }
 
     /**
@@ -111,11 +104,7 @@ final class PreActivations implements AutoCloseable {
         String xc = g.input(CENTRED, -1, n);
         String[] parts = new String[blocks];
         for (int b = 0; b < blocks; b++) {
-            String w =
-                    g.input(
-                            wEncName(b, blocks),
-                            blockEnd(d, blocks, b) - blockStart(d, blocks, b),
-                            n);
+            String w = g.input(wEncName(b, blocks), blockRows(d, blocks, b), n);
             parts[b] =
                     blocks == 1 && k > 0
                             ? g.op("Gemm", Map.of("transB", 1L), xc, w, g.input("b_enc", d))
@@ -163,7 +152,7 @@ final class PreActivations implements AutoCloseable {
                     .put(
                             wEnc,
                             blockStart(d, wEncIn.length, b) * n,
-                            (blockEnd(d, wEncIn.length, b) - blockStart(d, wEncIn.length, b)) * n)
+                            blockRows(d, wEncIn.length, b) * n)
                     .flip();
         if (k > 0) bEncIn.clear().put(bEnc).flip();
         try (OnnxTensor x = OnnxTensor.createTensor(env, xIn, new long[] {rows, n});

@@ -90,7 +90,7 @@ public class SparseKernelsBenchmark {
         OrtEnvironment env = OrtSessions.environment();
         matmul =
                 OrtSessions.open(
-                        PreActivations.graph(n, d, 0).toByteArray(),
+                        EncoderProduct.graph(n, d).toByteArray(),
                         Device.CPU,
                         step.threads().count());
         matmulInputs.put("xc", OnnxTensor.createTensor(env, direct(x), new long[] {batch, n}));
