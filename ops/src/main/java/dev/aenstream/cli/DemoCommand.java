@@ -8,6 +8,7 @@ import dev.aenstream.cli.options.DashboardOptions;
 import dev.aenstream.cli.options.DeviceOption;
 import dev.aenstream.cli.options.KMaxOption;
 import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.cli.options.LingerOption;
 import dev.aenstream.cli.options.MetricsOptions;
 import dev.aenstream.cli.options.MonitorOptions;
 import dev.aenstream.cli.options.RowsPerRecordOption;
@@ -136,6 +137,7 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin MonitorOptions monitor;
     @Mixin TextOptions text;
     @Mixin DashboardOptions dashboard;
+    @Mixin LingerOption linger;
 
     @Option(
             names = "--source",
@@ -207,6 +209,7 @@ final class DemoCommand implements Callable<Integer> {
         if (durationSeconds <= 0)
             throw new IllegalArgumentException(
                     "--duration must be positive, got " + durationSeconds);
+        linger.validate();
         Device dev = device.device();
         ParseResult given = spec.commandLine().getParseResult();
         SpikedConfig data = synthetic.config();
@@ -378,6 +381,7 @@ final class DemoCommand implements Callable<Integer> {
                         observed,
                         (System.nanoTime() - started) / 1e9,
                         (producing - begin) / 1e9);
+                linger.await(cut::get, progress::set);
             }
         } finally {
             stop.set(true);

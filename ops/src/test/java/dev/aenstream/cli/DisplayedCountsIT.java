@@ -60,6 +60,9 @@ class DisplayedCountsIT {
     private static final String SAE = "counted";
     private static final String APP = "counts-encode";
 
+    /** How long the encoder may take for its work on a loaded machine; a bound, not a pace. */
+    private static final Duration WORK_TIMEOUT = Duration.ofSeconds(180);
+
     @TempDir Path dir;
 
     @Test
@@ -75,6 +78,8 @@ class DisplayedCountsIT {
             double rowsBefore = rowsCounter(prometheus);
             SaeRegistry registry = new SaeRegistry();
             int fenced = 0;
+            long[] fires = new long[D];
+            long rows;
             try (SaeEncoder encoder =
                             SaeEncoder.open(
                                     SaeParameters.initialise(N, D, 5),
@@ -96,30 +101,33 @@ class DisplayedCountsIT {
                 app.start();
                 assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
                 fenced = publish(connection, topics, admin);
-                // The last window is out once a punctuation after its end has flushed it.
-                TopicReader.readFor(
-                        bootstrap,
-                        topics.featureStats(),
-                        true,
-                        Duration.ofSeconds(3 * WINDOW_MS / 1000 + 6));
+                // Waits for the encoder's work, not for a fixed time: each fence makes it redo a
+                // transaction, and on a loaded machine that took longer than any fixed wait (CI of
+                // stop 39: 384 of 960 rows committed when the encoder was closed).
+                rows = codes(bootstrap, topics, fires);
+                assertThat(rows).as("rows in the codes topic").isEqualTo((long) ROWS * RECORDS);
+                // The last window is out once a punctuation after its end has flushed it, the
+                // top contexts once their own punctuation has.
+                try (DashboardFeed feed = new DashboardFeed(connection, topics).start()) {
+                    assertThat(Wait.until(WORK_TIMEOUT, () -> feed.encodedTokens(SAE) >= rows))
+                            .as("the dashboard's tokens encoded (%d)", feed.encodedTokens(SAE))
+                            .isTrue();
+                    assertThat(Wait.until(WORK_TIMEOUT, () -> contextsOfEvery(feed, fires)))
+                            .as("top contexts of every feature that fired")
+                            .isTrue();
+                }
             }
             assertThat(fenced).as("transactions fenced while the encoder worked").isPositive();
-
-            long[] fires = new long[D];
-            long rows = codes(bootstrap, topics, fires);
-            assertThat(rows).as("rows in the codes topic").isEqualTo((long) ROWS * RECORDS);
 
             // Prometheus: the encoder's rows counter counts committed work, not attempts.
             assertThat(rowsCounter(prometheus) - rowsBefore)
                     .as("aen_encode_rows_total")
                     .isEqualTo(rows);
 
-            // The dashboard: tokens encoded per SAE and each feature's fires.
+            // The dashboard, read afresh after the encoder closed: tokens encoded per SAE and each
+            // feature's fires.
             try (DashboardFeed feed = new DashboardFeed(connection, topics).start()) {
-                assertThat(
-                                Wait.until(
-                                        Duration.ofSeconds(30),
-                                        () -> feed.encodedTokens(SAE) >= rows))
+                assertThat(Wait.until(WORK_TIMEOUT, () -> feed.encodedTokens(SAE) >= rows))
                         .as("the dashboard's tokens encoded (%d)", feed.encodedTokens(SAE))
                         .isTrue();
                 Thread.sleep(1000); // a duplicate counted late would show now
@@ -211,6 +219,17 @@ class DisplayedCountsIT {
         return fenced;
     }
 
+    /** Whether the dashboard holds top contexts of every feature that fired. */
+    private static boolean contextsOfEvery(DashboardFeed feed, long[] fires) {
+        for (int j = 0; j < fires.length; j++) {
+            if (fires[j] == 0) continue;
+            List<?> versions = (List<?>) feed.feature(SAE, j).get("versions");
+            if (versions.isEmpty()) return false;
+            if (((List<?>) ((Map<?, ?>) versions.get(0)).get("contexts")).isEmpty()) return false;
+        }
+        return true;
+    }
+
     /** Rows and per-feature fires, counted from the committed codes themselves. */
     private static long codes(String bootstrap, Topics topics, long[] fires) {
         AvroSerde<FeatureCodes> serde = new AvroSerde<>(FeatureCodes.class);
@@ -221,7 +240,7 @@ class DisplayedCountsIT {
                         topics.codes(),
                         true,
                         RECORDS,
-                        Duration.ofSeconds(60),
+                        WORK_TIMEOUT,
                         Duration.ofSeconds(2))) {
             FeatureCodes c = serde.fromBytes(r.value());
             rows += c.getRows();

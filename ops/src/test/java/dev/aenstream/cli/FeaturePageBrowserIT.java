@@ -20,6 +20,7 @@ import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import sun.misc.Signal;
 
 /**
  * A feature page in a real browser while the demo runs MiniLM over Europarl speeches: for a feature
@@ -51,6 +52,11 @@ class FeaturePageBrowserIT {
                                                 "128",
                                                 "--publish-every",
                                                 "50",
+                                                // The checks need not finish within the run: on
+                                                // a loaded machine the map came after it ended (CI
+                                                // of stop 39).
+                                                "--linger",
+                                                "600",
                                                 "--http-port",
                                                 Integer.toString(port),
                                                 "--http-host",
@@ -58,6 +64,7 @@ class FeaturePageBrowserIT {
                                                 "--summary-json",
                                                 dir.resolve("summary.json").toString()));
         ChromeDriver browser = HeadlessChromium.open(1400, 1000);
+        boolean served = false;
         try {
             String base = "http://127.0.0.1:" + port + "/";
             new WebDriverWait(browser, Duration.ofSeconds(120))
@@ -68,6 +75,7 @@ class FeaturePageBrowserIT {
                                 b.get(base + "feature.html");
                                 return true;
                             });
+            served = true;
             JavascriptExecutor js = browser;
             // A feature the monitor judges alive, with contexts kept: the first such id.
             Object found =
@@ -143,7 +151,7 @@ class FeaturePageBrowserIT {
             // The dictionary's map: every feature drawn, and a click opens a feature's page.
             browser.get(base + "?sae=" + SAE);
             Object drawn =
-                    new WebDriverWait(browser, Duration.ofSeconds(90))
+                    new WebDriverWait(browser, Duration.ofSeconds(180))
                             .pollingEvery(Duration.ofSeconds(1))
                             .until(
                                     b ->
@@ -172,6 +180,9 @@ class FeaturePageBrowserIT {
                                             .contains("/feature.html?sae=" + SAE + "&feature="));
         } finally {
             browser.quit();
+            // Ctrl-C, as a person ends the demo's wait; only once the demo is up, so its handler
+            // (not the JVM's default, an exit) receives it.
+            if (served) Signal.raise(new Signal("INT"));
         }
         assertThat(demo.get(3, TimeUnit.MINUTES)).isZero();
     }
