@@ -13,10 +13,22 @@ import sun.misc.Signal;
  * the process exits normally. A second signal exits at once.
  */
 final class StopSignals {
+    /** What the latest command asked to run on a stop request, for {@link #ask()}. */
+    private static volatile Runnable latest = () -> {};
+
     private StopSignals() {}
+
+    /**
+     * Asks the running command to stop, as a first Ctrl-C does: for a command run inside another
+     * JVM's thread (tests), where a signal may not reach it (a background job ignores SIGINT).
+     */
+    static void ask() {
+        latest.run();
+    }
 
     /** Runs {@code stop} on the first Ctrl-C or SIGTERM; exits on the second. */
     static void onStop(Runnable stop) {
+        latest = stop;
         AtomicBoolean asked = new AtomicBoolean();
         for (String name : List.of("INT", "TERM")) {
             try {
