@@ -37,7 +37,10 @@ public final class SaeExporters {
         cfg.put("dtype", "float32");
         cfg.put("device", "cpu");
         cfg.put("apply_b_dec_to_input", true);
-        cfg.put("normalize_activations", "none");
+        // SAELens's constant_norm_rescale is ours: x * sqrt(d_in) / |x| in, its inverse out.
+        cfg.put(
+                "normalize_activations",
+                sae.spec().normalise() ? SaeLensImporter.NORM_RESCALE : "none");
         cfg.put("hook_name", hookName);
         cfg.put("model_name", modelName);
         activation

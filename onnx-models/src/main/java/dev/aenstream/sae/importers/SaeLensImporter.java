@@ -20,6 +20,13 @@ import java.nio.file.Path;
  */
 public final class SaeLensImporter {
     static final String WEIGHTS = "sae_weights.safetensors";
+
+    /**
+     * SAELens's normalize_activations that rescales each row to L2 norm sqrt(d_in) and the output
+     * back: what aen's normalising encoders do.
+     */
+    static final String NORM_RESCALE = "constant_norm_rescale";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final java.util.List<String> ARCHITECTURES =
             java.util.List.of("standard", "topk", "jumprelu", "gated", "batchtopk");
@@ -44,12 +51,14 @@ public final class SaeLensImporter {
                             + " are)");
         }
         String norm = cfg.path("normalize_activations").asText("none");
-        if (!norm.equals("none")) {
+        if (!norm.equals("none") && !norm.equals(NORM_RESCALE)) {
             throw new IOException(
                     dir
                             + ": SAELens normalize_activations='"
                             + norm
-                            + "' is not supported; export with 'none'");
+                            + "' is not supported ('none' and '"
+                            + NORM_RESCALE
+                            + "' are)");
         }
         Safetensors.Contents w = Safetensors.read(dir.resolve(WEIGHTS));
         Safetensors.Tensor wEncT = w.require("W_enc");
@@ -86,7 +95,7 @@ public final class SaeLensImporter {
                         : defaultKMax;
         return new ImportedSae(
                 new SaeParameters(n, d, wEnc, bEnc, wDec, bDec),
-                new EncoderSpec(Math.min(k, d), false, activation(arch)),
+                new EncoderSpec(Math.min(k, d), norm.equals(NORM_RESCALE), activation(arch)),
                 "SAELens " + arch + " SAE from " + dir,
                 text(cfg, "model_name"),
                 text(cfg, "hook_name"),

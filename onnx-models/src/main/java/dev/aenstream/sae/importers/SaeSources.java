@@ -40,7 +40,11 @@ public final class SaeSources {
             throws IOException {
         if (Files.isDirectory(path)) {
             ImportedSae sae = imported(path, kMax);
-            EncoderSpec spec = sae.spec().withNormalise(normalise).withWeights(weights);
+            // Normalised when asked, or when the SAE's own files say it reads normalised rows.
+            EncoderSpec spec =
+                    sae.spec()
+                            .withNormalise(normalise || sae.spec().normalise())
+                            .withWeights(weights);
             return fromImported(sae, spec);
         }
         if (!Files.isRegularFile(path)) throw new IOException("no SAE at " + path);
@@ -157,7 +161,7 @@ public final class SaeSources {
     }
 
     /** The encoder graph of an imported SAE, built to {@code spec}, carrying its decoder. */
-    private static EncoderModel fromImported(ImportedSae sae, EncoderSpec spec) {
+    public static EncoderModel fromImported(ImportedSae sae, EncoderSpec spec) {
         SaeParameters params = sae.params();
         int k = Math.min(spec.kMax(), params.d());
         SaeDecoder decoder = SaeDecoder.of(params);

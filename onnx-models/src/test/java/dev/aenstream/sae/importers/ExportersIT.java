@@ -10,6 +10,7 @@ import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.Safetensors;
 import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.onnx.EncoderGraph;
+import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import java.nio.FloatBuffer;
@@ -101,6 +102,24 @@ class ExportersIT {
         assertThat(back.hookName()).isEqualTo("blocks.6.hook_resid_post");
         // Through the directory as --sae-file takes it, too.
         assertSame(SaeSources.imported(out, 8), original);
+    }
+
+    @Test
+    void anSaeOfNormalisedRowsKeepsItsNormalisationThroughSaeLens() throws Exception {
+        ImportedSae original =
+                new ImportedSae(
+                        SaeParameters.initialise(10, 24, 4),
+                        new EncoderSpec(24, true),
+                        "an SAE of rows at norm sqrt(n)");
+        Path out = dir.resolve("saelens-normalised");
+        SaeExporters.saeLens(original, out, "minilm", "layer.3");
+        JsonNode cfg = new ObjectMapper().readTree(out.resolve("cfg.json").toFile());
+        // SAELens's own name for x * sqrt(d_in) / |x| in, and its inverse out.
+        assertThat(cfg.get("normalize_activations").asText()).isEqualTo("constant_norm_rescale");
+        assertSame(SaeLensImporter.read(out, 24), original);
+        assertThat(SaeSources.load(out, 24, false).model().graph())
+                .as("the encoder --sae-file serves normalises")
+                .isEqualTo(SaeSources.load(out, 24, true).model().graph());
     }
 
     @Test
