@@ -26,8 +26,13 @@ public record SourceBinding(String sourceModel, String hookPoint) {
 
     /** Whether an SAE bound so takes {@code batch}. */
     public boolean matches(ActivationBatch batch) {
-        return (sourceModel == null || sourceModel.equals(batch.getSourceModel()))
-                && (hookPoint == null || hookPoint.equals(batch.getHookPoint()));
+        return accepts(batch.getSourceModel(), batch.getHookPoint());
+    }
+
+    /** Whether an SAE bound so reads the activations of {@code model} at {@code hook}. */
+    public boolean accepts(String model, String hook) {
+        return (sourceModel == null || sourceModel.equals(model))
+                && (hookPoint == null || hookPoint.equals(hook));
     }
 
     public boolean isAny() {

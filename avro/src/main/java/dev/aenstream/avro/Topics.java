@@ -64,6 +64,14 @@ public record Topics(String prefix) {
         return prefix + "feature-contexts";
     }
 
+    /**
+     * What the model loses with each SAE version spliced in, as the producers that splice measure
+     * it (docs/evaluation.md).
+     */
+    public String spliceFigures() {
+        return prefix + "splice-figures";
+    }
+
     public List<String> all() {
         return List.of(
                 activations(),
@@ -74,6 +82,7 @@ public record Topics(String prefix) {
                 alerts(),
                 dlq(),
                 saeState(),
-                featureContexts());
+                featureContexts(),
+                spliceFigures());
     }
 }

@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             BenchCommand.class,
             ExportCommand.class,
+            EvalCommand.class,
             ModelsCommand.class,
             FeaturesCommand.class,
             StatusCommand.class,

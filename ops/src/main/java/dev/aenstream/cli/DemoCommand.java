@@ -11,8 +11,10 @@ import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.LingerOption;
 import dev.aenstream.cli.options.MetricsOptions;
 import dev.aenstream.cli.options.MonitorOptions;
+import dev.aenstream.cli.options.RowNormaliseOption;
 import dev.aenstream.cli.options.RowsPerRecordOption;
 import dev.aenstream.cli.options.SaeSpec;
+import dev.aenstream.cli.options.SpliceOptions;
 import dev.aenstream.cli.options.SyntheticOptions;
 import dev.aenstream.cli.options.TextOptions;
 import dev.aenstream.dashboard.DashboardFeed;
@@ -48,6 +50,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -136,6 +139,8 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin MetricsOptions metrics;
     @Mixin MonitorOptions monitor;
     @Mixin TextOptions text;
+    @Mixin RowNormaliseOption rowNormalise;
+    @Mixin SpliceOptions splice;
     @Mixin DashboardOptions dashboard;
     @Mixin LingerOption linger;
 
@@ -195,13 +200,12 @@ final class DemoCommand implements Callable<Integer> {
     double rate = 10000;
 
     @Mixin RowsPerRecordOption recordRows;
-
     @Mixin DeviceOption device;
 
     @Option(
             names = "--summary-json",
             paramLabel = "PATH",
-            description = "Also write the summary as JSON to this file.")
+            description = "Write the summary as JSON.")
     Path summaryJson;
 
     @Override
@@ -213,14 +217,14 @@ final class DemoCommand implements Callable<Integer> {
         Device dev = device.device();
         ParseResult given = spec.commandLine().getParseResult();
         SpikedConfig data = synthetic.config();
-        // The demo's own coherence unless --rho says otherwise (the generator's default may
-        // differ).
+        // The demo's own coherence unless --rho says otherwise (the generator's may differ).
         if (!given.hasMatchedOption("--rho"))
             data = data.toBuilder().set(SpikedConfig.RHO, DEMO_RHO).build();
         try (DemoSource feed =
                 source.equals("synthetic")
                         ? DemoSource.synthetic(data)
-                        : DemoSource.transformer(source, text, dev, ORT_THREADS)) {
+                        : DemoSource.transformer(
+                                source, text, rowNormalise.normalise, dev, ORT_THREADS)) {
             return run(feed, dev);
         }
     }
@@ -245,8 +249,7 @@ final class DemoCommand implements Callable<Integer> {
                 (saes.isEmpty() ? DEFAULT_SAES : saes)
                         .stream().map(s -> SaeSpec.parse(s, base)).toList();
         long started = System.nanoTime();
-        java.util.concurrent.atomic.AtomicReference<String> progress =
-                new java.util.concurrent.atomic.AtomicReference<>("starting");
+        AtomicReference<String> progress = new AtomicReference<>("starting");
         String runId = Long.toString(System.currentTimeMillis());
         AtomicBoolean stop = new AtomicBoolean();
         // Ctrl-C ends the demo early, with its drain and summary, instead of mid-step.
@@ -339,7 +342,17 @@ final class DemoCommand implements Callable<Integer> {
                                     publisherConfig.producerId());
                     ActivationPublisher publisher =
                             new ActivationPublisher(
-                                    target.connection("producer"), publisherConfig)) {
+                                    target.connection("producer"), publisherConfig);
+                    Splicing splicing =
+                            Splicing.demo(
+                                    splice,
+                                    feed,
+                                    encoder::serving,
+                                    target.connection("producer"),
+                                    target.topics(),
+                                    publisherConfig.producerId(),
+                                    dev,
+                                    ORT_THREADS)) {
                 encoder.startEncoding().withMetrics();
                 Future<Long> produced = threads.submit(() -> feed.run(publisher, rate, stop::get));
                 long begin = System.nanoTime();
@@ -418,14 +431,13 @@ final class DemoCommand implements Callable<Integer> {
             target.close();
             throw e;
         }
-        if (target.secure()) {
-            System.out.printf(
-                    "secured: SASL_SSL with SCRAM-SHA-512 over TLS (CA %s), an ACL authoriser, %d"
-                            + " ACLs for principals %s%n",
-                    target.security().caCertificate(),
-                    acls,
-                    String.join(", ", dev.aenstream.broker.BrokerSecurity.COMPONENTS));
-        }
+        if (!target.secure()) return target;
+        System.out.printf(
+                "secured: SASL_SSL with SCRAM-SHA-512 over TLS (CA %s), an ACL authoriser, %d ACLs"
+                        + " for principals %s%n",
+                target.security().caCertificate(),
+                acls,
+                String.join(", ", dev.aenstream.broker.BrokerSecurity.COMPONENTS));
         return target;
     }
 

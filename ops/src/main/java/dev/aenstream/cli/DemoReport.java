@@ -99,6 +99,8 @@ final class DemoReport {
         printTable(trainer, served, observed);
         Map<String, Long> alerts = observed.alertsBySae();
         Map<String, SampleGeometry.Figures> geometry = trainer.geometry();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> dashboard = (Map<String, Object>) observed.snapshot().get("saes");
         summary.put("target_l0", targetL0);
         summary.put("dead_window_tokens", deadWindow);
         for (TrainingMetrics m : trainer.metrics()) {
@@ -132,6 +134,7 @@ final class DemoReport {
             s.put("sparse_steps", paths[0]);
             s.put("dense_steps", paths[1]);
             s.put("alerts", alerts.getOrDefault(m.saeId(), 0L));
+            s.put("spliced", newestSpliced(dashboard, m.saeId()));
             saes.add(s);
         }
         summary.put("saes", saes);
@@ -157,5 +160,16 @@ final class DemoReport {
                 trainer.rowsRead(),
                 100 * share);
         SummaryJson.write(summaryJson, summary);
+    }
+
+    /**
+     * What the model lost with the newest version of {@code saeId} spliced in, as the dashboard
+     * holds it (docs/evaluation.md); null when nothing was spliced.
+     */
+    @SuppressWarnings("unchecked")
+    private static Object newestSpliced(Map<String, Object> dashboard, String saeId) {
+        Map<String, Object> sae = (Map<String, Object>) dashboard.get(saeId);
+        Object rows = sae == null ? null : ((Map<String, Object>) sae.get("spliced")).get("rows");
+        return rows instanceof List<?> l && !l.isEmpty() ? l.get(l.size() - 1) : null;
     }
 }

@@ -40,6 +40,14 @@ interface DemoSource extends AutoCloseable {
     long run(ActivationPublisher publisher, double rowsPerSecond, BooleanSupplier stop)
             throws Exception;
 
+    /** The language model the rows come from, or null for synthetic rows (nothing to splice). */
+    default ModelProto model() {
+        return null;
+    }
+
+    /** Shows every published batch of the model to {@code observer} (the live splice). */
+    default void observe(TransformerProducer.BatchObserver observer) {}
+
     /** A line on what is being read now, for the console; empty when there is nothing to tell. */
     default String now() {
         return "";
@@ -81,18 +89,29 @@ interface DemoSource extends AutoCloseable {
     }
 
     /** A language model over text, looping over the text until stopped. */
-    static DemoSource transformer(String model, TextOptions text, Device device, int threads)
+    static DemoSource transformer(
+            String model, TextOptions text, boolean normalise, Device device, int threads)
             throws Exception {
         text.validate();
         ModelSource source = text.model(model);
         String hook = text.hook(source);
-        TransformerModel hooked =
-                TransformerModel.open(
-                        ModelProto.parseFrom(source.model()), List.of(hook), device, threads);
+        ModelProto proto = ModelProto.parseFrom(source.model());
+        TransformerModel hooked = TransformerModel.open(proto, List.of(hook), device, threads);
         Tokeniser tokeniser = text.tokeniser(source);
         int n = hooked.width();
         return new DemoSource() {
             private volatile TransformerProducer producer;
+            private volatile TransformerProducer.BatchObserver observer = batch -> {};
+
+            @Override
+            public ModelProto model() {
+                return proto;
+            }
+
+            @Override
+            public void observe(TransformerProducer.BatchObserver observer) {
+                this.observer = observer;
+            }
 
             @Override
             public int n() {
@@ -111,7 +130,7 @@ interface DemoSource extends AutoCloseable {
 
             @Override
             public Normalisation normalisation() {
-                return text.normalise ? Normalisation.UNIT_SQRT_N : Normalisation.NONE;
+                return normalise ? Normalisation.UNIT_SQRT_N : Normalisation.NONE;
             }
 
             @Override
@@ -120,12 +139,13 @@ interface DemoSource extends AutoCloseable {
                     throws Exception {
                 producer =
                         new TransformerProducer(
-                                hooked,
-                                hook,
-                                tokeniser,
-                                publisher,
-                                text.batch,
-                                new Pace(rowsPerSecond)::await);
+                                        hooked,
+                                        hook,
+                                        tokeniser,
+                                        publisher,
+                                        text.batch,
+                                        new Pace(rowsPerSecond)::await)
+                                .observedBy(observer);
                 while (!stop.getAsBoolean()) producer.run(TextSource.open(text.text), stop);
                 return producer.tokens();
             }

@@ -11,7 +11,6 @@ import dev.aenstream.models.ModelPull;
 import dev.aenstream.models.ModelRecords;
 import dev.aenstream.sae.importers.ImportedSae;
 import dev.aenstream.sae.onnx.EncoderGraph;
-import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.onnx.EncoderTensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,27 +84,40 @@ final class ModelsCommand implements Runnable {
             return 0;
         }
 
-        private void write(ModelAssembler.Assembled a) throws Exception {
+        /**
+         * The SAE of a pulled version, built as the version says (normalisation, k_max), naming the
+         * model and hook it was trained on.
+         */
+        static ImportedSae imported(ModelAssembler.Assembled a) throws Exception {
             SaeModel m = a.model();
-            String origin =
-                    "SAE " + m.getSaeId() + " v" + m.getVersion() + " from the models topic";
-            EncoderTensors.Read read =
-                    EncoderTensors.read(
-                            OnnxMl.ModelProto.parseFrom(a.graph()), a.file(), a.weightsStart());
-            EncoderSpec spec = ModelRecords.encoderSpec(m, read);
-            if (layout.format() == LayoutOptions.Format.onnx) {
-                Path parent = out.toAbsolutePath().getParent();
-                if (parent != null) Files.createDirectories(parent);
-                EncoderGraph.packaged(read.weights(), spec, "sae_encoder").writeFiles(out);
-                System.out.printf(
-                        "wrote %s (and %s.data): %s, n=%d, D=%d, %s weights%n",
-                        out, out, origin, m.getN(), m.getD(), read.precision().label());
+            EncoderTensors.Read read = read(a);
+            return ImportedSae.of(read, ModelRecords.encoderSpec(m, read), origin(m))
+                    .named(m.getSourceModel(), m.getHookPoint());
+        }
+
+        private void write(ModelAssembler.Assembled a) throws Exception {
+            if (layout.format() != LayoutOptions.Format.onnx) {
+                layout.write(imported(a), out);
                 return;
             }
-            // The version's binding names the model and hook it was trained on.
-            layout.write(
-                    ImportedSae.of(read, spec, origin).named(m.getSourceModel(), m.getHookPoint()),
-                    out);
+            SaeModel m = a.model();
+            EncoderTensors.Read read = read(a);
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            EncoderGraph.packaged(read.weights(), ModelRecords.encoderSpec(m, read), "sae_encoder")
+                    .writeFiles(out);
+            System.out.printf(
+                    "wrote %s (and %s.data): %s, n=%d, D=%d, %s weights%n",
+                    out, out, origin(m), m.getN(), m.getD(), read.precision().label());
+        }
+
+        private static EncoderTensors.Read read(ModelAssembler.Assembled a) throws Exception {
+            return EncoderTensors.read(
+                    OnnxMl.ModelProto.parseFrom(a.graph()), a.file(), a.weightsStart());
+        }
+
+        private static String origin(SaeModel m) {
+            return "SAE " + m.getSaeId() + " v" + m.getVersion() + " from the models topic";
         }
     }
 }

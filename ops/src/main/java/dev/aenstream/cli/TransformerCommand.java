@@ -7,8 +7,11 @@ import dev.aenstream.cli.options.DashboardOptions;
 import dev.aenstream.cli.options.DeviceOption;
 import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.cli.options.MetricsOptions;
+import dev.aenstream.cli.options.ModelTrustOptions;
 import dev.aenstream.cli.options.OrtThreadsOption;
 import dev.aenstream.cli.options.PublishOptions;
+import dev.aenstream.cli.options.RowNormaliseOption;
+import dev.aenstream.cli.options.SpliceOptions;
 import dev.aenstream.cli.options.TextOptions;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.Pace;
@@ -49,6 +52,7 @@ import picocli.CommandLine.Option;
 final class TransformerCommand implements Callable<Integer> {
     @Mixin KafkaOptions kafka;
     @Mixin TextOptions text;
+    @Mixin RowNormaliseOption rowNormalise;
     @Mixin MetricsOptions metrics;
     @Mixin DashboardOptions dashboard;
 
@@ -80,6 +84,30 @@ final class TransformerCommand implements Callable<Integer> {
     @Mixin OrtThreadsOption ortThreads;
 
     @Mixin PublishOptions publish;
+    @Mixin SpliceOptions splice;
+    @Mixin ModelTrustOptions trust;
+
+    /** The live splice --splice-share asks for, or null. */
+    private Splicing splicing(
+            ModelProto proto,
+            String hook,
+            ModelSource source,
+            TransformerModel hooked,
+            ActivationPublisher publisher,
+            KafkaTarget target)
+            throws Exception {
+        double share = splice.share(0);
+        if (share == 0) return null;
+        return Splicing.following(
+                new Splicing.Plan(
+                        proto, hook, source.name(), publisher.producerId(), splice, share),
+                hooked.width(),
+                trust.trust(),
+                target.connection(),
+                target.topics(),
+                device.device(),
+                ortThreads.ortThreads());
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -111,9 +139,10 @@ final class TransformerCommand implements Callable<Integer> {
                                                 hook,
                                                 source.name())
                                         .withNormalisation(
-                                                text.normalise
+                                                rowNormalise.normalise
                                                         ? Normalisation.UNIT_SQRT_N
-                                                        : Normalisation.NONE))) {
+                                                        : Normalisation.NONE));
+                Splicing splicing = splicing(proto, hook, source, hooked, publisher, target)) {
             TransformerProducer producer =
                     new TransformerProducer(
                             hooked,
@@ -122,6 +151,7 @@ final class TransformerCommand implements Callable<Integer> {
                             publisher,
                             text.batch,
                             new Pace(publish.rate)::await);
+            if (splicing != null) producer.observedBy(splicing.observer());
             ScheduledExecutorService progress =
                     Executors.newSingleThreadScheduledExecutor(Daemon.threads("aen-progress"));
             long start = System.nanoTime();

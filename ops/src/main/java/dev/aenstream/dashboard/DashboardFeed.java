@@ -80,6 +80,7 @@ public final class DashboardFeed implements AutoCloseable {
     private final WindowCounts windows = new WindowCounts();
 
     private final FeatureViews features = new FeatureViews();
+    private final SplicedScores spliced = new SplicedScores();
     private final DictionaryMap maps =
             new DictionaryMap(features::counts, PoissonSne.Config.defaults());
     private final AvroSerde<FeatureContexts> contextsSerde = new AvroSerde<>(FeatureContexts.class);
@@ -143,7 +144,8 @@ public final class DashboardFeed implements AutoCloseable {
                         topics.saeState(),
                         topics.alerts(),
                         topics.models(),
-                        topics.featureContexts());
+                        topics.featureContexts(),
+                        topics.spliceFigures());
         List<TopicPartition> assigned = new ArrayList<>();
         long backoffMs = 0;
         while (!closed.get()) {
@@ -205,6 +207,7 @@ public final class DashboardFeed implements AutoCloseable {
             else if (topic.equals(topics.alerts())) alert(alertSerde.fromBytes(r.value()));
             else if (topic.equals(topics.featureContexts()))
                 features.contexts(contextsSerde.fromBytes(r.value()));
+            else if (topic.equals(topics.spliceFigures())) spliced.accept(r.value());
             else if (topic.equals(topics.models())
                     && ModelRecords.MODEL.equals(ModelRecords.type(r.headers())))
                 model(modelSerde.fromBytes(r.value()));
@@ -293,6 +296,7 @@ public final class DashboardFeed implements AutoCloseable {
             if (st == null) return;
         }
         features.state(st);
+        spliced.deadPct(st.getSaeId(), st.getVersion(), st.getDeadPct());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("version", st.getVersion());
         m.put("d", st.getD());
@@ -412,6 +416,7 @@ public final class DashboardFeed implements AutoCloseable {
                     m.put("encoding", s.encoding.columns());
                     m.put("state", s.state);
                     m.put("geometry", s.geometry);
+                    m.put("spliced", spliced.of(id));
                     synchronized (s.versions) {
                         m.put("versions", new ArrayList<>(s.versions.values()));
                     }

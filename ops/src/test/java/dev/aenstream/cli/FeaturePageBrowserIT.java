@@ -25,8 +25,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * A feature page in a real browser while the demo runs MiniLM over Europarl speeches: for a feature
  * the monitor calls alive and that has top contexts, the page shows real sentences with the token
  * highlighted, exactly the characters the context names, and a screenshot is kept in
- * target/feature-page.png. The dashboard's p-SNE map then draws every feature, and a click on one
- * opens its page (target/dictionary-map.png).
+ * target/feature-page.png. The dashboard then shows the score of each version spliced into MiniLM
+ * as the demo runs, its p-SNE map draws every feature, and a click on one opens its page
+ * (target/dictionary-map.png).
  */
 class FeaturePageBrowserIT {
     private static final String SAE = "aen";
@@ -149,6 +150,28 @@ class FeaturePageBrowserIT {
 
             // The dictionary's map: every feature drawn, and a click opens a feature's page.
             browser.get(base + "?sae=" + SAE);
+            // The live spliced score: the demo splices its versions into MiniLM as it runs.
+            @SuppressWarnings("unchecked")
+            Map<String, Object> spliced =
+                    (Map<String, Object>)
+                            new WebDriverWait(browser, Duration.ofSeconds(180))
+                                    .pollingEvery(Duration.ofSeconds(1))
+                                    .until(
+                                            b ->
+                                                    js.executeScript(
+                                                            "const s = window.aenState() &&"
+                                                                + " window.aenState().saes.aen;"
+                                                                + " const rows ="
+                                                                + " document.querySelectorAll('#splicedTable"
+                                                                + " tr').length; return s &&"
+                                                                + " s.spliced && s.spliced.x &&"
+                                                                + " s.spliced.x.length > 0 && rows"
+                                                                + " > 1 ? s.spliced : null;"));
+            assertThat((String) spliced.get("score_name")).isEqualTo("embedding_score");
+            for (Object score : (List<?>) spliced.get("score"))
+                assertThat(((Number) score).doubleValue()).isFinite().isLessThanOrEqualTo(1.0);
+            assertThat(browser.findElement(By.id("scoreName")).getText())
+                    .isEqualTo("embedding_score");
             Object drawn =
                     new WebDriverWait(browser, Duration.ofSeconds(180))
                             .pollingEvery(Duration.ofSeconds(1))

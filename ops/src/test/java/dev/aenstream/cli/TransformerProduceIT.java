@@ -6,11 +6,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.aenstream.avro.ActivationBatch;
 import dev.aenstream.avro.AvroSerde;
+import dev.aenstream.avro.ModelHead;
 import dev.aenstream.avro.Normalisation;
+import dev.aenstream.avro.SpliceFigures;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.produce.replay.ActivationFile;
 import dev.aenstream.testkit.TopicReader;
+import dev.aenstream.topics.TopicProvisioner;
+import dev.aenstream.topics.TopicSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteOrder;
@@ -22,6 +26,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code aen produce transformer} end to end on a real broker: the tiny GPT-2-style decoder's last
  * residual stream reaches the topic token by token, with token ids, offsets and docs/aen-sae.md's
- * normalisation, and equals PyTorch's values once the scale factors are divided out. Then the
- * MiniLM demo runs briefly and encodes real text.
+ * normalisation, and equals PyTorch's values once the scale factors are divided out. With
+ * --splice-share it splices the version the models topic serves into its batches and publishes what
+ * the model loses. Then the MiniLM demo runs briefly and encodes real text.
  */
 class TransformerProduceIT {
     private static final Path GPT2 =
@@ -53,6 +62,71 @@ class TransformerProduceIT {
     @AfterAll
     static void stop() {
         broker.close();
+    }
+
+    @Test
+    void splicesTheServedVersionIntoItsShareOfBatchesAndPublishesWhatTheModelLoses()
+            throws Exception {
+        Topics topics = new Topics("splice.");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            TopicProvisioner.ensure(admin, topics, new TopicSettings(1, (short) 1));
+        }
+        EvalCommandIT.publishFixtureSae(broker.bootstrapServers(), topics, "tiny", 3);
+        String hook = EvalCommandTest.afterLayer0(GPT2);
+        CompletableFuture<Integer> producing =
+                CompletableFuture.supplyAsync(
+                        () ->
+                                Aen.commandLine(new String[0])
+                                        .execute(
+                                                "produce",
+                                                "transformer",
+                                                "--model",
+                                                GPT2.toString(),
+                                                "--hook",
+                                                hook,
+                                                "--text",
+                                                GPT2.resolve("../../splice/eval.txt").toString(),
+                                                "--seq-len",
+                                                "64", // the fixture's positions
+                                                "--loop",
+                                                "0",
+                                                "--splice-share",
+                                                "0.5",
+                                                "--allow-unsigned-models",
+                                                "--bootstrap-servers",
+                                                broker.bootstrapServers(),
+                                                "--topic-prefix",
+                                                topics.prefix()));
+        List<SpliceFigures> figures;
+        try {
+            AvroSerde<SpliceFigures> serde = new AvroSerde<>(SpliceFigures.class);
+            figures =
+                    TopicReader.read(
+                                    broker.bootstrapServers(),
+                                    topics.spliceFigures(),
+                                    false,
+                                    3,
+                                    Duration.ofSeconds(120),
+                                    Duration.ZERO)
+                            .stream()
+                            .map(r -> serde.fromBytes(r.value()))
+                            .toList();
+        } finally {
+            StopSignals.ask(); // what Ctrl-C asks: the producer stops after its batch
+        }
+        assertThat(producing.get(2, TimeUnit.MINUTES)).isZero();
+        assertThat(figures).hasSizeGreaterThanOrEqualTo(3);
+        for (SpliceFigures f : figures) {
+            assertThat(f.getSaeId()).isEqualTo("tiny");
+            assertThat(f.getVersion()).isEqualTo(3);
+            assertThat(f.getHead()).isEqualTo(ModelHead.LOGITS);
+            assertThat(f.getSourceModel()).isEqualTo("gpt2");
+            assertThat(f.getFigures().get("ce_loss_score")).isFinite();
+            assertThat(f.getFigures().get("kl_div_with_sae")).isPositive();
+        }
+        assertThat(figures.get(2).getTokens())
+                .as("each record holds the version's spliced tokens so far")
+                .isGreaterThan(figures.get(0).getTokens());
     }
 
     @Test

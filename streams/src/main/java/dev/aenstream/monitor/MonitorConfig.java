@@ -163,6 +163,26 @@ public record MonitorConfig(SettingValues settings) {
                     Rule.between(0, MAX_CONTEXT_CHARS),
                     "Characters of text kept on each side of a top token");
 
+    public static final Setting<Double> SPLICE_SCORE_FLOOR =
+            Setting.real(
+                    "spliceScoreFloor",
+                    "splice-score-floor",
+                    "SCORE",
+                    always(0.5),
+                    new Rule<>("at most 1", v -> v <= 1),
+                    "SPLICED_SCORE_LOW when a version's spliced score (ce_loss_score, or"
+                            + " embedding_score for an embedding model) falls below this");
+
+    public static final Setting<Long> SPLICE_MIN_TOKENS =
+            Setting.whole(
+                    "spliceMinTokens",
+                    "splice-judge-after-tokens",
+                    "TOKENS",
+                    always(2_000L),
+                    Rule.nonNegative(),
+                    "No version's spliced score is judged before it was measured on this many"
+                            + " tokens");
+
     /** Every monitor setting, in the order --help and docs/ list them. */
     public static final List<Setting<?>> ALL =
             List.of(
@@ -179,7 +199,9 @@ public record MonitorConfig(SettingValues settings) {
                     FVE_ROW_STRIDE,
                     STATS_BLOCK_FEATURES,
                     TOP_CONTEXTS,
-                    CONTEXT_CHARS);
+                    CONTEXT_CHARS,
+                    SPLICE_SCORE_FLOOR,
+                    SPLICE_MIN_TOKENS);
 
     public MonitorConfig {
         if (settings == null) throw new IllegalArgumentException("monitor settings are required");

@@ -17,7 +17,29 @@ final class MonitorMetrics {
      */
     private static final Map<String, Map<Integer, long[]>> DEAD_BY_PART = new ConcurrentHashMap<>();
 
+    /** Per SAE id and figure: the newest spliced figure heard (score, KL, fve, version). */
+    private static final Map<String, AtomicReference<Double>> SPLICED = new ConcurrentHashMap<>();
+
     private MonitorMetrics() {}
+
+    /**
+     * Sets gauge {@code aen.splice.<figure>} of {@code saeId}: what the model loses with its
+     * version spliced in, as the producers that splice report it.
+     */
+    static void spliced(String saeId, String figure, double value) {
+        SPLICED.computeIfAbsent(
+                        saeId + "\u0000" + figure,
+                        key -> {
+                            AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
+                            Metrics.gauge(
+                                    "aen.splice." + figure,
+                                    Tags.of("sae_id", saeId),
+                                    holder,
+                                    AtomicReference::get);
+                            return holder;
+                        })
+                .set(value);
+    }
 
     /** Registers the alert counters at zero, so a scrape shows them before the first alert. */
     static void register() {

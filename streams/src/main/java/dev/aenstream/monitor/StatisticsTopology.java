@@ -148,5 +148,22 @@ public final class StatisticsTopology {
                 .to(
                         topics.alerts(),
                         Produced.with(Serdes.String(), alerts).withName("trainer-alerts-sink"));
+
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(SpliceFiguresWatch.STORE),
+                        Serdes.String(),
+                        Serdes.ByteArray()));
+        builder.stream(
+                        topics.spliceFigures(),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                                .withName("splice-figures"))
+                .process(
+                        () -> new SpliceFiguresWatch(config),
+                        Named.as("splice-figures-watch"),
+                        SpliceFiguresWatch.STORE)
+                .to(
+                        topics.alerts(),
+                        Produced.with(Serdes.String(), alerts).withName("splice-alerts-sink"));
     }
 }

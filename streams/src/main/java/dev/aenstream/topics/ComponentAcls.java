@@ -72,6 +72,9 @@ public record ComponentAcls(
         List<AclBinding> out = new ArrayList<>();
         String producer = principals.get("producer");
         topic(out, producer, topics.activations(), AclOperation.WRITE);
+        // A producer that splices SAEs into its model follows their versions and reports the loss.
+        topic(out, producer, topics.models(), AclOperation.READ);
+        topic(out, producer, topics.spliceFigures(), AclOperation.WRITE);
 
         String encoder = principals.get("encoder");
         for (String t :
@@ -79,6 +82,7 @@ public record ComponentAcls(
                         topics.activations(),
                         topics.models(),
                         topics.trainerMetrics(),
+                        topics.spliceFigures(),
                         topics.featureStats())) topic(out, encoder, t, AclOperation.READ);
         for (String t :
                 List.of(
@@ -152,7 +156,8 @@ public record ComponentAcls(
                         topics.models(),
                         topics.saeState(),
                         topics.featureContexts(),
-                        topics.trainerMetrics())) topic(out, dashboard, t, AclOperation.READ);
+                        topics.trainerMetrics(),
+                        topics.spliceFigures())) topic(out, dashboard, t, AclOperation.READ);
         // The Python readers consume in throwaway groups of this prefix (aen_stream.readers).
         add(
                 out,

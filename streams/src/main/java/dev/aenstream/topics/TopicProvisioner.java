@@ -61,6 +61,7 @@ public final class TopicProvisioner {
         // it.
         plan.add(topic(topics.models(), 1, settings, compacted));
         plan.add(topic(topics.trainerMetrics(), 1, settings, Map.of()));
+        plan.add(topic(topics.spliceFigures(), 1, settings, Map.of()));
         plan.add(topic(topics.alerts(), 1, settings, Map.of()));
         plan.add(topic(topics.dlq(), 1, settings, bulk));
         plan.add(topic(topics.saeState(), 1, settings, compacted));

@@ -53,16 +53,6 @@ public final class TextOptions {
                             + " ${DEFAULT-VALUE}).")
     public int batch = 8;
 
-    @Option(
-            names = "--no-normalise",
-            negatable = true,
-            fallbackValue = "true",
-            description =
-                    "Rescale each token's activation to L2 norm sqrt(n), as docs/aen-sae.md asks"
-                        + " for language models; the factors travel in the records (default: on;"
-                        + " --no-normalise sends raw values).")
-    public boolean normalise = true;
-
     public void validate() {
         if (seqLen < 2)
             throw new IllegalArgumentException("--seq-len must be at least 2, got " + seqLen);

@@ -1,21 +1,15 @@
 package dev.aenstream.produce.transformer;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.OrtSessions;
 import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,30 +49,8 @@ public final class TransformerModel implements AutoCloseable {
     }
 
     private void checkInputs() throws OrtException {
-        Map<String, NodeInfo> inputs = opened.session().getInputInfo();
-        if (!inputs.containsKey("input_ids")) {
-            throw new IllegalArgumentException(
-                    "the model has no 'input_ids' input; its inputs are " + inputs.keySet());
-        }
-        for (String name : inputs.keySet()) {
-            if (!KNOWN.contains(name) && !name.startsWith("past_")) {
-                throw new IllegalArgumentException(
-                        "model input '"
-                                + name
-                                + "' is not one this producer can feed (input_ids, attention_mask,"
-                                + " token_type_ids, position_ids, past_key_values.*,"
-                                + " use_cache_branch)");
-            }
-        }
+        TokenFeeds.check(opened.session().getInputInfo(), Set.of());
     }
-
-    private static final Set<String> KNOWN =
-            Set.of(
-                    "input_ids",
-                    "attention_mask",
-                    "token_type_ids",
-                    "position_ids",
-                    "use_cache_branch");
 
     /**
      * Activations of one hook for one padded batch: {@code [batch][seq][width]} flattened
@@ -122,88 +94,7 @@ public final class TransformerModel implements AutoCloseable {
     }
 
     private Map<String, OnnxTensor> feeds(List<TokenSequence> sequences) throws OrtException {
-        int batch = sequences.size();
-        int seq = sequences.stream().mapToInt(TokenSequence::length).max().orElseThrow();
-        OrtEnvironment env = OrtSessions.environment();
-        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
-        try {
-            for (Map.Entry<String, NodeInfo> input : opened.session().getInputInfo().entrySet()) {
-                feeds.put(
-                        input.getKey(),
-                        feed(
-                                env,
-                                input.getKey(),
-                                (TensorInfo) input.getValue().getInfo(),
-                                sequences,
-                                batch,
-                                seq));
-            }
-        } catch (OrtException | RuntimeException e) {
-            for (OnnxTensor t : feeds.values()) t.close();
-            throw e;
-        }
-        return feeds;
-    }
-
-    private static OnnxTensor feed(
-            OrtEnvironment env,
-            String name,
-            TensorInfo info,
-            List<TokenSequence> sequences,
-            int batch,
-            int seq)
-            throws OrtException {
-        if (name.equals("use_cache_branch"))
-            return OnnxTensor.createTensor(env, new boolean[] {false});
-        if (name.startsWith("past_")) return emptyCache(env, name, info, batch);
-        long[] values = new long[batch * seq];
-        for (int b = 0; b < batch; b++) {
-            TokenSequence s = sequences.get(b);
-            for (int t = 0; t < seq; t++) {
-                boolean real = t < s.length();
-                values[b * seq + t] =
-                        switch (name) {
-                            case "input_ids" ->
-                                    real
-                                            ? s.ids()[t]
-                                            : 0; // masked (encoders) or after every real token
-                            // (causal decoders)
-                            case "attention_mask" -> real ? 1 : 0;
-                            case "token_type_ids" -> real ? s.typeIds()[t] : 0;
-                            case "position_ids" ->
-                                    real ? t : 1; // HuggingFace fills padding positions with 1
-                            default -> throw new IllegalStateException(name);
-                        };
-            }
-        }
-        long[] shape = {batch, seq};
-        if (info.type == OnnxJavaType.INT32) {
-            int[] ints = new int[values.length];
-            for (int i = 0; i < ints.length; i++) ints[i] = (int) values[i];
-            return OnnxTensor.createTensor(env, IntBuffer.wrap(ints), shape);
-        }
-        return OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape);
-    }
-
-    /**
-     * A key/value cache holding no past tokens: the batch dimension first, every other free
-     * dimension 0.
-     */
-    private static OnnxTensor emptyCache(
-            OrtEnvironment env, String name, TensorInfo info, int batch) throws OrtException {
-        long[] shape = info.getShape().clone();
-        for (int i = 0; i < shape.length; i++) {
-            if (shape[i] < 0) shape[i] = i == 0 ? batch : 0;
-        }
-        if (info.type != OnnxJavaType.FLOAT) {
-            throw new IllegalArgumentException(
-                    "cache input '"
-                            + name
-                            + "' is "
-                            + info.type
-                            + "; only float32 caches are supported");
-        }
-        return OnnxTensor.createTensor(env, FloatBuffer.allocate(0), shape);
+        return TokenFeeds.of(opened.session(), sequences, Map.of());
     }
 
     /** Width of the first hook (d_model), learnt by running a two-token probe. */

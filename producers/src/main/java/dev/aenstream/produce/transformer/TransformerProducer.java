@@ -25,6 +25,14 @@ public final class TransformerProducer {
     private volatile int width;
     private volatile Document current;
 
+    /** Sees each batch after it was published (the live splice samples some of them). */
+    @FunctionalInterface
+    public interface BatchObserver {
+        void ran(List<TokenSequence> batch) throws OrtException;
+    }
+
+    private BatchObserver observer = batch -> {};
+
     /**
      * Holds a producer to a rate: called with the tokens published so far, it sleeps while ahead.
      */
@@ -50,6 +58,12 @@ public final class TransformerProducer {
         this.publisher = publisher;
         this.batchSize = batchSize;
         this.pace = pace;
+    }
+
+    /** Shows every batch to {@code observer} once it is published; returns this producer. */
+    public TransformerProducer observedBy(BatchObserver observer) {
+        this.observer = observer;
+        return this;
     }
 
     /** Width of the hooked tensor (d_model), known after the first batch. */
@@ -129,6 +143,7 @@ public final class TransformerProducer {
         }
         publisher.publish(x, rows, width, new RowText(ids, offsets, rowDocuments, docs));
         tokens += rows;
+        observer.ran(batch);
         pace.await(tokens);
     }
 }
