@@ -1,4 +1,5 @@
-"""aen-stream from Python: publish a model's activations, read codes, alerts, statistics and metrics."""
+"""aen-stream from Python: publish a model's activations, read codes, alerts, statistics and metrics, and
+measure what a model loses with an SAE spliced in (aen_stream.evaluate, which needs torch)."""
 from .producer import ActivationPublisher, RowText, hook, hook_layer
 from .settings import client_config, read_java_properties
 from .wire import Codec, SchemaStore

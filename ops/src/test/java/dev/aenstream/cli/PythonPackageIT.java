@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,12 +53,20 @@ import org.junit.jupiter.api.io.TempDir;
  * The Python package (producers/python) installed from the checkout into a venv made with Debian's
  * Python and its packages (no package index), and its tests run against a broker and an encoder
  * started here: its fingerprints equal the Java Avro library's for every archived schema, a torch
- * model's hooked layer comes back as codes, and what the Python reader decoded of them equals what
- * Java decodes.
+ * model's hooked layer comes back as codes, what the Python reader decoded of them equals what Java
+ * decodes, and its spliced evaluation of a PyTorch model agrees with {@code aen eval} of the same
+ * model exported to ONNX.
  */
 class PythonPackageIT {
+    static {
+        // The test builds TrainerMetrics (with nested records) before any serde exists.
+        AvroSerde.trustGeneratedClasses();
+    }
+
     private static final int N = 16;
     private static final int D = 32;
+    private static final Path FIXTURES =
+            Path.of("../producers/src/test/resources/fixtures").toAbsolutePath().normalize();
 
     @TempDir Path dir;
 
@@ -146,6 +155,7 @@ class PythonPackageIT {
                 app.start();
                 assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
                 Path codesOut = dir.resolve("codes.json");
+                Path evalJson = evalTinyGpt2();
                 String out =
                         run(
                                 dir,
@@ -155,7 +165,9 @@ class PythonPackageIT {
                                         "AEN_TEST_N", Integer.toString(N),
                                         "AEN_TEST_D", Integer.toString(D),
                                         "AEN_TEST_FINGERPRINTS", fingerprints.toString(),
-                                        "AEN_TEST_CODES_OUT", codesOut.toString()),
+                                        "AEN_TEST_CODES_OUT", codesOut.toString(),
+                                        "AEN_TEST_FIXTURES", FIXTURES.toString(),
+                                        "AEN_TEST_EVAL_JSON", evalJson.toString()),
                                 python.toString(),
                                 "-m",
                                 "unittest",
@@ -169,6 +181,24 @@ class PythonPackageIT {
                 compareCodes(bootstrap, topics, new ObjectMapper().readTree(codesOut.toFile()));
             }
         }
+    }
+
+    /**
+     * {@code aen eval} of the fixture SAE spliced into the tiny GPT-2-style decoder, which the
+     * package's own evaluation of the same model in PyTorch must agree with.
+     */
+    private Path evalTinyGpt2() throws Exception {
+        Path out = dir.resolve("eval.json");
+        List<String> args = new ArrayList<>(List.of("eval"));
+        args.addAll(EvalCommandTest.tinyModel("gpt2"));
+        args.addAll(
+                List.of(
+                        "--sae-file",
+                        FIXTURES.resolve("splice/gpt2-sae").toString(),
+                        "--summary-json",
+                        out.toString()));
+        assertThat(Aen.commandLine(new String[0]).execute(args.toArray(String[]::new))).isZero();
+        return out;
     }
 
     /** What Python decoded of its own records' codes equals what Java decodes. */
