@@ -124,9 +124,7 @@ final class Splicing implements AutoCloseable {
                         figures);
         System.out.printf(
                 "splicing %s into %.0f%% of the batches; figures to %s%n",
-                plan.options().wanted("") ? "every SAE served" : "the SAEs named",
-                100 * plan.share(),
-                topics.spliceFigures());
+                plan.options().which(), 100 * plan.share(), topics.spliceFigures());
         return new Splicing(follower, figures, live);
     }
 

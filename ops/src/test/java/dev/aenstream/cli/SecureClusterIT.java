@@ -120,6 +120,11 @@ class SecureClusterIT {
                                     "256",
                                     "--publish-every",
                                     "20",
+                                    // Starvation judged over 50 steps of 256 rows, not the
+                                    // demo's 200: alerts come within the run on a loaded machine
+                                    // too (CI of stop 40 saw none in 40 s).
+                                    "--dead-window",
+                                    "12800",
                                     "--summary-json",
                                     summary.toString());
         } finally {

@@ -3,6 +3,7 @@ package dev.aenstream.topics;
 import dev.aenstream.avro.Topics;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,7 +15,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -88,6 +91,7 @@ public final class TopicProvisioner {
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) throw e;
         }
+        awaitLeaders(admin, missing);
         missing.forEach(
                 t ->
                         LOG.info(
@@ -97,6 +101,28 @@ public final class TopicProvisioner {
                                 t.replicationFactor(),
                                 t.configs()));
         return Set.copyOf(missing.stream().map(NewTopic::name).toList());
+    }
+
+    /**
+     * Returns once every partition of {@code created} is served by its leader. A producer that
+     * writes a moment after creation can meet a broker that is not leader yet (NOT_LEADER), and an
+     * idempotent one with batches in flight then retried its first batch out of order until its
+     * delivery timeout (TrainCommandIT's stats benchmark on a loaded machine: 120 s, then failed).
+     * Listing offsets asks each leader itself, and the admin client retries until it answers.
+     */
+    private static void awaitLeaders(Admin admin, List<NewTopic> created)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        for (NewTopic t : created)
+            for (int p = 0; p < t.numPartitions(); p++)
+                partitions.put(new TopicPartition(t.name(), p), OffsetSpec.latest());
+        try {
+            admin.listOffsets(partitions).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // A principal that may create but not describe them, or a slow cluster: the topics
+            // exist, and clients wait for leaders on their own.
+            LOG.warn("could not confirm the new topics' leaders: {}", e.toString());
+        }
     }
 
     /**

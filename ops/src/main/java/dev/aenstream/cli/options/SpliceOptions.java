@@ -32,6 +32,11 @@ public final class SpliceOptions {
         return s;
     }
 
+    /** Which SAEs are spliced, for a person. */
+    public String which() {
+        return saes.isEmpty() ? "every SAE served" : "SAEs " + String.join(", ", saes);
+    }
+
     /** Whether {@code saeId} is to be spliced. */
     public boolean wanted(String saeId) {
         return saes.isEmpty() || saes.contains(saeId);
