@@ -32,8 +32,12 @@ final class Splicing implements AutoCloseable {
             SpliceOptions options,
             double share) {}
 
-    /** The share of batches the demo splices on a language model, unless --splice-share. */
-    static final double DEMO_SHARE = 0.1;
+    /**
+     * The share of batches the demo splices on a language model, unless --splice-share: each
+     * spliced batch costs five forward passes for two SAEs, and the demo's producer shares two
+     * cores with its trainers and encoders.
+     */
+    static final double DEMO_SHARE = 0.05;
 
     private final ModelFollower follower;
     private final SpliceFiguresPublisher figures;

@@ -14,7 +14,7 @@ public final class SpliceOptions {
                         + " loses, per SAE and version, to the splice-figures topic that the"
                         + " monitor, the dashboard and Prometheus read (docs/evaluation.md). Each"
                         + " spliced batch costs one more forward pass, and two per SAE (default:"
-                        + " off; for aen demo on a language model: 0.1).")
+                        + " off; for aen demo on a language model: 0.05).")
     Double share;
 
     @Option(
