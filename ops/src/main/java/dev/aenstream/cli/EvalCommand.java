@@ -18,8 +18,6 @@ import dev.aenstream.produce.transformer.TokenSequence;
 import dev.aenstream.produce.transformer.Tokeniser;
 import dev.aenstream.sae.importers.ImportedSae;
 import dev.aenstream.sae.importers.SaeSources;
-import dev.aenstream.sae.onnx.EncoderSpec;
-import dev.aenstream.sae.onnx.EncoderTensors;
 import dev.aenstream.sae.runtime.SaeEncoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -135,15 +133,15 @@ final class EvalCommand implements Callable<Integer> {
         Sequences.Mode mode = mode(sequences);
         ModelSource source = text.model(model);
         String hook = text.hook(source);
-        Loaded sae = loadSae();
+        SaeSources.EncoderModel sae = loadSae();
         System.out.printf(
                 "model %s, hook %s; SAE %s (n=%d, D=%d%s)%n",
                 source.name(),
                 hook,
-                sae.model.origin(),
-                sae.model.n(),
-                sae.model.d(),
-                sae.normalise ? ", rows normalised to sqrt(n)" : "");
+                sae.origin(),
+                sae.n(),
+                sae.d(),
+                sae.normalise() ? ", rows normalised to sqrt(n)" : "");
         try (Tokeniser tokeniser = text.tokeniser(source);
                 SplicedModel spliced =
                         SplicedModel.open(
@@ -153,15 +151,15 @@ final class EvalCommand implements Callable<Integer> {
                                 ortThreads.ortThreads());
                 SaeEncoder encoder =
                         SaeEncoder.open(
-                                sae.model.model(),
-                                sae.model.n(),
-                                sae.model.d(),
-                                sae.model.kMax(),
+                                sae.model(),
+                                sae.n(),
+                                sae.d(),
+                                sae.kMax(),
                                 device.device(),
                                 ortThreads.ortThreads())) {
             SpliceEvaluation evaluation =
                     new SpliceEvaluation(
-                            spliced, new SaeSplice(encoder, sae.model.decoder(), sae.normalise));
+                            spliced, new SaeSplice(encoder, sae.decoder(), sae.normalise()));
             run(evaluation, new Sequences(TextSource.open(text.text), tokeniser, mode));
             if (evaluation.tokens() == 0)
                 throw new IllegalArgumentException(
@@ -180,10 +178,10 @@ final class EvalCommand implements Callable<Integer> {
             summary.put("model", source.name());
             summary.put("hook", hook);
             summary.put("head", spliced.head().name().toLowerCase(java.util.Locale.ROOT));
-            summary.put("sae", sae.model.origin());
-            summary.put("n", sae.model.n());
-            summary.put("d_sae", sae.model.d());
-            summary.put("normalised", sae.normalise);
+            summary.put("sae", sae.origin());
+            summary.put("n", sae.n());
+            summary.put("d_sae", sae.d());
+            summary.put("normalised", sae.normalise());
             summary.put("text", text.text);
             summary.put("sequences_mode", mode.name().toLowerCase(java.util.Locale.ROOT));
             summary.put("sequences", evaluation.sequences());
@@ -221,15 +219,10 @@ final class EvalCommand implements Callable<Integer> {
                 "--sequences must be documents or lines, got '" + given + "'");
     }
 
-    /** The SAE, and whether it reads normalised rows. */
-    private record Loaded(SaeSources.EncoderModel model, boolean normalise) {}
-
-    private Loaded loadSae() throws Exception {
+    private SaeSources.EncoderModel loadSae() throws Exception {
         if (saeFile != null) {
             // No top-k cut beyond the SAE's own: the figures are the SAE's, not a serving choice.
-            SaeSources.EncoderModel m = SaeSources.load(saeFile, Integer.MAX_VALUE, normalise);
-            EncoderSpec spec = EncoderTensors.read(m.model()).spec();
-            return new Loaded(m, spec != null ? spec.normalise() : normalise);
+            return SaeSources.load(saeFile, Integer.MAX_VALUE, normalise);
         }
         if (kafka.bootstrapServers == null)
             throw new IllegalArgumentException(
@@ -246,7 +239,7 @@ final class EvalCommand implements Callable<Integer> {
                             trust.trust());
             try {
                 ImportedSae sae = ModelsCommand.Pull.imported(a);
-                return new Loaded(SaeSources.fromImported(sae, sae.spec()), sae.spec().normalise());
+                return SaeSources.fromImported(sae, sae.spec());
             } finally {
                 a.delete();
             }

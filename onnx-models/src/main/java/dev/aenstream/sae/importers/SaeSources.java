@@ -21,10 +21,16 @@ public final class SaeSources {
 
     /**
      * An encoder ready for ONNX Runtime, with its widths, top-k cut, its decoder when known (else
-     * null) and its origin.
+     * null), its origin, and whether it rescales rows to norm sqrt(n) itself.
      */
     public record EncoderModel(
-            OnnxPackage model, int n, int d, int kMax, SaeDecoder decoder, String origin) {}
+            OnnxPackage model,
+            int n,
+            int d,
+            int kMax,
+            SaeDecoder decoder,
+            String origin,
+            boolean normalise) {}
 
     /**
      * @param kMax top-k cut for sources that do not fix one (a TopK SAE's own k wins)
@@ -83,7 +89,8 @@ public final class SaeSources {
                     w.d(),
                     w.kMax(),
                     null,
-                    "ONNX encoder " + path);
+                    "ONNX encoder " + path,
+                    false);
         }
         if (name.endsWith(".safetensors")) {
             ImportedSae sae = imported(path, kMax);
@@ -168,6 +175,7 @@ public final class SaeSources {
         EncoderGraph.Weights w =
                 EncoderGraph.Weights.of(params).withDecoder(decoder).withThreshold(sae.threshold());
         OnnxPackage model = EncoderGraph.packaged(w, spec, "sae_encoder");
-        return new EncoderModel(model, params.n(), params.d(), k, decoder, sae.source());
+        return new EncoderModel(
+                model, params.n(), params.d(), k, decoder, sae.source(), spec.normalise());
     }
 }

@@ -110,7 +110,7 @@ public final class SaeOptions {
                             read, spec, shard, device.device(), ortThreads.ortThreads()),
                     model.origin(),
                     null,
-                    normalise,
+                    spec.normalise(),
                     shard,
                     model.d());
         }
@@ -122,6 +122,7 @@ public final class SaeOptions {
                         model.kMax(),
                         device.device(),
                         ortThreads.ortThreads());
-        return new ServingSae(saeId, 1, encoder, model.origin(), model.decoder(), normalise);
+        return new ServingSae(
+                saeId, 1, encoder, model.origin(), model.decoder(), model.normalise());
     }
 }
