@@ -72,6 +72,14 @@ public record Topics(String prefix) {
         return prefix + "splice-figures";
     }
 
+    /**
+     * Compacted, keyed by rule id: the features people watch, each followed through its SAE's
+     * versions (docs/monitoring.md, "Watch rules").
+     */
+    public String watchRules() {
+        return prefix + "watch-rules";
+    }
+
     public List<String> all() {
         return List.of(
                 activations(),
@@ -83,6 +91,7 @@ public record Topics(String prefix) {
                 dlq(),
                 saeState(),
                 featureContexts(),
-                spliceFigures());
+                spliceFigures(),
+                watchRules());
     }
 }

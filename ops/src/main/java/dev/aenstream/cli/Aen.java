@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
             AlertsCommand.class,
             DemoCommand.class,
             ExperimentCommand.class,
+            WatchCommand.class,
             KeysCommand.class,
             CommandLine.HelpCommand.class
         })

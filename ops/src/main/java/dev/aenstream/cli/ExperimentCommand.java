@@ -20,13 +20,15 @@ import picocli.CommandLine.Option;
 @Command(
         name = "experiment",
         mixinStandardHelpOptions = true,
-        description = "Reproduce the paper's studies; see docs/experiments.md.",
-        subcommands = {ExperimentCommand.Starvation.class})
+        description =
+                "Reproduce the paper's studies (docs/experiments.md) and prove the monitor's drift"
+                        + " tests (docs/monitoring.md).",
+        subcommands = {ExperimentCommand.Starvation.class, ExperimentDriftCommand.class})
 final class ExperimentCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(
-                new picocli.CommandLine(this), "name an experiment: starvation");
+                new picocli.CommandLine(this), "name an experiment: starvation or drift");
     }
 
     /** The paper's synthetic study of feature starvation against coherence. */

@@ -27,12 +27,13 @@ import org.slf4j.LoggerFactory;
  * Encodes each activation record with every SAE the registry serves, as named stages: admission
  * (validate, bind to the SAEs that take its source, load its rows: {@link RecordAdmission}), one
  * ONNX Runtime call per SAE, then per SAE its codes ({@link EncodeTopology#CODES}), statistics
- * ({@link FeatureStatistics}) and top-context candidates ({@link ContextCandidates}). A record any
- * stage rejects becomes one dead letter with the reason and its original bytes; every SAE encodes
- * before anything is forwarded, so one input yields all its codes or one dead letter, never both. A
- * failure that is not the record's fault fails the task instead, so the record is tried again
- * ({@link EncodeRetries}); one after the codes went out (in the statistics, say) always does, and
- * under exactly-once the codes of the failed attempt are never committed.
+ * ({@link FeatureStatistics}), top-context candidates ({@link ContextCandidates}) and watch facts
+ * ({@link WatchCandidates}). A record any stage rejects becomes one dead letter with the reason and
+ * its original bytes; every SAE encodes before anything is forwarded, so one input yields all its
+ * codes or one dead letter, never both. A failure that is not the record's fault fails the task
+ * instead, so the record is tried again ({@link EncodeRetries}); one after the codes went out (in
+ * the statistics, say) always does, and under exactly-once the codes of the failed attempt are
+ * never committed.
  */
 final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object> {
     private static final Logger LOG = LoggerFactory.getLogger(EncodeProcessor.class);
@@ -52,6 +53,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
 
     private FeatureStatistics statistics;
     private ContextCandidates contexts;
+    private WatchCandidates watch;
     private final Counter rowsMeter = Metrics.counter("aen.encode.rows");
     private final Timer batchMeter =
             Timer.builder("aen.encode.batch")
@@ -107,6 +109,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                 Duration.ofMillis(CONTEXTS_FLUSH_MS),
                 PunctuationType.WALL_CLOCK_TIME,
                 now -> contexts.flush());
+        watch = new WatchCandidates(monitor, context, registry.lineages());
     }
 
     @Override
@@ -178,6 +181,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                 // clock: the same for every shard, and one fast producer closes no one's windows.
                 statistics.add(sae, in.rows(), all.get(i), record.timestamp());
                 contexts.add(sae, all.get(i), in.origins(), batch);
+                watch.add(sae, all.get(i), in.origins(), batch, record.timestamp());
                 statisticsMeter.record(System.nanoTime() - statisticsStart, TimeUnit.NANOSECONDS);
             }
         }

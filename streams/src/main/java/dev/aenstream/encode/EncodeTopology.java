@@ -1,11 +1,13 @@
 package dev.aenstream.encode;
 
+import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.FeatureCodes;
 import dev.aenstream.avro.FeatureContexts;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.avro.WatchRule;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.monitor.StatisticsTopology;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +24,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * activations → encode → codes; unprocessable records → dead letters; with statistics, →
- * feature-stats, monitor, alerts, and top contexts → feature-contexts.
+ * feature-stats, monitor, alerts, top contexts → feature-contexts, and watch facts → the watch
+ * monitor → alerts, watch rules moved through lineage → watch-rules.
  */
 public final class EncodeTopology {
     static final String ACCUMULATORS = "feature-accumulators";
@@ -36,6 +39,8 @@ public final class EncodeTopology {
     static final String DEAD_LETTERS = "dead-letters";
     static final String STATISTICS = "statistics";
     static final String CONTEXTS = "contexts";
+    static final String WATCH = "watch-facts";
+    static final String WATCH_RULES = "watch-rules-moved";
 
     /** Top-context candidates not yet forwarded, one entry per token and feature. */
     static final String CONTEXT_CANDIDATES = "feature-context-candidates";
@@ -146,6 +151,18 @@ public final class EncodeTopology {
                                             (FeatureContexts) v),
                             Named.as(CONTEXTS));
             StatisticsTopology.addContexts(topics, candidates);
+            KStream<String, Alert> facts =
+                    out.map(
+                            (k, v) -> KeyValue.pair(((Alert) v).getSaeId(), (Alert) v),
+                            Named.as(WATCH));
+            StatisticsTopology.addWatch(topics, facts);
+            out.map(
+                            (k, v) -> KeyValue.pair(((WatchRule) v).getRuleId(), (WatchRule) v),
+                            Named.as(WATCH_RULES))
+                    .to(
+                            topics.watchRules(),
+                            Produced.with(Serdes.String(), new AvroSerde<>(WatchRule.class))
+                                    .withName("watch-rules-sink"));
         }
         return builder.build();
     }

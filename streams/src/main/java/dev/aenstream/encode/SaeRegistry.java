@@ -11,6 +11,12 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class SaeRegistry {
     private final AtomicReference<List<ServingSae>> serving = new AtomicReference<>(List.of());
+    private final Lineages lineages = new Lineages();
+
+    /** The lineage of every version read, to follow watched features across versions. */
+    public Lineages lineages() {
+        return lineages;
+    }
 
     /** The current snapshot, ordered by saeId. */
     public List<ServingSae> serving() {

@@ -328,6 +328,8 @@ public final class ModelFollower implements AutoCloseable {
                     refuse(m, chunksDropped);
                     return;
                 }
+                // Trusted: its lineage may move watch rules, whether or not it is ever served.
+                registry.lineages().record(m);
                 ModelAssembler.Assembled a = assembler.complete(m);
                 if (catchUp.active()) {
                     keep(a);

@@ -183,6 +183,76 @@ public record MonitorConfig(SettingValues settings) {
                     "No version's spliced score is judged before it was measured on this many"
                             + " tokens");
 
+    public static final Setting<DriftReference> DRIFT_REFERENCE =
+            Setting.choice(
+                    "driftReference",
+                    "drift-reference",
+                    "KIND",
+                    DriftReference.class,
+                    DriftReference.FIRST,
+                    "What feature densities are tested against: FIRST, the first"
+                            + " --drift-reference-tokens after each version; ROLLING, each such"
+                            + " window in turn becomes the reference of the next");
+
+    public static final Setting<Long> DRIFT_REFERENCE_TOKENS =
+            Setting.whole(
+                    "driftReferenceTokens",
+                    "drift-reference-tokens",
+                    "TOKENS",
+                    always(200_000L),
+                    Rule.positive(),
+                    "Tokens a drift reference is measured on");
+
+    public static final Setting<Long> DRIFT_BLOCK_TOKENS =
+            Setting.whole(
+                    "driftBlockTokens",
+                    "drift-block-tokens",
+                    "TOKENS",
+                    always(10_000L),
+                    Rule.positive(),
+                    "Drift tests are updated once per block of at least this many tokens: smaller"
+                            + " blocks detect sooner and raise the threshold a little");
+
+    public static final Setting<Double> DRIFT_RATIO =
+            Setting.real(
+                    "driftRatio",
+                    "drift-ratio",
+                    "FACTOR",
+                    always(2.0),
+                    new Rule<>("> 1", v -> v > 1),
+                    "The change in a feature's density each drift test is built to detect: up by"
+                            + " this factor, or down by it");
+
+    public static final Setting<Double> DRIFT_FALSE_ALARMS =
+            Setting.real(
+                    "driftFalseAlarms",
+                    "drift-false-alarms-per-million",
+                    "RATE",
+                    always(1.0),
+                    Rule.positive(),
+                    "FEATURE_DRIFT false alarms per million tokens of an unchanged stream, summed"
+                            + " over every feature of the dictionary (an upper bound)");
+
+    public static final Setting<Double> DRIFT_REFERENCE_MISS =
+            Setting.real(
+                    "driftReferenceMiss",
+                    "drift-reference-miss",
+                    "SHARE",
+                    always(0.01),
+                    new Rule<>("in (0, 1)", v -> v > 0 && v < 1),
+                    "Chance that any feature's reference density bounds miss its true density;"
+                            + " the false-alarm bound holds when none does");
+
+    public static final Setting<Integer> DRIFT_NAMED =
+            Setting.integer(
+                    "driftNamed",
+                    "drift-named-features",
+                    "K",
+                    always(5),
+                    Rule.between(1, 100),
+                    "Features a FEATURE_DRIFT alert's message names, most significant first (its"
+                            + " feature ids hold every feature that moved)");
+
     /** Every monitor setting, in the order --help and docs/ list them. */
     public static final List<Setting<?>> ALL =
             List.of(
@@ -201,7 +271,14 @@ public record MonitorConfig(SettingValues settings) {
                     TOP_CONTEXTS,
                     CONTEXT_CHARS,
                     SPLICE_SCORE_FLOOR,
-                    SPLICE_MIN_TOKENS);
+                    SPLICE_MIN_TOKENS,
+                    DRIFT_REFERENCE,
+                    DRIFT_REFERENCE_TOKENS,
+                    DRIFT_BLOCK_TOKENS,
+                    DRIFT_RATIO,
+                    DRIFT_FALSE_ALARMS,
+                    DRIFT_REFERENCE_MISS,
+                    DRIFT_NAMED);
 
     public MonitorConfig {
         if (settings == null) throw new IllegalArgumentException("monitor settings are required");

@@ -1,6 +1,8 @@
 package dev.aenstream.monitor;
 
 import dev.aenstream.avro.AlertType;
+import dev.aenstream.avro.FeatureStats;
+import dev.aenstream.avro.TrainerMetrics;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Tags;
 import java.util.HashMap;
@@ -8,7 +10,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** The monitor's Micrometer meters: alerts emitted by type, and dead_pct per SAE. */
+/**
+ * The monitor's Micrometer meters: alerts emitted by type; per SAE the served version's live
+ * figures, the trainer's, the spliced ones, drift, and watched features (docs/monitoring.md,
+ * "Operators").
+ */
 final class MonitorMetrics {
     private static final Map<String, AtomicReference<Double>> DEAD_PCT = new ConcurrentHashMap<>();
 
@@ -36,6 +42,85 @@ final class MonitorMetrics {
                                     Tags.of("sae_id", saeId),
                                     holder,
                                     AtomicReference::get);
+                            return holder;
+                        })
+                .set(value);
+    }
+
+    /** Per SAE id and figure: the population drift of its last block, and features moved. */
+    private static final Map<String, AtomicReference<Double>> DRIFT = new ConcurrentHashMap<>();
+
+    /**
+     * Sets {@code aen.drift.score} (the Jensen-Shannon divergence of the last block tested against
+     * the reference) and {@code aen.drift.moved} (features whose test alarmed on it) of {@code
+     * saeId}.
+     */
+    static void drift(String saeId, double score, int moved) {
+        gauge(DRIFT, "aen.drift.score", saeId, score);
+        gauge(DRIFT, "aen.drift.moved", saeId, moved);
+    }
+
+    /**
+     * Per SAE id and figure: the served version's figures on the live stream, and the trainer's.
+     */
+    private static final Map<String, AtomicReference<Double>> FIGURES = new ConcurrentHashMap<>();
+
+    /**
+     * Sets the served version's figures from a merged statistics window of the whole dictionary:
+     * {@code aen.sae.version}, {@code aen.l0}, and where the decoder is known {@code aen.fve} and
+     * {@code aen.shrinkage}.
+     */
+    static void window(FeatureStats w) {
+        if (w.getShards() != 1 || w.getTokens() == 0) return;
+        String saeId = w.getSaeId();
+        gauge(FIGURES, "aen.sae.version", saeId, w.getVersion());
+        gauge(FIGURES, "aen.l0", saeId, w.getL0Sum() / w.getTokens());
+        if (w.getFve() != null) gauge(FIGURES, "aen.fve", saeId, w.getFve());
+        if (w.getShrinkage() != null) gauge(FIGURES, "aen.shrinkage", saeId, w.getShrinkage());
+    }
+
+    /**
+     * Sets what a trainer reports of the SAE it trains: {@code aen.trainer.version}, {@code
+     * aen.trainer.fve}, {@code aen.trainer.l0}, {@code aen.trainer.dead.pct}, {@code
+     * aen.trainer.shrinkage} and {@code aen.trainer.lag.records}, so one scrape of the encoders
+     * shows the trainers too.
+     */
+    static void trainer(TrainerMetrics m) {
+        String saeId = m.getSaeId();
+        gauge(FIGURES, "aen.trainer.version", saeId, m.getVersion());
+        gauge(FIGURES, "aen.trainer.fve", saeId, m.getFve());
+        gauge(FIGURES, "aen.trainer.l0", saeId, m.getL0());
+        gauge(FIGURES, "aen.trainer.dead.pct", saeId, m.getDeadPct());
+        gauge(FIGURES, "aen.trainer.lag.records", saeId, m.getConsumerLag());
+        if (m.getShrinkage() != null)
+            gauge(FIGURES, "aen.trainer.shrinkage", saeId, m.getShrinkage());
+    }
+
+    /** Per SAE id and rule: the watched feature's density in its last window. */
+    private static final Map<String, AtomicReference<Double>> WATCHED = new ConcurrentHashMap<>();
+
+    /** Counts {@code aen.watch.alerts} of a watch rule: its WATCH_ACTIVATION alerts sent. */
+    static void watched(String saeId, String ruleId) {
+        Metrics.counter("aen.watch.alerts", Tags.of("sae_id", saeId, "rule", ruleId)).increment();
+    }
+
+    /** Sets {@code aen.watch.density} of a watch rule: its feature's density in the last window. */
+    static void watchDensity(String saeId, String ruleId, double density) {
+        gauge(WATCHED, "aen.watch.density", Tags.of("sae_id", saeId, "rule", ruleId), density);
+    }
+
+    private static void gauge(
+            Map<String, AtomicReference<Double>> held, String name, String saeId, double value) {
+        gauge(held, name, Tags.of("sae_id", saeId), value);
+    }
+
+    private static void gauge(
+            Map<String, AtomicReference<Double>> held, String name, Tags tags, double value) {
+        held.computeIfAbsent(
+                        name + tags,
+                        key -> {
+                            AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
+                            Metrics.gauge(name, tags, holder, AtomicReference::get);
                             return holder;
                         })
                 .set(value);

@@ -56,6 +56,25 @@ public final class StatisticsTopology {
                         Produced.with(Serdes.String(), serde).withName("feature-contexts-sink"));
     }
 
+    /**
+     * The encoders' watch facts, repartitioned by SAE id, become the monitor's watch alerts ({@link
+     * WatchHits}).
+     */
+    public static void addWatch(Topics topics, KStream<String, Alert> facts) {
+        AvroSerde<Alert> serde = new AvroSerde<>(Alert.class);
+        facts.repartition(
+                        Repartitioned.<String, Alert>as("watch-facts")
+                                .withKeySerde(Serdes.String())
+                                .withValueSerde(serde))
+                .process(
+                        () -> new WatchHits(new WatchRules()),
+                        Named.as("watch-hits"),
+                        WatchHits.STORE)
+                .to(
+                        topics.alerts(),
+                        Produced.with(Serdes.String(), serde).withName("watch-alerts-sink"));
+    }
+
     public static void add(
             StreamsBuilder builder,
             Topics topics,
@@ -102,6 +121,7 @@ public final class StatisticsTopology {
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(stats))
                 .toStream(Named.as("merged-windows"))
+                .peek((window, s) -> MonitorMetrics.window(s), Named.as("window-gauges"))
                 .map(
                         (window, s) ->
                                 KeyValue.pair(window.key() + "@" + window.window().start(), s),
@@ -131,6 +151,37 @@ public final class StatisticsTopology {
                 .to(
                         topics.saeState(),
                         Produced.with(Serdes.String(), states).withName("sae-state-sink"));
+
+        WatchRules.addStore(builder, topics);
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(WatchHits.STORE),
+                        Serdes.String(),
+                        Serdes.ByteArray()));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(WatchDensity.STORE),
+                        Serdes.String(),
+                        Serdes.ByteArray()));
+        partials.process(
+                        () -> new WatchDensity(new WatchRules()),
+                        Named.as("watch-density"),
+                        WatchDensity.STORE)
+                .to(
+                        topics.alerts(),
+                        Produced.with(Serdes.String(), alerts).withName("watch-density-sink"));
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(DriftWatch.STORE),
+                        Serdes.String(),
+                        Serdes.ByteArray()));
+        partials.process(
+                        () -> new DriftWatch(config, new WatchRules()),
+                        Named.as("drift-watch"),
+                        DriftWatch.STORE)
+                .to(
+                        topics.alerts(),
+                        Produced.with(Serdes.String(), alerts).withName("drift-alerts-sink"));
 
         builder.addStateStore(
                 Stores.keyValueStoreBuilder(

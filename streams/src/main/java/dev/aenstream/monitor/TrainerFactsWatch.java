@@ -53,6 +53,7 @@ final class TrainerFactsWatch implements Processor<byte[], byte[], String, Alert
             return;
         }
         String saeId = m.getSaeId();
+        MonitorMetrics.trainer(m);
         byte[] saved = store.get(saeId);
         State before = State.fromBytes(saved);
         AlertSink sink =

@@ -83,7 +83,8 @@ public record ComponentAcls(
                         topics.models(),
                         topics.trainerMetrics(),
                         topics.spliceFigures(),
-                        topics.featureStats())) topic(out, encoder, t, AclOperation.READ);
+                        topics.featureStats(),
+                        topics.watchRules())) topic(out, encoder, t, AclOperation.READ);
         for (String t :
                 List.of(
                         topics.codes(),
@@ -91,7 +92,9 @@ public record ComponentAcls(
                         topics.featureStats(),
                         topics.alerts(),
                         topics.saeState(),
-                        topics.featureContexts())) topic(out, encoder, t, AclOperation.WRITE);
+                        topics.featureContexts(),
+                        // Encoders move each rule to the version they serve, through lineage.
+                        topics.watchRules())) topic(out, encoder, t, AclOperation.WRITE);
         // Kafka Streams' own resources all start with the application id.
         add(
                 out,
@@ -157,7 +160,8 @@ public record ComponentAcls(
                         topics.saeState(),
                         topics.featureContexts(),
                         topics.trainerMetrics(),
-                        topics.spliceFigures())) topic(out, dashboard, t, AclOperation.READ);
+                        topics.spliceFigures(),
+                        topics.watchRules())) topic(out, dashboard, t, AclOperation.READ);
         // The Python readers consume in throwaway groups of this prefix (aen_stream.readers).
         add(
                 out,

@@ -69,6 +69,8 @@ public final class TopicProvisioner {
         plan.add(topic(topics.dlq(), 1, settings, bulk));
         plan.add(topic(topics.saeState(), 1, settings, compacted));
         plan.add(topic(topics.featureContexts(), settings.partitions(), settings, compacted));
+        // Every encoder reads every rule (a global store): one partition is all there is to read.
+        plan.add(topic(topics.watchRules(), 1, settings, compacted));
         return plan;
     }
 

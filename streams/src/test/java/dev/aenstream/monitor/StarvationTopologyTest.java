@@ -24,13 +24,17 @@ import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -43,7 +47,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The whole encode-and-monitor topology on the synthetic stream, with an SAE built so that chosen
  * features never fire or fire rarely: exactly those are reported, and after a swap to a version in
- * which they fire they are reported revived.
+ * which they fire they are reported revived; a shift in the stream is reported as drift on the
+ * features it moves.
  */
 class StarvationTopologyTest {
     private static final int N = 32;
@@ -192,6 +197,79 @@ class StarvationTopologyTest {
             assertThat(counted)
                     .isLessThanOrEqualTo(sequence * ROWS)
                     .isGreaterThan((sequence - 8) * ROWS);
+        }
+    }
+
+    @Test
+    void aShiftInTheStreamIsReportedAsDriftOnTheFeaturesItMovesAndNothingBefore() throws Exception {
+        Topics topics = Topics.defaults();
+        SpikedConfig spiked =
+                SpikedConfig.builder()
+                        .set(SpikedConfig.N, N)
+                        .set(SpikedConfig.ATOMS, 64)
+                        .set(SpikedConfig.K, 4)
+                        .set(SpikedConfig.SEED, 23)
+                        .build();
+        MonitorConfig config =
+                MonitorConfig.builder()
+                        .set(MonitorConfig.DRIFT_REFERENCE_TOKENS, 20_000L)
+                        .set(MonitorConfig.DRIFT_BLOCK_TOKENS, 5_000L)
+                        .set(MonitorConfig.WINDOW_MS, 1_000)
+                        .build();
+        SaeRegistry registry = new SaeRegistry();
+        AvroSerde<ActivationBatch> serde = new AvroSerde<>(ActivationBatch.class);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        Metrics.addRegistry(meters);
+        try (SaeEncoder v1 =
+                        SaeEncoder.open(
+                                sae(rareBias(spiked), true),
+                                new EncoderSpec(D, false),
+                                Device.CPU,
+                                1);
+                TopologyTestDriver driver = driver(topics, registry, config)) {
+            registry.put(new ServingSae("drifting", 1, v1, "rare features 3 and 4"));
+            TestInputTopic<byte[], byte[]> in = input(driver, topics.activations());
+            var alerts = alerts(driver, topics);
+            SpikedGenerator generator = new SpikedGenerator(spiked);
+            SplittableRandom planted = new SplittableRandom(7);
+            float[] x = new float[ROWS * N];
+            long ts = 0;
+            long sequence = 0;
+            for (int b = 0; b < 400; b++) { // the reference, then 82,400 unchanged tokens
+                generator.next(x, 0, ROWS);
+                in.pipeInput(
+                        ("p/" + sequence).getBytes(StandardCharsets.UTF_8),
+                        serde.toBytes(batch(x, sequence++)),
+                        ts += 250);
+            }
+            assertThat(alerts.readValuesToList())
+                    .extracting(Alert::getAlertType)
+                    .doesNotContain(AlertType.FEATURE_DRIFT);
+            // From here, 2% of rows carry the direction features 3 and 4 read: 0.2% -> ~2.2%.
+            List<Alert> drift = new ArrayList<>();
+            for (int b = 0; b < 100 && drift.isEmpty(); b++) {
+                generator.next(x, 0, ROWS);
+                for (int r = 0; r < ROWS; r++) if (planted.nextDouble() < 0.02) x[r * N] += 10f;
+                in.pipeInput(
+                        ("p/" + sequence).getBytes(StandardCharsets.UTF_8),
+                        serde.toBytes(batch(x, sequence++)),
+                        ts += 250);
+                alerts.readValuesToList().stream()
+                        .filter(a -> a.getAlertType() == AlertType.FEATURE_DRIFT)
+                        .forEach(drift::add);
+            }
+            assertThat(drift).as("the shift is detected").isNotEmpty();
+            Alert first = drift.get(0);
+            assertThat(first.getFeatureIds()).containsExactlyInAnyOrder(3, 4);
+            for (int i = 0; i < first.getFeatureIds().size(); i++)
+                assertThat(first.getDensities().get(i))
+                        .isGreaterThan(2 * first.getReferenceDensities().get(i));
+            assertThat(first.getDriftScore()).isPositive();
+            assertThat(first.getMessage()).contains("features changed density").contains(" up ");
+            assertThat(meters.get("aen.drift.score").tag("sae_id", "drifting").gauge().value())
+                    .isPositive();
+        } finally {
+            Metrics.removeRegistry(meters);
         }
     }
 
