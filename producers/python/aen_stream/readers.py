@@ -1,4 +1,4 @@
-"""Readers of aen-stream's output topics: codes, alerts, feature statistics and trainer metrics.
+"""Readers of aen-stream's output topics: codes, alerts, feature statistics, trainer metrics and watch rules.
 
     from aen_stream import readers
     for batch in readers.codes("localhost:9092"):
@@ -154,9 +154,49 @@ def codes(bootstrap_servers, prefix="aen.", idle=10.0, max_records=None, client_
     return _records("codes", "FeatureCodes", Codes, bootstrap_servers, prefix, idle, max_records, client_settings)
 
 
-def alerts(bootstrap_servers, prefix="aen.", idle=10.0, max_records=None, client_settings=None):
-    """Yields the alerts as dicts (alertType, severity, saeId, version, featureIds, value, message, ...)."""
-    return _records("alerts", "Alert", dict, bootstrap_servers, prefix, idle, max_records, client_settings)
+def alerts(bootstrap_servers, prefix="aen.", idle=10.0, max_records=None, client_settings=None, types=None):
+    """Yields the alerts as dicts (alertType, severity, saeId, version, featureIds, value, message, ...);
+    ``types`` (e.g. ``{"FEATURE_DRIFT", "WATCH_ACTIVATION"}``) keeps only those. A drift alert carries
+    ``labels``, ``referenceDensities``, ``densities`` and ``driftScore``; a watch alert ``watch`` (rule,
+    label, model, hook, document, character span, ``text`` with ``highlightStart``/``highlightEnd``,
+    ``activation``, ``suppressed``). Alerts written before those fields existed read with their defaults."""
+    for a in _records("alerts", "Alert", dict, bootstrap_servers, prefix, idle, max_records, client_settings):
+        if types is None or a["alertType"] in types:
+            yield a
+
+
+def watched_token(alert):
+    """The text of a WATCH_ACTIVATION alert's token, or None: ``alert["watch"]["text"]`` between its highlight."""
+    hit = alert.get("watch") or {}
+    if hit.get("text") is None:
+        return None
+    return hit["text"][hit["highlightStart"]:hit["highlightEnd"]]
+
+
+def watch_rules(bootstrap_servers, prefix="aen.", idle=10.0, client_settings=None):
+    """The watch rules as the compacted watch-rules topic holds them now: {ruleId: rule dict}, a removed
+    rule absent (``aen watch`` sets them; docs/monitoring.md, "Watch rules")."""
+    reader = Reader(bootstrap_servers, prefix + "watch-rules", "WatchRule", client_settings=client_settings)
+    rules = {}
+    try:
+        while True:
+            message = reader.consumer.poll(0.5 if rules else idle)
+            if message is None:
+                return rules
+            if message.error():
+                if message.error().code() == KafkaError._PARTITION_EOF:
+                    continue
+                raise RuntimeError(f"reading {message.topic()}: {message.error()}")
+            key = message.key().decode("utf-8", "replace") if message.key() is not None else None
+            if message.value() is None:
+                rules.pop(key, None)
+                continue
+            try:
+                rules[key] = reader.codec.decode(message.value())
+            except (ValueError, EOFError, AssertionError):
+                reader.skipped += 1
+    finally:
+        reader.consumer.close()
 
 
 def feature_stats(bootstrap_servers, prefix="aen.", idle=10.0, max_records=None, client_settings=None):

@@ -57,6 +57,39 @@ class WireTest(unittest.TestCase):
         from aen_stream.readers import Codes
         self.assertEqual(Codes(back).dense().tolist(), [[0.0, 0.0, 0.5, 0.0]])
 
+    def test_an_alert_of_v7_reads_with_the_watch_and_drift_fields_empty(self):
+        store = wire.store()
+        old = next(s for fp, s in store.by_fingerprint.items() if store.files.get("Alert.v7.avsc") == fp)
+        body = io.BytesIO()
+        avro.io.DatumWriter(old).write(
+            {"alertType": "FEATURE_DEAD", "severity": "WARNING", "saeId": "s", "version": 2, "featureIds": [3],
+             "value": 1.0, "threshold": 0.0, "message": "m", "timestampMs": 5, "crossLeverage": None},
+            avro.io.BinaryEncoder(body))
+        data = wire.MARKER + struct.pack("<Q", store.files["Alert.v7.avsc"]) + body.getvalue()
+        back = wire.Codec("Alert").decode(data)
+        self.assertEqual(back["labels"], [])
+        self.assertIsNone(back["watch"])
+        self.assertIsNone(back["driftScore"])
+
+    def test_watch_and_drift_alerts_and_watch_rules_round_trip(self):
+        codec = wire.Codec("Alert")
+        hit = {"ruleId": "lighthouses", "label": "lighthouses", "sourceModel": "gpt2", "hookPoint": "h",
+               "producerId": "p", "sequence": 4, "row": 7, "documentId": "doc", "tokenStart": 10,
+               "tokenEnd": 20, "text": "the lighthouse at dusk", "highlightStart": 4, "highlightEnd": 14,
+               "activation": 3.5, "suppressed": 2}
+        alert = {"alertType": "WATCH_ACTIVATION", "severity": "INFO", "saeId": "aen", "version": 3,
+                 "featureIds": [11], "value": 3.5, "threshold": 2.0, "message": "m", "timestampMs": 1,
+                 "crossLeverage": None, "labels": ["lighthouses"], "referenceDensities": [], "densities": [],
+                 "driftScore": None, "watch": hit}
+        back = codec.decode(codec.encode(alert))
+        from aen_stream.readers import watched_token
+        self.assertEqual(watched_token(back), "lighthouse")
+        rule = {"ruleId": "r", "saeId": "aen", "feature": 5, "version": 1, "label": "x",
+                "condition": "DENSITY_ABOVE", "threshold": 0.01, "windowTokens": 1000, "dedupWindowMs": 0,
+                "maxAlertsPerMinute": 1, "declaredFeature": -1, "declaredVersion": -1, "updatedMs": 0}
+        self.assertEqual(wire.Codec("WatchRule").decode(wire.Codec("WatchRule").encode(rule))["condition"],
+                         "DENSITY_ABOVE")
+
     def test_bytes_that_are_not_ours_are_refused(self):
         with self.assertRaises(ValueError):
             wire.Codec("Alert").decode(b"plain text, not a record")

@@ -46,9 +46,21 @@ final class WatchCommand implements Runnable {
                 "name what to do: set, apply, labels, list or remove");
     }
 
+    /**
+     * The cluster whose rules these are: rules on an embedded broker that stops with the command
+     * would watch nothing.
+     */
+    static KafkaTarget cluster(KafkaOptions kafka) throws Exception {
+        if (kafka.bootstrap(kafka.clientProperties()) == null)
+            throw new IllegalArgumentException(
+                    "aen watch works on a running cluster's rules: give --bootstrap-servers (or"
+                            + " bootstrap-servers in --config)");
+        return KafkaTarget.open(kafka);
+    }
+
     /** Publishes {@code rules} (all were checked) and says so, one line each. */
     static void publish(KafkaOptions kafka, List<WatchRule> rules) throws Exception {
-        try (KafkaTarget target = KafkaTarget.open(kafka);
+        try (KafkaTarget target = cluster(kafka);
                 KafkaProducer<byte[], byte[]> producer =
                         Producers.idempotent(target.connection(), "aen-watch")) {
             for (WatchRule r : rules)
@@ -297,7 +309,7 @@ final class WatchCommand implements Runnable {
                 if (!known.containsKey(id))
                     throw new IllegalArgumentException(
                             "no watch rule '" + id + "'; aen watch list shows them");
-            try (KafkaTarget target = KafkaTarget.open(kafka);
+            try (KafkaTarget target = cluster(kafka);
                     KafkaProducer<byte[], byte[]> producer =
                             Producers.idempotent(target.connection(), "aen-watch")) {
                 for (String id : ids)
@@ -316,7 +328,7 @@ final class WatchCommand implements Runnable {
     /** The rules on the topic now, by id. */
     static Map<String, WatchRule> read(KafkaOptions kafka) throws Exception {
         Map<String, WatchRule> rules = new TreeMap<>();
-        try (KafkaTarget target = KafkaTarget.open(kafka)) {
+        try (KafkaTarget target = cluster(kafka)) {
             for (var r : TopicSnapshot.read(target.connection(), target.topics().watchRules())) {
                 if (r.key() == null) continue;
                 String id = new String(r.key(), StandardCharsets.UTF_8);

@@ -12,7 +12,6 @@ import dev.aenstream.avro.SaeState;
 import dev.aenstream.avro.Topics;
 import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.models.ModelRecords;
-import dev.aenstream.monitor.Diagnosis;
 import dev.aenstream.monitor.SaeStates;
 import dev.aenstream.sae.eval.PoissonSne;
 import java.time.Duration;
@@ -48,9 +47,6 @@ public final class DashboardFeed implements AutoCloseable {
 
     static final int ALERTS_KEPT = 200;
 
-    /** Features an alert links to on the page; the rest are counted. */
-    static final int FEATURE_LINKS = 20;
-
     private static final Duration POLL = Duration.ofMillis(250);
 
     /** How long finding a topic's partitions may take before the broker counts as unreachable. */
@@ -81,6 +77,7 @@ public final class DashboardFeed implements AutoCloseable {
 
     private final FeatureViews features = new FeatureViews();
     private final SplicedScores spliced = new SplicedScores();
+    private final ModelWatch watch = new ModelWatch(features::topContext);
     private final DictionaryMap maps =
             new DictionaryMap(features::counts, PoissonSne.Config.defaults());
     private final AvroSerde<FeatureContexts> contextsSerde = new AvroSerde<>(FeatureContexts.class);
@@ -145,7 +142,8 @@ public final class DashboardFeed implements AutoCloseable {
                         topics.alerts(),
                         topics.models(),
                         topics.featureContexts(),
-                        topics.spliceFigures());
+                        topics.spliceFigures(),
+                        topics.watchRules());
         List<TopicPartition> assigned = new ArrayList<>();
         long backoffMs = 0;
         while (!closed.get()) {
@@ -197,6 +195,10 @@ public final class DashboardFeed implements AutoCloseable {
 
     /** Reads one record of any topic it follows; what it cannot read it skips. */
     void accept(ConsumerRecord<byte[], byte[]> r) {
+        if (r.topic().equals(topics.watchRules())) {
+            watch.rule(r.key(), r.value()); // a tombstone removes a rule
+            return;
+        }
         if (r.value() == null) return;
         recordsRead++;
         try {
@@ -310,29 +312,14 @@ public final class DashboardFeed implements AutoCloseable {
     }
 
     private void alert(Alert a) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("time_ms", a.getTimestampMs());
-        m.put("type", a.getAlertType().toString());
-        m.put("severity", a.getSeverity().toString());
-        m.put("sae_id", a.getSaeId());
-        m.put("version", a.getVersion());
-        m.put("features", a.getFeatureIds().size());
-        m.put(
-                "feature_ids",
-                a.getFeatureIds().subList(0, Math.min(FEATURE_LINKS, a.getFeatureIds().size())));
-        List<Float> h = a.getCrossLeverage();
-        if (h != null) {
-            int shadowed = 0;
-            for (Float v : h) if (v != null && v >= Diagnosis.SHADOWED) shadowed++;
-            m.put("shadowed", shadowed);
-        }
-        m.put("message", a.getMessage());
+        Map<String, Object> m = AlertRow.of(a);
         synchronized (alerts) {
             alerts.addFirst(m);
             while (alerts.size() > ALERTS_KEPT) alerts.removeLast();
         }
         alertsBySae.merge(a.getSaeId(), 1L, Long::sum);
         features.alert(a);
+        watch.alert(a);
     }
 
     private void model(SaeModel m) {
@@ -393,6 +380,11 @@ public final class DashboardFeed implements AutoCloseable {
     public long encodedTokens(String saeId) {
         Sae s = saes.get(saeId);
         return s == null ? 0 : s.encodedTokens;
+    }
+
+    /** The watch rules, recent watch alerts and drift alerts (/api/watch). */
+    public Map<String, Object> watch() {
+        return watch.snapshot();
     }
 
     /** Alerts seen per SAE id since the start of the topic. */

@@ -91,6 +91,11 @@ public final class DashboardServer implements AutoCloseable {
                                                 .result(write(json, state));
                                     });
                             config.routes.get(
+                                    "/api/watch",
+                                    ctx ->
+                                            ctx.contentType("application/json")
+                                                    .result(write(json, feed.watch())));
+                            config.routes.get(
                                     "/api/map",
                                     ctx -> {
                                         String sae = ctx.queryParam("sae");

@@ -302,6 +302,17 @@ final class FeatureViews {
         return out;
     }
 
+    /** The text around feature j's best token in version v, or null while none is known. */
+    synchronized String topContext(String saeId, long v, int j) {
+        Sae s = saes.get(saeId);
+        Map<Integer, FeatureContexts> blocks = s == null ? null : s.contexts.get(v);
+        FeatureContexts block = blocks == null ? null : blocks.get(j / TopContexts.BLOCK_SIZE);
+        if (block == null) return null;
+        for (FeatureContext c : block.getContexts())
+            if (c.getFeature() == j && c.getText() != null) return c.getText();
+        return null;
+    }
+
     /** What is known of feature j in version v: fires, tokens, histogram, top contexts. */
     private static Map<String, Object> version(Sae s, long v, int j) {
         Map<String, Object> m = new LinkedHashMap<>();

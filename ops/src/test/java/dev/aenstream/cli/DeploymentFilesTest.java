@@ -23,10 +23,12 @@ import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine;
 
 /**
- * ops/deploy, checked without a container engine: the Compose file and the Kubernetes manifests
- * parse, describe one consistent three-broker KRaft quorum, wire every reference (selectors,
- * volumes, config maps, services, ports) to something that exists, and every aen command in them
- * parses with the real command line, with its configuration file, against options that exist.
+ * ops/deploy, checked without a container engine: the Compose file and each Kustomize overlay
+ * (rendered by kubectl) parse, describe a consistent KRaft quorum where they run one, wire every
+ * reference (selectors, volumes, config maps, services, ports) to something that exists, and every
+ * aen command in them parses with the real command line, with its configuration file, against
+ * options that exist. The Prometheus rules pass promtool's check and their unit tests, and the
+ * Grafana dashboard holds together.
  */
 class DeploymentFilesTest {
     private static final Path DEPLOY = Path.of("deploy");
@@ -149,15 +151,99 @@ class DeploymentFilesTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void kubernetesManifestsAreConsistent() throws Exception {
-        List<Map<String, Object>> docs = new ArrayList<>();
-        try (var files = Files.list(DEPLOY.resolve("k8s"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
-                for (Object doc : new Yaml().loadAll(Files.readString(f)))
-                    if (doc != null) docs.add((Map<String, Object>) doc);
+    void thePrometheusRulesPassPromtoolAndTheirOwnUnitTests() throws Exception {
+        Path rules = DEPLOY.resolve("prometheus");
+        assertThat(tool(rules, "promtool", "check", "rules", "aen-alerts.yml"))
+                .contains("SUCCESS: 9 rules found");
+        assertThat(tool(rules, "promtool", "test", "rules", "aen-alerts.test.yml"))
+                .contains("SUCCESS");
+    }
+
+    /**
+     * The Grafana dashboard: a panel per figure, each asking Prometheus by the dashboard's
+     * variables.
+     */
+    @Test
+    void theGrafanaDashboardHoldsTogether() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var dash = json.readTree(DEPLOY.resolve("grafana/aen-stream.json").toFile());
+        List<String> variables = new ArrayList<>();
+        dash.get("templating").get("list").forEach(v -> variables.add(v.get("name").asText()));
+        assertThat(variables).containsExactly("datasource", "sae_id");
+        Set<Integer> ids = new HashSet<>();
+        int queries = 0;
+        for (var panel : dash.get("panels")) {
+            assertThat(ids.add(panel.get("id").asInt())).as("panel ids are unique").isTrue();
+            var grid = panel.get("gridPos");
+            assertThat(grid.get("x").asInt() + grid.get("w").asInt()).isLessThanOrEqualTo(24);
+            if (panel.get("type").asText().equals("row")) continue;
+            assertThat(panel.get("datasource").get("uid").asText()).isEqualTo("${datasource}");
+            assertThat(panel.get("targets")).as(panel.get("title").asText()).isNotEmpty();
+            for (var target : panel.get("targets")) {
+                String expr = target.get("expr").asText();
+                assertThat(expr)
+                        .as("a metric of aen or of its Kafka clients")
+                        .containsPattern("(aen|kafka)_");
+                if (expr.contains("sae_id") && !expr.contains("sum by"))
+                    assertThat(expr).as("%s follows the SAE picked", expr).contains("$sae_id");
+                queries++;
             }
         }
+        assertThat(queries).isGreaterThan(20);
+        // Every metric the dashboard and the rules use is one docs/monitoring.md tells operators
+        // of;
+        // MetricsEndpointIT finds each in a real encoder's scrape.
+        String docs = Files.readString(Path.of("..", "docs", "monitoring.md"));
+        for (String metric : OperatorMetrics.used(DEPLOY))
+            assertThat(docs).as("docs/monitoring.md names %s", metric).contains(metric);
+    }
+
+    private static String tool(Path dir, String... command) throws Exception {
+        Process p =
+                new ProcessBuilder(command)
+                        .directory(dir.toFile())
+                        .redirectErrorStream(true)
+                        .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("%s: %s", String.join(" ", command), out).isZero();
+        return out;
+    }
+
+    /** The Kustomize overlays and the brokers each runs in the cluster (0: a cluster of yours). */
+    private static final Map<String, Integer> OVERLAYS =
+            Map.of("in-cluster", 3, "trial", 1, "production", 0);
+
+    @Test
+    void everyKustomizeOverlayRendersToConsistentManifests() throws Exception {
+        try (var overlays = Files.list(DEPLOY.resolve("k8s/overlays"))) {
+            assertThat(overlays.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrderElementsOf(OVERLAYS.keySet());
+        }
+        for (var overlay : OVERLAYS.entrySet())
+            kubernetesManifestsAreConsistent(
+                    overlay.getKey(),
+                    render(DEPLOY.resolve("k8s/overlays").resolve(overlay.getKey())),
+                    overlay.getValue());
+    }
+
+    /** What {@code kubectl kustomize} renders of an overlay (Debian's kubectl). */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> render(Path overlay) throws Exception {
+        Process p =
+                new ProcessBuilder("kubectl", "kustomize", overlay.toString())
+                        .redirectErrorStream(true)
+                        .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("kubectl kustomize %s: %s", overlay, out).isZero();
+        List<Map<String, Object>> docs = new ArrayList<>();
+        for (Object doc : new Yaml().loadAll(out))
+            if (doc != null) docs.add((Map<String, Object>) doc);
+        return docs;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void kubernetesManifestsAreConsistent(
+            String overlay, List<Map<String, Object>> docs, int brokers) throws Exception {
         Map<String, String> apiVersions =
                 Map.of(
                         "Service",
@@ -183,6 +269,13 @@ class DeploymentFilesTest {
                 docs.stream()
                         .filter(d -> d.get("kind").equals("ConfigMap"))
                         .collect(Collectors.toMap(DeploymentFilesTest::name, d -> d));
+        // Generated from aen.properties, with a hash of its content: pods roll when it changes.
+        Map<String, Object> aenConfig =
+                configMaps.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("aen-config-"))
+                        .map(Map.Entry::getValue)
+                        .findFirst()
+                        .orElseThrow();
         Set<String> serviceNames =
                 docs.stream()
                         .filter(d -> d.get("kind").equals("Service"))
@@ -242,15 +335,19 @@ class DeploymentFilesTest {
                             .contains((String) m.get("name"));
                 }
                 if (!aenImage(c.get("image"))) continue;
-                Path config = dir.resolve(name(w) + ".properties");
+                Path config = dir.resolve(overlay + "-" + name(w) + ".properties");
                 Files.writeString(
                         config,
                         (String)
-                                ((Map<String, Object>) configMaps.get("aen-config").get("data"))
+                                ((Map<String, Object>) aenConfig.get("data"))
                                         .get("aen.properties"));
                 List<String> args =
                         ((List<Object>) c.get("args")).stream().map(Object::toString).toList();
-                assertCommandParses(name(w), withConfig(args, config), List.copyOf(serviceNames));
+                // A cluster of yours is reached by the names you give, not by services here.
+                assertCommandParses(
+                        overlay + "/" + name(w),
+                        withConfig(args, config),
+                        brokers == 0 ? null : List.copyOf(serviceNames));
                 assertRunsInItsImage(name(w), c.get("image"), args);
                 assertSignedModels(name(w), args);
                 Map<String, String> own = new HashMap<>();
@@ -301,11 +398,23 @@ class DeploymentFilesTest {
                 assertThat(exists).as("port %s of service %s", named, name(svc)).isTrue();
             }
         }
-        // The quorum: three replicas, voters naming each pod through the headless service.
+        // The quorum: a replica per broker, voters naming each pod through the headless service.
+        if (brokers == 0) {
+            assertThat(workloads)
+                    .as("%s runs no Kafka", overlay)
+                    .noneMatch(w -> name(w).equals("kafka"));
+            String props =
+                    (String) ((Map<String, Object>) aenConfig.get("data")).get("aen.properties");
+            for (String server : bootstrapServers(props))
+                assertThat(serviceNames)
+                        .as("%s names its cluster's brokers", overlay)
+                        .doesNotContain(server);
+            return;
+        }
         Map<String, Object> kafka =
                 workloads.stream().filter(w -> name(w).equals("kafka")).findFirst().orElseThrow();
         Map<String, Object> kafkaSpec = (Map<String, Object>) kafka.get("spec");
-        assertThat(kafkaSpec.get("replicas")).isEqualTo(3);
+        assertThat(kafkaSpec.get("replicas")).as("%s brokers", overlay).isEqualTo(brokers);
         Map<String, Object> container =
                 ((List<Map<String, Object>>)
                                 ((Map<String, Object>)
@@ -328,11 +437,32 @@ class DeploymentFilesTest {
         assertThat(secretMounts(kafkaSpec, container))
                 .containsEntry(KAFKA_SECRETS, "aen-kafka-" + ClusterCredentials.BROKER);
         String headless = (String) kafkaSpec.get("serviceName");
-        assertThat(voters.split(","))
-                .containsExactly(
-                        "1@kafka-0." + headless + ":9093",
-                        "2@kafka-1." + headless + ":9093",
-                        "3@kafka-2." + headless + ":9093");
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < brokers; i++)
+            expected.add((i + 1) + "@kafka-" + i + "." + headless + ":9093");
+        assertThat(voters.split(",")).containsExactlyElementsOf(expected);
+        // Nothing asks for more replicas than there are brokers.
+        assertThat(Integer.parseInt(kafkaEnv.get("KAFKA_DEFAULT_REPLICATION_FACTOR")))
+                .isLessThanOrEqualTo(brokers);
+        assertThat(Integer.parseInt(kafkaEnv.get("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR")))
+                .isLessThanOrEqualTo(brokers);
+        String props = (String) ((Map<String, Object>) aenConfig.get("data")).get("aen.properties");
+        Properties p = new Properties();
+        p.load(new StringReader(props));
+        assertThat(Integer.parseInt(p.getProperty("replication-factor")))
+                .isLessThanOrEqualTo(brokers);
+        boolean pdb = docs.stream().anyMatch(d -> d.get("kind").equals("PodDisruptionBudget"));
+        assertThat(pdb)
+                .as("%s: a disruption budget only where a broker may go", overlay)
+                .isEqualTo(brokers > 1);
+    }
+
+    private static List<String> bootstrapServers(String properties) throws IOException {
+        Properties p = new Properties();
+        p.load(new StringReader(properties));
+        return java.util.Arrays.stream(p.getProperty("bootstrap-servers").split(","))
+                .map(server -> server.split(":")[0])
+                .toList();
     }
 
     /**
@@ -584,6 +714,7 @@ class DeploymentFilesTest {
                 .as("options named in the configuration of %s", where)
                 .containsAll(props.stringPropertyNames());
         for (String server : props.getProperty("bootstrap-servers").split(",")) {
+            if (hosts == null) break;
             assertThat(hosts)
                     .as("bootstrap server %s of %s", server, where)
                     .contains(server.split(":")[0]);

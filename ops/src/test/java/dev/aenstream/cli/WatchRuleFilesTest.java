@@ -115,4 +115,13 @@ class WatchRuleFilesTest {
                                         file("broken.csv", "3,ok\nx,bad\n"), "aen", 0, 0))
                 .hasMessageContaining("line 2");
     }
+
+    @Test
+    void watchingAskForARunningClusterRatherThanStartingAThrowawayBroker() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = Aen.commandLine(new String[0]);
+        cli.setErr(new java.io.PrintWriter(err));
+        assertThat(cli.execute("watch", "list")).isNotZero();
+        assertThat(err.toString()).contains("give --bootstrap-servers");
+    }
 }

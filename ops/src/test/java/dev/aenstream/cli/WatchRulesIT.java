@@ -216,6 +216,11 @@ class WatchRulesIT {
                 assertThat(after.getWatch().getText()).contains("lighthouse");
                 assertThat(after.getMessage()).startsWith("lighthouses: feature 11 of aen v2");
             }
+            // The encoders write the moved rules back as they serve v2: wait for both (a bound).
+            long moved = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < moved
+                    && !WatchCommand.read(options(bootstrap, topics)).values().stream()
+                            .allMatch(r -> r.getVersion() == 2)) Thread.sleep(200);
             PrintStream stdout = System.out;
             ByteArrayOutputStream printed = new ByteArrayOutputStream();
             System.setOut(new PrintStream(printed, true));

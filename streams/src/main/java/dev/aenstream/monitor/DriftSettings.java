@@ -11,7 +11,7 @@ public record DriftSettings(
         double ratio,
         double falseAlarmsPerMillion,
         double referenceMiss,
-        boolean rolling,
+        DriftReference reference,
         long features) {
 
     public static DriftSettings of(MonitorConfig config, long features) {
@@ -21,8 +21,16 @@ public record DriftSettings(
                 config.get(MonitorConfig.DRIFT_RATIO),
                 config.get(MonitorConfig.DRIFT_FALSE_ALARMS),
                 config.get(MonitorConfig.DRIFT_REFERENCE_MISS),
-                config.get(MonitorConfig.DRIFT_REFERENCE) == DriftReference.ROLLING,
+                config.get(MonitorConfig.DRIFT_REFERENCE),
                 features);
+    }
+
+    boolean rolling() {
+        return reference == DriftReference.ROLLING;
+    }
+
+    boolean pinned() {
+        return reference == DriftReference.PINNED;
     }
 
     /**

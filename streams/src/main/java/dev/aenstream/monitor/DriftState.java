@@ -11,11 +11,12 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * What the drift watch knows of one part of one SAE version: each feature's reference density and
- * two CUSUM tests on it (density up by the configured ratio, density down by it), run on blocks of
- * tokens. The thresholds make the false alarms per million tokens, summed over every test of the
- * dictionary, at most the configured rate (docs/monitoring.md, "Drift"). A feature's test that
- * alarmed stays quiet until the reference is renewed: one alert per change, not one per block.
+ * What the drift watch knows of one part of one SAE version (or, with a pinned reference, of every
+ * version since the first): each feature's reference density and two CUSUM tests on it (density up
+ * by the configured ratio, density down by it), run on blocks of tokens. The thresholds make the
+ * false alarms per million tokens, summed over every test of the dictionary, at most the configured
+ * rate (docs/monitoring.md, "Drift"). A feature's test that alarmed stays quiet until the reference
+ * is renewed: one alert per change, not one per block.
  */
 public final class DriftState {
     /** A feature whose test alarmed on the block that just ended. */
@@ -77,7 +78,11 @@ public final class DriftState {
      */
     public Block add(long version, long tokens, long[] fires, DriftSettings settings) {
         if (version < this.version) return null;
-        if (version > this.version) reset(version);
+        if (version > this.version) {
+            // A pinned reference outlives versions; the tests go on against it.
+            if (settings.pinned() && tested) this.version = version;
+            else reset(version);
+        }
         if (!tested) {
             refTokens += tokens;
             for (int j = 0; j < d; j++) refFires[j] += fires[j];

@@ -192,7 +192,9 @@ public record MonitorConfig(SettingValues settings) {
                     DriftReference.FIRST,
                     "What feature densities are tested against: FIRST, the first"
                             + " --drift-reference-tokens after each version; ROLLING, each such"
-                            + " window in turn becomes the reference of the next");
+                            + " window in turn becomes the reference of the next; PINNED, the"
+                            + " first version's, kept across versions (ids compared as they"
+                            + " stand)");
 
     public static final Setting<Long> DRIFT_REFERENCE_TOKENS =
             Setting.whole(

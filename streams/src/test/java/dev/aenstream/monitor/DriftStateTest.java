@@ -18,7 +18,14 @@ class DriftStateTest {
     private static final long BLOCK = 1_000;
 
     private static DriftSettings settings(double falseAlarmsPerMillion, boolean rolling) {
-        return new DriftSettings(20_000, BLOCK, 2.0, falseAlarmsPerMillion, 0.01, rolling, D);
+        return new DriftSettings(
+                20_000,
+                BLOCK,
+                2.0,
+                falseAlarmsPerMillion,
+                0.01,
+                rolling ? DriftReference.ROLLING : DriftReference.FIRST,
+                D);
     }
 
     /** Counts of {@code tokens} Bernoulli tokens per feature at the given densities. */
@@ -141,6 +148,28 @@ class DriftStateTest {
         assertThat(restored.version()).isEqualTo(2);
         assertThat(restored.testing()).as("a new version measures its own reference").isFalse();
         assertThat(restored.add(1, BLOCK, new long[D], s)).as("late counts of v1").isNull();
+    }
+
+    @Test
+    void aPinnedReferenceOutlivesVersionsAndFindsAChangeThatCameWithOne() {
+        DriftSettings s =
+                new DriftSettings(20_000, BLOCK, 2.0, 1.0, 0.01, DriftReference.PINNED, D);
+        SplittableRandom random = new SplittableRandom(8);
+        double[] density = densities(0.01);
+        DriftState state = new DriftState(D);
+        state.add(1, s.referenceTokens(), draw(random, density, s.referenceTokens()), s);
+        double[] changed = density.clone();
+        changed[9] *= 3;
+        List<Integer> found = new ArrayList<>();
+        for (int b = 0; b < 30; b++) {
+            DriftState.Block block = state.add(2, BLOCK, draw(random, changed, BLOCK), s);
+            assertThat(block)
+                    .as("version 2 is tested at once, against version 1's reference")
+                    .isNotNull();
+            block.moved().forEach(m -> found.add(m.feature()));
+        }
+        assertThat(state.version()).isEqualTo(2);
+        assertThat(found).containsExactly(9);
     }
 
     @Test
