@@ -155,7 +155,7 @@ public final class EncodeTopology {
                     out.map(
                             (k, v) -> KeyValue.pair(((Alert) v).getSaeId(), (Alert) v),
                             Named.as(WATCH));
-            StatisticsTopology.addWatch(topics, facts);
+            StatisticsTopology.addWatch(builder, topics, facts);
             out.map(
                             (k, v) -> KeyValue.pair(((WatchRule) v).getRuleId(), (WatchRule) v),
                             Named.as(WATCH_RULES))

@@ -145,7 +145,9 @@ final class WatchCandidates {
             if (first) forward(r.getSaeId(), WatchHits.lostFact(r, version, f.lost()), timeMs);
             return -1;
         }
-        if (first) {
+        // Another task may have moved it already: the rules' store says so (most of the time).
+        WatchRule current = rules.byId(r.getRuleId());
+        if (first && (current == null || current.getVersion() < version)) {
             WatchRule moved =
                     WatchRule.newBuilder(r)
                             .setFeature(f.feature())

@@ -60,8 +60,10 @@ public final class StatisticsTopology {
      * The encoders' watch facts, repartitioned by SAE id, become the monitor's watch alerts ({@link
      * WatchHits}).
      */
-    public static void addWatch(Topics topics, KStream<String, Alert> facts) {
+    public static void addWatch(
+            StreamsBuilder builder, Topics topics, KStream<String, Alert> facts) {
         AvroSerde<Alert> serde = new AvroSerde<>(Alert.class);
+        store(builder, WatchHits.STORE);
         facts.repartition(
                         Repartitioned.<String, Alert>as("watch-facts")
                                 .withKeySerde(Serdes.String())
@@ -153,16 +155,7 @@ public final class StatisticsTopology {
                         Produced.with(Serdes.String(), states).withName("sae-state-sink"));
 
         WatchRules.addStore(builder, topics);
-        builder.addStateStore(
-                Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(WatchHits.STORE),
-                        Serdes.String(),
-                        Serdes.ByteArray()));
-        builder.addStateStore(
-                Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(WatchDensity.STORE),
-                        Serdes.String(),
-                        Serdes.ByteArray()));
+        store(builder, WatchDensity.STORE);
         partials.process(
                         () -> new WatchDensity(new WatchRules()),
                         Named.as("watch-density"),
@@ -170,11 +163,7 @@ public final class StatisticsTopology {
                 .to(
                         topics.alerts(),
                         Produced.with(Serdes.String(), alerts).withName("watch-density-sink"));
-        builder.addStateStore(
-                Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(DriftWatch.STORE),
-                        Serdes.String(),
-                        Serdes.ByteArray()));
+        store(builder, DriftWatch.STORE);
         partials.process(
                         () -> new DriftWatch(config, new WatchRules()),
                         Named.as("drift-watch"),
@@ -183,11 +172,7 @@ public final class StatisticsTopology {
                         topics.alerts(),
                         Produced.with(Serdes.String(), alerts).withName("drift-alerts-sink"));
 
-        builder.addStateStore(
-                Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(TrainerFactsWatch.STORE),
-                        Serdes.String(),
-                        Serdes.ByteArray()));
+        store(builder, TrainerFactsWatch.STORE);
         builder.stream(
                         topics.trainerMetrics(),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
@@ -200,11 +185,7 @@ public final class StatisticsTopology {
                         topics.alerts(),
                         Produced.with(Serdes.String(), alerts).withName("trainer-alerts-sink"));
 
-        builder.addStateStore(
-                Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(SpliceFiguresWatch.STORE),
-                        Serdes.String(),
-                        Serdes.ByteArray()));
+        store(builder, SpliceFiguresWatch.STORE);
         builder.stream(
                         topics.spliceFigures(),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
@@ -216,5 +197,12 @@ public final class StatisticsTopology {
                 .to(
                         topics.alerts(),
                         Produced.with(Serdes.String(), alerts).withName("splice-alerts-sink"));
+    }
+
+    /** A changelogged store of one processor's state, keyed by text. */
+    private static void store(StreamsBuilder builder, String name) {
+        builder.addStateStore(
+                Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(name), Serdes.String(), Serdes.ByteArray()));
     }
 }

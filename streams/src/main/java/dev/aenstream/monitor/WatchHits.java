@@ -121,8 +121,7 @@ public final class WatchHits implements Processor<String, Alert, String, Alert> 
     }
 
     private Alert activation(String ruleId, Alert fact, long timeMs) {
-        WatchRule rule = null;
-        for (WatchRule r : rules.of(fact.getSaeId())) if (r.getRuleId().equals(ruleId)) rule = r;
+        WatchRule rule = rules.byId(ruleId);
         if (rule == null) return null; // removed since the encoder saw it
         String key = "hits|" + ruleId;
         Hits hits = Hits.fromBytes(store.get(key));

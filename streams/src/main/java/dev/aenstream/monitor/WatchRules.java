@@ -5,7 +5,10 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.avro.WatchCondition;
 import dev.aenstream.avro.WatchRule;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -37,6 +40,15 @@ public final class WatchRules {
     private static final AvroSerde<WatchRule> SERDE = new AvroSerde<>(WatchRule.class);
     private KeyValueStore<String, byte[]> store;
     private List<WatchRule> rules = List.of();
+
+    /**
+     * Rules decoded at the last refresh, by id with their bytes: unchanged ones are not decoded
+     * again.
+     */
+    private Map<String, Decoded> decoded = new HashMap<>();
+
+    private record Decoded(byte[] bytes, WatchRule rule) {}
+
     private long readAt;
     private boolean read;
 
@@ -86,15 +98,29 @@ public final class WatchRules {
         readAt = now;
         read = true;
         List<WatchRule> read = new ArrayList<>();
+        Map<String, Decoded> fresh = new HashMap<>();
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             while (all.hasNext()) {
                 var kv = all.next();
-                WatchRule r = read(kv.key, kv.value);
+                Decoded before = decoded.get(kv.key);
+                WatchRule r =
+                        before != null && Arrays.equals(before.bytes(), kv.value)
+                                ? before.rule()
+                                : read(kv.key, kv.value);
+                fresh.put(kv.key, new Decoded(kv.value, r));
                 if (r != null) read.add(r);
             }
         }
+        decoded = fresh;
         rules = List.copyOf(read);
         return rules;
+    }
+
+    /** The rule of id {@code ruleId} as last read, or null. */
+    public WatchRule byId(String ruleId) {
+        all();
+        Decoded d = decoded.get(ruleId);
+        return d == null ? null : d.rule();
     }
 
     /** The rules of {@code saeId}. */

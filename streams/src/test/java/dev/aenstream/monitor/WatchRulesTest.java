@@ -122,19 +122,12 @@ class WatchRulesTest {
 
     @Test
     void aRuleFollowsItsFeatureAcrossAVersionSwapAndFiresOnTheSameConcept() throws Exception {
-        MonitorConfig config = MonitorConfig.builder().set(MonitorConfig.WINDOW_MS, 1_000).build();
         SaeRegistry registry = new SaeRegistry();
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "watch-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try (SaeEncoder v1 =
                         SaeEncoder.open(sae(CONCEPT), new EncoderSpec(D, false), Device.CPU, 1);
                 SaeEncoder v2 =
                         SaeEncoder.open(sae(MOVED_TO), new EncoderSpec(D, false), Device.CPU, 1);
-                TopologyTestDriver driver =
-                        new TopologyTestDriver(
-                                EncodeTopology.build(topics, registry, new EncodeStats(), config),
-                                props)) {
+                TopologyTestDriver driver = driver(registry, "watch-test")) {
             TestInputTopic<String, byte[]> ruleInput =
                     driver.createInputTopic(
                             topics.watchRules(), new StringSerializer(), new ByteArraySerializer());
@@ -231,17 +224,10 @@ class WatchRulesTest {
 
     @Test
     void aDensityRuleAlertsOnceWhenItsFeatureCrossesTheBound() throws Exception {
-        MonitorConfig config = MonitorConfig.builder().set(MonitorConfig.WINDOW_MS, 1_000).build();
         SaeRegistry registry = new SaeRegistry();
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "watch-density-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try (SaeEncoder v1 =
                         SaeEncoder.open(sae(CONCEPT), new EncoderSpec(D, false), Device.CPU, 1);
-                TopologyTestDriver driver =
-                        new TopologyTestDriver(
-                                EncodeTopology.build(topics, registry, new EncodeStats(), config),
-                                props)) {
+                TopologyTestDriver driver = driver(registry, "watch-density-test")) {
             driver.createInputTopic(
                             topics.watchRules(), new StringSerializer(), new ByteArraySerializer())
                     .pipeInput(
@@ -277,6 +263,16 @@ class WatchRulesTest {
                                 assertThat(a.getWatch().getRuleId()).isEqualTo("dense");
                             });
         }
+    }
+
+    /** The encode topology, its statistics windows a second long. */
+    private TopologyTestDriver driver(SaeRegistry registry, String applicationId) {
+        MonitorConfig config = MonitorConfig.builder().set(MonitorConfig.WINDOW_MS, 1_000).build();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        return new TopologyTestDriver(
+                EncodeTopology.build(topics, registry, new EncodeStats(), config), props);
     }
 
     private static List<Alert> watch(List<Alert> alerts, AlertType type) {
