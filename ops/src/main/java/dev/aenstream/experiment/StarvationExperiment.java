@@ -196,6 +196,8 @@ public final class StarvationExperiment {
             SparsityTarget sparsity = SparsityTarget.of(plan.targetL0());
             trainer.target(config.has(Penalised.LAMBDA1) ? sparsity : null);
             long startBatch = SyntheticRun.firstBatch(checkpoint, trainer);
+            RunProgress progress =
+                    new RunProgress(key, preset.steps(), trainer.stepsDone(), System.out);
             if (checkpoint == null && preset.centredStart())
                 SyntheticRun.centre(trainer, generator, startBatch);
             SyntheticRun.train(
@@ -204,6 +206,7 @@ public final class StarvationExperiment {
                     preset.steps(),
                     startBatch,
                     (t, r, batchIndex) -> {
+                        progress.stepped(t, r);
                         long done = t.stepsDone();
                         if (done % every == 0 && done < preset.steps()) {
                             t.checkpoint(checkpoints, SyntheticRun.position(batchIndex));
@@ -225,6 +228,8 @@ public final class StarvationExperiment {
             row.putAll(figures);
             row.put("matched", sparsity.matched((Double) figures.get("l0")));
             row.put("wall_s", (System.nanoTime() - t0) / 1e9);
+            row.put("trajectory_from_step", progress.fromStep());
+            row.put("trajectory", progress.trajectory());
             deleteRecursively(checkpoints);
             return row;
         }

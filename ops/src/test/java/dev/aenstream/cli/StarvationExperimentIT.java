@@ -73,6 +73,15 @@ class StarvationExperimentIT {
             for (String field :
                     List.of("arch", "rho", "seed", "l0", "fve", "dead_pct", "shrinkage"))
                 assertThat(r.has(field)).as(field).isTrue();
+            // Its figures over the run, the last point at the last step.
+            JsonNode trajectory = r.get("trajectory");
+            assertThat(trajectory).hasSize(60); // 120 steps: a point every 120 / 50 = 2
+            assertThat(trajectory.get(trajectory.size() - 1).get("step").asLong()).isEqualTo(120);
+            for (String field : List.of("l0", "fve", "dead_pct", "lambda1"))
+                assertThat(trajectory.get(0).has(field)).as(field).isTrue();
+            assertThat(trajectory.get(0).get("lambda1").isNull())
+                    .as("lambda1 of %s", r.get("arch"))
+                    .isEqualTo(r.get("arch").asText().equals("topk"));
             if (r.get("arch").asText().equals("topk")) assertThat(r.get("k").asInt()).isEqualTo(16);
             else assertThat(r.get("lambda1").asDouble()).isPositive();
         }

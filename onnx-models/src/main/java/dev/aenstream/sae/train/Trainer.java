@@ -215,7 +215,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** The lambda1 steps train with now (NaN for a penalty without one). */
-    private double lambda1() {
+    public double lambda1() {
         return config().has(Penalised.LAMBDA1) ? config().get(Penalised.LAMBDA1) : Double.NaN;
     }
 
