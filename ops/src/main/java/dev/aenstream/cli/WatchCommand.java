@@ -8,12 +8,16 @@ import dev.aenstream.topics.Producers;
 import dev.aenstream.topics.TopicSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,19 +64,31 @@ final class WatchCommand implements Runnable {
 
     /** Publishes {@code rules} (all were checked) and says so, one line each. */
     static void publish(KafkaOptions kafka, List<WatchRule> rules) throws Exception {
+        Map<String, byte[]> records = new LinkedHashMap<>();
+        for (WatchRule r : rules) records.put(r.getRuleId(), SERDE.toBytes(r));
+        write(kafka, records);
+        System.out.printf("%d watch rule%s set%n", rules.size(), rules.size() == 1 ? "" : "s");
+        if (rules.size() <= 20) for (WatchRule r : rules) System.out.println("  " + describe(r));
+    }
+
+    /**
+     * Writes a record per rule id (a null value removes the rule), all sent before any is waited
+     * for: a labels file of a whole dictionary is one round of batches, not one round trip each.
+     */
+    private static void write(KafkaOptions kafka, Map<String, byte[]> records) throws Exception {
         try (KafkaTarget target = cluster(kafka);
                 KafkaProducer<byte[], byte[]> producer =
                         Producers.idempotent(target.connection(), "aen-watch")) {
-            for (WatchRule r : rules)
-                producer.send(
-                                new ProducerRecord<>(
-                                        target.topics().watchRules(),
-                                        r.getRuleId().getBytes(StandardCharsets.UTF_8),
-                                        SERDE.toBytes(r)))
-                        .get();
-            System.out.printf("%d watch rule%s set%n", rules.size(), rules.size() == 1 ? "" : "s");
-            if (rules.size() <= 20)
-                for (WatchRule r : rules) System.out.println("  " + describe(r));
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            records.forEach(
+                    (id, value) ->
+                            sent.add(
+                                    producer.send(
+                                            new ProducerRecord<>(
+                                                    target.topics().watchRules(),
+                                                    id.getBytes(StandardCharsets.UTF_8),
+                                                    value))));
+            for (Future<RecordMetadata> f : sent) f.get();
         }
     }
 
@@ -309,17 +325,9 @@ final class WatchCommand implements Runnable {
                 if (!known.containsKey(id))
                     throw new IllegalArgumentException(
                             "no watch rule '" + id + "'; aen watch list shows them");
-            try (KafkaTarget target = cluster(kafka);
-                    KafkaProducer<byte[], byte[]> producer =
-                            Producers.idempotent(target.connection(), "aen-watch")) {
-                for (String id : ids)
-                    producer.send(
-                                    new ProducerRecord<>(
-                                            target.topics().watchRules(),
-                                            id.getBytes(StandardCharsets.UTF_8),
-                                            null))
-                            .get();
-            }
+            Map<String, byte[]> tombstones = new LinkedHashMap<>();
+            for (String id : ids) tombstones.put(id, null);
+            write(kafka, tombstones);
             System.out.printf("%d watch rule%s removed%n", ids.size(), ids.size() == 1 ? "" : "s");
             return 0;
         }

@@ -163,7 +163,7 @@ public final class DriftExperiment {
 
     private Map<String, Object> clean(SaeEncoder encoder) throws Exception {
         Detectors detectors = new Detectors();
-        Stream stream = new Stream(encoder, null, 0);
+        Stream stream = new Stream(encoder, null);
         long started = System.nanoTime();
         long reported = started;
         while (!detectors.testing() || detectors.testedRows < plan.cleanRows()) {
@@ -197,7 +197,7 @@ public final class DriftExperiment {
 
     private Map<String, Object> planted(SaeEncoder encoder, Change change) throws Exception {
         Detectors detectors = new Detectors();
-        Stream stream = new Stream(encoder, change, 0);
+        Stream stream = new Stream(encoder, change);
         // The change starts two blocks after the reference is complete.
         long plantAt = -1;
         long plantedNs = 0;
@@ -257,10 +257,10 @@ public final class DriftExperiment {
         long row;
         boolean active;
 
-        Stream(SaeEncoder encoder, Change change, long seed) {
+        Stream(SaeEncoder encoder, Change change) {
             this.encoder = encoder;
             this.change = change;
-            this.random = new SplittableRandom(plan.data().get(SpikedConfig.SEED) + 1_000 + seed);
+            this.random = new SplittableRandom(plan.data().get(SpikedConfig.SEED) + 1_000);
             int rows = plan.batchRows();
             this.x = new float[rows * n];
             this.support = new int[rows * k];

@@ -16,15 +16,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * "Operators").
  */
 final class MonitorMetrics {
-    private static final Map<String, AtomicReference<Double>> DEAD_PCT = new ConcurrentHashMap<>();
+    /** Every gauge this class sets, by name and tags: each registered once, then set. */
+    private static final Map<String, AtomicReference<Double>> GAUGES = new ConcurrentHashMap<>();
 
     /**
      * Per SAE id, per part of its dictionary (shard or block): parts, dead features and features.
      */
     private static final Map<String, Map<Integer, long[]>> DEAD_BY_PART = new ConcurrentHashMap<>();
-
-    /** Per SAE id and figure: the newest spliced figure heard (score, KL, fve, version). */
-    private static final Map<String, AtomicReference<Double>> SPLICED = new ConcurrentHashMap<>();
 
     private MonitorMetrics() {}
 
@@ -33,22 +31,8 @@ final class MonitorMetrics {
      * version spliced in, as the producers that splice report it.
      */
     static void spliced(String saeId, String figure, double value) {
-        SPLICED.computeIfAbsent(
-                        saeId + "\u0000" + figure,
-                        key -> {
-                            AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
-                            Metrics.gauge(
-                                    "aen.splice." + figure,
-                                    Tags.of("sae_id", saeId),
-                                    holder,
-                                    AtomicReference::get);
-                            return holder;
-                        })
-                .set(value);
+        gauge("aen.splice." + figure, saeId, value);
     }
-
-    /** Per SAE id and figure: the population drift of its last block, and features moved. */
-    private static final Map<String, AtomicReference<Double>> DRIFT = new ConcurrentHashMap<>();
 
     /**
      * Sets {@code aen.drift.score} (the Jensen-Shannon divergence of the last block tested against
@@ -56,14 +40,9 @@ final class MonitorMetrics {
      * saeId}.
      */
     static void drift(String saeId, double score, int moved) {
-        gauge(DRIFT, "aen.drift.score", saeId, score);
-        gauge(DRIFT, "aen.drift.moved", saeId, moved);
+        gauge("aen.drift.score", saeId, score);
+        gauge("aen.drift.moved", saeId, moved);
     }
-
-    /**
-     * Per SAE id and figure: the served version's figures on the live stream, and the trainer's.
-     */
-    private static final Map<String, AtomicReference<Double>> FIGURES = new ConcurrentHashMap<>();
 
     /**
      * Sets the served version's figures from a merged statistics window of the whole dictionary:
@@ -73,10 +52,10 @@ final class MonitorMetrics {
     static void window(FeatureStats w) {
         if (w.getShards() != 1 || w.getTokens() == 0) return;
         String saeId = w.getSaeId();
-        gauge(FIGURES, "aen.sae.version", saeId, w.getVersion());
-        gauge(FIGURES, "aen.l0", saeId, w.getL0Sum() / w.getTokens());
-        if (w.getFve() != null) gauge(FIGURES, "aen.fve", saeId, w.getFve());
-        if (w.getShrinkage() != null) gauge(FIGURES, "aen.shrinkage", saeId, w.getShrinkage());
+        gauge("aen.sae.version", saeId, w.getVersion());
+        gauge("aen.l0", saeId, w.getL0Sum() / w.getTokens());
+        if (w.getFve() != null) gauge("aen.fve", saeId, w.getFve());
+        if (w.getShrinkage() != null) gauge("aen.shrinkage", saeId, w.getShrinkage());
     }
 
     /**
@@ -87,17 +66,13 @@ final class MonitorMetrics {
      */
     static void trainer(TrainerMetrics m) {
         String saeId = m.getSaeId();
-        gauge(FIGURES, "aen.trainer.version", saeId, m.getVersion());
-        gauge(FIGURES, "aen.trainer.fve", saeId, m.getFve());
-        gauge(FIGURES, "aen.trainer.l0", saeId, m.getL0());
-        gauge(FIGURES, "aen.trainer.dead.pct", saeId, m.getDeadPct());
-        gauge(FIGURES, "aen.trainer.lag.records", saeId, m.getConsumerLag());
-        if (m.getShrinkage() != null)
-            gauge(FIGURES, "aen.trainer.shrinkage", saeId, m.getShrinkage());
+        gauge("aen.trainer.version", saeId, m.getVersion());
+        gauge("aen.trainer.fve", saeId, m.getFve());
+        gauge("aen.trainer.l0", saeId, m.getL0());
+        gauge("aen.trainer.dead.pct", saeId, m.getDeadPct());
+        gauge("aen.trainer.lag.records", saeId, m.getConsumerLag());
+        if (m.getShrinkage() != null) gauge("aen.trainer.shrinkage", saeId, m.getShrinkage());
     }
-
-    /** Per SAE id and rule: the watched feature's density in its last window. */
-    private static final Map<String, AtomicReference<Double>> WATCHED = new ConcurrentHashMap<>();
 
     /** Counts {@code aen.watch.alerts} of a watch rule: its WATCH_ACTIVATION alerts sent. */
     static void watched(String saeId, String ruleId) {
@@ -106,17 +81,15 @@ final class MonitorMetrics {
 
     /** Sets {@code aen.watch.density} of a watch rule: its feature's density in the last window. */
     static void watchDensity(String saeId, String ruleId, double density) {
-        gauge(WATCHED, "aen.watch.density", Tags.of("sae_id", saeId, "rule", ruleId), density);
+        gauge("aen.watch.density", Tags.of("sae_id", saeId, "rule", ruleId), density);
     }
 
-    private static void gauge(
-            Map<String, AtomicReference<Double>> held, String name, String saeId, double value) {
-        gauge(held, name, Tags.of("sae_id", saeId), value);
+    private static void gauge(String name, String saeId, double value) {
+        gauge(name, Tags.of("sae_id", saeId), value);
     }
 
-    private static void gauge(
-            Map<String, AtomicReference<Double>> held, String name, Tags tags, double value) {
-        held.computeIfAbsent(
+    private static void gauge(String name, Tags tags, double value) {
+        GAUGES.computeIfAbsent(
                         name + tags,
                         key -> {
                             AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
@@ -151,21 +124,6 @@ final class MonitorMetrics {
             deadAll += p[1];
             all += p[2];
         }
-        deadPct(saeId, all == 0 ? 0 : 100.0 * deadAll / all);
-    }
-
-    private static void deadPct(String saeId, double value) {
-        DEAD_PCT.computeIfAbsent(
-                        saeId,
-                        id -> {
-                            AtomicReference<Double> holder = new AtomicReference<>(0.0);
-                            Metrics.gauge(
-                                    "aen.dead.pct",
-                                    Tags.of("sae_id", id),
-                                    holder,
-                                    AtomicReference::get);
-                            return holder;
-                        })
-                .set(value);
+        gauge("aen.dead.pct", saeId, all == 0 ? 0 : 100.0 * deadAll / all);
     }
 }

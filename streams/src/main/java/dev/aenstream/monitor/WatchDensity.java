@@ -17,8 +17,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Each watched feature's density over windows of its rule's {@code windowTokens}, from the
  * statistics partials (keyed by SAE id): the gauge {@code aen_watch_density{sae_id,rule}} for every
- * rule, and for a {@code DENSITY_ABOVE} or {@code DENSITY_BELOW} rule {@code WATCH_DENSITY} when a
- * window crosses its bound, once until a window is back inside it.
+ * rule that alerts (a label alone is not watched: a labels file of a whole dictionary would make a
+ * window and a series per feature), and for a {@code DENSITY_ABOVE} or {@code DENSITY_BELOW} rule
+ * {@code WATCH_DENSITY} when a window crosses its bound, once until a window is back inside it.
  */
 final class WatchDensity implements Processor<String, FeatureStats, String, Alert> {
     static final String STORE = "watch-density-state";
@@ -63,7 +64,11 @@ final class WatchDensity implements Processor<String, FeatureStats, String, Aler
         long[] fires = null;
         for (WatchRule rule : rules.of(saeId)) {
             int j = rule.getFeature() - stats.getFirstFeature();
-            if (!WatchRules.at(rule, stats.getVersion()) || j < 0 || j >= stats.getD()) continue;
+            // A label names a feature; only a rule that alerts watches it.
+            if (!WatchRules.alerts(rule)
+                    || !WatchRules.at(rule, stats.getVersion())
+                    || j < 0
+                    || j >= stats.getD()) continue;
             if (fires == null) fires = FeatureAccumulator.fireCounts(stats);
             String key = rule.getRuleId();
             Window w = Window.of(store.get(key));

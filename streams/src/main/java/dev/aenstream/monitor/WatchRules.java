@@ -39,7 +39,8 @@ public final class WatchRules {
 
     private static final AvroSerde<WatchRule> SERDE = new AvroSerde<>(WatchRule.class);
     private KeyValueStore<String, byte[]> store;
-    private List<WatchRule> rules = List.of();
+    private Map<String, List<WatchRule>> bySae = Map.of();
+    private Map<String, Map<Long, Map<Integer, String>>> labels = Map.of();
 
     /**
      * Rules decoded at the last refresh, by id with their bytes: unchanged ones are not decoded
@@ -91,14 +92,19 @@ public final class WatchRules {
         }
     }
 
-    /** Every readable rule that holds together, as of at most {@link #REFRESH_MS} ago. */
-    public List<WatchRule> all() {
+    /**
+     * Reads the store again when the view is older than {@link #REFRESH_MS}, decoding only the
+     * rules that changed, and indexes the rules by SAE and the labels by SAE, version and feature,
+     * so that a batch or a drift alert looks rules up rather than scanning them all.
+     */
+    private void refresh() {
         long now = System.currentTimeMillis();
-        if (store == null || (read && now - readAt < REFRESH_MS)) return rules;
+        if (store == null || (read && now - readAt < REFRESH_MS)) return;
         readAt = now;
         read = true;
-        List<WatchRule> read = new ArrayList<>();
         Map<String, Decoded> fresh = new HashMap<>();
+        Map<String, List<WatchRule>> sae = new HashMap<>();
+        Map<String, Map<Long, Map<Integer, String>>> named = new HashMap<>();
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             while (all.hasNext()) {
                 var kv = all.next();
@@ -108,26 +114,30 @@ public final class WatchRules {
                                 ? before.rule()
                                 : read(kv.key, kv.value);
                 fresh.put(kv.key, new Decoded(kv.value, r));
-                if (r != null) read.add(r);
+                if (r == null) continue;
+                sae.computeIfAbsent(r.getSaeId(), id -> new ArrayList<>()).add(r);
+                if (!r.getLabel().isEmpty())
+                    named.computeIfAbsent(r.getSaeId(), id -> new HashMap<>())
+                            .computeIfAbsent(r.getVersion(), v -> new HashMap<>())
+                            .putIfAbsent(r.getFeature(), r.getLabel());
             }
         }
         decoded = fresh;
-        rules = List.copyOf(read);
-        return rules;
+        bySae = sae;
+        labels = named;
     }
 
     /** The rule of id {@code ruleId} as last read, or null. */
     public WatchRule byId(String ruleId) {
-        all();
+        refresh();
         Decoded d = decoded.get(ruleId);
         return d == null ? null : d.rule();
     }
 
-    /** The rules of {@code saeId}. */
+    /** The rules of {@code saeId} (do not modify). */
     public List<WatchRule> of(String saeId) {
-        List<WatchRule> out = new ArrayList<>();
-        for (WatchRule r : all()) if (r.getSaeId().equals(saeId)) out.add(r);
-        return out;
+        refresh();
+        return bySae.getOrDefault(saeId, List.of());
     }
 
     /** Whether {@code r} names its feature by the ids of {@code version}. */
@@ -137,10 +147,12 @@ public final class WatchRules {
 
     /** The label of {@code feature} of {@code version}, or "" when no rule names it. */
     public String label(String saeId, long version, int feature) {
-        for (WatchRule r : of(saeId))
-            if (r.getFeature() == feature && at(r, version) && !r.getLabel().isEmpty())
-                return r.getLabel();
-        return "";
+        refresh();
+        Map<Long, Map<Integer, String>> versions = labels.getOrDefault(saeId, Map.of());
+        String label = versions.getOrDefault(version, Map.of()).get(feature);
+        return label != null
+                ? label
+                : versions.getOrDefault(0L, Map.of()).getOrDefault(feature, "");
     }
 
     private static WatchRule read(String key, byte[] value) {
