@@ -37,9 +37,9 @@ final class ExperimentCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "The paper's synthetic study: rho in {0, .3, .5, .7, .9} x {aen, l1, elastic,"
-                    + " alasso, topk, ghost} on spiked data (n = 256, 1,024 atoms, k = 16), every"
-                    + " run at the same --target-l0 (TopK with k = L0, the penalised ones with"
-                    + " lambda1 moved towards it every 50 steps; docs/experiments.md).",
+                    + " alasso, topk, ghost, auxk} on spiked data (n = 256, 1,024 atoms, k = 16),"
+                    + " every run at the same --target-l0 (TopK with k = L0, the penalised ones"
+                    + " with lambda1 moved towards it every 50 steps; docs/experiments.md).",
                 "",
                 "Each finished run is appended to OUT/runs.jsonl and runs in progress are"
                         + " checkpointed: run the same command again to continue after a kill."
@@ -82,7 +82,7 @@ final class ExperimentCommand implements Runnable {
                 names = "--archs",
                 paramLabel = "ARCH",
                 split = ",",
-                description = "Only these architectures (default: all six).")
+                description = "Only these architectures (default: all seven).")
         List<String> archs;
 
         @Option(

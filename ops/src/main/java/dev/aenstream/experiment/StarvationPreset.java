@@ -2,6 +2,7 @@ package dev.aenstream.experiment;
 
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.AuxK;
 import dev.aenstream.sae.penalty.ElasticNet;
 import dev.aenstream.sae.penalty.Ghost;
 import dev.aenstream.sae.penalty.Penalised;
@@ -31,6 +32,7 @@ import java.util.Locale;
  * @param ghostBeta decay of the ghost baseline's firing EMA
  * @param ghostThreshold firing EMA at or below which the ghost proxy acts on a feature
  * @param ghostMinSteps first step of the ghost proxy
+ * @param auxkDeadSteps steps without firing after which AuxK's loss acts on a feature
  * @param centredStart whether b_dec starts at the mean of the first batch instead of 0
  * @param evalRows fresh rows of the final evaluation
  * @param rhos coherences of the true dictionary
@@ -49,6 +51,7 @@ public record StarvationPreset(
         double ghostBeta,
         double ghostThreshold,
         long ghostMinSteps,
+        long auxkDeadSteps,
         boolean centredStart,
         int evalRows,
         List<Double> rhos,
@@ -67,12 +70,14 @@ public record StarvationPreset(
      * the adaptive settings most of their best runs share (gamma 1, beta 0.9999, p 0.01, lambda2
      * 1e-3). Ghost's firing EMA decays with 0.999 and acts below 1e-4, after about 9,000 silent
      * steps: with the authors' Llama settings (0.9999 and 1e-6) a feature must be silent for
-     * 138,000 steps, longer than the run.
+     * 138,000 steps, longer than the run. AuxK acts on a feature silent for 100 steps: Gao et al.'s
+     * 10 million tokens are 76 of their 131,072-token batches, while at this batch of 256 rows they
+     * would be 39,000 steps.
      */
     public static final StarvationPreset PAPER =
             new StarvationPreset(
                     "paper", 50_000, 10_000, 2_000, 0.9999, 1, 0.01, 1e-3, 10_000, 0.999, 1e-4,
-                    2_000, false, 4096, RHOS, ARCHS);
+                    2_000, 100, false, 4096, RHOS, ARCHS);
 
     /**
      * The same study in 2,000 steps: warm-up 600 + 300, a dead window of the last 500 steps, beta
@@ -82,7 +87,7 @@ public record StarvationPreset(
      */
     public static final StarvationPreset QUICK =
             new StarvationPreset(
-                    "quick", 2_000, 600, 300, 0.999, 1, 0.01, 1e-3, 500, 0.99, 1e-4, 300, true,
+                    "quick", 2_000, 600, 300, 0.999, 1, 0.01, 1e-3, 500, 0.99, 1e-4, 300, 100, true,
                     2048, RHOS, ARCHS);
 
     public StarvationPreset {
@@ -126,6 +131,7 @@ public record StarvationPreset(
                 ghostBeta,
                 ghostThreshold,
                 ghostMinSteps,
+                auxkDeadSteps,
                 centredStart != null ? centredStart : this.centredStart,
                 evalRows,
                 rhos != null ? rhos : this.rhos,
@@ -161,10 +167,20 @@ public record StarvationPreset(
                                 deadWindowSteps * base.get(TrainConfig.BATCH))
                         .set(Ghost.BETA, ghostBeta)
                         .set(Ghost.THRESHOLD, ghostThreshold)
-                        .set(Ghost.MIN_STEPS, ghostMinSteps);
+                        .set(Ghost.MIN_STEPS, ghostMinSteps)
+                        .set(AuxK.DEAD_TOKENS, auxkDeadSteps * base.get(TrainConfig.BATCH))
+                        .set(AuxK.K_AUX, auxkK(data));
         if (base.has(AdaptiveWeights.T_RAMP)) b.set(Penalised.LAMBDA1, ADAPTIVE_LAMBDA1);
         if (base.has(TopK.K)) b.set(TopK.K, SparsityTarget.topK(targetL0));
         return b.build();
+    }
+
+    /**
+     * AuxK's k_aux: half the input width, as EleutherAI's sparsify takes it (Gao et al.'s 512 is
+     * two thirds of GPT-2 small's 768).
+     */
+    static int auxkK(SpikedConfig data) {
+        return data.get(SpikedConfig.N) / 2;
     }
 
     /**

@@ -93,7 +93,7 @@ public final class Ghost extends Penalised {
 
     @Override
     public List<String> outputs() {
-        return List.of(WEIGHTS, GHOST_LOSS);
+        return List.of(WEIGHTS, AUX_LOSS);
     }
 
     /**
@@ -157,7 +157,7 @@ public final class Ghost extends Penalised {
         @Override
         public void outputs(String finite) {
             super.outputs(finite);
-            g.output(loss, GHOST_LOSS);
+            g.output(loss, AUX_LOSS);
             g.output(g.op("Where", finite, firingNew, firingEma), StepTerms.next(FIRING_EMA), d);
         }
     }

@@ -15,7 +15,14 @@ public final class Penalties {
 
     /** Every penalty, in the order help texts and experiments list them. */
     public static final List<Penalty> ALL =
-            List.of(AEN, new L1(), new ElasticNet(), new AdaptiveLasso(), new TopK(), new Ghost());
+            List.of(
+                    AEN,
+                    new L1(),
+                    new ElasticNet(),
+                    new AdaptiveLasso(),
+                    new TopK(),
+                    new Ghost(),
+                    new AuxK());
 
     private Penalties() {}
 

@@ -24,8 +24,14 @@ public sealed interface Penalty permits Penalised, TopK {
     /** Per-feature output [D] of the adaptive steps: the weights w_j before the ramp. */
     String WEIGHTS = "w";
 
-    /** Scalar output of the ghost step: its proxy loss (also part of {@code loss}). */
-    String GHOST_LOSS = "ghost";
+    /** State input [D] of the AuxK step: tokens since each feature last fired. */
+    String SINCE_FIRED = "since_fired";
+
+    /**
+     * Scalar output of the ghost and AuxK steps: the auxiliary loss that reaches dead features
+     * (also part of {@code loss}).
+     */
+    String AUX_LOSS = "aux_loss";
 
     /** The name on the command line, in checkpoints and on the models topic, e.g. {@code aen}. */
     String label();
@@ -73,12 +79,11 @@ public sealed interface Penalty permits Penalised, TopK {
     Map<String, Double> perStep(SettingValues s, long t);
 
     /**
-     * The state vectors [D] it carries from step to step, among {@link #EMA}, {@link #FIRING_EMA}.
+     * The state vectors [D] it carries from step to step, among {@link #EMA}, {@link #FIRING_EMA},
+     * {@link #SINCE_FIRED}.
      */
     List<String> state();
 
-    /**
-     * The outputs of its own that each step reports, among {@link #WEIGHTS}, {@link #GHOST_LOSS}.
-     */
+    /** The outputs of its own that each step reports, among {@link #WEIGHTS}, {@link #AUX_LOSS}. */
     List<String> outputs();
 }

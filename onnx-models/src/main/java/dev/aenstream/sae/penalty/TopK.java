@@ -15,9 +15,10 @@ import java.util.Map;
 
 /**
  * TopK: each row keeps its k largest positive pre-activations and the loss is the MSE alone, so
- * sparsity is set by k rather than by a penalty.
+ * sparsity is set by k rather than by a penalty. {@link AuxK} adds the auxiliary loss for dead
+ * features.
  */
-public final class TopK implements Penalty {
+public sealed class TopK implements Penalty permits AuxK {
     public static final Setting<Integer> K =
             Setting.integer(
                     "k",
@@ -66,42 +67,7 @@ public final class TopK implements Penalty {
 
     @Override
     public StepTerms stepTerms(Graph g, int d) {
-        String k = g.input(K_INPUT, DataType.INT64, 1);
-        return new StepTerms() {
-            @Override
-            public Codes codes(String pre) {
-                String kth =
-                        g.op(
-                                "ReduceMin",
-                                Map.of("axes", new long[] {1}, "keepdims", 1L),
-                                g.ops(
-                                                2,
-                                                "TopK",
-                                                Map.of("axis", -1L, "largest", 1L, "sorted", 1L),
-                                                pre,
-                                                k)[0]);
-                String active =
-                        g.op(
-                                "And",
-                                g.op("Greater", pre, g.scalar(0)),
-                                g.op("GreaterOrEqual", pre, kth));
-                return new Codes(active, g.op("Where", active, pre, g.scalar(0)));
-            }
-
-            @Override
-            public Loss loss(Forward f) {
-                String zero = g.scalar(0);
-                return new Loss(zero, zero, null);
-            }
-
-            @Override
-            public String dH(Forward f, String dXhat) {
-                return g.op("MatMul", dXhat, f.wDec());
-            }
-
-            @Override
-            public void outputs(String finite) {}
-        };
+        return new Terms(g);
     }
 
     @Override
@@ -160,5 +126,51 @@ public final class TopK implements Penalty {
     @Override
     public List<String> outputs() {
         return List.of();
+    }
+
+    /** TopK's part of the dense step: the k largest positive codes, no penalty. */
+    static class Terms implements StepTerms {
+        final Graph g;
+        private final String k;
+
+        Terms(Graph g) {
+            this.g = g;
+            k = g.input(K_INPUT, DataType.INT64, 1);
+        }
+
+        @Override
+        public Codes codes(String pre) {
+            String active = largest(pre, k);
+            return new Codes(active, g.op("Where", active, pre, g.scalar(0)));
+        }
+
+        /** Where {@code pre} is positive and among its row's {@code count} largest. */
+        String largest(String pre, String count) {
+            String kth =
+                    g.op(
+                            "ReduceMin",
+                            Map.of("axes", new long[] {1}, "keepdims", 1L),
+                            g.ops(
+                                            2,
+                                            "TopK",
+                                            Map.of("axis", -1L, "largest", 1L, "sorted", 1L),
+                                            pre,
+                                            count)[0]);
+            return g.op("And", g.op("Greater", pre, g.scalar(0)), g.op("GreaterOrEqual", pre, kth));
+        }
+
+        @Override
+        public Loss loss(Forward f) {
+            String zero = g.scalar(0);
+            return new Loss(zero, zero, null);
+        }
+
+        @Override
+        public String dH(Forward f, String dXhat) {
+            return g.op("MatMul", dXhat, f.wDec());
+        }
+
+        @Override
+        public void outputs(String finite) {}
     }
 }

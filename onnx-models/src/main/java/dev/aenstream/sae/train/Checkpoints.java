@@ -194,7 +194,11 @@ public final class Checkpoints {
                         // Checkpoints from before the ghost baseline have no firing EMA.
                         c.tensors().containsKey("firing_ema")
                                 ? c.require("firing_ema").toFloats()
-                                : TrainState.ones(config.d()));
+                                : TrainState.ones(config.d()),
+                        // ... and those from before AuxK no tokens since firing.
+                        c.tensors().containsKey("since_fired")
+                                ? c.require("since_fired").toFloats()
+                                : new float[config.d()]);
         long[] lastFired = new long[config.d()];
         c.require("last_fired")
                 .data()
@@ -223,6 +227,7 @@ public final class Checkpoints {
         }
         t.put("ema", Safetensors.Tensor.ofFloats(state.ema(), p.d()));
         t.put("firing_ema", Safetensors.Tensor.ofFloats(state.firingEma(), p.d()));
+        t.put("since_fired", Safetensors.Tensor.ofFloats(state.sinceFired(), p.d()));
         ByteBuffer fired = ByteBuffer.allocate(lastFired.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         fired.asLongBuffer().put(lastFired);
         t.put("last_fired", new Safetensors.Tensor("I64", new long[] {lastFired.length}, fired));

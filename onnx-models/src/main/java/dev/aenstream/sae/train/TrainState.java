@@ -6,8 +6,8 @@ import java.util.Arrays;
 
 /**
  * Everything a training run carries from step to step: the parameters, Adam's moments of each, the
- * EMA m_j of the adaptive weights, the firing EMA of the ghost-gradient baseline, and the number of
- * steps applied.
+ * EMA m_j of the adaptive weights, the firing EMA of the ghost-gradient baseline, the tokens since
+ * each feature last fired of the AuxK baseline, and the number of steps applied.
  */
 public record TrainState(
         long step,
@@ -15,7 +15,8 @@ public record TrainState(
         float[][] adamM,
         float[][] adamV,
         float[] ema,
-        float[] firingEma) {
+        float[] firingEma,
+        float[] sinceFired) {
     /** Order of the parameters in {@code adamM} and {@code adamV}. */
     public static final String[] PARAMETER_ORDER = {"W_enc", "b_enc", "W_dec", "b_dec"};
 
@@ -29,8 +30,22 @@ public record TrainState(
                         "Adam state of " + PARAMETER_ORDER[i] + " does not match its parameter");
             }
         }
-        if (ema.length != params.d() || firingEma.length != params.d())
-            throw new IllegalArgumentException("EMAs must have D = " + params.d() + " values");
+        if (ema.length != params.d()
+                || firingEma.length != params.d()
+                || sinceFired.length != params.d())
+            throw new IllegalArgumentException(
+                    "state vectors must have D = " + params.d() + " values");
+    }
+
+    /** A state without tokens since firing (every architecture but auxk): they start at 0. */
+    public TrainState(
+            long step,
+            SaeParameters params,
+            float[][] adamM,
+            float[][] adamV,
+            float[] ema,
+            float[] firingEma) {
+        this(step, params, adamM, adamV, ema, firingEma, new float[params.d()]);
     }
 
     /** A state without a firing EMA (every architecture but ghost): it starts at 1. */
@@ -56,11 +71,15 @@ public record TrainState(
                             + d);
     }
 
-    /** The state vector a penalty names ({@link Penalty#EMA} or {@link Penalty#FIRING_EMA}). */
+    /**
+     * The state vector a penalty names: {@link Penalty#EMA}, {@link Penalty#FIRING_EMA} or {@link
+     * Penalty#SINCE_FIRED}.
+     */
     public float[] vector(String name) {
         return switch (name) {
             case Penalty.EMA -> ema;
             case Penalty.FIRING_EMA -> firingEma;
+            case Penalty.SINCE_FIRED -> sinceFired;
             default -> throw new IllegalArgumentException("no state vector " + name);
         };
     }
@@ -71,7 +90,10 @@ public record TrainState(
         return v;
     }
 
-    /** A fresh run: spec initialisation, zero Adam moments, m_j = 1, firing EMA 1, step 0. */
+    /**
+     * A fresh run: spec initialisation, zero Adam moments, m_j = 1, firing EMA 1, 0 tokens since
+     * firing, step 0.
+     */
     public static TrainState initial(int n, int d, long seed) {
         SaeParameters params = SaeParameters.initialise(n, d, seed);
         float[][] m = new float[4][];
@@ -97,7 +119,8 @@ public record TrainState(
                 && Arrays.deepEquals(adamM, s.adamM)
                 && Arrays.deepEquals(adamV, s.adamV)
                 && Arrays.equals(ema, s.ema)
-                && Arrays.equals(firingEma, s.firingEma);
+                && Arrays.equals(firingEma, s.firingEma)
+                && Arrays.equals(sinceFired, s.sinceFired);
     }
 
     @Override
@@ -135,6 +158,6 @@ public record TrainState(
             bEnc[j] = (float) -((pre[sample - above] + pre[sample - above - 1]) / 2);
         }
         SaeParameters fixed = new SaeParameters(n, d, p.wEnc(), bEnc, p.wDec(), p.bDec());
-        return new TrainState(step, fixed, adamM, adamV, ema, firingEma);
+        return new TrainState(step, fixed, adamM, adamV, ema, firingEma, sinceFired);
     }
 }

@@ -180,7 +180,11 @@ public final class TrainStep implements TrainingStep {
                 slot.containsKey(Penalty.FIRING_EMA)
                         ? read(slot.get(Penalty.FIRING_EMA))
                         : TrainState.ones(config.d());
-        return new TrainState(step, parameters(), m, v, ema, firing);
+        float[] since =
+                slot.containsKey(Penalty.SINCE_FIRED)
+                        ? read(slot.get(Penalty.SINCE_FIRED))
+                        : new float[config.d()];
+        return new TrainState(step, parameters(), m, v, ema, firing, since);
     }
 
     /**
@@ -251,9 +255,7 @@ public final class TrainStep implements TrainingStep {
                         array(result, "max_abs_h"),
                         array(result, "fire_counts"),
                         requested.contains(Penalty.WEIGHTS) ? array(result, Penalty.WEIGHTS) : null,
-                        requested.contains(Penalty.GHOST_LOSS)
-                                ? value(result, Penalty.GHOST_LOSS)
-                                : 0);
+                        requested.contains(Penalty.AUX_LOSS) ? value(result, Penalty.AUX_LOSS) : 0);
             }
         } finally {
             for (OnnxTensor tensor : perStep.values()) tensor.close();

@@ -165,7 +165,8 @@ public final class Trainer implements AutoCloseable {
                         s.adamM(),
                         s.adamV(),
                         s.ema(),
-                        s.firingEma()));
+                        s.firingEma(),
+                        s.sinceFired()));
     }
 
     /** One step on {@code rows} rows at {@code offset} of {@code x}. */

@@ -25,12 +25,13 @@ class PenaltiesTest {
     void everyPenaltyIsRegisteredOnceUnderItsLabel() {
         assertThat(Penalties.ALL)
                 .extracting(Penalty::label)
-                .containsExactly("aen", "l1", "elastic", "alasso", "topk", "ghost");
+                .containsExactly("aen", "l1", "elastic", "alasso", "topk", "ghost", "auxk");
         for (Penalty p : Penalties.ALL)
             assertThat(Penalties.parse(p.label().toUpperCase())).isSameAs(p);
         assertThatThrownBy(() -> Penalties.parse("relu"))
                 .hasMessage(
-                        "architecture must be aen, l1, elastic, alasso, topk or ghost, got 'relu'");
+                        "architecture must be aen, l1, elastic, alasso, topk, ghost or auxk, got"
+                                + " 'relu'");
         assertThat(Penalties.find("jumprelu")).isEmpty();
     }
 
@@ -77,6 +78,6 @@ class PenaltiesTest {
         assertThat(ghost.perStep(s, 2)).containsEntry("ghost_on", 0.0);
         assertThat(ghost.perStep(s, 3)).containsEntry("ghost_on", 1.0);
         assertThat(ghost.state()).containsExactly(Penalty.EMA, Penalty.FIRING_EMA);
-        assertThat(ghost.outputs()).contains(Penalty.GHOST_LOSS);
+        assertThat(ghost.outputs()).contains(Penalty.AUX_LOSS);
     }
 }

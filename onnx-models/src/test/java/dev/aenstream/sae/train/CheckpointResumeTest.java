@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.AuxK;
 import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.penalty.TopK;
 import dev.aenstream.sae.runtime.Device;
@@ -15,6 +16,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CheckpointResumeTest {
     @TempDir Path dir;
@@ -26,28 +29,44 @@ class CheckpointResumeTest {
         return x;
     }
 
-    @Test
-    void resumingAtStepSGivesTheParametersOfAnUninterruptedRunAtSPlusK() throws Exception {
+    /**
+     * The adaptive weights' EMA and, for auxk, the tokens since firing (dead after two batches, so
+     * the auxiliary loss acts on both sides of the checkpoint) must survive it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"aen", "auxk"})
+    void resumingAtStepSGivesTheParametersOfAnUninterruptedRunAtSPlusK(String arch)
+            throws Exception {
         int n = 16, d = 40, rows = 32, s = 7, k = 6;
         TrainConfig config =
-                TrainConfig.synthetic(Penalties.AEN, n, d).with(TrainConfig.BATCH, rows).toBuilder()
+                TrainConfig.synthetic(Penalties.parse(arch), n, d)
+                        .with(TrainConfig.BATCH, rows)
+                        .toBuilder()
                         .set(AdaptiveWeights.T_WARM, 4)
                         .set(AdaptiveWeights.T_RAMP, 5)
+                        .set(TopK.K, 3)
+                        .set(AuxK.DEAD_TOKENS, 2L * rows)
                         .build();
         TrainState uninterrupted;
-        try (Trainer trainer = Trainer.start("aen", config, Device.CPU, 1)) {
+        try (Trainer trainer = Trainer.start(arch, config, Device.CPU, 1)) {
             for (long i = 0; i < s + k; i++) trainer.step(batch(i, rows, n), 0, rows);
             uninterrupted = trainer.trainStep().state();
         }
-        try (Trainer first = Trainer.start("aen", config, Device.CPU, 1)) {
+        if (arch.equals("auxk")) {
+            assertThat(uninterrupted.sinceFired()).contains(0f);
+            float longest = 0;
+            for (float t : uninterrupted.sinceFired()) longest = Math.max(longest, t);
+            assertThat(longest).isGreaterThan(2f * rows);
+        }
+        try (Trainer first = Trainer.start(arch, config, Device.CPU, 1)) {
             for (long i = 0; i < s; i++) first.step(batch(i, rows, n), 0, rows);
             first.checkpoint(dir, Map.of("note", "at s"));
         }
-        Checkpoints.Checkpoint cp = Checkpoints.latest(dir, "aen");
+        Checkpoints.Checkpoint cp = Checkpoints.latest(dir, arch);
         assertThat(cp.state().step()).isEqualTo(s);
         assertThat(cp.config()).isEqualTo(config);
         assertThat(cp.extra()).containsEntry("note", "at s");
-        try (Trainer resumed = Trainer.resume("aen", cp, Device.CPU, 1)) {
+        try (Trainer resumed = Trainer.resume(arch, cp, Device.CPU, 1)) {
             for (long i = s; i < s + k; i++) resumed.step(batch(i, rows, n), 0, rows);
             assertThat(resumed.trainStep().state()).isEqualTo(uninterrupted);
             assertThat(resumed.tokens()).isEqualTo((long) (s + k) * rows);

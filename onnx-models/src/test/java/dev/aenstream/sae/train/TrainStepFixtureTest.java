@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.Safetensors;
 import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.AuxK;
 import dev.aenstream.sae.penalty.ElasticNet;
 import dev.aenstream.sae.penalty.Ghost;
 import dev.aenstream.sae.penalty.Penalised;
@@ -42,36 +43,44 @@ class TrainStepFixtureTest {
     }
 
     static TrainConfig config(Penalty arch, Map<String, String> meta) {
-        return TrainConfig.synthetic(
-                        arch, Integer.parseInt(meta.get("n")), Integer.parseInt(meta.get("d")))
-                .toBuilder()
-                .set(TrainConfig.BATCH, 64)
-                .set(TrainConfig.LR, Double.parseDouble(meta.get("lr")))
-                .set(Penalised.LAMBDA1, Double.parseDouble(meta.get("lambda1")))
-                .set(ElasticNet.LAMBDA2, Double.parseDouble(meta.get("lambda2")))
-                .set(AdaptiveWeights.GAMMA, Double.parseDouble(meta.get("gamma")))
-                .set(AdaptiveWeights.BETA, Double.parseDouble(meta.get("ema_beta")))
-                .set(AdaptiveWeights.P, Double.parseDouble(meta.get("p")))
-                .set(AdaptiveWeights.W_MIN, Double.parseDouble(meta.get("w_min")))
-                .set(AdaptiveWeights.W_MAX, Double.parseDouble(meta.get("w_max")))
-                .set(AdaptiveWeights.T_WARM, Long.parseLong(meta.get("t_warm")))
-                .set(AdaptiveWeights.T_RAMP, Long.parseLong(meta.get("t_ramp")))
-                .set(TopK.K, Integer.parseInt(meta.get("k")))
-                .set(
-                        TrainConfig.MAX_GRAD_NORM,
-                        meta.get("max_grad_norm").equals("inf")
-                                ? Double.POSITIVE_INFINITY
-                                : Double.parseDouble(meta.get("max_grad_norm")))
-                .set(TrainConfig.ADAM_BETA1, Double.parseDouble(meta.get("beta1")))
-                .set(TrainConfig.ADAM_BETA2, Double.parseDouble(meta.get("beta2")))
-                .set(TrainConfig.ADAM_EPS, Double.parseDouble(meta.get("eps")))
-                .set(TrainConfig.SEED, 0)
-                .set(TrainConfig.DEAD_WINDOW_TOKENS, 1000)
-                .set(Ghost.SCALE, Double.parseDouble(meta.get("ghost_scale")))
-                .set(Ghost.THRESHOLD, Double.parseDouble(meta.get("ghost_threshold")))
-                .set(Ghost.BETA, Double.parseDouble(meta.get("ghost_beta")))
-                .set(Ghost.MIN_STEPS, Long.parseLong(meta.get("ghost_min_steps")))
-                .build();
+        TrainConfig.Builder b =
+                TrainConfig.synthetic(
+                                arch,
+                                Integer.parseInt(meta.get("n")),
+                                Integer.parseInt(meta.get("d")))
+                        .toBuilder()
+                        .set(TrainConfig.BATCH, 64)
+                        .set(TrainConfig.LR, Double.parseDouble(meta.get("lr")))
+                        .set(Penalised.LAMBDA1, Double.parseDouble(meta.get("lambda1")))
+                        .set(ElasticNet.LAMBDA2, Double.parseDouble(meta.get("lambda2")))
+                        .set(AdaptiveWeights.GAMMA, Double.parseDouble(meta.get("gamma")))
+                        .set(AdaptiveWeights.BETA, Double.parseDouble(meta.get("ema_beta")))
+                        .set(AdaptiveWeights.P, Double.parseDouble(meta.get("p")))
+                        .set(AdaptiveWeights.W_MIN, Double.parseDouble(meta.get("w_min")))
+                        .set(AdaptiveWeights.W_MAX, Double.parseDouble(meta.get("w_max")))
+                        .set(AdaptiveWeights.T_WARM, Long.parseLong(meta.get("t_warm")))
+                        .set(AdaptiveWeights.T_RAMP, Long.parseLong(meta.get("t_ramp")))
+                        .set(TopK.K, Integer.parseInt(meta.get("k")))
+                        .set(
+                                TrainConfig.MAX_GRAD_NORM,
+                                meta.get("max_grad_norm").equals("inf")
+                                        ? Double.POSITIVE_INFINITY
+                                        : Double.parseDouble(meta.get("max_grad_norm")))
+                        .set(TrainConfig.ADAM_BETA1, Double.parseDouble(meta.get("beta1")))
+                        .set(TrainConfig.ADAM_BETA2, Double.parseDouble(meta.get("beta2")))
+                        .set(TrainConfig.ADAM_EPS, Double.parseDouble(meta.get("eps")))
+                        .set(TrainConfig.SEED, 0)
+                        .set(TrainConfig.DEAD_WINDOW_TOKENS, 1000)
+                        .set(Ghost.SCALE, Double.parseDouble(meta.get("ghost_scale")))
+                        .set(Ghost.THRESHOLD, Double.parseDouble(meta.get("ghost_threshold")))
+                        .set(Ghost.BETA, Double.parseDouble(meta.get("ghost_beta")))
+                        .set(Ghost.MIN_STEPS, Long.parseLong(meta.get("ghost_min_steps")));
+        // Fixtures written before AuxK do not name its settings.
+        if (meta.containsKey("auxk_k"))
+            b.set(AuxK.K_AUX, Integer.parseInt(meta.get("auxk_k")))
+                    .set(AuxK.COEF, Double.parseDouble(meta.get("auxk_coef")))
+                    .set(AuxK.DEAD_TOKENS, Long.parseLong(meta.get("auxk_dead_tokens")));
+        return b.build();
     }
 
     static Stream<Arguments> penalties() {
@@ -113,7 +122,10 @@ class TrainStepFixtureTest {
                         m,
                         v,
                         f.require("in.ema").toFloats(),
-                        f.require("in.firing_ema").toFloats());
+                        f.require("in.firing_ema").toFloats(),
+                        f.tensors().containsKey("in.since_fired")
+                                ? f.require("in.since_fired").toFloats()
+                                : new float[d]);
         float[] x = f.require("in.x").toFloats();
 
         try (TrainingStep step =
@@ -139,15 +151,29 @@ class TrainStepFixtureTest {
                 // The fixture's silent features make the proxy act: a ghost loss of 0 would test
                 // nothing.
                 assertThat(f.require("out.ghost_dead").toFloats()[0]).isGreaterThan(0);
-                assertThat(result.ghost()).isGreaterThan(0);
+                assertThat(result.auxLoss()).isGreaterThan(0);
                 close(
                         "ghost",
-                        new float[] {(float) result.ghost()},
+                        new float[] {(float) result.auxLoss()},
                         f.require("out.ghost").toFloats());
                 close(
                         "new_firing_ema",
                         after.firingEma(),
                         f.require("out.new_firing_ema").toFloats());
+            }
+            if (arch.state().contains(Penalty.SINCE_FIRED)) {
+                // Dead features with positive codes on some rows: an AuxK gradient of 0 would
+                // test nothing.
+                assertThat(f.require("out.auxk_dead").toFloats()[0]).isGreaterThan(0);
+                assertThat(f.require("out.auxk_codes").toFloats()[0]).isGreaterThan(0);
+                close(
+                        "auxk",
+                        new float[] {(float) result.auxLoss()},
+                        f.require("out.auxk").toFloats());
+                close(
+                        "new_since_fired",
+                        after.sinceFired(),
+                        f.require("out.new_since_fired").toFloats());
             }
             Map<String, Double> scalars =
                     Map.of(

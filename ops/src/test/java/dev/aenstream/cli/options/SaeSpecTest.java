@@ -48,6 +48,6 @@ class SaeSpecTest {
                 .hasMessageContaining("TopK needs 1 <= k <= D, got k=300 for D=256");
         assertThatThrownBy(() -> SaeSpec.parse("a:relu", base))
                 .hasMessageContaining(
-                        "architecture must be aen, l1, elastic, alasso, topk or ghost");
+                        "architecture must be aen, l1, elastic, alasso, topk, ghost or auxk");
     }
 }
