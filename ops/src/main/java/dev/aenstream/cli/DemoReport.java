@@ -138,7 +138,9 @@ final class DemoReport {
             saes.add(s);
         }
         summary.put("saes", saes);
-        System.out.println(Verdict.of(trainer.metrics(), alerts));
+        Verdict verdict = Verdict.of(trainer.metrics(), alerts);
+        System.out.println(verdict.text());
+        summary.put("verdict", verdict.summary());
         summary.put("rows_produced", rowsProduced);
         // The share of the stream the online trainers learned from: all of it once they keep up.
         double share = rowsProduced == 0 ? 0 : (double) trainer.rowsRead() / rowsProduced;

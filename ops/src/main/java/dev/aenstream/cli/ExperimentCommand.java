@@ -2,6 +2,7 @@ package dev.aenstream.cli;
 
 import dev.aenstream.cli.options.DeviceOption;
 import dev.aenstream.experiment.ExperimentReport;
+import dev.aenstream.experiment.Protocol;
 import dev.aenstream.experiment.RunStore;
 import dev.aenstream.experiment.StarvationExperiment;
 import dev.aenstream.experiment.StarvationPreset;
@@ -92,6 +93,19 @@ final class ExperimentCommand implements Runnable {
         Long steps;
 
         @Option(
+                names = "--protocol",
+                paramLabel = "P",
+                description =
+                        "How each run's sparsity is chosen (docs/experiments.md, \"When L0 is"
+                                + " matched\"): matched (lambda1 moved towards --target-l0 from"
+                                + " the first step), after-warmup (held until the warm-up ends,"
+                                + " then moved), fixed (the authors' best lambda1 throughout), or"
+                                + " grid (the authors' protocol: every configuration of their"
+                                + " grid, then per architecture and rho the fewest dead among"
+                                + " runs with L0 in their band) (default: ${DEFAULT-VALUE}).")
+        String protocol = Protocol.MATCHED.label();
+
+        @Option(
                 names = "--shard",
                 paramLabel = "i/N",
                 description =
@@ -178,6 +192,7 @@ final class ExperimentCommand implements Runnable {
                     new StarvationExperiment.Plan(
                             chosen,
                             targetL0,
+                            Protocol.parse(protocol),
                             List.copyOf(seeds),
                             Integer.parseInt(parts[0].trim()),
                             Integer.parseInt(parts[1].trim()),
@@ -189,12 +204,13 @@ final class ExperimentCommand implements Runnable {
             for (Path other : merge)
                 System.out.printf("merged %d runs from %s%n", store.merge(other), other);
             if (!reportOnly) new StarvationExperiment(plan, store).run();
-            List<String> keys = plan.grid().stream().map(r -> r.key(chosen, targetL0)).toList();
+            List<String> keys = plan.grid().stream().map(plan::key).toList();
             List<Map<String, Object>> runs =
                     store.runs().stream()
                             .filter(r -> keys.contains((String) r.get("key")))
                             .toList();
-            ExperimentReport.Written written = ExperimentReport.write(dir, runs, chosen, targetL0);
+            ExperimentReport.Written written =
+                    ExperimentReport.write(dir, runs, chosen, targetL0, plan.protocol());
             long missed = runs.stream().filter(r -> Boolean.FALSE.equals(r.get("matched"))).count();
             System.out.printf(
                     "%d of %d runs of the grid done%s; report: %s%n",
@@ -205,6 +221,7 @@ final class ExperimentCommand implements Runnable {
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("target_l0", targetL0);
             summary.put("preset", chosen.name());
+            summary.put("protocol", plan.protocol().label());
             summary.put("report", written.report().toAbsolutePath().toString());
             summary.put(
                     "figures",

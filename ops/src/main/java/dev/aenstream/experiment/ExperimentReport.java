@@ -37,6 +37,8 @@ public final class ExperimentReport {
                     "rho",
                     "seed",
                     "target_l0",
+                    "protocol",
+                    "grid_point",
                     "l0",
                     "fve",
                     "dead_pct",
@@ -69,17 +71,18 @@ public final class ExperimentReport {
                             "shrinkage",
                             false));
 
-    private static final Color[] PALETTE = {
+    static final Color[] PALETTE = {
         new Color(0xd6, 0x27, 0x28),
         new Color(0x1f, 0x77, 0xb4),
         new Color(0x2c, 0xa0, 0x2c),
         new Color(0xff, 0x7f, 0x0e),
         new Color(0x94, 0x67, 0xbd),
         new Color(0x8c, 0x56, 0x4b),
+        new Color(0x17, 0xbe, 0xcf),
     };
 
-    private static final int WIDTH = 640;
-    private static final int HEIGHT = 420;
+    static final int WIDTH = 640;
+    static final int HEIGHT = 420;
 
     /**
      * What was written.
@@ -93,9 +96,16 @@ public final class ExperimentReport {
 
     private ExperimentReport() {}
 
-    /** Writes the report of {@code runs} (of one preset and target) into {@code dir}. */
+    /**
+     * Writes the report of {@code runs} (of one preset, target and protocol) into {@code dir}:
+     * under {@link Protocol#GRID} its figures and tables show the run each cell's selection chose.
+     */
     public static Written write(
-            Path dir, List<Map<String, Object>> runs, StarvationPreset preset, double targetL0)
+            Path dir,
+            List<Map<String, Object>> runs,
+            StarvationPreset preset,
+            double targetL0,
+            Protocol protocol)
             throws IOException {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);
@@ -106,6 +116,8 @@ public final class ExperimentReport {
         List<Path> files = new ArrayList<>();
         Map<String, String> svgs = new LinkedHashMap<>();
         List<String> archs = archs(runs, preset);
+        List<Map<String, Object>> all = runs;
+        if (protocol == Protocol.GRID) runs = GridSelection.select(runs, targetL0);
         for (Figure f : FIGURES) {
             JFreeChart chart = chart(f, runs, archs);
             SVGGraphics2D g = new SVGGraphics2D(WIDTH, HEIGHT);
@@ -119,9 +131,12 @@ public final class ExperimentReport {
             files.add(png);
             svgs.put(f.metric(), g.getSVGElement());
         }
+        Map<String, String> trajectories = TrajectoryFigures.write(dir, runs, archs, files);
         Path report = dir.resolve("report.html");
         Files.writeString(
-                report, html(runs, archs, preset, targetL0, svgs), StandardCharsets.UTF_8);
+                report,
+                html(new Shown(all, runs, protocol), archs, preset, targetL0, svgs, trajectories),
+                StandardCharsets.UTF_8);
         return new Written(report, files, csv, json);
     }
 
@@ -197,14 +212,25 @@ public final class ExperimentReport {
         x.setRange(-0.02, 0.92);
         NumberAxis y = new NumberAxis(f.axis());
         y.setAutoRangeIncludesZero(true);
-        XYPlot plot = new XYPlot(data, x, y, renderer);
+        return styled(f.title(), new XYPlot(data, x, y, renderer));
+    }
+
+    /** A chart of {@code plot} on white with light grid lines, as every figure here is drawn. */
+    static JFreeChart styled(String title, XYPlot plot) {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(new Color(0xdd, 0xdd, 0xdd));
         plot.setRangeGridlinePaint(new Color(0xdd, 0xdd, 0xdd));
-        JFreeChart chart = new JFreeChart(f.title(), JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         chart.setBackgroundPaint(Color.WHITE);
         return chart;
     }
+
+    /**
+     * The runs a report is about: all it was given, those its tables and figures show (the chosen
+     * ones under {@link Protocol#GRID}), and the protocol.
+     */
+    private record Shown(
+            List<Map<String, Object>> all, List<Map<String, Object>> runs, Protocol protocol) {}
 
     static String csv(List<Map<String, Object>> runs) {
         StringBuilder out = new StringBuilder(String.join(",", COLUMNS)).append('\n');
@@ -225,11 +251,13 @@ public final class ExperimentReport {
     }
 
     private static String html(
-            List<Map<String, Object>> runs,
+            Shown shown,
             List<String> archs,
             StarvationPreset preset,
             double targetL0,
-            Map<String, String> svgs) {
+            Map<String, String> svgs,
+            Map<String, String> trajectories) {
+        List<Map<String, Object>> runs = shown.runs();
         Map<String, TreeMap<Double, Double>> dead = means(runs, "dead_pct");
         Map<String, TreeMap<Double, Double>> fve = means(runs, "fve");
         Map<String, TreeMap<Double, Double>> l0 = means(runs, "l0");
@@ -253,12 +281,10 @@ public final class ExperimentReport {
                                         "Preset %s: %,d steps of batch 256, n = 256, 1,024 true"
                                             + " atoms, k = 16 per row, warm-up %,d + %,d, beta %s,"
                                             + " gamma %s, p %s, lambda2 %s, dead window %,d steps,"
-                                            + " b_dec started %s. Every run matched to L0 %s: TopK"
-                                            + " with k = L0, the penalised architectures with"
-                                            + " lambda1 moved every 50 steps towards that L0 from"
-                                            + " the first step (its final value and range over the"
-                                            + " dead window are in the table). Rows in pink missed"
-                                            + " the target by more than 15%%. %d runs.",
+                                            + " b_dec started %s. Target L0 %s; protocol %s: %s"
+                                            + " (TopK and AuxK with k = L0 but under the grid"
+                                            + " protocol). Rows in pink missed the target by more"
+                                            + " than 15%%. %d runs.",
                                         preset.name(),
                                         preset.steps(),
                                         preset.tWarm(),
@@ -272,7 +298,9 @@ public final class ExperimentReport {
                                                 ? "at the mean of the first batch"
                                                 : "at 0",
                                         StarvationExperiment.RunSpec.trim(targetL0),
-                                        runs.size())))
+                                        shown.protocol().label(),
+                                        shown.protocol().description(),
+                                        shown.all().size())))
                 .append("</p>");
         h.append("<p class=\"ref\">")
                 .append(
@@ -311,14 +339,19 @@ public final class ExperimentReport {
             }
             h.append("</tr>");
         }
-        h.append("</table><div class=\"figs\">");
+        h.append("</table>");
+        ReportTables.ordering(h, dead, rhos);
+        if (shown.protocol() == Protocol.GRID) ReportTables.selection(h, runs, targetL0);
+        h.append("<div class=\"figs\">");
         // The SVGs are drawn here from numbers, not copied from input, and hold no script.
         for (String svg : svgs.values()) h.append("<div>").append(svg).append("</div>");
+        h.append("</div><h2>Over training</h2><div class=\"figs\">");
+        for (String svg : trajectories.values()) h.append("<div>").append(svg).append("</div>");
         h.append("</div><h2>Every run</h2><table><tr>");
         for (String c : COLUMNS)
             if (!c.equals("key")) h.append("<th>").append(esc(c)).append("</th>");
         h.append("</tr>");
-        for (Map<String, Object> r : runs) {
+        for (Map<String, Object> r : shown.all()) {
             boolean miss = Boolean.FALSE.equals(r.get("matched"));
             h.append(miss ? "<tr class=\"miss\">" : "<tr>");
             for (String c : COLUMNS) {
@@ -339,12 +372,12 @@ public final class ExperimentReport {
         return h.toString();
     }
 
-    private static Double get(Map<String, TreeMap<Double, Double>> m, String arch, double rho) {
+    static Double get(Map<String, TreeMap<Double, Double>> m, String arch, double rho) {
         TreeMap<Double, Double> byRho = m.get(arch);
         return byRho == null ? null : byRho.get(rho);
     }
 
-    private static String fmt(Double v, String format) {
+    static String fmt(Double v, String format) {
         return v == null || !Double.isFinite(v) ? "–" : esc(String.format(Locale.ROOT, format, v));
     }
 

@@ -30,22 +30,35 @@ import java.util.concurrent.atomic.AtomicInteger;
  * takes every N-th run, for spreading the grid over machines.
  */
 public final class StarvationExperiment {
-    /** One cell of the grid. */
-    public record RunSpec(Penalty arch, double rho, long seed) {
+    /**
+     * One cell of the grid.
+     *
+     * @param arch the architecture
+     * @param rho the coherence of the true atoms
+     * @param seed the seed of data and initialisation
+     * @param point the configuration of the declared grid ({@link Protocol#GRID}), else null
+     */
+    public record RunSpec(Penalty arch, double rho, long seed, DeclaredGrid.Point point) {
+        public RunSpec(Penalty arch, double rho, long seed) {
+            this(arch, rho, seed, null);
+        }
+
         /**
-         * Identifies the run across resumes and shards: preset, target, arch, rho, seed and how
-         * b_dec started.
+         * Identifies the run across resumes and shards: preset, target, arch, rho, seed, how b_dec
+         * started, and the protocol and configuration where they are not the default.
          */
-        public String key(StarvationPreset preset, double targetL0) {
+        public String key(StarvationPreset preset, double targetL0, Protocol protocol) {
             return String.format(
-                    Locale.ROOT,
-                    "%s/l0=%s/%s/rho=%s/seed=%d/b_dec=%s",
-                    preset.name(),
-                    trim(targetL0),
-                    arch.label(),
-                    trim(rho),
-                    seed,
-                    preset.bDecInit());
+                            Locale.ROOT,
+                            "%s/l0=%s/%s/rho=%s/seed=%d/b_dec=%s",
+                            preset.name(),
+                            trim(targetL0),
+                            arch.label(),
+                            trim(rho),
+                            seed,
+                            preset.bDecInit())
+                    + protocol.keySuffix()
+                    + (point == null ? "" : "/" + point.label());
         }
 
         static String trim(double v) {
@@ -58,6 +71,7 @@ public final class StarvationExperiment {
      *
      * @param preset the schedule and shared hyperparameters
      * @param targetL0 the L0 every run is matched to
+     * @param protocol how each run's sparsity is chosen
      * @param seeds seeds of data and initialisation
      * @param shard which share of the grid this process runs, 1-based
      * @param shards how many shares the grid is split into
@@ -69,6 +83,7 @@ public final class StarvationExperiment {
     public record Plan(
             StarvationPreset preset,
             double targetL0,
+            Protocol protocol,
             List<Long> seeds,
             int shard,
             int shards,
@@ -85,13 +100,26 @@ public final class StarvationExperiment {
             if (jobs < 1) throw new IllegalArgumentException("--jobs must be >= 1");
         }
 
-        /** The whole grid, in a fixed order: seed, then rho, then architecture. */
+        /**
+         * The whole grid, in a fixed order: seed, then rho, then architecture, then (for {@link
+         * Protocol#GRID}) the configurations of the declared grid.
+         */
         public List<RunSpec> grid() {
             List<RunSpec> runs = new ArrayList<>();
             for (long seed : seeds)
                 for (double rho : preset.rhos())
-                    for (Penalty arch : preset.archs()) runs.add(new RunSpec(arch, rho, seed));
+                    for (Penalty arch : preset.archs()) {
+                        if (protocol != Protocol.GRID) runs.add(new RunSpec(arch, rho, seed));
+                        else
+                            for (DeclaredGrid.Point point : DeclaredGrid.authors(arch))
+                                runs.add(new RunSpec(arch, rho, seed, point));
+                    }
             return runs;
+        }
+
+        /** The key of {@code spec} under this plan. */
+        public String key(RunSpec spec) {
+            return spec.key(preset, targetL0, protocol);
         }
 
         /** This shard's runs: every {@code shards}-th run of the grid from the {@code shard}-th. */
@@ -114,10 +142,7 @@ public final class StarvationExperiment {
     /** Trains every run of this shard not yet in the store. */
     public void run() throws Exception {
         List<RunSpec> mine = plan.mine();
-        List<RunSpec> todo =
-                mine.stream()
-                        .filter(r -> !store.done(r.key(plan.preset(), plan.targetL0())))
-                        .toList();
+        List<RunSpec> todo = mine.stream().filter(r -> !store.done(plan.key(r))).toList();
         System.out.printf(
                 "starvation experiment (%s, target L0 %s): %d runs in shard %d/%d, %d already"
                         + " done, %d to train, %d at a time%n",
@@ -178,9 +203,14 @@ public final class StarvationExperiment {
     private Map<String, Object> train(RunSpec spec) throws Exception {
         long t0 = System.nanoTime();
         StarvationPreset preset = plan.preset();
-        String key = spec.key(preset, plan.targetL0());
+        String key = plan.key(spec);
         SpikedConfig data = preset.data(spec.rho(), spec.seed());
         TrainConfig config = preset.train(spec.arch(), data, spec.seed(), plan.targetL0());
+        if (spec.point() != null) {
+            TrainConfig.Builder b = config.toBuilder();
+            spec.point().settings().forEach(b::set);
+            config = b.build();
+        }
         Path checkpoints = plan.out().resolve("checkpoints").resolve(key.replace('/', '_'));
         String id = spec.arch().label();
         Checkpoints.Checkpoint checkpoint =
@@ -193,7 +223,7 @@ public final class StarvationExperiment {
                         : Trainer.start(id, config, plan.device(), plan.threadsPerJob())) {
             if (checkpoint != null)
                 System.out.printf("%s: resumed at step %,d%n", key, trainer.stepsDone());
-            SparsityTarget sparsity = SparsityTarget.of(plan.targetL0());
+            SparsityTarget sparsity = plan.protocol().sparsity(plan.targetL0(), preset);
             trainer.target(config.has(Penalised.LAMBDA1) ? sparsity : null);
             long startBatch = SyntheticRun.firstBatch(checkpoint, trainer);
             RunProgress progress =
@@ -220,13 +250,17 @@ public final class StarvationExperiment {
             row.put("seed", spec.seed());
             row.put("target_l0", plan.targetL0());
             row.put("b_dec_init", preset.bDecInit());
+            row.put("protocol", plan.protocol().label());
+            if (spec.point() != null) row.put("grid_point", spec.point().label());
             Map<String, Object> figures =
                     SyntheticRun.evaluate(
                             trainer, generator, preset.evalRows(), plan.threadsPerJob());
             figures.remove("sae_id");
             figures.remove("arch");
             row.putAll(figures);
-            row.put("matched", sparsity.matched((Double) figures.get("l0")));
+            row.put(
+                    "matched",
+                    SparsityTarget.of(plan.targetL0()).matched((Double) figures.get("l0")));
             row.put("wall_s", (System.nanoTime() - t0) / 1e9);
             row.put("trajectory_from_step", progress.fromStep());
             row.put("trajectory", progress.trajectory());

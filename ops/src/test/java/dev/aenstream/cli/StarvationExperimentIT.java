@@ -30,13 +30,17 @@ class StarvationExperimentIT {
     }
 
     private static int grid(Path out, String archs, String rhos, String... extra) {
+        return grid(120, out, archs, rhos, extra);
+    }
+
+    private static int grid(int steps, Path out, String archs, String rhos, String... extra) {
         List<String> args =
                 new ArrayList<>(
                         List.of(
                                 "experiment",
                                 "starvation",
                                 "--steps",
-                                "120",
+                                Integer.toString(steps),
                                 "--rho",
                                 rhos,
                                 "--archs",
@@ -66,7 +70,8 @@ class StarvationExperimentIT {
         JsonNode e = JSON.readTree(summary.toFile());
         assertThat(e.get("target_l0").asDouble()).isEqualTo(16);
         assertThat(Path.of(e.get("report").asText())).exists();
-        assertThat(e.get("figures")).hasSize(6);
+        // Three figures against rho, and per rho dead%, L0 and lambda1 over training: SVG and PNG.
+        assertThat(e.get("figures")).hasSize(18);
         for (JsonNode f : e.get("figures")) assertThat(Path.of(f.asText())).exists();
         assertThat(e.get("runs")).hasSize(6);
         for (JsonNode r : e.get("runs")) {
@@ -92,7 +97,7 @@ class StarvationExperimentIT {
         try {
             browser.get(a.resolve("report.html").toUri().toString());
             assertThat(browser.getTitle()).isEqualTo("Feature starvation on spiked data");
-            assertThat(browser.findElements(By.cssSelector("svg"))).hasSize(3);
+            assertThat(browser.findElements(By.cssSelector("svg"))).hasSize(9);
             assertThat(
                             browser.findElements(
                                     By.xpath("//h2[text()='Every run']/following::table[1]//tr")))
@@ -125,5 +130,64 @@ class StarvationExperimentIT {
         assertThat(Files.readAllLines(out.resolve("runs.jsonl")))
                 .filteredOn(l -> l.startsWith("{\"key\":\"quick"))
                 .hasSize(2);
+    }
+
+    @Test
+    void theGridProtocolTriesTheDeclaredGridAndChoosesPerCell() throws Exception {
+        Path out = dir.resolve("g");
+        Path summary = dir.resolve("g.json");
+        assertThat(
+                        grid(
+                                40,
+                                out,
+                                "l1,topk",
+                                "0.9",
+                                "--protocol",
+                                "grid",
+                                "--summary-json",
+                                summary.toString()))
+                .isZero();
+        JsonNode e = JSON.readTree(summary.toFile());
+        assertThat(e.get("protocol").asText()).isEqualTo("grid");
+        assertThat(e.get("runs")).as("4 lambda1 of L1, 5 k of TopK").hasSize(9);
+        for (JsonNode r : e.get("runs")) {
+            String point = r.get("grid_point").asText();
+            assertThat(r.get("key").asText()).endsWith("/protocol=grid/" + point);
+            // Settings are fixed under this protocol: lambda1 ends where the grid put it.
+            if (r.get("arch").asText().equals("l1"))
+                assertThat(Double.parseDouble(point.substring("lambda1=".length())))
+                        .isEqualTo(r.get("lambda1").asDouble());
+            else assertThat(point).isEqualTo("k=" + r.get("k").asText());
+        }
+        String report = Files.readString(out.resolve("report.html"));
+        assertThat(report)
+                .contains("The grid protocol's choices")
+                .contains("Does AEN &lt; L1 &lt; TopK hold")
+                .contains("Over training")
+                .contains("dead % over training, rho 0.9")
+                .doesNotContain("<script");
+        assertThat(out.resolve("trajectory-dead_pct-rho0.9.svg")).exists();
+        assertThat(out.resolve("trajectory-lambda1-rho0.9.png")).exists();
+    }
+
+    @Test
+    void afterWarmupHoldsLambda1UntilTheWarmUpEnds() throws Exception {
+        Path out = dir.resolve("w");
+        Path summary = dir.resolve("w.json");
+        // The quick preset's warm-up is 600 steps: over 120 lambda1 never moves.
+        assertThat(
+                        grid(
+                                out,
+                                "l1",
+                                "0.9",
+                                "--protocol",
+                                "after-warmup",
+                                "--summary-json",
+                                summary.toString()))
+                .isZero();
+        JsonNode run = JSON.readTree(summary.toFile()).get("runs").get(0);
+        assertThat(run.get("key").asText()).endsWith("/protocol=after-warmup");
+        for (JsonNode p : run.get("trajectory"))
+            assertThat(p.get("lambda1").asDouble()).isEqualTo(0.005);
     }
 }
