@@ -73,19 +73,22 @@ public final class AuxK extends TopK {
     }
 
     /**
-     * The top k_aux among dead features needs every pre-activation: dense, like the ghost proxy.
+     * TopK's sparse terms with the auxiliary loss: the sparse step has every pre-activation at hand
+     * to choose each row's dead codes from, and touches only those.
      */
     @Override
-    public SparseTerms sparseTerms(SettingValues s, int d) {
-        return null;
+    SparseTerms.DeadFeatureLoss deadFeatureLoss(SettingValues s, int d) {
+        return new SparseTerms.DeadFeatureLoss(
+                Math.min(s.get(K_AUX), d), s.get(COEF), s.get(DEAD_TOKENS).doubleValue());
     }
 
     @Override
     public Map<String, Number> constants(SettingValues s, int d) {
         Map<String, Number> c = new LinkedHashMap<>(super.constants(s, d));
-        c.put(K_AUX_INPUT, (long) Math.min(s.get(K_AUX), d));
-        c.put("auxk_coef", s.get(COEF));
-        c.put("auxk_dead_tokens", s.get(DEAD_TOKENS).doubleValue());
+        SparseTerms.DeadFeatureLoss aux = deadFeatureLoss(s, d);
+        c.put(K_AUX_INPUT, (long) aux.kAux());
+        c.put("auxk_coef", aux.coef());
+        c.put("auxk_dead_tokens", aux.deadTokens());
         return c;
     }
 
@@ -103,9 +106,9 @@ public final class AuxK extends TopK {
      * TopK's terms plus the auxiliary loss: with s_j the tokens since feature j last fired before
      * this batch, dead_j = [s_j > dead tokens]; z keeps, per row, the k_aux largest positive
      * pre-activations among dead features; with the residual r = x - xhat held constant, loss =
-     * coef mean((W_dec z - r)^2), without b_dec. s_j becomes 0 where j fired in the batch, else s_j
-     * + B. The gradient reaches W_dec directly and W_enc, b_enc and b_dec through z's
-     * pre-activations, as the main codes' does.
+     * coef mean((W_dec z - r)^2), without b_dec, and 0 while no feature is dead. s_j becomes 0
+     * where j fired in the batch, else s_j + B. The gradient reaches W_dec directly and W_enc,
+     * b_enc and b_dec through z's pre-activations, as the main codes' does.
      */
     private static final class Auxiliary extends Terms {
         private final Map<String, String> in = new LinkedHashMap<>();
@@ -139,7 +142,9 @@ public final class AuxK extends TopK {
             String residual = g.sub(g.scalar(0), f.e());
             String error = g.sub(g.op("Gemm", Map.of("transB", 1L), z, f.wDec()), residual);
             String coef = in.get("auxk_coef");
-            loss = g.mul(coef, g.div(g.sumSquares(error, false), f.batchN()));
+            // No dead feature, no loss (as sparsify has it): W_dec z = 0 would leave a constant.
+            String anyDead = g.op("ReduceMax", Map.of("keepdims", 0L), g.toReal(dead));
+            loss = g.mul(g.mul(coef, anyDead), g.div(g.sumSquares(error, false), f.batchN()));
             String dRecon = g.mul(error, g.div(g.mul(g.scalar(2), coef), f.batchN()));
             String dPre = g.op("Where", active, g.op("MatMul", dRecon, f.wDec()), g.scalar(0));
             String dPreSum = g.sum(dPre, false, 0);

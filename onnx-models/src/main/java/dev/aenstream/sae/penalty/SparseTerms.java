@@ -37,4 +37,16 @@ public interface SparseTerms {
 
     /** The step was applied: its state moves on. */
     void applied();
+
+    /**
+     * An auxiliary loss in which the features that have not fired for {@code deadTokens} tokens
+     * reconstruct the main residual from each row's {@code kAux} largest of their codes, weighted
+     * by {@code coef} (AuxK's; docs/aen-sae.md).
+     */
+    record DeadFeatureLoss(int kAux, double coef, double deadTokens) {}
+
+    /** This penalty's auxiliary loss on dead features, or null (all but AuxK). */
+    default DeadFeatureLoss deadFeatureLoss() {
+        return null;
+    }
 }

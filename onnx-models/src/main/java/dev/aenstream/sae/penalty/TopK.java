@@ -73,6 +73,7 @@ public sealed class TopK implements Penalty permits AuxK {
     @Override
     public SparseTerms sparseTerms(SettingValues s, int d) {
         int k = s.get(K);
+        SparseTerms.DeadFeatureLoss aux = deadFeatureLoss(s, d);
         return new SparseTerms() {
             @Override
             public int k() {
@@ -105,7 +106,17 @@ public sealed class TopK implements Penalty permits AuxK {
 
             @Override
             public void applied() {}
+
+            @Override
+            public DeadFeatureLoss deadFeatureLoss() {
+                return aux;
+            }
         };
+    }
+
+    /** The auxiliary loss on dead features of the sparse step: none for plain TopK. */
+    SparseTerms.DeadFeatureLoss deadFeatureLoss(SettingValues s, int d) {
+        return null;
     }
 
     @Override

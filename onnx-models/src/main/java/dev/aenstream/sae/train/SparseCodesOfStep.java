@@ -28,15 +28,81 @@ final class SparseCodesOfStep {
     private int entries;
 
     SparseCodesOfStep(int batch, int d) {
-        this.d = d;
-        this.pre =
+        this(
+                batch,
+                d,
                 java.nio.ByteBuffer.allocateDirect(
                                 Math.multiplyExact(Math.multiplyExact(batch, d), 4))
                         .order(java.nio.ByteOrder.nativeOrder())
-                        .asFloatBuffer();
+                        .asFloatBuffer());
+    }
+
+    private SparseCodesOfStep(int batch, int d, FloatBuffer pre) {
+        this.d = d;
+        this.pre = pre;
         this.rowStart = new int[batch + 1];
         this.colStart = new int[d + 1];
         this.colFill = new int[d];
+    }
+
+    /**
+     * Codes of their own read off these codes' pre-activations (AuxK's dead codes, beside the main
+     * ones).
+     */
+    SparseCodesOfStep sharingPreActivations() {
+        return new SparseCodesOfStep(rowStart.length - 1, d, pre);
+    }
+
+    /**
+     * Per row, the {@code k}-th largest pre-activation among the features {@code among} marks, or
+     * negative infinity where fewer are marked: with {@link #extract}, each row's k largest of
+     * them, as the dense graph's TopK over masked pre-activations picks them.
+     */
+    float[] kthAmong(int rows, int k, boolean[] among, StepThreads threads) {
+        float[] kth = new float[rows];
+        int marked = 0;
+        for (boolean m : among) if (m) marked++;
+        if (marked < k) {
+            java.util.Arrays.fill(kth, Float.NEGATIVE_INFINITY);
+            return kth;
+        }
+        int count = Math.min(threads.count(), rows);
+        int size = marked;
+        threads.forPieces(
+                count,
+                p -> {
+                    float[] row = new float[d];
+                    float[] values = new float[size];
+                    for (int b = from(p, count, rows); b < from(p + 1, count, rows); b++) {
+                        pre.get(b * d, row, 0, d);
+                        int at = 0;
+                        for (int j = 0; j < d; j++) if (among[j]) values[at++] = row[j];
+                        kth[b] = largest(values, size, k);
+                    }
+                });
+        return kth;
+    }
+
+    /** The {@code k}-th largest of the first {@code size} values (which it reorders). */
+    static float largest(float[] values, int size, int k) {
+        int lo = 0, hi = size - 1, want = k - 1;
+        while (lo < hi) {
+            float pivot = values[(lo + hi) >>> 1];
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (values[i] > pivot) i++;
+                while (values[j] < pivot) j--;
+                if (i <= j) {
+                    float t = values[i];
+                    values[i++] = values[j];
+                    values[j--] = t;
+                }
+            }
+            if (want <= j) hi = j;
+            else if (want >= i) lo = i;
+            else return values[want];
+        }
+        return values[want];
     }
 
     /** The pre-activations of {@code rows} rows, as the tensor ONNX Runtime writes them into. */
@@ -74,6 +140,14 @@ final class SparseCodesOfStep {
      * One pass over the pre-activations, each thread a block of rows.
      */
     void extract(int rows, float[] kth, float[] bias, StepThreads threads) {
+        extract(rows, kth, bias, null, threads);
+    }
+
+    /**
+     * As {@link #extract(int, float[], float[], StepThreads)}, of the features {@code among} marks
+     * (all when null).
+     */
+    void extract(int rows, float[] kth, float[] bias, boolean[] among, StepThreads threads) {
         int count = Math.min(threads.count(), rows);
         if (pieces.length != count) {
             pieces = new Piece[count];
@@ -98,7 +172,8 @@ final class SparseCodesOfStep {
                         int before = at;
                         for (int j = 0; j < d; j++) {
                             float v = values[j];
-                            if (v > floor || (v == floor && v > 0)) {
+                            if ((v > floor || (v == floor && v > 0))
+                                    && (among == null || among[j])) {
                                 features[at] = j;
                                 hs[at++] = v;
                             }

@@ -77,8 +77,11 @@ final class SparseState {
         }
     }
 
-    /** A copy in {@link TrainState}'s layout, with the penalty's EMA ({@code null}: ones). */
-    TrainState toState(long step, float[] ema) {
+    /**
+     * A copy in {@link TrainState}'s layout, with the penalty's EMA ({@code null}: ones) and the
+     * tokens since each feature fired.
+     */
+    TrainState toState(long step, float[] ema, float[] sinceFired) {
         float[][] ms = new float[4][];
         float[][] vs = new float[4][];
         for (int i = 0; i < 4; i++) {
@@ -91,7 +94,8 @@ final class SparseState {
                 ms,
                 vs,
                 ema == null ? TrainState.ones(d) : ema.clone(),
-                TrainState.ones(d));
+                TrainState.ones(d),
+                sinceFired.clone());
     }
 
     SaeParameters parameters() {

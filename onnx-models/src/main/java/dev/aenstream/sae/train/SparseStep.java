@@ -14,8 +14,9 @@ import java.util.Arrays;
  * terms ({@link SparseTerms}), the gradient on the codes, {@code dW_enc} and {@code dW_dec} are
  * sums over the active entries; Adam and the atoms' renormalisation stay dense, as PyTorch does
  * them ({@link SparseState}). With L0 active codes per row of D, the products after the encoder's
- * cost {@code B L0 n} instead of {@code B D n}. Penalties without a sparse form (the ghost proxy)
- * keep {@link TrainStep}.
+ * cost {@code B L0 n} instead of {@code B D n}. AuxK's dead codes are read off the same
+ * pre-activations and cost {@code B k_aux n} more. Penalties without a sparse form (the ghost
+ * proxy) keep {@link TrainStep}.
  */
 public final class SparseStep implements TrainingStep {
     private static final double CLIP_EPS = 1e-6;
@@ -40,6 +41,17 @@ public final class SparseStep implements TrainingStep {
 
     private final float[] fireCounts, maxH;
     private final ThreadLocal<Scratch> scratch;
+
+    /** AuxK's loss on dead features, its codes, d loss / d its reconstruction, and who is dead. */
+    private final SparseTerms.DeadFeatureLoss aux;
+
+    private final SparseCodesOfStep auxCodes;
+    private final float[] auxD;
+    private final boolean[] dead;
+    private boolean auxThisStep;
+
+    /** Tokens since each feature last fired, as the state carries them. */
+    private float[] sinceFired;
 
     private SparseStep(
             TrainConfig config,
@@ -70,6 +82,11 @@ public final class SparseStep implements TrainingStep {
         maxH = new float[d];
         int width = n;
         scratch = ThreadLocal.withInitial(() -> new Scratch(width));
+        aux = terms.deadFeatureLoss();
+        auxCodes = aux == null ? null : codes.sharingPreActivations();
+        auxD = aux == null ? null : new float[batch * n];
+        dead = aux == null ? null : new boolean[d];
+        sinceFired = new float[d];
     }
 
     /** Whether the configuration's penalty has an exact sparse step. */
@@ -94,12 +111,14 @@ public final class SparseStep implements TrainingStep {
             throws OrtException {
         state.requireShape(config.n(), config.d());
         float[] ema = state.ema();
+        float[] since = state.sinceFired();
         long at = state.step();
         SparseState taken = new SparseState(state);
         // The decoder was copied into atoms: let its 2 GiB go before the gradients are allocated.
         state = null;
         SparseStep step = open(config, taken, device, threads);
         step.terms.load(ema);
+        step.sinceFired = since;
         step.step = at;
         return step;
     }
@@ -142,12 +161,13 @@ public final class SparseStep implements TrainingStep {
     public void load(TrainState from) {
         state.load(from);
         terms.load(from.ema());
+        sinceFired = from.sinceFired().clone();
         step = from.step();
     }
 
     @Override
     public TrainState state() {
-        return state.toState(step, terms.ema());
+        return state.toState(step, terms.ema(), sinceFired);
     }
 
     @Override
@@ -167,9 +187,14 @@ public final class SparseStep implements TrainingStep {
         // Forward: the active codes, then the reconstruction and its error row by row.
         threads.forRange(0, rows, (from, to) -> centre(batch, offset, from, to));
         product.run(xc, rows, state.wEnc, state.bEnc, codes, threads);
+        auxThisStep = aux != null && markDead();
+        if (auxThisStep)
+            auxCodes.extract(
+                    rows, auxCodes.kthAmong(rows, aux.kAux(), dead, threads), null, dead, threads);
         double bn = (double) rows * n;
         float scale = (float) (2 / bn);
         threads.forRange(0, rows, (from, to) -> reconstruct(batch, offset, from, to, scale));
+        double auxLoss = auxThisStep ? aux.coef() * auxiliary(rows, bn) / bn : 0;
         double[] sq = new double[2];
         double unexplained = variance(e, 0, rows, sq, 0);
         double total = variance(batch, offset, rows, sq, 1);
@@ -178,7 +203,7 @@ public final class SparseStep implements TrainingStep {
         double sumSquaresH = 0;
         for (int k = 0; k < codes.entries(); k++) sumSquaresH += (double) codes.h[k] * codes.h[k];
         double[] penalty = terms.loss(config.settings(), colSumH, sumSquaresH, rows, phi);
-        double loss = mse + penalty[0] + penalty[1];
+        double loss = mse + penalty[0] + penalty[1] + auxLoss;
 
         // Backward, on the active entries only.
         threads.forRange(0, codes.entries(), this::codeGradients);
@@ -197,6 +222,9 @@ public final class SparseStep implements TrainingStep {
             state.adam(
                     config, t, new float[][] {gWEnc, gBEnc, gAtoms, gBDec}, (float) clip, threads);
             terms.applied();
+            if (aux != null)
+                for (int j = 0; j < d; j++)
+                    sinceFired[j] = fireCounts[j] > 0 ? 0 : sinceFired[j] + rows;
             step = t;
         }
 
@@ -221,7 +249,55 @@ public final class SparseStep implements TrainingStep {
                 maxH.clone(),
                 fireCounts.clone(),
                 w == null ? null : w.clone(),
-                0);
+                auxLoss);
+    }
+
+    /** Marks the features silent for longer than AuxK's threshold; whether there are any. */
+    private boolean markDead() {
+        boolean any = false;
+        for (int j = 0; j < d; j++) {
+            dead[j] = sinceFired[j] > aux.deadTokens();
+            any |= dead[j];
+        }
+        return any;
+    }
+
+    /**
+     * AuxK's reconstruction of the residual from the dead codes, row by row: with r = x - xhat =
+     * -e, its error is W_dec z - r = W_dec z + e; d loss / d (W_dec z) goes to {@link #auxD} and
+     * its share of d loss / d z to each dead code. Returns the sum of squared errors.
+     */
+    private double auxiliary(int rows, double bn) {
+        float scale = (float) (2 * aux.coef() / bn);
+        int pieces = Math.min(threads.count(), rows);
+        double[] squares = new double[pieces];
+        threads.forPieces(
+                pieces,
+                p -> {
+                    Scratch s = scratch.get();
+                    double q = 0;
+                    for (int b = (int) ((long) rows * p / pieces);
+                            b < (int) ((long) rows * (p + 1) / pieces);
+                            b++) {
+                        System.arraycopy(e, b * n, s.a, 0, n);
+                        for (int k = auxCodes.rowStart[b]; k < auxCodes.rowStart[b + 1]; k++) {
+                            float h = auxCodes.h[k];
+                            System.arraycopy(state.atoms, auxCodes.feature[k] * n, s.t, 0, n);
+                            for (int i = 0; i < n; i++) s.a[i] += h * s.t[i];
+                        }
+                        for (int i = 0; i < n; i++) {
+                            q += (double) s.a[i] * s.a[i];
+                            s.b[i] = s.a[i] * scale;
+                        }
+                        System.arraycopy(s.b, 0, auxD, b * n, n);
+                        for (int k = auxCodes.rowStart[b]; k < auxCodes.rowStart[b + 1]; k++)
+                            auxCodes.dPre[k] = Dot.of(s.b, state.atoms, auxCodes.feature[k] * n, n);
+                    }
+                    squares[p] = q;
+                });
+        double sum = 0;
+        for (double q : squares) sum += q;
+        return sum;
     }
 
     /**
@@ -308,19 +384,8 @@ public final class SparseStep implements TrainingStep {
             Arrays.fill(s.a, 0f);
             Arrays.fill(s.b, 0f);
             double bias = 0;
-            for (int c = codes.colStart[j]; c < codes.colStart[j + 1]; c++) {
-                int k = codes.colEntry[c];
-                int row = codes.row[k] * n;
-                float dPre = codes.dPre[k];
-                float h = codes.h[k];
-                bias += dPre;
-                System.arraycopy(xc, row, s.t, 0, n);
-                System.arraycopy(dXhat, row, s.u, 0, n);
-                for (int i = 0; i < n; i++) {
-                    s.a[i] += dPre * s.t[i];
-                    s.b[i] += h * s.u[i];
-                }
-            }
+            bias += accumulate(codes, dXhat, j, s);
+            if (auxThisStep) bias += accumulate(auxCodes, auxD, j, s);
             System.arraycopy(s.a, 0, gWEnc, j * n, n);
             System.arraycopy(s.b, 0, gAtoms, j * n, n);
             gBEnc[j] = (float) bias;
@@ -329,6 +394,29 @@ public final class SparseStep implements TrainingStep {
                 squares += (double) s.a[i] * s.a[i] + (double) s.b[i] * s.b[i];
             featureSquares[j] = squares;
         }
+    }
+
+    /**
+     * Adds feature {@code j}'s entries of {@code of} to its rows of dW_enc ({@code s.a}, from the
+     * codes' gradients and xc) and dW_dec ({@code s.b}, from the codes and {@code dRecon}); returns
+     * their share of db_enc.
+     */
+    private double accumulate(SparseCodesOfStep of, float[] dRecon, int j, Scratch s) {
+        double bias = 0;
+        for (int c = of.colStart[j]; c < of.colStart[j + 1]; c++) {
+            int k = of.colEntry[c];
+            int row = of.row[k] * n;
+            float dPre = of.dPre[k];
+            float h = of.h[k];
+            bias += dPre;
+            System.arraycopy(xc, row, s.t, 0, n);
+            System.arraycopy(dRecon, row, s.u, 0, n);
+            for (int i = 0; i < n; i++) {
+                s.a[i] += dPre * s.t[i];
+                s.b[i] += h * s.u[i];
+            }
+        }
+        return bias;
     }
 
     /** db_dec = sum_b dxhat - db_enc W_enc. */
