@@ -41,14 +41,10 @@ public final class SparseStep implements TrainingStep {
 
     private final float[] fireCounts, maxH;
     private final ThreadLocal<Scratch> scratch;
+    private final BatchVariance variance;
 
-    /** AuxK's loss on dead features, its codes, d loss / d its reconstruction, and who is dead. */
-    private final SparseTerms.DeadFeatureLoss aux;
-
-    private final SparseCodesOfStep auxCodes;
-    private final float[] auxD;
-    private final boolean[] dead;
-    private boolean auxThisStep;
+    /** AuxK's dead codes, or null for every other penalty. */
+    private final SparseDeadCodes aux;
 
     /** Tokens since each feature last fired, as the state carries them. */
     private float[] sinceFired;
@@ -82,10 +78,12 @@ public final class SparseStep implements TrainingStep {
         maxH = new float[d];
         int width = n;
         scratch = ThreadLocal.withInitial(() -> new Scratch(width));
-        aux = terms.deadFeatureLoss();
-        auxCodes = aux == null ? null : codes.sharingPreActivations();
-        auxD = aux == null ? null : new float[batch * n];
-        dead = aux == null ? null : new boolean[d];
+        variance = new BatchVariance(n, threads);
+        SparseTerms.DeadFeatureLoss deadFeatureLoss = terms.deadFeatureLoss();
+        aux =
+                deadFeatureLoss == null
+                        ? null
+                        : new SparseDeadCodes(deadFeatureLoss, codes, batch, n, d);
         sinceFired = new float[d];
     }
 
@@ -187,17 +185,14 @@ public final class SparseStep implements TrainingStep {
         // Forward: the active codes, then the reconstruction and its error row by row.
         threads.forRange(0, rows, (from, to) -> centre(batch, offset, from, to));
         product.run(xc, rows, state.wEnc, state.bEnc, codes, threads);
-        auxThisStep = aux != null && markDead();
-        if (auxThisStep)
-            auxCodes.extract(
-                    rows, auxCodes.kthAmong(rows, aux.kAux(), dead, threads), null, dead, threads);
+        boolean auxThisStep = aux != null && aux.select(rows, sinceFired, threads);
         double bn = (double) rows * n;
         float scale = (float) (2 / bn);
         threads.forRange(0, rows, (from, to) -> reconstruct(batch, offset, from, to, scale));
-        double auxLoss = auxThisStep ? aux.coef() * auxiliary(rows, bn) / bn : 0;
+        double auxLoss = auxThisStep ? aux.loss(rows, e, state.atoms, threads) : 0;
         double[] sq = new double[2];
-        double unexplained = variance(e, 0, rows, sq, 0);
-        double total = variance(batch, offset, rows, sq, 1);
+        double unexplained = variance.of(e, 0, rows, sq, 0);
+        double total = variance.of(batch, offset, rows, sq, 1);
         double mse = sq[0] / bn;
         threads.forRange(0, d, this::featureTotals);
         double sumSquaresH = 0;
@@ -250,54 +245,6 @@ public final class SparseStep implements TrainingStep {
                 fireCounts.clone(),
                 w == null ? null : w.clone(),
                 auxLoss);
-    }
-
-    /** Marks the features silent for longer than AuxK's threshold; whether there are any. */
-    private boolean markDead() {
-        boolean any = false;
-        for (int j = 0; j < d; j++) {
-            dead[j] = sinceFired[j] > aux.deadTokens();
-            any |= dead[j];
-        }
-        return any;
-    }
-
-    /**
-     * AuxK's reconstruction of the residual from the dead codes, row by row: with r = x - xhat =
-     * -e, its error is W_dec z - r = W_dec z + e; d loss / d (W_dec z) goes to {@link #auxD} and
-     * its share of d loss / d z to each dead code. Returns the sum of squared errors.
-     */
-    private double auxiliary(int rows, double bn) {
-        float scale = (float) (2 * aux.coef() / bn);
-        int pieces = Math.min(threads.count(), rows);
-        double[] squares = new double[pieces];
-        threads.forPieces(
-                pieces,
-                p -> {
-                    Scratch s = scratch.get();
-                    double q = 0;
-                    for (int b = (int) ((long) rows * p / pieces);
-                            b < (int) ((long) rows * (p + 1) / pieces);
-                            b++) {
-                        System.arraycopy(e, b * n, s.a, 0, n);
-                        for (int k = auxCodes.rowStart[b]; k < auxCodes.rowStart[b + 1]; k++) {
-                            float h = auxCodes.h[k];
-                            System.arraycopy(state.atoms, auxCodes.feature[k] * n, s.t, 0, n);
-                            for (int i = 0; i < n; i++) s.a[i] += h * s.t[i];
-                        }
-                        for (int i = 0; i < n; i++) {
-                            q += (double) s.a[i] * s.a[i];
-                            s.b[i] = s.a[i] * scale;
-                        }
-                        System.arraycopy(s.b, 0, auxD, b * n, n);
-                        for (int k = auxCodes.rowStart[b]; k < auxCodes.rowStart[b + 1]; k++)
-                            auxCodes.dPre[k] = Dot.of(s.b, state.atoms, auxCodes.feature[k] * n, n);
-                    }
-                    squares[p] = q;
-                });
-        double sum = 0;
-        for (double q : squares) sum += q;
-        return sum;
     }
 
     /**
@@ -385,7 +332,7 @@ public final class SparseStep implements TrainingStep {
             Arrays.fill(s.b, 0f);
             double bias = 0;
             bias += accumulate(codes, dXhat, j, s);
-            if (auxThisStep) bias += accumulate(auxCodes, auxD, j, s);
+            if (aux != null && aux.active()) bias += accumulate(aux.codes, aux.dRecon, j, s);
             System.arraycopy(s.a, 0, gWEnc, j * n, n);
             System.arraycopy(s.b, 0, gAtoms, j * n, n);
             gBEnc[j] = (float) bias;
@@ -435,43 +382,6 @@ public final class SparseStep implements TrainingStep {
             for (int i = 0; i < n; i++) s.a[i] += g * s.t[i];
         }
         for (int i = 0; i < n; i++) gBDec[i] = (float) (acc[i] - s.a[i]);
-    }
-
-    /**
-     * Summed over columns, the variance over the batch of each column of {@code rows} rows of
-     * {@code t}; their sum of squares goes to {@code sq[at]}. Each thread takes a block of rows.
-     */
-    private double variance(float[] t, int offset, int rows, double[] sq, int at) {
-        int pieces = threads.count();
-        double[][] sums = new double[pieces][n];
-        double[] squares = new double[pieces];
-        threads.forPieces(
-                pieces,
-                p -> {
-                    Scratch s = scratch.get();
-                    double[] sum = sums[p];
-                    double q = 0;
-                    for (int b = (int) ((long) rows * p / pieces);
-                            b < (int) ((long) rows * (p + 1) / pieces);
-                            b++) {
-                        System.arraycopy(t, offset + b * n, s.t, 0, n);
-                        for (int i = 0; i < n; i++) {
-                            double value = s.t[i];
-                            sum[i] += value;
-                            q += value * value;
-                        }
-                    }
-                    squares[p] = q;
-                });
-        double square = 0, means = 0;
-        for (int p = 0; p < pieces; p++) square += squares[p];
-        for (int i = 0; i < n; i++) {
-            double sum = 0;
-            for (int p = 0; p < pieces; p++) sum += sums[p][i];
-            means += (sum / rows) * (sum / rows);
-        }
-        sq[at] = square;
-        return square / rows - means;
     }
 
     /** The step's kernels, each timed alone by the JMH benchmark {@code SparseKernelsBenchmark}. */
