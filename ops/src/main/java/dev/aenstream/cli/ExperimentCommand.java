@@ -24,12 +24,16 @@ import picocli.CommandLine.Option;
         description =
                 "Reproduce the paper's studies (docs/experiments.md) and prove the monitor's drift"
                         + " tests (docs/monitoring.md).",
-        subcommands = {ExperimentCommand.Starvation.class, ExperimentDriftCommand.class})
+        subcommands = {
+            ExperimentCommand.Starvation.class,
+            ExperimentDriftCommand.class,
+            ExperimentTextCommand.class
+        })
 final class ExperimentCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(
-                new picocli.CommandLine(this), "name an experiment: starvation or drift");
+                new picocli.CommandLine(this), "name an experiment: starvation, drift or text");
     }
 
     /** The paper's synthetic study of feature starvation against coherence. */

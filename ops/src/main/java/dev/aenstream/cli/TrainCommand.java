@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
         name = "train",
         mixinStandardHelpOptions = true,
         description = {
-            "Train SAEs: AEN-SAE (aen) or a baseline (l1, elastic, alasso, topk, ghost) with"
+            "Train SAEs: AEN-SAE (aen) or a baseline (l1, elastic, alasso, topk, ghost, auxk) with"
                     + " docs/aen-sae.md's training step in ONNX Runtime.",
             "",
             "--source synthetic (the default without --bootstrap-servers or --sae) trains one SAE"
