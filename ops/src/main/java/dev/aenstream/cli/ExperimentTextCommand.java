@@ -119,7 +119,8 @@ final class ExperimentTextCommand implements Callable<Integer> {
             fallbackValue = "true",
             description =
                     "Rescale each row to L2 norm sqrt(n), as docs/aen-sae.md asks for language"
-                            + " models; the splice scales reconstructions back (default: on).")
+                            + " models; the splice scales reconstructions back (default: on;"
+                            + " --no-normalise trains on the raw rows).")
     boolean normalise = true;
 
     @Option(
