@@ -134,30 +134,38 @@ public final class TextExperiment {
         this.store = store;
     }
 
-    /** Trains and evaluates every architecture not yet in the store. */
+    /**
+     * Trains and evaluates every architecture not yet in the store, splicing each into one session
+     * of the model.
+     */
     public void run() throws Exception {
+        List<Penalty> todo = new ArrayList<>();
         for (Penalty arch : plan.archs()) {
-            String key = plan.key(arch);
-            if (store.done(key)) {
-                System.out.printf("%s: done before%n", key);
-                continue;
+            if (store.done(plan.key(arch))) System.out.printf("%s: done before%n", plan.key(arch));
+            else todo.add(arch);
+        }
+        if (todo.isEmpty()) return;
+        try (SplicedModel model =
+                SplicedModel.open(plan.model(), plan.hook(), plan.device(), plan.threads())) {
+            for (Penalty arch : todo) {
+                Map<String, Object> row = train(arch, plan.key(arch), model);
+                store.add(row);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-7s l0 %.1f fve %.3f dead %.1f%% silent on held-out %.1f%% %s %.4f%n",
+                        arch.label(),
+                        (Double) row.get("l0"),
+                        (Double) row.get("fve"),
+                        (Double) row.get("dead_pct"),
+                        (Double) row.get("silent_held_out_pct"),
+                        row.get("splice_figure"),
+                        (Double) row.get("splice_score"));
             }
-            Map<String, Object> row = train(arch, key);
-            store.add(row);
-            System.out.printf(
-                    Locale.ROOT,
-                    "%-7s l0 %.1f fve %.3f dead %.1f%% silent on held-out %.1f%% %s %.4f%n",
-                    arch.label(),
-                    (Double) row.get("l0"),
-                    (Double) row.get("fve"),
-                    (Double) row.get("dead_pct"),
-                    (Double) row.get("silent_held_out_pct"),
-                    row.get("splice_figure"),
-                    (Double) row.get("splice_score"));
         }
     }
 
-    private Map<String, Object> train(Penalty arch, String key) throws Exception {
+    private Map<String, Object> train(Penalty arch, String key, SplicedModel model)
+            throws Exception {
         long t0 = System.nanoTime();
         TrainConfig config = plan.config(arch, rows.n());
         try (Trainer trainer = Trainer.start(arch.label(), config, plan.device(), plan.threads())) {
@@ -190,7 +198,7 @@ public final class TextExperiment {
             if (config.has(Penalised.LAMBDA1)) row.put("lambda1", trainer.lambda1());
             if (config.has(TopK.K)) row.put("k", config.get(TopK.K));
             row.putAll(heldOut(trainer, config));
-            row.putAll(spliced(trainer, config));
+            row.putAll(spliced(trainer, config, model));
             row.put("wall_s", (System.nanoTime() - t0) / 1e9);
             row.put("trajectory", progress.trajectory());
             return row;
@@ -236,21 +244,19 @@ public final class TextExperiment {
      * The model's loss with the SAE's reconstruction in place of the hooked tensor on the held-out
      * sequences, and the share of features that never fired on them.
      */
-    private Map<String, Object> spliced(Trainer trainer, TrainConfig config) throws Exception {
+    private Map<String, Object> spliced(Trainer trainer, TrainConfig config, SplicedModel model)
+            throws Exception {
         SaeParameters params = trainer.trainStep().parameters();
         Penalty arch = config.penalty();
-        try (SplicedModel model =
-                        SplicedModel.open(
-                                plan.model(), plan.hook(), plan.device(), plan.threads());
-                SaeEncoder encoder =
-                        SaeEncoder.open(
-                                params,
-                                arch.encoderSpec(
-                                        arch.kMax(config.settings(), plan.dSae()),
-                                        rows.normalised(),
-                                        WeightPrecision.FLOAT32),
-                                plan.device(),
-                                plan.threads())) {
+        try (SaeEncoder encoder =
+                SaeEncoder.open(
+                        params,
+                        arch.encoderSpec(
+                                arch.kMax(config.settings(), plan.dSae()),
+                                rows.normalised(),
+                                WeightPrecision.FLOAT32),
+                        plan.device(),
+                        plan.threads())) {
             SpliceEvaluation evaluation =
                     new SpliceEvaluation(
                             model,
