@@ -101,6 +101,19 @@ final class TrainCommand implements Callable<Integer> {
     Double targetL0;
 
     @Option(
+            names = "--match-from",
+            paramLabel = "STEP",
+            description =
+                    "The earliest step after which --target-l0 moves lambda1 (default: 0"
+                            + " offline, "
+                            + SparsityTarget.DEFAULT_SETTLE_STEPS
+                            + " online). An SAE with adaptive weights also waits for the end of"
+                            + " its warm-up (T_warm): its weights form from the warm-up's codes,"
+                            + " and a lambda1 pushed up meanwhile starves it (docs/experiments.md,"
+                            + " \"When L0 is matched\").")
+    Long matchFrom;
+
+    @Option(
             names = "--sae-id",
             paramLabel = "ID",
             description =
@@ -146,6 +159,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (matchFrom != null && matchFrom < 0)
+            throw new IllegalArgumentException("--match-from must be >= 0, got " + matchFrom);
         String from =
                 source != null
                         ? source
@@ -178,9 +193,10 @@ final class TrainCommand implements Callable<Integer> {
                         : Trainer.start(id, config, dev, ortThreads.ortThreads())) {
             TrainConfig run = trainer.config();
             SparsityTarget sparsity =
-                    targetL0 != null && run.has(Penalised.LAMBDA1)
-                            ? SparsityTarget.of(targetL0)
-                            : null;
+                    targetL0 == null || !run.has(Penalised.LAMBDA1)
+                            ? null
+                            : SparsityTarget.afterWarmUp(
+                                    targetL0, matchFrom != null ? matchFrom : 0, run);
             trainer.target(sparsity);
             System.out.printf(
                     "training %s (%s) n=%d D=%d batch=%d %s, %,d steps on %s%s%n",
@@ -195,8 +211,12 @@ final class TrainCommand implements Callable<Integer> {
                     checkpoint != null ? ", resumed at step " + trainer.stepsDone() : "");
             if (sparsity != null)
                 System.out.printf(
-                        "matched sparsity: lambda1 tracks L0 %.1f every %d steps%n",
-                        targetL0, sparsity.every());
+                        "matched sparsity: lambda1 tracks L0 %.1f every %d steps%s%n",
+                        targetL0,
+                        sparsity.every(),
+                        sparsity.settleSteps() > 0
+                                ? String.format(" after step %,d", sparsity.settleSteps())
+                                : " from the first step");
             PhiWarning.check(run, total);
             System.out.printf(
                     "%8s %10s %10s %10s %8s %7s %7s %6s %5s %10s %10s%n",
@@ -275,6 +295,7 @@ final class TrainCommand implements Callable<Integer> {
      */
     OnlineTrainerConfig onlineConfig(dev.aenstream.avro.Topics topics) {
         OnlineTrainerConfig config = online.config(topics, checkpointDir);
+        if (matchFrom != null) config = config.with(OnlineTrainerConfig.SETTLE_STEPS, matchFrom);
         return targetL0 == null ? config : config.with(OnlineTrainerConfig.TARGET_L0, targetL0);
     }
 

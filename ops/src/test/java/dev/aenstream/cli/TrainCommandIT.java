@@ -88,6 +88,59 @@ class TrainCommandIT {
                 .isEqualTo(120);
     }
 
+    /** The lambda1 a short run of {@code arch} ends with, asked for L0 2 from lambda1 0.005. */
+    private double lambda1After(String arch, int steps, String... extra) throws Exception {
+        Path summary = dir.resolve(arch + "-" + steps + "-" + extra.length + ".json");
+        String[] args = {
+            "train",
+            "--arch",
+            arch,
+            "--steps",
+            Integer.toString(steps),
+            "--n",
+            "32",
+            "--atoms",
+            "48",
+            "--k",
+            "4",
+            "--d-sae",
+            "64",
+            "--batch",
+            "64",
+            "--warmup",
+            "100",
+            "--ramp",
+            "20",
+            "--lambda1",
+            "0.005",
+            "--target-l0",
+            "2",
+            "--eval-rows",
+            "64",
+            "--device",
+            "cpu",
+            "--summary-json",
+            summary.toString()
+        };
+        run(concat(args, extra));
+        return new ObjectMapper().readTree(summary.toFile()).get("lambda1").asDouble();
+    }
+
+    @Test
+    void aTargetL0WaitsForTheEndOfAnAdaptiveSaesWarmUp() throws Exception {
+        // The adaptive weights form at T_warm from the warm-up's codes: lambda1 holds until then.
+        assertThat(lambda1After("aen", 100)).isEqualTo(0.005);
+        // Updates every 50 steps: at 150 and 200 after the warm-up, at 200 only from step 160.
+        double afterWarmUp = lambda1After("aen", 210);
+        assertThat(afterWarmUp).as("moved after the warm-up").isGreaterThan(0.005);
+        assertThat(lambda1After("aen", 210, "--match-from", "160"))
+                .as("--match-from later than T_warm wins")
+                .isGreaterThan(0.005)
+                .isLessThan(afterWarmUp);
+        // Without adaptive weights there is nothing to wait for.
+        assertThat(lambda1After("l1", 100)).isGreaterThan(0.005);
+    }
+
     @Test
     void theBenchmarkReportsItsRatio() throws Exception {
         Path summary = dir.resolve("bench.json");

@@ -108,9 +108,10 @@ public final class TrainingLoop {
             unreportedSkips.put(t.saeId(), new ArrayList<>());
             if (config.matchesSparsity() && t.config().has(Penalised.LAMBDA1))
                 t.target(
-                        SparsityTarget.tracking(
+                        SparsityTarget.afterWarmUp(
                                 config.get(OnlineTrainerConfig.TARGET_L0),
-                                config.get(OnlineTrainerConfig.SETTLE_STEPS)));
+                                config.get(OnlineTrainerConfig.SETTLE_STEPS),
+                                t.config()));
         }
         this.intake =
                 new ActivationIntake(
