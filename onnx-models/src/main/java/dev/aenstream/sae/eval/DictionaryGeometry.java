@@ -1,11 +1,11 @@
 package dev.aenstream.sae.eval;
 
 import dev.aenstream.sae.SaeParameters;
+import org.ejml.UtilEjml;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
-import org.ejml.interfaces.linsol.LinearSolverDense;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /**
  * The paper's geometry of a dictionary (docs/aen-sae.md, "Geometry of starvation"): how alike its
@@ -111,6 +111,7 @@ public final class DictionaryGeometry {
         double leakageSum = 0;
         int used = 0;
         int[] active = new int[d];
+        DMatrixRMaj outer = null;
         for (int r = 0; r < rows; r++) {
             int a = 0;
             for (int j = 0; j < d; j++) if (codes[r * d + j] > ACTIVE_THRESHOLD) active[a++] = j;
@@ -119,32 +120,39 @@ public final class DictionaryGeometry {
             DMatrixRMaj dA = new DMatrixRMaj(n, a);
             for (int i = 0; i < n; i++)
                 for (int c = 0; c < a; c++) dA.set(i, c, atoms.get(i, active[c]));
-            DMatrixRMaj gram = new DMatrixRMaj(a, a);
-            CommonOps_DDRM.multTransA(dA, dA, gram);
-            double kappa = condition(gram);
-            if (Double.isInfinite(kappa)) singular++;
-            else conditionSum += kappa;
-            // C = D_A^T D: every atom's inner products with the active atoms.
-            DMatrixRMaj cross = new DMatrixRMaj(a, d);
-            CommonOps_DDRM.multTransA(dA, atoms, cross);
             boolean[] isActive = new boolean[d];
             for (int c = 0; c < a; c++) isActive[active[c]] = true;
+            // G = D_A^T D_A, or with more active atoms than n the n x n D_A D_A^T, whose non-zero
+            // eigenvalues and Frobenius norm are G's (G is then singular).
+            boolean wide = a > n;
+            DMatrixRMaj gram = wide ? new DMatrixRMaj(n, n) : new DMatrixRMaj(a, a);
+            if (wide) CommonOps_DDRM.multOuter(dA, gram);
+            else CommonOps_DDRM.multInner(dA, gram);
+            // C = D_A^T D, every atom's inner products with the active atoms: the leakage is the
+            // norm of its inactive columns. Past n active atoms it is ||D_A^T D||^2 - ||G||^2,
+            // from D D^T, without the a x d product.
+            DMatrixRMaj cross = null;
             double leak = 0;
-            for (int c = 0; c < a; c++)
-                for (int j = 0; j < d; j++)
-                    if (!isActive[j]) leak += cross.get(c, j) * cross.get(c, j);
-            leakageSum += Math.sqrt(leak);
-            // h_j = c_j^T G^+ c_j with c_j = D_A^T d_j, solved by pseudo-inverse so a singular
-            // active set (more atoms than n, or repeated atoms) still has a projection.
-            LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.pseudoInverse(true);
-            DMatrixRMaj z = new DMatrixRMaj(a, d);
-            solver.setA(gram.copy());
-            solver.solve(cross, z);
+            if (wide) {
+                if (outer == null) CommonOps_DDRM.multOuter(atoms, outer = new DMatrixRMaj(n, n));
+                DMatrixRMaj t = new DMatrixRMaj(n, a);
+                CommonOps_DDRM.mult(outer, dA, t);
+                leak = CommonOps_DDRM.elementSum(elementProduct(dA, t)) - squares(gram);
+            } else {
+                cross = new DMatrixRMaj(a, d);
+                CommonOps_DDRM.multTransA(dA, atoms, cross);
+                for (int c = 0; c < a; c++)
+                    for (int j = 0; j < d; j++)
+                        if (!isActive[j]) leak += cross.get(c, j) * cross.get(c, j);
+            }
+            leakageSum += Math.sqrt(Math.max(leak, 0));
+            Projection p = project(dA, gram, cross);
+            if (Double.isInfinite(p.condition())) singular++;
+            else conditionSum += p.condition();
+            if (p.leverage() == null) continue;
             for (int j = 0; j < d; j++) {
                 if (isActive[j]) continue;
-                double h = 0;
-                for (int c = 0; c < a; c++) h += cross.get(c, j) * z.get(c, j);
-                leverageSum[j] += h;
+                leverageSum[j] += p.leverage()[j];
                 inactiveRows[j]++;
             }
         }
@@ -160,19 +168,68 @@ public final class DictionaryGeometry {
     }
 
     /**
-     * Ratio of the largest to the smallest singular value; infinite when the smallest is below
-     * {@link #SINGULAR} of the largest.
+     * One active set's cross-leverage per atom and the condition number of its Gram matrix.
+     *
+     * @param leverage h_j for every atom j; null where the eigendecomposition failed
+     * @param condition ratio of the largest to the smallest eigenvalue of D_A^T D_A, infinite when
+     *     the smallest is below {@link #SINGULAR} of the largest
      */
-    private static double condition(DMatrixRMaj gram) {
-        var svd = DecompositionFactory_DDRM.svd(gram.numRows, gram.numCols, false, false, true);
-        if (!svd.decompose(gram.copy())) return Double.POSITIVE_INFINITY;
+    private record Projection(double[] leverage, double condition) {}
+
+    /**
+     * h_j = c_j^T G^+ c_j with c_j = D_A^T d_j and G = D_A^T D_A, the squared length of d_j's
+     * projection on the span of D_A, from one symmetric eigendecomposition of {@code gram}: G
+     * against {@code cross} = C, or without it (more active atoms than n) D_A D_A^T against the
+     * atoms. Two SVDs of G per row, the obvious way, took a second a row at L0 400.
+     */
+    private Projection project(DMatrixRMaj dA, DMatrixRMaj gram, DMatrixRMaj cross) {
+        int a = dA.numCols;
+        boolean wide = cross == null;
+        DMatrixRMaj m = gram.copy();
+        int size = m.numRows;
+        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(size, true, true);
+        if (!eig.decompose(m)) return new Projection(null, Double.POSITIVE_INFINITY);
+        double[] values = new double[size];
         double max = 0;
         double min = Double.POSITIVE_INFINITY;
-        for (double s : svd.getSingularValues()) {
-            max = Math.max(max, s);
-            min = Math.min(min, s);
+        for (int k = 0; k < size; k++) {
+            values[k] = Math.abs(eig.getEigenvalue(k).real);
+            max = Math.max(max, values[k]);
+            min = Math.min(min, values[k]);
         }
-        return min <= max * SINGULAR ? Double.POSITIVE_INFINITY : max / min;
+        double condition = wide || min <= max * SINGULAR ? Double.POSITIVE_INFINITY : max / min;
+        // The pseudo-inverse's cut (EJML's): eigenvalues below it count as zero.
+        double cut = UtilEjml.EPS * a * max;
+        int kept = 0;
+        for (double v : values) if (v > cut) kept++;
+        // Rows of the basis: v_k / sqrt(lambda_k) against C, or u_k against the atoms.
+        DMatrixRMaj basis = new DMatrixRMaj(kept, size);
+        int row = 0;
+        for (int k = 0; k < size; k++) {
+            if (values[k] <= cut) continue;
+            DMatrixRMaj vector = eig.getEigenVector(k);
+            double scale = wide ? 1 : 1 / Math.sqrt(values[k]);
+            for (int i = 0; i < size; i++) basis.set(row, i, vector.get(i) * scale);
+            row++;
+        }
+        DMatrixRMaj z = new DMatrixRMaj(kept, d);
+        CommonOps_DDRM.mult(basis, wide ? atoms : cross, z);
+        double[] h = new double[d];
+        for (int k = 0; k < kept; k++)
+            for (int j = 0; j < d; j++) h[j] += z.get(k, j) * z.get(k, j);
+        return new Projection(h, condition);
+    }
+
+    private static DMatrixRMaj elementProduct(DMatrixRMaj x, DMatrixRMaj y) {
+        DMatrixRMaj out = new DMatrixRMaj(x.numRows, x.numCols);
+        CommonOps_DDRM.elementMult(x, y, out);
+        return out;
+    }
+
+    private static double squares(DMatrixRMaj x) {
+        double sum = 0;
+        for (int i = 0; i < x.getNumElements(); i++) sum += x.data[i] * x.data[i];
+        return sum;
     }
 
     /**
