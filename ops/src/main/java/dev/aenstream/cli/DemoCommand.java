@@ -107,7 +107,7 @@ final class DemoCommand implements Callable<Integer> {
      */
     static final double DEMO_LAMBDA1 = 0.01;
 
-    /** Steps before a non-adaptive SAE's lambda1 moves (AEN's waits out --warmup). */
+    /** Steps before lambda1 moves, for SAEs other than AEN (AEN's waits out --warmup). */
     static final long DEMO_SETTLE_STEPS = 150;
 
     /**

@@ -107,10 +107,10 @@ final class TrainCommand implements Callable<Integer> {
                     "The earliest step after which --target-l0 moves lambda1 (default: 0"
                             + " offline, "
                             + SparsityTarget.DEFAULT_SETTLE_STEPS
-                            + " online). An SAE with adaptive weights also waits for the end of"
-                            + " its warm-up (T_warm): its weights form from the warm-up's codes,"
-                            + " and a lambda1 pushed up meanwhile starves it (docs/experiments.md,"
-                            + " \"When L0 is matched\").")
+                            + " online). AEN also waits for the end of its warm-up (T_warm):"
+                            + " its adaptive weights form from the warm-up's codes, and a lambda1"
+                            + " pushed up meanwhile starves it (docs/experiments.md, \"When L0 is"
+                            + " matched\").")
     Long matchFrom;
 
     @Option(

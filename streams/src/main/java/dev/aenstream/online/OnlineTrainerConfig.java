@@ -115,8 +115,8 @@ public record OnlineTrainerConfig(
                     "STEPS",
                     always(SparsityTarget.DEFAULT_SETTLE_STEPS),
                     Rule.nonNegative(),
-                    "Steps before matched sparsity first moves lambda1; an SAE with adaptive"
-                            + " weights also waits for the end of its warm-up (T_warm)");
+                    "Steps before matched sparsity first moves lambda1; AEN also waits for the end"
+                            + " of its warm-up (T_warm)");
 
     /** What a trainer does when it falls behind its stream. */
     public enum LagPolicy {

@@ -11,7 +11,7 @@ class SparsityTargetTest {
             TrainConfig.synthetic(Penalties.AEN, 32, 64).with(AdaptiveWeights.T_WARM, 700L);
 
     @Test
-    void anAdaptiveSaeIsMatchedOnlyAfterItsWarmUp() {
+    void aenIsMatchedOnlyAfterItsWarmUp() {
         SparsityTarget target = SparsityTarget.afterWarmUp(16, 500, AEN);
         assertThat(target.settleSteps()).isEqualTo(700);
         assertThat(target.calibrates(700)).isFalse();
@@ -22,7 +22,13 @@ class SparsityTargetTest {
     }
 
     @Test
-    void anSaeWithoutAdaptiveWeightsKeepsItsSettling() {
+    void otherSaesKeepTheirSettling() {
+        TrainConfig alasso =
+                TrainConfig.synthetic(Penalties.parse("alasso"), 32, 64)
+                        .with(AdaptiveWeights.T_WARM, 700L);
+        assertThat(SparsityTarget.afterWarmUp(16, 500, alasso).settleSteps())
+                .as("held, adaptive lasso starved more")
+                .isEqualTo(500);
         TrainConfig l1 = TrainConfig.synthetic(Penalties.parse("l1"), 32, 64);
         assertThat(SparsityTarget.warmUp(l1)).isZero();
         assertThat(SparsityTarget.afterWarmUp(16, 500, l1).settleSteps()).isEqualTo(500);
