@@ -75,11 +75,11 @@ public record SparsityTarget(
      * 39.2% dead against 20.8% and 24.6% (docs/experiments.md, "When L0 is matched").
      */
     public static SparsityTarget afterWarmUp(double targetL0, long settleSteps, TrainConfig sae) {
-        return tracking(targetL0, Math.max(settleSteps, warmUp(sae)));
+        return tracking(targetL0, Math.max(settleSteps, holdSteps(sae)));
     }
 
     /** The steps lambda1 of {@code sae} is held at least: AEN's T_warm, else 0. */
-    public static long warmUp(TrainConfig sae) {
+    public static long holdSteps(TrainConfig sae) {
         boolean aen = sae.penalty().label().equals(Penalties.AEN.label());
         return aen ? sae.get(AdaptiveWeights.T_WARM) : 0;
     }

@@ -30,7 +30,7 @@ class SparsityTargetTest {
                 .as("held, adaptive lasso starved more")
                 .isEqualTo(500);
         TrainConfig l1 = TrainConfig.synthetic(Penalties.parse("l1"), 32, 64);
-        assertThat(SparsityTarget.warmUp(l1)).isZero();
+        assertThat(SparsityTarget.holdSteps(l1)).isZero();
         assertThat(SparsityTarget.afterWarmUp(16, 500, l1).settleSteps()).isEqualTo(500);
         assertThat(SparsityTarget.afterWarmUp(16, 0, l1).calibrates(1)).isTrue();
     }
