@@ -12,6 +12,11 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainCommandIT {
     @TempDir Path dir;
 
+    /** A synthetic shape small enough that a run takes a second. */
+    private static final String[] TINY = {
+        "--n", "32", "--atoms", "48", "--k", "4", "--d-sae", "64", "--batch", "64"
+    };
+
     private static void run(String... args) {
         assertThat(Aen.commandLine(args).execute(args)).as(String.join(" ", args)).isZero();
     }
@@ -20,17 +25,7 @@ class TrainCommandIT {
     void aShortSyntheticRunReportsEveryFigureAndResumesFromItsCheckpoint() throws Exception {
         Path summary = dir.resolve("s.json");
         Path checkpoints = dir.resolve("ck");
-        String[] common = {
-            "--n",
-            "32",
-            "--atoms",
-            "48",
-            "--k",
-            "4",
-            "--d-sae",
-            "64",
-            "--batch",
-            "64",
+        String[] options = {
             "--warmup",
             "20",
             "--ramp",
@@ -46,6 +41,7 @@ class TrainCommandIT {
             "--device",
             "cpu"
         };
+        String[] common = concat(TINY, options);
         run(
                 concat(
                         new String[] {
@@ -97,16 +93,6 @@ class TrainCommandIT {
             arch,
             "--steps",
             Integer.toString(steps),
-            "--n",
-            "32",
-            "--atoms",
-            "48",
-            "--k",
-            "4",
-            "--d-sae",
-            "64",
-            "--batch",
-            "64",
             "--warmup",
             "100",
             "--ramp",
@@ -122,13 +108,13 @@ class TrainCommandIT {
             "--summary-json",
             summary.toString()
         };
-        run(concat(args, extra));
+        run(concat(concat(args, TINY), extra));
         return new ObjectMapper().readTree(summary.toFile()).get("lambda1").asDouble();
     }
 
     @Test
-    void aTargetL0WaitsForTheEndOfAnAdaptiveSaesWarmUp() throws Exception {
-        // The adaptive weights form at T_warm from the warm-up's codes: lambda1 holds until then.
+    void aTargetL0WaitsForTheEndOfAensWarmUp() throws Exception {
+        // AEN's adaptive weights form at T_warm from the warm-up's codes: lambda1 holds until then.
         assertThat(lambda1After("aen", 100)).isEqualTo(0.005);
         // Updates every 50 steps: at 150 and 200 after the warm-up, at 200 only from step 160.
         double afterWarmUp = lambda1After("aen", 210);
@@ -137,7 +123,7 @@ class TrainCommandIT {
                 .as("--match-from later than T_warm wins")
                 .isGreaterThan(0.005)
                 .isLessThan(afterWarmUp);
-        // Without adaptive weights there is nothing to wait for.
+        // Other SAEs do not wait.
         assertThat(lambda1After("l1", 100)).isGreaterThan(0.005);
     }
 

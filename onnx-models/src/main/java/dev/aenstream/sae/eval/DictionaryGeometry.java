@@ -180,15 +180,15 @@ public final class DictionaryGeometry {
      * h_j = c_j^T G^+ c_j with c_j = D_A^T d_j and G = D_A^T D_A, the squared length of d_j's
      * projection on the span of D_A, from one symmetric eigendecomposition of {@code gram}: G
      * against {@code cross} = C, or without it (more active atoms than n) D_A D_A^T against the
-     * atoms. Two SVDs of G per row, the obvious way, took a second a row at L0 400.
+     * atoms. Two SVDs of G per row, the obvious way, took a second a row at L0 400. The
+     * decomposition overwrites {@code gram}, which the caller has done with.
      */
     private Projection project(DMatrixRMaj dA, DMatrixRMaj gram, DMatrixRMaj cross) {
         int a = dA.numCols;
         boolean wide = cross == null;
-        DMatrixRMaj m = gram.copy();
-        int size = m.numRows;
+        int size = gram.numRows;
         EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(size, true, true);
-        if (!eig.decompose(m)) return new Projection(null, Double.POSITIVE_INFINITY);
+        if (!eig.decompose(gram)) return new Projection(null, Double.POSITIVE_INFINITY);
         double[] values = new double[size];
         double max = 0;
         double min = Double.POSITIVE_INFINITY;
