@@ -59,10 +59,17 @@ public final class Ghost extends Penalised {
         super("ghost", "L1 with ghost gradients", List.of(SCALE, THRESHOLD, BETA, MIN_STEPS));
     }
 
-    /** The proxy reconstructs from every dead feature's pre-activation: dense by nature. */
+    /**
+     * L1's sparse terms with the proxy: its products cost {@code B n} per persistently dead
+     * feature, so the step is sparse while few are.
+     */
     @Override
     public SparseTerms sparseTerms(SettingValues s, int d) {
-        return null;
+        return new PenalisedSparseTerms(
+                this,
+                d,
+                new SparseTerms.DeadFeatureProxy(
+                        s.get(SCALE), s.get(THRESHOLD), s.get(BETA), s.get(MIN_STEPS)));
     }
 
     @Override

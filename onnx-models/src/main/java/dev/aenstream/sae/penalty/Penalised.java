@@ -88,7 +88,7 @@ public abstract sealed class Penalised implements Penalty
 
     @Override
     public SparseTerms sparseTerms(SettingValues s, int d) {
-        return new PenalisedSparseTerms(this, d);
+        return new PenalisedSparseTerms(this, d, null);
     }
 
     @Override

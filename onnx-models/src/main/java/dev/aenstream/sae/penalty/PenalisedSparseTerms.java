@@ -18,10 +18,12 @@ final class PenalisedSparseTerms implements SparseTerms {
     private final float[] sorted;
     private double l1PerFeature;
     private double l2PerCode;
+    private final DeadFeatureProxy proxy;
 
-    PenalisedSparseTerms(Penalised penalty, int d) {
+    PenalisedSparseTerms(Penalised penalty, int d, DeadFeatureProxy proxy) {
         this.penalty = penalty;
         this.d = d;
+        this.proxy = proxy;
         this.ema = new float[d];
         this.emaNew = new float[d];
         this.w = new float[d];
@@ -86,5 +88,10 @@ final class PenalisedSparseTerms implements SparseTerms {
     @Override
     public void applied() {
         System.arraycopy(emaNew, 0, ema, 0, d);
+    }
+
+    @Override
+    public DeadFeatureProxy deadFeatureProxy() {
+        return proxy;
     }
 }

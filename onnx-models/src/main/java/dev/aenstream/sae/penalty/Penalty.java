@@ -63,7 +63,7 @@ public sealed interface Penalty permits Penalised, TopK {
 
     /**
      * Its part of the sparse training step for a dictionary of {@code d}, or null when its step has
-     * no exact sparse form (the ghost proxy is dense by nature).
+     * no exact sparse form (every built-in penalty has one).
      */
     default SparseTerms sparseTerms(SettingValues s, int d) {
         return null;

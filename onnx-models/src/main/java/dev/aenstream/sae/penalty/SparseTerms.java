@@ -49,4 +49,16 @@ public interface SparseTerms {
     default DeadFeatureLoss deadFeatureLoss() {
         return null;
     }
+
+    /**
+     * The ghost-gradient proxy: from step {@code fromStep} on, the features whose firing EMA (decay
+     * {@code beta}) is at or below {@code threshold} reconstruct the main residual from softplus of
+     * their encoder's response to it, weighted by {@code scale} (docs/aen-sae.md).
+     */
+    record DeadFeatureProxy(double scale, double threshold, double beta, long fromStep) {}
+
+    /** This penalty's ghost proxy, or null (all but ghost). */
+    default DeadFeatureProxy deadFeatureProxy() {
+        return null;
+    }
 }

@@ -78,10 +78,10 @@ final class SparseState {
     }
 
     /**
-     * A copy in {@link TrainState}'s layout, with the penalty's EMA ({@code null}: ones) and the
-     * tokens since each feature fired.
+     * A copy in {@link TrainState}'s layout, with the penalty's EMA and the ghost's firing EMA
+     * ({@code null}: ones) and the tokens since each feature fired.
      */
-    TrainState toState(long step, float[] ema, float[] sinceFired) {
+    TrainState toState(long step, float[] ema, float[] firingEma, float[] sinceFired) {
         float[][] ms = new float[4][];
         float[][] vs = new float[4][];
         for (int i = 0; i < 4; i++) {
@@ -94,7 +94,7 @@ final class SparseState {
                 ms,
                 vs,
                 ema == null ? TrainState.ones(d) : ema.clone(),
-                TrainState.ones(d),
+                firingEma == null ? TrainState.ones(d) : firingEma.clone(),
                 sinceFired.clone());
     }
 

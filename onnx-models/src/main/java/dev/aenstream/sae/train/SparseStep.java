@@ -15,8 +15,8 @@ import java.util.Arrays;
  * sums over the active entries; Adam and the atoms' renormalisation stay dense, as PyTorch does
  * them ({@link SparseState}). With L0 active codes per row of D, the products after the encoder's
  * cost {@code B L0 n} instead of {@code B D n}. AuxK's dead codes are read off the same
- * pre-activations and cost {@code B k_aux n} more. Penalties without a sparse form (the ghost
- * proxy) keep {@link TrainStep}.
+ * pre-activations and cost {@code B k_aux n} more; the ghost proxy costs {@code 5 B n} per
+ * persistently dead feature ({@link SparseGhostProxy}).
  */
 public final class SparseStep implements TrainingStep {
     private static final double CLIP_EPS = 1e-6;
@@ -40,11 +40,14 @@ public final class SparseStep implements TrainingStep {
     private final double[] featureSquares;
 
     private final float[] fireCounts, maxH;
-    private final ThreadLocal<Scratch> scratch;
+    private final ThreadLocal<StepScratch> scratch;
     private final BatchVariance variance;
 
     /** AuxK's dead codes, or null for every other penalty. */
     private final SparseDeadCodes aux;
+
+    /** The ghost proxy, or null for every other penalty. */
+    private final SparseGhostProxy ghost;
 
     /** Tokens since each feature last fired, as the state carries them. */
     private float[] sinceFired;
@@ -77,13 +80,18 @@ public final class SparseStep implements TrainingStep {
         fireCounts = new float[d];
         maxH = new float[d];
         int width = n;
-        scratch = ThreadLocal.withInitial(() -> new Scratch(width));
+        scratch = ThreadLocal.withInitial(() -> new StepScratch(width));
         variance = new BatchVariance(n, threads);
         SparseTerms.DeadFeatureLoss deadFeatureLoss = terms.deadFeatureLoss();
         aux =
                 deadFeatureLoss == null
                         ? null
                         : new SparseDeadCodes(deadFeatureLoss, codes, batch, n, d);
+        SparseTerms.DeadFeatureProxy proxy = terms.deadFeatureProxy();
+        ghost =
+                proxy == null
+                        ? null
+                        : new SparseGhostProxy(proxy, n, d, batch, device, threadCount);
         sinceFired = new float[d];
     }
 
@@ -109,6 +117,7 @@ public final class SparseStep implements TrainingStep {
             throws OrtException {
         state.requireShape(config.n(), config.d());
         float[] ema = state.ema();
+        float[] firing = state.firingEma();
         float[] since = state.sinceFired();
         long at = state.step();
         SparseState taken = new SparseState(state);
@@ -116,6 +125,7 @@ public final class SparseStep implements TrainingStep {
         state = null;
         SparseStep step = open(config, taken, device, threads);
         step.terms.load(ema);
+        if (step.ghost != null) step.ghost.load(firing);
         step.sinceFired = since;
         step.step = at;
         return step;
@@ -126,7 +136,7 @@ public final class SparseStep implements TrainingStep {
         SparseTerms terms = config.penalty().sparseTerms(config.settings(), config.d());
         if (terms == null)
             throw new IllegalArgumentException(
-                    config.penalty().description() + " has no sparse step (its proxy is dense)");
+                    config.penalty().description() + " has no sparse step");
         return new SparseStep(
                 config,
                 terms,
@@ -159,13 +169,15 @@ public final class SparseStep implements TrainingStep {
     public void load(TrainState from) {
         state.load(from);
         terms.load(from.ema());
+        if (ghost != null) ghost.load(from.firingEma());
         sinceFired = from.sinceFired().clone();
         step = from.step();
     }
 
     @Override
     public TrainState state() {
-        return state.toState(step, terms.ema(), sinceFired);
+        return state.toState(
+                step, terms.ema(), ghost == null ? null : ghost.firingEma(), sinceFired);
     }
 
     @Override
@@ -198,12 +210,14 @@ public final class SparseStep implements TrainingStep {
         double sumSquaresH = 0;
         for (int k = 0; k < codes.entries(); k++) sumSquaresH += (double) codes.h[k] * codes.h[k];
         double[] penalty = terms.loss(config.settings(), colSumH, sumSquaresH, rows, phi);
+        if (ghost != null) auxLoss += ghost.loss(t, fireCounts, rows, e, sq[0], state);
         double loss = mse + penalty[0] + penalty[1] + auxLoss;
 
         // Backward, on the active entries only.
         threads.forRange(0, codes.entries(), this::codeGradients);
         threads.forRange(0, d, this::featureGradients);
         decoderBiasGradient(rows);
+        if (ghost != null) ghost.addTo(gWEnc, gBEnc, gAtoms, featureSquares);
 
         // The matrices' squares were summed per feature as their rows were written.
         double squares = 0;
@@ -217,6 +231,7 @@ public final class SparseStep implements TrainingStep {
             state.adam(
                     config, t, new float[][] {gWEnc, gBEnc, gAtoms, gBDec}, (float) clip, threads);
             terms.applied();
+            if (ghost != null) ghost.applied();
             if (aux != null)
                 for (int j = 0; j < d; j++)
                     sinceFired[j] = fireCounts[j] > 0 ? 0 : sinceFired[j] + rows;
@@ -247,25 +262,9 @@ public final class SparseStep implements TrainingStep {
                 auxLoss);
     }
 
-    /**
-     * One thread's scratch rows of width n. Kernels copy each vector to the start of one first: the
-     * JIT vectorises a loop whose arrays share one index, and not one whose offsets differ.
-     */
-    private static final class Scratch {
-        final float[] x, a, b, t, u;
-
-        Scratch(int n) {
-            x = new float[n];
-            a = new float[n];
-            b = new float[n];
-            t = new float[n];
-            u = new float[n];
-        }
-    }
-
     /** Rows {@code from..to}: xc = x - b_dec, the encoder's input. */
     private void centre(float[] batch, int offset, int from, int to) {
-        Scratch s = scratch.get();
+        StepScratch s = scratch.get();
         for (int b = from; b < to; b++) {
             System.arraycopy(batch, offset + b * n, s.x, 0, n);
             for (int i = 0; i < n; i++) s.a[i] = s.x[i] - state.bDec[i];
@@ -280,7 +279,7 @@ public final class SparseStep implements TrainingStep {
      * still in cache (the penalty's share is added once the batch's terms are known).
      */
     private void reconstruct(float[] batch, int offset, int from, int to, float scale) {
-        Scratch s = scratch.get();
+        StepScratch s = scratch.get();
         for (int b = from; b < to; b++) {
             System.arraycopy(batch, offset + b * n, s.x, 0, n);
             System.arraycopy(state.bDec, 0, s.a, 0, n);
@@ -326,7 +325,7 @@ public final class SparseStep implements TrainingStep {
 
     /** Features {@code from..to}: their rows of dW_enc and of dW_dec (as atoms), and db_enc. */
     private void featureGradients(int from, int to) {
-        Scratch s = scratch.get();
+        StepScratch s = scratch.get();
         for (int j = from; j < to; j++) {
             Arrays.fill(s.a, 0f);
             Arrays.fill(s.b, 0f);
@@ -348,7 +347,7 @@ public final class SparseStep implements TrainingStep {
      * codes' gradients and xc) and dW_dec ({@code s.b}, from the codes and {@code dRecon}); returns
      * their share of db_enc.
      */
-    private double accumulate(SparseCodesOfStep of, float[] dRecon, int j, Scratch s) {
+    private double accumulate(SparseCodesOfStep of, float[] dRecon, int j, StepScratch s) {
         double bias = 0;
         for (int c = of.colStart[j]; c < of.colStart[j + 1]; c++) {
             int k = of.colEntry[c];
@@ -368,7 +367,7 @@ public final class SparseStep implements TrainingStep {
 
     /** db_dec = sum_b dxhat - db_enc W_enc. */
     private void decoderBiasGradient(int rows) {
-        Scratch s = scratch.get();
+        StepScratch s = scratch.get();
         double[] acc = new double[n];
         for (int b = 0; b < rows; b++) {
             System.arraycopy(dXhat, b * n, s.t, 0, n);
@@ -436,5 +435,6 @@ public final class SparseStep implements TrainingStep {
     public void close() throws OrtException {
         threads.close();
         product.close();
+        if (ghost != null) ghost.close();
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.penalty.AdaptiveWeights;
+import dev.aenstream.sae.penalty.Ghost;
 import dev.aenstream.sae.penalty.Penalised;
 import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.penalty.Penalty;
@@ -31,6 +32,11 @@ class SparseStepTest {
 
     static Stream<Penalty> served() {
         return Penalties.ALL.stream().filter(p -> SparseStep.serves(config(p)));
+    }
+
+    @Test
+    void everyArchitectureHasASparseStep() {
+        assertThat(Penalties.ALL).allMatch(p -> SparseStep.serves(config(p)));
     }
 
     /** Rows made of a few atoms of a hidden dictionary plus noise: codes that mean something. */
@@ -86,6 +92,12 @@ class SparseStepTest {
                         .set(TrainConfig.MAX_GRAD_NORM, Double.POSITIVE_INFINITY)
                         .build();
         TrainState start = trained(config, 25);
+        boolean ghost = penalty instanceof Ghost;
+        if (ghost) {
+            // The proxy acts from this step, on the third of the features set persistently dead.
+            config = config.with(Ghost.MIN_STEPS, 0L).with(Ghost.THRESHOLD, 0.5);
+            for (int j = 0; j < D; j += 3) start.firingEma()[j] = 0;
+        }
         float[] x = rows(1, ROWS);
         StepResult dense, sparse;
         TrainState afterDense, afterSparse;
@@ -110,6 +122,12 @@ class SparseStepTest {
                     .as("new %s", TrainState.PARAMETER_ORDER[i])
                     .isLessThanOrEqualTo(GRADIENT_TOLERANCE);
         assertThat(relative(afterSparse.ema(), afterDense.ema())).isLessThanOrEqualTo(1e-6);
+        assertThat(relative(afterSparse.firingEma(), afterDense.firingEma()))
+                .isLessThanOrEqualTo(1e-6);
+        if (ghost)
+            assertThat(Math.abs(dense.auxLoss() - 0.1 * dense.mse()))
+                    .as("the proxy moves the loss from scale * mse")
+                    .isGreaterThan(1e-3 * dense.auxLoss());
         if (penalty instanceof Penalised)
             assertThat(relative(sparse.w(), dense.w())).isLessThanOrEqualTo(1e-5);
         double[][] figures = {
@@ -117,12 +135,16 @@ class SparseStepTest {
             {sparse.l1(), dense.l1()},
             {sparse.l2(), dense.l2()},
             {sparse.loss(), dense.loss()},
+            {sparse.auxLoss(), dense.auxLoss()},
             {sparse.gradNorm(), dense.gradNorm()},
             {sparse.l0(), dense.l0()},
             {sparse.fve(), dense.fve()}
         };
-        for (double[] f : figures)
-            assertThat(Math.abs(f[0] - f[1])).isLessThanOrEqualTo(1e-5 * Math.abs(f[1]) + 1e-9);
+        String[] names = {"mse", "l1", "l2", "loss", "auxLoss", "gradNorm", "l0", "fve"};
+        for (int i = 0; i < figures.length; i++)
+            assertThat(Math.abs(figures[i][0] - figures[i][1]))
+                    .as("%s: %s against %s", names[i], figures[i][0], figures[i][1])
+                    .isLessThanOrEqualTo(1e-5 * Math.abs(figures[i][1]) + 1e-9);
         assertThat(relative(sparse.fireCounts(), dense.fireCounts())).isZero();
         assertThat(relative(sparse.meanAbsH(), dense.meanAbsH())).isLessThanOrEqualTo(1e-5);
         assertThat(relative(sparse.maxAbsH(), dense.maxAbsH())).isLessThanOrEqualTo(1e-5);
@@ -149,11 +171,17 @@ class SparseStepTest {
 
     /**
      * AEN with a penalty strong enough for sparse codes (L0 about 41 of 384 here), and TopK at k 8,
-     * which lets some features fall silent (about 7% here), so the dead share is tested too.
+     * which lets some features fall silent (about 7% here), so the dead share is tested too; ghost
+     * with a proxy that acts on features silent for about 700 steps, from step 100.
      */
     static Stream<TrainConfig> longRuns() {
         return Stream.of(
                 config(Penalties.AEN).with(Penalised.LAMBDA1, 0.3),
+                config(Penalties.parse("ghost"))
+                        .with(Penalised.LAMBDA1, 0.3)
+                        .with(Ghost.BETA, 0.99)
+                        .with(Ghost.THRESHOLD, 1e-3)
+                        .with(Ghost.MIN_STEPS, 100L),
                 config(Penalties.parse("topk")).with(TopK.K, 8));
     }
 
