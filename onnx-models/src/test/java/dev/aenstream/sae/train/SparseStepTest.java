@@ -172,15 +172,16 @@ class SparseStepTest {
     /**
      * AEN with a penalty strong enough for sparse codes (L0 about 41 of 384 here), and TopK at k 8,
      * which lets some features fall silent (about 7% here), so the dead share is tested too; ghost
-     * with a proxy that acts on features silent for about 700 steps, from step 100.
+     * with a firing EMA fast and high enough that the proxy acts (on up to about 40 features that
+     * fire on under 5% of rows, from step 350 until they revive, by step 1,000).
      */
     static Stream<TrainConfig> longRuns() {
         return Stream.of(
                 config(Penalties.AEN).with(Penalised.LAMBDA1, 0.3),
                 config(Penalties.parse("ghost"))
                         .with(Penalised.LAMBDA1, 0.3)
-                        .with(Ghost.BETA, 0.99)
-                        .with(Ghost.THRESHOLD, 1e-3)
+                        .with(Ghost.BETA, 0.98)
+                        .with(Ghost.THRESHOLD, 0.05)
                         .with(Ghost.MIN_STEPS, 100L),
                 config(Penalties.parse("topk")).with(TopK.K, 8));
     }
