@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The ghost proxy's part of {@link SparseStep} (docs/aen-sae.md, "Ghost gradients"): the firing
@@ -37,7 +38,13 @@ final class SparseGhostProxy implements AutoCloseable {
     private final int d;
     private final OrtSessions.Opened opened;
     private final OrtEnvironment env = OrtSessions.environment();
-    private final FloatBuffer residual, wEnc, bEnc, atoms, gWEnc, gBEnc, gAtoms;
+    private final FloatBuffer residual;
+
+    /** The dead features' rows and their gradients, grown to the most dead features seen. */
+    private FloatBuffer wEnc, bEnc, atoms, gWEnc, gBEnc, gAtoms;
+
+    private int capacity;
+
     private final float[] firingEma, firingNew;
     private final float[] row;
 
@@ -54,12 +61,6 @@ final class SparseGhostProxy implements AutoCloseable {
         this.opened =
                 OrtSessions.openWithoutSpinning(graph(n).model().toByteArray(), device, threads);
         residual = direct(Math.multiplyExact(batch, n));
-        wEnc = direct(Math.multiplyExact(d, n));
-        bEnc = direct(d);
-        atoms = direct(Math.multiplyExact(d, n));
-        gWEnc = direct(Math.multiplyExact(d, n));
-        gBEnc = direct(d);
-        gAtoms = direct(Math.multiplyExact(d, n));
         firingEma = TrainState.ones(d);
         firingNew = new float[d];
         row = new float[n];
@@ -88,6 +89,22 @@ final class SparseGhostProxy implements AutoCloseable {
         g.output(g.sum(dLogits, false, 0), G_B_ENC, -1);
         g.output(g.op("Gemm", Map.of("transA", 1L), proxy, dRecon), G_ATOMS, -1, n);
         return g;
+    }
+
+    /**
+     * Room for {@code features} dead features' rows: a wide dictionary has most of its features
+     * alive, and four [D, n] buffers would double its footprint.
+     */
+    private void reserve(int features) {
+        if (features <= capacity) return;
+        capacity = Math.min(d, Math.max(features, 2 * capacity));
+        int floats = Math.multiplyExact(capacity, n);
+        wEnc = direct(floats);
+        atoms = direct(floats);
+        gWEnc = direct(floats);
+        gAtoms = direct(floats);
+        bEnc = direct(capacity);
+        gBEnc = direct(capacity);
     }
 
     private static FloatBuffer direct(int floats) {
@@ -129,6 +146,7 @@ final class SparseGhostProxy implements AutoCloseable {
 
     /** The proxy loss and its gradients over the dead features, in ONNX Runtime. */
     private double proxyLoss(int rows, float[] e, SparseState state) throws OrtException {
+        reserve(deadCount);
         residual.clear();
         for (int i = 0; i < rows * n; i++) residual.put(-e[i]);
         wEnc.clear();
@@ -156,7 +174,7 @@ final class SparseGhostProxy implements AutoCloseable {
                                         Map.of(
                                                 RESIDUAL, r, W_ENC, w, B_ENC, b, ATOMS, a, WEIGHT,
                                                 c),
-                                        java.util.Set.of(LOSS),
+                                        Set.of(LOSS),
                                         Map.of(G_W_ENC, gw, G_B_ENC, gb, G_ATOMS, ga))) {
             return ((OnnxTensor) result.get(LOSS).orElseThrow()).getFloatBuffer().get(0);
         }
