@@ -340,7 +340,13 @@ public final class ExperimentReport {
             h.append("</tr>");
         }
         h.append("</table>");
-        ReportTables.ordering(h, dead, rhos);
+        // A partly run grid's choice may still change: the verdict waits for complete cells.
+        ReportTables.ordering(
+                h,
+                shown.protocol() == Protocol.GRID
+                        ? means(GridSelection.complete(runs), "dead_pct")
+                        : dead,
+                rhos);
         if (shown.protocol() == Protocol.GRID) ReportTables.selection(h, runs, targetL0);
         h.append("<div class=\"figs\">");
         // The SVGs are drawn here from numbers, not copied from input, and hold no script.

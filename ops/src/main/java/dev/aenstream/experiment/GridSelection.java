@@ -1,5 +1,6 @@
 package dev.aenstream.experiment;
 
+import dev.aenstream.sae.penalty.Penalties;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -26,9 +27,10 @@ public final class GridSelection {
 
     /**
      * The chosen run of each architecture, rho and seed, in the order the runs first name them,
-     * each a copy with {@code configurations} (runs tried) and {@code in_band} (runs in the band)
-     * added; a cell none of whose runs is in the band is chosen from nothing and reported with
-     * {@code chosen} false and the figures of its run nearest the band.
+     * each a copy with {@code configurations} (runs tried), {@code declared} (the grid's size),
+     * {@code complete} (all of it tried: a partly run grid's choice may still change) and {@code
+     * in_band} (runs in the band) added; a cell none of whose runs is in the band is chosen from
+     * nothing and reported with {@code chosen} false and the figures of its run nearest the band.
      */
     public static List<Map<String, Object>> select(
             List<Map<String, Object>> runs, double targetL0) {
@@ -57,11 +59,22 @@ public final class GridSelection {
                                     .orElseThrow();
             Map<String, Object> row = new LinkedHashMap<>(pick);
             row.put("configurations", cell.size());
+            int declared =
+                    Penalties.find(String.valueOf(pick.get("arch")))
+                            .map(a -> DeclaredGrid.authors(a).size())
+                            .orElse(cell.size());
+            row.put("declared", declared);
+            row.put("complete", cell.size() >= declared);
             row.put("in_band", band.size());
             row.put("chosen", !band.isEmpty());
             chosen.add(row);
         }
         return chosen;
+    }
+
+    /** The chosen runs of cells whose grid was tried in full. */
+    public static List<Map<String, Object>> complete(List<Map<String, Object>> chosen) {
+        return chosen.stream().filter(r -> Boolean.TRUE.equals(r.get("complete"))).toList();
     }
 
     /** How far {@code l0} lies outside the band, 0 inside it. */

@@ -73,7 +73,9 @@ final class ReportTables {
                                             + " dead features among those with L0 in [%.1f, %.1f]."
                                             + " An architecture with more configurations has more"
                                             + " chances to find a run that happens to starve"
-                                            + " little, so compare the counts.",
+                                            + " little, so compare the counts. A cell not yet tried"
+                                            + " in full shows its choice so far, and the ordering"
+                                            + " above leaves it out.",
                                         GridSelection.BAND_LOW * targetL0,
                                         GridSelection.BAND_HIGH * targetL0)))
                 .append("</p><table><tr><th>arch</th><th>rho</th><th>seed</th>")
@@ -82,10 +84,16 @@ final class ReportTables {
         for (Map<String, Object> r : chosen) {
             boolean ok = Boolean.TRUE.equals(r.get("chosen"));
             h.append(ok ? "<tr>" : "<tr class=\"miss\">");
-            for (String c : List.of("arch", "rho", "seed", "configurations", "in_band"))
+            for (String c : List.of("arch", "rho", "seed"))
                 h.append("<td class=\"l\">").append(esc(String.valueOf(r.get(c)))).append("</td>");
+            boolean complete = !Boolean.FALSE.equals(r.get("complete"));
             h.append("<td class=\"l\">")
+                    .append(esc(r.get("configurations") + " of " + r.get("declared")))
+                    .append("</td><td class=\"l\">")
+                    .append(esc(String.valueOf(r.get("in_band"))))
+                    .append("</td><td class=\"l\">")
                     .append(esc(ok ? String.valueOf(r.get("grid_point")) : "none in the band"))
+                    .append(complete ? "" : " (so far)")
                     .append("</td>");
             for (String c : List.of("dead_pct", "fve", "l0"))
                 h.append("<td>")

@@ -77,6 +77,37 @@ class GridProtocolTest {
         assertThat(GridSelection.inBand(9.99, 16)).isFalse();
     }
 
+    /**
+     * A grid run in part (the paper grid takes sessions) says how much of it the choice rests on,
+     * and the ordering verdict waits for complete cells.
+     */
+    @Test
+    void aPartlyRunGridSaysHowManyOfItsConfigurationsTheChoiceRestsOn() {
+        List<Map<String, Object>> chosen =
+                GridSelection.select(
+                        List.of(
+                                run("aen", 16, 2.0, 0.5),
+                                run("l1", 16, 9.0, 0.5),
+                                run("l1", 12, 11.0, 0.5),
+                                run("l1", 20, 12.0, 0.5),
+                                run("l1", 30, 14.0, 0.5)),
+                        16);
+        assertThat(chosen.get(0))
+                .containsEntry("configurations", 1)
+                .containsEntry("declared", 72)
+                .containsEntry("complete", false);
+        assertThat(chosen.get(1))
+                .containsEntry("configurations", 4)
+                .containsEntry("declared", 4)
+                .containsEntry("complete", true);
+        assertThat(GridSelection.complete(chosen))
+                .extracting(r -> r.get("arch"))
+                .containsExactly("l1");
+        StringBuilder h = new StringBuilder();
+        ReportTables.selection(h, chosen, 16);
+        assertThat(h.toString()).contains("1 of 72").contains("4 of 4").contains("so far");
+    }
+
     @Test
     void protocolsMatchLZeroThroughoutAfterTheWarmUpOrNever() {
         StarvationPreset paper = StarvationPreset.PAPER;
