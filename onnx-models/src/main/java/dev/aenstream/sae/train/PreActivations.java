@@ -126,7 +126,10 @@ final class PreActivations implements AutoCloseable {
         return g.model();
     }
 
-    private static FloatBuffer direct(int floats) {
+    /**
+     * A native-order direct buffer of {@code floats} floats, as ONNX Runtime reads without a copy.
+     */
+    static FloatBuffer direct(int floats) {
         return ByteBuffer.allocateDirect(Math.multiplyExact(floats, 4))
                 .order(ByteOrder.nativeOrder())
                 .asFloatBuffer();

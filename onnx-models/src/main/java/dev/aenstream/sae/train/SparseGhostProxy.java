@@ -9,8 +9,6 @@ import dev.aenstream.sae.onnx.Graph;
 import dev.aenstream.sae.penalty.SparseTerms.DeadFeatureProxy;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.OrtSessions;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +58,7 @@ final class SparseGhostProxy implements AutoCloseable {
         this.d = d;
         this.opened =
                 OrtSessions.openWithoutSpinning(graph(n).model().toByteArray(), device, threads);
-        residual = direct(Math.multiplyExact(batch, n));
+        residual = PreActivations.direct(Math.multiplyExact(batch, n));
         firingEma = TrainState.ones(d);
         firingNew = new float[d];
         row = new float[n];
@@ -99,18 +97,12 @@ final class SparseGhostProxy implements AutoCloseable {
         if (features <= capacity) return;
         capacity = Math.min(d, Math.max(features, 2 * capacity));
         int floats = Math.multiplyExact(capacity, n);
-        wEnc = direct(floats);
-        atoms = direct(floats);
-        gWEnc = direct(floats);
-        gAtoms = direct(floats);
-        bEnc = direct(capacity);
-        gBEnc = direct(capacity);
-    }
-
-    private static FloatBuffer direct(int floats) {
-        return ByteBuffer.allocateDirect(Math.multiplyExact(floats, Float.BYTES))
-                .order(ByteOrder.nativeOrder())
-                .asFloatBuffer();
+        wEnc = PreActivations.direct(floats);
+        atoms = PreActivations.direct(floats);
+        gWEnc = PreActivations.direct(floats);
+        gAtoms = PreActivations.direct(floats);
+        bEnc = PreActivations.direct(capacity);
+        gBEnc = PreActivations.direct(capacity);
     }
 
     /**
