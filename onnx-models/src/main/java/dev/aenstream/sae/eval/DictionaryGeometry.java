@@ -1,6 +1,7 @@
 package dev.aenstream.sae.eval;
 
 import dev.aenstream.sae.SaeParameters;
+import java.util.stream.IntStream;
 import org.ejml.UtilEjml;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -23,18 +24,37 @@ public final class DictionaryGeometry {
      */
     public static final double SINGULAR = 1e-10;
 
+    /** Blocks of rows that {@link #activeSets} measures in parallel. */
+    private static final int BLOCKS = 16;
+
+    /** The widest dictionary whose D^T D (8 D^2 bytes; 32 MiB at this width) is kept. */
+    static final int GRAM_MAX_D = 2048;
+
     private final int n;
     private final int d;
     private final DMatrixRMaj atoms;
+    private final int gramMaxD;
+    private final double[] atomSquares;
+    private DMatrixRMaj outer;
+    private DMatrixRMaj gram;
 
-    private DictionaryGeometry(int n, int d, DMatrixRMaj atoms) {
+    private DictionaryGeometry(int n, int d, DMatrixRMaj atoms, int gramMaxD) {
         this.n = n;
+        this.gramMaxD = gramMaxD;
         this.d = d;
         this.atoms = atoms;
+        atomSquares = new double[d];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++) atomSquares[j] += atoms.get(i, j) * atoms.get(i, j);
     }
 
     /** The decoder atoms of {@code params} (the columns of W_dec), normalised to unit length. */
     public static DictionaryGeometry of(SaeParameters params) {
+        return of(params, GRAM_MAX_D);
+    }
+
+    /** As {@link #of(SaeParameters)}, keeping D^T D only up to {@code gramMaxD} atoms. */
+    static DictionaryGeometry of(SaeParameters params, int gramMaxD) {
         int n = params.n();
         int d = params.d();
         DMatrixRMaj atoms = new DMatrixRMaj(n, d);
@@ -46,7 +66,7 @@ public final class DictionaryGeometry {
             double norm = Math.max(Math.sqrt(sq), 1e-12);
             for (int i = 0; i < n; i++) atoms.set(i, j, atoms.get(i, j) / norm);
         }
-        return new DictionaryGeometry(n, d, atoms);
+        return new DictionaryGeometry(n, d, atoms, gramMaxD);
     }
 
     /**
@@ -58,8 +78,8 @@ public final class DictionaryGeometry {
     public record Coherence(double mean, double max) {}
 
     public Coherence coherence() {
-        DMatrixRMaj gram = new DMatrixRMaj(d, d);
-        CommonOps_DDRM.multTransA(atoms, atoms, gram);
+        DMatrixRMaj gram = gram();
+        if (gram == null) CommonOps_DDRM.multTransA(atoms, atoms, gram = new DMatrixRMaj(d, d));
         double sum = 0;
         double max = 0;
         for (int j = 0; j < d; j++) {
@@ -104,19 +124,67 @@ public final class DictionaryGeometry {
 
     /** The geometry of the active sets of {@code rows} rows of dense codes ({@code rows x D}). */
     public ActiveSets activeSets(float[] codes, int rows) {
-        double[] leverageSum = new double[d];
-        int[] inactiveRows = new int[d];
-        double conditionSum = 0;
-        int singular = 0;
-        double leakageSum = 0;
-        int used = 0;
+        // Blocks of rows are measured in parallel and added in block order, so the figures do not
+        // depend on how many cores there are.
+        int blockRows = Math.max(1, (rows + BLOCKS - 1) / BLOCKS);
+        int blocks = (rows + blockRows - 1) / blockRows;
+        Sums total = new Sums(d);
+        IntStream.range(0, blocks)
+                .parallel()
+                .mapToObj(b -> measure(codes, b * blockRows, Math.min(rows, (b + 1) * blockRows)))
+                .toList()
+                .forEach(total::add);
+        double[] leverage = new double[d];
+        for (int j = 0; j < d; j++)
+            leverage[j] =
+                    total.inactiveRows[j] == 0
+                            ? Double.NaN
+                            : total.leverageSum[j] / total.inactiveRows[j];
+        int used = total.used;
+        int singular = total.singular;
+        return new ActiveSets(
+                used,
+                used == singular ? Double.NaN : total.conditionSum / (used - singular),
+                singular,
+                used == 0 ? Double.NaN : total.leakageSum / used,
+                leverage);
+    }
+
+    /** Running sums of {@link ActiveSets}' figures over some rows. */
+    private static final class Sums {
+        final double[] leverageSum;
+        final int[] inactiveRows;
+        double conditionSum;
+        int singular;
+        double leakageSum;
+        int used;
+
+        Sums(int d) {
+            leverageSum = new double[d];
+            inactiveRows = new int[d];
+        }
+
+        void add(Sums other) {
+            for (int j = 0; j < leverageSum.length; j++) {
+                leverageSum[j] += other.leverageSum[j];
+                inactiveRows[j] += other.inactiveRows[j];
+            }
+            conditionSum += other.conditionSum;
+            singular += other.singular;
+            leakageSum += other.leakageSum;
+            used += other.used;
+        }
+    }
+
+    /** The sums over rows {@code from} (inclusive) to {@code to} (exclusive). */
+    private Sums measure(float[] codes, int from, int to) {
+        Sums sums = new Sums(d);
         int[] active = new int[d];
-        DMatrixRMaj outer = null;
-        for (int r = 0; r < rows; r++) {
+        for (int r = from; r < to; r++) {
             int a = 0;
             for (int j = 0; j < d; j++) if (codes[r * d + j] > ACTIVE_THRESHOLD) active[a++] = j;
             if (a == 0) continue;
-            used++;
+            sums.used++;
             DMatrixRMaj dA = new DMatrixRMaj(n, a);
             for (int i = 0; i < n; i++)
                 for (int c = 0; c < a; c++) dA.set(i, c, atoms.get(i, active[c]));
@@ -134,37 +202,49 @@ public final class DictionaryGeometry {
             DMatrixRMaj cross = null;
             double leak = 0;
             if (wide) {
-                if (outer == null) CommonOps_DDRM.multOuter(atoms, outer = new DMatrixRMaj(n, n));
                 DMatrixRMaj t = new DMatrixRMaj(n, a);
-                CommonOps_DDRM.mult(outer, dA, t);
+                CommonOps_DDRM.mult(outer(), dA, t);
                 leak = CommonOps_DDRM.elementSum(elementProduct(dA, t)) - squares(gram);
             } else {
                 cross = new DMatrixRMaj(a, d);
-                CommonOps_DDRM.multTransA(dA, atoms, cross);
+                DMatrixRMaj all = gram();
+                if (all == null) CommonOps_DDRM.multTransA(dA, atoms, cross);
+                else
+                    for (int c = 0; c < a; c++)
+                        System.arraycopy(all.data, active[c] * d, cross.data, c * d, d);
                 for (int c = 0; c < a; c++)
                     for (int j = 0; j < d; j++)
                         if (!isActive[j]) leak += cross.get(c, j) * cross.get(c, j);
             }
-            leakageSum += Math.sqrt(Math.max(leak, 0));
+            sums.leakageSum += Math.sqrt(Math.max(leak, 0));
             Projection p = project(dA, gram, cross);
-            if (Double.isInfinite(p.condition())) singular++;
-            else conditionSum += p.condition();
+            if (Double.isInfinite(p.condition())) sums.singular++;
+            else sums.conditionSum += p.condition();
             if (p.leverage() == null) continue;
             for (int j = 0; j < d; j++) {
                 if (isActive[j]) continue;
-                leverageSum[j] += p.leverage()[j];
-                inactiveRows[j]++;
+                sums.leverageSum[j] += p.leverage()[j];
+                sums.inactiveRows[j]++;
             }
         }
-        double[] leverage = new double[d];
-        for (int j = 0; j < d; j++)
-            leverage[j] = inactiveRows[j] == 0 ? Double.NaN : leverageSum[j] / inactiveRows[j];
-        return new ActiveSets(
-                used,
-                used == singular ? Double.NaN : conditionSum / (used - singular),
-                singular,
-                used == 0 ? Double.NaN : leakageSum / used,
-                leverage);
+        return sums;
+    }
+
+    /**
+     * D^T D, computed once, for dictionaries of at most {@code gramMaxD} atoms (null for wider
+     * ones): its rows are every active set's C, which would otherwise take an a x n x D product a
+     * row.
+     */
+    private synchronized DMatrixRMaj gram() {
+        if (gram == null && d <= gramMaxD)
+            CommonOps_DDRM.multTransA(atoms, atoms, gram = new DMatrixRMaj(d, d));
+        return gram;
+    }
+
+    /** D D^T, computed once, the first time a row has more active atoms than n. */
+    private synchronized DMatrixRMaj outer() {
+        if (outer == null) CommonOps_DDRM.multOuter(atoms, outer = new DMatrixRMaj(n, n));
+        return outer;
     }
 
     /**
@@ -187,6 +267,10 @@ public final class DictionaryGeometry {
         int a = dA.numCols;
         boolean wide = cross == null;
         int size = gram.numRows;
+        // n independent active atoms span all of R^n, which holds every atom whole: h_j is
+        // ||d_j||^2, and the eigenvalues alone, a fraction of the work, tell whether they are.
+        if (wide && fullRank(gram.copy(), a))
+            return new Projection(atomSquares, Double.POSITIVE_INFINITY);
         EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(size, true, true);
         if (!eig.decompose(gram)) return new Projection(null, Double.POSITIVE_INFINITY);
         double[] values = new double[size];
@@ -218,6 +302,21 @@ public final class DictionaryGeometry {
         for (int k = 0; k < kept; k++)
             for (int j = 0; j < d; j++) h[j] += z.get(k, j) * z.get(k, j);
         return new Projection(h, condition);
+    }
+
+    /** Whether every eigenvalue of the symmetric {@code gram} is above the pseudo-inverse's cut. */
+    private static boolean fullRank(DMatrixRMaj gram, int a) {
+        EigenDecomposition_F64<DMatrixRMaj> eig =
+                DecompositionFactory_DDRM.eig(gram.numRows, false, true);
+        if (!eig.decompose(gram)) return false;
+        double max = 0;
+        double min = Double.POSITIVE_INFINITY;
+        for (int k = 0; k < gram.numRows; k++) {
+            double v = Math.abs(eig.getEigenvalue(k).real);
+            max = Math.max(max, v);
+            min = Math.min(min, v);
+        }
+        return min > UtilEjml.EPS * a * max;
     }
 
     private static DMatrixRMaj elementProduct(DMatrixRMaj x, DMatrixRMaj y) {

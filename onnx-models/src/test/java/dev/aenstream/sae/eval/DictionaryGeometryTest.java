@@ -21,6 +21,7 @@ class DictionaryGeometryTest {
     private static int n;
     private static int d;
     private static int rows;
+    private static SaeParameters params;
     private static DictionaryGeometry geometry;
 
     @BeforeAll
@@ -34,7 +35,7 @@ class DictionaryGeometryTest {
         n = Integer.parseInt(f.metadata().get("n"));
         d = Integer.parseInt(f.metadata().get("d"));
         rows = Integer.parseInt(f.metadata().get("rows"));
-        SaeParameters params =
+        params =
                 new SaeParameters(
                         n,
                         d,
@@ -58,6 +59,19 @@ class DictionaryGeometryTest {
 
     @Test
     void activeSetsMatchNumPy() {
+        assertThat(d)
+                .as("the fixture's D^T D is kept")
+                .isLessThanOrEqualTo(DictionaryGeometry.GRAM_MAX_D);
+        matchesNumPy(geometry);
+    }
+
+    @Test
+    void activeSetsOfAWideDictionaryMatchNumPy() {
+        // A dictionary too wide to keep D^T D takes every active set's products from the atoms.
+        matchesNumPy(DictionaryGeometry.of(params, 0));
+    }
+
+    private static void matchesNumPy(DictionaryGeometry geometry) {
         DictionaryGeometry.ActiveSets a =
                 geometry.activeSets(f.require("in.codes").toFloats(), rows);
         assertThat(a.rows()).isEqualTo((int) scalar("rows"));
