@@ -42,6 +42,11 @@ final class Child {
                                 ProcessHandle.current().info().command().orElse("java"),
                                 "-Xmx" + heap,
                                 "-XX:+UseSerialGC",
+                                // Seven JVMs share the soak's machine, each with a small load:
+                                // C1 alone compiles them in a third of the time, with no C2
+                                // threads taking the cores from a restarting child. The soak
+                                // checks what reaches Kafka, not how fast.
+                                "-XX:TieredStopAtLevel=1",
                                 // A child that dies writes its error file beside its log, not
                                 // into whatever directory the soak was started from.
                                 "-XX:ErrorFile="

@@ -21,6 +21,9 @@ public final class AenProcess {
                         List.of(
                                 ProcessHandle.current().info().command().orElse("java"),
                                 "-Xmx1g",
+                                // Tests' children carry small loads for a minute or two: C2's
+                                // compiler threads would only take the cores their parents share.
+                                "-XX:TieredStopAtLevel=1",
                                 // A child that dies writes its error file beside its log, not
                                 // into the module's source tree (its working directory).
                                 "-XX:ErrorFile="
