@@ -36,13 +36,13 @@ public final class DictionaryGeometry {
     private final int gramMaxD;
     private final double[] atomSquares;
     private DMatrixRMaj outer;
-    private DMatrixRMaj gram;
+    private DMatrixRMaj atomGram;
 
     private DictionaryGeometry(int n, int d, DMatrixRMaj atoms, int gramMaxD) {
         this.n = n;
-        this.gramMaxD = gramMaxD;
         this.d = d;
         this.atoms = atoms;
+        this.gramMaxD = gramMaxD;
         atomSquares = new double[d];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < d; j++) atomSquares[j] += atoms.get(i, j) * atoms.get(i, j);
@@ -78,7 +78,7 @@ public final class DictionaryGeometry {
     public record Coherence(double mean, double max) {}
 
     public Coherence coherence() {
-        DMatrixRMaj gram = gram();
+        DMatrixRMaj gram = atomGram();
         if (gram == null) CommonOps_DDRM.multTransA(atoms, atoms, gram = new DMatrixRMaj(d, d));
         double sum = 0;
         double max = 0;
@@ -207,7 +207,7 @@ public final class DictionaryGeometry {
                 leak = CommonOps_DDRM.elementSum(elementProduct(dA, t)) - squares(gram);
             } else {
                 cross = new DMatrixRMaj(a, d);
-                DMatrixRMaj all = gram();
+                DMatrixRMaj all = atomGram();
                 if (all == null) CommonOps_DDRM.multTransA(dA, atoms, cross);
                 else
                     for (int c = 0; c < a; c++)
@@ -235,10 +235,10 @@ public final class DictionaryGeometry {
      * ones): its rows are every active set's C, which would otherwise take an a x n x D product a
      * row.
      */
-    private synchronized DMatrixRMaj gram() {
-        if (gram == null && d <= gramMaxD)
-            CommonOps_DDRM.multTransA(atoms, atoms, gram = new DMatrixRMaj(d, d));
-        return gram;
+    private synchronized DMatrixRMaj atomGram() {
+        if (atomGram == null && d <= gramMaxD)
+            CommonOps_DDRM.multTransA(atoms, atoms, atomGram = new DMatrixRMaj(d, d));
+        return atomGram;
     }
 
     /** D D^T, computed once, the first time a row has more active atoms than n. */
