@@ -8,6 +8,7 @@ import dev.aenstream.sae.Safetensors;
 import dev.aenstream.sae.train.FeatureWindow;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.concurrent.ForkJoinPool;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,26 @@ class DictionaryGeometryTest {
     void activeSetsOfAWideDictionaryMatchNumPy() {
         // A dictionary too wide to keep D^T D takes every active set's products from the atoms.
         matchesNumPy(DictionaryGeometry.of(params, 0));
+    }
+
+    @Test
+    void activeSetsDoNotDependOnTheCores() throws Exception {
+        float[] codes = f.require("in.codes").toFloats();
+        DictionaryGeometry.ActiveSets one = measuredWith(1, codes);
+        DictionaryGeometry.ActiveSets four = measuredWith(4, codes);
+        assertThat(four.condition()).isEqualTo(one.condition());
+        assertThat(four.leakage()).isEqualTo(one.leakage());
+        assertThat(four.crossLeverage()).containsExactly(one.crossLeverage());
+    }
+
+    private static DictionaryGeometry.ActiveSets measuredWith(int threads, float[] codes)
+            throws Exception {
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        try {
+            return pool.submit(() -> geometry.activeSets(codes, rows)).get();
+        } finally {
+            pool.shutdown();
+        }
     }
 
     private static void matchesNumPy(DictionaryGeometry geometry) {
