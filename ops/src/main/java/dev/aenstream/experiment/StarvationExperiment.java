@@ -227,7 +227,8 @@ public final class StarvationExperiment {
             trainer.target(config.has(Penalised.LAMBDA1) ? sparsity : null);
             long startBatch = SyntheticRun.firstBatch(checkpoint, trainer);
             RunProgress progress =
-                    new RunProgress(key, preset.steps(), trainer.stepsDone(), System.out);
+                    RunProgress.resumed(
+                            key, preset.steps(), trainer.stepsDone(), System.out, t0, checkpoints);
             if (checkpoint == null && preset.centredStart())
                 SyntheticRun.centre(trainer, generator, startBatch);
             SyntheticRun.train(
@@ -240,6 +241,7 @@ public final class StarvationExperiment {
                         long done = t.stepsDone();
                         if (done % every == 0 && done < preset.steps()) {
                             t.checkpoint(checkpoints, SyntheticRun.position(batchIndex));
+                            progress.save(checkpoints);
                         }
                     });
             Map<String, Object> row = new LinkedHashMap<>();
@@ -261,7 +263,7 @@ public final class StarvationExperiment {
             row.put(
                     "matched",
                     SparsityTarget.of(plan.targetL0()).matched((Double) figures.get("l0")));
-            row.put("wall_s", (System.nanoTime() - t0) / 1e9);
+            row.put("wall_s", progress.seconds());
             row.put("trajectory_from_step", progress.fromStep());
             row.put("trajectory", progress.trajectory());
             deleteRecursively(checkpoints);

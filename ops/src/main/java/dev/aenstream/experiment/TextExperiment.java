@@ -171,7 +171,7 @@ public final class TextExperiment {
         try (Trainer trainer = Trainer.start(arch.label(), config, plan.device(), plan.threads())) {
             trainer.target(
                     config.has(Penalised.LAMBDA1) ? SparsityTarget.of(plan.targetL0()) : null);
-            RunProgress progress = new RunProgress(key, plan.steps(), 0, System.out);
+            RunProgress progress = new RunProgress(key, plan.steps(), 0, System.out, t0);
             int n = rows.n();
             float[] x = new float[plan.batch() * n];
             RowOrder order = new RowOrder(rows.trainRows(), plan.seed());
