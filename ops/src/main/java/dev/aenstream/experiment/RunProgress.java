@@ -83,9 +83,7 @@ final class RunProgress {
         if (startStep == 0 || !Files.isRegularFile(file)) return fresh;
         Kept kept = RunStore.JSON.readValue(file.toFile(), Kept.class);
         List<Map<String, Object>> points =
-                kept.trajectory().stream()
-                        .filter(p -> ((Number) p.get("step")).longValue() <= startStep)
-                        .toList();
+                kept.trajectory().stream().filter(p -> step(p) <= startStep).toList();
         long last = points.isEmpty() ? kept.fromStep() : step(points.get(points.size() - 1));
         if (startStep - last >= fresh.every) return fresh;
         return new RunProgress(
