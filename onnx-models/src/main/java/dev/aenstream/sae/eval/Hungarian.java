@@ -19,7 +19,23 @@ public final class Hungarian {
         int[] way = new int[cols + 1];
         double[] minv = new double[cols + 1];
         boolean[] used = new boolean[cols + 1];
+        // Warm start: with each row's minimum as its potential, its cheapest column is a tight
+        // edge; where that column is still free the row takes it, and only the rows left over need
+        // an augmenting path (most of them, when learned and true atoms mostly pair off).
+        boolean[] matched = new boolean[rows + 1];
         for (int i = 1; i <= rows; i++) {
+            int base = (i - 1) * cols;
+            int cheapest = 1;
+            for (int j = 2; j <= cols; j++)
+                if (cost[base + j - 1] < cost[base + cheapest - 1]) cheapest = j;
+            u[i] = cost[base + cheapest - 1];
+            if (p[cheapest] == 0) {
+                p[cheapest] = i;
+                matched[i] = true;
+            }
+        }
+        for (int i = 1; i <= rows; i++) {
+            if (matched[i]) continue;
             p[0] = i;
             int j0 = 0;
             Arrays.fill(minv, Double.POSITIVE_INFINITY);
