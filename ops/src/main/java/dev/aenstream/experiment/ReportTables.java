@@ -92,7 +92,11 @@ final class ReportTables {
                     .append("</td><td class=\"l\">")
                     .append(esc(String.valueOf(r.get("in_band"))))
                     .append("</td><td class=\"l\">")
-                    .append(esc(ok ? String.valueOf(r.get("grid_point")) : "none in the band"))
+                    .append(
+                            esc(
+                                    ok
+                                            ? String.valueOf(r.get("grid_point"))
+                                            : "none in the band; nearest: " + r.get("grid_point")))
                     .append(complete ? "" : " (so far)")
                     .append("</td>");
             for (String c : List.of("dead_pct", "fve", "l0"))

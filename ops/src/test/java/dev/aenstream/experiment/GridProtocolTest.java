@@ -109,6 +109,23 @@ class GridProtocolTest {
     }
 
     @Test
+    void aCellWithNoRunInTheBandNamesTheRunWhoseFiguresItShows() {
+        List<Map<String, Object>> chosen =
+                GridSelection.select(
+                        List.of(
+                                run("l1", 1.7, 89.8, 0.37),
+                                run("l1", 57.1, 45.0, 0.78),
+                                run("l1", 163.5, 43.2, 0.92)),
+                        16);
+        assertThat(chosen.get(0)).containsEntry("chosen", false).containsEntry("l0", 1.7);
+        StringBuilder h = new StringBuilder();
+        ReportTables.selection(h, chosen, 16);
+        assertThat(h.toString())
+                .contains("none in the band; nearest: l1@1.7/89.8/0.37")
+                .doesNotContain("l1@57.1");
+    }
+
+    @Test
     void protocolsMatchLZeroThroughoutAfterTheWarmUpOrNever() {
         StarvationPreset paper = StarvationPreset.PAPER;
         SparsityTarget throughout = Protocol.MATCHED.sparsity(16, paper);
