@@ -273,17 +273,12 @@ public final class DictionaryGeometry {
             return new Projection(atomSquares, Double.POSITIVE_INFINITY);
         EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(size, true, true);
         if (!eig.decompose(gram)) return new Projection(null, Double.POSITIVE_INFINITY);
-        double[] values = new double[size];
-        double max = 0;
-        double min = Double.POSITIVE_INFINITY;
-        for (int k = 0; k < size; k++) {
-            values[k] = Math.abs(eig.getEigenvalue(k).real);
-            max = Math.max(max, values[k]);
-            min = Math.min(min, values[k]);
-        }
+        Spectrum spectrum = Spectrum.of(eig);
+        double[] values = spectrum.values();
+        double max = spectrum.max();
+        double min = spectrum.min();
         double condition = wide || min <= max * SINGULAR ? Double.POSITIVE_INFINITY : max / min;
-        // The pseudo-inverse's cut (EJML's): eigenvalues below it count as zero.
-        double cut = UtilEjml.EPS * a * max;
+        double cut = spectrum.cut(a);
         int kept = 0;
         for (double v : values) if (v > cut) kept++;
         // Rows of the basis: v_k / sqrt(lambda_k) against C, or u_k against the atoms.
@@ -309,14 +304,32 @@ public final class DictionaryGeometry {
         EigenDecomposition_F64<DMatrixRMaj> eig =
                 DecompositionFactory_DDRM.eig(gram.numRows, false, true);
         if (!eig.decompose(gram)) return false;
-        double max = 0;
-        double min = Double.POSITIVE_INFINITY;
-        for (int k = 0; k < gram.numRows; k++) {
-            double v = Math.abs(eig.getEigenvalue(k).real);
-            max = Math.max(max, v);
-            min = Math.min(min, v);
+        Spectrum spectrum = Spectrum.of(eig);
+        return spectrum.min() > spectrum.cut(a);
+    }
+
+    /** The magnitudes of a symmetric decomposition's eigenvalues, with their least and largest. */
+    private record Spectrum(double[] values, double min, double max) {
+        static Spectrum of(EigenDecomposition_F64<DMatrixRMaj> eig) {
+            int size = eig.getNumberOfEigenvalues();
+            double[] values = new double[size];
+            double max = 0;
+            double min = Double.POSITIVE_INFINITY;
+            for (int k = 0; k < size; k++) {
+                values[k] = Math.abs(eig.getEigenvalue(k).real);
+                max = Math.max(max, values[k]);
+                min = Math.min(min, values[k]);
+            }
+            return new Spectrum(values, min, max);
         }
-        return min > UtilEjml.EPS * a * max;
+
+        /**
+         * The pseudo-inverse's cut (EJML's) for the Gram matrix of {@code a} atoms: eigenvalues at
+         * or below it count as zero.
+         */
+        double cut(int a) {
+            return UtilEjml.EPS * a * max;
+        }
     }
 
     private static DMatrixRMaj elementProduct(DMatrixRMaj x, DMatrixRMaj y) {
