@@ -6,6 +6,7 @@ import dev.aenstream.experiment.Protocol;
 import dev.aenstream.experiment.RunStore;
 import dev.aenstream.experiment.StarvationExperiment;
 import dev.aenstream.experiment.StarvationPreset;
+import dev.aenstream.experiment.SyntheticRun;
 import dev.aenstream.sae.penalty.Penalties;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -140,6 +141,28 @@ final class ExperimentCommand implements Runnable {
         Integer jobs;
 
         @Option(
+                names = "--threads",
+                paramLabel = "T",
+                description =
+                        "ONNX Runtime threads of each run (default: cores / J). Give processes"
+                                + " that share a machine (shards, one per rho) threads that add up"
+                                + " to its cores: two processes of two threads on 2 cores took"
+                                + " twice as long per step as one thread each"
+                                + " (docs/experiments.md).")
+        Integer threads;
+
+        @Option(
+                names = "--eval-rows",
+                paramLabel = "N",
+                description =
+                        "Fresh rows of each run's final evaluation instead of the preset's (2,048"
+                                + " quick, 4,096 paper); the active-set geometry is measured on"
+                                + " the first "
+                                + SyntheticRun.GEOMETRY_ROWS
+                                + " of them.")
+        Integer evalRows;
+
+        @Option(
                 names = "--out",
                 paramLabel = "DIR",
                 description =
@@ -185,12 +208,15 @@ final class ExperimentCommand implements Runnable {
                                     archs == null
                                             ? null
                                             : archs.stream().map(Penalties::parse).toList(),
-                                    bDecInit == null ? null : centred(bDecInit));
+                                    bDecInit == null ? null : centred(bDecInit),
+                                    evalRows);
             String[] parts = shard.split("/");
             if (parts.length != 2)
                 throw new IllegalArgumentException("--shard must be i/N, got " + shard);
             int cores = Runtime.getRuntime().availableProcessors();
             int j = jobs != null ? jobs : Math.max(1, Math.min(cores, 2));
+            if (threads != null && threads < 1)
+                throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
             Path dir = out != null ? out : Path.of("data", "experiments", "starvation-" + preset);
             StarvationExperiment.Plan plan =
                     new StarvationExperiment.Plan(
@@ -201,7 +227,7 @@ final class ExperimentCommand implements Runnable {
                             Integer.parseInt(parts[0].trim()),
                             Integer.parseInt(parts[1].trim()),
                             j,
-                            Math.max(1, cores / j),
+                            threads != null ? threads : Math.max(1, cores / j),
                             device.device(),
                             dir);
             RunStore store = RunStore.open(dir);

@@ -113,11 +113,15 @@ public record StarvationPreset(
     }
 
     /**
-     * This preset with another run length, coherences, architectures or start of b_dec where they
-     * are not null.
+     * This preset with another run length, coherences, architectures, start of b_dec or number of
+     * evaluation rows where they are not null.
      */
     public StarvationPreset narrowed(
-            Long steps, List<Double> rhos, List<Penalty> archs, Boolean centredStart) {
+            Long steps,
+            List<Double> rhos,
+            List<Penalty> archs,
+            Boolean centredStart,
+            Integer evalRows) {
         return new StarvationPreset(
                 name,
                 steps != null ? steps : this.steps,
@@ -133,7 +137,7 @@ public record StarvationPreset(
                 ghostMinSteps,
                 auxkDeadSteps,
                 centredStart != null ? centredStart : this.centredStart,
-                evalRows,
+                evalRows != null ? evalRows : this.evalRows,
                 rhos != null ? rhos : this.rhos,
                 archs != null ? archs : this.archs);
     }

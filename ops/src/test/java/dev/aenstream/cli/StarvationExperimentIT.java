@@ -23,6 +23,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
 class StarvationExperimentIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final int EVAL_ROWS = 64;
+
     @TempDir Path dir;
 
     private static int run(Path out, String... extra) {
@@ -47,6 +49,10 @@ class StarvationExperimentIT {
                                 archs,
                                 "--jobs",
                                 "1",
+                                // The figures' plumbing is under test, not their precision: a
+                                // quarter of the geometry's rows keeps the evaluation short.
+                                "--eval-rows",
+                                Integer.toString(EVAL_ROWS),
                                 "--out",
                                 out.toString()));
         args.addAll(List.of(extra));
@@ -78,6 +84,7 @@ class StarvationExperimentIT {
             for (String field :
                     List.of("arch", "rho", "seed", "l0", "fve", "dead_pct", "shrinkage"))
                 assertThat(r.has(field)).as(field).isTrue();
+            assertThat(r.get("eval_rows").asInt()).isEqualTo(EVAL_ROWS);
             // Its figures over the run, the last point at the last step.
             JsonNode trajectory = r.get("trajectory");
             assertThat(trajectory).hasSize(60); // 120 steps: a point every 120 / 50 = 2
@@ -110,6 +117,13 @@ class StarvationExperimentIT {
         } finally {
             browser.quit();
         }
+    }
+
+    @Test
+    void threadsBelowOneAreRefusedBeforeAnyTraining() {
+        Path out = dir.resolve("t");
+        assertThat(grid(out, "topk", "0", "--threads", "0")).isNotZero();
+        assertThat(out.resolve("runs.jsonl")).doesNotExist();
     }
 
     @Test

@@ -1,7 +1,10 @@
 package dev.aenstream.sae.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -98,5 +101,54 @@ class HungarianTest {
         DictionaryMatch match = DictionaryMatch.of(params, truth, atoms);
         assertThat(match.trueToLearned()).containsExactly(1, -1, 0);
         assertThat(match.dictCos()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    /** The cost matrices of fixtures/hungarian.py, from the same integer hash. */
+    private static double[] hashed(String kind, int rows, int cols, long seed) {
+        long mask = 0xFFFFFFFFL;
+        double[] cost = new double[rows * cols];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) {
+                long h = (i * 2654435761L + j * 40503L + seed * 97L) & mask;
+                h = ((h ^ (h >>> 15)) * 2246822519L) & mask;
+                h ^= h >>> 13;
+                cost[i * cols + j] =
+                        kind.equals("ties") ? (h % 1000) / 100.0 - 5 : (h % 1000003) / 1000003.0;
+            }
+        return cost;
+    }
+
+    @Test
+    void matchesScipysOptimumOnLargerProblems() throws Exception {
+        JsonNode cases =
+                new ObjectMapper().readTree(getClass().getResource("/fixtures/hungarian.json"));
+        assertThat(cases).hasSize(5);
+        for (JsonNode c : cases) {
+            int rows = c.get("rows").asInt();
+            int cols = c.get("cols").asInt();
+            double[] cost = hashed(c.get("kind").asText(), rows, cols, c.get("seed").asLong());
+            int[] assignment = Hungarian.assign(cost, rows, cols);
+            Set<Integer> columns = new HashSet<>();
+            double total = 0;
+            for (int r = 0; r < rows; r++) {
+                columns.add(assignment[r]);
+                total += cost[r * cols + assignment[r]];
+            }
+            assertThat(columns).as(c.toString()).hasSize(rows);
+            assertThat(total)
+                    .as(c.toString())
+                    .isCloseTo(
+                            c.get("total").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
+        }
+    }
+
+    @Test
+    void aNanCostIsAPairThatCannotBeAssigned() {
+        double nan = Double.NaN;
+        // Row 0's cheapest pair is NaN: it takes column 1, row 1 the column left.
+        assertThat(Hungarian.assign(new double[] {nan, 2, 1, 5}, 2, 2)).containsExactly(1, 0);
+        assertThatThrownBy(() -> Hungarian.assign(new double[] {nan, nan, 1, 5}, 2, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("row 0");
     }
 }
