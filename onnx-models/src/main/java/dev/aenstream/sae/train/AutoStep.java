@@ -10,19 +10,21 @@ import org.slf4j.LoggerFactory;
  * The training step that picks its path by the density of the codes: the sparse step while few
  * features fire per row, the dense graph while many do (a fresh ReLU SAE fires on half of them).
  * Both compute the same step, so a switch carries the state across and changes nothing but speed.
- * On a 2-core machine at n 512, D 4,096 the sparse step wins up to about 5% density (docs/
- * benchmarks.md); it switches to dense above {@link #DENSE_ABOVE} and back below {@link
- * #SPARSE_BELOW}, the gap keeping a density near the line from switching every step. Penalties
- * without a sparse form, and CUDA, keep the dense graph.
+ * On two threads the sparse step wins up to about 5% density, on one thread (where the dense
+ * graph's products have no second core) up to about 9% (docs/benchmarks.md); it switches to dense
+ * above {@link #denseAbove} and back below half of it, the gap keeping a density near the line from
+ * switching every step. A fresh run's first step decides by the line alone, so an SAE that starts
+ * thin (TopK, its density k / D from the first step) does not stay in the gap on the dense graph.
+ * Penalties without a sparse form, and CUDA, keep the dense graph.
  */
 public final class AutoStep implements TrainingStep {
     private static final Logger LOG = LoggerFactory.getLogger(AutoStep.class);
 
-    /** Share of features firing per row above which the dense graph is faster. */
+    /** Share of features firing per row above which the dense graph is faster on two threads. */
     public static final double DENSE_ABOVE = 0.05;
 
-    /** Share below which the sparse step takes over again. */
-    public static final double SPARSE_BELOW = 0.025;
+    /** The same line on one thread. */
+    public static final double DENSE_ABOVE_ONE_THREAD = 0.08;
 
     private final Device device;
     private final int threads;
@@ -59,6 +61,19 @@ public final class AutoStep implements TrainingStep {
         return step;
     }
 
+    /**
+     * Share of features firing per row above which the dense graph is faster with {@code threads}
+     * ONNX Runtime threads (0: as many as there are cores).
+     */
+    public static double denseAbove(int threads) {
+        return threads == 1 ? DENSE_ABOVE_ONE_THREAD : DENSE_ABOVE;
+    }
+
+    /** Share below which the sparse step takes over again: half the line. */
+    public static double sparseBelow(int threads) {
+        return denseAbove(threads) / 2;
+    }
+
     @Override
     public StepResult run(float[] batch, int offset, int rows) throws OrtException {
         StepResult result = current.run(batch, offset, rows);
@@ -66,8 +81,11 @@ public final class AutoStep implements TrainingStep {
         else denseSteps++;
         if (sparseServes) {
             double density = result.l0() / current.config().d();
-            if (current instanceof SparseStep && density > DENSE_ABOVE) switchTo(false);
-            else if (current instanceof TrainStep && density < SPARSE_BELOW) switchTo(true);
+            boolean first = current.step() == 1;
+            if (current instanceof SparseStep && density > denseAbove(threads)) switchTo(false);
+            else if (current instanceof TrainStep
+                    && density < (first ? denseAbove(threads) : sparseBelow(threads)))
+                switchTo(true);
         }
         return result;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.aenstream.sae.SaeParameters;
 import dev.aenstream.sae.penalty.Penalties;
+import dev.aenstream.sae.penalty.TopK;
 import dev.aenstream.sae.runtime.Device;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -66,6 +67,46 @@ class AutoStepTest {
                 assertThat(SparseStepTest.relative(a[i], b[i]))
                         .as("%s after 30 steps on either path", TrainState.PARAMETER_ORDER[i])
                         .isLessThan(1e-4);
+        }
+    }
+
+    /**
+     * A fresh TopK SAE fires on k of D features from its first step: below the line it takes the
+     * sparse step after that step, though its density is above the line's lower half (it stayed on
+     * the dense graph for the whole run before).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "15, 2, true", // 3.9%: under 5%, over 2.5%
+        "27, 2, false", // 7.0%: over the two-thread line
+        "27, 1, true", // 7.0%: under the one-thread line
+        "34, 1, false" // 8.9%: over it
+    })
+    void aFreshTopKTakesThePathItsDensityCallsForAfterItsFirstStep(
+            int k, int threads, boolean sparse) throws Exception {
+        TrainConfig config = SparseStepTest.config(Penalties.parse("topk")).with(TopK.K, k);
+        try (AutoStep auto =
+                AutoStep.open(config, TrainState.initial(N, D, 11), Device.CPU, threads, false)) {
+            for (int s = 0; s < 3; s++) auto.run(SparseStepTest.rows(s, ROWS), 0, ROWS);
+            assertThat(auto.sparse()).isEqualTo(sparse);
+            assertThat(auto.switches()).isEqualTo(sparse ? 1 : 0);
+        }
+    }
+
+    @Test
+    void aResumedRunInTheGapKeepsItsPath() throws Exception {
+        // 3.9% on two threads, between the line's half and the line: a run that was on the dense
+        // graph there stays on it after a resume, as it would have without one.
+        TrainConfig config = SparseStepTest.config(Penalties.parse("topk")).with(TopK.K, 15);
+        TrainState later;
+        try (TrainStep graph =
+                TrainStep.open(config, TrainState.initial(N, D, 11), Device.CPU, 1)) {
+            for (int s = 0; s < 2; s++) graph.run(SparseStepTest.rows(s, ROWS), 0, ROWS);
+            later = graph.state();
+        }
+        try (AutoStep auto = AutoStep.open(config, later, Device.CPU, 2, false)) {
+            for (int s = 2; s < 5; s++) auto.run(SparseStepTest.rows(s, ROWS), 0, ROWS);
+            assertThat(auto.sparse()).isFalse();
         }
     }
 
