@@ -37,6 +37,7 @@ final class RunProgress {
     private final long startStep;
     private final long startNs;
     private long printedNs;
+    private long printedStep;
     private final long fromStep;
     private final double earlierSeconds;
     private final List<Map<String, Object>> trajectory;
@@ -65,6 +66,7 @@ final class RunProgress {
         this.out = out;
         this.startNs = startNs;
         this.printedNs = startNs;
+        this.printedStep = startStep;
         this.fromStep = fromStep;
         this.earlierSeconds = earlierSeconds;
         this.trajectory = new ArrayList<>(earlier);
@@ -126,6 +128,11 @@ final class RunProgress {
      * share and lambda1 after it (NaN for TopK, which has none).
      */
     void stepped(long done, double l0, double fve, double deadPct, double lambda1) {
+        stepped(done, l0, fve, deadPct, lambda1, System.nanoTime());
+    }
+
+    /** As {@link #stepped(long, double, double, double, double)}, at {@code now} (nanoTime). */
+    void stepped(long done, double l0, double fve, double deadPct, double lambda1, long now) {
         l0Sum += l0;
         fveSum += fve;
         summed++;
@@ -141,10 +148,13 @@ final class RunProgress {
             fveSum = 0;
             summed = 0;
         }
-        long now = System.nanoTime();
         if (now - printedNs < PRINT_EVERY_NS || done == steps) return;
+        // The pace since the last line, not since the start: a penalised run's steps get faster
+        // as its codes thin out and it leaves the dense graph, and a pause (a CI run beside it)
+        // should mislead one line, not every line after it.
+        double perStep = (now - printedNs) / 1e9 / Math.max(1, done - printedStep);
         printedNs = now;
-        double perStep = (now - startNs) / 1e9 / Math.max(1, done - startStep);
+        printedStep = done;
         out.printf(
                 Locale.ROOT,
                 "%s: step %,d of %,d, l0 %.1f fve %.3f dead %.1f%%%s, about %.0f s left%n",

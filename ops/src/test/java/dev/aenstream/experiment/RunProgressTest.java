@@ -2,6 +2,7 @@ package dev.aenstream.experiment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -81,5 +82,25 @@ class RunProgressTest {
         RunProgress fresh = RunProgress.resumed("k", STEPS, 0, QUIET, System.nanoTime(), dir);
         assertThat(fresh.trajectory()).isEmpty();
         assertThat(fresh.fromStep()).isZero();
+    }
+
+    @Test
+    void theTimeLeftFollowsThePaceSinceTheLastLine() {
+        ByteArrayOutputStream lines = new ByteArrayOutputStream();
+        long t0 = 0;
+        long second = 1_000_000_000L;
+        RunProgress p = new RunProgress("k", STEPS, 0, new PrintStream(lines, true), t0);
+        // A line every 30 s: at step 75 after 0.4 s a step, at step 325 after 250 steps at 0.12 s
+        // (a run that left the dense graph): 675 left at 0.12 s is 81 s, where the pace since the
+        // start (60 s over 325 steps) would say 125.
+        for (long s = 1; s <= 75; s++) p.stepped(s, 1, 0.5, 0, 1e-3, t0 + s * 400_000_000L);
+        for (long s = 76; s <= 325; s++)
+            p.stepped(s, 1, 0.5, 0, 1e-3, t0 + 30 * second + (s - 75) * 120_000_000L);
+        assertThat(lines.toString().lines())
+                .containsExactly(
+                        "k: step 75 of 1,000, l0 1.0 fve 0.500 dead 0.0% lambda1 0.00100, about"
+                                + " 370 s left",
+                        "k: step 325 of 1,000, l0 1.0 fve 0.500 dead 0.0% lambda1 0.00100, about"
+                                + " 81 s left");
     }
 }
