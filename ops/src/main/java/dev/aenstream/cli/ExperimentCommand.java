@@ -215,8 +215,6 @@ final class ExperimentCommand implements Runnable {
                 throw new IllegalArgumentException("--shard must be i/N, got " + shard);
             int cores = Runtime.getRuntime().availableProcessors();
             int j = jobs != null ? jobs : Math.max(1, Math.min(cores, 2));
-            if (threads != null && threads < 1)
-                throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
             Path dir = out != null ? out : Path.of("data", "experiments", "starvation-" + preset);
             StarvationExperiment.Plan plan =
                     new StarvationExperiment.Plan(

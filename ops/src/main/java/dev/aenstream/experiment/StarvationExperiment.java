@@ -98,6 +98,8 @@ public final class StarvationExperiment {
                 throw new IllegalArgumentException(
                         "--shard must be i/N with 1 <= i <= N, got " + shard + "/" + shards);
             if (jobs < 1) throw new IllegalArgumentException("--jobs must be >= 1");
+            if (threadsPerJob < 1)
+                throw new IllegalArgumentException("--threads must be >= 1, got " + threadsPerJob);
         }
 
         /**

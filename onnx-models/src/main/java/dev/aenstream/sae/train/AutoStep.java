@@ -66,7 +66,8 @@ public final class AutoStep implements TrainingStep {
      * ONNX Runtime threads (0: as many as there are cores).
      */
     public static double denseAbove(int threads) {
-        return threads == 1 ? DENSE_ABOVE_ONE_THREAD : DENSE_ABOVE;
+        int used = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        return used == 1 ? DENSE_ABOVE_ONE_THREAD : DENSE_ABOVE;
     }
 
     /** Share below which the sparse step takes over again: half the line. */
