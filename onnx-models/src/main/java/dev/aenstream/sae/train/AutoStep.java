@@ -28,6 +28,7 @@ public final class AutoStep implements TrainingStep {
 
     private final Device device;
     private final int threads;
+    private final double line;
     private boolean sparseServes;
     private TrainingStep current;
     private long sparseSteps;
@@ -38,6 +39,8 @@ public final class AutoStep implements TrainingStep {
         this.current = first;
         this.device = device;
         this.threads = threads;
+        // Once: with 0 threads it reads the cores, which need not be asked every step.
+        this.line = denseAbove(threads);
         this.sparseServes = sparseServes;
     }
 
@@ -70,11 +73,6 @@ public final class AutoStep implements TrainingStep {
         return used == 1 ? DENSE_ABOVE_ONE_THREAD : DENSE_ABOVE;
     }
 
-    /** Share below which the sparse step takes over again: half the line. */
-    public static double sparseBelow(int threads) {
-        return denseAbove(threads) / 2;
-    }
-
     @Override
     public StepResult run(float[] batch, int offset, int rows) throws OrtException {
         StepResult result = current.run(batch, offset, rows);
@@ -83,9 +81,8 @@ public final class AutoStep implements TrainingStep {
         if (sparseServes) {
             double density = result.l0() / current.config().d();
             boolean first = current.step() == 1;
-            if (current instanceof SparseStep && density > denseAbove(threads)) switchTo(false);
-            else if (current instanceof TrainStep
-                    && density < (first ? denseAbove(threads) : sparseBelow(threads)))
+            if (current instanceof SparseStep && density > line) switchTo(false);
+            else if (current instanceof TrainStep && density < (first ? line : line / 2))
                 switchTo(true);
         }
         return result;
