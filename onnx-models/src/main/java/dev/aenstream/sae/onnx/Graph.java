@@ -32,6 +32,13 @@ public final class Graph {
 
     private final java.util.List<OnnxPackage.External> externals = new java.util.ArrayList<>();
     private final Map<String, String> metadata = new java.util.LinkedHashMap<>();
+
+    /** Values written by this builder's nodes, not yet renamed to an output. */
+    private final java.util.Set<String> ownValues = new java.util.HashSet<>();
+
+    /** Values renamed to the output they became, so later references find them. */
+    private final Map<String, String> renamed = new java.util.HashMap<>();
+
     private long weightsBytes;
 
     public Graph(String name, DataType real) {
@@ -72,17 +79,41 @@ public final class Graph {
         return name;
     }
 
-    /** Declares {@code value} as a graph output called {@code name}. */
+    /**
+     * Declares {@code value} as a graph output called {@code name}. A value this builder's nodes
+     * produced is renamed in place, its consumers with it: an Identity would cost a copy per run
+     * wherever ONNX Runtime cannot remove it (a value other nodes read too, such as Adam's
+     * moments). Inputs, constants, imported values and values already an output get the Identity.
+     */
     public void output(String value, String name, DataType type, long... dims) {
-        if (!value.equals(name)) {
-            graph.addNode(
-                    OnnxMl.NodeProto.newBuilder()
-                            .setOpType("Identity")
-                            .addInput(value)
-                            .addOutput(name)
-                            .setName(name));
+        String produced = resolve(value);
+        if (!produced.equals(name)) {
+            if (ownValues.contains(produced)) rename(produced, name);
+            else
+                graph.addNode(
+                        OnnxMl.NodeProto.newBuilder()
+                                .setOpType("Identity")
+                                .addInput(produced)
+                                .addOutput(name)
+                                .setName(name));
         }
         graph.addOutput(valueInfo(name, type, dims));
+    }
+
+    private String resolve(String value) {
+        return renamed.getOrDefault(value, value);
+    }
+
+    /** Renames {@code from} wherever a node writes or reads it; later references follow. */
+    private void rename(String from, String to) {
+        for (OnnxMl.NodeProto.Builder node : graph.getNodeBuilderList()) {
+            for (int i = 0; i < node.getOutputCount(); i++)
+                if (node.getOutput(i).equals(from)) node.setOutput(i, to);
+            for (int i = 0; i < node.getInputCount(); i++)
+                if (node.getInput(i).equals(from)) node.setInput(i, to);
+        }
+        renamed.put(from, to);
+        ownValues.remove(from);
     }
 
     public void output(String value, String name, long... dims) {
@@ -237,11 +268,12 @@ public final class Graph {
             int outputs, String type, Map<String, Object> attributes, String... inputs) {
         OnnxMl.NodeProto.Builder node =
                 OnnxMl.NodeProto.newBuilder().setOpType(type).setName(fresh(type));
-        for (String in : inputs) node.addInput(in);
+        for (String in : inputs) node.addInput(resolve(in));
         String[] names = new String[outputs];
         for (int i = 0; i < outputs; i++) {
             names[i] = fresh(type.toLowerCase());
             node.addOutput(names[i]);
+            ownValues.add(names[i]);
         }
         attributes.forEach((k, v) -> node.addAttribute(attribute(k, v)));
         graph.addNode(node);

@@ -169,9 +169,9 @@ public final class AuxK extends TopK {
         }
 
         @Override
-        public void outputs(String finite) {
+        public void outputs() {
             g.output(loss, AUX_LOSS);
-            g.output(g.op("Where", finite, sinceNew, since), StepTerms.next(SINCE_FIRED), d);
+            g.output(sinceNew, StepTerms.next(SINCE_FIRED), d);
         }
     }
 }

@@ -162,10 +162,10 @@ public final class Ghost extends Penalised {
         }
 
         @Override
-        public void outputs(String finite) {
-            super.outputs(finite);
+        public void outputs() {
+            super.outputs();
             g.output(loss, AUX_LOSS);
-            g.output(g.op("Where", finite, firingNew, firingEma), StepTerms.next(FIRING_EMA), d);
+            g.output(firingNew, StepTerms.next(FIRING_EMA), d);
         }
     }
 }

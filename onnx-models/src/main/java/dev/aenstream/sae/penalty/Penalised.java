@@ -186,8 +186,8 @@ public abstract sealed class Penalised implements Penalty
         }
 
         @Override
-        public void outputs(String finite) {
-            g.output(g.op("Where", finite, emaNew, ema), StepTerms.next(EMA), d);
+        public void outputs() {
+            g.output(emaNew, StepTerms.next(EMA), d);
             g.output(w, WEIGHTS, d);
             g.output(wt, "wt", d);
         }

@@ -55,8 +55,8 @@ public interface StepTerms {
     }
 
     /**
-     * Declares the penalty's outputs; state outputs keep their old value where {@code finite} is
-     * false (a skipped step).
+     * Declares the penalty's outputs, its state's next values among them; a skipped step (loss or
+     * gradient norm not finite) keeps the state by not taking them ({@code TrainStep}).
      */
-    void outputs(String finite);
+    void outputs();
 }

@@ -182,6 +182,6 @@ public sealed class TopK implements Penalty permits AuxK {
         }
 
         @Override
-        public void outputs(String finite) {}
+        public void outputs() {}
     }
 }

@@ -24,7 +24,9 @@ import java.util.Set;
 /**
  * Runs {@link TrainStepGraph} in ONNX Runtime. The training state lives in two slots of direct
  * buffers: a step reads one slot and writes the other through pinned outputs, then they swap, so
- * parameters and Adam state never travel through the Java heap between steps.
+ * parameters and Adam state never travel through the Java heap between steps. A skipped step (loss
+ * or gradient norm not finite) does not swap: the slot it read is the state still, which spares the
+ * graph a select over every state tensor per step.
  */
 public final class TrainStep implements TrainingStep {
     private TrainConfig config;
@@ -237,8 +239,10 @@ public final class TrainStep implements TrainingStep {
             tensors.get(next).forEach((name, tensor) -> pinned.put(next(name), tensor));
             try (OrtSession.Result result = opened.session().run(inputs, requested, pinned)) {
                 boolean applied = value(result, "applied") > 0.5;
-                current = next;
-                if (applied) step = t;
+                if (applied) {
+                    current = next;
+                    step = t;
+                }
                 return new StepResult(
                         t,
                         applied,

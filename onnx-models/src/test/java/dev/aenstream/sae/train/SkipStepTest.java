@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class SkipStepTest {
     @ParameterizedTest
-    @ValueSource(strings = {"aen", "topk"})
+    @ValueSource(strings = {"aen", "topk", "ghost", "auxk"})
     void aStepWithANonFiniteLossChangesNothing(String arch) throws Exception {
         int n = 8, d = 16;
         TrainConfig config =
