@@ -318,7 +318,10 @@ public final class ExperimentReport {
             h.append("<tr><td class=\"l\">").append(esc(arch)).append("</td>");
             for (double rho : rhos) {
                 ReferenceResults.Row ref = ReferenceResults.find(arch, rho);
-                h.append("<td>")
+                boolean undecided =
+                        shown.protocol() == Protocol.GRID
+                                && GridSelection.undecided(runs, arch, rho);
+                h.append(undecided ? "<td class=\"miss\">no run in the band; nearest:<br>" : "<td>")
                         .append(fmt(get(dead, arch, rho), "%.1f%%"))
                         .append(" / ")
                         .append(fmt(get(fve, arch, rho), "%.2f"))
@@ -344,7 +347,7 @@ public final class ExperimentReport {
         ReportTables.ordering(
                 h,
                 shown.protocol() == Protocol.GRID
-                        ? means(GridSelection.complete(runs), "dead_pct")
+                        ? means(GridSelection.decided(runs), "dead_pct")
                         : dead,
                 rhos);
         if (shown.protocol() == Protocol.GRID) ReportTables.selection(h, runs, targetL0);

@@ -72,9 +72,26 @@ public final class GridSelection {
         return chosen;
     }
 
-    /** The chosen runs of cells whose grid was tried in full. */
-    public static List<Map<String, Object>> complete(List<Map<String, Object>> chosen) {
-        return chosen.stream().filter(r -> Boolean.TRUE.equals(r.get("complete"))).toList();
+    /**
+     * The choices the ordering may rest on: cells whose grid was tried in full and which have a run
+     * in the band (a cell without one has no choice under the authors' rule, whatever its nearest
+     * run shows).
+     */
+    public static List<Map<String, Object>> decided(List<Map<String, Object>> chosen) {
+        return chosen.stream()
+                .filter(r -> Boolean.TRUE.equals(r.get("complete")))
+                .filter(r -> Boolean.TRUE.equals(r.get("chosen")))
+                .toList();
+    }
+
+    /** Whether a cell of {@code arch} at {@code rho} shows its nearest run, having none in band. */
+    public static boolean undecided(List<Map<String, Object>> chosen, String arch, double rho) {
+        return chosen.stream()
+                .anyMatch(
+                        r ->
+                                arch.equals(r.get("arch"))
+                                        && number(r, "rho") == rho
+                                        && Boolean.FALSE.equals(r.get("chosen")));
     }
 
     /** How far {@code l0} lies outside the band, 0 inside it. */

@@ -75,7 +75,9 @@ final class ReportTables {
                                             + " chances to find a run that happens to starve"
                                             + " little, so compare the counts. A cell not yet tried"
                                             + " in full shows its choice so far, and the ordering"
-                                            + " above leaves it out.",
+                                            + " above leaves it out, as it does a cell with no run"
+                                            + " in the band (no choice under this rule: the figures"
+                                            + " shown are its nearest run's).",
                                         GridSelection.BAND_LOW * targetL0,
                                         GridSelection.BAND_HIGH * targetL0)))
                 .append("</p><table><tr><th>arch</th><th>rho</th><th>seed</th>")

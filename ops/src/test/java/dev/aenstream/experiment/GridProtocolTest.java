@@ -100,7 +100,7 @@ class GridProtocolTest {
                 .containsEntry("configurations", 4)
                 .containsEntry("declared", 4)
                 .containsEntry("complete", true);
-        assertThat(GridSelection.complete(chosen))
+        assertThat(GridSelection.decided(chosen))
                 .extracting(r -> r.get("arch"))
                 .containsExactly("l1");
         StringBuilder h = new StringBuilder();
@@ -123,6 +123,25 @@ class GridProtocolTest {
         assertThat(h.toString())
                 .contains("none in the band; nearest: l1@1.7/89.8/0.37")
                 .doesNotContain("l1@57.1");
+    }
+
+    /**
+     * Under the authors' rule a cell with no run in the band has no choice: the ordering leaves it
+     * out (as the paper's table does for L1 at rho 0.9) and the headline marks its figures as the
+     * nearest run's, not a result. Before, L1's 89.8% at L0 1.7 stood in both as if chosen.
+     */
+    @Test
+    void aCellWithNoRunInTheBandIsNoResultForTheOrdering() {
+        List<Map<String, Object>> runs = new java.util.ArrayList<>();
+        for (double l0 : new double[] {1.4, 1.7, 57.1, 163.5}) runs.add(run("l1", l0, 89.8, 0.4));
+        for (int k : new int[] {8, 16, 32, 64, 128}) runs.add(run("topk", k, 98.0, 0.5));
+        List<Map<String, Object>> chosen = GridSelection.select(runs, 16);
+        assertThat(GridSelection.decided(chosen))
+                .extracting(r -> r.get("arch"))
+                .containsExactly("topk");
+        assertThat(GridSelection.undecided(chosen, "l1", 0.3)).isTrue();
+        assertThat(GridSelection.undecided(chosen, "topk", 0.3)).isFalse();
+        assertThat(GridSelection.undecided(chosen, "aen", 0.3)).isFalse();
     }
 
     @Test
