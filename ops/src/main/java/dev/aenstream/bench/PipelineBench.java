@@ -12,6 +12,7 @@ import dev.aenstream.avro.Topics;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.ServingSae;
 import dev.aenstream.node.EncoderNode;
+import dev.aenstream.node.TemporaryState;
 import dev.aenstream.produce.ActivationPublisher;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedConfig;
@@ -30,7 +31,6 @@ import dev.aenstream.topics.TopicSettings;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -365,7 +365,8 @@ public final class PipelineBench {
         SaeParameters params = sparse(shape, rowBlocks(shape).get(0));
         String producerId = "bench-" + runId;
         try (SaeEncoder encoder =
-                SaeEncoder.open(params, new EncoderSpec(kMax, false), device, ortThreads)) {
+                        SaeEncoder.open(params, new EncoderSpec(kMax, false), device, ortThreads);
+                TemporaryState state = TemporaryState.create("aen-bench-")) {
             ServingSae serving =
                     new ServingSae(
                             "bench",
@@ -375,7 +376,7 @@ public final class PipelineBench {
                             SaeDecoder.of(params),
                             false);
             EncodeConfig config =
-                    EncodeConfig.defaults(topics, Files.createTempDirectory("aen-bench-"))
+                    EncodeConfig.defaults(topics, state.dir())
                             .withApplicationId(
                                     "aen-bench-" + runId + "-" + phase + "-" + shape.n());
             config = config.with(EncodeConfig.STREAM_THREADS, streamThreads);

@@ -12,6 +12,7 @@ import dev.aenstream.encode.ServingSae;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.models.ModelTrust;
 import dev.aenstream.node.EncoderNode;
+import dev.aenstream.node.TemporaryState;
 import dev.aenstream.sae.DictionaryShard;
 import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.onnx.EncoderGraph;
@@ -24,7 +25,6 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -66,11 +66,8 @@ public final class ScaleBench {
             PrintStream progress)
             throws Exception {
         // The encoders' Kafka Streams state, for this run only.
-        Path state = Files.createTempDirectory("aen-bench-scale-");
-        try {
-            return run(connection, topics, saeId, sae, config, progress, state);
-        } finally {
-            org.apache.kafka.common.utils.Utils.delete(state.toFile());
+        try (TemporaryState state = TemporaryState.create("aen-bench-scale-")) {
+            return run(connection, topics, saeId, sae, config, progress, state.dir());
         }
     }
 

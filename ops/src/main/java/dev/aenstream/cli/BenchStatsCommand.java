@@ -9,6 +9,7 @@ import dev.aenstream.encode.EncodeStats;
 import dev.aenstream.encode.ServingSae;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.node.EncoderNode;
+import dev.aenstream.node.TemporaryState;
 import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.synthetic.SpikedGenerator;
 import dev.aenstream.produce.synthetic.SyntheticFeed;
@@ -151,14 +152,16 @@ final class BenchStatsCommand implements Callable<Integer> {
             dev.aenstream.monitor.MonitorConfig monitor,
             String id)
             throws Exception {
-        dev.aenstream.encode.EncodeConfig config =
-                dev.aenstream.encode.EncodeConfig.defaults(
-                                target.topics(),
-                                java.nio.file.Files.createTempDirectory("aen-bench-"))
-                        .withApplicationId("aen-bench-" + id)
-                        .withMonitor(monitor);
-        try (EncoderNode node =
-                EncoderNode.serving(target.connection(), config, serving).startEncoding()) {
+        try (TemporaryState state = TemporaryState.create("aen-bench-");
+                EncoderNode node =
+                        EncoderNode.serving(
+                                        target.connection(),
+                                        dev.aenstream.encode.EncodeConfig.defaults(
+                                                        target.topics(), state.dir())
+                                                .withApplicationId("aen-bench-" + id)
+                                                .withMonitor(monitor),
+                                        serving)
+                                .startEncoding()) {
             EncodeStats stats = node.stats();
             long first = 0;
             long firstRows = 0;

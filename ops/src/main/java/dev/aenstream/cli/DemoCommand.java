@@ -24,6 +24,7 @@ import dev.aenstream.models.ModelSigning;
 import dev.aenstream.models.ModelTrust;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.node.EncoderNode;
+import dev.aenstream.node.TemporaryState;
 import dev.aenstream.node.TrainerNode;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.online.SaeDefinition;
@@ -37,7 +38,6 @@ import dev.aenstream.sae.penalty.TopK;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.train.SparsityTarget;
 import dev.aenstream.sae.train.TrainConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -278,12 +278,12 @@ final class DemoCommand implements Callable<Integer> {
                                 false,
                                 dev,
                                 ORT_THREADS);
+                // Each demo is a new application: its stores go when it ends.
+                TemporaryState state = TemporaryState.create("aen-streams-");
                 EncoderNode encoder =
                         EncoderNode.following(
                                 target.connection("encoder"),
-                                EncodeConfig.defaults(
-                                                target.topics(),
-                                                Files.createTempDirectory("aen-streams-"))
+                                EncodeConfig.defaults(target.topics(), state.dir())
                                         .withApplicationId(applicationId(runId))
                                         .withMonitor(monitorConfig()),
                                 new EncoderNode.Following(

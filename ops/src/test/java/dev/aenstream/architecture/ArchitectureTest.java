@@ -26,6 +26,7 @@ import dev.aenstream.avro.Dtype;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.RecordDecodingException;
+import dev.aenstream.broker.EmbeddedBroker;
 import dev.aenstream.encode.ActivationCheck;
 import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
@@ -34,11 +35,13 @@ import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.monitor.AlertPublisher;
 import dev.aenstream.monitor.AlertSink;
 import dev.aenstream.monitor.MonitorConfig;
+import dev.aenstream.node.TemporaryState;
 import dev.aenstream.online.OnlineTrainerConfig;
 import dev.aenstream.online.TrainingLoop;
 import dev.aenstream.produce.synthetic.SpikedConfig;
 import dev.aenstream.sae.onnx.Activation;
 import dev.aenstream.sae.penalty.Penalty;
+import dev.aenstream.sae.runtime.OrtSessions;
 import dev.aenstream.sae.setting.Setting;
 import dev.aenstream.sae.train.TrainConfig;
 import java.util.Map;
@@ -209,6 +212,24 @@ class ArchitectureTest {
                 .because(
                         "an encoder is an EncoderNode and a trainer a TrainerNode wherever they"
                                 + " run, so their wiring is written once (docs/architecture.md)")
+                .check(classes);
+    }
+
+    @Test
+    void foldersInTheSystemTempFolderAreRemovedByWhoeverMadeThem() {
+        noClasses()
+                .that()
+                .doNotBelongToAnyOf(TemporaryState.class, EmbeddedBroker.class, OrtSessions.class)
+                .should()
+                .callMethod(
+                        java.nio.file.Files.class,
+                        "createTempDirectory",
+                        String.class,
+                        java.nio.file.attribute.FileAttribute[].class)
+                .because(
+                        "a demo or benchmark run's Kafka Streams state is a TemporaryState, removed"
+                            + " when the run ends; left behind, every run added its stores to the"
+                            + " system's temp folder")
                 .check(classes);
     }
 
