@@ -2,6 +2,7 @@ package dev.aenstream.broker;
 
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.node.TemporaryState;
 import dev.aenstream.topics.ComponentAcls;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,19 +43,22 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final KafkaRaftServer server;
     private final String bootstrapServers;
     private final Path dataDir;
-    private final boolean deleteOnClose;
+
+    /** The data folder when it is a temporary one, removed on close; null when it is the user's. */
+    private final TemporaryState temporary;
+
     private final BrokerSecurity security;
 
     private EmbeddedBroker(
             KafkaRaftServer server,
             String bootstrapServers,
             Path dataDir,
-            boolean deleteOnClose,
+            TemporaryState temporary,
             BrokerSecurity security) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.dataDir = dataDir;
-        this.deleteOnClose = deleteOnClose;
+        this.temporary = temporary;
         this.security = security;
     }
 
@@ -134,8 +138,22 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** {@code securityDir} null: the data directory's own. */
     private static EmbeddedBroker start(Node node, Path dataDir, boolean secure, Path securityDir)
             throws Exception {
-        boolean temporary = dataDir == null;
-        Path dir = temporary ? Files.createTempDirectory("aen-kafka-") : dataDir.toAbsolutePath();
+        if (dataDir != null)
+            return start(node, dataDir.toAbsolutePath(), null, secure, securityDir);
+        TemporaryState temporary = TemporaryState.create("aen-kafka-");
+        try {
+            return start(node, temporary.dir(), temporary, secure, securityDir);
+        } catch (Exception | Error e) {
+            // An Error too: where the server jars are left out (lean images) the first broker
+            // class fails to load, after the folder was made.
+            temporary.close();
+            throw e;
+        }
+    }
+
+    private static EmbeddedBroker start(
+            Node node, Path dir, TemporaryState temporary, boolean secure, Path securityDir)
+            throws Exception {
         Path logs = dir.resolve("kafka-logs");
         Files.createDirectories(logs);
         int brokerPort = node.port();
@@ -317,9 +335,9 @@ public final class EmbeddedBroker implements AutoCloseable {
     public void close() {
         server.shutdown();
         server.awaitShutdown();
-        if (deleteOnClose) {
-            try (var paths = Files.walk(dataDir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        if (temporary != null) {
+            try {
+                temporary.close();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

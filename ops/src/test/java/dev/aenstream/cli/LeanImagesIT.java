@@ -110,6 +110,11 @@ class LeanImagesIT {
         assertThat(Files.readString(log(lib)))
                 .contains("no embedded Kafka broker")
                 .contains("--bootstrap-server");
+        try (Stream<Path> left = Files.list(tmp())) {
+            assertThat(left.map(f -> f.getFileName().toString()))
+                    .as("the broker's data folder, made before its jars were found missing")
+                    .noneMatch(f -> f.startsWith("aen-kafka-"));
+        }
     }
 
     @Test
@@ -231,6 +236,8 @@ class LeanImagesIT {
         command.add(ProcessHandle.current().info().command().orElse("java"));
         // A child that dies writes its error file here, not into the module's source tree.
         command.add("-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"));
+        // Its temporary folders here, where this test sees what it leaves.
+        command.add("-Djava.io.tmpdir=" + Files.createDirectories(tmp()));
         command.add("-cp");
         command.add(TARGET.resolve("classes") + java.io.File.pathSeparator + lib + "/*");
         command.add("dev.aenstream.cli.Aen");
@@ -239,6 +246,10 @@ class LeanImagesIT {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log(lib).toFile()))
                 .start();
+    }
+
+    private Path tmp() {
+        return dir.resolve("tmp");
     }
 
     private Path log(Path lib) {

@@ -6,9 +6,10 @@ import java.nio.file.Path;
 import org.apache.kafka.common.utils.Utils;
 
 /**
- * A Kafka Streams state folder in the system's temp folder for one run whose stores nothing reads
- * again (a demo, a benchmark: each run has a new application id), removed with its stores on close.
- * Close it after the encoder that uses it.
+ * A folder in the system's temp folder for state nothing reads after the run (a demo's or a
+ * benchmark's Kafka Streams stores: each run has a new application id; an embedded broker's logs
+ * when no data folder is given), removed with everything in it on close. Close it after whatever
+ * writes there.
  */
 public final class TemporaryState implements AutoCloseable {
     private final Path dir;
