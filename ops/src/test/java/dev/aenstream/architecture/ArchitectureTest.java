@@ -234,6 +234,21 @@ class ArchitectureTest {
     }
 
     @Test
+    void onnxRuntimeIsHadThroughOrtSessions() {
+        noClasses()
+                .that()
+                .doNotBelongToAnyOf(OrtSessions.class)
+                .should()
+                .callMethod(ai.onnxruntime.OrtEnvironment.class, "getEnvironment")
+                .because(
+                        "OrtSessions points ONNX Runtime at the one shared copy of its native"
+                                + " libraries before they load; loaded another way, every process"
+                                + " copies them into the temp folder and a killed one leaves 24 MB"
+                                + " there")
+                .check(classes);
+    }
+
+    @Test
     void topologiesRouteByNamedChildrenNotByType() {
         classes()
                 .that()

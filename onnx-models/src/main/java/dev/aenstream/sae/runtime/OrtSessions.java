@@ -13,6 +13,11 @@ import org.slf4j.LoggerFactory;
 public final class OrtSessions {
     private static final Logger LOG = LoggerFactory.getLogger(OrtSessions.class);
 
+    static {
+        // Every ONNX Runtime environment is had here: this runs before its libraries load.
+        NativeLibraries.useSharedCopy();
+    }
+
     /** The device line is news once; sessions opened later (model swaps) log it at debug level. */
     private static final java.util.concurrent.atomic.AtomicBoolean ANNOUNCED =
             new java.util.concurrent.atomic.AtomicBoolean();
@@ -30,8 +35,11 @@ public final class OrtSessions {
 
     private OrtSessions() {}
 
+    /** ONNX Runtime's environment, its libraries loaded from the shared copy (NativeLibraries). */
     public static OrtEnvironment environment() {
-        return OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        NativeLibraries.loaded();
+        return env;
     }
 
     /**

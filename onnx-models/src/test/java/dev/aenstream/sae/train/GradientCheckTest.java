@@ -12,6 +12,7 @@ import dev.aenstream.sae.penalty.Penalised;
 import dev.aenstream.sae.penalty.Penalties;
 import dev.aenstream.sae.penalty.Penalty;
 import dev.aenstream.sae.penalty.TopK;
+import dev.aenstream.sae.runtime.OrtSessions;
 import dev.aenstream.sae.setting.SettingValues;
 import java.nio.DoubleBuffer;
 import java.util.HashMap;
@@ -41,7 +42,7 @@ class GradientCheckTest {
         byte[] model =
                 TrainStepGraph.build(new TrainStepGraph.Spec(N, D, arch, DataType.DOUBLE, true))
                         .toByteArray();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtSessions.environment();
         SplittableRandom random = new SplittableRandom(Penalties.ALL.indexOf(arch) + 1);
         Map<String, double[]> params = new LinkedHashMap<>();
         params.put("W_enc", gaussian(random, D * N, 0.5));
