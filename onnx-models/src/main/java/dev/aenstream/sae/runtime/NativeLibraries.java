@@ -131,8 +131,18 @@ final class NativeLibraries {
                     try (InputStream in = jar.getInputStream(e)) {
                         Files.copy(in, staging.resolve(fileName(e)));
                     }
-                // A copy the temp folder's cleaner trimmed is replaced whole.
-                if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) deleteTree(dir);
+                // A copy the temp folder's cleaner trimmed is moved aside whole, unless another
+                // JVM has finished its copy meanwhile: a copy in place is never removed, as a
+                // process may be loading from it.
+                if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !complete(dir, libraries)) {
+                    Path aside = home.resolve("trimmed-" + staging.getFileName());
+                    try {
+                        Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
+                        deleteTree(aside);
+                    } catch (IOException movedFirst) {
+                        // another JVM moved it aside first
+                    }
+                }
                 try {
                     Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException raced) {
