@@ -3,21 +3,15 @@ package dev.aenstream.sae.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.aenstream.testkit.AtOnce;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,32 +53,16 @@ class NativeLibrariesTest {
 
     @Test
     void processesStartingTogetherAllGetTheOneCopy() throws Exception {
-        int starts = 6;
         for (int round = 0; round < 5; round++) {
             Path root = Files.createDirectory(tmp.resolve("round-" + round));
-            CyclicBarrier together = new CyclicBarrier(starts);
-            ExecutorService pool = Executors.newFixedThreadPool(starts);
-            try {
-                List<Future<Path>> copies = new ArrayList<>();
-                for (int i = 0; i < starts; i++)
-                    copies.add(
-                            pool.submit(
-                                    () -> {
-                                        together.await();
-                                        return NativeLibraries.sharedCopy(root);
-                                    }));
-                Set<Path> dirs = new HashSet<>();
-                // A copy that lost the race to move into place must not remove the winner's.
-                for (Future<Path> c : copies) dirs.add(c.get(60, TimeUnit.SECONDS));
-                Path dir = dirs.iterator().next();
-                assertThat(dirs).hasSize(1);
-                assertThat(Files.size(dir.resolve(System.mapLibraryName("onnxruntime"))))
-                        .isGreaterThan(1_000_000);
-                try (var left = Files.list(dir.getParent())) {
-                    assertThat(left).containsExactly(dir);
-                }
-            } finally {
-                pool.shutdownNow();
+            // A copy that lost the race to move into place must not remove the winner's.
+            Set<Path> dirs = new HashSet<>(AtOnce.run(6, () -> NativeLibraries.sharedCopy(root)));
+            assertThat(dirs).hasSize(1);
+            Path dir = dirs.iterator().next();
+            assertThat(Files.size(dir.resolve(System.mapLibraryName("onnxruntime"))))
+                    .isGreaterThan(1_000_000);
+            try (var left = Files.list(dir.getParent())) {
+                assertThat(left).containsExactly(dir);
             }
         }
     }
