@@ -12,14 +12,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import java.util.stream.Stream;
 import java.util.zip.CRC32;
+import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +49,12 @@ final class NativeLibraries {
             PosixFilePermissions.fromString("rwx------");
 
     private static boolean prepared;
-    private static Path loadedFrom;
-    private static boolean loaderFolderGone;
+
+    /**
+     * Whether ONNX Runtime's own empty folder is still to be removed: read on every environment
+     * request (an encoder's every batch), so volatile rather than under the lock.
+     */
+    private static volatile boolean loaderFolderLeft;
 
     private NativeLibraries() {}
 
@@ -69,7 +72,7 @@ final class NativeLibraries {
             Path dir = sharedCopy(Path.of(System.getProperty("java.io.tmpdir")));
             if (dir == null) return;
             System.setProperty(PATH_PROPERTY, dir.toString());
-            loadedFrom = dir;
+            loaderFolderLeft = true;
             LOG.debug("ONNX Runtime loads its native libraries from {}", dir);
         } catch (UnsupportedOperationException e) {
             LOG.debug("no POSIX permissions here: ONNX Runtime copies its native libraries itself");
@@ -85,9 +88,12 @@ final class NativeLibraries {
      * Once ONNX Runtime has loaded from the shared copy, removes the folder its loader makes in
      * every JVM all the same: empty, it would go only at a normal exit, and stay after a kill.
      */
-    static synchronized void loaded() {
-        if (loadedFrom == null || loaderFolderGone) return;
-        loaderFolderGone = true;
+    static void loaded() {
+        if (!loaderFolderLeft) return;
+        synchronized (NativeLibraries.class) {
+            if (!loaderFolderLeft) return;
+            loaderFolderLeft = false;
+        }
         try {
             // Its loader keeps the folder in a private field; a version without it is left alone.
             java.lang.reflect.Field field =
@@ -138,7 +144,7 @@ final class NativeLibraries {
                     Path aside = home.resolve("trimmed-" + staging.getFileName());
                     try {
                         Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
-                        deleteTree(aside);
+                        Utils.delete(aside.toFile());
                     } catch (IOException movedFirst) {
                         // another JVM moved it aside first
                     }
@@ -149,7 +155,7 @@ final class NativeLibraries {
                     // Another JVM moved its copy into place first: it is as good as ours.
                 }
             } finally {
-                deleteTree(staging);
+                Utils.delete(staging.toFile());
             }
             if (!complete(dir, libraries))
                 throw new IOException("the copy in " + dir + " is incomplete");
@@ -233,13 +239,5 @@ final class NativeLibraries {
                         ? "x64"
                         : arch.equals("aarch64") ? "aarch64" : null;
         return o == null || a == null ? null : o + "-" + a;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator)
-                Files.deleteIfExists(p);
-        }
     }
 }

@@ -95,11 +95,7 @@ public final class OrtSessions {
             model.writeFiles(file);
             return open(file, device, intraOpThreads);
         } finally {
-            try (var files = java.nio.file.Files.list(dir)) {
-                for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator)
-                    java.nio.file.Files.deleteIfExists(f);
-            }
-            java.nio.file.Files.deleteIfExists(dir);
+            org.apache.kafka.common.utils.Utils.delete(dir.toFile());
         }
     }
 
