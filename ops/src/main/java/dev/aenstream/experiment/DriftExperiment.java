@@ -249,6 +249,7 @@ public final class DriftExperiment {
         final SaeEncoder encoder;
         final Change change;
         final SpikedGenerator generator = new SpikedGenerator(plan.data());
+        final float[] atoms = generator.dictionary();
         final SplittableRandom random;
         final float[] x;
         final int[] support;
@@ -289,7 +290,6 @@ public final class DriftExperiment {
                 }
                 int at = -1;
                 for (int s = 0; s < k; s++) if (support[r * k + s] == TARGET) at = s;
-                float[] atoms = generator.dictionary();
                 if (change.factor() > 1 && at < 0) {
                     double q = (change.factor() - 1) * p / (1 - p);
                     if (random.nextDouble() < q) add(r, atoms, TARGET * n, magnitude());

@@ -41,6 +41,43 @@ class SpikedGeneratorTest {
         assertThat(Arrays.equals(a, c)).isFalse();
     }
 
+    /**
+     * The rows every committed experiment (docs/results/) trained on, pinned bit for bit: a change
+     * to how they are computed must not change them.
+     */
+    @Test
+    void thePaperPresetsRowsAreTheOnesTheCommittedResultsWereDrawnFrom() throws Exception {
+        SpikedConfig paper = SpikedConfig.builder().set(SpikedConfig.RHO, 0.3).build();
+        SpikedGenerator gen = new SpikedGenerator(paper);
+        int rows = 256;
+        float[] x = new float[rows * paper.get(SpikedConfig.N)];
+        int[] support = new int[rows * paper.get(SpikedConfig.K)];
+        float[] magnitudes = new float[support.length];
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        for (long index : new long[] {0, 12_345, Long.MAX_VALUE / 2}) {
+            gen.batch(index, x, rows, support, magnitudes);
+            digest(sha, x);
+            digest(sha, magnitudes);
+            for (int a : support) digest(sha, new float[] {Float.intBitsToFloat(a)});
+        }
+        SpikedConfig noisy =
+                SpikedConfig.builder()
+                        .set(SpikedConfig.RHO, 0.9)
+                        .set(SpikedConfig.NOISE, 0.05)
+                        .set(SpikedConfig.SEED, 3)
+                        .build();
+        new SpikedGenerator(noisy).next(x, 0, rows);
+        digest(sha, x);
+        assertThat(java.util.HexFormat.of().formatHex(sha.digest()))
+                .isEqualTo("8078cbeb1ac2624db7ce2ba670ff08ba2767d6456205bee576bb50a6a3cf24e1");
+    }
+
+    private static void digest(java.security.MessageDigest sha, float[] values) {
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * values.length);
+        for (float v : values) bytes.putInt(Float.floatToRawIntBits(v));
+        sha.update(bytes.array());
+    }
+
     @Test
     void atomsAreUnitAndShareTheSpikeAsRhoSays() {
         for (double rho : new double[] {0, 0.5, 0.9}) {
@@ -88,6 +125,7 @@ class SpikedGeneratorTest {
         int[] support = new int[rows * 5];
         float[] mags = new float[rows * 5];
         gen.next(x, 0, rows, support, mags);
+        float[] dictionary = gen.dictionary();
         for (int r = 0; r < rows; r++) {
             Set<Integer> atoms = new HashSet<>();
             double[] expected = new double[16];
@@ -95,7 +133,7 @@ class SpikedGeneratorTest {
                 atoms.add(support[r * 5 + s]);
                 assertThat(mags[r * 5 + s]).isBetween(1f, 3f);
                 for (int i = 0; i < 16; i++)
-                    expected[i] += mags[r * 5 + s] * gen.dictionary()[support[r * 5 + s] * 16 + i];
+                    expected[i] += mags[r * 5 + s] * dictionary[support[r * 5 + s] * 16 + i];
             }
             assertThat(atoms).hasSize(5);
             for (int i = 0; i < 16; i++)
