@@ -58,7 +58,7 @@ class SpikedGeneratorTest {
             gen.batch(index, x, rows, support, magnitudes);
             digest(sha, x);
             digest(sha, magnitudes);
-            for (int a : support) digest(sha, new float[] {Float.intBitsToFloat(a)});
+            digest(sha, support);
         }
         SpikedConfig noisy =
                 SpikedConfig.builder()
@@ -73,8 +73,14 @@ class SpikedGeneratorTest {
     }
 
     private static void digest(java.security.MessageDigest sha, float[] values) {
+        int[] bits = new int[values.length];
+        for (int i = 0; i < values.length; i++) bits[i] = Float.floatToRawIntBits(values[i]);
+        digest(sha, bits);
+    }
+
+    private static void digest(java.security.MessageDigest sha, int[] values) {
         java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * values.length);
-        for (float v : values) bytes.putInt(Float.floatToRawIntBits(v));
+        bytes.asIntBuffer().put(values);
         sha.update(bytes.array());
     }
 
