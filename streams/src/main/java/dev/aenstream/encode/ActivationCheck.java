@@ -6,6 +6,7 @@ import dev.aenstream.avro.DeadLetterReason;
 import dev.aenstream.avro.Matrices;
 import dev.aenstream.avro.RecordDecodingException;
 import java.util.function.Supplier;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * What every reader of the activations topic checks before it trusts a record, the encoders and the
@@ -30,6 +31,15 @@ public final class ActivationCheck {
 
     /** The batch the record's bytes hold. */
     public ActivationBatch decode(byte[] value) throws RejectedRecord {
+        return decode(serde, value);
+    }
+
+    /**
+     * The record {@code serde} reads from {@code value}, or why it goes to the dead letters: the
+     * one reading of a record's bytes for every topic the encoders and trainer take in.
+     */
+    static <T extends SpecificRecord> T decode(AvroSerde<T> serde, byte[] value)
+            throws RejectedRecord {
         if (value == null || value.length == 0)
             throw new RejectedRecord(DeadLetterReason.MALFORMED_BYTES, "empty record value");
         try {

@@ -6,7 +6,9 @@ import dev.aenstream.avro.DeadLetter;
 import dev.aenstream.avro.FeatureCodes;
 import dev.aenstream.avro.FeatureContexts;
 import dev.aenstream.avro.FeatureStats;
+import dev.aenstream.avro.SpliceFigures;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.avro.WatchRule;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.monitor.StatisticsTopology;
@@ -142,7 +144,25 @@ public final class EncodeTopology {
                             (k, v) ->
                                     KeyValue.pair(((FeatureStats) v).getSaeId(), (FeatureStats) v),
                             Named.as(STATISTICS));
-            StatisticsTopology.add(builder, topics, partials, monitor);
+            StatisticsTopology.add(
+                    builder,
+                    topics,
+                    partials,
+                    MonitorInput.read(
+                            builder,
+                            topics,
+                            topics.trainerMetrics(),
+                            TrainerMetrics.class,
+                            "trainer-metrics",
+                            limits.maxRecordBytes()),
+                    MonitorInput.read(
+                            builder,
+                            topics,
+                            topics.spliceFigures(),
+                            SpliceFigures.class,
+                            "splice-figures",
+                            limits.maxRecordBytes()),
+                    monitor);
             KStream<String, FeatureContexts> candidates =
                     out.map(
                             (k, v) ->

@@ -2,7 +2,6 @@ package dev.aenstream.monitor;
 
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
-import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.ModelHead;
 import dev.aenstream.avro.Severity;
 import dev.aenstream.avro.SpliceFigures;
@@ -12,8 +11,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns what the producers that splice report into alerts and gauges: {@code SPLICED_SCORE_LOW}
@@ -21,8 +18,7 @@ import org.slf4j.LoggerFactory;
  * enough tokens; gauges of the newest score, KL divergence, fve and version per SAE. It keeps, per
  * SAE, the last version alerted.
  */
-final class SpliceFiguresWatch implements Processor<byte[], byte[], String, Alert> {
-    private static final Logger LOG = LoggerFactory.getLogger(SpliceFiguresWatch.class);
+final class SpliceFiguresWatch implements Processor<byte[], SpliceFigures, String, Alert> {
     static final String STORE = "splice-figures-state";
 
     /** The score of each kind of model, as docs/evaluation.md names it. */
@@ -30,7 +26,6 @@ final class SpliceFiguresWatch implements Processor<byte[], byte[], String, Aler
             Map.of(ModelHead.LOGITS, "ce_loss_score", ModelHead.EMBEDDING, "embedding_score");
 
     private final MonitorConfig config;
-    private final AvroSerde<SpliceFigures> serde = new AvroSerde<>(SpliceFigures.class);
     private ProcessorContext<String, Alert> context;
     private KeyValueStore<String, byte[]> store;
 
@@ -45,14 +40,8 @@ final class SpliceFiguresWatch implements Processor<byte[], byte[], String, Aler
     }
 
     @Override
-    public void process(Record<byte[], byte[]> record) {
-        SpliceFigures f;
-        try {
-            f = serde.fromBytes(record.value());
-        } catch (RuntimeException e) {
-            LOG.warn("skipping an unreadable splice-figures record: {}", e.getMessage());
-            return;
-        }
+    public void process(Record<byte[], SpliceFigures> record) {
+        SpliceFigures f = record.value();
         String saeId = f.getSaeId().toString();
         Double score = figure(f, SCORE.get(f.getHead()));
         gauge(saeId, "score", score);

@@ -5,14 +5,15 @@ import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureContexts;
 import dev.aenstream.avro.FeatureStats;
 import dev.aenstream.avro.SaeState;
+import dev.aenstream.avro.SpliceFigures;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.avro.TrainerMetrics;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -77,10 +78,16 @@ public final class StatisticsTopology {
                         Produced.with(Serdes.String(), serde).withName("watch-alerts-sink"));
     }
 
+    /**
+     * The statistics of {@code partialsByTask} and the watches over them, and the watches of the
+     * trainer's facts and the producers' splice figures, decoded by the caller.
+     */
     public static void add(
             StreamsBuilder builder,
             Topics topics,
             KStream<String, FeatureStats> partialsByTask,
+            KStream<byte[], TrainerMetrics> trainerFacts,
+            KStream<byte[], SpliceFigures> spliceFigures,
             MonitorConfig config) {
         MonitorMetrics.register();
         AvroSerde<FeatureStats> stats = new AvroSerde<>(FeatureStats.class);
@@ -173,10 +180,7 @@ public final class StatisticsTopology {
                         Produced.with(Serdes.String(), alerts).withName("drift-alerts-sink"));
 
         store(builder, TrainerFactsWatch.STORE);
-        builder.stream(
-                        topics.trainerMetrics(),
-                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
-                                .withName("trainer-metrics"))
+        trainerFacts
                 .process(
                         () -> new TrainerFactsWatch(config),
                         Named.as("trainer-facts-watch"),
@@ -186,10 +190,7 @@ public final class StatisticsTopology {
                         Produced.with(Serdes.String(), alerts).withName("trainer-alerts-sink"));
 
         store(builder, SpliceFiguresWatch.STORE);
-        builder.stream(
-                        topics.spliceFigures(),
-                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
-                                .withName("splice-figures"))
+        spliceFigures
                 .process(
                         () -> new SpliceFiguresWatch(config),
                         Named.as("splice-figures-watch"),

@@ -2,7 +2,6 @@ package dev.aenstream.monitor;
 
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
-import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.RetentionGap;
 import dev.aenstream.avro.Severity;
 import dev.aenstream.avro.TrainerMetrics;
@@ -14,8 +13,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns the trainer's facts (its trainer-metrics records) into alerts: {@code FEATURE_STARVING} for
@@ -25,11 +22,9 @@ import org.slf4j.LoggerFactory;
  * the trainer jumped over to catch up. Per SAE it keeps, in a store, the starving features already
  * alerted and the saturation flag.
  */
-final class TrainerFactsWatch implements Processor<byte[], byte[], String, Alert> {
-    private static final Logger LOG = LoggerFactory.getLogger(TrainerFactsWatch.class);
+final class TrainerFactsWatch implements Processor<byte[], TrainerMetrics, String, Alert> {
     static final String STORE = "trainer-facts-state";
     private final MonitorConfig config;
-    private final AvroSerde<TrainerMetrics> serde = new AvroSerde<>(TrainerMetrics.class);
     private ProcessorContext<String, Alert> context;
     private KeyValueStore<String, byte[]> store;
 
@@ -44,14 +39,8 @@ final class TrainerFactsWatch implements Processor<byte[], byte[], String, Alert
     }
 
     @Override
-    public void process(Record<byte[], byte[]> record) {
-        TrainerMetrics m;
-        try {
-            m = serde.fromBytes(record.value());
-        } catch (RuntimeException e) {
-            LOG.warn("skipping an unreadable trainer-metrics record: {}", e.getMessage());
-            return;
-        }
+    public void process(Record<byte[], TrainerMetrics> record) {
+        TrainerMetrics m = record.value();
         String saeId = m.getSaeId();
         MonitorMetrics.trainer(m);
         byte[] saved = store.get(saeId);

@@ -68,6 +68,8 @@ class EncodeIT {
     @Test
     void everyRowComesBackAsCodesExactlyOnceAndBadRecordsBecomeDeadLetters() throws Exception {
         Topics topics = new Topics("it.");
+        // Besides the codes, the monitor reads these; anyone may write to them.
+        List<String> monitorInputs = List.of(topics.trainerMetrics(), topics.spliceFigures());
         try (Admin admin = Admin.create(KafkaTestCluster.bootstrap(cluster))) {
             TopicProvisioner.ensure(admin, topics, new TopicSettings(3, (short) 1));
         }
@@ -133,6 +135,11 @@ class EncodeIT {
                         }
                     }
                     assertThat(badKeys).isEmpty();
+                    for (String topic : monitorInputs)
+                        raw.send(
+                                        new ProducerRecord<>(
+                                                topic, "it-sae".getBytes(), new byte[] {1, 2, 3}))
+                                .get();
                 }
 
                 assertThat(fenced).as("transactions fenced while open").isPositive();
@@ -148,7 +155,7 @@ class EncodeIT {
                 List<DeadLetter> letters = new ArrayList<>();
                 drain(
                         topics.dlq(),
-                        bad.size(),
+                        bad.size() + monitorInputs.size(),
                         v -> letters.add(new AvroSerde<>(DeadLetter.class).fromBytes(v)));
                 assertThat(app.state().isRunningOrRebalancing()).isTrue();
 
@@ -207,7 +214,13 @@ class EncodeIT {
                 letters.forEach(l -> reasons.merge(l.getReason(), 1L, Long::sum));
                 Map<DeadLetterReason, Long> expectedReasons = new HashMap<>();
                 bad.values().forEach(e -> expectedReasons.merge(e.getValue(), 1L, Long::sum));
+                expectedReasons.merge(
+                        DeadLetterReason.MALFORMED_BYTES, (long) monitorInputs.size(), Long::sum);
                 assertThat(reasons).isEqualTo(expectedReasons);
+                assertThat(letters)
+                        .filteredOn(l -> l.getApplication().toString().equals("monitor"))
+                        .extracting(l -> l.getSourceTopic().toString())
+                        .containsExactlyInAnyOrderElementsOf(monitorInputs);
                 assertThat(letters).allSatisfy(l -> assertThat(l.getValue()).isNotNull());
             }
         }

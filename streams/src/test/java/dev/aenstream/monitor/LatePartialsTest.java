@@ -6,7 +6,9 @@ import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
 import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.FeatureStats;
+import dev.aenstream.avro.SpliceFigures;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.avro.TrainerMetrics;
 import dev.aenstream.sae.SparseCodes;
 import java.util.List;
 import java.util.Properties;
@@ -43,6 +45,12 @@ class LatePartialsTest {
                 builder,
                 TOPICS,
                 builder.stream("partials", Consumed.with(Serdes.String(), serde)),
+                builder.stream(
+                        "trainer-facts",
+                        Consumed.with(Serdes.ByteArray(), new AvroSerde<>(TrainerMetrics.class))),
+                builder.stream(
+                        "splice-figures",
+                        Consumed.with(Serdes.ByteArray(), new AvroSerde<>(SpliceFigures.class))),
                 config);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "late-test");

@@ -80,7 +80,8 @@ class SpliceFiguresWatchTest {
                             new StringDeserializer(),
                             new AvroSerde<>(Alert.class));
             AvroSerde<SpliceFigures> serde = new AvroSerde<>(SpliceFigures.class);
-            in.pipeInput(new byte[0], new byte[] {1, 2, 3}); // unreadable: skipped
+            // Unreadable: a dead letter (MonitorInputsTest), and the watch goes on.
+            in.pipeInput(new byte[0], new byte[] {1, 2, 3});
             for (double score : new double[] {0.9, 0.4, 0.3}) {
                 SpliceFigures f = figures(7, 5_000, ModelHead.LOGITS, "ce_loss_score", score);
                 in.pipeInput("aen".getBytes(), serde.toBytes(f));
