@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * complete, verified version that fits the stream, replacing the previous version of the same SAE
  * between batches. A version that does not fit (another width n, missing chunks, a bad checksum, a
  * graph ONNX Runtime refuses) raises a {@code MODEL_REFUSED} alert and the current one keeps
- * serving. Until it has read the topic to the end it had when the follower (re)started, it only
- * notes the newest admitted version of each SAE, and serves those once caught up: a restarted
- * encoder never serves its SAEs' old versions one after another on its way to the current ones.
+ * serving; so does a record that is no version at all ({@link Refusals}). Until it has read the
+ * topic to the end it had when the follower (re)started, it only notes the newest admitted version
+ * of each SAE, and serves those once caught up: a restarted encoder never serves its SAEs' old
+ * versions one after another on its way to the current ones.
  */
 public final class ModelFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelFollower.class);
@@ -69,8 +69,7 @@ public final class ModelFollower implements AutoCloseable {
     private final AvroSerde<SaeModelChunk> chunks = new AvroSerde<>(SaeModelChunk.class);
     private final OpenEncoders encoders = new OpenEncoders();
 
-    /** Every version refused, per SAE id: one alert each, however often the topic is read. */
-    private final Map<String, java.util.Set<Long>> refused = new ConcurrentHashMap<>();
+    private final Refusals refusals;
 
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread thread;
@@ -135,6 +134,7 @@ public final class ModelFollower implements AutoCloseable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.consumerProps = props;
         this.topic = topics.models();
+        this.refusals = new Refusals(topic, alerts);
         this.thread = new Thread(this::loop, "aen-model-follower");
         thread.setDaemon(true);
     }
@@ -150,9 +150,7 @@ public final class ModelFollower implements AutoCloseable {
 
     /** Versions refused so far, newest per SAE id. */
     public Map<String, Long> refused() {
-        Map<String, Long> newest = new java.util.HashMap<>();
-        refused.forEach((id, versions) -> newest.put(id, java.util.Collections.max(versions)));
-        return Map.copyOf(newest);
+        return refusals.newest();
     }
 
     /** Waits until at least {@code count} SAEs are served, or the timeout passes. */
@@ -313,19 +311,18 @@ public final class ModelFollower implements AutoCloseable {
             } else if (ModelRecords.MODEL.equals(type)) {
                 SaeModel m = models.fromBytes(record.value());
                 // Read again after a restart: refused once is enough.
-                if (refused.getOrDefault(m.getSaeId(), java.util.Set.of()).contains(m.getVersion()))
-                    return;
+                if (refusals.refused(m)) return;
                 // Untrusted metadata is refused for what it is, not for the chunks not spooled.
                 String distrusted = admission.trustRefusal(m, newestKnown(m.getSaeId()));
                 if (distrusted != null) {
                     assembler.discard(m);
-                    refuse(m, distrusted);
+                    refusals.refuse(m, distrusted);
                     return;
                 }
                 String chunksDropped = chunkGate.refusal(m);
                 if (chunksDropped != null) {
                     assembler.discard(m);
-                    refuse(m, chunksDropped);
+                    refusals.refuse(m, chunksDropped);
                     return;
                 }
                 // Trusted: its lineage may move watch rules, whether or not it is ever served.
@@ -342,18 +339,13 @@ public final class ModelFollower implements AutoCloseable {
                     a.delete();
                 }
             } else {
-                LOG.warn(
-                        "skipping a models-topic record at offset {} with no {} header",
-                        record.offset(),
-                        ModelRecords.TYPE_HEADER);
+                refusals.unreadable(record.offset(), "no " + ModelRecords.TYPE_HEADER + " header");
             }
         } catch (ModelAssembler.RefusedModel e) {
-            refuse(e.model(), e.getMessage());
+            refusals.refuse(e.model(), e.getMessage());
         } catch (RuntimeException e) {
-            LOG.warn(
-                    "skipping an unreadable models-topic record at offset {}: {}",
-                    record.offset(),
-                    e.toString());
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            refusals.unreadable(record.offset(), why);
         }
     }
 
@@ -370,7 +362,7 @@ public final class ModelFollower implements AutoCloseable {
             catchUp.keep(a);
             a = null;
         } catch (VersionRefused e) {
-            refuse(m, e.getMessage());
+            refusals.refuse(m, e.getMessage());
         } finally {
             if (a != null) a.delete();
         }
@@ -389,7 +381,7 @@ public final class ModelFollower implements AutoCloseable {
         try {
             loaded = loader.load(a, admission.admit(a, current == null ? 0 : current.version()));
         } catch (VersionRefused e) {
-            refuse(m, e.getMessage());
+            refusals.refuse(m, e.getMessage());
             return;
         }
         encoders.opened(loaded.encoder());
@@ -421,13 +413,6 @@ public final class ModelFollower implements AutoCloseable {
                 m.getSizeBytes(),
                 replaced == null ? "" : ", replacing v" + replaced.version());
         if (replaced != null) encoders.replaced(replaced.encoder());
-    }
-
-    private void refuse(SaeModel model, String reason) {
-        refused.computeIfAbsent(model.getSaeId(), id -> ConcurrentHashMap.newKeySet())
-                .add(model.getVersion());
-        LOG.warn(reason);
-        if (alerts != null) alerts.refused(model.getSaeId(), model.getVersion(), reason);
     }
 
     /** Set by the first {@link #close}: closing again does nothing. */

@@ -62,6 +62,7 @@ class SignedModelsIT {
                     .get();
             KafkaConnection kafka = KafkaConnection.of(cluster.bootstrapServers());
             SaeRegistry registry = new SaeRegistry();
+            long garbage;
             try (ModelPublisher signed = new ModelPublisher(kafka, topics.models(), trusted);
                     ModelPublisher unsigned = new ModelPublisher(kafka, topics.models());
                     ModelPublisher impostor = new ModelPublisher(kafka, topics.models(), stranger);
@@ -104,12 +105,20 @@ class SignedModelsIT {
                 signed.publish(version(1_000_000), graphA);
                 // A signed graph whose weights live in a file on the encoder's disk.
                 signed.publish(version(6), external(graphA));
+                // Bytes that are no model at all, under a model's header.
+                garbage =
+                        send(
+                                raw,
+                                topics.models(),
+                                "garbage",
+                                new byte[] {1, 2, 3},
+                                ModelRecords.MODEL);
 
                 assertThat(
                                 Wait.until(
                                         Duration.ofSeconds(60),
-                                        () -> alerts(cluster, topics).size() >= 6))
-                        .as("a refusal alert for each of the six versions")
+                                        () -> alerts(cluster, topics).size() >= 7))
+                        .as("a refusal alert for each of the six versions and the garbage")
                         .isTrue();
                 assertThat(registry.serving())
                         .singleElement()
@@ -135,6 +144,10 @@ class SignedModelsIT {
             assertThat(why.get(5L)).contains("does not verify");
             assertThat(why.get(1_000_000L)).contains("ahead of the newest known one (v1)");
             assertThat(why.get(6L)).contains("external data");
+            assertThat(why.get(0L))
+                    .as("the garbage, which names no SAE or version, by its offset")
+                    .contains("at offset " + garbage + " of " + topics.models())
+                    .contains("not an Avro single-object SaeModel");
         }
     }
 
@@ -205,7 +218,8 @@ class SignedModelsIT {
                 ModelRecords.MODEL);
     }
 
-    private static void send(
+    /** Sends a record with its type header; returns its offset. */
+    private static long send(
             KafkaProducer<byte[], byte[]> producer,
             String topic,
             String key,
@@ -215,7 +229,7 @@ class SignedModelsIT {
         ProducerRecord<byte[], byte[]> r =
                 new ProducerRecord<>(topic, 0, key.getBytes(StandardCharsets.UTF_8), value);
         r.headers().add(ModelRecords.TYPE_HEADER, ModelRecords.typeBytes(type));
-        producer.send(r).get();
+        return producer.send(r).get().offset();
     }
 
     private static List<Alert> alerts(KafkaClusterTestKit cluster, Topics topics) {
