@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 
 /**
  * Builds dead letters that always fit the dead-letter topic: the original value whole when it fits,
@@ -23,6 +24,13 @@ public final class DeadLetters {
     public record Source(String topic, int partition, long offset) {
         /** An unknown place. */
         public static final Source UNKNOWN = new Source("", -1, -1);
+
+        /** Where the record {@code context} is processing was read, if Kafka Streams says. */
+        public static Source of(ProcessorContext<?, ?> context) {
+            return context.recordMetadata()
+                    .map(m -> new Source(m.topic(), m.partition(), m.offset()))
+                    .orElse(UNKNOWN);
+        }
     }
 
     private DeadLetters() {}

@@ -231,12 +231,7 @@ final class EncodeProcessor implements Processor<byte[], byte[], byte[], Object>
                         reason,
                         detail,
                         APPLICATION,
-                        context.recordMetadata()
-                                .map(
-                                        m ->
-                                                new DeadLetters.Source(
-                                                        m.topic(), m.partition(), m.offset()))
-                                .orElse(DeadLetters.Source.UNKNOWN),
+                        DeadLetters.Source.of(context),
                         record.key(),
                         record.value(),
                         record.timestamp(),

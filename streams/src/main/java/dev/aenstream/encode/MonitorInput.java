@@ -84,10 +84,7 @@ final class MonitorInput<T extends SpecificRecord>
         try {
             value = ActivationCheck.decode(serde, record.value());
         } catch (RejectedRecord e) {
-            DeadLetters.Source source =
-                    context.recordMetadata()
-                            .map(m -> new DeadLetters.Source(m.topic(), m.partition(), m.offset()))
-                            .orElse(DeadLetters.Source.UNKNOWN);
+            DeadLetters.Source source = DeadLetters.Source.of(context);
             LOG.warn(
                     "a record at {}-{}@{} is not readable and goes to the dead letters: {}",
                     source.topic(),
