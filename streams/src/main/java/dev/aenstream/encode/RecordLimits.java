@@ -16,9 +16,9 @@ public record RecordLimits(long maxRecordValues, int maxRecordBytes, long transa
     /** The smallest record limit that leaves room for codes and dead letters. */
     static final int MIN_RECORD_BYTES = 2 * CodesRecords.RECORD_OVERHEAD_BYTES;
 
-    /** Limits with {@link EncodeConfig#TRANSACTION_TIMEOUT_MS}' default. */
+    /** Limits with the transaction timeout an encoder of a narrow SAE gets by default. */
     public RecordLimits(long maxRecordValues, int maxRecordBytes) {
-        this(maxRecordValues, maxRecordBytes, EncodeConfig.TRANSACTION_TIMEOUT_MS.defaultValue());
+        this(maxRecordValues, maxRecordBytes, EncodeConfig.BASE_TRANSACTION_TIMEOUT_MS);
     }
 
     public RecordLimits {
@@ -31,6 +31,12 @@ public record RecordLimits(long maxRecordValues, int maxRecordBytes, long transa
                             + MIN_RECORD_BYTES
                             + " bytes, got "
                             + maxRecordBytes);
+        // The setting's 0 means "sized by the SAE" and is resolved before limits are made.
+        if (transactionTimeoutMs <= 0)
+            throw new IllegalArgumentException(
+                    "the transaction timeout must be positive, got "
+                            + transactionTimeoutMs
+                            + " ms");
     }
 
     /** {@link EncodeConfig#MAX_RECORD_VALUES}' default in, records up to aen's topic limit out. */
