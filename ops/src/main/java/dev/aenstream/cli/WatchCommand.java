@@ -4,6 +4,7 @@ import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.WatchCondition;
 import dev.aenstream.avro.WatchRule;
 import dev.aenstream.cli.options.KafkaOptions;
+import dev.aenstream.monitor.WatchRules;
 import dev.aenstream.topics.Producers;
 import dev.aenstream.topics.TopicSnapshot;
 import java.nio.charset.StandardCharsets;
@@ -289,7 +290,11 @@ final class WatchCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Print the rules.")
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Print the rules, and any record on the topic no encoder applies, with why.")
     static final class ListRules implements Callable<Integer> {
         @Mixin KafkaOptions kafka;
 
@@ -298,10 +303,17 @@ final class WatchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Map<String, WatchRule> rules = read(kafka);
-            rules.values().stream()
-                    .filter(r -> saeId == null || r.getSaeId().equals(saeId))
-                    .forEach(r -> System.out.println(describe(r)));
+            entries(kafka)
+                    .forEach(
+                            (id, r) -> {
+                                if (r.rule() == null)
+                                    System.out.printf(
+                                            "%s: not applied: %s; aen watch remove --id %s"
+                                                    + " removes it%n",
+                                            id, r.refusal(), id);
+                                else if (saeId == null || r.rule().getSaeId().equals(saeId))
+                                    System.out.println(describe(r.rule()));
+                            });
             return 0;
         }
     }
@@ -320,7 +332,7 @@ final class WatchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Map<String, WatchRule> known = read(kafka);
+            Map<String, WatchRules.Reading> known = entries(kafka);
             for (String id : ids)
                 if (!known.containsKey(id))
                     throw new IllegalArgumentException(
@@ -333,17 +345,31 @@ final class WatchCommand implements Runnable {
         }
     }
 
-    /** The rules on the topic now, by id. */
+    /** The rules on the topic now that the monitor applies, by id. */
     static Map<String, WatchRule> read(KafkaOptions kafka) throws Exception {
         Map<String, WatchRule> rules = new TreeMap<>();
+        entries(kafka)
+                .forEach(
+                        (id, r) -> {
+                            if (r.rule() != null) rules.put(id, r.rule());
+                        });
+        return rules;
+    }
+
+    /**
+     * Every rule id on the topic now with what its record holds, refused ones too: the topic is
+     * untrusted, and a record the monitor skips must still be listed and removable.
+     */
+    static Map<String, WatchRules.Reading> entries(KafkaOptions kafka) throws Exception {
+        Map<String, WatchRules.Reading> entries = new TreeMap<>();
         try (KafkaTarget target = cluster(kafka)) {
             for (var r : TopicSnapshot.read(target.connection(), target.topics().watchRules())) {
                 if (r.key() == null) continue;
                 String id = new String(r.key(), StandardCharsets.UTF_8);
-                if (r.value() == null) rules.remove(id);
-                else rules.put(id, SERDE.fromBytes(r.value()));
+                if (r.value() == null) entries.remove(id);
+                else entries.put(id, WatchRules.Reading.of(r.value()));
             }
         }
-        return rules;
+        return entries;
     }
 }

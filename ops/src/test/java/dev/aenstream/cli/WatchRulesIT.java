@@ -9,6 +9,8 @@ import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.Normalisation;
 import dev.aenstream.avro.SourceBinding;
 import dev.aenstream.avro.Topics;
+import dev.aenstream.avro.WatchCondition;
+import dev.aenstream.avro.WatchRule;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.models.ModelPublisher;
 import dev.aenstream.models.ModelTrust;
@@ -28,6 +30,7 @@ import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +44,11 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +58,8 @@ import org.junit.jupiter.api.io.TempDir;
  * none, with the entry named), an encoder following the models topic, a rule on the feature that
  * reads a concept alerting with the token's text; then a version published with lineage that moves
  * that feature to another id: the same rule fires on the same concept under its new id, and {@code
- * aen watch list} shows the rule moved.
+ * aen watch list} shows the rule moved. Records on the topic that are no rule are skipped by the
+ * encoder, listed as not applied and removable.
  */
 class WatchRulesIT {
     private static final int N = 16;
@@ -146,6 +154,28 @@ class WatchRulesIT {
                     .isZero();
             assertThat(WatchCommand.read(options(bootstrap, topics)).keySet())
                     .containsExactlyInAnyOrder("lighthouses", "aen:3@v1:label");
+            // Anyone who may write the topic may write anything: bytes that are no rule, and a
+            // rule that does not hold together. The encoder below skips both and goes on; the
+            // CLI lists them as not applied, with the reason, and removes them.
+            try (KafkaProducer<byte[], byte[]> raw = rawProducer(bootstrap)) {
+                raw.send(record(topics, "junk", new byte[] {1, 2, 3})).get();
+                WatchRule negative =
+                        WatchRule.newBuilder()
+                                .setRuleId("negative")
+                                .setSaeId("aen")
+                                .setFeature(-4)
+                                .setVersion(1)
+                                .setLabel("")
+                                .setCondition(WatchCondition.ACTIVATION_ABOVE)
+                                .setThreshold(2)
+                                .build();
+                raw.send(
+                                record(
+                                        topics,
+                                        "negative",
+                                        new AvroSerde<>(WatchRule.class).toBytes(negative)))
+                        .get();
+            }
 
             MonitorConfig monitor =
                     MonitorConfig.builder().set(MonitorConfig.WINDOW_MS, 1_000).build();
@@ -231,13 +261,32 @@ class WatchRulesIT {
             }
             assertThat(printed.toString())
                     .contains(
+                            "junk: not applied: unreadable (BAD_HEADER: not an Avro single-object"
+                                    + " WatchRule")
+                    .contains("negative: not applied: feature must be a feature id (>= 0), got -4")
+                    .contains(
                             "lighthouses: activation above 2.0 feature 11 of v2 \"lighthouses\""
                                     + " (declared as feature 5 of v1)")
                     .as("the label moved too: lineage continues feature 3 as itself")
                     .contains(
                             "aen:3@v1:label: label feature 3 of v2 \"harbours, quays\" (declared"
                                     + " as feature 3 of v1)");
+            assertThat(run(bootstrap, topics, "watch", "remove", "--id", "junk,negative")).isZero();
+            assertThat(WatchCommand.entries(options(bootstrap, topics)).keySet())
+                    .containsExactlyInAnyOrder("lighthouses", "aen:3@v1:label");
         }
+    }
+
+    private static KafkaProducer<byte[], byte[]> rawProducer(String bootstrap) {
+        return new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
+    }
+
+    private static ProducerRecord<byte[], byte[]> record(Topics topics, String key, byte[] value) {
+        return new ProducerRecord<>(
+                topics.watchRules(), key.getBytes(StandardCharsets.UTF_8), value);
     }
 
     private static dev.aenstream.cli.options.KafkaOptions options(String bootstrap, Topics topics) {

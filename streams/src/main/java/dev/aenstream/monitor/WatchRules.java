@@ -156,19 +156,30 @@ public final class WatchRules {
     }
 
     private static WatchRule read(String key, byte[] value) {
-        WatchRule r;
-        try {
-            r = SERDE.fromBytes(value);
-        } catch (RuntimeException e) {
-            LOG.warn("skipping watch rule {}: unreadable ({})", key, e.getMessage());
-            return null;
+        Reading reading = Reading.of(value);
+        if (reading.rule() == null) LOG.warn("skipping watch rule {}: {}", key, reading.refusal());
+        return reading.rule();
+    }
+
+    /**
+     * What a record of the watch-rules topic holds: its rule, or why no processor applies it (bytes
+     * that are no rule, or a rule that does not hold together).
+     *
+     * @param rule the rule, or null when refused
+     * @param refusal why it is refused, or null when applied
+     */
+    public record Reading(WatchRule rule, String refusal) {
+        /** Reads a record's value; the topic is untrusted input. */
+        public static Reading of(byte[] value) {
+            WatchRule r;
+            try {
+                r = SERDE.fromBytes(value);
+            } catch (RuntimeException e) {
+                return new Reading(null, "unreadable (" + e.getMessage() + ")");
+            }
+            String misfit = misfit(r);
+            return misfit == null ? new Reading(r, null) : new Reading(null, misfit);
         }
-        String misfit = misfit(r);
-        if (misfit != null) {
-            LOG.warn("skipping watch rule {}: {}", key, misfit);
-            return null;
-        }
-        return r;
     }
 
     /** Why {@code r} does not hold together, or null when it does. */
