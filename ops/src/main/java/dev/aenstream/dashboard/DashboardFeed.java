@@ -195,15 +195,14 @@ public final class DashboardFeed implements AutoCloseable {
 
     /** Reads one record of any topic it follows; what it cannot read it skips. */
     void accept(ConsumerRecord<byte[], byte[]> r) {
-        if (r.topic().equals(topics.watchRules())) {
-            watch.rule(r.key(), r.value()); // a tombstone removes a rule
-            return;
-        }
-        if (r.value() == null) return;
+        boolean rules = r.topic().equals(topics.watchRules());
+        if (r.value() == null && !rules) return;
         recordsRead++;
         try {
             String topic = r.topic();
-            if (topic.equals(topics.trainerMetrics())) training(metricsSerde.fromBytes(r.value()));
+            if (rules) watch.rule(r.key(), r.value()); // a tombstone removes a rule
+            else if (topic.equals(topics.trainerMetrics()))
+                training(metricsSerde.fromBytes(r.value()));
             else if (topic.equals(topics.featureStats())) encoding(statsSerde.fromBytes(r.value()));
             else if (topic.equals(topics.saeState())) state(stateSerde.fromBytes(r.value()));
             else if (topic.equals(topics.alerts())) alert(alertSerde.fromBytes(r.value()));

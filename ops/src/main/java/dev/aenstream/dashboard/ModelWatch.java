@@ -2,9 +2,9 @@ package dev.aenstream.dashboard;
 
 import dev.aenstream.avro.Alert;
 import dev.aenstream.avro.AlertType;
-import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.WatchHit;
 import dev.aenstream.avro.WatchRule;
+import dev.aenstream.monitor.WatchRules;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -26,7 +26,6 @@ final class ModelWatch {
     /** Features of a drift alert the page names, with their top context. */
     static final int NAMED = 5;
 
-    private final AvroSerde<WatchRule> rules = new AvroSerde<>(WatchRule.class);
     private final Map<String, Map<String, Object>> byId = new TreeMap<>();
     private final Deque<Map<String, Object>> hits = new ArrayDeque<>();
     private final Deque<Map<String, Object>> drift = new ArrayDeque<>();
@@ -42,15 +41,22 @@ final class ModelWatch {
         this.topContext = topContext;
     }
 
-    /** A record of the watch-rules topic; a tombstone removes its rule. */
+    /**
+     * A record of the watch-rules topic; a tombstone removes its rule, and so does a record no
+     * encoder applies (the topic is untrusted), which is then refused.
+     *
+     * @throws IllegalArgumentException naming why, for a record that is no rule
+     */
     synchronized void rule(byte[] key, byte[] value) {
         if (key == null) return;
         String id = new String(key, StandardCharsets.UTF_8);
-        if (value == null) {
-            byId.remove(id);
-            return;
-        }
-        WatchRule r = rules.fromBytes(value);
+        WatchRules.Reading reading = value == null ? null : WatchRules.Reading.of(value);
+        if (reading == null || reading.rule() == null) byId.remove(id);
+        if (reading == null) return;
+        if (reading.rule() == null)
+            throw new IllegalArgumentException(
+                    "watch rule " + id + " not applied: " + reading.refusal());
+        WatchRule r = reading.rule();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.getRuleId());
         m.put("sae_id", r.getSaeId());
