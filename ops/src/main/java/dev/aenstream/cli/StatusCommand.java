@@ -6,6 +6,7 @@ import dev.aenstream.cli.options.KafkaOptions;
 import dev.aenstream.monitor.SaeStates;
 import dev.aenstream.sae.train.FeatureWindow;
 import dev.aenstream.topics.Partitions;
+import dev.aenstream.topics.SkippedRecords;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,15 +70,19 @@ final class StatusCommand implements Callable<Integer> {
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts);
             AvroSerde<SaeState> serde = new AvroSerde<>(SaeState.class);
+            SkippedRecords skipped = new SkippedRecords(topic, SaeState.class);
             // A broker that is away for a while is waited for: the consumer reconnects by itself.
             long deadline = System.currentTimeMillis() + timeoutSeconds * 1000;
             while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
                     && System.currentTimeMillis() < deadline) {
                 for (var r : consumer.poll(Duration.ofMillis(300))) {
-                    SaeState s = serde.fromBytes(r.value());
-                    states.put(SaeStates.key(s.getSaeId(), s.getShard(), s.getShards()), s);
+                    if (r.value() == null) continue; // a tombstone holds no state to show
+                    SaeState s = skipped.decode(serde, r);
+                    if (s != null)
+                        states.put(SaeStates.key(s.getSaeId(), s.getShard(), s.getShards()), s);
                 }
             }
+            if (skipped.summary() != null) System.err.println(skipped.summary());
             long behind = 0;
             for (TopicPartition tp : parts)
                 behind += Math.max(0, end.get(tp) - consumer.position(tp));

@@ -13,6 +13,7 @@ import dev.aenstream.models.ModelTrust;
 import dev.aenstream.monitor.FeatureAccumulator;
 import dev.aenstream.monitor.ShardedWindows;
 import dev.aenstream.monitor.TopContexts;
+import dev.aenstream.topics.SkippedRecords;
 import dev.aenstream.topics.TopicSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The feature pages of one SAE version as a Neuronpedia dashboard batch (the JSON SAEDashboard
@@ -32,6 +35,8 @@ import java.util.TreeMap;
  * on the token and 0 on the rest.
  */
 public final class NeuronpediaExport {
+    private static final Logger LOG = LoggerFactory.getLogger(NeuronpediaExport.class);
+
     private NeuronpediaExport() {}
 
     /**
@@ -57,6 +62,8 @@ public final class NeuronpediaExport {
         // Latest record per key: the topic is compacted, but not yet compacted records repeat.
         Map<String, FeatureContexts> latest = new TreeMap<>();
         String prefix = saeId + "/b";
+        SkippedRecords skipped =
+                new SkippedRecords(topics.featureContexts(), FeatureContexts.class);
         TopicSnapshot.forEach(
                 connection,
                 topics.featureContexts(),
@@ -64,9 +71,11 @@ public final class NeuronpediaExport {
                     if (r.value() == null || r.key() == null) return;
                     String key = new String(r.key(), StandardCharsets.UTF_8);
                     // A shard writes its own keys (saeId#i/S/b...).
-                    if (key.startsWith(prefix) || key.startsWith(saeId + "#"))
-                        latest.put(key, contextsSerde.fromBytes(r.value()));
+                    if (!key.startsWith(prefix) && !key.startsWith(saeId + "#")) return;
+                    FeatureContexts c = skipped.decode(contextsSerde, r);
+                    if (c != null) latest.put(key, c);
                 });
+        warn(skipped);
         // Per version its blocks, the shards' records of one block merged.
         TreeMap<Long, Map<Integer, FeatureContexts>> byVersion = new TreeMap<>();
         for (FeatureContexts c : latest.values())
@@ -212,15 +221,19 @@ public final class NeuronpediaExport {
         ShardedWindows windows = new ShardedWindows();
         // Latest record per window: merged windows repeat until they close.
         Map<String, FeatureStats> latest = new TreeMap<>();
+        SkippedRecords skipped = new SkippedRecords(topics.featureStats(), FeatureStats.class);
         TopicSnapshot.forEach(
                 connection,
                 topics.featureStats(),
                 r -> {
                     if (r.value() == null || r.key() == null) return;
-                    FeatureStats s = serde.fromBytes(r.value());
-                    if (s.getSaeId().equals(saeId) && s.getVersion() == v)
-                        latest.put(new String(r.key(), StandardCharsets.UTF_8), s);
+                    FeatureStats s = skipped.decode(serde, r);
+                    if (s == null || !s.getSaeId().equals(saeId) || s.getVersion() != v) return;
+                    String misfit = FeatureAccumulator.misfit(s);
+                    if (misfit != null) skipped.skip(r, misfit);
+                    else latest.put(new String(r.key(), StandardCharsets.UTF_8), s);
                 });
+        warn(skipped);
         long[] fires = null;
         long[] histogram = null;
         long tokens = 0;
@@ -252,19 +265,26 @@ public final class NeuronpediaExport {
             KafkaConnection connection, Topics topics, String saeId, long v, ModelTrust trust) {
         AvroSerde<SaeModel> serde = new AvroSerde<>(SaeModel.class);
         SaeModel[] found = {null};
+        SkippedRecords skipped = new SkippedRecords(topics.models(), SaeModel.class);
         TopicSnapshot.forEach(
                 connection,
                 topics.models(),
                 r -> {
                     if (r.value() == null
                             || !ModelRecords.MODEL.equals(ModelRecords.type(r.headers()))) return;
-                    SaeModel m = serde.fromBytes(r.value());
-                    if (m.getSaeId().equals(saeId) && m.getVersion() == v) found[0] = m;
+                    SaeModel m = skipped.decode(serde, r);
+                    if (m != null && m.getSaeId().equals(saeId) && m.getVersion() == v)
+                        found[0] = m;
                 });
+        warn(skipped);
         String distrusted = found[0] == null ? null : trust.signatureRefusal(found[0]);
         if (distrusted != null)
             throw new IllegalArgumentException(
                     "SAE " + saeId + " v" + v + " on " + topics.models() + ": " + distrusted);
         return found[0];
+    }
+
+    private static void warn(SkippedRecords skipped) {
+        if (skipped.summary() != null) LOG.warn(skipped.summary());
     }
 }

@@ -14,6 +14,7 @@ import dev.aenstream.encode.EncodeApp;
 import dev.aenstream.encode.EncodeConfig;
 import dev.aenstream.encode.SaeRegistry;
 import dev.aenstream.encode.ServingSae;
+import dev.aenstream.models.ModelRecords;
 import dev.aenstream.monitor.FeatureAccumulator;
 import dev.aenstream.monitor.MonitorConfig;
 import dev.aenstream.produce.ActivationPublisher;
@@ -21,6 +22,7 @@ import dev.aenstream.produce.PublisherConfig;
 import dev.aenstream.produce.RowText;
 import dev.aenstream.produce.text.Document;
 import dev.aenstream.sae.SaeParameters;
+import dev.aenstream.sae.SparseCodes;
 import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.runtime.Device;
 import dev.aenstream.sae.runtime.SaeEncoder;
@@ -28,6 +30,7 @@ import dev.aenstream.testkit.KafkaTestCluster;
 import dev.aenstream.testkit.TopicReader;
 import dev.aenstream.topics.TopicProvisioner;
 import dev.aenstream.topics.TopicSettings;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -36,6 +39,9 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +98,13 @@ class NeuronpediaExportIT {
                         true,
                         Duration.ofSeconds(3 * WINDOW_MS / 1000 + 6));
             }
+            Map<Integer, List<FeatureContext>> contexts = contexts(bootstrap, topics);
+            long[] fires = new long[D];
+            long[] histogram = new long[D * FeatureAccumulator.HISTOGRAM_BINS];
+            long tokens = statistics(bootstrap, topics, fires, histogram);
+            // The topics are untrusted: records that are no contexts, statistics or version, and
+            // statistics of this SAE claiming a billion features, are skipped by the export.
+            strays(bootstrap, topics);
             Path out = dir.resolve("np.json");
             int code =
                     Aen.commandLine(new String[0])
@@ -119,10 +132,6 @@ class NeuronpediaExportIT {
             JsonNode features = batch.get("features");
             assertThat(features).hasSize(D);
 
-            Map<Integer, List<FeatureContext>> contexts = contexts(bootstrap, topics);
-            long[] fires = new long[D];
-            long[] histogram = new long[D * FeatureAccumulator.HISTOGRAM_BINS];
-            long tokens = statistics(bootstrap, topics, fires, histogram);
             assertThat(tokens).isEqualTo((long) ROWS * RECORDS);
             int checked = 0;
             for (int j = 0; j < D; j++) {
@@ -200,6 +209,37 @@ class NeuronpediaExportIT {
             }
             p.flush();
         }
+    }
+
+    private static void strays(String bootstrap, Topics topics) throws Exception {
+        FeatureAccumulator acc = new FeatureAccumulator("np", 1, 3, 0);
+        acc.add(new SparseCodes(1, 3, new int[] {0, 1}, new int[1], new float[] {1}, new int[1]));
+        FeatureStats forged = acc.toRecord(1_000);
+        forged.setD(1 << 30);
+        byte[] junk = {1, 2, 3};
+        try (KafkaProducer<byte[], byte[]> raw =
+                new KafkaProducer<>(
+                        Map.of("bootstrap.servers", bootstrap),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(topics.featureContexts(), key("np/b9"), junk)).get();
+            raw.send(new ProducerRecord<>(topics.featureStats(), key("np/junk"), junk)).get();
+            raw.send(
+                            new ProducerRecord<>(
+                                    topics.featureStats(),
+                                    key("np/forged"),
+                                    new AvroSerde<>(FeatureStats.class).toBytes(forged)))
+                    .get();
+            ProducerRecord<byte[], byte[]> model =
+                    new ProducerRecord<>(topics.models(), key(ModelRecords.modelKey("np")), junk);
+            model.headers()
+                    .add(ModelRecords.TYPE_HEADER, ModelRecords.typeBytes(ModelRecords.MODEL));
+            raw.send(model).get();
+        }
+    }
+
+    private static byte[] key(String key) {
+        return key.getBytes(StandardCharsets.UTF_8);
     }
 
     private static Map<Integer, List<FeatureContext>> contexts(String bootstrap, Topics topics) {

@@ -61,6 +61,15 @@ class StatusAndAlertsIT {
                                         states.toBytes(s)))
                         .get();
             }
+            // The topic is untrusted: bytes that are no state, under a key of their own, and a
+            // tombstone; status reads past both and says it skipped one.
+            for (byte[] junk : new byte[][] {{1, 2, 3}, null})
+                producer.send(
+                                new ProducerRecord<>(
+                                        topics.saeState(),
+                                        "junk".getBytes(StandardCharsets.UTF_8),
+                                        junk))
+                        .get();
             Alert alert =
                     Alert.newBuilder()
                             .setAlertType(AlertType.FEATURE_DEAD)
@@ -92,7 +101,9 @@ class StatusAndAlertsIT {
                     .contains("aen v2")
                     .contains("dead 25.00%")
                     .contains("rare 50.00%")
-                    .contains("never");
+                    .contains("never")
+                    .contains("skipped 1 record of aen.sae-state that is no usable SaeState")
+                    .contains("BAD_HEADER");
             JsonNode sae = new ObjectMapper().readTree(summary.toFile()).get("saes").get(0);
             assertThat(sae.get("sae_id").asText()).isEqualTo("aen");
             assertThat(sae.get("version").asLong()).isEqualTo(2);
@@ -118,12 +129,15 @@ class StatusAndAlertsIT {
 
     private static String run(String... args) {
         PrintStream original = System.out;
+        PrintStream originalErr = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
             assertThat(Aen.commandLine(args).execute(args)).isZero();
         } finally {
             System.setOut(original);
+            System.setErr(originalErr);
         }
         return captured.toString(StandardCharsets.UTF_8);
     }

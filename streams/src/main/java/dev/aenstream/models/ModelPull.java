@@ -4,9 +4,13 @@ import dev.aenstream.avro.AvroSerde;
 import dev.aenstream.avro.KafkaConnection;
 import dev.aenstream.avro.SaeModel;
 import dev.aenstream.avro.SaeModelChunk;
+import dev.aenstream.topics.SkippedRecords;
 import dev.aenstream.topics.TopicSnapshot;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Takes one version of an SAE off the models topic, as an encoder would receive it: its signature
@@ -14,6 +18,8 @@ import java.util.TreeSet;
  * Only that SAE's chunks are spooled.
  */
 public final class ModelPull {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelPull.class);
+
     private ModelPull() {}
 
     /** Every version of every SAE, newest last: pass -1 as the version to take the newest. */
@@ -39,6 +45,8 @@ public final class ModelPull {
         AvroSerde<SaeModelChunk> chunks = new AvroSerde<>(SaeModelChunk.class);
         String chunkPrefix = saeId + "/v";
         TreeSet<Long> seen = new TreeSet<>();
+        SkippedRecords skippedChunks = new SkippedRecords(topic, SaeModelChunk.class);
+        SkippedRecords skippedModels = new SkippedRecords(topic, SaeModel.class);
         ModelAssembler.Assembled[] found = {null};
         ModelAssembler.RefusedModel[] refused = {null};
         TopicSnapshot.forEach(
@@ -51,13 +59,14 @@ public final class ModelPull {
                         String key =
                                 r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
                         if (!key.startsWith(chunkPrefix)) return;
-                        SaeModelChunk c = chunks.fromBytes(r.value());
-                        if (c.getSaeId().equals(saeId)
+                        SaeModelChunk c = skippedChunks.decode(chunks, r);
+                        if (c != null
+                                && c.getSaeId().equals(saeId)
                                 && (version == NEWEST || c.getVersion() == version))
                             assembler.add(c);
                     } else if (ModelRecords.MODEL.equals(type)) {
-                        SaeModel m = models.fromBytes(r.value());
-                        if (!m.getSaeId().equals(saeId)) return;
+                        SaeModel m = skippedModels.decode(models, r);
+                        if (m == null || !m.getSaeId().equals(saeId)) return;
                         seen.add(m.getVersion());
                         if (version != NEWEST && m.getVersion() != version) return;
                         // A newer version replaces what was found: the newest wins.
@@ -77,6 +86,8 @@ public final class ModelPull {
                         }
                     }
                 });
+        for (SkippedRecords skipped : List.of(skippedChunks, skippedModels))
+            if (skipped.summary() != null) LOG.warn(skipped.summary());
         if (refused[0] != null) throw refused[0];
         if (found[0] == null)
             throw new IllegalArgumentException(

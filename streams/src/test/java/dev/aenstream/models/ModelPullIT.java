@@ -18,18 +18,23 @@ import dev.aenstream.sae.onnx.EncoderSpec;
 import dev.aenstream.sae.onnx.EncoderTensors;
 import dev.aenstream.sae.onnx.WeightPrecision;
 import dev.aenstream.testkit.KafkaTestCluster;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Versions taken back off the models topic: the newest or a given one, with the parameters that
- * were published (float32 exactly; float16 as float16 stores them), and out to SAELens' layout.
+ * were published (float32 exactly; float16 as float16 stores them), and out to SAELens' layout;
+ * records on the topic that are no version or chunk are skipped.
  */
 class ModelPullIT {
     @TempDir Path dir;
@@ -50,6 +55,27 @@ class ModelPullIT {
                 publisher.publish(
                         version("other", 1, other), packaged(other, WeightPrecision.FLOAT32));
                 publisher.publish(version("pulled", 2, v2), packaged(v2, WeightPrecision.FLOAT16));
+            }
+            // The topic is untrusted: a chunk and a version that are no such records, each with
+            // its type header and a key of the SAE pulled, are skipped.
+            try (KafkaProducer<byte[], byte[]> raw =
+                    new KafkaProducer<>(
+                            Map.of("bootstrap.servers", cluster.bootstrapServers()),
+                            new ByteArraySerializer(),
+                            new ByteArraySerializer())) {
+                for (String[] junk :
+                        new String[][] {
+                            {ModelRecords.CHUNK, ModelRecords.chunkKey("pulled", 3, 0)},
+                            {ModelRecords.MODEL, ModelRecords.modelKey("pulled")}
+                        }) {
+                    ProducerRecord<byte[], byte[]> r =
+                            new ProducerRecord<>(
+                                    topics.models(),
+                                    junk[1].getBytes(StandardCharsets.UTF_8),
+                                    new byte[] {1, 2, 3});
+                    r.headers().add(ModelRecords.TYPE_HEADER, ModelRecords.typeBytes(junk[0]));
+                    raw.send(r).get();
+                }
             }
             try (ModelAssembler assembler = new ModelAssembler()) {
                 ModelAssembler.Assembled newest =
