@@ -42,7 +42,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The dashboard's watch page in Chromium, fed from a real broker: the rules as the watch-rules
  * topic holds them (a removed one gone), a watch alert with its token highlighted in its text, a
  * drift alert naming the features that moved with their labels and their top contexts, and the
- * drift chart; topic data stays text. A screenshot is kept in target/watch-page.png.
+ * drift chart; topic data stays text; a record that is no rule is not shown, and the main page
+ * counts it as skipped. A screenshot is kept in target/watch-page.png.
  */
 class WatchPageBrowserIT {
     private static final String EVIL = "<img src=x onerror=\"window.__xss='label'\">";
@@ -76,7 +77,8 @@ class WatchPageBrowserIT {
                             .contains("activation > 2")
                             .contains("feature 5 of v1")
                             .contains(EVIL)
-                            .doesNotContain("removed-rule");
+                            .doesNotContain("removed-rule")
+                            .doesNotContain("junk");
                     assertThat(browser.findElement(By.cssSelector("#hits mark")).getText())
                             .isEqualTo("lighthouse");
                     assertThat(browser.findElement(By.id("hits")).getText())
@@ -96,6 +98,16 @@ class WatchPageBrowserIT {
                     Path shot = Path.of("target", "watch-page.png");
                     Files.write(
                             shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+                    browser.get("http://127.0.0.1:" + server.port() + "/");
+                    new WebDriverWait(browser, Duration.ofSeconds(30))
+                            .pollingEvery(Duration.ofMillis(500))
+                            .until(
+                                    b ->
+                                            b.findElement(By.id("status"))
+                                                    .getText()
+                                                    .contains(
+                                                            "(1 unreadable, skipped: see the"
+                                                                    + " log)"));
                 } finally {
                     browser.quit();
                 }
@@ -124,6 +136,8 @@ class WatchPageBrowserIT {
             for (WatchRule r : List.of(moved, evil, removed))
                 producer.send(record(topics.watchRules(), r.getRuleId(), rules.toBytes(r))).get();
             producer.send(record(topics.watchRules(), "removed-rule", null)).get();
+            // Bytes that are no rule: not shown, and counted on the main page as skipped.
+            producer.send(record(topics.watchRules(), "junk", new byte[] {1, 2, 3})).get();
             FeatureContexts contexts =
                     FeatureContexts.newBuilder()
                             .setSaeId("aen")
