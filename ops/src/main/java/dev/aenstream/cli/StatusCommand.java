@@ -82,7 +82,7 @@ final class StatusCommand implements Callable<Integer> {
                         states.put(SaeStates.key(s.getSaeId(), s.getShard(), s.getShards()), s);
                 }
             }
-            if (skipped.summary() != null) System.err.println(skipped.summary());
+            skipped.report(System.err::println);
             long behind = 0;
             for (TopicPartition tp : parts)
                 behind += Math.max(0, end.get(tp) - consumer.position(tp));

@@ -75,7 +75,7 @@ public final class NeuronpediaExport {
                     FeatureContexts c = skipped.decode(contextsSerde, r);
                     if (c != null) latest.put(key, c);
                 });
-        warn(skipped);
+        skipped.report(LOG::warn);
         // Per version its blocks, the shards' records of one block merged.
         TreeMap<Long, Map<Integer, FeatureContexts>> byVersion = new TreeMap<>();
         for (FeatureContexts c : latest.values())
@@ -233,7 +233,7 @@ public final class NeuronpediaExport {
                     if (misfit != null) skipped.skip(r, misfit);
                     else latest.put(new String(r.key(), StandardCharsets.UTF_8), s);
                 });
-        warn(skipped);
+        skipped.report(LOG::warn);
         long[] fires = null;
         long[] histogram = null;
         long tokens = 0;
@@ -276,15 +276,11 @@ public final class NeuronpediaExport {
                     if (m != null && m.getSaeId().equals(saeId) && m.getVersion() == v)
                         found[0] = m;
                 });
-        warn(skipped);
+        skipped.report(LOG::warn);
         String distrusted = found[0] == null ? null : trust.signatureRefusal(found[0]);
         if (distrusted != null)
             throw new IllegalArgumentException(
                     "SAE " + saeId + " v" + v + " on " + topics.models() + ": " + distrusted);
         return found[0];
-    }
-
-    private static void warn(SkippedRecords skipped) {
-        if (skipped.summary() != null) LOG.warn(skipped.summary());
     }
 }

@@ -7,7 +7,6 @@ import dev.aenstream.avro.SaeModelChunk;
 import dev.aenstream.topics.SkippedRecords;
 import dev.aenstream.topics.TopicSnapshot;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,8 +85,8 @@ public final class ModelPull {
                         }
                     }
                 });
-        for (SkippedRecords skipped : List.of(skippedChunks, skippedModels))
-            if (skipped.summary() != null) LOG.warn(skipped.summary());
+        skippedChunks.report(LOG::warn);
+        skippedModels.report(LOG::warn);
         if (refused[0] != null) throw refused[0];
         if (found[0] == null)
             throw new IllegalArgumentException(

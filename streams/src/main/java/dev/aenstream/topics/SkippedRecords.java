@@ -1,6 +1,7 @@
 package dev.aenstream.topics;
 
 import dev.aenstream.avro.AvroSerde;
+import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -40,16 +41,19 @@ public final class SkippedRecords {
             first = r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + reason;
     }
 
-    /** How many were skipped. */
-    public long count() {
-        return count;
-    }
-
-    /** What was skipped in one line, naming the first; null when nothing was. */
-    public String summary() {
-        if (count == 0) return null;
-        return String.format(
-                "skipped %d record%s of %s that %s no usable %s (the first at %s)",
-                count, count == 1 ? "" : "s", topic, count == 1 ? "is" : "are", type, first);
+    /**
+     * Says what was skipped, in one line, to {@code out} (a log, stderr); nothing if nothing was.
+     */
+    public void report(Consumer<String> out) {
+        if (count == 0) return;
+        out.accept(
+                String.format(
+                        "skipped %d record%s of %s that %s no usable %s (the first at %s)",
+                        count,
+                        count == 1 ? "" : "s",
+                        topic,
+                        count == 1 ? "is" : "are",
+                        type,
+                        first));
     }
 }
