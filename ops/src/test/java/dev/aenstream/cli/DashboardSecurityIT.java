@@ -35,7 +35,6 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * What a topic writer can put on the dashboard stays text, and the dashboard lets in only whom it
@@ -83,13 +82,8 @@ class DashboardSecurityIT {
                 try {
                     browser.get(base + "?token=" + TOKEN);
                     JavascriptExecutor js = browser;
-                    new WebDriverWait(browser, Duration.ofSeconds(60))
-                            .pollingEvery(Duration.ofMillis(500))
-                            .until(
-                                    b ->
-                                            b.findElement(By.id("alertTable"))
-                                                    .getText()
-                                                    .contains(EVIL_MESSAGE));
+                    HeadlessChromium.awaitText(
+                            browser, "alertTable", EVIL_MESSAGE, Duration.ofSeconds(60));
                     assertThat(browser.getCurrentUrl())
                             .as("the token left the address bar for a cookie")
                             .doesNotContain(TOKEN);

@@ -2,9 +2,12 @@ package dev.aenstream.cli;
 
 import dev.aenstream.testkit.ExternalTools;
 import java.io.File;
+import java.time.Duration;
+import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /** Debian's Chromium, headless, through Selenium: the browser of the page tests. */
 final class HeadlessChromium {
@@ -26,5 +29,12 @@ final class HeadlessChromium {
                         .usingDriverExecutable(new File(ExternalTools.CHROMEDRIVER))
                         .build();
         return new ChromeDriver(service, options);
+    }
+
+    /** Waits until the element of id {@code id} shows {@code text}, polling every half second. */
+    static void awaitText(ChromeDriver browser, String id, String text, Duration within) {
+        new WebDriverWait(browser, within)
+                .pollingEvery(Duration.ofMillis(500))
+                .until(b -> b.findElement(By.id(id)).getText().contains(text));
     }
 }

@@ -36,7 +36,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard's watch page in Chromium, fed from a real broker: the rules as the watch-rules
@@ -64,13 +63,8 @@ class WatchPageBrowserIT {
                 ChromeDriver browser = HeadlessChromium.open(1400, 1000);
                 try {
                     browser.get("http://127.0.0.1:" + server.port() + "/watch.html");
-                    new WebDriverWait(browser, Duration.ofSeconds(60))
-                            .pollingEvery(Duration.ofMillis(500))
-                            .until(
-                                    b ->
-                                            b.findElement(By.id("drift"))
-                                                    .getText()
-                                                    .contains("the old lighthouse keeper"));
+                    HeadlessChromium.awaitText(
+                            browser, "drift", "the old lighthouse keeper", Duration.ofSeconds(60));
                     String rules = browser.findElement(By.id("rules")).getText();
                     assertThat(rules)
                             .contains("lighthouses")
@@ -99,15 +93,11 @@ class WatchPageBrowserIT {
                     Files.write(
                             shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
                     browser.get("http://127.0.0.1:" + server.port() + "/");
-                    new WebDriverWait(browser, Duration.ofSeconds(30))
-                            .pollingEvery(Duration.ofMillis(500))
-                            .until(
-                                    b ->
-                                            b.findElement(By.id("status"))
-                                                    .getText()
-                                                    .contains(
-                                                            "(1 unreadable, skipped: see the"
-                                                                    + " log)"));
+                    HeadlessChromium.awaitText(
+                            browser,
+                            "status",
+                            "(1 unreadable, skipped: see the" + " log)",
+                            Duration.ofSeconds(30));
                 } finally {
                     browser.quit();
                 }
